@@ -1,0 +1,60 @@
+"""Building blocks shared by every API module."""
+
+from __future__ import annotations
+
+from django.db import transaction
+from drf_spectacular.utils import extend_schema, inline_serializer
+from rest_framework import serializers, status
+from rest_framework.decorators import action
+from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.response import Response
+
+from core.importing import ImportFailed
+from suppliers.selectors import scope_to_user
+
+
+class SupplierScopedMixin:
+    """Every queryset goes through ``scope_to_user``: a supplier user's list never holds
+    another supplier's rows and another supplier's object is a 404, never a 403."""
+
+    supplier_path = "supplier"
+
+    def get_queryset(self):
+        return scope_to_user(super().get_queryset(), self.request.user, self.supplier_path)
+
+
+class ImportUploadSerializer(serializers.Serializer):
+    file = serializers.FileField()
+    dry_run = serializers.BooleanField(required=False, default=False)
+
+
+IMPORT_RESULT = inline_serializer(
+    "ImportResult",
+    {"created": serializers.IntegerField(), "updated": serializers.IntegerField(),
+     "unchanged": serializers.IntegerField(), "dry_run": serializers.BooleanField()},
+)
+
+
+class ImportActionMixin:
+    """Adds ``POST <endpoint>/import/``: the same importer as the management command,
+    returning the same row errors as JSON."""
+
+    importer_class = None
+
+    @extend_schema(request=ImportUploadSerializer, responses={200: IMPORT_RESULT})
+    @action(detail=False, methods=["post"], url_path="import", parser_classes=[MultiPartParser, FormParser])
+    def import_file(self, request):
+        upload = ImportUploadSerializer(data=request.data)
+        upload.is_valid(raise_exception=True)
+        file = upload.validated_data["file"]
+        importer = self.importer_class(actor=request.user)
+        try:
+            with transaction.atomic():
+                result = importer.run(file, dry_run=upload.validated_data["dry_run"], filename=file.name)
+        except ImportFailed as failure:
+            return Response(
+                {"detail": f"{len(failure.errors)} error(s); nothing was written",
+                 "errors": [error.as_dict() for error in failure.errors]},
+                status=status.HTTP_400_BAD_REQUEST,
+            )
+        return Response(result.as_dict())

@@ -1,0 +1,12 @@
+from django.apps import AppConfig
+from django.db.models.signals import post_migrate
+
+
+class CoreConfig(AppConfig):
+    name = "core"
+    verbose_name = "Core"
+
+    def ready(self) -> None:
+        from core.setup import ensure_role_groups
+
+        post_migrate.connect(ensure_role_groups, dispatch_uid="core.ensure_role_groups")

@@ -1,0 +1,38 @@
+"""The shared shape of every ``import_*`` management command (contract.md)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand, CommandError
+
+from core.importing import ImportFailed
+
+
+class ImportCommand(BaseCommand):
+    importer_class = None  # set by each command
+
+    def add_arguments(self, parser):
+        parser.add_argument("path", help="CSV (UTF-8 or GB18030) or XLSX file")
+        parser.add_argument("--dry-run", action="store_true", help="validate only; write nothing")
+        parser.add_argument("--user", help="username recorded as the actor (default: the command name)")
+
+    def handle(self, *args, path, dry_run, user=None, **options):
+        file_path = Path(path)
+        if not file_path.is_file():
+            raise CommandError(f"{path}: no such file")
+        actor = None
+        if user:
+            actor = get_user_model().objects.filter(username=user).first()
+            if actor is None:
+                raise CommandError(f"unknown user '{user}'")
+        importer = self.importer_class(actor=actor)
+        try:
+            result = importer.run(file_path, dry_run=dry_run, filename=file_path.name)
+        except ImportFailed as failure:
+            for error in failure.errors:
+                self.stderr.write(str(error))
+            self.stderr.write(f"{len(failure.errors)} error(s); nothing was written")
+            raise SystemExit(1) from None
+        self.stdout.write(result.summary())

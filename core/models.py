@@ -1,0 +1,26 @@
+"""Cross-cutting records: the change log (who changed what, when)."""
+
+from django.conf import settings
+from django.db import models
+
+
+class ChangeLogEntry(models.Model):
+    """One recorded change to a business object: scores, findings, weights, statuses."""
+
+    at = models.DateTimeField(auto_now_add=True, db_index=True)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    # Who acted when no user did: "import_suppliers", "celery:recalculate", ...
+    actor_label = models.CharField(max_length=150, blank=True)
+    entity_type = models.CharField(max_length=60, db_index=True)
+    entity_id = models.CharField(max_length=64, db_index=True)
+    action = models.CharField(max_length=40)
+    changes = models.JSONField(default=dict, blank=True)
+    reason = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["entity_type", "entity_id"])]
+        verbose_name_plural = "change log entries"
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.entity_type} {self.entity_id} {self.action}"

@@ -1,0 +1,86 @@
+"""Calendar quarters written ``YYYY-Qn`` and the date arithmetic of scorecard.md section 1."""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+import re
+from dataclasses import dataclass
+
+_QUARTER_RE = re.compile(r"^(\d{4})-Q([1-4])$")
+
+
+class InvalidQuarter(ValueError):
+    """Raised for any text that is not a ``YYYY-Qn`` quarter."""
+
+
+@dataclass(frozen=True, order=True, slots=True)
+class Quarter:
+    year: int
+    number: int
+
+    def __post_init__(self) -> None:
+        if not (1 <= self.number <= 4) or not (1000 <= self.year <= 9999):
+            raise InvalidQuarter(f"{self.year}-Q{self.number} is not a valid quarter")
+
+    @classmethod
+    def parse(cls, text: str) -> Quarter:
+        """Parse ``YYYY-Qn`` exactly; ``2026Q3``, ``2026-Q5`` and ``26-Q1`` are refused."""
+        if not isinstance(text, str):
+            raise InvalidQuarter(f"{text!r} is not a quarter; expected YYYY-Qn, e.g. 2026-Q3")
+        match = _QUARTER_RE.match(text.strip())
+        if not match:
+            raise InvalidQuarter(f"'{text}' is not a quarter; expected YYYY-Qn, e.g. 2026-Q3")
+        return cls(int(match.group(1)), int(match.group(2)))
+
+    @classmethod
+    def containing(cls, day: dt.date) -> Quarter:
+        return cls(day.year, (day.month - 1) // 3 + 1)
+
+    @property
+    def ordinal(self) -> int:
+        """A running number: consecutive quarters differ by one."""
+        return self.year * 4 + self.number - 1
+
+    @classmethod
+    def from_ordinal(cls, ordinal: int) -> Quarter:
+        return cls(ordinal // 4, ordinal % 4 + 1)
+
+    @property
+    def first_day(self) -> dt.date:
+        return dt.date(self.year, 3 * self.number - 2, 1)
+
+    @property
+    def as_of(self) -> dt.date:
+        """The quarter's last day: the as-of date D of every computation for it."""
+        month = 3 * self.number
+        return dt.date(self.year, month, calendar.monthrange(self.year, month)[1])
+
+    def shift(self, quarters: int) -> Quarter:
+        return Quarter.from_ordinal(self.ordinal + quarters)
+
+    def previous(self) -> Quarter:
+        return self.shift(-1)
+
+    def next(self) -> Quarter:
+        return self.shift(1)
+
+    def window(self, length: int = 4) -> list[Quarter]:
+        """The ``length`` quarters ending with this one, oldest first (Q-3 … Q by default)."""
+        return [self.shift(offset) for offset in range(1 - length, 1)]
+
+    def __str__(self) -> str:
+        return f"{self.year}-Q{self.number}"
+
+
+def months_before(day: dt.date, months: int) -> dt.date:
+    """``day`` minus calendar months; the day is clamped to the target month's length."""
+    index = day.year * 12 + day.month - 1 - months
+    year, month = divmod(index, 12)
+    month += 1
+    return dt.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def within_months_before(day: dt.date | None, as_of: dt.date, months: int) -> bool:
+    """``as_of - months < day <= as_of`` (scorecard.md section 1)."""
+    return day is not None and months_before(as_of, months) < day <= as_of

@@ -1,0 +1,44 @@
+"""The four roles, kept as Django groups, and the one place that says what each may do."""
+
+from __future__ import annotations
+
+PROCUREMENT_ADMIN = "procurement_admin"
+PROCUREMENT_ANALYST = "procurement_analyst"
+VIEWER = "viewer"
+SUPPLIER_USER = "supplier_user"
+
+ROLES = (PROCUREMENT_ADMIN, PROCUREMENT_ANALYST, VIEWER, SUPPLIER_USER)
+PROCUREMENT_ROLES = (PROCUREMENT_ADMIN, PROCUREMENT_ANALYST, VIEWER)
+WRITER_ROLES = (PROCUREMENT_ADMIN, PROCUREMENT_ANALYST)
+
+
+def role_of(user) -> str | None:
+    """The user's role; superusers act as procurement admins. Cached on the user object."""
+    if user is None or not user.is_authenticated:
+        return None
+    cached = getattr(user, "_esg_role", "unset")
+    if cached != "unset":
+        return cached
+    if user.is_superuser:
+        role = PROCUREMENT_ADMIN
+    else:
+        names = set(user.groups.values_list("name", flat=True))
+        role = next((name for name in ROLES if name in names), None)
+    user._esg_role = role
+    return role
+
+
+def is_procurement(user) -> bool:
+    return role_of(user) in PROCUREMENT_ROLES
+
+
+def can_write_master_data(user) -> bool:
+    return role_of(user) in WRITER_ROLES
+
+
+def is_admin(user) -> bool:
+    return role_of(user) == PROCUREMENT_ADMIN
+
+
+def is_supplier_user(user) -> bool:
+    return role_of(user) == SUPPLIER_USER

@@ -1,0 +1,65 @@
+"""The data frames the scoring engine works on, one per table, read in bulk by
+``scoring.selectors``. Keeping them ORM-free lets the engine run and be tested on plain
+frames.
+
+Column types (pandas):
+
+``population`` — one row per *scored* supplier (spend basis > 0), from
+``suppliers.spend.assign_populations``:
+    supplier_id int64, supplier_code str, basis object (decimal.Decimal, > 0, unrounded),
+    population str ("full" | "ecovadis_only")
+
+``sites`` — every site of those suppliers:
+    site_id int64, supplier_id int64, is_production bool, status str ("active" | "closed")
+
+``audits`` — every audit at those sites (all types, all dates; the engine filters):
+    audit_ref str, site_id int64,
+    audit_type str ("vap_full" | "vap_closure" | "equivalent_third_party" | "saq"),
+    conducted_on datetime64[ns] (midnight), score float64 (NaN when absent),
+    recognition object (str or None), saq_risk object (str or None)
+
+``findings`` — every finding of those audits (all dates; the engine filters):
+    finding_ref str, site_id int64, severity str ("priority"|"major"|"minor"|"risk"|"ofi"),
+    zero_tolerance bool, opened_on datetime64[ns], due_on datetime64[ns] (NaT),
+    closed_on datetime64[ns] (NaT)
+
+``values`` — accepted reported indicator values of those suppliers, quarters Q-3 … Q
+(the engine still filters on the window):
+    value_id int64, supplier_id int64, indicator_code str, quarter_ordinal int64
+    (``Quarter.ordinal``), submitted_at datetime64[ns, UTC], value str (canonical, already
+    validated at input: decimal text such as "72.5" for numeric kinds, "true"/"false"
+    for bool, the mapping code for mapping kinds, any case)
+
+``qbr`` — non-ESG QBR components of those suppliers for quarter Q:
+    supplier_id int64, component str ("quality"|"delivery"|"cost"|"service"), score float64
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+
+from core.quarter import Quarter
+
+POPULATION_COLUMNS = ["supplier_id", "supplier_code", "basis", "population"]
+SITE_COLUMNS = ["site_id", "supplier_id", "is_production", "status"]
+AUDIT_COLUMNS = ["audit_ref", "site_id", "audit_type", "conducted_on", "score", "recognition", "saq_risk"]
+FINDING_COLUMNS = ["finding_ref", "site_id", "severity", "zero_tolerance", "opened_on", "due_on", "closed_on"]
+VALUE_COLUMNS = ["value_id", "supplier_id", "indicator_code", "quarter_ordinal", "submitted_at", "value"]
+QBR_COLUMNS = ["supplier_id", "component", "score"]
+
+
+@dataclass(frozen=True)
+class ScoringInputs:
+    quarter: Quarter
+    population: pd.DataFrame
+    sites: pd.DataFrame
+    audits: pd.DataFrame
+    findings: pd.DataFrame
+    values: pd.DataFrame
+    qbr: pd.DataFrame
+
+
+def empty_frame(columns: list[str]) -> pd.DataFrame:
+    return pd.DataFrame({column: pd.Series(dtype="object") for column in columns})

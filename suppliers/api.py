@@ -1,0 +1,165 @@
+"""REST endpoints for suppliers, sites, spend and FX rates."""
+
+from __future__ import annotations
+
+import django_filters
+from django.core.exceptions import ValidationError as DjangoValidationError
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, serializers, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from core.api import ImportActionMixin, SupplierScopedMixin
+from core.parsers import COUNTRY_CODES, CURRENCY_CODES, CellError, parse_quarter
+from suppliers import importers, services
+from suppliers.models import FxRate, Site, SpendRecord, Supplier, SupplierStatusChange
+
+
+def validate_country(value: str) -> str:
+    if value.upper() not in COUNTRY_CODES:
+        raise serializers.ValidationError(f"'{value}' is not an ISO 3166 alpha-2 country code")
+    return value.upper()
+
+
+def validate_currency(value: str) -> str:
+    if value.upper() not in CURRENCY_CODES:
+        raise serializers.ValidationError(f"'{value}' is not an ISO 4217 currency code")
+    return value.upper()
+
+
+def validate_quarter(value: str) -> str:
+    try:
+        return str(parse_quarter(value))
+    except CellError as exc:
+        raise serializers.ValidationError(str(exc)) from exc
+
+
+class SupplierSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Supplier
+        fields = ["id", "code", "name", "legal_name", "country", "category", "commodity", "tier", "status",
+                  "termination_review", "created_at", "updated_at"]
+        # Status moves only through the change-status action, so every change has who/when/why.
+        read_only_fields = ["status", "termination_review", "created_at", "updated_at"]
+
+    def validate_country(self, value):
+        return validate_country(value)
+
+
+class StatusChangeSerializer(serializers.Serializer):
+    status = serializers.ChoiceField(choices=Supplier._meta.get_field("status").choices)
+    reason = serializers.CharField(allow_blank=False)
+
+
+class StatusHistorySerializer(serializers.ModelSerializer):
+    class Meta:
+        model = SupplierStatusChange
+        fields = ["from_status", "to_status", "changed_at", "changed_by_label", "reason"]
+
+
+class SupplierFilter(django_filters.FilterSet):
+    class Meta:
+        model = Supplier
+        fields = {"country": ["exact"], "category": ["exact"], "status": ["exact"], "tier": ["exact"],
+                  "code": ["exact"], "termination_review": ["exact"]}
+
+
+class SupplierViewSet(ImportActionMixin, SupplierScopedMixin, viewsets.ModelViewSet):
+    queryset = Supplier.objects.all()
+    serializer_class = SupplierSerializer
+    filterset_class = SupplierFilter
+    search_fields = ["code", "name", "legal_name", "commodity"]
+    ordering_fields = ["code", "name", "country", "status", "tier"]
+    supplier_path = ""
+    importer_class = importers.SupplierImporter
+    http_method_names = ["get", "post", "patch", "head", "options"]
+
+    @extend_schema(request=StatusChangeSerializer, responses=SupplierSerializer)
+    @action(detail=True, methods=["post"], url_path="change-status")
+    def change_status(self, request, pk=None):
+        supplier = self.get_object()
+        payload = StatusChangeSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        try:
+            services.supplier_change_status(supplier=supplier, status=payload.validated_data["status"],
+                                            actor=request.user, reason=payload.validated_data["reason"])
+        except DjangoValidationError as exc:
+            raise serializers.ValidationError(exc.message_dict) from exc
+        return Response(SupplierSerializer(supplier).data)
+
+    @extend_schema(responses=StatusHistorySerializer(many=True))
+    @action(detail=True, methods=["get"], url_path="status-history")
+    def status_history(self, request, pk=None):
+        supplier = self.get_object()
+        return Response(StatusHistorySerializer(supplier.status_changes.all(), many=True).data)
+
+
+class SiteSerializer(serializers.ModelSerializer):
+    supplier_code = serializers.SlugRelatedField(source="supplier", slug_field="code", queryset=Supplier.objects.all())
+
+    class Meta:
+        model = Site
+        fields = ["id", "supplier_code", "code", "name", "country", "city", "is_production", "status"]
+
+    def validate_country(self, value):
+        return validate_country(value)
+
+
+class SiteViewSet(ImportActionMixin, SupplierScopedMixin, viewsets.ModelViewSet):
+    queryset = Site.objects.select_related("supplier")
+    serializer_class = SiteSerializer
+    filterset_fields = {"supplier__code": ["exact"], "country": ["exact"], "is_production": ["exact"],
+                        "status": ["exact"]}
+    search_fields = ["code", "name", "city", "supplier__code", "supplier__name"]
+    ordering_fields = ["code", "name", "country"]
+    importer_class = importers.SiteImporter
+    http_method_names = ["get", "post", "patch", "head", "options"]
+
+
+class SpendSerializer(serializers.ModelSerializer):
+    supplier_code = serializers.SlugRelatedField(source="supplier", slug_field="code", queryset=Supplier.objects.all())
+
+    class Meta:
+        model = SpendRecord
+        fields = ["id", "supplier_code", "quarter", "currency", "amount"]
+
+    def validate_quarter(self, value):
+        return validate_quarter(value)
+
+    def validate_currency(self, value):
+        return validate_currency(value)
+
+
+class SpendViewSet(ImportActionMixin, SupplierScopedMixin, viewsets.ModelViewSet):
+    queryset = SpendRecord.objects.select_related("supplier")
+    serializer_class = SpendSerializer
+    filterset_fields = {"supplier__code": ["exact"], "quarter": ["exact", "gte", "lte"], "currency": ["exact"]}
+    ordering_fields = ["quarter", "amount", "currency"]
+    importer_class = importers.SpendImporter
+
+
+class FxRateSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = FxRate
+        fields = ["id", "quarter", "currency", "rate_to_base"]
+
+    def validate_quarter(self, value):
+        return validate_quarter(value)
+
+    def validate_currency(self, value):
+        return validate_currency(value)
+
+    def validate_rate_to_base(self, value):
+        if value <= 0:
+            raise serializers.ValidationError("rate_to_base must be greater than 0")
+        return value
+
+
+class FxRateViewSet(ImportActionMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin,
+                    mixins.UpdateModelMixin, mixins.DestroyModelMixin, viewsets.GenericViewSet):
+    queryset = FxRate.objects.all()
+    serializer_class = FxRateSerializer
+    filterset_fields = {"quarter": ["exact"], "currency": ["exact"]}
+    ordering_fields = ["quarter", "currency"]
+    importer_class = importers.FxRateImporter
+    procurement_only = True

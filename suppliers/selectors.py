@@ -1,0 +1,77 @@
+"""Reads of supplier data, scoped to what a user may see."""
+
+from __future__ import annotations
+
+import pandas as pd
+from django.db.models import QuerySet
+
+from core import roles
+from core.quarter import Quarter
+from suppliers.models import FxRate, SpendRecord, Supplier
+
+
+def supplier_id_of(user) -> int | None:
+    """The supplier a supplier user belongs to (None for everyone else)."""
+    if not roles.is_supplier_user(user):
+        return None
+    cached = getattr(user, "_esg_supplier_id", "unset")
+    if cached == "unset":
+        membership = getattr(user, "supplier_membership", None)
+        cached = membership.supplier_id if membership else None
+        user._esg_supplier_id = cached
+    return cached
+
+
+def visible_suppliers(user) -> QuerySet[Supplier]:
+    """The one scoping rule: procurement roles see every supplier, a supplier user only
+    its own, anyone else nothing."""
+    if roles.is_procurement(user):
+        return Supplier.objects.all()
+    supplier_id = supplier_id_of(user)
+    if supplier_id is None:
+        return Supplier.objects.none()
+    return Supplier.objects.filter(pk=supplier_id)
+
+
+def scope_to_user(queryset: QuerySet, user, supplier_path: str) -> QuerySet:
+    """Restrict any queryset to rows of suppliers the user may see.
+
+    ``supplier_path`` is the lookup from the model to ``Supplier`` (``"supplier"``,
+    ``"site__supplier"``, or ``""`` for the Supplier model itself).
+    """
+    if roles.is_procurement(user):
+        return queryset
+    supplier_id = supplier_id_of(user)
+    if supplier_id is None:
+        return queryset.none()
+    lookup = f"{supplier_path}_id" if supplier_path else "pk"
+    return queryset.filter(**{lookup: supplier_id})
+
+
+def spend_frame(quarter: Quarter) -> pd.DataFrame:
+    """Spend rows of the four quarters ending with ``quarter``, one query."""
+    window = [str(q) for q in quarter.window(4)]
+    rows = SpendRecord.objects.filter(quarter__in=window).values_list(
+        "supplier_id", "supplier__code", "quarter", "currency", "amount"
+    )
+    frame = pd.DataFrame.from_records(
+        list(rows), columns=["supplier_id", "supplier_code", "quarter", "currency", "amount"]
+    )
+    frame["quarter_ordinal"] = [Quarter.parse(q).ordinal for q in frame["quarter"]]
+    return frame
+
+
+def fx_frame(quarter: Quarter) -> pd.DataFrame:
+    window = [str(q) for q in quarter.window(4)]
+    rows = FxRate.objects.filter(quarter__in=window).values_list("quarter", "currency", "rate_to_base")
+    frame = pd.DataFrame.from_records(list(rows), columns=["quarter", "currency", "rate_to_base"])
+    frame["quarter_ordinal"] = [Quarter.parse(q).ordinal for q in frame["quarter"]]
+    return frame
+
+
+def spend_by_quarter(supplier: Supplier) -> list[dict]:
+    """Raw spend per quarter and currency, for a supplier page."""
+    return [
+        {"quarter": r.quarter, "currency": r.currency, "amount": r.amount}
+        for r in supplier.spend_records.order_by("quarter", "currency")
+    ]

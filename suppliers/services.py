@@ -1,0 +1,77 @@
+"""Writes and computations on supplier data."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pandas as pd
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from core.changelog import actor_fields, record_changes
+from core.quarter import Quarter
+from suppliers import selectors, spend
+from suppliers.models import Supplier, SupplierStatus, SupplierStatusChange
+
+ALLOWED_STATUS_CHANGES = {
+    SupplierStatus.CANDIDATE: {SupplierStatus.ACTIVE, SupplierStatus.TERMINATED},
+    SupplierStatus.ACTIVE: {SupplierStatus.SUSPENDED, SupplierStatus.TERMINATED},
+    SupplierStatus.SUSPENDED: {SupplierStatus.ACTIVE, SupplierStatus.TERMINATED},
+    SupplierStatus.TERMINATED: set(),
+}
+
+
+def status_change_error(old: str, new: str) -> str | None:
+    """Why ``old`` → ``new`` is refused, or None when it is allowed."""
+    if old == new:
+        return None
+    if new not in ALLOWED_STATUS_CHANGES.get(old, set()):
+        allowed = ", ".join(sorted(ALLOWED_STATUS_CHANGES.get(old, set()))) or "none (final)"
+        return f"a {old} supplier cannot become {new}; allowed: {allowed}"
+    return None
+
+
+@transaction.atomic
+def supplier_change_status(*, supplier: Supplier, status: str, actor, reason: str = "") -> Supplier:
+    error = status_change_error(supplier.status, status)
+    if error:
+        raise ValidationError({"status": error})
+    if supplier.status == status:
+        return supplier
+    old = supplier.status
+    supplier.status = status
+    supplier.save(update_fields=["status", "updated_at"])
+    record_status_changes(changes=[(supplier, old, status)], actor=actor, reason=reason)
+    return supplier
+
+
+def record_status_changes(*, changes: list[tuple[Supplier, str, str]], actor, reason: str = "") -> None:
+    """Store who/when/why for status changes already applied (bulk: imports use it too)."""
+    who = actor_fields(actor)
+    SupplierStatusChange.objects.bulk_create(
+        [
+            SupplierStatusChange(supplier=supplier, from_status=old, to_status=new, changed_by=who["actor"],
+                                 changed_by_label=who["actor_label"], reason=reason)
+            for supplier, old, new in changes
+        ],
+        batch_size=2000,
+    )
+    record_changes(
+        actor=actor,
+        entries=[("supplier", supplier.code, "status", {"status": [old, new]}) for supplier, old, new in changes],
+        reason=reason,
+    )
+
+
+def population_for_quarter(*, quarter: Quarter, target: Decimal | None = None,
+                           base_currency: str | None = None) -> pd.DataFrame:
+    """The scored suppliers of ``quarter`` with basis and population (scorecard.md §2).
+
+    Two queries (spend window, FX window); raises ``spend.MissingFxRates``.
+    """
+    basis = spend.spend_basis(
+        selectors.spend_frame(quarter), selectors.fx_frame(quarter), quarter,
+        base_currency or settings.BASE_CURRENCY,
+    )
+    return spend.assign_populations(basis, settings.COVERAGE_TARGET if target is None else target)

@@ -1,0 +1,47 @@
+import io
+
+import pytest
+from openpyxl import Workbook
+
+from core.tabular import UnreadableFile, read_table
+
+
+def test_utf8_with_bom_and_chinese_names():
+    data = "\ufeffcode,name\nS-1,深圳华强\n".encode()
+    table = read_table(data)
+    assert table.header == ["code", "name"]
+    assert table.rows == [(2, ["S-1", "深圳华强"])]
+
+
+def test_gb18030_is_detected_by_content():
+    data = "code,name\nS-1,江苏精密制造\n".encode("gb18030")
+    assert read_table(data).rows[0][1] == ["S-1", "江苏精密制造"]
+
+
+def test_xlsx_is_detected_by_content_not_extension():
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.append(["code", "amount", "flag"])
+    sheet.append(["S-1", 12.5, True])
+    sheet.append(["S-2", 3, None])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    table = read_table(buffer.getvalue())
+    assert table.header == ["code", "amount", "flag"]
+    assert table.rows == [(2, ["S-1", "12.5", "true"]), (3, ["S-2", "3", ""])]
+
+
+def test_line_numbers_count_the_header_as_one_and_skip_blank_lines():
+    table = read_table(b"a,b\n1,2\n\n3,4\n")
+    assert [line for line, _ in table.rows] == [2, 4]
+
+
+def test_quoted_newline_keeps_the_starting_line_number():
+    table = read_table(b'a,b\n"x\ny",2\n3,4\n')
+    assert [line for line, _ in table.rows] == [2, 4]
+
+
+@pytest.mark.parametrize("data", [b"", b"   \n", b"\xd0\xcf\x11\xe0rest", b"\xff\xfe\x00\xd8\x00"])
+def test_unreadable_files_are_refused(data):
+    with pytest.raises(UnreadableFile):
+        read_table(data)
