@@ -1,0 +1,939 @@
+"""The pure scoring engine: scorecard.md sections 3-8 computed over whole data frames.
+
+``compute_quarter(inputs, methodology)`` turns the frames of ``scoring.inputs`` into the
+stored results of one quarter: a score row per scored supplier, the long table of
+indicator points and the coverage metrics. It knows nothing of Django: only pandas,
+numpy, the standard library and ``core.quarter`` / ``scoring.inputs`` /
+``scoring.methodology``.
+
+Everything is vectorised over the supplier axis. Suppliers are put in their final
+order (basis descending, code ascending) first and every intermediate result is an
+array indexed by that position; per-supplier aggregates are ``np.bincount`` sums over
+rows that were sorted first, so the order in which floats are added never depends on
+the order of the input rows (permutation invariance) nor on which other suppliers are
+in the same call (chunking invariance). Python loops run over the indicators and the
+categories only; the last step, building the per-row Python objects the callers store
+(Decimals, flag tuples, QBR dicts), is a plain comprehension.
+
+Rounding (section 6: "2 decimals, rounded half up"): scores are computed in binary
+floating point, so a result that is exactly ``84.995`` on paper may come out as
+``84.99499999999999``. ``_half_up`` first rounds ``x * 100`` to 6 decimals (absorbing
+representation error, which is ~1e-12 here) and then takes ``floor(. + 0.5)``; exact
+halves therefore round up, and a genuine value would have to lie within 1e-8 of a
+half cent to be rounded differently from exact arithmetic.
+
+Money (the spend basis and the coverage shares) is ``Decimal`` throughout; comparisons
+with the target are exact.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import decimal
+from dataclasses import dataclass
+from decimal import Decimal
+from itertools import accumulate, compress
+
+import numpy as np
+import pandas as pd
+
+from core.quarter import months_before
+from scoring.inputs import ScoringInputs
+from scoring.methodology import CATEGORY_KEYS, IndicatorSpec, MethodologyParams
+
+__all__ = [
+    "ECOVADIS_ONLY",
+    "FLAGS",
+    "FULL",
+    "MISSING",
+    "NOT_APPLICABLE",
+    "POINT_COLUMNS",
+    "SCORE_COLUMNS",
+    "VALUE",
+    "EngineResult",
+    "compute_quarter",
+]
+
+FULL = "full"
+ECOVADIS_ONLY = "ecovadis_only"
+
+# Indicator statuses (points table).
+VALUE = "value"
+MISSING = "missing"
+NOT_APPLICABLE = "not_applicable"
+_S_VALUE, _S_MISSING, _S_NA = 0, 1, 2
+_STATUS_NAMES = np.array([VALUE, MISSING, NOT_APPLICABLE], dtype=object)
+
+# Flags (section 6).
+FLAG_TERMINATION_REVIEW = "termination_review"
+FLAG_NO_VALID_AUDIT = "no_valid_audit"
+FLAG_AUDIT_EXPIRING = "audit_expiring"
+FLAG_OPEN_PRIORITY = "open_priority_finding"
+FLAG_LOW_COMPLETENESS = "low_completeness"
+FLAG_NO_ECOVADIS = "no_ecovadis"
+FLAGS = tuple(
+    sorted(
+        (
+            FLAG_TERMINATION_REVIEW,
+            FLAG_NO_VALID_AUDIT,
+            FLAG_AUDIT_EXPIRING,
+            FLAG_OPEN_PRIORITY,
+            FLAG_LOW_COMPLETENESS,
+            FLAG_NO_ECOVADIS,
+        )
+    )
+)
+LOW_COMPLETENESS_BELOW = 0.75
+GATE_GRADE = "X"
+
+# Section 4. The audit validity period and the "expiring" horizon come from the
+# methodology; the other windows are fixed by the indicator definitions.
+FULL_AUDIT_TYPES = ("vap_full", "equivalent_third_party")
+SAQ_TYPE = "saq"
+COUNTED_SEVERITIES = ("priority", "major", "minor")
+ON_TIME_WINDOW_MONTHS = 12  # RBA-06: due_on within the 12 months before D
+SAQ_WINDOW_MONTHS = 12  # RBA-07: SAQ within the 12 months before D
+ZERO_TOLERANCE_WINDOW_MONTHS = 24  # RBA-09: opened within the 24 months before D
+# RBA-07 "same day: the higher risk".
+SAQ_RISK_RANK = {"low": 1, "medium": 2, "high": 3}
+# RBA-08: an empty recognition counts as "none"; a site without a valid full audit as
+# "no_valid_audit" (keys of the mapping table).
+RECOGNITION_EMPTY = "none"
+RECOGNITION_NO_AUDIT = "no_valid_audit"
+
+AUDIT_INDICATORS = ("RBA-01", "RBA-02", "RBA-03", "RBA-04", "RBA-05", "RBA-06", "RBA-07", "RBA-08", "RBA-09")
+ECOVADIS_SCORE = "ECO-01"
+GHG_INDICATOR = "ENV-01"
+SBTI_INDICATOR = "ENV-04"
+SBTI_NONE = "none"
+
+BOOL_SPELLINGS = {
+    "true": True,
+    "false": False,
+    "yes": True,
+    "no": False,
+    "1": True,
+    "0": False,
+    "y": True,
+    "n": False,
+}
+NUMERIC_KINDS = ("percent", "score", "scaled", "count", "change")
+
+QBR_ESG = "esg"
+COVERAGE_METRICS = ("scorecard", "audit", "sbti", "ghg_disclosure")
+
+SCORE_COLUMNS = [
+    "supplier_id",
+    "supplier_code",
+    "population",
+    "basis",
+    "score",
+    "grade",
+    *CATEGORY_KEYS,
+    "completeness",
+    "flags",
+    "qbr_total",
+    "qbr_incomplete",
+    "qbr_components",
+]
+POINT_COLUMNS = ["supplier_id", "indicator_code", "raw", "points", "status"]
+
+# Decimal context for money: bases have up to ~14 fractional digits after FX
+# conversion; 60 significant digits keep sums and cross-multiplications exact.
+_MONEY = decimal.Context(prec=60, rounding=decimal.ROUND_HALF_UP)
+_CENT = Decimal("0.01")
+_COMPLETENESS_QUANTUM = Decimal("0.0001")
+
+
+@dataclass(frozen=True)
+class EngineResult:
+    """What one quarter's computation produces (see the module docstring)."""
+
+    scores: pd.DataFrame  # SCORE_COLUMNS, one row per scored supplier, basis desc / code asc
+    points: pd.DataFrame  # POINT_COLUMNS, one row per (scored supplier, methodology indicator)
+    coverage: dict  # JSON-ready; the caller adds "base_currency"
+
+
+@dataclass
+class _Column:
+    """One indicator over all suppliers: raw value, points and status, by position."""
+
+    raw: np.ndarray  # object
+    points: np.ndarray  # float64, NaN unless status is value
+    status: np.ndarray  # int8 status code
+
+    @classmethod
+    def empty(cls, n: int, status: int = _S_MISSING) -> _Column:
+        return cls(
+            raw=np.full(n, None, dtype=object),
+            points=np.full(n, np.nan),
+            status=np.full(n, status, dtype=np.int8),
+        )
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def _half_up(values: np.ndarray) -> np.ndarray:
+    """Round half up to 2 decimals, as integer cents (float array, NaN kept)."""
+    return np.floor(np.round(np.asarray(values, dtype=float) * 100.0, 6) + 0.5)
+
+
+def _cents_to_decimals(cents: np.ndarray) -> list:
+    """Integer cents (float array, NaN for none) to ``Decimal('12.34')`` / None."""
+    return [None if c != c else Decimal(int(c)).scaleb(-2) for c in cents.tolist()]
+
+
+def _to_decimal(value) -> Decimal:
+    if isinstance(value, Decimal):
+        return value
+    if isinstance(value, (int, np.integer)):
+        return Decimal(int(value))
+    return Decimal(str(value))
+
+
+def _money_float(value: Decimal) -> float:
+    return float(value.quantize(_CENT, rounding=decimal.ROUND_HALF_UP, context=_MONEY))
+
+
+def _column(frame: pd.DataFrame, name: str) -> pd.Series:
+    if name not in frame.columns:
+        raise ValueError(f"input frame lacks column {name!r}")
+    return frame[name]
+
+
+def _ints(series: pd.Series) -> np.ndarray:
+    return pd.to_numeric(series).to_numpy(dtype=np.int64) if len(series) else np.zeros(0, dtype=np.int64)
+
+
+def _floats(series: pd.Series) -> np.ndarray:
+    return pd.to_numeric(series).to_numpy(dtype=float, na_value=np.nan) if len(series) else np.zeros(0)
+
+
+def _bools(series: pd.Series) -> np.ndarray:
+    return series.fillna(False).astype(bool).to_numpy() if len(series) else np.zeros(0, dtype=bool)
+
+
+def _strings(series: pd.Series) -> np.ndarray:
+    """Object array of str (None for missing)."""
+    return series.to_numpy(dtype=object, na_value=None).copy()
+
+
+def _dates(series: pd.Series) -> np.ndarray:
+    """datetime64[ns] array (NaT for missing); tz-aware values are taken in UTC."""
+    if not len(series):
+        return np.zeros(0, dtype="datetime64[ns]")
+    converted = pd.to_datetime(series)
+    if getattr(converted.dt, "tz", None) is not None:
+        converted = converted.dt.tz_convert("UTC").dt.tz_localize(None)
+    return converted.to_numpy(dtype="datetime64[ns]")
+
+
+def _day(value: dt.date) -> np.datetime64:
+    return np.datetime64(value, "ns")
+
+
+def _last_of_groups(sorted_keys: np.ndarray) -> np.ndarray:
+    """Boolean mask of the last row of each run of equal keys in a sorted array."""
+    if not len(sorted_keys):
+        return np.zeros(0, dtype=bool)
+    return np.r_[sorted_keys[1:] != sorted_keys[:-1], True]
+
+
+def _ranks(values: np.ndarray) -> np.ndarray:
+    """Integer ranks preserving the order of ``values`` (for np.lexsort of strings)."""
+    if not len(values):
+        return np.zeros(0, dtype=np.int64)
+    return pd.factorize(pd.Series(values, dtype=object).fillna(""), sort=True)[0].astype(np.int64)
+
+
+def _within(dates: np.ndarray, as_of: dt.date, months: int) -> np.ndarray:
+    """``months_before(D, months) < date <= D`` (NaT: False)."""
+    return (dates > _day(months_before(as_of, months))) & (dates <= _day(as_of))
+
+
+def _param(spec: IndicatorSpec, name: str, default=None) -> float:
+    value = spec.params.get(name, default)
+    if value is None:
+        raise ValueError(f"{spec.code}: normalisation {spec.normalisation!r} needs parameter {name!r}")
+    return float(value)
+
+
+# ----------------------------------------------------------------- normalisations
+
+
+def _numeric_points(spec: IndicatorSpec, values: np.ndarray) -> np.ndarray:
+    """Points of numeric raw values (section 3 / methodology.NORMALISATIONS)."""
+    kind = spec.normalisation
+    v = np.asarray(values, dtype=float)
+    if kind == "percent":
+        target = _param(spec, "target", 100)
+        # Multiplying by 100 / 100 would add representation error for nothing.
+        points = v if target == 100 else v * 100.0 / target
+    elif kind == "score":
+        points = v
+    elif kind == "scaled":
+        points = v * 100.0 / _param(spec, "max")
+    elif kind == "count":
+        points = 100.0 - _param(spec, "step") * v
+    elif kind == "change":
+        best, worst = _param(spec, "best", -10), _param(spec, "worst", 10)
+        points = (worst - v) / (worst - best) * 100.0
+    else:
+        raise ValueError(f"{spec.code}: normalisation {kind!r} does not apply to a numeric value")
+    return np.clip(points, 0.0, 100.0)
+
+
+def _bool_points(spec: IndicatorSpec, flags: np.ndarray) -> np.ndarray:
+    if spec.normalisation != "bool":
+        raise ValueError(f"{spec.code}: a yes/no indicator needs the bool normalisation, not {spec.normalisation!r}")
+    return np.where(flags, _param(spec, "true", 100), _param(spec, "false", 0)).astype(float)
+
+
+def _mapping_table(spec: IndicatorSpec) -> dict[str, tuple[str, float]]:
+    """Lower-cased code -> (code as spelled in the table, points)."""
+    if spec.normalisation != "mapping":
+        raise ValueError(f"{spec.code}: a coded indicator needs the mapping normalisation, not {spec.normalisation!r}")
+    table = spec.params.get("table")
+    if not table:
+        raise ValueError(f"{spec.code}: mapping normalisation needs a 'table'")
+    return {str(code).strip().lower(): (str(code), float(points)) for code, points in table.items()}
+
+
+def _lookup(spec, table, lowered: np.ndarray, supplier_codes: np.ndarray, positions: np.ndarray):
+    """Canonical codes and points of lower-cased codes; an unknown code raises ValueError."""
+    series = pd.Series(lowered, dtype=object)
+    canonical = series.map({code: pair[0] for code, pair in table.items()})
+    bad = canonical.isna().to_numpy()
+    if bad.any():
+        first = int(np.flatnonzero(bad)[0])
+        raise ValueError(
+            f"{spec.code}: unknown code {lowered[first]!r} for supplier {supplier_codes[positions[first]]}"
+            f" (expected one of {sorted(code for code, _ in table.values())})"
+        )
+    points = series.map({code: pair[1] for code, pair in table.items()})
+    return canonical.to_numpy(dtype=object), points.to_numpy(dtype=float)
+
+
+def _normalised_codes(raw: np.ndarray) -> np.ndarray:
+    """Strip and lower-case an object array of str/None (None stays None).
+
+    Only the distinct values are normalised: coded columns have a handful of them.
+    """
+    if not len(raw):
+        return np.empty(0, dtype=object)
+    codes, uniques = pd.factorize(pd.Series(raw, dtype=object))
+    normalised = np.array([str(value).strip().lower() for value in uniques] + [None], dtype=object)
+    return normalised[codes]  # code -1 (missing) picks the trailing None
+
+
+# ------------------------------------------------------------------ frame preparation
+
+
+@dataclass
+class _Population:
+    ids: np.ndarray  # int64, final order
+    codes: np.ndarray  # object (str)
+    basis: np.ndarray  # object, the input values unchanged
+    basis_dec: list  # Decimal
+    population: np.ndarray  # object (str)
+    full: np.ndarray  # bool
+    index: pd.Index  # supplier_id -> position
+
+    def positions(self, supplier_ids: np.ndarray) -> np.ndarray:
+        if not len(supplier_ids):
+            return np.zeros(0, dtype=np.int64)
+        return self.index.get_indexer(supplier_ids).astype(np.int64)
+
+
+def _prepare_population(frame: pd.DataFrame) -> _Population:
+    ids = _ints(_column(frame, "supplier_id"))
+    codes = np.array([str(code) for code in _column(frame, "supplier_code").tolist()], dtype=object)
+    basis = _column(frame, "basis").to_numpy(dtype=object)
+    basis_dec = [_to_decimal(value) for value in basis]
+    population = np.array([str(p) for p in _column(frame, "population").tolist()], dtype=object)
+    unknown = sorted(set(population.tolist()) - {FULL, ECOVADIS_ONLY})
+    if unknown:
+        raise ValueError(f"unknown population value(s) {unknown}; expected {FULL!r} or {ECOVADIS_ONLY!r}")
+    if len(np.unique(ids)) != len(ids):
+        raise ValueError("population has duplicate supplier_id rows")
+    # Exact Decimal ordering: basis descending, then code ascending (then id, for totality).
+    order = sorted(range(len(ids)), key=lambda i: (-basis_dec[i], codes[i], ids[i]))
+    order = np.asarray(order, dtype=np.int64)
+    ids, codes, basis, population = ids[order], codes[order], basis[order], population[order]
+    basis_dec = [basis_dec[i] for i in order.tolist()]
+    return _Population(
+        ids=ids,
+        codes=codes,
+        basis=basis,
+        basis_dec=basis_dec,
+        population=population,
+        full=population == FULL,
+        index=pd.Index(ids),
+    )
+
+
+@dataclass
+class _Sites:
+    site_ids: np.ndarray
+    pos: np.ndarray  # supplier position
+    relevant: np.ndarray  # bool
+    index: pd.Index
+
+
+def _prepare_sites(frame: pd.DataFrame, pop: _Population) -> _Sites:
+    site_ids = _ints(_column(frame, "site_id"))
+    pos = pop.positions(_ints(_column(frame, "supplier_id")))
+    production = _bools(_column(frame, "is_production"))
+    status = _strings(_column(frame, "status"))
+    keep = pos >= 0
+    site_ids, pos, production, status = site_ids[keep], pos[keep], production[keep], status[keep]
+    # Within a supplier, sites are in site_id order: per-supplier float sums then add
+    # in the same order whatever the input order or the other suppliers present.
+    order = np.lexsort((site_ids, pos))
+    site_ids, pos, production, status = site_ids[order], pos[order], production[order], status[order]
+    if len(np.unique(site_ids)) != len(site_ids):
+        raise ValueError("sites has duplicate site_id rows")
+    return _Sites(site_ids=site_ids, pos=pos, relevant=production & (status == "active"), index=pd.Index(site_ids))
+
+
+def _site_rows(sites: _Sites, site_ids: np.ndarray) -> np.ndarray:
+    if not len(site_ids):
+        return np.zeros(0, dtype=np.int64)
+    return sites.index.get_indexer(site_ids).astype(np.int64)
+
+
+# ------------------------------------------------------------ audit-derived indicators
+
+
+@dataclass
+class _AuditFacts:
+    columns: dict  # code -> _Column (raw numeric/bool/code + status; points filled later)
+    has_relevant: np.ndarray
+    all_relevant_audited: np.ndarray  # RBA-01 == 100 (exact, integer comparison)
+    not_all_relevant_audited: np.ndarray  # RBA-01 applicable and < 100
+    gate: np.ndarray  # a zero-tolerance finding in the window (RBA-09 = yes)
+    expiring: np.ndarray
+    open_priority: np.ndarray
+
+
+def _audit_facts(inputs: ScoringInputs, methodology: MethodologyParams, pop: _Population, sites: _Sites,
+                 rba08_table: dict | None) -> _AuditFacts:
+    n = len(pop.ids)
+    as_of = inputs.quarter.as_of
+    d = _day(as_of)
+
+    n_rel = np.bincount(sites.pos[sites.relevant], minlength=n)
+    has_rel = n_rel > 0
+
+    # ---- audits: latest valid full audit of every site
+    audits = inputs.audits
+    a_site = _site_rows(sites, _ints(_column(audits, "site_id")))
+    a_type = _strings(_column(audits, "audit_type"))
+    a_date = _dates(_column(audits, "conducted_on"))
+    a_score = _floats(_column(audits, "score"))
+    a_ref = _strings(_column(audits, "audit_ref"))
+    a_recognition = _strings(_column(audits, "recognition"))
+    a_risk = _strings(_column(audits, "saq_risk"))
+    known = a_site >= 0
+
+    valid_full = known & np.isin(a_type, FULL_AUDIT_TYPES) & _within(a_date, as_of, methodology.audit_validity_months)
+    idx = np.flatnonzero(valid_full)
+    # Latest conducted_on; same day: higher score (NaN lowest), then greater audit_ref.
+    order = idx[
+        np.lexsort((
+            _ranks(a_ref[idx]),
+            np.where(np.isnan(a_score[idx]), -np.inf, a_score[idx]),
+            a_date[idx].view(np.int64),
+            a_site[idx],
+        ))
+    ]
+    latest = order[_last_of_groups(a_site[order])]
+    n_sites = len(sites.site_ids)
+    site_has_latest = np.zeros(n_sites, dtype=bool)
+    site_has_latest[a_site[latest]] = True
+    site_latest_date = np.full(n_sites, np.datetime64("NaT"), dtype="datetime64[ns]")
+    site_latest_date[a_site[latest]] = a_date[latest]
+    site_latest_score = np.full(n_sites, np.nan)
+    site_latest_score[a_site[latest]] = a_score[latest]
+    site_latest_recognition = np.full(n_sites, None, dtype=object)
+    site_latest_recognition[a_site[latest]] = a_recognition[latest]
+
+    rel_audited = sites.relevant & site_has_latest
+    n_rel_audited = np.bincount(sites.pos[rel_audited], minlength=n)
+    safe_rel = np.maximum(n_rel, 1)
+    columns: dict[str, _Column] = {}
+
+    def na_unless_relevant(column: _Column) -> _Column:
+        column.status[~has_rel] = _S_NA
+        column.raw[~has_rel] = None
+        return column
+
+    # RBA-01: % of relevant sites with a valid full audit.
+    col = _Column.empty(n, _S_VALUE)
+    col.raw[:] = (n_rel_audited * 100.0 / safe_rel).astype(object)
+    columns["RBA-01"] = na_unless_relevant(col)
+
+    # RBA-02: mean score of the latest valid full audits that have a score.
+    scored = rel_audited & ~np.isnan(site_latest_score)
+    score_sum = np.bincount(sites.pos[scored], weights=site_latest_score[scored], minlength=n)
+    score_cnt = np.bincount(sites.pos[scored], minlength=n)
+    col = _Column.empty(n, _S_MISSING)
+    has_score = score_cnt > 0
+    col.status[has_score] = _S_VALUE
+    col.raw[has_score] = (score_sum[has_score] / score_cnt[has_score]).astype(object)
+    columns["RBA-02"] = na_unless_relevant(col)
+
+    # ---- findings (all of the supplier's sites, whatever their status)
+    findings = inputs.findings
+    f_site = _site_rows(sites, _ints(_column(findings, "site_id")))
+    f_known = f_site >= 0
+    f_pos = np.where(f_known, sites.pos[np.where(f_known, f_site, 0)] if n_sites else -1, -1)
+    f_sev = _strings(_column(findings, "severity"))
+    f_zero = _bools(_column(findings, "zero_tolerance"))
+    f_opened = _dates(_column(findings, "opened_on"))
+    f_due = _dates(_column(findings, "due_on"))
+    f_closed = _dates(_column(findings, "closed_on"))
+
+    open_at_d = f_known & (f_opened <= d) & (np.isnat(f_closed) | (f_closed > d))
+    open_counts = {}
+    for code, severity in (("RBA-03", "priority"), ("RBA-04", "major"), ("RBA-05", "minor")):
+        counts = np.bincount(f_pos[open_at_d & (f_sev == severity)], minlength=n)
+        open_counts[severity] = counts
+        col = _Column.empty(n, _S_VALUE)
+        col.raw[:] = counts.astype(float).astype(object)
+        columns[code] = na_unless_relevant(col)
+
+    # RBA-06: findings due within the 12 months before D closed on or before due_on.
+    due = f_known & np.isin(f_sev, COUNTED_SEVERITIES) & _within(f_due, as_of, ON_TIME_WINDOW_MONTHS)
+    n_due = np.bincount(f_pos[due], minlength=n)
+    on_time = due & ~np.isnat(f_closed) & (f_closed <= f_due)
+    n_on_time = np.bincount(f_pos[on_time], minlength=n)
+    col = _Column.empty(n, _S_NA)
+    has_due = n_due > 0
+    col.status[has_due] = _S_VALUE
+    col.raw[has_due] = (n_on_time[has_due] * 100.0 / n_due[has_due]).astype(object)
+    columns["RBA-06"] = na_unless_relevant(col)
+
+    # RBA-07: latest SAQ over relevant sites within 12 months (same day: higher risk).
+    saq = known & (a_type == SAQ_TYPE) & _within(a_date, as_of, SAQ_WINDOW_MONTHS)
+    saq &= sites.relevant[np.where(known, a_site, 0)] if n_sites else False
+    idx = np.flatnonzero(saq)
+    risk = _normalised_codes(a_risk[idx])
+    risk_rank = np.array([SAQ_RISK_RANK.get(r, 0) for r in risk.tolist()], dtype=np.int64)
+    s_pos = sites.pos[a_site[idx]] if len(idx) else np.zeros(0, dtype=np.int64)
+    order = np.lexsort((risk_rank, a_date[idx].view(np.int64), s_pos))
+    picked = order[_last_of_groups(s_pos[order])]
+    col = _Column.empty(n, _S_MISSING)
+    col.status[s_pos[picked]] = _S_VALUE
+    col.raw[s_pos[picked]] = risk[picked]
+    columns["RBA-07"] = na_unless_relevant(col)
+
+    # RBA-08: mean over relevant sites of the mapped recognition of the latest valid full audit.
+    col = _Column.empty(n, _S_VALUE)
+    if rba08_table is not None:
+        rel_idx = np.flatnonzero(sites.relevant)
+        recognition = _normalised_codes(site_latest_recognition[rel_idx])
+        recognition = np.where(pd.isna(recognition) | (recognition == ""), RECOGNITION_EMPTY, recognition)
+        recognition = np.where(site_has_latest[rel_idx], recognition, RECOGNITION_NO_AUDIT).astype(object)
+        spec08 = methodology.indicator("RBA-08")
+        _, site_points = _lookup(spec08, rba08_table, recognition, pop.codes, sites.pos[rel_idx])
+        sums = np.bincount(sites.pos[rel_idx], weights=site_points, minlength=n)
+        col.raw[:] = (sums / safe_rel).astype(object)
+    columns["RBA-08"] = na_unless_relevant(col)
+
+    # RBA-09: a zero-tolerance finding (any severity) opened within the 24 months before D.
+    zero = f_known & f_zero & _within(f_opened, as_of, ZERO_TOLERANCE_WINDOW_MONTHS)
+    gate = np.bincount(f_pos[zero], minlength=n) > 0
+    col = _Column.empty(n, _S_VALUE)
+    col.raw[:] = gate.astype(object)
+    columns["RBA-09"] = col
+
+    # audit_expiring: a relevant site's latest valid full audit no longer valid at D + N days.
+    horizon = months_before(as_of + dt.timedelta(days=methodology.expiring_days), methodology.audit_validity_months)
+    expiring_site = rel_audited & (site_latest_date <= _day(horizon))
+    expiring = np.bincount(sites.pos[expiring_site], minlength=n) > 0
+
+    return _AuditFacts(
+        columns=columns,
+        has_relevant=has_rel,
+        all_relevant_audited=has_rel & (n_rel_audited == n_rel),
+        not_all_relevant_audited=has_rel & (n_rel_audited < n_rel),
+        gate=gate,
+        expiring=expiring,
+        open_priority=open_counts["priority"] > 0,
+    )
+
+
+def _audit_points(spec: IndicatorSpec, column: _Column, pop: _Population) -> _Column:
+    """Fill the points of an audit-derived column from its raw values."""
+    is_value = column.status == _S_VALUE
+    idx = np.flatnonzero(is_value)
+    raw = column.raw[idx]
+    if spec.code == "RBA-07":
+        table = _mapping_table(spec)
+        canonical, points = _lookup(spec, table, raw, pop.codes, idx)
+        column.raw[idx] = canonical
+    elif spec.code == "RBA-08":
+        _mapping_table(spec)  # the per-site mapping was applied already: the mean IS the points
+        points = raw.astype(float)
+    elif spec.code == "RBA-09":
+        points = _bool_points(spec, raw.astype(bool))
+    else:
+        points = _numeric_points(spec, raw.astype(float))
+    column.points[idx] = points
+    return column
+
+
+# ---------------------------------------------------------------- reported indicators
+
+
+def _pick_values(inputs: ScoringInputs, pop: _Population) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """Per indicator code: (supplier positions, value strings) of the value used for Q.
+
+    The latest quarter in Q-3 … Q wins, then the latest submission, then the highest
+    value_id (which makes the choice total).
+    """
+    values = inputs.values
+    pos = pop.positions(_ints(_column(values, "supplier_id")))
+    quarter = _ints(_column(values, "quarter_ordinal"))
+    q = inputs.quarter.ordinal
+    keep = (pos >= 0) & (quarter >= q - 3) & (quarter <= q)
+    idx = np.flatnonzero(keep)
+    if not len(idx):
+        return {}
+    codes_series = _column(values, "indicator_code")
+    code_idx, code_names = pd.factorize(codes_series.iloc[idx].astype(object).to_numpy(dtype=object))
+    submitted = pd.to_datetime(_column(values, "submitted_at").iloc[idx], utc=True)
+    submitted = submitted.to_numpy(dtype="datetime64[ns]").view(np.int64)
+    value_id = _ints(_column(values, "value_id").iloc[idx])
+    v_pos = pos[idx]
+    group = code_idx.astype(np.int64) * (len(pop.ids) + 1) + v_pos  # (code, supplier), ordered by code
+    # Sort by group only, then keep, key after key, the rows holding their group's maximum
+    # (a per-group lexicographic argmax; much cheaper than a 4-key lexsort on millions of rows).
+    order = np.argsort(group)
+    sorted_group = group[order]
+    starts = np.flatnonzero(np.r_[True, sorted_group[1:] != sorted_group[:-1]])
+    lengths = np.diff(np.r_[starts, len(order)])
+    candidate = np.ones(len(order), dtype=bool)
+    for key in (quarter[idx][order], submitted[order], value_id[order]):
+        masked = np.where(candidate, key, np.iinfo(np.int64).min)
+        candidate &= key == np.repeat(np.maximum.reduceat(masked, starts), lengths)
+    kept = np.flatnonzero(candidate)
+    kept = kept[_last_of_groups(sorted_group[kept])]  # one per group even with duplicate value_ids
+    chosen = order[kept]  # sorted by code, then position
+    raw_values = _column(values, "value").iloc[idx].to_numpy(dtype=object, na_value=None)
+    chosen_codes = code_idx[chosen]
+    bounds = np.searchsorted(chosen_codes, np.arange(len(code_names) + 1))
+    picks = {}
+    for j, name in enumerate(code_names):
+        rows = chosen[bounds[j]:bounds[j + 1]]
+        picks[str(name)] = (v_pos[rows], raw_values[rows])
+    return picks
+
+
+def _parse_bools(spec_code: str, strings: np.ndarray, positions: np.ndarray, pop: _Population) -> np.ndarray:
+    lowered = _normalised_codes(strings)
+    parsed = pd.Series(lowered, dtype=object).map(BOOL_SPELLINGS)
+    bad = parsed.isna().to_numpy()
+    if bad.any():
+        first = int(np.flatnonzero(bad)[0])
+        supplier = pop.codes[positions[first]]
+        raise ValueError(f"{spec_code}: {strings[first]!r} is not a yes/no value (supplier {supplier})")
+    return parsed.to_numpy(dtype=bool)
+
+
+def _parse_numbers(spec_code: str, strings: np.ndarray, positions: np.ndarray, pop: _Population) -> np.ndarray:
+    numbers = pd.to_numeric(pd.Series(strings, dtype=object), errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+    retry = np.flatnonzero(np.isnan(numbers))
+    if len(retry):  # tolerate surrounding blanks
+        numbers[retry] = pd.to_numeric(pd.Series(strings[retry], dtype=object).str.strip(), errors="coerce")
+    bad = ~np.isfinite(numbers)
+    if bad.any():
+        first = int(np.flatnonzero(bad)[0])
+        raise ValueError(f"{spec_code}: {strings[first]!r} is not a number (supplier {pop.codes[positions[first]]})")
+    return numbers
+
+
+def _reported_column(spec: IndicatorSpec, pick, pop: _Population) -> _Column:
+    column = _Column.empty(len(pop.ids), _S_MISSING)
+    if pick is None:
+        return column
+    positions, strings = pick
+    present = np.array([s is not None for s in strings.tolist()], dtype=bool)
+    positions, strings = positions[present], strings[present]
+    kind = spec.normalisation
+    if kind == "bool":
+        flags = _parse_bools(spec.code, strings, positions, pop)
+        raw, points = flags.astype(object), _bool_points(spec, flags)
+    elif kind == "mapping":
+        raw, points = _lookup(spec, _mapping_table(spec), _normalised_codes(strings), pop.codes, positions)
+    elif kind in NUMERIC_KINDS:
+        numbers = _parse_numbers(spec.code, strings, positions, pop)
+        raw, points = numbers.astype(object), _numeric_points(spec, numbers)
+    else:
+        raise ValueError(f"{spec.code}: unknown normalisation {kind!r}")
+    column.raw[positions] = raw
+    column.points[positions] = points
+    column.status[positions] = _S_VALUE
+    return column
+
+
+# -------------------------------------------------------------------------- coverage
+
+
+def _coverage(quarter: str, methodology: MethodologyParams, pop: _Population, metrics: dict) -> dict:
+    """Section 7, with exact Decimal arithmetic on the basis."""
+    target = methodology.coverage_target
+    basis = pop.basis_dec
+    with decimal.localcontext(_MONEY):
+        total = sum(basis, Decimal(0))
+
+        def share_of(mask: np.ndarray) -> Decimal:
+            return sum(compress(basis, mask.tolist()), Decimal(0))
+
+        populations = {}
+        for name in (FULL, ECOVADIS_ONLY):
+            mask = pop.population == name
+            amount = share_of(mask)
+            populations[name] = {
+                "suppliers": int(mask.sum()),
+                "spend_share": float(amount / total) if total else 0.0,
+            }
+
+        out_metrics = {}
+        for name in COVERAGE_METRICS:
+            denominator_mask, numerator_mask = metrics[name]
+            numerator_mask = numerator_mask & denominator_mask
+            denominator = share_of(denominator_mask)
+            if not denominator:
+                out_metrics[name] = {"share": 1.0, "target": float(target), "met": True, "gaps": []}
+                continue
+            numerator = share_of(numerator_mask)
+            gap_idx = np.flatnonzero(denominator_mask & ~numerator_mask).tolist()  # already basis desc, code asc
+            gap_basis = [basis[i] for i in gap_idx]
+            running = accumulate(gap_basis, initial=numerator)
+            next(running)
+            gaps = [
+                {
+                    "supplier": str(pop.codes[i]),
+                    "spend": _money_float(amount),
+                    "cumulative_share": float(cumulative / denominator),
+                }
+                for i, amount, cumulative in zip(gap_idx, gap_basis, running, strict=True)
+            ]
+            out_metrics[name] = {
+                "share": float(numerator / denominator),
+                "target": float(target),
+                "met": numerator >= target * denominator,  # exact: share >= target
+                "gaps": gaps,
+            }
+        return {
+            "quarter": quarter,
+            "total_spend": _money_float(total),
+            "target": float(target),
+            "populations": populations,
+            "metrics": out_metrics,
+        }
+
+
+# ------------------------------------------------------------------------------ QBR
+
+
+def _qbr(inputs: ScoringInputs, methodology: MethodologyParams, pop: _Population, esg_cents: np.ndarray):
+    """QBR total (cents), incomplete flags and the component dicts (section 8)."""
+    n = len(pop.ids)
+    names = [str(name) for name in methodology.qbr_weights]
+    weights = np.array([float(methodology.qbr_weights[name]) for name in names])
+    matrix = np.full((n, len(names)), np.nan)
+    qbr = inputs.qbr
+    pos = pop.positions(_ints(_column(qbr, "supplier_id")))
+    component = _strings(_column(qbr, "component"))
+    score = _floats(_column(qbr, "score"))
+    col_of = {name: j for j, name in enumerate(names) if name != QBR_ESG}
+    comp_idx = np.array([col_of.get(c, -1) for c in component.tolist()], dtype=np.int64)
+    keep = (pos >= 0) & (comp_idx >= 0)
+    pairs = pos[keep] * len(names) + comp_idx[keep]
+    if len(np.unique(pairs)) != len(pairs):
+        raise ValueError("qbr has more than one row for a (supplier, component)")
+    matrix[pos[keep], comp_idx[keep]] = score[keep]
+    if QBR_ESG in names:
+        matrix[:, names.index(QBR_ESG)] = esg_cents / 100.0
+    present = ~np.isnan(matrix)
+    numerator = np.zeros(n)
+    denominator = np.zeros(n)
+    for j in range(len(names)):  # fixed order of additions
+        numerator += np.where(present[:, j], weights[j] * np.nan_to_num(matrix[:, j]), 0.0)
+        denominator += np.where(present[:, j], weights[j], 0.0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        total = np.where(denominator > 0, numerator / np.where(denominator > 0, denominator, 1.0), np.nan)
+    incomplete = ~present.all(axis=1)
+    component_dicts = [
+        {name: value for name, value, has in zip(names, row, flags, strict=True) if has}
+        for row, flags in zip(matrix.tolist(), present.tolist(), strict=True)
+    ]
+    return _half_up(total), incomplete, component_dicts
+
+
+# ------------------------------------------------------------------------ the engine
+
+
+def compute_quarter(inputs: ScoringInputs, methodology: MethodologyParams) -> EngineResult:
+    """Score every supplier of ``inputs.population`` for ``inputs.quarter`` (scorecard.md 3-8)."""
+    pop = _prepare_population(inputs.population)
+    n = len(pop.ids)
+    sites = _prepare_sites(inputs.sites, pop)
+    specs = methodology.indicators
+    codes = [spec.code for spec in specs]
+    if len(set(codes)) != len(codes):
+        raise ValueError("methodology has duplicate indicator codes")
+    for spec in specs:
+        if spec.source == "audit" and spec.code not in AUDIT_INDICATORS:
+            raise ValueError(f"{spec.code}: no audit-derived computation for this code")
+        if spec.source not in ("audit", "reported"):
+            raise ValueError(f"{spec.code}: unknown source {spec.source!r}")
+        if spec.category not in CATEGORY_KEYS:
+            raise ValueError(f"{spec.code}: unknown category {spec.category!r}")
+
+    audit_specs = {spec.code: spec for spec in specs if spec.source == "audit"}
+    rba08_table = _mapping_table(audit_specs["RBA-08"]) if "RBA-08" in audit_specs else None
+    facts = _audit_facts(inputs, methodology, pop, sites, rba08_table)
+    picks = _pick_values(inputs, pop)
+
+    columns: list[_Column] = []
+    for spec in specs:
+        if spec.source == "audit":
+            columns.append(_audit_points(spec, facts.columns[spec.code], pop))
+        else:
+            columns.append(_reported_column(spec, picks.get(spec.code), pop))
+    by_code = dict(zip(codes, columns, strict=True))
+
+    # ---- totals: a fixed order of float additions (methodology order) per supplier
+    numerator, denominator = np.zeros(n), np.zeros(n)
+    cat_num = {key: np.zeros(n) for key in CATEGORY_KEYS}
+    cat_den = {key: np.zeros(n) for key in CATEGORY_KEYS}
+    n_applicable, n_value = np.zeros(n, dtype=np.int64), np.zeros(n, dtype=np.int64)
+    for spec, column in zip(specs, columns, strict=True):
+        weight = float(spec.weight)
+        applicable = column.status != _S_NA
+        has_value = column.status == _S_VALUE
+        weighted = np.where(has_value, weight * np.nan_to_num(column.points), 0.0)  # missing: 0 points
+        numerator += weighted
+        denominator += np.where(applicable, weight, 0.0)
+        cat_num[spec.category] += weighted
+        cat_den[spec.category] += np.where(applicable, weight, 0.0)
+        n_applicable += applicable
+        n_value += has_value
+
+    def ratio(num: np.ndarray, den: np.ndarray) -> np.ndarray:
+        return np.where(den > 0, num / np.where(den > 0, den, 1.0), np.nan)
+
+    full = pop.full
+    eco = by_code.get(ECOVADIS_SCORE)
+    eco_missing = np.ones(n, dtype=bool) if eco is None else eco.status != _S_VALUE
+    eco_points = np.zeros(n) if eco is None else np.where(eco_missing, 0.0, np.nan_to_num(eco.points))
+    # A full-population supplier with no applicable weight at all (only possible with a
+    # custom methodology made of audit indicators) scores 0.
+    raw_score = np.where(full, np.nan_to_num(ratio(numerator, denominator)), eco_points)
+    score_cents = np.where(facts.gate, 0.0, _half_up(raw_score))
+
+    bands = methodology.grade_bands
+    grade = np.full(n, str(bands[-1][0]), dtype=object)
+    for band_grade, minimum in reversed(bands[:-1]):
+        grade[score_cents >= float(Decimal(minimum) * 100)] = str(band_grade)
+    grade[facts.gate] = GATE_GRADE
+
+    subscores = {}
+    for key in CATEGORY_KEYS:
+        cents = _half_up(ratio(cat_num[key], cat_den[key]))
+        cents[~full] = np.nan
+        subscores[key] = _cents_to_decimals(cents)
+
+    completeness_ratio = np.where(n_applicable > 0, n_value / np.maximum(n_applicable, 1), np.nan)
+    completeness = [
+        Decimal(int(v)) / Decimal(int(a)) if is_full and a else None
+        for v, a, is_full in zip(n_value.tolist(), n_applicable.tolist(), full.tolist(), strict=True)
+    ]
+    completeness = [
+        None if c is None else c.quantize(_COMPLETENESS_QUANTUM, rounding=decimal.ROUND_HALF_UP) for c in completeness
+    ]
+
+    flag_masks = {
+        FLAG_TERMINATION_REVIEW: facts.gate,
+        FLAG_NO_VALID_AUDIT: full & facts.not_all_relevant_audited,
+        FLAG_AUDIT_EXPIRING: facts.expiring,
+        FLAG_OPEN_PRIORITY: facts.open_priority,
+        FLAG_LOW_COMPLETENESS: full & (completeness_ratio < LOW_COMPLETENESS_BELOW),
+        FLAG_NO_ECOVADIS: ~full & eco_missing,
+    }
+    flag_rows = zip(*[flag_masks[name].tolist() for name in FLAGS], strict=True) if n else iter(())
+    flags = [tuple(compress(FLAGS, row)) for row in flag_rows]
+
+    qbr_cents, qbr_incomplete, qbr_components = _qbr(inputs, methodology, pop, score_cents)
+
+    scores = pd.DataFrame(
+        {
+            "supplier_id": pd.Series(pop.ids, dtype=np.int64),
+            "supplier_code": pd.Series(pop.codes, dtype=object),
+            "population": pd.Series(pop.population, dtype=object),
+            "basis": pd.Series(pop.basis, dtype=object),
+            "score": pd.Series(_cents_to_decimals(score_cents), dtype=object),
+            "grade": pd.Series(grade, dtype=object),
+            **{key: pd.Series(subscores[key], dtype=object) for key in CATEGORY_KEYS},
+            "completeness": pd.Series(completeness, dtype=object),
+            "flags": pd.Series(flags, dtype=object),
+            "qbr_total": pd.Series(_cents_to_decimals(qbr_cents), dtype=object),
+            "qbr_incomplete": pd.Series(qbr_incomplete, dtype=bool),
+            "qbr_components": pd.Series(qbr_components, dtype=object),
+        },
+        columns=SCORE_COLUMNS,
+    )
+
+    k = len(specs)
+    raw_matrix = np.empty((n, k), dtype=object)
+    points_matrix = np.empty((n, k))
+    status_matrix = np.empty((n, k), dtype=np.int8)
+    for j, column in enumerate(columns):
+        raw_matrix[:, j] = column.raw
+        points_matrix[:, j] = np.where(column.status == _S_VALUE, column.points, np.nan)
+        status_matrix[:, j] = column.status
+    points = pd.DataFrame(
+        {
+            "supplier_id": pd.Series(np.repeat(pop.ids, k), dtype=np.int64),
+            "indicator_code": pd.Series(np.tile(np.array(codes, dtype=object), n), dtype=object),
+            "raw": pd.Series(raw_matrix.ravel(), dtype=object),
+            "points": pd.Series(points_matrix.ravel(), dtype=float),
+            "status": pd.Series(_STATUS_NAMES[status_matrix.ravel()], dtype=object),
+        },
+        columns=POINT_COLUMNS,
+    )
+
+    sbti = by_code.get(SBTI_INDICATOR)
+    sbti_met = np.zeros(n, dtype=bool)
+    if sbti is not None:
+        sbti_codes = _normalised_codes(sbti.raw)
+        sbti_met = (sbti.status == _S_VALUE) & (sbti_codes != SBTI_NONE)
+    elif SBTI_INDICATOR in picks:
+        positions, strings = picks[SBTI_INDICATOR]
+        lowered = _normalised_codes(strings)
+        sbti_met[positions] = pd.notna(lowered) & (lowered != SBTI_NONE)
+    ghg = by_code.get(GHG_INDICATOR)
+    ghg_met = np.zeros(n, dtype=bool)
+    if ghg is not None:
+        ghg_met = (ghg.status == _S_VALUE) & np.array([r is True for r in ghg.raw.tolist()], dtype=bool)
+    elif ghg is None and GHG_INDICATOR in picks:
+        positions, strings = picks[GHG_INDICATOR]
+        ghg_met[positions] = _parse_bools(GHG_INDICATOR, strings, positions, pop)
+    everyone = np.ones(n, dtype=bool)
+    coverage = _coverage(
+        str(inputs.quarter),
+        methodology,
+        pop,
+        {
+            "scorecard": (everyone, full.copy()),
+            "audit": (facts.has_relevant, facts.all_relevant_audited),
+            "sbti": (everyone, sbti_met),
+            "ghg_disclosure": (everyone, ghg_met),
+        },
+    )
+    return EngineResult(scores=scores, points=points, coverage=coverage)

@@ -1,0 +1,38 @@
+"""Validating a reported raw value against its indicator, at input (import, API, portal).
+
+A value is stored in a canonical text form that the engine can trust: never a silent 0
+for an unknown code or an out-of-range percentage.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from core.parsers import CellError, choice_parser, decimal_parser, parse_bool
+from scoring.methodology import BOUNDED_0_100, IndicatorSpec
+
+_BOUNDED = decimal_parser(minimum=0, maximum=100)
+_NON_NEGATIVE = decimal_parser(minimum=0)
+_ANY_NUMBER = decimal_parser()
+
+
+def canonical_value(spec: IndicatorSpec, text: str) -> str:
+    """Parse ``text`` for ``spec`` and return its canonical text, or raise ``CellError``."""
+    if spec.source != "reported":
+        raise CellError(f"{spec.code} is derived from audits and cannot be reported")
+    kind = spec.normalisation
+    if kind == "bool":
+        return "true" if parse_bool(text) else "false"
+    if kind == "mapping":
+        return choice_parser(spec.params.get("table", {}), what=f"{spec.code} code")(text)
+    if kind in BOUNDED_0_100:
+        return _plain(_BOUNDED(text))
+    if kind in ("count", "scaled"):
+        return _plain(_NON_NEGATIVE(text))
+    return _plain(_ANY_NUMBER(text))
+
+
+def _plain(value: Decimal) -> str:
+    """Decimal text without exponent or trailing zeros: "72.50" → "72.5", "100" → "100"."""
+    text = format(value.normalize(), "f")
+    return "0" if text in ("-0", "") else text
