@@ -1,6 +1,18 @@
 """API routes of this app: (prefix, viewset, basename), registered by config/urls.py."""
 
-ROUTES = []
+from audits import api
+
+ROUTES = [
+    ("audits", api.AuditViewSet, "audit"),
+    ("findings", api.FindingViewSet, "finding"),
+    ("corrective-actions", api.CorrectiveActionViewSet, "corrective-action"),
+    ("provisions", api.ProvisionViewSet, "provision"),
+    ("deadline-rules", api.DeadlineRuleViewSet, "deadline-rule"),
+    ("audit-cycle", api.AuditCycleViewSet, "audit-cycle"),
+    ("audit-coverage", api.AuditCoverageViewSet, "audit-coverage"),
+    ("notifications", api.NotificationViewSet, "notification"),
+    ("termination-reviews", api.TerminationReviewViewSet, "termination-review"),
+]
 
 # Extra paths under /api/v1/ that are not viewsets (e.g. coverage/).
 URLS = []

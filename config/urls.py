@@ -5,10 +5,11 @@ from rest_framework.authtoken.views import obtain_auth_token
 from rest_framework.routers import DefaultRouter
 
 from audits import routes as audit_routes
+from reports import routes as report_routes
 from scoring import routes as scoring_routes
 from suppliers import routes as supplier_routes
 
-APPS = (supplier_routes, audit_routes, scoring_routes)
+APPS = (supplier_routes, audit_routes, scoring_routes, report_routes)
 
 router = DefaultRouter()
 for app_routes in APPS:

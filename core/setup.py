@@ -6,7 +6,7 @@ from django.apps import apps as global_apps
 
 from core import roles
 
-PRODUCT_APPS = ("core", "suppliers", "audits", "scoring", "portal")
+PRODUCT_APPS = ("core", "suppliers", "audits", "scoring", "reports", "portal")
 
 
 def ensure_role_groups(sender=None, apps=global_apps, **kwargs) -> None:

@@ -1,6 +1,17 @@
 """API routes of this app: (prefix, viewset, basename), registered by config/urls.py."""
 
-ROUTES = []
+from django.urls import path
 
-# Extra paths under /api/v1/ that are not viewsets (e.g. coverage/).
-URLS = []
+from scoring import api
+
+ROUTES = [
+    ("indicators", api.IndicatorViewSet, "indicator"),
+    ("methodologies", api.MethodologyViewSet, "methodology"),
+    ("indicator-values", api.IndicatorValueViewSet, "indicator-value"),
+    ("qbr-components", api.QbrComponentViewSet, "qbr-component"),
+    ("scores", api.ScoreViewSet, "score"),
+    ("score-runs", api.ScoreRunViewSet, "score-run"),
+]
+
+# Extra paths under /api/v1/ that are not viewsets.
+URLS = [path("coverage/", api.CoverageView.as_view(), name="coverage")]

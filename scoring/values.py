@@ -24,7 +24,10 @@ def canonical_value(spec: IndicatorSpec, text: str) -> str:
     if kind == "bool":
         return "true" if parse_bool(text) else "false"
     if kind == "mapping":
-        return choice_parser(spec.params.get("table", {}), what=f"{spec.code} code")(text)
+        # Best first: JSON columns (PostgreSQL jsonb) do not keep the order of the table's keys.
+        table = spec.params.get("table", {})
+        codes = sorted(table, key=lambda code: (-float(table[code]), code))
+        return choice_parser(codes, what=f"{spec.code} code")(text)
     if kind in BOUNDED_0_100:
         return _plain(_BOUNDED(text))
     if kind in ("count", "scaled"):

@@ -33,6 +33,7 @@ INSTALLED_APPS = [
     "suppliers",
     "audits",
     "scoring",
+    "reports",
     "portal",
 ]
 
@@ -165,6 +166,10 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "SupplierStatusEnum": "suppliers.models.SupplierStatus",
         "SiteStatusEnum": "suppliers.models.SiteStatus",
+        "AuditStatusEnum": "audits.models.AuditStatus",
+        "FindingStatusEnum": "audits.models.FindingStatus",
+        "CapStateEnum": "audits.models.CapState",
+        "SiteCycleStatusEnum": "audits.dates.CYCLE_STATUSES",
     },
 }
 

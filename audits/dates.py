@@ -1,0 +1,111 @@
+"""Date arithmetic of the audit cycle and of finding deadlines. Pure functions: no ORM.
+
+Validity follows scorecard.md section 4: a full audit is valid at D when it was
+conducted within the 24 months before D, i.e. ``months_before(D, 24) < end_date <= D``.
+Its *expiry date* is the first day on which that no longer holds: the second
+anniversary of the end date, or 1 March when the audit ended on 29 February and the
+anniversary year has no such day. ``valid_until`` is the day before: the last valid day.
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+from dataclasses import dataclass
+
+VALIDITY_MONTHS = 24
+DEFAULT_EXPIRING_DAYS = 90
+
+
+def add_months_clamped(day: dt.date, months: int) -> dt.date:
+    """``day`` plus calendar months; the day is clamped to the target month's length."""
+    index = day.year * 12 + day.month - 1 + months
+    year, month = divmod(index, 12)
+    month += 1
+    return dt.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def audit_expires_on(end_date: dt.date, months: int = VALIDITY_MONTHS) -> dt.date:
+    """The first day on which a full audit that ended on ``end_date`` is no longer valid."""
+    index = end_date.year * 12 + end_date.month - 1 + months
+    year, month = divmod(index, 12)
+    month += 1
+    if end_date.day > calendar.monthrange(year, month)[1]:
+        # 29 Feb + 2 years: 28 Feb is still within the window, so the audit runs out on 1 Mar.
+        return dt.date(year, month, calendar.monthrange(year, month)[1]) + dt.timedelta(days=1)
+    return dt.date(year, month, end_date.day)
+
+
+def audit_valid_until(end_date: dt.date, months: int = VALIDITY_MONTHS) -> dt.date:
+    """The last day on which a full audit that ended on ``end_date`` is valid."""
+    return audit_expires_on(end_date, months) - dt.timedelta(days=1)
+
+
+def is_valid_on(end_date: dt.date | None, as_of: dt.date, months: int = VALIDITY_MONTHS) -> bool:
+    return end_date is not None and end_date <= as_of <= audit_valid_until(end_date, months)
+
+
+# --------------------------------------------------------------------------- deadlines
+
+
+@dataclass(frozen=True)
+class DeadlineTerms:
+    """The values of one row of the deadline table (``audits.models.DeadlineRule``)."""
+
+    cap_days: int | None
+    cap_clock: str  # "report" | "discovery"
+    correction_days: int | None
+    correction_days_health_safety: int | None = None
+    overall_limit_months: int = 18
+
+
+# domain.md defaults; the data migration seeds the same table and admins may edit it.
+DEFAULT_TERMS = {
+    "priority": DeadlineTerms(cap_days=7, cap_clock="discovery", correction_days=90, correction_days_health_safety=30),
+    "major": DeadlineTerms(cap_days=14, cap_clock="report", correction_days=180),
+    "minor": DeadlineTerms(cap_days=14, cap_clock="report", correction_days=270),
+    "risk": DeadlineTerms(cap_days=14, cap_clock="report", correction_days=270),
+    "ofi": DeadlineTerms(cap_days=None, cap_clock="report", correction_days=None),
+}
+
+
+def finding_deadlines(terms: DeadlineTerms, *, opened_on: dt.date, audit_end: dt.date | None,
+                      report_received_on: dt.date | None = None,
+                      health_and_safety: bool = False) -> tuple[dt.date | None, dt.date | None]:
+    """(CAP due date, correction due date) of a finding.
+
+    The CAP clock runs from the final report (falling back to the audit end, then the
+    opened date) or from discovery; corrections run from the opened date. Nothing falls
+    later than ``overall_limit_months`` after the audit end date.
+    """
+    limit = add_months_clamped(audit_end or opened_on, terms.overall_limit_months)
+    cap_due = None
+    if terms.cap_days is not None:
+        start = opened_on if terms.cap_clock == "discovery" else (report_received_on or audit_end or opened_on)
+        cap_due = min(start + dt.timedelta(days=terms.cap_days), limit)
+    days = terms.correction_days
+    if health_and_safety and terms.correction_days_health_safety is not None:
+        days = terms.correction_days_health_safety
+    correction_due = None if days is None else min(opened_on + dt.timedelta(days=days), limit)
+    return cap_due, correction_due
+
+
+# --------------------------------------------------------------------------- cycle status
+
+VALID = "valid"
+EXPIRING = "expiring"
+EXPIRED = "expired"
+NEVER_AUDITED = "never_audited"
+CYCLE_STATUSES = (VALID, EXPIRING, EXPIRED, NEVER_AUDITED)
+
+
+def cycle_status(last_full_end: dt.date | None, as_of: dt.date, expiring_days: int = DEFAULT_EXPIRING_DAYS) -> str:
+    """A site's status from the end date of its latest full audit conducted on or before ``as_of``."""
+    if last_full_end is None:
+        return NEVER_AUDITED
+    valid_until = audit_valid_until(last_full_end)
+    if as_of > valid_until:
+        return EXPIRED
+    if valid_until < as_of + dt.timedelta(days=expiring_days):
+        return EXPIRING
+    return VALID

@@ -1,0 +1,147 @@
+"""The daily reminder and escalation job.
+
+At ``as_of`` it finds: findings whose CAP or correction is overdue, sites whose latest
+full audit expires within 90 / 30 / 0 days, relevant sites of the 95%-of-spend
+population never audited, and zero-tolerance findings not yet under termination review.
+Each becomes a notification per recipient (the responsible analyst — or every analyst
+when none is assigned — and the supplier's users), in-app and by e-mail. Keys make each
+reminder once-only per threshold and due date; stale ones are cancelled first.
+Running the job twice sends nothing twice.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.db.models import Q
+from django.utils.translation import gettext as _
+
+from audits import dates, escalation, notifications, selectors
+from audits.models import CapState, Finding, FindingStatus, NotificationKind, Severity
+from core.quarter import Quarter
+
+logger = logging.getLogger(__name__)
+
+EXPIRY_THRESHOLDS = (90, 30, 0)  # days before expiry; 0 = expired
+
+
+@dataclass
+class ReminderRun:
+    as_of: dt.date
+    cancelled: int = 0
+    created: int = 0
+    emails: int = 0
+    reviews_opened: int = 0
+
+    def summary(self) -> str:
+        return (f"{self.as_of}: {self.created} new notification(s), {self.emails} e-mail(s) sent, "
+                f"{self.cancelled} cancelled, {self.reviews_opened} termination review(s) opened or extended")
+
+
+def send_daily_reminders(*, as_of: dt.date, actor="send_audit_reminders") -> ReminderRun:
+    run = ReminderRun(as_of=as_of)
+    with transaction.atomic():
+        run.cancelled = notifications.cancel_stale()
+        run.reviews_opened = len(escalation.open_termination_reviews(actor=actor))
+        analysts = notifications.analyst_ids()
+        drafts = _finding_drafts(as_of, analysts) + _site_drafts(as_of, analysts)
+        run.created = len(notifications.create(drafts))
+    # Everything pending: this run's rows, and any left by an earlier failed delivery.
+    run.emails = notifications.deliver()
+    logger.info("audit reminders %s", run.summary())
+    return run
+
+
+def _recipients(analyst_id: int | None, fallback: list[int], supplier_users: list[int]) -> list[int]:
+    first = [analyst_id] if analyst_id else fallback
+    return list(dict.fromkeys([*first, *supplier_users]))
+
+
+def _finding_drafts(as_of: dt.date, analysts: list[int]) -> list[notifications.Draft]:
+    rows = list(
+        Finding.objects.filter(status=FindingStatus.OPEN).exclude(severity=Severity.OFI)
+        .filter(Q(cap_due_on__lt=as_of) | Q(correction_due_on__lt=as_of))
+        .order_by("id")
+        .values_list("id", "finding_ref", "cap_due_on", "correction_due_on", "corrective_action__state",
+                     "audit_id", "audit__site_id", "audit__site__supplier_id", "audit__site__supplier__code",
+                     "audit__responsible_analyst_id")
+    )
+    members = notifications.supplier_user_ids(row[7] for row in rows)
+    drafts = []
+    for fid, ref, cap_due, correction_due, cap_state, audit_id, site_id, supplier_id, code, analyst in rows:
+        common = {"supplier_id": supplier_id, "site_id": site_id, "audit_id": audit_id, "finding_id": fid,
+                  "item": f"finding:{fid}", "threshold": "overdue"}
+        recipients = _recipients(analyst, analysts, members.get(supplier_id, []))
+        if cap_due is not None and cap_due < as_of and cap_state in (None, CapState.NOT_STARTED, CapState.REJECTED):
+            subject = _("CAP overdue: finding %(ref)s (supplier %(code)s) was due %(due)s") % {
+                "ref": ref, "code": code, "due": cap_due.isoformat()}
+            drafts += [notifications.Draft(kind=NotificationKind.CAP_OVERDUE, recipient_id=r, due_on=cap_due,
+                                           subject=subject, **common) for r in recipients]
+        if correction_due is not None and correction_due < as_of:
+            subject = _("Correction overdue: finding %(ref)s (supplier %(code)s) was due %(due)s") % {
+                "ref": ref, "code": code, "due": correction_due.isoformat()}
+            drafts += [notifications.Draft(kind=NotificationKind.CORRECTION_OVERDUE, recipient_id=r,
+                                           due_on=correction_due, subject=subject, **common) for r in recipients]
+    return drafts
+
+
+def expiry_threshold(valid_until: dt.date, as_of: dt.date) -> int | None:
+    """The most urgent threshold reached: days until the first day the audit is no
+    longer valid, compared with 90 / 30 / 0."""
+    days_left = (valid_until - as_of).days + 1
+    reached = [t for t in EXPIRY_THRESHOLDS if days_left <= t]
+    return min(reached) if reached else None
+
+
+def _site_drafts(as_of: dt.date, analysts: list[int]) -> list[notifications.Draft]:
+    cycle = selectors.site_cycle_status(as_of, expiring_days=max(EXPIRY_THRESHOLDS))
+    cycle = cycle[cycle["relevant"] & (cycle["supplier_status"] != "terminated")]
+    population = _full_population_ids(as_of)
+    members = notifications.supplier_user_ids(cycle["supplier_id"].tolist())
+    drafts = []
+    for row in cycle.itertuples(index=False):
+        recipients = _recipients(row.responsible_analyst_id, analysts, members.get(row.supplier_id, []))
+        common = {"supplier_id": row.supplier_id, "site_id": row.site_id}
+        if row.status == dates.NEVER_AUDITED:
+            if row.supplier_id not in population:
+                continue
+            subject = _("Site %(site)s of supplier %(code)s has never had a full audit") % {
+                "site": row.site_code, "code": row.supplier_code}
+            drafts += [notifications.Draft(kind=NotificationKind.SITE_NEVER_AUDITED, item=f"site:{row.site_id}",
+                                           recipient_id=r, subject=subject, **common) for r in recipients]
+            continue
+        threshold = expiry_threshold(row.valid_until, as_of)
+        if threshold is None:
+            continue
+        if threshold == 0:
+            subject = _("Audit %(ref)s of site %(site)s (supplier %(code)s) expired: last valid day %(until)s")
+        else:
+            subject = _("Audit %(ref)s of site %(site)s (supplier %(code)s) expires within %(days)s days: "
+                        "last valid day %(until)s")
+        subject = subject % {"ref": row.last_full_audit_ref, "site": row.site_code, "code": row.supplier_code,
+                             "days": threshold, "until": row.valid_until.isoformat()}
+        drafts += [notifications.Draft(kind=NotificationKind.AUDIT_EXPIRING, item=f"audit:{row.last_full_audit_id}",
+                                       recipient_id=r, threshold=str(threshold), due_on=row.valid_until,
+                                       audit_id=row.last_full_audit_id, subject=subject, **common)
+                   for r in recipients]
+    return drafts
+
+
+def _full_population_ids(as_of: dt.date) -> set[int]:
+    """Suppliers of the full-scorecard (95%-of-spend) population of the latest quarter
+    ended on or before ``as_of``; empty (and logged) when it cannot be computed."""
+    from suppliers.services import population_for_quarter
+    from suppliers.spend import MissingFxRates
+
+    quarter = Quarter.containing(as_of)
+    if quarter.as_of != as_of:
+        quarter = quarter.previous()
+    try:
+        population = population_for_quarter(quarter=quarter)
+    except MissingFxRates as exc:
+        logger.warning("never-audited reminders skipped for %s: %s", quarter, exc)
+        return set()
+    return {int(s) for s, p in zip(population["supplier_id"], population["population"], strict=True) if p == "full"}

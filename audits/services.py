@@ -1,0 +1,545 @@
+"""Writes on audits, findings and corrective action plans.
+
+Every function validates before it saves and refuses an invalid transition with a
+``ValidationError`` naming the field and the reason; every change to a finding or its
+CAP is recorded in the change log (who, when, what).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from decimal import Decimal
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import Exists, OuterRef
+from django.utils import timezone
+
+from audits import dates, escalation, notifications, selectors
+from audits.models import (
+    CONDUCTED_STATUSES,
+    FULL_AUDIT_TYPES,
+    HEALTH_AND_SAFETY_SECTION,
+    ZERO_TOLERANCE_PROVISIONS,
+    Audit,
+    AuditStatus,
+    AuditType,
+    CapEvidence,
+    CapManager,
+    CapState,
+    CapTransition,
+    ClosureMethod,
+    CorrectiveAction,
+    Finding,
+    FindingStatus,
+    Provision,
+    Severity,
+    Standard,
+)
+from core import roles
+from core.changelog import actor_fields, record_change, record_changes
+
+# --------------------------------------------------------------------------- helpers
+
+
+def jsonable(value):
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    if hasattr(value, "pk"):
+        return value.pk
+    return value
+
+
+def _changes(old: dict, new: dict) -> dict:
+    return {name: [jsonable(old.get(name)), jsonable(value)] for name, value in new.items()
+            if old.get(name) != value}
+
+
+def _require_procurement_writer(actor, what: str) -> None:
+    if actor is not None and not isinstance(actor, str) and not roles.can_write_master_data(actor):
+        raise PermissionDenied(f"Only procurement can {what}.")
+
+
+# --------------------------------------------------------------------------- audits
+
+ALLOWED_AUDIT_STATUS = {
+    AuditStatus.PLANNED: {AuditStatus.SCHEDULED, AuditStatus.CANCELLED},
+    AuditStatus.SCHEDULED: {AuditStatus.PLANNED, AuditStatus.IN_PROGRESS, AuditStatus.CANCELLED},
+    AuditStatus.IN_PROGRESS: {AuditStatus.REPORT_PENDING, AuditStatus.CANCELLED},
+    AuditStatus.REPORT_PENDING: {AuditStatus.CORRECTIVE_ACTIONS_OPEN, AuditStatus.CLOSED},
+    AuditStatus.CORRECTIVE_ACTIONS_OPEN: {AuditStatus.CLOSED},
+    AuditStatus.CLOSED: {AuditStatus.CORRECTIVE_ACTIONS_OPEN},
+    AuditStatus.CANCELLED: set(),
+}
+
+AUDIT_EDITABLE_FIELDS = (
+    "category", "protocol", "audit_firm", "rba_audit_id", "start_date", "end_date", "due_by", "report_received_on",
+    "score", "section_scores", "recognition", "saq_risk", "parent", "report_file", "responsible_analyst",
+)
+
+
+def audit_errors(audit: Audit) -> dict[str, str]:
+    """Checks of one audit's fields against each other (type, score, risk, parent, dates)."""
+    errors: dict[str, str] = {}
+    if audit.score is not None:
+        if audit.audit_type == AuditType.SAQ:
+            errors["score"] = "an SAQ has no audit score"
+        elif not (0 <= audit.score <= 200):
+            errors["score"] = "the score must lie between 0 and 200"
+    if audit.saq_risk and audit.audit_type != AuditType.SAQ:
+        errors["saq_risk"] = "only an SAQ has a risk band"
+    if audit.audit_type == AuditType.SAQ and audit.status in CONDUCTED_STATUSES and not audit.saq_risk:
+        errors["saq_risk"] = "a completed SAQ needs its risk band (low, medium or high)"
+    if audit.audit_type == AuditType.VAP_CLOSURE:
+        parent = audit.parent
+        if parent is None:
+            errors["parent"] = "a closure audit needs the full audit it follows up"
+        elif parent.audit_type not in FULL_AUDIT_TYPES:
+            errors["parent"] = "the parent of a closure audit must be a full audit"
+        elif parent.site_id != audit.site_id:
+            errors["parent"] = "the parent audit is at another site"
+    elif audit.parent_id is not None:
+        errors["parent"] = "only a closure audit has a parent audit"
+    if audit.start_date and audit.end_date and audit.start_date > audit.end_date:
+        errors["end_date"] = "the end date is before the start date"
+    if audit.status in CONDUCTED_STATUSES and audit.end_date is None:
+        errors["end_date"] = "an audit that took place needs its end date"
+    if audit.end_date and audit.status in CONDUCTED_STATUSES and audit.end_date > timezone.localdate():
+        errors["end_date"] = "an audit cannot have taken place in the future"
+    return errors
+
+
+def _check_audit(audit: Audit) -> None:
+    errors = audit_errors(audit)
+    if errors:
+        raise ValidationError(errors)
+
+
+@transaction.atomic
+def audit_create(*, site, audit_type: str, actor, status: str = AuditStatus.PLANNED, audit_ref: str = "",
+                 **fields) -> Audit:
+    """Record an audit. New audits start ``planned`` unless an earlier audit is being
+    recorded after the fact (``report_pending``, ``corrective_actions_open``, ``closed``)."""
+    if status == AuditStatus.CANCELLED:
+        raise ValidationError({"status": "an audit cannot be created cancelled"})
+    audit = Audit(site=site, audit_type=audit_type, status=status,
+                  audit_ref=audit_ref or _generated_ref(site.code), **fields)
+    _check_audit(audit)
+    audit.valid_until = audit.computed_valid_until()
+    audit.save()
+    record_change(actor=actor, entity_type="audit", entity_id=audit.audit_ref, action="create",
+                  changes={"site": site.code, "audit_type": audit_type, "status": status})
+    return audit
+
+
+def _generated_ref(site_code: str) -> str:
+    return f"AUD-{site_code}-{uuid.uuid4().hex[:8].upper()}"
+
+
+@transaction.atomic
+def audit_update(*, audit: Audit, actor, **fields) -> Audit:
+    audit = Audit.objects.select_for_update().get(pk=audit.pk)
+    unknown = set(fields) - set(AUDIT_EDITABLE_FIELDS)
+    if unknown:
+        raise ValidationError(dict.fromkeys(sorted(unknown), "this field cannot be changed here"))
+    if audit.status == AuditStatus.CANCELLED:
+        raise ValidationError({"status": "a cancelled audit cannot be changed"})
+    old = {name: getattr(audit, name) for name in fields}
+    for name, value in fields.items():
+        setattr(audit, name, value)
+    _check_audit(audit)
+    audit.valid_until = audit.computed_valid_until()
+    audit.save()
+    changes = _changes(old, fields)
+    if changes:
+        record_change(actor=actor, entity_type="audit", entity_id=audit.audit_ref, action="update", changes=changes)
+        notifications.cancel_stale()
+    return audit
+
+
+@transaction.atomic
+def audit_change_status(*, audit: Audit, status: str, actor, note: str = "") -> Audit:
+    """Move an audit along planned → scheduled → in progress → report pending →
+    corrective actions open → closed (or cancelled before it takes place)."""
+    audit = Audit.objects.select_for_update(of=("self",)).select_related("parent").get(pk=audit.pk)
+    old = audit.status
+    if status == old:
+        return audit
+    allowed = ALLOWED_AUDIT_STATUS.get(old, set())
+    if status not in allowed:
+        names = ", ".join(sorted(allowed)) or "none (final)"
+        raise ValidationError({"status": f"a {old} audit cannot become {status}; allowed: {names}"})
+    errors = {}
+    if status == AuditStatus.SCHEDULED:
+        if audit.audit_type != AuditType.SAQ and not audit.audit_firm:
+            errors["audit_firm"] = "assign an audit firm before scheduling"
+        if audit.start_date is None or audit.end_date is None:
+            errors["end_date"] = "set the start and end dates before scheduling"
+    leaves_report_pending = old == AuditStatus.REPORT_PENDING and status == AuditStatus.CORRECTIVE_ACTIONS_OPEN
+    if ((status == AuditStatus.CLOSED or leaves_report_pending) and audit.report_received_on is None
+            and audit.audit_type != AuditType.SAQ):
+        errors["report_received_on"] = "record when the report was received"
+    if status == AuditStatus.CLOSED:
+        open_count = selectors.open_findings_count(audit.pk)
+        if open_count:
+            errors["status"] = f"{open_count} finding(s) of this audit are still open"
+    if errors:
+        raise ValidationError(errors)
+    audit.status = status
+    _check_audit(audit)
+    audit.valid_until = audit.computed_valid_until()
+    audit.save()
+    record_change(actor=actor, entity_type="audit", entity_id=audit.audit_ref, action="status",
+                  changes={"status": [old, status]}, reason=note)
+    if status in CONDUCTED_STATUSES or status == AuditStatus.CANCELLED:
+        notifications.cancel_stale()
+    return audit
+
+
+@transaction.atomic
+def audit_schedule(*, audit: Audit, actor, start_date: dt.date, end_date: dt.date, audit_firm: str = "") -> Audit:
+    """Assign the firm and dates of a planned audit and mark it scheduled."""
+    if audit.status not in (AuditStatus.PLANNED, AuditStatus.SCHEDULED):
+        raise ValidationError({"status": f"a {audit.status} audit cannot be (re)scheduled"})
+    fields = {"start_date": start_date, "end_date": end_date}
+    if audit_firm:
+        fields["audit_firm"] = audit_firm
+    audit = audit_update(audit=audit, actor=actor, **fields)
+    if audit.status == AuditStatus.PLANNED:
+        audit = audit_change_status(audit=audit, status=AuditStatus.SCHEDULED, actor=actor)
+    return audit
+
+
+@transaction.atomic
+def audits_plan(*, as_of: dt.date, actor, horizon_days: int = dates.DEFAULT_EXPIRING_DAYS, limit: int | None = None,
+                audit_firm: str = "", spend_rank: dict[int, object] | None = None) -> list[Audit]:
+    """Create a planned full audit for every relevant site that is due (never audited,
+    expired, or expiring within ``horizon_days``) and has no upcoming full audit yet,
+    biggest supplier spend first (``spend_rank``: supplier id → spend basis; by default
+    the basis of the latest quarter ended on or before ``as_of``), then earliest due date.
+    """
+    cycle = selectors.site_cycle_status(as_of, expiring_days=horizon_days)
+    due = cycle[cycle["relevant"] & cycle["status"].isin([dates.NEVER_AUDITED, dates.EXPIRED, dates.EXPIRING])
+                & cycle["upcoming_audit_id"].isna() & (cycle["supplier_status"] != "terminated")]
+    if due.empty:
+        return []
+    if spend_rank is None:
+        spend_rank = _spend_basis_by_supplier(as_of)
+    ordered = sorted(
+        due.itertuples(index=False),
+        key=lambda row: (-float(spend_rank.get(row.supplier_id, 0) or 0), row.next_due, row.site_code),
+    )
+    if limit is not None:
+        ordered = ordered[:limit]
+    planned = [
+        Audit(audit_ref=_generated_ref(row.site_code), site_id=row.site_id, audit_type=AuditType.VAP_FULL,
+              status=AuditStatus.PLANNED, due_by=row.next_due, audit_firm=audit_firm,
+              responsible_analyst_id=row.responsible_analyst_id)
+        for row in ordered
+    ]
+    Audit.objects.bulk_create(planned, batch_size=1000)
+    record_changes(actor=actor, entries=[
+        ("audit", audit.audit_ref, "plan", {"site": row.site_code, "due_by": row.next_due.isoformat()})
+        for audit, row in zip(planned, ordered, strict=True)
+    ])
+    return planned
+
+
+def _spend_basis_by_supplier(as_of: dt.date) -> dict[int, object]:
+    """Supplier id → spend basis of the latest quarter ended on or before ``as_of``
+    (empty when the basis cannot be computed, e.g. missing FX rates)."""
+    from core.quarter import Quarter
+    from suppliers.services import population_for_quarter
+    from suppliers.spend import MissingFxRates
+
+    quarter = Quarter.containing(as_of)
+    if quarter.as_of != as_of:
+        quarter = quarter.previous()
+    try:
+        population = population_for_quarter(quarter=quarter)
+    except MissingFxRates:
+        return {}
+    return dict(zip(population["supplier_id"].astype(int), population["basis"], strict=True))
+
+
+def audits_refresh_status(audit_ids) -> int:
+    """After findings changed in bulk: an audit already past its report with an open
+    finding is ``corrective_actions_open``; one whose findings are all closed is ``closed``."""
+    open_finding = Finding.objects.filter(audit_id=OuterRef("pk"), closed_on__isnull=True)
+    base = Audit.objects.filter(pk__in=list(audit_ids))
+    reopened = base.filter(status=AuditStatus.CLOSED).filter(Exists(open_finding)).update(
+        status=AuditStatus.CORRECTIVE_ACTIONS_OPEN, updated_at=timezone.now())
+    closed = base.filter(status=AuditStatus.CORRECTIVE_ACTIONS_OPEN).exclude(Exists(open_finding)).update(
+        status=AuditStatus.CLOSED, updated_at=timezone.now())
+    return reopened + closed
+
+
+# --------------------------------------------------------------------------- findings
+
+FINDING_EDITABLE_FIELDS = ("description", "sample_share", "cap_due_on", "correction_due_on", "zero_tolerance")
+FINDABLE_AUDIT_STATUSES = (AuditStatus.IN_PROGRESS, AuditStatus.REPORT_PENDING, AuditStatus.CORRECTIVE_ACTIONS_OPEN)
+
+
+def default_zero_tolerance(severity: str, provision: Provision) -> bool:
+    """A Priority finding against A1 (forced labour) or A2 (young workers) is zero-tolerance
+    unless said otherwise."""
+    return (severity == Severity.PRIORITY and provision.standard == Standard.RBA
+            and provision.code.upper() in ZERO_TOLERANCE_PROVISIONS)
+
+
+def default_cap_manager(severity: str) -> str:
+    return CapManager.RBA if severity == Severity.PRIORITY else CapManager.CUSTOMER
+
+
+def compute_deadlines(*, severity: str, provision_code: str, opened_on: dt.date, audit_end: dt.date | None,
+                      report_received_on: dt.date | None, terms: dict | None = None):
+    """(CAP due, correction due) from the deadline table."""
+    terms = terms or selectors.deadline_terms()
+    return dates.finding_deadlines(
+        terms[severity], opened_on=opened_on, audit_end=audit_end, report_received_on=report_received_on,
+        health_and_safety=provision_code.upper().startswith(HEALTH_AND_SAFETY_SECTION),
+    )
+
+
+@transaction.atomic
+def finding_create(*, audit: Audit, provision: Provision, severity: str, opened_on: dt.date, actor,
+                   description: str = "", zero_tolerance: bool | None = None, sample_share: Decimal | None = None,
+                   finding_ref: str = "", cap_due_on: dt.date | None = None,
+                   correction_due_on: dt.date | None = None) -> Finding:
+    """Record a finding of an audit under way or reported; its deadlines come from the
+    deadline table unless given, its CAP starts ``not_started``; a zero-tolerance finding
+    opens a termination review at once."""
+    audit = Audit.objects.select_for_update().get(pk=audit.pk)
+    if audit.audit_type == AuditType.SAQ:
+        raise ValidationError({"audit": "an SAQ has no findings"})
+    if audit.status not in FINDABLE_AUDIT_STATUSES:
+        raise ValidationError({"audit": f"findings cannot be added to a {audit.status} audit"})
+    if audit.end_date and opened_on < (audit.start_date or audit.end_date):
+        raise ValidationError({"opened_on": "the finding cannot be opened before the audit started"})
+    if opened_on > timezone.localdate():
+        raise ValidationError({"opened_on": "the opened date is in the future"})
+    computed_cap, computed_correction = compute_deadlines(
+        severity=severity, provision_code=provision.code, opened_on=opened_on, audit_end=audit.end_date,
+        report_received_on=audit.report_received_on)
+    if zero_tolerance is None:
+        zero_tolerance = default_zero_tolerance(severity, provision)
+    finding = Finding(
+        audit=audit, provision=provision, severity=severity, opened_on=opened_on, description=description,
+        zero_tolerance=zero_tolerance, sample_share=sample_share,
+        finding_ref=finding_ref or f"{audit.audit_ref}-F{uuid.uuid4().hex[:6].upper()}",
+        cap_due_on=cap_due_on or computed_cap, correction_due_on=correction_due_on or computed_correction,
+    )
+    for name in ("cap_due_on", "correction_due_on"):
+        value = getattr(finding, name)
+        if value is not None and value < opened_on:
+            raise ValidationError({name: "the due date is before the opened date"})
+    finding.save()
+    CorrectiveAction.objects.create(finding=finding, manager=default_cap_manager(severity))
+    record_change(actor=actor, entity_type="finding", entity_id=finding.finding_ref, action="create", changes={
+        "audit": audit.audit_ref, "provision": provision.code, "severity": severity,
+        "zero_tolerance": zero_tolerance, "opened_on": opened_on.isoformat(),
+        "cap_due_on": jsonable(finding.cap_due_on), "correction_due_on": jsonable(finding.correction_due_on),
+    })
+    if zero_tolerance:
+        escalation.open_termination_reviews(finding_ids=[finding.pk], actor=actor)
+    return finding
+
+
+@transaction.atomic
+def finding_update(*, finding: Finding, actor, reason: str = "", **fields) -> Finding:
+    """Change the description, sample share, due dates or zero-tolerance flag of an open
+    finding. A changed due date cancels the reminders sent for the old one."""
+    finding = Finding.objects.select_for_update().get(pk=finding.pk)
+    unknown = set(fields) - set(FINDING_EDITABLE_FIELDS)
+    if unknown:
+        raise ValidationError(dict.fromkeys(sorted(unknown), "this field cannot be changed here"))
+    if not finding.is_open:
+        raise ValidationError({"status": "a closed finding cannot be changed"})
+    for name in ("cap_due_on", "correction_due_on"):
+        value = fields.get(name)
+        if value is not None and value < finding.opened_on:
+            raise ValidationError({name: "the due date is before the opened date"})
+    old = {name: getattr(finding, name) for name in fields}
+    for name, value in fields.items():
+        setattr(finding, name, value)
+    changes = _changes(old, fields)
+    if not changes:
+        return finding
+    finding.save()
+    record_change(actor=actor, entity_type="finding", entity_id=finding.finding_ref, action="update",
+                  changes=changes, reason=reason)
+    if "cap_due_on" in changes or "correction_due_on" in changes:
+        notifications.cancel_stale(finding_ids=[finding.pk])
+    if finding.zero_tolerance and finding.termination_review_id is None:
+        escalation.open_termination_reviews(finding_ids=[finding.pk], actor=actor)
+    return finding
+
+
+@transaction.atomic
+def finding_close(*, finding: Finding, actor, closed_on: dt.date | None = None, closure_audit: Audit | None = None,
+                  note: str = "") -> Finding:
+    """Close a finding: its CAP must be verified (an opportunity for improvement needs
+    none). Closed by a closure audit of the same site, or by accepted evidence."""
+    _require_procurement_writer(actor, "close findings")
+    finding = Finding.objects.select_for_update().select_related("audit").get(pk=finding.pk)
+    closed_on = closed_on or timezone.localdate()
+    if not finding.is_open:
+        raise ValidationError({"status": "the finding is already closed"})
+    if finding.needs_cap:
+        state = CorrectiveAction.objects.filter(finding=finding).values_list("state", flat=True).first()
+        if state != CapState.VERIFIED_CLOSED:
+            raise ValidationError({"status": f"the finding's CAP is not verified (state: {state or 'none'})"})
+    if closed_on < finding.opened_on:
+        raise ValidationError({"closed_on": "the closing date is before the opened date"})
+    if closed_on > timezone.localdate():
+        raise ValidationError({"closed_on": "the closing date is in the future"})
+    if closure_audit is not None:
+        if closure_audit.audit_type != AuditType.VAP_CLOSURE:
+            raise ValidationError({"closure_audit": "only a closure audit can close findings"})
+        if closure_audit.site_id != finding.audit.site_id:
+            raise ValidationError({"closure_audit": "the closure audit is at another site"})
+        if closure_audit.status not in CONDUCTED_STATUSES:
+            raise ValidationError({"closure_audit": "the closure audit has not taken place yet"})
+    finding.status = FindingStatus.CLOSED
+    finding.closed_on = closed_on
+    finding.closure_audit = closure_audit
+    finding.closed_via = ClosureMethod.CLOSURE_AUDIT if closure_audit else ClosureMethod.EVIDENCE
+    finding.save()
+    record_change(actor=actor, entity_type="finding", entity_id=finding.finding_ref, action="close", changes={
+        "status": [FindingStatus.OPEN, FindingStatus.CLOSED], "closed_on": closed_on.isoformat(),
+        "closed_via": finding.closed_via, "closure_audit": closure_audit.audit_ref if closure_audit else None,
+    }, reason=note)
+    audits_refresh_status([finding.audit_id])
+    notifications.cancel_stale(finding_ids=[finding.pk])
+    return finding
+
+
+# --------------------------------------------------------------------------- CAPs
+
+CAP_CONTENT_FIELDS = ("root_cause", "corrective_action", "preventive_action", "owner", "planned_completion")
+CAP_REQUIRED_FOR_SUBMISSION = CAP_CONTENT_FIELDS
+
+ALLOWED_CAP_STATES = {
+    CapState.NOT_STARTED: {CapState.SUBMITTED},
+    CapState.SUBMITTED: {CapState.APPROVED, CapState.REJECTED},
+    CapState.REJECTED: {CapState.SUBMITTED},
+    CapState.APPROVED: {CapState.IMPLEMENTED},
+    CapState.IMPLEMENTED: {CapState.VERIFIED_CLOSED},
+    CapState.VERIFIED_CLOSED: set(),
+}
+
+
+def cap_for_finding(finding: Finding) -> CorrectiveAction:
+    """The finding's CAP, created ``not_started`` if the finding has none yet (imports)."""
+    cap, _ = CorrectiveAction.objects.get_or_create(finding=finding,
+                                                    defaults={"manager": default_cap_manager(finding.severity)})
+    return cap
+
+
+def _locked_cap(cap: CorrectiveAction) -> CorrectiveAction:
+    cap = CorrectiveAction.objects.select_for_update().select_related("finding").get(pk=cap.pk)
+    if not cap.finding.is_open:
+        raise ValidationError({"state": "the finding is closed; its CAP cannot change"})
+    return cap
+
+
+def _move(cap: CorrectiveAction, to: str, actor, note: str = "", extra: dict | None = None) -> CorrectiveAction:
+    allowed = ALLOWED_CAP_STATES[cap.state]
+    if to not in allowed:
+        names = ", ".join(sorted(allowed)) or "none (final)"
+        raise ValidationError({"state": f"a {cap.state} CAP cannot become {to}; allowed: {names}"})
+    old = cap.state
+    cap.state = to
+    cap.state_changed_at = timezone.now()
+    cap.save()
+    who = actor_fields(actor)
+    CapTransition.objects.create(corrective_action=cap, from_state=old, to_state=to, by=who["actor"],
+                                 by_label=who["actor_label"], note=note)
+    record_change(actor=actor, entity_type="corrective_action", entity_id=cap.finding.finding_ref, action=to,
+                  changes={"state": [old, to], **(extra or {})}, reason=note)
+    return cap
+
+
+@transaction.atomic
+def cap_update(*, cap: CorrectiveAction, actor, **fields) -> CorrectiveAction:
+    """Edit the plan's content; only before submission or after a rejection."""
+    cap = _locked_cap(cap)
+    unknown = set(fields) - set(CAP_CONTENT_FIELDS) - {"manager"}
+    if unknown:
+        raise ValidationError(dict.fromkeys(sorted(unknown), "this field cannot be changed here"))
+    if "manager" in fields:
+        _require_procurement_writer(actor, "change the CAP manager")
+    if not cap.is_editable:
+        raise ValidationError({"state": f"a {cap.state} CAP cannot be edited"})
+    old = {name: getattr(cap, name) for name in fields}
+    for name, value in fields.items():
+        setattr(cap, name, value)
+    changes = _changes(old, fields)
+    if changes:
+        cap.save()
+        record_change(actor=actor, entity_type="corrective_action", entity_id=cap.finding.finding_ref,
+                      action="update", changes=changes)
+    return cap
+
+
+@transaction.atomic
+def cap_submit(*, cap: CorrectiveAction, actor, note: str = "") -> CorrectiveAction:
+    cap = _locked_cap(cap)
+    if cap.state in (CapState.NOT_STARTED, CapState.REJECTED):
+        missing = [name for name in CAP_REQUIRED_FOR_SUBMISSION if not getattr(cap, name)]
+        if missing:
+            raise ValidationError(dict.fromkeys(missing, "required before the CAP can be submitted"))
+    return _move(cap, CapState.SUBMITTED, actor, note)
+
+
+@transaction.atomic
+def cap_approve(*, cap: CorrectiveAction, actor, note: str = "") -> CorrectiveAction:
+    _require_procurement_writer(actor, "approve a CAP")
+    cap = _locked_cap(cap)
+    return _move(cap, CapState.APPROVED, actor, note)
+
+
+@transaction.atomic
+def cap_reject(*, cap: CorrectiveAction, actor, reason: str) -> CorrectiveAction:
+    _require_procurement_writer(actor, "reject a CAP")
+    if not reason or not reason.strip():
+        raise ValidationError({"reason": "say why the CAP is rejected"})
+    cap = _locked_cap(cap)
+    if cap.state == CapState.SUBMITTED:
+        cap.rejection_reason = reason
+    return _move(cap, CapState.REJECTED, actor, reason, extra={"rejection_reason": reason})
+
+
+@transaction.atomic
+def cap_implement(*, cap: CorrectiveAction, actor, note: str = "") -> CorrectiveAction:
+    return _move(_locked_cap(cap), CapState.IMPLEMENTED, actor, note)
+
+
+@transaction.atomic
+def cap_add_evidence(*, cap: CorrectiveAction, actor, file, description: str = "") -> CapEvidence:
+    """Attach a document to a plan that is still being worked on (not yet verified)."""
+    cap = _locked_cap(cap)
+    if cap.state == CapState.VERIFIED_CLOSED:
+        raise ValidationError({"state": "the CAP is verified; no more evidence can be added"})
+    who = actor_fields(actor)
+    evidence = CapEvidence.objects.create(corrective_action=cap, file=file, description=description,
+                                          uploaded_by=who["actor"])
+    record_change(actor=actor, entity_type="corrective_action", entity_id=cap.finding.finding_ref,
+                  action="evidence", changes={"file": evidence.file.name, "description": description})
+    return evidence
+
+
+@transaction.atomic
+def cap_verify(*, cap: CorrectiveAction, actor, closed_on: dt.date | None = None,
+               closure_audit: Audit | None = None, note: str = "") -> CorrectiveAction:
+    """Verify the implemented plan (by a closure audit or accepted evidence) and close the finding."""
+    _require_procurement_writer(actor, "verify a CAP")
+    cap = _locked_cap(cap)
+    cap = _move(cap, CapState.VERIFIED_CLOSED, actor, note,
+                extra={"closure_audit": closure_audit.audit_ref if closure_audit else None})
+    finding_close(finding=cap.finding, actor=actor, closed_on=closed_on, closure_audit=closure_audit, note=note)
+    cap.finding.refresh_from_db()
+    return cap

@@ -1,0 +1,62 @@
+"""A realistic, reproducible demo data set and one login per role."""
+
+from __future__ import annotations
+
+import random
+
+from django.core.management.base import BaseCommand
+from django.db import transaction
+from django.utils import timezone
+
+from core.demo import create_demo_users
+from core.quarter import Quarter
+from suppliers.demo import demo_quarters, seed_master_data
+from suppliers.models import Supplier
+
+
+class Command(BaseCommand):
+    help = "Load a reproducible demo supply base (suppliers, sites, spend, audits, values, scores) and demo logins."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--suppliers", type=int, default=300)
+        parser.add_argument("--seed", type=int, default=2026)
+        parser.add_argument("--if-empty", action="store_true", help="do nothing when suppliers already exist")
+        parser.add_argument("--no-scores", action="store_true", help="skip the recalculation at the end")
+
+    def handle(self, *args, suppliers, seed, if_empty, no_scores, **options):
+        if Supplier.objects.exists():
+            if if_empty:
+                self.stdout.write("Demo data already present: kept as it is.")
+                create_demo_users()
+                return
+            self.stderr.write("Suppliers already exist: seed_demo loads into an empty database only.")
+            raise SystemExit(1)
+        rng = random.Random(seed)
+        last = Quarter.containing(timezone.localdate()).previous()
+        quarters = demo_quarters(last)
+        with transaction.atomic():
+            supplier_rows = seed_master_data(count=suppliers, rng=rng, last_quarter=last)
+            self._seed_optional("audits.demo", "seed_audits", suppliers=supplier_rows, rng=rng, as_of=last.as_of)
+            self._seed_optional("scoring.demo", "seed_indicator_values", suppliers=supplier_rows, rng=rng,
+                                quarters=quarters)
+            self._seed_optional("scoring.demo", "seed_qbr_components", suppliers=supplier_rows, rng=rng,
+                                quarters=quarters)
+            create_demo_users()
+        self.stdout.write(f"Seeded {suppliers} suppliers with 8 quarters of spend ({quarters[0]} … {last}).")
+        if not no_scores:
+            from scoring.services import score_run_now
+
+            for quarter in (last.previous(), last):
+                run = score_run_now(quarter=quarter, actor="seed_demo", trigger="command")
+                self.stdout.write(f"Recalculated {quarter}: {run.status} {run.counts.get('scored', 0)} scored"
+                                  f"{' — ' + run.error if run.error else ''}")
+
+    def _seed_optional(self, module_name: str, function: str, **kwargs) -> None:
+        import importlib
+
+        try:
+            module = importlib.import_module(module_name)
+        except ModuleNotFoundError:
+            return
+        count = getattr(module, function)(**kwargs)
+        self.stdout.write(f"{module_name}.{function}: {count}")

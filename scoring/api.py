@@ -1,0 +1,348 @@
+"""REST endpoints: indicators, methodologies, indicator values, scores, score runs, coverage."""
+
+from __future__ import annotations
+
+import django_filters
+from django.db import transaction
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from core import roles
+from core.api import ImportActionMixin, SupplierScopedMixin
+from core.changelog import record_change
+from core.parsers import CellError, parse_quarter
+from scoring import importers, methodologies, services
+from scoring.models import (
+    Indicator,
+    IndicatorValue,
+    Methodology,
+    MethodologyIndicator,
+    QbrComponent,
+    QuarterlyScore,
+    ScoreRun,
+    ValueOrigin,
+    ValueState,
+)
+from scoring.selectors import coverage_snapshot, current_methodology, methodology_params, score_history
+from scoring.values import canonical_value
+from suppliers.models import Supplier
+from suppliers.selectors import supplier_id_of
+
+
+def quarter_param(value: str | None, *, required: bool = True):
+    if not value:
+        if required:
+            raise ValidationError({"quarter": "this query parameter is required (YYYY-Qn)"})
+        return None
+    try:
+        return parse_quarter(value)
+    except CellError as exc:
+        raise ValidationError({"quarter": str(exc)}) from exc
+
+
+class IndicatorSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Indicator
+        fields = ["id", "code", "title", "category", "source"]
+
+
+class IndicatorViewSet(viewsets.ReadOnlyModelViewSet):
+    queryset = Indicator.objects.all()
+    serializer_class = IndicatorSerializer
+    filterset_fields = ["category", "source"]
+    search_fields = ["code", "title"]
+
+
+class MethodologyIndicatorSerializer(serializers.ModelSerializer):
+    code = serializers.CharField(source="indicator.code", read_only=True)
+    category = serializers.CharField(source="indicator.category", read_only=True)
+
+    class Meta:
+        model = MethodologyIndicator
+        fields = ["code", "category", "weight", "normalisation", "params"]
+
+
+class MethodologySerializer(serializers.ModelSerializer):
+    indicators = MethodologyIndicatorSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Methodology
+        fields = ["id", "version", "description", "status", "based_on", "coverage_target", "grade_bands",
+                  "qbr_weights", "audit_validity_months", "expiring_days", "created_at", "published_at",
+                  "indicators"]
+        read_only_fields = ["status", "based_on", "created_at", "published_at"]
+
+
+class DraftSerializer(serializers.Serializer):
+    version = serializers.CharField(max_length=30)
+    based_on = serializers.SlugRelatedField(slug_field="version", queryset=Methodology.objects.all(), required=False)
+    description = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class WeightChangeSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    weight = serializers.DecimalField(max_digits=7, decimal_places=3, min_value=0)
+    params = serializers.JSONField(required=False)
+
+
+class MethodologyViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.UpdateModelMixin,
+                         viewsets.GenericViewSet):
+    """Methodology versions: drafting, changing weights, diffing and publishing are for admins."""
+
+    queryset = Methodology.objects.prefetch_related("indicators__indicator")
+    serializer_class = MethodologySerializer
+    lookup_field = "version"
+    admin_only_write = True
+    procurement_only = True
+    http_method_names = ["get", "post", "patch", "head", "options"]
+
+    def perform_update(self, serializer):
+        methodologies.ensure_draft(serializer.instance)
+        serializer.save()
+        record_change(actor=self.request.user, entity_type="methodology", entity_id=serializer.instance.version,
+                      action="updated", changes={k: str(v) for k, v in serializer.validated_data.items()})
+
+    @extend_schema(request=DraftSerializer, responses={201: MethodologySerializer})
+    @action(detail=False, methods=["post"], url_path="drafts")
+    def create_draft(self, request):
+        payload = DraftSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        data = payload.validated_data
+        draft = methodologies.draft_create(version=data["version"], based_on=data.get("based_on"),
+                                           description=data["description"], actor=request.user)
+        return Response(MethodologySerializer(draft).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=WeightChangeSerializer(many=True), responses=MethodologySerializer)
+    @action(detail=True, methods=["post"], url_path="weights")
+    def set_weights(self, request, version=None):
+        methodology = self.get_object()
+        payload = WeightChangeSerializer(data=request.data, many=True)
+        payload.is_valid(raise_exception=True)
+        methodologies.weights_set(methodology=methodology, changes=payload.validated_data, actor=request.user)
+        return Response(MethodologySerializer(self.get_queryset().get(pk=methodology.pk)).data)
+
+    @extend_schema(responses=MethodologySerializer)
+    @action(detail=True, methods=["post"])
+    def publish(self, request, version=None):
+        methodology = self.get_object()
+        try:
+            services.methodology_publish(methodology=methodology, actor=request.user)
+        except services.RecalculationRefused as exc:
+            raise ValidationError({"detail": str(exc)}) from exc
+        return Response(MethodologySerializer(methodology).data)
+
+    @extend_schema(parameters=[OpenApiParameter("other", str, required=True)], responses=OpenApiTypes.OBJECT)
+    @action(detail=True, methods=["get"])
+    def diff(self, request, version=None):
+        methodology = self.get_object()
+        other = get_object_or_404(self.get_queryset(), version=request.query_params.get("other", ""))
+        return Response(methodologies.diff(methodology, other))
+
+
+class IndicatorValueSerializer(serializers.ModelSerializer):
+    supplier_code = serializers.SlugRelatedField(source="supplier", slug_field="code",
+                                                 queryset=Supplier.objects.all())
+    indicator_code = serializers.SlugRelatedField(source="indicator", slug_field="code",
+                                                  queryset=Indicator.objects.all())
+
+    class Meta:
+        model = IndicatorValue
+        fields = ["id", "supplier_code", "quarter", "indicator_code", "value", "source", "evidence_ref", "origin",
+                  "state", "submitted_at", "submitted_by_label", "reviewed_at", "review_comment"]
+        read_only_fields = ["origin", "state", "submitted_at", "submitted_by_label", "reviewed_at", "review_comment"]
+
+    def validate_quarter(self, value):
+        return str(quarter_param(value))
+
+    def validate_supplier_code(self, supplier):
+        own = supplier_id_of(self.context["request"].user)
+        if roles.is_supplier_user(self.context["request"].user) and supplier.pk != own:
+            raise serializers.ValidationError("you can submit values only for your own supplier")
+        return supplier
+
+    def validate(self, attrs):
+        spec = methodology_params(current_methodology()).indicator(attrs["indicator"].code)
+        try:
+            attrs["value"] = canonical_value(spec, attrs["value"])
+        except CellError as exc:
+            raise serializers.ValidationError({"value": str(exc)}) from exc
+        return attrs
+
+
+class ReviewSerializer(serializers.Serializer):
+    comment = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class IndicatorValueViewSet(ImportActionMixin, SupplierScopedMixin, mixins.ListModelMixin,
+                            mixins.RetrieveModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet):
+    """Procurement values are accepted when entered; a supplier's own submissions wait for
+    a procurement user to accept or reject them."""
+
+    queryset = IndicatorValue.objects.select_related("supplier", "indicator")
+    serializer_class = IndicatorValueSerializer
+    filterset_fields = {"supplier__code": ["exact"], "quarter": ["exact"], "indicator__code": ["exact"],
+                        "state": ["exact"], "origin": ["exact"]}
+    ordering_fields = ["quarter", "submitted_at"]
+    importer_class = importers.IndicatorValueImporter
+    supplier_writable = True
+
+    def perform_create(self, serializer):
+        user = self.request.user
+        is_supplier = roles.is_supplier_user(user)
+        now = timezone.now()
+        value = serializer.save(
+            origin=ValueOrigin.SUPPLIER if is_supplier else ValueOrigin.PROCUREMENT,
+            state=ValueState.SUBMITTED if is_supplier else ValueState.ACCEPTED,
+            submitted_at=now, submitted_by=user, submitted_by_label=user.get_username(),
+            reviewed_at=None if is_supplier else now, reviewed_by=None if is_supplier else user,
+        )
+        record_change(actor=user, entity_type="indicator_value", entity_id=value.pk, action="submitted",
+                      changes={"supplier": value.supplier.code, "quarter": value.quarter,
+                               "indicator": value.indicator.code, "value": value.value, "state": value.state})
+
+    def _review(self, request, state: str):
+        if not roles.can_write_master_data(request.user):
+            return Response({"detail": "Only procurement analysts and admins review values."},
+                            status=status.HTTP_403_FORBIDDEN)
+        value = self.get_object()
+        payload = ReviewSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        services.value_review(value=value, state=state, actor=request.user,
+                                   comment=payload.validated_data["comment"])
+        return Response(self.get_serializer(value).data)
+
+    @extend_schema(request=ReviewSerializer, responses=IndicatorValueSerializer)
+    @action(detail=True, methods=["post"])
+    def accept(self, request, pk=None):
+        return self._review(request, ValueState.ACCEPTED)
+
+    @extend_schema(request=ReviewSerializer, responses=IndicatorValueSerializer)
+    @action(detail=True, methods=["post"])
+    def reject(self, request, pk=None):
+        return self._review(request, ValueState.REJECTED)
+
+
+class QbrComponentSerializer(serializers.ModelSerializer):
+    supplier_code = serializers.CharField(source="supplier.code", read_only=True)
+
+    class Meta:
+        model = QbrComponent
+        fields = ["id", "supplier_code", "quarter", "component", "score"]
+
+
+class QbrComponentViewSet(ImportActionMixin, SupplierScopedMixin, viewsets.ReadOnlyModelViewSet):
+    queryset = QbrComponent.objects.select_related("supplier")
+    serializer_class = QbrComponentSerializer
+    filterset_fields = {"supplier__code": ["exact"], "quarter": ["exact"], "component": ["exact"]}
+    importer_class = importers.QbrComponentImporter
+
+
+class ScoreSerializer(serializers.ModelSerializer):
+    supplier_code = serializers.CharField(source="supplier.code", read_only=True)
+    supplier_name = serializers.CharField(source="supplier.name", read_only=True)
+    methodology = serializers.CharField(source="methodology.version", read_only=True)
+
+    class Meta:
+        model = QuarterlyScore
+        fields = ["id", "supplier_code", "supplier_name", "quarter", "methodology", "population", "rank",
+                  "spend_basis", "score", "grade", "rba", "environment", "minerals", "ecovadis", "esg_disclosure",
+                  "completeness", "flags", "qbr_total", "qbr_incomplete", "qbr_components", "run", "computed_at"]
+
+
+class ScoreDetailSerializer(ScoreSerializer):
+    class Meta(ScoreSerializer.Meta):
+        fields = [*ScoreSerializer.Meta.fields, "points"]
+
+
+class ScoreFilter(django_filters.FilterSet):
+    flag = django_filters.CharFilter(field_name="flags_text", lookup_expr="contains")
+    supplier = django_filters.CharFilter(field_name="supplier__code")
+
+    class Meta:
+        model = QuarterlyScore
+        fields = ["quarter", "grade", "population"]
+
+
+class ScoreViewSet(SupplierScopedMixin, viewsets.ReadOnlyModelViewSet):
+    queryset = QuarterlyScore.objects.select_related("supplier", "methodology")
+    filterset_class = ScoreFilter
+    ordering_fields = ["rank", "score", "spend_basis", "quarter"]
+    search_fields = ["supplier__code", "supplier__name"]
+
+    def get_serializer_class(self):
+        return ScoreDetailSerializer if self.action == "retrieve" else ScoreSerializer
+
+    def get_queryset(self):
+        queryset = super().get_queryset()
+        if self.action == "list":
+            queryset = queryset.defer("points")
+        return queryset
+
+    @extend_schema(responses=OpenApiTypes.OBJECT)
+    @action(detail=False, methods=["get"], url_path=r"history/(?P<supplier_code>[^/]+)")
+    def history(self, request, supplier_code=None):
+        """A supplier's scores by quarter with the change against the previous quarter."""
+        scores = list(self.filter_queryset(self.get_queryset()).filter(supplier__code=supplier_code)
+                      .order_by("quarter"))
+        if not scores:
+            raise NotFound("no scores for this supplier")
+        return Response(score_history(scores))
+
+
+class ScoreRunSerializer(serializers.ModelSerializer):
+    methodology = serializers.SlugRelatedField(slug_field="version", queryset=Methodology.objects.all(),
+                                               required=False)
+
+    class Meta:
+        model = ScoreRun
+        fields = ["id", "quarter", "methodology", "status", "trigger", "started_by_label", "created_at", "started_at",
+                  "finished_at", "duration_seconds", "counts", "fingerprint", "error"]
+        read_only_fields = ["status", "trigger", "started_by_label", "created_at", "started_at", "finished_at",
+                            "duration_seconds", "counts", "fingerprint", "error"]
+
+    def validate_quarter(self, value):
+        return str(quarter_param(value))
+
+
+class ScoreRunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin,
+                      viewsets.GenericViewSet):
+    """POST starts a recalculation (queued on Celery); GET follows it."""
+
+    queryset = ScoreRun.objects.select_related("methodology")
+    serializer_class = ScoreRunSerializer
+    filterset_fields = ["quarter", "status"]
+    procurement_only = True
+
+    def create(self, request, *args, **kwargs):
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        methodology = serializer.validated_data.get("methodology")
+        try:
+            with transaction.atomic():
+                run = services.score_run_enqueue(quarter=parse_quarter(serializer.validated_data["quarter"]),
+                                                 methodology=methodology, actor=request.user, trigger="api")
+        except services.RecalculationRefused as exc:
+            return Response({"detail": str(exc)}, status=status.HTTP_409_CONFLICT)
+        run.refresh_from_db()
+        return Response(self.get_serializer(run).data, status=status.HTTP_202_ACCEPTED)
+
+
+class CoverageView(APIView):
+    """The section 7 coverage metrics of a quarter, as stored by its latest run."""
+
+    procurement_only = True
+
+    @extend_schema(parameters=[OpenApiParameter("quarter", str, required=True)], responses=OpenApiTypes.OBJECT)
+    def get(self, request):
+        quarter = quarter_param(request.query_params.get("quarter"))
+        snapshot = coverage_snapshot(quarter)
+        if snapshot is None:
+            raise NotFound(f"no coverage for {quarter}: recalculate the quarter first")
+        return Response(snapshot.data)

@@ -1,0 +1,260 @@
+"""Scorecard data: indicator catalogue, methodology versions, indicator values, QBR
+components, recalculation runs and their stored results."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from scoring.methodology import CATEGORIES, NORMALISATIONS
+from suppliers.models import QuarterField, Supplier
+
+
+class Indicator(models.Model):
+    code = models.CharField(max_length=20, unique=True)
+    title = models.CharField(max_length=200)
+    category = models.CharField(max_length=20, choices=CATEGORIES)
+    source = models.CharField(max_length=10, choices=[("audit", _("Audit-derived")), ("reported", _("Reported"))])
+
+    class Meta:
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.title}"
+
+
+class MethodologyStatus(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    PUBLISHED = "published", _("Published")
+
+
+class Methodology(models.Model):
+    """A version of the scoring rules. Published versions are immutable; every stored
+    score names the version that produced it."""
+
+    version = models.CharField(max_length=30, unique=True)
+    description = models.TextField(blank=True)
+    status = models.CharField(max_length=10, choices=MethodologyStatus.choices, default=MethodologyStatus.DRAFT)
+    based_on = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="drafts")
+    coverage_target = models.DecimalField(max_digits=5, decimal_places=4, default="0.9500")
+    # [["A", "85"], ["B", "70"], ["C", "50"], ["D", "0"]]: best first.
+    grade_bands = models.JSONField(default=list)
+    # {"quality": "30", "delivery": "25", "cost": "20", "service": "15", "esg": "10"}
+    qbr_weights = models.JSONField(default=dict)
+    audit_validity_months = models.PositiveSmallIntegerField(default=24)
+    expiring_days = models.PositiveSmallIntegerField(default=90)
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="+")
+    published_at = models.DateTimeField(null=True, blank=True)
+    published_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                     related_name="+")
+
+    class Meta:
+        ordering = ["-published_at", "-id"]
+        verbose_name_plural = "methodologies"
+
+    def __str__(self) -> str:
+        return f"{self.version} ({self.status})"
+
+    @property
+    def is_published(self) -> bool:
+        return self.status == MethodologyStatus.PUBLISHED
+
+
+class MethodologyIndicator(models.Model):
+    methodology = models.ForeignKey(Methodology, on_delete=models.CASCADE, related_name="indicators")
+    indicator = models.ForeignKey(Indicator, on_delete=models.PROTECT, related_name="+")
+    weight = models.DecimalField(max_digits=7, decimal_places=3)
+    normalisation = models.CharField(max_length=10, choices=[(n, n) for n in NORMALISATIONS])
+    params = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["indicator__code"]
+        constraints = [
+            models.UniqueConstraint(fields=["methodology", "indicator"], name="methodology_indicator_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.methodology.version} {self.indicator.code} w={self.weight}"
+
+
+class ValueState(models.TextChoices):
+    SUBMITTED = "submitted", _("Submitted")
+    ACCEPTED = "accepted", _("Accepted")
+    REJECTED = "rejected", _("Rejected")
+
+
+class ValueOrigin(models.TextChoices):
+    IMPORT = "import", _("Imported by procurement")
+    PROCUREMENT = "procurement", _("Entered by procurement")
+    SUPPLIER = "supplier", _("Submitted by the supplier")
+
+
+class IndicatorValue(models.Model):
+    """A reported raw value. Only ``accepted`` values count (scorecard.md section 5)."""
+
+    supplier = models.ForeignKey(Supplier, on_delete=models.PROTECT, related_name="indicator_values")
+    quarter = QuarterField(db_index=True)
+    indicator = models.ForeignKey(Indicator, on_delete=models.PROTECT, related_name="values")
+    # Canonical text, validated at input: "72.5", "true"/"false", or the mapping code.
+    value = models.CharField(max_length=60)
+    source = models.CharField(max_length=200, blank=True)
+    evidence_ref = models.CharField(max_length=300, blank=True)
+    origin = models.CharField(max_length=12, choices=ValueOrigin.choices, default=ValueOrigin.IMPORT)
+    state = models.CharField(max_length=10, choices=ValueState.choices, default=ValueState.SUBMITTED)
+    submitted_at = models.DateTimeField(db_index=True)
+    submitted_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                     related_name="+")
+    submitted_by_label = models.CharField(max_length=150, blank=True)
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    reviewed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                    related_name="+")
+    review_comment = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["supplier_id", "quarter", "indicator_id", "-submitted_at"]
+        constraints = [
+            # Imports upsert on (supplier, quarter, indicator); supplier submissions add rows.
+            models.UniqueConstraint(fields=["supplier", "quarter", "indicator"], condition=models.Q(origin="import"),
+                                    name="indicator_value_import_unique"),
+        ]
+        indexes = [models.Index(fields=["state", "quarter"])]
+
+    def __str__(self) -> str:
+        return f"{self.supplier_id} {self.quarter} {self.indicator_id}={self.value} ({self.state})"
+
+
+class QbrComponentName(models.TextChoices):
+    QUALITY = "quality", _("Quality")
+    DELIVERY = "delivery", _("Delivery")
+    COST = "cost", _("Cost")
+    SERVICE = "service", _("Service")
+
+
+class QbrComponent(models.Model):
+    """A non-ESG component (0–100) of a supplier's quarterly business review card."""
+
+    supplier = models.ForeignKey(Supplier, on_delete=models.PROTECT, related_name="qbr_components")
+    quarter = QuarterField(db_index=True)
+    component = models.CharField(max_length=10, choices=QbrComponentName.choices)
+    score = models.DecimalField(max_digits=6, decimal_places=2)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["supplier", "quarter", "component"], name="qbr_component_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.supplier_id} {self.quarter} {self.component}={self.score}"
+
+
+class RunStatus(models.TextChoices):
+    QUEUED = "queued", _("Queued")
+    RUNNING = "running", _("Running")
+    SUCCEEDED = "succeeded", _("Succeeded")
+    FAILED = "failed", _("Failed")
+
+
+ACTIVE_RUN_STATUSES = (RunStatus.QUEUED, RunStatus.RUNNING)
+
+
+class ScoreRun(models.Model):
+    quarter = QuarterField(db_index=True)
+    methodology = models.ForeignKey(Methodology, on_delete=models.PROTECT, related_name="runs")
+    status = models.CharField(max_length=10, choices=RunStatus.choices, default=RunStatus.QUEUED)
+    trigger = models.CharField(max_length=20, default="api")  # api, portal, command, schedule
+    started_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="+")
+    started_by_label = models.CharField(max_length=150, blank=True)
+    task_id = models.CharField(max_length=64, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    duration_seconds = models.FloatField(null=True, blank=True)
+    counts = models.JSONField(default=dict, blank=True)
+    fingerprint = models.CharField(max_length=64, blank=True)
+    error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"run {self.pk} {self.quarter} {self.status}"
+
+
+class QuarterLock(models.Model):
+    """Claimed with a conditional UPDATE so two runs of one quarter never overlap."""
+
+    quarter = QuarterField(unique=True)
+    run = models.ForeignKey(ScoreRun, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    locked_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"lock {self.quarter}: {'free' if self.run_id is None else f'run {self.run_id}'}"
+
+
+class QuarterlyScore(models.Model):
+    """The stored result of a supplier for a quarter (the current one: a new run replaces
+    the quarter's rows atomically)."""
+
+    run = models.ForeignKey(ScoreRun, on_delete=models.PROTECT, related_name="scores")
+    supplier = models.ForeignKey(Supplier, on_delete=models.PROTECT, related_name="scores")
+    quarter = QuarterField()
+    methodology = models.ForeignKey(Methodology, on_delete=models.PROTECT, related_name="+")
+    population = models.CharField(max_length=15, choices=[("full", _("Full scorecard")),
+                                                          ("ecovadis_only", _("EcoVadis only"))])
+    rank = models.PositiveIntegerField()
+    spend_basis = models.DecimalField(max_digits=22, decimal_places=2)
+    score = models.DecimalField(max_digits=5, decimal_places=2)
+    grade = models.CharField(max_length=1)
+    rba = models.DecimalField(max_digits=5, decimal_places=2, null=True, blank=True)
+    environment = models.DecimalField(max_digits=5, decimal_places=2, null=True, blank=True)
+    minerals = models.DecimalField(max_digits=5, decimal_places=2, null=True, blank=True)
+    ecovadis = models.DecimalField(max_digits=5, decimal_places=2, null=True, blank=True)
+    esg_disclosure = models.DecimalField(max_digits=5, decimal_places=2, null=True, blank=True)
+    completeness = models.DecimalField(max_digits=5, decimal_places=4, null=True, blank=True)
+    flags = models.JSONField(default=list, blank=True)
+    flags_text = models.CharField(max_length=200, blank=True, db_index=True)  # ";"-joined, for filtering
+    qbr_total = models.DecimalField(max_digits=5, decimal_places=2, null=True, blank=True)
+    qbr_incomplete = models.BooleanField(default=False)
+    qbr_components = models.JSONField(default=dict, blank=True)
+    # {code: {"raw": ..., "points": float|None, "status": "value"|"missing"|"not_applicable"}}
+    points = models.JSONField(default=dict, blank=True)
+    computed_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["quarter", "rank"]
+        constraints = [models.UniqueConstraint(fields=["quarter", "supplier"], name="quarterly_score_unique")]
+        indexes = [models.Index(fields=["quarter", "grade"]), models.Index(fields=["supplier", "quarter"])]
+
+    def __str__(self) -> str:
+        return f"{self.quarter} {self.supplier_id} {self.score} {self.grade}"
+
+
+class CoverageSnapshot(models.Model):
+    """The section 7 coverage metrics of a quarter as of its latest run."""
+
+    quarter = QuarterField(unique=True)
+    run = models.ForeignKey(ScoreRun, on_delete=models.PROTECT, related_name="+")
+    methodology = models.ForeignKey(Methodology, on_delete=models.PROTECT, related_name="+")
+    data = models.JSONField()
+    audit_met = models.BooleanField()
+    all_met = models.BooleanField()
+    computed_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"coverage {self.quarter}"
+
+
+class QuarterClose(models.Model):
+    """A closed quarter: its final results stay as they are; nightly runs leave it alone."""
+
+    quarter = QuarterField(unique=True)
+    run = models.ForeignKey(ScoreRun, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    closed_at = models.DateTimeField(auto_now_add=True)
+    closed_by_label = models.CharField(max_length=150, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.quarter} closed"

@@ -1,0 +1,96 @@
+"""Turning an engine result into stored ``QuarterlyScore`` rows, written in bulk.
+
+On PostgreSQL the rows go in with ``COPY`` (an order of magnitude faster than INSERTs
+for 100,000 suppliers with their per-indicator points); elsewhere with ``bulk_create``.
+"""
+
+from __future__ import annotations
+
+import json
+from decimal import ROUND_HALF_UP, Decimal
+
+import numpy as np
+import pandas as pd
+from django.db import connection
+from django.utils import timezone
+
+from scoring.models import QuarterlyScore, ScoreRun
+
+CENT = Decimal("0.01")
+COLUMNS = [
+    "run_id", "supplier_id", "quarter", "methodology_id", "population", "rank", "spend_basis", "score", "grade",
+    "rba", "environment", "minerals", "ecovadis", "esg_disclosure", "completeness", "flags", "flags_text",
+    "qbr_total", "qbr_incomplete", "qbr_components", "points", "computed_at",
+]
+JSON_COLUMNS = {"flags", "qbr_components", "points"}
+
+
+def points_json_by_supplier(points: pd.DataFrame) -> dict[int, str]:
+    """{supplier_id: JSON text of {code: {"raw", "points", "status"}}} for every supplier."""
+    if points.empty:
+        return {}
+    raw = [_json_raw(value) for value in points["raw"].to_numpy(dtype=object)]
+    values = points["points"].to_numpy(dtype=float)
+    rounded = np.where(np.isnan(values), np.nan, np.round(values, 6))
+    entries = [
+        f'{json.dumps(code)}: {{"raw": {json.dumps(r, ensure_ascii=False)}, '
+        f'"points": {"null" if p != p else repr(float(p))}, "status": "{s}"}}'
+        for code, r, p, s in zip(points["indicator_code"], raw, rounded, points["status"], strict=True)
+    ]
+    frame = pd.DataFrame({"supplier_id": points["supplier_id"].to_numpy(), "entry": entries})
+    joined = frame.groupby("supplier_id", sort=False)["entry"].agg(", ".join)
+    return {int(supplier_id): "{" + text + "}" for supplier_id, text in joined.items()}
+
+
+def _json_raw(raw):
+    if raw is None or (isinstance(raw, float) and raw != raw):
+        return None
+    if hasattr(raw, "item"):  # numpy scalar
+        raw = raw.item()
+    if isinstance(raw, bool | str | int):
+        return raw
+    if isinstance(raw, float):
+        return round(raw, 6)
+    return str(raw)
+
+
+def score_rows(run: ScoreRun, result) -> list[tuple]:
+    """One tuple per scored supplier, in ``COLUMNS`` order, ranked as the engine sorted them."""
+    points = points_json_by_supplier(result.points)
+    now = timezone.now()
+    rows = []
+    scores = result.scores
+    for rank, row in enumerate(scores.itertuples(index=False), start=1):
+        flags = sorted(row.flags)
+        components = {k: (None if v is None else float(v)) for k, v in (row.qbr_components or {}).items()}
+        rows.append((
+            run.pk, int(row.supplier_id), run.quarter, run.methodology_id, row.population, rank,
+            Decimal(row.basis).quantize(CENT, rounding=ROUND_HALF_UP), row.score, row.grade, row.rba,
+            row.environment, row.minerals, row.ecovadis, row.esg_disclosure, row.completeness,
+            json.dumps(flags), ";".join(flags), row.qbr_total, bool(row.qbr_incomplete),
+            json.dumps(components), points.get(int(row.supplier_id), "{}"), now,
+        ))
+    return rows
+
+
+def replace_quarter_scores(quarter: str, rows: list[tuple]) -> None:
+    """Delete the quarter's rows and write the new ones (call inside a transaction)."""
+    QuarterlyScore.objects.filter(quarter=quarter).delete()
+    if connection.vendor == "postgresql":
+        _copy(rows)
+        return
+    instances = []
+    for values in rows:
+        fields = dict(zip(COLUMNS, values, strict=True))
+        for name in JSON_COLUMNS:
+            fields[name] = json.loads(fields[name])
+        instances.append(QuarterlyScore(**fields))
+    QuarterlyScore.objects.bulk_create(instances, batch_size=2000)
+
+
+def _copy(rows: list[tuple]) -> None:
+    table = QuarterlyScore._meta.db_table
+    statement = f"COPY {table} ({', '.join(COLUMNS)}) FROM STDIN"
+    with connection.cursor() as cursor, cursor.cursor.copy(statement) as copy:
+        for row in rows:
+            copy.write_row(row)

@@ -1,0 +1,146 @@
+"""Scores, coverage, score runs, methodologies and indicator values over the API, per role."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+
+from core import roles
+from core.models import ChangeLogEntry
+from scoring.models import IndicatorValue, Methodology, QuarterlyScore, RunStatus, ScoreRun, ValueState
+from suppliers.models import SpendRecord
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def scored(own_supplier, other_supplier, make_site, django_capture_on_commit_callbacks, api_as):
+    make_site(own_supplier)
+    SpendRecord.objects.create(supplier=own_supplier, quarter="2026-Q3", currency="USD", amount=900)
+    SpendRecord.objects.create(supplier=other_supplier, quarter="2026-Q3", currency="USD", amount=100)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = api_as(roles.PROCUREMENT_ANALYST).post("/api/v1/score-runs/", {"quarter": "2026-Q3"})
+    assert response.status_code == 202, response.json()
+    return response.json()
+
+
+def test_starting_a_run_queues_it_and_the_eager_task_completes_it(scored):
+    run = ScoreRun.objects.get(pk=scored["id"])
+    assert run.status == RunStatus.SUCCEEDED
+    assert run.counts["scored"] == 2
+    assert QuarterlyScore.objects.filter(quarter="2026-Q3").count() == 2
+
+
+def test_follow_a_run(scored, api_as):
+    body = api_as(roles.VIEWER).get(f"/api/v1/score-runs/{scored['id']}/").json()
+    assert body["status"] == "succeeded"
+    assert body["methodology"] == "v1"
+
+
+def test_a_second_run_of_a_quarter_that_is_active_is_refused(own_supplier, api_as):
+    ScoreRun.objects.create(quarter="2026-Q3", methodology=Methodology.objects.get(version="v1"),
+                            status=RunStatus.RUNNING)
+    response = api_as(roles.PROCUREMENT_ADMIN).post("/api/v1/score-runs/", {"quarter": "2026-Q3"})
+    assert response.status_code == 409
+    assert "already running" in response.json()["detail"]
+
+
+@pytest.mark.parametrize("role", [roles.VIEWER, roles.SUPPLIER_USER])
+def test_viewers_and_suppliers_cannot_start_runs(own_supplier, api_as, role):
+    assert api_as(role).post("/api/v1/score-runs/", {"quarter": "2026-Q3"}).status_code == 403
+    assert ScoreRun.objects.count() == 0
+
+
+def test_bad_quarter_is_a_field_error(api_as, own_supplier):
+    response = api_as(roles.PROCUREMENT_ADMIN).post("/api/v1/score-runs/", {"quarter": "2026Q3"})
+    assert response.status_code == 400
+    assert "quarter" in response.json()
+
+
+def test_scores_filter_by_quarter_and_supplier_user_sees_only_its_own(scored, api_as, own_supplier, other_supplier):
+    analyst = api_as(roles.PROCUREMENT_ANALYST).get("/api/v1/scores/?quarter=2026-Q3").json()
+    assert [row["supplier_code"] for row in analyst["results"]] == ["OWN-1", "OTHER-1"]
+    assert api_as(roles.PROCUREMENT_ANALYST).get("/api/v1/scores/?quarter=2026-Q2").json()["count"] == 0
+    supplier = api_as(roles.SUPPLIER_USER)
+    listed = supplier.get("/api/v1/scores/?quarter=2026-Q3").json()
+    assert [row["supplier_code"] for row in listed["results"]] == ["OWN-1"]
+    other = QuarterlyScore.objects.get(supplier=other_supplier)
+    own = QuarterlyScore.objects.get(supplier=own_supplier)
+    assert supplier.get(f"/api/v1/scores/{other.pk}/").status_code == 404
+    detail = supplier.get(f"/api/v1/scores/{own.pk}/").json()
+    assert set(detail["points"]) >= {"RBA-01", "ECO-01"}
+    assert supplier.get("/api/v1/scores/history/OTHER-1/").status_code == 404
+    assert supplier.get("/api/v1/scores/history/OWN-1/").status_code == 200
+
+
+def test_coverage_endpoint_has_the_contract_shape_and_is_for_procurement(scored, api_as):
+    body = api_as(roles.VIEWER).get("/api/v1/coverage/?quarter=2026-Q3").json()
+    assert {"quarter", "base_currency", "total_spend", "target", "populations", "metrics"} <= set(body)
+    assert set(body["metrics"]) == {"scorecard", "audit", "sbti", "ghg_disclosure"}
+    assert body["total_spend"] == 1000.0
+    assert api_as(roles.VIEWER).get("/api/v1/coverage/?quarter=2026-Q2").status_code == 404
+    assert api_as(roles.VIEWER).get("/api/v1/coverage/").status_code == 400
+    assert api_as(roles.SUPPLIER_USER).get("/api/v1/coverage/?quarter=2026-Q3").status_code == 403
+
+
+def test_supplier_submits_a_value_for_itself_only_and_procurement_accepts_it(own_supplier, other_supplier, api_as):
+    supplier = api_as(roles.SUPPLIER_USER)
+    response = supplier.post("/api/v1/indicator-values/", {
+        "supplier_code": "OWN-1", "quarter": "2026-Q3", "indicator_code": "ENV-06", "value": "45.5",
+        "evidence_ref": "DOC-1"})
+    assert response.status_code == 201, response.json()
+    assert response.json()["state"] == "submitted"
+    refused = supplier.post("/api/v1/indicator-values/", {
+        "supplier_code": "OTHER-1", "quarter": "2026-Q3", "indicator_code": "ENV-06", "value": "45"})
+    assert refused.status_code == 400
+    invalid = supplier.post("/api/v1/indicator-values/", {
+        "supplier_code": "OWN-1", "quarter": "2026-Q3", "indicator_code": "ENV-03", "value": "B+"})
+    assert invalid.status_code == 400
+    assert "not a known ENV-03 code" in invalid.json()["value"][0]
+    value_id = response.json()["id"]
+    assert supplier.post(f"/api/v1/indicator-values/{value_id}/accept/").status_code == 403
+    accepted = api_as(roles.PROCUREMENT_ANALYST).post(f"/api/v1/indicator-values/{value_id}/accept/",
+                                                      {"comment": "evidence checked"})
+    assert accepted.status_code == 200
+    value = IndicatorValue.objects.get(pk=value_id)
+    assert (value.state, value.review_comment) == (ValueState.ACCEPTED, "evidence checked")
+    assert ChangeLogEntry.objects.filter(entity_type="indicator_value", action="accepted").count() == 1
+    again = api_as(roles.PROCUREMENT_ANALYST).post(f"/api/v1/indicator-values/{value_id}/reject/")
+    assert again.status_code == 400
+
+
+def test_supplier_never_sees_other_suppliers_values(own_supplier, other_supplier, api_as):
+    IndicatorValue.objects.create(supplier=other_supplier, quarter="2026-Q3", indicator_id=_indicator("ECO-01"),
+                                  value="50", state="accepted", submitted_at="2026-09-01T00:00Z")
+    assert api_as(roles.SUPPLIER_USER).get("/api/v1/indicator-values/").json()["count"] == 0
+    assert api_as(roles.VIEWER).get("/api/v1/indicator-values/").json()["count"] == 1
+
+
+def _indicator(code):
+    from scoring.models import Indicator
+
+    return Indicator.objects.get(code=code).pk
+
+
+def test_methodology_draft_weights_diff_publish_is_admin_only(api_as, role_users):
+    analyst = api_as(roles.PROCUREMENT_ANALYST)
+    assert analyst.post("/api/v1/methodologies/drafts/", {"version": "v2"}).status_code == 403
+    admin = api_as(roles.PROCUREMENT_ADMIN)
+    created = admin.post("/api/v1/methodologies/drafts/", {"version": "v2", "based_on": "v1"})
+    assert created.status_code == 201, created.json()
+    changed = admin.post("/api/v1/methodologies/v2/weights/", [{"code": "ECO-01", "weight": "9"}], format="json")
+    assert changed.status_code == 200
+    refused = admin.post("/api/v1/methodologies/v2/publish/")
+    assert refused.status_code == 400
+    assert "sum to 102.000, not 100" in str(refused.json())
+    diff = admin.get("/api/v1/methodologies/v1/diff/?other=v2").json()
+    assert diff["indicators"]["ECO-01"]["v1"]["weight"] == "7.000"
+    assert diff["indicators"]["ECO-01"]["v2"]["weight"] == "9.000"
+    admin.post("/api/v1/methodologies/v2/weights/", [{"code": "ECO-02", "weight": "0"}], format="json")
+    assert admin.post("/api/v1/methodologies/v2/publish/").status_code == 200
+    assert Methodology.objects.get(version="v2").is_published
+    frozen = admin.post("/api/v1/methodologies/v2/weights/", [{"code": "ECO-01", "weight": "7"}], format="json")
+    assert frozen.status_code == 400
+    assert Methodology.objects.get(version="v2").indicators.get(indicator__code="ECO-01").weight == Decimal("9")
+    assert ChangeLogEntry.objects.filter(entity_type="methodology", action="weight").count() == 2
