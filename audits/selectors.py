@@ -28,6 +28,7 @@ from audits.models import (
     Provision,
     Standard,
 )
+from core.frames import frame_from_rows, read_frame
 from core.quarter import months_before
 from suppliers.models import Site
 
@@ -59,21 +60,8 @@ def _keep(frame: pd.DataFrame, supplier_ids: SupplierIds, column: str = "supplie
     return frame[frame[column].isin(set(supplier_ids))].reset_index(drop=True)
 
 
-def _series(values: list, kind: str) -> pd.Series:
-    if kind == "str":
-        return pd.Series(values, dtype=str)
-    if kind == "object":
-        return pd.Series(values, dtype=object)
-    if kind == "datetime":
-        return pd.to_datetime(pd.Series(values, dtype=object)).astype("datetime64[ns]")
-    if kind == "float":
-        return pd.Series([np.nan if v is None else float(v) for v in values], dtype="float64")
-    return pd.Series(values, dtype=kind)
-
-
 def _frame(rows: list[tuple], spec: list[tuple[str, str]]) -> pd.DataFrame:
-    columns = list(zip(*rows, strict=True)) if rows else [[] for _ in spec]
-    return pd.DataFrame({name: _series(list(values), kind) for (name, kind), values in zip(spec, columns, strict=True)})
+    return frame_from_rows(rows, spec)
 
 
 # --------------------------------------------------------------------------- scoring frames
@@ -87,24 +75,24 @@ def scoring_frames(supplier_ids: SupplierIds = None) -> tuple[pd.DataFrame, pd.D
     finding's ``due_on`` is its correction due date when that date was given (imported
     ``due_on`` or set in the app), not when only the deadline table derived it.
     """
-    site_rows = list(_restrict(Site.objects.all(), "supplier_id", supplier_ids)
-                     .order_by("id").values_list("id", "supplier_id", "is_production", "status"))
-    sites = _keep(_frame(site_rows, [("site_id", "int64"), ("supplier_id", "int64"), ("is_production", "bool"),
+    site_rows = (_restrict(Site.objects.all(), "supplier_id", supplier_ids)
+                 .order_by("id").values_list("id", "supplier_id", "is_production", "status"))
+    sites = _keep(read_frame(site_rows, [("site_id", "int64"), ("supplier_id", "int64"), ("is_production", "bool"),
                                      ("status", "str")]), supplier_ids)
 
-    audit_rows = list(
+    audit_rows = (
         _restrict(Audit.objects.filter(status__in=CONDUCTED_STATUSES, end_date__isnull=False),
                   "site__supplier_id", supplier_ids)
         .order_by("id")
         .values_list("audit_ref", "site_id", "audit_type", "end_date", "score", "recognition", "saq_risk",
                      "site__supplier_id")
     )
-    audits = _keep(_frame(audit_rows, [
+    audits = _keep(read_frame(audit_rows, [
         ("audit_ref", "str"), ("site_id", "int64"), ("audit_type", "str"), ("conducted_on", "datetime"),
         ("score", "float"), ("recognition", "object"), ("saq_risk", "object"), ("supplier_id", "int64"),
     ]), supplier_ids)[AUDIT_COLUMNS]
 
-    finding_rows = list(
+    finding_rows = (
         _restrict(Finding.objects.all(), "audit__site__supplier_id", supplier_ids)
         .order_by("id")
         .annotate(scored_due_on=Case(When(due_on_given=True, then=F("correction_due_on")), default=None,
@@ -112,7 +100,7 @@ def scoring_frames(supplier_ids: SupplierIds = None) -> tuple[pd.DataFrame, pd.D
         .values_list("finding_ref", "audit__site_id", "severity", "zero_tolerance", "opened_on",
                      "scored_due_on", "closed_on", "audit__site__supplier_id")
     )
-    findings = _keep(_frame(finding_rows, [
+    findings = _keep(read_frame(finding_rows, [
         ("finding_ref", "str"), ("site_id", "int64"), ("severity", "str"), ("zero_tolerance", "bool"),
         ("opened_on", "datetime"), ("due_on", "datetime"), ("closed_on", "datetime"), ("supplier_id", "int64"),
     ]), supplier_ids)[FINDING_COLUMNS]

@@ -36,12 +36,15 @@ def _fixed(value: Decimal | None, places: int) -> str:
     return "" if value is None else f"{value:.{places}f}"
 
 
+def ensure_recalculated(quarter: Quarter) -> None:
+    """Exports read stored results only: a quarter never recalculated cannot be exported."""
+    if selectors.coverage_snapshot(quarter) is None:
+        raise NoStoredScores(f"no stored scores for {quarter}: run recalculate_scores --quarter {quarter} first")
+
+
 def score_rows(quarter: Quarter):
     """Rows of the scores sheet (contract.md column order), as text."""
-    scores = selectors.stored_scores(quarter)
-    if not scores.exists():
-        raise NoStoredScores(f"no stored scores for {quarter}: run recalculate_scores --quarter {quarter} first")
-    for score in scores.iterator(chunk_size=5000):
+    for score in selectors.stored_scores(quarter).iterator(chunk_size=5000):
         full = score.population == "full"
         yield [
             score.supplier.code, score.supplier.name, score.quarter, score.methodology.version, score.population,
@@ -54,6 +57,7 @@ def score_rows(quarter: Quarter):
 
 def write_scores_csv(quarter: Quarter, target) -> int:
     """Write the scores CSV (UTF-8, header first) to a path or text stream; returns rows written."""
+    ensure_recalculated(quarter)
     if isinstance(target, str | Path):
         with open(target, "w", encoding="utf-8", newline="") as handle:
             return write_scores_csv(quarter, handle)
@@ -76,6 +80,7 @@ def write_workbook(quarter: Quarter, path) -> int:
     """XLSX in constant-memory (write-only) mode: Summary, Scores, Coverage gaps."""
     from openpyxl import Workbook
 
+    ensure_recalculated(quarter)
     snapshot = selectors.coverage_snapshot(quarter)
     workbook = Workbook(write_only=True)
     summary = workbook.create_sheet("Summary")

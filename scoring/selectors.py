@@ -7,11 +7,13 @@ from decimal import Decimal
 
 import pandas as pd
 
+from core.frames import read_frame
 from core.quarter import Quarter
 from scoring.inputs import QBR_COLUMNS, VALUE_COLUMNS
 from scoring.methodology import IndicatorSpec, MethodologyParams
 from scoring.models import (
     CoverageSnapshot,
+    Indicator,
     IndicatorValue,
     Methodology,
     MethodologyStatus,
@@ -56,16 +58,17 @@ def methodology_params(methodology: Methodology) -> MethodologyParams:
 
 
 def values_frame(quarter: Quarter) -> pd.DataFrame:
-    """Accepted reported values of the quarters Q-3 … Q."""
-    window = [str(q) for q in quarter.window(4)]
-    rows = (IndicatorValue.objects.filter(state=ValueState.ACCEPTED, quarter__in=window)
-            .values_list("id", "supplier_id", "indicator__code", "quarter", "submitted_at", "value"))
-    frame = pd.DataFrame.from_records(
-        list(rows), columns=["value_id", "supplier_id", "indicator_code", "quarter", "submitted_at", "value"]
-    )
-    frame["quarter_ordinal"] = [Quarter.parse(q).ordinal for q in frame["quarter"]]
-    frame["submitted_at"] = pd.to_datetime(frame["submitted_at"], utc=True)
-    return frame[VALUE_COLUMNS]
+    """Accepted reported values of the quarters Q-3 … Q (streamed: millions of rows)."""
+    ordinals = {str(q): q.ordinal for q in quarter.window(4)}
+    codes = dict(Indicator.objects.values_list("id", "code"))
+    rows = (IndicatorValue.objects.filter(state=ValueState.ACCEPTED, quarter__in=list(ordinals))
+            .values_list("id", "supplier_id", "indicator_id", "quarter", "submitted_at", "value"))
+    return read_frame(rows, [
+        ("value_id", "int64"), ("supplier_id", "int64"),
+        ("indicator_code", lambda ids: pd.Series([codes[i] for i in ids], dtype=str)),
+        ("quarter_ordinal", lambda quarters: pd.Series([ordinals[q] for q in quarters], dtype="int64")),
+        ("submitted_at", "datetime_utc"), ("value", "str"),
+    ])[VALUE_COLUMNS]
 
 
 def qbr_frame(quarter: Quarter) -> pd.DataFrame:

@@ -161,12 +161,14 @@ def inputs_fingerprint(inputs: ScoringInputs, params: MethodologyParams) -> str:
     return digest.hexdigest()
 
 
-def _recalculate(run: ScoreRun) -> tuple[dict, str]:
-    quarter = Quarter.parse(run.quarter)
-    params = selectors.methodology_params(run.methodology)
+def _compute(quarter: Quarter, params: MethodologyParams):
+    """Read and compute; the input frames are released on return, before results are built."""
     inputs = load_inputs(quarter, params)
-    fingerprint = inputs_fingerprint(inputs, params)
-    result = engine.compute_quarter(inputs, params)
+    return inputs_fingerprint(inputs, params), engine.compute_quarter(inputs, params)
+
+
+def _recalculate(run: ScoreRun) -> tuple[dict, str]:
+    fingerprint, result = _compute(Quarter.parse(run.quarter), selectors.methodology_params(run.methodology))
     coverage = {**result.coverage, "base_currency": settings.BASE_CURRENCY}
     coverage = _with_run_metadata(coverage, run)
     scores = results.score_rows(run, result)

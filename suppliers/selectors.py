@@ -6,6 +6,7 @@ import pandas as pd
 from django.db.models import QuerySet
 
 from core import roles
+from core.frames import read_frame
 from core.quarter import Quarter
 from suppliers.models import FxRate, SpendRecord, Supplier
 
@@ -50,15 +51,15 @@ def scope_to_user(queryset: QuerySet, user, supplier_path: str) -> QuerySet:
 
 def spend_frame(quarter: Quarter) -> pd.DataFrame:
     """Spend rows of the four quarters ending with ``quarter``, one query."""
-    window = [str(q) for q in quarter.window(4)]
-    rows = SpendRecord.objects.filter(quarter__in=window).values_list(
+    ordinals = {str(q): q.ordinal for q in quarter.window(4)}
+    rows = SpendRecord.objects.filter(quarter__in=list(ordinals)).values_list(
         "supplier_id", "supplier__code", "quarter", "currency", "amount"
     )
-    frame = pd.DataFrame.from_records(
-        list(rows), columns=["supplier_id", "supplier_code", "quarter", "currency", "amount"]
-    )
-    frame["quarter_ordinal"] = [Quarter.parse(q).ordinal for q in frame["quarter"]]
-    return frame
+    return read_frame(rows, [
+        ("supplier_id", "int64"), ("supplier_code", "str"),
+        ("quarter_ordinal", lambda quarters: pd.Series([ordinals[q] for q in quarters], dtype="int64")),
+        ("currency", "str"), ("amount", "object"),
+    ])
 
 
 def fx_frame(quarter: Quarter) -> pd.DataFrame:

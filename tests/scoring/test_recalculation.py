@@ -163,3 +163,17 @@ def test_a_finding_imported_without_due_on_does_not_count_for_on_time_closure(sc
     # Still the two findings with a given due_on (one on time): 50%; the new one is open though.
     assert a.points["RBA-06"] == {"raw": 50.0, "points": 50.0, "status": "value"}
     assert a.points["RBA-05"]["raw"] == 2.0
+
+
+def test_a_quarter_with_no_spend_recalculates_to_an_empty_export_and_full_coverage(tmp_path, capsys):
+    call_command("recalculate_scores", "--quarter", "2026-Q3")
+    assert "0 suppliers scored" in capsys.readouterr().out
+    output = tmp_path / "scores.csv"
+    call_command("export_quarterly_report", "--quarter", "2026-Q3", "--format", "csv", "--output", str(output),
+                 stdout=io.StringIO())
+    assert output.read_text(encoding="utf-8").splitlines() == [",".join(EXPECTED_CSV[0])]
+    call_command("coverage_report", "--quarter", "2026-Q3", "--format", "json")
+    coverage = json.loads(capsys.readouterr().out)
+    assert coverage["total_spend"] == 0.0
+    assert {name: (m["share"], m["met"], m["gaps"]) for name, m in coverage["metrics"].items()} == {
+        name: (1.0, True, []) for name in ("scorecard", "audit", "sbti", "ghg_disclosure")}

@@ -1,0 +1,169 @@
+"""Admin screens for the scorecard. Published methodologies are read-only; drafting,
+publishing and diffing run through the same services as the API."""
+
+from __future__ import annotations
+
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.template.response import TemplateResponse
+
+from core import roles
+from scoring import methodologies, services
+from scoring.models import (
+    CoverageSnapshot,
+    Indicator,
+    IndicatorValue,
+    Methodology,
+    MethodologyIndicator,
+    QbrComponent,
+    QuarterClose,
+    QuarterlyScore,
+    ScoreRun,
+)
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Results and records written by services: visible, never edited by hand."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Indicator)
+class IndicatorAdmin(admin.ModelAdmin):
+    list_display = ["code", "title", "category", "source"]
+    list_filter = ["category", "source"]
+    search_fields = ["code", "title"]
+
+
+class MethodologyIndicatorInline(admin.TabularInline):
+    model = MethodologyIndicator
+    extra = 0
+    fields = ["indicator", "weight", "normalisation", "params"]
+    raw_id_fields = ["indicator"]
+
+    def has_change_permission(self, request, obj=None):
+        return obj is None or not obj.is_published
+
+    def has_add_permission(self, request, obj=None):
+        return obj is None or not obj.is_published
+
+    def has_delete_permission(self, request, obj=None):
+        return obj is None or not obj.is_published
+
+
+@admin.register(Methodology)
+class MethodologyAdmin(admin.ModelAdmin):
+    list_display = ["version", "status", "based_on", "coverage_target", "published_at"]
+    list_filter = ["status"]
+    inlines = [MethodologyIndicatorInline]
+    actions = ["create_draft_from", "publish", "diff_two"]
+    readonly_fields = ["status", "based_on", "published_at", "published_by", "created_at", "created_by"]
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is not None and obj.is_published:
+            return [field.name for field in Methodology._meta.fields]
+        return self.readonly_fields
+
+    def has_delete_permission(self, request, obj=None):
+        return obj is not None and not obj.is_published and roles.is_admin(request.user)
+
+    def _require_admin(self, request):
+        if not roles.is_admin(request.user):
+            raise PermissionDenied
+
+    @admin.action(description="Create a draft based on the selected version")
+    def create_draft_from(self, request, queryset):
+        self._require_admin(request)
+        for source in queryset:
+            version = f"{source.version}-draft-{Methodology.objects.count() + 1}"
+            methodologies.draft_create(version=version, based_on=source, description="", actor=request.user)
+            self.message_user(request, f"Draft {version} created from {source.version}.")
+
+    @admin.action(description="Publish the selected drafts")
+    def publish(self, request, queryset):
+        self._require_admin(request)
+        for methodology in queryset:
+            try:
+                services.methodology_publish(methodology=methodology, actor=request.user)
+            except services.RecalculationRefused as exc:
+                self.message_user(request, str(exc), level=messages.ERROR)
+            else:
+                self.message_user(request, f"{methodology.version} published.")
+
+    @admin.action(description="Compare the two selected versions")
+    def diff_two(self, request, queryset):
+        if queryset.count() != 2:
+            self.message_user(request, "Select exactly two versions to compare.", level=messages.WARNING)
+            return None
+        first, second = queryset.order_by("id")
+        context = {**self.admin_site.each_context(request), "diff": methodologies.diff(first, second),
+                   "title": f"{first.version} → {second.version}"}
+        return TemplateResponse(request, "admin/scoring/methodology_diff.html", context)
+
+
+@admin.register(IndicatorValue)
+class IndicatorValueAdmin(admin.ModelAdmin):
+    list_display = ["supplier", "quarter", "indicator", "value", "state", "origin", "submitted_at"]
+    list_filter = ["state", "origin", "quarter", "indicator__category"]
+    search_fields = ["supplier__code", "supplier__name", "indicator__code", "evidence_ref"]
+    list_select_related = ["supplier", "indicator"]
+    raw_id_fields = ["supplier", "indicator", "submitted_by", "reviewed_by"]
+    readonly_fields = ["state", "submitted_at", "submitted_by", "reviewed_at", "reviewed_by"]
+    actions = ["accept", "reject"]
+
+    @admin.action(description="Accept the selected submitted values")
+    def accept(self, request, queryset):
+        self._review(request, queryset, "accepted")
+
+    @admin.action(description="Reject the selected submitted values")
+    def reject(self, request, queryset):
+        self._review(request, queryset, "rejected")
+
+    def _review(self, request, queryset, state):
+        if not roles.can_write_master_data(request.user):
+            raise PermissionDenied
+        done = 0
+        for value in queryset.filter(state="submitted").select_related("supplier", "indicator"):
+            services.value_review(value=value, state=state, actor=request.user)
+            done += 1
+        self.message_user(request, f"{done} value(s) {state}.")
+
+
+@admin.register(QbrComponent)
+class QbrComponentAdmin(admin.ModelAdmin):
+    list_display = ["supplier", "quarter", "component", "score"]
+    list_filter = ["quarter", "component"]
+    search_fields = ["supplier__code", "supplier__name"]
+    raw_id_fields = ["supplier"]
+
+
+@admin.register(ScoreRun)
+class ScoreRunAdmin(ReadOnlyAdmin):
+    list_display = ["id", "quarter", "methodology", "status", "trigger", "started_by_label", "created_at",
+                    "duration_seconds"]
+    list_filter = ["status", "quarter", "trigger"]
+
+
+@admin.register(QuarterlyScore)
+class QuarterlyScoreAdmin(ReadOnlyAdmin):
+    list_display = ["quarter", "supplier", "population", "rank", "score", "grade", "flags_text"]
+    list_filter = ["quarter", "population", "grade"]
+    search_fields = ["supplier__code", "supplier__name"]
+    list_select_related = ["supplier"]
+
+
+@admin.register(CoverageSnapshot)
+class CoverageSnapshotAdmin(ReadOnlyAdmin):
+    list_display = ["quarter", "audit_met", "all_met", "run", "computed_at"]
+
+
+@admin.register(QuarterClose)
+class QuarterCloseAdmin(ReadOnlyAdmin):
+    list_display = ["quarter", "closed_at", "closed_by_label", "run"]
