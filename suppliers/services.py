@@ -35,8 +35,13 @@ def status_change_error(old: str, new: str) -> str | None:
 @transaction.atomic
 def supplier_change_status(*, supplier: Supplier, status: str, actor, reason: str = "") -> Supplier:
     error = status_change_error(supplier.status, status)
+    if error is None and supplier.status == SupplierStatus.CANDIDATE and status == SupplierStatus.ACTIVE:
+        # Policy: a candidate is screened before it becomes active (portal onboarding screening).
+        from portal.services import activation_error
+
+        error = activation_error(supplier)
     if error:
-        raise ValidationError({"status": error})
+        raise ValidationError({"status": str(error)})
     if supplier.status == status:
         return supplier
     old = supplier.status

@@ -165,3 +165,14 @@ def test_token_authentication(client, role_users):
     token = response.json()["token"]
     listed = client.get("/api/v1/suppliers/", HTTP_AUTHORIZATION=f"Token {token}")
     assert listed.status_code == 200
+
+
+def test_a_candidate_cannot_become_active_without_an_approved_screening(api_as, make_supplier):
+    candidate = make_supplier("CAND-1", status="candidate")
+    response = api_as(roles.PROCUREMENT_ADMIN).post(f"/api/v1/suppliers/{candidate.id}/change-status/",
+                                                    {"status": "active", "reason": "first order"})
+    assert response.status_code == 400
+    assert "screening" in response.json()["status"][0]
+    candidate.refresh_from_db()
+    assert candidate.status == "candidate"
+    assert not SupplierStatusChange.objects.filter(supplier=candidate).exists()

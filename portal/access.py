@@ -1,0 +1,57 @@
+"""Who may open a page: one named check per access rule (style.md habit 3).
+
+Supplier data is always read through ``suppliers.selectors.visible_suppliers`` /
+``scope_to_user``; these decorators only gate the pages by role. A page a role may not
+use answers 403; another supplier's object answers 404 (its queryset is scoped).
+"""
+
+from __future__ import annotations
+
+from functools import wraps
+
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import get_object_or_404
+
+from core import roles
+from suppliers.selectors import visible_suppliers
+
+
+def _require(check):
+    def decorator(view):
+        @wraps(view)
+        def wrapped(request, *args, **kwargs):
+            if not request.user.is_authenticated:
+                return redirect_to_login(request.get_full_path())
+            if not check(request.user):
+                raise PermissionDenied
+            return view(request, *args, **kwargs)
+
+        return wrapped
+
+    return decorator
+
+
+def has_role(user) -> bool:
+    return roles.role_of(user) is not None
+
+
+role_required = _require(has_role)
+procurement_required = _require(roles.is_procurement)
+writer_required = _require(roles.can_write_master_data)
+admin_required = _require(roles.is_admin)
+
+
+def supplier_for(user, code: str):
+    """The supplier ``code`` if the user may see it; 404 otherwise (never 403)."""
+    return get_object_or_404(visible_suppliers(user), code=code)
+
+
+def can_act_for_supplier(user, supplier) -> bool:
+    """Supplier-side writes (submissions, uploads, CAPs, questionnaire): the supplier's own
+    users and procurement writers acting for them."""
+    if roles.can_write_master_data(user):
+        return True
+    from suppliers.selectors import supplier_id_of
+
+    return roles.is_supplier_user(user) and supplier_id_of(user) == supplier.pk

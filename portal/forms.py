@@ -1,0 +1,374 @@
+"""Forms of the portal pages: they parse and validate input at the edge; the services
+validate again before writing, and their errors are shown next to the same fields."""
+
+from __future__ import annotations
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from audits.models import AuditStatus, AuditType, Recognition, SaqRisk, Severity
+from core.parsers import CellError
+from core.quarter import Quarter
+from portal import uploads
+from portal.models import CERTIFICATE_KINDS, ISO_TOPICS, DocumentKind, ScreeningDecision, Verdict
+from reports.models import ReportFormat
+from scoring.models import Indicator, Methodology, MethodologyStatus
+from scoring.selectors import current_methodology, methodology_params
+from scoring.values import canonical_value
+from suppliers.models import SupplierStatus
+
+DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+def apply_errors(form: forms.Form, error: ValidationError) -> None:
+    """Put a service's ``ValidationError`` on the form: next to the field it names, or at
+    the top of the form when it names no field of this form."""
+    if hasattr(error, "error_dict"):
+        for name, messages in error.message_dict.items():
+            form.add_error(name if name in form.fields else None, messages)
+    else:
+        form.add_error(None, error.messages)
+
+
+class QuarterField(forms.CharField):
+    def __init__(self, **kwargs):
+        kwargs.setdefault("max_length", 7)
+        kwargs.setdefault("help_text", _("YYYY-Qn, e.g. 2026-Q3"))
+        super().__init__(**kwargs)
+
+    def clean(self, value):
+        value = super().clean(value)
+        if not value:
+            return value
+        try:
+            return Quarter.parse(value)
+        except ValueError:
+            raise ValidationError(_("“%(value)s” is not a quarter; write YYYY-Qn, e.g. 2026-Q3."),
+                                  params={"value": value}) from None
+
+
+# --------------------------------------------------------------------------- suppliers
+
+
+class StatusChangeForm(forms.Form):
+    status = forms.ChoiceField(label=_("New status"), choices=SupplierStatus.choices)
+    reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 2}))
+
+
+def _file_field(label, required=True):
+    accept = ",".join(uploads.ALLOWED_EXTENSIONS)
+    return forms.FileField(label=label, required=required, widget=forms.ClearableFileInput(attrs={"accept": accept}),
+                           help_text=_("PDF, PNG, JPEG, XLSX, DOCX, CSV or text; at most %(mb)s MB.")
+                           % {"mb": uploads.max_bytes() // (1024 * 1024)})
+
+
+class DocumentForm(forms.Form):
+    kind = forms.ChoiceField(label=_("Kind"), choices=DocumentKind.choices)
+    title = forms.CharField(label=_("Title"), max_length=200, required=False,
+                            help_text=_("Empty: the file name."))
+    expires_on = forms.DateField(label=_("Expires on"), required=False, widget=DATE,
+                                 help_text=_("Required for certificates."))
+    file = _file_field(_("File"))
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        try:
+            uploads.check_upload(upload)
+        except uploads.UploadRefused as exc:
+            raise ValidationError(str(exc)) from exc
+        return upload
+
+    def clean(self):
+        data = super().clean()
+        if data.get("kind") in CERTIFICATE_KINDS and not data.get("expires_on"):
+            self.add_error("expires_on", _("A certificate needs its expiry date."))
+        return data
+
+
+class IndicatorValueForm(forms.Form):
+    quarter = QuarterField(label=_("Quarter"))
+    indicator = forms.ModelChoiceField(label=_("Indicator"), queryset=Indicator.objects.none(),
+                                       to_field_name="code")
+    value = forms.CharField(label=_("Value"), max_length=60,
+                            help_text=_("A number with a dot, yes/no, or the code the indicator lists."))
+    source = forms.CharField(label=_("Source"), max_length=200, required=False,
+                             help_text=_("e.g. CDP 2026, sustainability report 2025"))
+    evidence_document = forms.ModelChoiceField(label=_("Evidence: an uploaded document"), required=False,
+                                               queryset=None, empty_label=_("— none —"))
+    evidence_file = _file_field(_("…or upload the evidence now"), required=False)
+    evidence_link = forms.URLField(label=_("…or a link to the evidence"), required=False, max_length=300,
+                                   assume_scheme="https")
+
+    def __init__(self, *args, documents=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["indicator"].queryset = Indicator.objects.filter(source="reported").order_by("code")
+        self.fields["indicator"].label_from_instance = lambda indicator: f"{indicator.code} — {indicator.title}"
+        self.fields["evidence_document"].queryset = documents
+        self.fields["evidence_document"].label_from_instance = (
+            lambda document: f"{document.title} ({document.original_name})")
+        if not self.is_bound:
+            self.initial.setdefault("quarter", str(Quarter.containing(timezone.localdate())))
+
+    def clean_evidence_file(self):
+        upload = self.cleaned_data.get("evidence_file")
+        if upload:
+            try:
+                uploads.check_upload(upload)
+            except uploads.UploadRefused as exc:
+                raise ValidationError(str(exc)) from exc
+        return upload
+
+    def clean(self):
+        data = super().clean()
+        indicator, value = data.get("indicator"), data.get("value")
+        if indicator and value:
+            try:
+                spec = methodology_params(current_methodology()).indicator(indicator.code)
+                data["value"] = canonical_value(spec, value)
+            except CellError as exc:
+                self.add_error("value", str(exc))
+        evidence = [bool(data.get("evidence_document")), bool(data.get("evidence_file")),
+                    bool(data.get("evidence_link"))]
+        if sum(evidence) > 1:
+            self.add_error(None, _("Give one piece of evidence: a document, a new file or a link."))
+        return data
+
+
+class ReviewForm(forms.Form):
+    comment = forms.CharField(label=_("Comment"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+# --------------------------------------------------------------------------- audits
+
+
+class AuditForm(forms.Form):
+    RECORDABLE_STATUSES = [(s, label) for s, label in AuditStatus.choices if s != AuditStatus.CANCELLED]
+
+    site = forms.CharField(label=_("Site code"), max_length=50)
+    audit_type = forms.ChoiceField(label=_("Audit type"), choices=AuditType.choices)
+    status = forms.ChoiceField(label=_("Status"), choices=RECORDABLE_STATUSES, initial=AuditStatus.PLANNED)
+    audit_ref = forms.CharField(label=_("Audit reference"), max_length=80, required=False,
+                                help_text=_("Empty: one is generated."))
+    audit_firm = forms.CharField(label=_("Audit firm"), max_length=255, required=False)
+    start_date = forms.DateField(label=_("Start date"), required=False, widget=DATE)
+    end_date = forms.DateField(label=_("End date (conducted on)"), required=False, widget=DATE)
+    due_by = forms.DateField(label=_("Due by"), required=False, widget=DATE)
+    report_received_on = forms.DateField(label=_("Report received on"), required=False, widget=DATE)
+    score = forms.DecimalField(label=_("Official score (0–200)"), required=False, min_value=0, max_value=200,
+                               decimal_places=2)
+    recognition = forms.ChoiceField(label=_("Recognition"), required=False,
+                                    choices=[("", "—"), *Recognition.choices])
+    saq_risk = forms.ChoiceField(label=_("SAQ risk band"), required=False, choices=[("", "—"), *SaqRisk.choices])
+    parent = forms.CharField(label=_("Parent full audit (closure audits)"), max_length=80, required=False)
+
+    def __init__(self, *args, sites=None, audits=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._sites, self._audits = sites, audits
+
+    def clean_site(self):
+        site = self._sites.filter(code=self.cleaned_data["site"].strip()).first()
+        if site is None:
+            raise ValidationError(_("No site with this code."))
+        return site
+
+    def clean_parent(self):
+        ref = self.cleaned_data.get("parent", "").strip()
+        if not ref:
+            return None
+        parent = self._audits.filter(audit_ref=ref).first()
+        if parent is None:
+            raise ValidationError(_("No audit with this reference."))
+        return parent
+
+
+class AuditStatusForm(forms.Form):
+    status = forms.ChoiceField(label=_("New status"), choices=AuditStatus.choices)
+    note = forms.CharField(label=_("Note"), required=False)
+
+
+class FindingForm(forms.Form):
+    ZERO_TOLERANCE = [("", _("Default (Priority in A1/A2)")), ("yes", _("Yes")), ("no", _("No"))]
+
+    provision_code = forms.CharField(label=_("Provision code"), max_length=20, help_text=_("e.g. A1, B3"))
+    severity = forms.ChoiceField(label=_("Severity"), choices=Severity.choices)
+    opened_on = forms.DateField(label=_("Opened on"), widget=DATE)
+    zero_tolerance = forms.ChoiceField(label=_("Zero tolerance"), choices=ZERO_TOLERANCE, required=False)
+    sample_share = forms.DecimalField(label=_("Share of the sample affected (%)"), required=False, min_value=0,
+                                      max_value=100, decimal_places=2)
+    description = forms.CharField(label=_("Description"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
+
+    def clean_provision_code(self):
+        from audits.models import Provision
+        from audits.selectors import rba_provisions_by_code
+
+        code = self.cleaned_data["provision_code"].strip()
+        found = rba_provisions_by_code().get(code.lower())
+        if found is None:
+            raise ValidationError(_("Unknown RBA provision code “%(code)s”."), params={"code": code})
+        return Provision.objects.get(pk=found[0])
+
+    def clean_zero_tolerance(self):
+        return {"yes": True, "no": False}.get(self.cleaned_data.get("zero_tolerance") or "")
+
+
+# --------------------------------------------------------------------------- CAPs
+
+
+class CapForm(forms.Form):
+    root_cause = forms.CharField(label=_("Root cause"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    corrective_action = forms.CharField(label=_("Corrective action"), required=False,
+                                        widget=forms.Textarea(attrs={"rows": 3}))
+    preventive_action = forms.CharField(label=_("Preventive action"), required=False,
+                                        widget=forms.Textarea(attrs={"rows": 3}))
+    owner = forms.CharField(label=_("Owner"), max_length=255, required=False)
+    planned_completion = forms.DateField(label=_("Target date (planned completion)"), required=False, widget=DATE)
+
+
+class NoteForm(forms.Form):
+    note = forms.CharField(label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class CapRejectForm(forms.Form):
+    reason = forms.CharField(label=_("What must change"), widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class CapVerifyForm(forms.Form):
+    closed_on = forms.DateField(label=_("Closed on"), required=False, widget=DATE, help_text=_("Empty: today."))
+    closure_audit = forms.CharField(label=_("Closure audit reference"), required=False, max_length=80,
+                                    help_text=_("Empty: closed on accepted evidence."))
+    note = forms.CharField(label=_("Note"), required=False)
+
+
+class EvidenceForm(forms.Form):
+    file = _file_field(_("Evidence file"))
+    description = forms.CharField(label=_("Description"), max_length=255, required=False)
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        try:
+            uploads.check_upload(upload)
+        except uploads.UploadRefused as exc:
+            raise ValidationError(str(exc)) from exc
+        return upload
+
+
+# --------------------------------------------------------------------------- scorecard
+
+
+class RunForm(forms.Form):
+    quarter = QuarterField(label=_("Quarter"))
+    methodology = forms.ModelChoiceField(label=_("Methodology"), required=False, to_field_name="version",
+                                         queryset=Methodology.objects.filter(status=MethodologyStatus.PUBLISHED),
+                                         empty_label=_("latest published"))
+
+
+class DraftForm(forms.Form):
+    version = forms.SlugField(label=_("New version"), max_length=30, allow_unicode=False)
+    based_on = forms.ModelChoiceField(label=_("Based on"), queryset=Methodology.objects.all(),
+                                      to_field_name="version")
+    description = forms.CharField(label=_("Description"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+    def clean_version(self):
+        version = self.cleaned_data["version"]
+        if Methodology.objects.filter(version=version).exists():
+            raise ValidationError(_("This version already exists."))
+        return version
+
+
+class WeightsForm(forms.Form):
+    """One weight field per indicator of a draft."""
+
+    def __init__(self, *args, rows=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.rows = list(rows)
+        for row in self.rows:
+            self.fields[row.indicator.code] = forms.DecimalField(
+                label=f"{row.indicator.code} {row.indicator.title}", min_value=0, max_digits=7, decimal_places=3,
+                initial=row.weight)
+
+    def clean(self):
+        data = super().clean()
+        if not self.errors:
+            total = sum(data[row.indicator.code] for row in self.rows)
+            data["total"] = total
+        return data
+
+
+# --------------------------------------------------------------------------- reports
+
+
+class ReportForm(forms.Form):
+    quarter = forms.ChoiceField(label=_("Quarter"), choices=())
+    format = forms.ChoiceField(label=_("Format"), choices=ReportFormat.choices)
+
+    def __init__(self, *args, quarters=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["quarter"].choices = [(q, q) for q in quarters]
+
+
+# --------------------------------------------------------------------------- screening
+
+
+class ScreeningAnswersForm(forms.Form):
+    """The supplier's answer, evidence and (ISO) certificate expiry per topic."""
+
+    def __init__(self, *args, items=(), documents=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.items = list(items)
+        for item in self.items:
+            self.fields[f"{item.topic}-answer"] = forms.CharField(
+                label=item.get_topic_display(), required=False, widget=forms.Textarea(attrs={"rows": 2}),
+                initial=item.answer)
+            evidence = forms.ModelChoiceField(label=_("Evidence"), required=False, queryset=documents,
+                                              initial=item.evidence_id, empty_label=_("— none —"))
+            evidence.label_from_instance = lambda d: f"{d.title} ({d.original_name})"
+            self.fields[f"{item.topic}-evidence"] = evidence
+            if item.topic in ISO_TOPICS:
+                self.fields[f"{item.topic}-certificate_expires_on"] = forms.DateField(
+                    label=_("Certificate expires on"), required=False, widget=DATE,
+                    initial=item.certificate_expires_on)
+
+    def answers(self) -> dict[str, dict]:
+        data = self.cleaned_data
+        return {item.topic: {"answer": data.get(f"{item.topic}-answer", ""),
+                             "evidence": data.get(f"{item.topic}-evidence"),
+                             "certificate_expires_on": data.get(f"{item.topic}-certificate_expires_on")}
+                for item in self.items}
+
+    def rows(self):
+        for item in self.items:
+            yield item, [self[name] for name in (f"{item.topic}-answer", f"{item.topic}-evidence",
+                                                  f"{item.topic}-certificate_expires_on") if name in self.fields]
+
+
+class ScreeningReviewForm(forms.Form):
+    def __init__(self, *args, items=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.items = list(items)
+        for item in self.items:
+            self.fields[f"{item.topic}-verdict"] = forms.ChoiceField(
+                label=_("Verdict"), choices=Verdict.choices, initial=item.verdict)
+            self.fields[f"{item.topic}-reviewer_comment"] = forms.CharField(
+                label=_("Comment"), required=False, initial=item.reviewer_comment,
+                widget=forms.Textarea(attrs={"rows": 2}))
+
+    def verdicts(self) -> dict[str, tuple[str, str]]:
+        data = self.cleaned_data
+        return {item.topic: (data[f"{item.topic}-verdict"], data.get(f"{item.topic}-reviewer_comment", ""))
+                for item in self.items}
+
+    def rows(self):
+        for item in self.items:
+            yield item, self[f"{item.topic}-verdict"], self[f"{item.topic}-reviewer_comment"]
+
+
+class ScreeningDecisionForm(forms.Form):
+    decision = forms.ChoiceField(label=_("Decision"), choices=ScreeningDecision.choices, widget=forms.RadioSelect)
+    conditions = forms.CharField(label=_("Conditions"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    comment = forms.CharField(label=_("Comment"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class ScreeningReturnForm(forms.Form):
+    comment = forms.CharField(label=_("What the supplier should add"), widget=forms.Textarea(attrs={"rows": 2}))

@@ -1,0 +1,418 @@
+"""Reads behind the portal pages. Every supplier-data query starts from
+``visible_suppliers(user)`` or goes through ``scope_to_user``; list reads issue a fixed
+number of queries whatever the number of rows (style.md habits 3 and 5)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db.models import BooleanField, Count, ExpressionWrapper, F, FilteredRelation, Q, QuerySet
+from django.db.models.functions import Coalesce
+
+from audits import dates
+from audits.models import UPCOMING_STATUSES, Audit, CapState, Finding, FindingStatus, Severity, TerminationReview
+from audits.selectors import site_cycle_status
+from core.quarter import Quarter
+from portal.models import CERTIFICATE_KINDS, Document, Screening, ScreeningStatus
+from scoring.methodology import CATEGORIES
+from scoring.models import (
+    CoverageSnapshot,
+    IndicatorValue,
+    MethodologyIndicator,
+    QuarterlyScore,
+    ScoreRun,
+    ValueState,
+)
+from scoring.selectors import methodology_params, score_history
+from suppliers.models import FxRate, Supplier, SupplierStatus
+from suppliers.selectors import scope_to_user, visible_suppliers
+
+METRICS = ("audit", "scorecard", "sbti", "ghg_disclosure")
+EXPIRING_DAYS = dates.DEFAULT_EXPIRING_DAYS
+# CAP states that still owe procurement a plan: past the CAP due date they are overdue.
+CAP_AWAITING_SUBMISSION = (CapState.NOT_STARTED, CapState.REJECTED)
+
+# --------------------------------------------------------------------------- quarters
+
+
+def scored_quarters() -> list[str]:
+    """Quarters with stored results, newest first."""
+    scored = set(QuarterlyScore.objects.order_by().values_list("quarter", flat=True).distinct())
+    scored |= set(CoverageSnapshot.objects.values_list("quarter", flat=True))
+    return sorted(scored, reverse=True)
+
+
+def pick_quarter(text: str | None, available: list[str]) -> str | None:
+    """The requested quarter if it parses, else the latest scored one (or None)."""
+    if text:
+        try:
+            return str(Quarter.parse(text))
+        except ValueError:
+            pass
+    return available[0] if available else None
+
+
+# --------------------------------------------------------------------------- dashboard
+
+
+@dataclass
+class GapRow:
+    supplier_code: str
+    supplier_name: str
+    spend: float
+    cumulative_share: float
+    adds: float  # share points closing this gap adds to the metric
+
+
+def coverage_metrics(snapshot: CoverageSnapshot | None) -> list[dict]:
+    if snapshot is None:
+        return []
+    metrics = snapshot.data.get("metrics", {})
+    rows = []
+    for name in METRICS:
+        metric = metrics.get(name)
+        if metric is None:
+            continue
+        rows.append({"name": name, "share": float(metric["share"]), "target": float(metric["target"]),
+                     "met": bool(metric["met"]), "gaps": len(metric.get("gaps", []))})
+    return rows
+
+
+def gap_rows(snapshot: CoverageSnapshot | None, metric: str) -> list[GapRow]:
+    """The metric's gap list, biggest spend first, with what closing each gap adds.
+    One query for the supplier names."""
+    if snapshot is None or metric not in snapshot.data.get("metrics", {}):
+        return []
+    data = snapshot.data["metrics"][metric]
+    gaps = data.get("gaps", [])
+    names = dict(Supplier.objects.filter(code__in=[gap["supplier"] for gap in gaps]).values_list("code", "name"))
+    rows, before = [], float(data["share"])
+    for gap in gaps:
+        cumulative = float(gap["cumulative_share"])
+        rows.append(GapRow(supplier_code=gap["supplier"], supplier_name=names.get(gap["supplier"], ""),
+                           spend=float(gap["spend"]), cumulative_share=cumulative, adds=cumulative - before))
+        before = cumulative
+    return rows
+
+
+def grade_distribution(quarter: str) -> list[dict]:
+    """Suppliers per grade and population in the quarter: one aggregate query."""
+    rows = (QuarterlyScore.objects.filter(quarter=quarter).order_by().values("grade", "population")
+            .annotate(n=Count("id")))
+    grades: dict[str, dict] = {}
+    for row in rows:
+        entry = grades.setdefault(row["grade"], {"grade": row["grade"], "full": 0, "ecovadis_only": 0, "total": 0})
+        entry[row["population"]] = row["n"]
+        entry["total"] += row["n"]
+    order = {grade: index for index, grade in enumerate("ABCDX")}
+    return sorted(grades.values(), key=lambda entry: order.get(entry["grade"], 99))
+
+
+def _overdue_expressions(today: dt.date) -> dict:
+    open_ = Q(status=FindingStatus.OPEN)
+    return {
+        "cap_overdue": ExpressionWrapper(
+            open_ & Q(cap_due_on__lt=today)
+            & (Q(corrective_action__isnull=True) | Q(corrective_action__state__in=CAP_AWAITING_SUBMISSION)),
+            output_field=BooleanField()),
+        "correction_overdue": ExpressionWrapper(open_ & Q(correction_due_on__lt=today), output_field=BooleanField()),
+    }
+
+
+def open_findings_summary(user, today: dt.date) -> dict:
+    """Open findings by severity and the overdue counts: one aggregate query."""
+    findings = scope_to_user(Finding.objects.filter(status=FindingStatus.OPEN), user, "audit__site__supplier")
+    cap_late = (Q(cap_due_on__lt=today)
+                & (Q(corrective_action__isnull=True) | Q(corrective_action__state__in=CAP_AWAITING_SUBMISSION)))
+    counts = findings.aggregate(
+        total=Count("id"),
+        cap_overdue=Count("id", filter=cap_late),
+        correction_overdue=Count("id", filter=Q(correction_due_on__lt=today)),
+        awaiting_review=Count("id", filter=Q(corrective_action__state=CapState.SUBMITTED)),
+        **{severity: Count("id", filter=Q(severity=severity)) for severity in Severity.values},
+    )
+    counts["by_severity"] = [(value, label, counts[value]) for value, label in Severity.choices]
+    return counts
+
+
+def termination_review_suppliers(user) -> QuerySet[Supplier]:
+    return visible_suppliers(user).filter(termination_review=True).order_by("code")
+
+
+def open_termination_reviews(user) -> dict[int, TerminationReview]:
+    reviews = scope_to_user(TerminationReview.objects.filter(decided_at__isnull=True), user, "supplier")
+    return {review.supplier_id: review for review in reviews}
+
+
+def cycle_rows(user, as_of: dt.date, *, status: str = "", query: str = "", relevant_only: bool = True,
+               expiring_days: int = EXPIRING_DAYS) -> list[dict]:
+    """The two-year cycle of every site the user may see (three queries), filtered."""
+    frame = site_cycle_status(as_of, visible_suppliers(user).values("id"), expiring_days=expiring_days)
+    if relevant_only and len(frame):
+        frame = frame[frame["relevant"]]
+    if status and len(frame):
+        frame = frame[frame["status"] == status]
+    if query and len(frame):
+        needle = query.lower()
+        mask = [needle in str(a).lower() or needle in str(b).lower() or needle in str(c).lower()
+                for a, b, c in zip(frame["site_code"], frame["site_name"], frame["supplier_code"], strict=True)]
+        frame = frame[mask]
+    rows = frame.to_dict("records")
+    if status == dates.EXPIRING:
+        rows.sort(key=lambda row: (row["valid_until"] or dt.date.max, row["site_code"]))
+    return rows
+
+
+def supplier_cycle(supplier: Supplier, as_of: dt.date) -> dict[int, dict]:
+    """Site id → the site's two-year cycle row, for one supplier (three queries)."""
+    frame = site_cycle_status(as_of, [supplier.pk])
+    return {row["site_id"]: row for row in frame.to_dict("records")}
+
+
+def cycle_counts(rows: list[dict]) -> dict[str, int]:
+    counts = dict.fromkeys(dates.CYCLE_STATUSES, 0)
+    for row in rows:
+        counts[row["status"]] = counts.get(row["status"], 0) + 1
+    return counts
+
+
+def expiring_documents(user, today: dt.date, days: int = EXPIRING_DAYS) -> QuerySet[Document]:
+    """Certificates expired or expiring within ``days``, soonest first."""
+    documents = scope_to_user(Document.objects.filter(kind__in=CERTIFICATE_KINDS, expires_on__isnull=False),
+                              user, "supplier")
+    return (documents.filter(expires_on__lte=today + dt.timedelta(days=days))
+            .select_related("supplier").order_by("expires_on", "id"))
+
+
+# --------------------------------------------------------------------------- suppliers
+
+SUPPLIER_SORTS = {
+    "code": "code", "name": "name", "country": "country", "status": "status", "category": "category",
+    "score": "q_score", "grade": "q_grade", "spend": "q_rank",
+}
+
+
+def supplier_rows(user, quarter: str | None, *, query: str = "", country: str = "", category: str = "",
+                  status: str = "", grade: str = "", population: str = "", flag: str = "",
+                  sort: str = "code") -> QuerySet[Supplier]:
+    """Suppliers the user may see with the quarter's stored score joined in (one query
+    per page: the score comes through a filtered LEFT JOIN, not a query per row)."""
+    suppliers = visible_suppliers(user).annotate(
+        q=FilteredRelation("scores", condition=Q(scores__quarter=quarter or "")),
+        q_score=F("q__score"), q_grade=F("q__grade"), q_population=F("q__population"),
+        q_flags=F("q__flags_text"), q_rank=F("q__rank"), q_spend=F("q__spend_basis"),
+    )
+    if query:
+        suppliers = suppliers.filter(Q(code__icontains=query) | Q(name__icontains=query)
+                                     | Q(legal_name__icontains=query) | Q(commodity__icontains=query))
+    if country:
+        suppliers = suppliers.filter(country=country.upper())
+    if category:
+        suppliers = suppliers.filter(category=category)
+    if status:
+        suppliers = suppliers.filter(status=status)
+    if grade:
+        suppliers = suppliers.filter(q_grade=grade)
+    if population:
+        suppliers = suppliers.filter(q_population=population)
+    if flag == "termination_review":
+        suppliers = suppliers.filter(Q(termination_review=True) | Q(q_flags__contains=flag))
+    elif flag:
+        suppliers = suppliers.filter(q_flags__contains=flag)
+    descending = sort.startswith("-")
+    column = SUPPLIER_SORTS.get(sort.lstrip("-"), "code")
+    ordering = F(column).desc(nulls_last=True) if descending else F(column).asc(nulls_last=True)
+    return suppliers.order_by(ordering, "code")
+
+
+def supplier_countries(user) -> list[str]:
+    return list(visible_suppliers(user).order_by("country").values_list("country", flat=True).distinct())
+
+
+@dataclass
+class BreakdownRow:
+    code: str
+    title: str
+    category: str
+    weight: Decimal
+    source: str
+    status: str
+    raw: object
+    points: float | None
+    contribution: float | None  # score points this indicator brings
+    value: IndicatorValue | None = None
+
+
+@dataclass
+class Scorecard:
+    score: QuarterlyScore
+    rows: list[BreakdownRow]
+    subscores: list[tuple[str, str, Decimal, Decimal | None]]  # (key, title, weight, value)
+    gains: list = field(default_factory=list)
+
+
+def quarters_of(supplier: Supplier) -> list[str]:
+    return list(supplier.scores.order_by("-quarter").values_list("quarter", flat=True))
+
+
+def scorecard(supplier: Supplier, quarter: str) -> Scorecard | None:
+    """The stored score of ``quarter`` with its per-indicator breakdown: points, weight,
+    raw value, source and the reported value (with its evidence) the run used."""
+    from reports.exporters import points_to_gain
+
+    score = supplier.scores.filter(quarter=quarter).select_related("methodology", "run").first()
+    if score is None:
+        return None
+    params = methodology_params(score.methodology)
+    weights = {row.indicator.code: row for row in
+               MethodologyIndicator.objects.filter(methodology=score.methodology).select_related("indicator")}
+    used = reported_values_used(supplier, Quarter.parse(quarter))
+    applicable = sum((row.weight for code, row in weights.items()
+                      if (score.points.get(code) or {}).get("status") != "not_applicable"), Decimal(0))
+    if score.population != "full":
+        applicable = weights["ECO-01"].weight if "ECO-01" in weights else Decimal(0)
+    rows = []
+    for code, row in weights.items():
+        entry = score.points.get(code) or {}
+        points = entry.get("points")
+        counted = score.population == "full" or code == "ECO-01"
+        contribution = None
+        if counted and entry.get("status") != "not_applicable" and applicable:
+            contribution = float(row.weight) * (points or 0.0) / float(applicable)
+        rows.append(BreakdownRow(code=code, title=row.indicator.title, category=row.indicator.category,
+                                 weight=row.weight, source=row.indicator.source, status=entry.get("status", "missing"),
+                                 raw=entry.get("raw"), points=points, contribution=contribution,
+                                 value=used.get(code)))
+    category_weights = params.category_weights()
+    subscores = [(key, title, category_weights.get(key, Decimal(0)), getattr(score, key)) for key, title in CATEGORIES]
+    return Scorecard(score=score, rows=rows, subscores=subscores,
+                     gains=points_to_gain(params, score.population, score.points))
+
+
+def reported_values_used(supplier: Supplier, quarter: Quarter) -> dict[str, IndicatorValue]:
+    """Per indicator, the accepted value a run of ``quarter`` uses (scorecard.md §5: the
+    latest quarter in Q-3 … Q, then the latest submission, then the higher id). One query."""
+    window = [str(q) for q in quarter.window(4)]
+    chosen: dict[str, IndicatorValue] = {}
+    values = (IndicatorValue.objects.filter(supplier=supplier, state=ValueState.ACCEPTED, quarter__in=window)
+              .select_related("indicator").order_by("quarter", "submitted_at", "id"))
+    for value in values:
+        chosen[value.indicator.code] = value
+    return chosen
+
+
+def history(supplier: Supplier) -> list[dict]:
+    scores = list(supplier.scores.select_related("methodology").order_by("quarter"))
+    return score_history(scores)
+
+
+def spend_in_base(supplier: Supplier, base_currency: str) -> list[dict]:
+    """Spend per quarter converted to the base currency with each quarter's FX rate
+    (two queries); a quarter with a missing rate is marked incomplete."""
+    records = list(supplier.spend_records.order_by("quarter", "currency"))
+    rates = {(r.quarter, r.currency): r.rate_to_base
+             for r in FxRate.objects.filter(quarter__in={r.quarter for r in records})}
+    quarters: dict[str, dict] = {}
+    for record in records:
+        entry = quarters.setdefault(record.quarter, {"quarter": record.quarter, "base": Decimal(0),
+                                                     "complete": True, "rows": []})
+        entry["rows"].append(record)
+        rate = Decimal(1) if record.currency == base_currency else rates.get((record.quarter, record.currency))
+        if rate is None:
+            entry["complete"] = False
+        else:
+            entry["base"] += record.amount * rate
+    return list(quarters.values())
+
+
+def supplier_audits(supplier: Supplier) -> QuerySet[Audit]:
+    return (Audit.objects.filter(site__supplier=supplier).select_related("site")
+            .annotate(open_findings=Count("findings", filter=Q(findings__status=FindingStatus.OPEN)),
+                      all_findings=Count("findings"))
+            .order_by(F("end_date").desc(nulls_first=True), "audit_ref"))
+
+
+# --------------------------------------------------------------------------- audits and findings
+
+
+def planned_audits(user) -> QuerySet[Audit]:
+    """Audits still to take place, by their date (end date, else the date they are due by)."""
+    audits = scope_to_user(Audit.objects.filter(status__in=UPCOMING_STATUSES), user, "site__supplier")
+    return (audits.select_related("site__supplier").annotate(planned_on=Coalesce("end_date", "due_by"))
+            .order_by(F("planned_on").asc(nulls_last=True), "audit_ref"))
+
+
+def findings_board(user, today: dt.date, *, severity: str = "", status: str = "open", overdue: str = "",
+                   cap_state: str = "", supplier: str = "", query: str = "") -> QuerySet[Finding]:
+    findings = scope_to_user(Finding.objects.all(), user, "audit__site__supplier").select_related(
+        "audit__site__supplier", "provision", "corrective_action").annotate(**_overdue_expressions(today))
+    if severity:
+        findings = findings.filter(severity=severity)
+    if status:
+        findings = findings.filter(status=status)
+    if overdue == "cap":
+        findings = findings.filter(cap_overdue=True)
+    elif overdue == "correction":
+        findings = findings.filter(correction_overdue=True)
+    elif overdue == "any":
+        findings = findings.filter(Q(cap_overdue=True) | Q(correction_overdue=True))
+    if cap_state:
+        findings = findings.filter(corrective_action__state=cap_state)
+    if supplier:
+        findings = findings.filter(audit__site__supplier__code=supplier)
+    if query:
+        findings = findings.filter(Q(finding_ref__icontains=query) | Q(description__icontains=query)
+                                   | Q(audit__audit_ref__icontains=query)
+                                   | Q(audit__site__supplier__name__icontains=query))
+    return findings.order_by(F("correction_due_on").asc(nulls_last=True), "finding_ref")
+
+
+def finding_for(user, ref: str, today: dt.date) -> Finding | None:
+    return (scope_to_user(Finding.objects.all(), user, "audit__site__supplier")
+            .select_related("audit__site__supplier", "provision", "corrective_action", "closure_audit",
+                            "termination_review")
+            .annotate(**_overdue_expressions(today)).filter(finding_ref=ref).first())
+
+
+# --------------------------------------------------------------------------- scoring
+
+
+def values_awaiting_review(user) -> QuerySet[IndicatorValue]:
+    return (scope_to_user(IndicatorValue.objects.filter(state=ValueState.SUBMITTED), user, "supplier")
+            .select_related("supplier", "indicator").order_by("submitted_at", "id"))
+
+
+def supplier_values(supplier: Supplier) -> QuerySet[IndicatorValue]:
+    return (supplier.indicator_values.select_related("indicator")
+            .order_by("-submitted_at", "-id"))
+
+
+def runs() -> QuerySet[ScoreRun]:
+    return ScoreRun.objects.select_related("methodology").order_by("-created_at", "-id")
+
+
+def document_ids_in(refs) -> set[int]:
+    ids = set()
+    for ref in refs:
+        if ref and ref.startswith("document:") and ref[9:].isdigit():
+            ids.add(int(ref[9:]))
+    return ids
+
+
+# --------------------------------------------------------------------------- screening
+
+
+def screenings_board(user) -> QuerySet[Supplier]:
+    """Candidate suppliers with their latest screening (two queries with the page)."""
+    return (visible_suppliers(user).filter(status=SupplierStatus.CANDIDATE)
+            .annotate(open_screenings=Count("screenings", filter=~Q(screenings__status=ScreeningStatus.DECIDED)))
+            .order_by("code"))
+
+
+def latest_screenings(supplier_ids: list[int]) -> dict[int, Screening]:
+    latest: dict[int, Screening] = {}
+    for screening in Screening.objects.filter(supplier_id__in=supplier_ids).order_by("opened_at", "id"):
+        latest[screening.supplier_id] = screening
+    return latest

@@ -1,0 +1,295 @@
+"""Writes the portal owns: documents, supplier-submitted indicator values, onboarding
+screening and the status change that depends on it. Keyword-only, validate before
+saving, every change recorded with ``record_change`` (who, when, what).
+
+Everything else the pages change goes through the owning app's services
+(``audits.services``, ``scoring.services``, ``suppliers.services``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.base import File
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from core import roles
+from core.changelog import actor_fields, record_change
+from core.parsers import CellError
+from core.quarter import Quarter
+from portal import uploads
+from portal.models import (
+    CERTIFICATE_KINDS,
+    ISO_TOPICS,
+    Document,
+    Screening,
+    ScreeningDecision,
+    ScreeningItem,
+    ScreeningStatus,
+    ScreeningTopic,
+    Verdict,
+)
+from scoring.models import Indicator, IndicatorValue, ValueOrigin, ValueState
+from scoring.selectors import current_methodology, methodology_params
+from scoring.values import canonical_value
+from suppliers.models import Supplier, SupplierStatus
+from suppliers.services import supplier_change_status
+
+# --------------------------------------------------------------------------- documents
+
+
+@transaction.atomic
+def document_upload(*, supplier: Supplier, kind: str, title: str, upload, actor,
+                    expires_on: dt.date | None = None) -> Document:
+    """Store an uploaded file for ``supplier`` after checking its content and size.
+
+    Certificates need their expiry date. The file is saved under a generated name; the
+    original name is kept for display only.
+    """
+    errors = {}
+    if kind in CERTIFICATE_KINDS and expires_on is None:
+        errors["expires_on"] = _("A certificate needs its expiry date.")
+    try:
+        file_kind = uploads.check_upload(upload)
+    except uploads.UploadRefused as exc:
+        errors["file"] = str(exc)
+    if errors:
+        raise ValidationError(errors)
+    who = actor_fields(actor)
+    original = uploads.display_name(upload.name)
+    document = Document(supplier=supplier, kind=kind, title=(title or original)[:200], original_name=original,
+                        content_type=file_kind.content_type, size=upload.size, expires_on=expires_on,
+                        uploaded_by=who["actor"], uploaded_by_label=who["actor_label"])
+    document.file.save(uploads.stored_name(file_kind), File(upload), save=False)
+    document.save()
+    record_change(actor=actor, entity_type="document", entity_id=document.pk, action="upload",
+                  changes={"supplier": supplier.code, "kind": kind, "name": original,
+                           "expires_on": expires_on.isoformat() if expires_on else None})
+    return document
+
+
+# --------------------------------------------------------------------------- indicator values
+
+
+def indicator_value_submit(*, supplier: Supplier, quarter: Quarter, indicator: Indicator, value: str, actor,
+                           source: str = "", evidence_ref: str = "") -> IndicatorValue:
+    """A reported value, as the API's ``POST indicator-values`` records it: a supplier
+    user's submission waits for review; a procurement writer's entry is accepted at once."""
+    spec = methodology_params(current_methodology()).indicator(indicator.code)
+    try:
+        canonical = canonical_value(spec, value)
+    except CellError as exc:
+        raise ValidationError({"value": str(exc)}) from exc
+    is_supplier = roles.is_supplier_user(actor)
+    now = timezone.now()
+    row = IndicatorValue.objects.create(
+        supplier=supplier, quarter=str(quarter), indicator=indicator, value=canonical, source=source,
+        evidence_ref=evidence_ref, origin=ValueOrigin.SUPPLIER if is_supplier else ValueOrigin.PROCUREMENT,
+        state=ValueState.SUBMITTED if is_supplier else ValueState.ACCEPTED, submitted_at=now, submitted_by=actor,
+        submitted_by_label=actor.get_username(), reviewed_at=None if is_supplier else now,
+        reviewed_by=None if is_supplier else actor,
+    )
+    record_change(actor=actor, entity_type="indicator_value", entity_id=row.pk, action="submitted",
+                  changes={"supplier": supplier.code, "quarter": row.quarter, "indicator": indicator.code,
+                           "value": canonical, "state": row.state})
+    return row
+
+
+# --------------------------------------------------------------------------- screening
+
+
+def _require_writer(actor, what: str) -> None:
+    if not roles.can_write_master_data(actor):
+        raise PermissionDenied(f"Only procurement can {what}.")
+
+
+@transaction.atomic
+def screening_open(*, supplier: Supplier, actor) -> Screening:
+    """Open the onboarding questionnaire of a candidate: one item per policy topic."""
+    _require_writer(actor, "open a screening")
+    if supplier.status != SupplierStatus.CANDIDATE:
+        raise ValidationError({"supplier": _("Only a candidate supplier is screened.")})
+    if Screening.objects.filter(supplier=supplier).exclude(status=ScreeningStatus.DECIDED).exists():
+        raise ValidationError({"supplier": _("This supplier already has a screening under way.")})
+    who = actor_fields(actor)
+    screening = Screening.objects.create(supplier=supplier, opened_by_label=who["actor_label"])
+    ScreeningItem.objects.bulk_create([ScreeningItem(screening=screening, topic=topic)
+                                       for topic in ScreeningTopic.values])
+    record_change(actor=actor, entity_type="screening", entity_id=screening.pk, action="open",
+                  changes={"supplier": supplier.code})
+    return screening
+
+
+def _locked(screening: Screening) -> Screening:
+    return Screening.objects.select_for_update().select_related("supplier").get(pk=screening.pk)
+
+
+@transaction.atomic
+def screening_answer(*, screening: Screening, answers: dict[str, dict], actor) -> Screening:
+    """Save the supplier's answers: ``{topic: {"answer", "evidence", "certificate_expires_on"}}``.
+    Evidence must be a document of the same supplier."""
+    screening = _locked(screening)
+    if not screening.is_editable_by_supplier:
+        raise ValidationError({"status": _("The questionnaire has been submitted and can no longer change.")})
+    items = {item.topic: item for item in screening.items.all()}
+    errors = {}
+    for topic, data in answers.items():
+        evidence = data.get("evidence")
+        if evidence is not None and evidence.supplier_id != screening.supplier_id:
+            errors[f"{topic}-evidence"] = _("Choose one of this supplier's documents.")
+    if errors:
+        raise ValidationError(errors)
+    changed = []
+    for topic, data in answers.items():
+        item = items[topic]
+        new = {"answer": data.get("answer", ""), "evidence": data.get("evidence"),
+               "certificate_expires_on": data.get("certificate_expires_on")}
+        if any(getattr(item, name) != value for name, value in new.items()):
+            for name, value in new.items():
+                setattr(item, name, value)
+            changed.append(item)
+    ScreeningItem.objects.bulk_update(changed, ["answer", "evidence", "certificate_expires_on"])
+    if changed:
+        record_change(actor=actor, entity_type="screening", entity_id=screening.pk, action="answer",
+                      changes={"topics": [item.topic for item in changed]})
+    return screening
+
+
+@transaction.atomic
+def screening_submit(*, screening: Screening, actor) -> Screening:
+    """Hand the questionnaire to procurement: every topic answered or evidenced, and every
+    ISO certificate claimed with evidence has its expiry date."""
+    screening = _locked(screening)
+    if screening.status != ScreeningStatus.OPEN:
+        raise ValidationError({"status": _("Only an open questionnaire can be submitted.")})
+    errors = {}
+    for item in screening.items.all():
+        if not item.answer.strip() and item.evidence_id is None:
+            errors[f"{item.topic}-answer"] = _("Answer this question or attach evidence.")
+        if item.topic in ISO_TOPICS and item.evidence_id and item.certificate_expires_on is None:
+            errors[f"{item.topic}-certificate_expires_on"] = _("Give the certificate's expiry date.")
+    if errors:
+        raise ValidationError(errors)
+    who = actor_fields(actor)
+    screening.status = ScreeningStatus.SUBMITTED
+    screening.submitted_at = timezone.now()
+    screening.submitted_by_label = who["actor_label"]
+    screening.save(update_fields=["status", "submitted_at", "submitted_by_label"])
+    record_change(actor=actor, entity_type="screening", entity_id=screening.pk, action="submit")
+    return screening
+
+
+@transaction.atomic
+def screening_review(*, screening: Screening, verdicts: dict[str, tuple[str, str]], actor) -> Screening:
+    """Record the reviewer's verdict and comment per topic: ``{topic: (verdict, comment)}``."""
+    _require_writer(actor, "review a screening")
+    screening = _locked(screening)
+    if screening.status != ScreeningStatus.SUBMITTED:
+        raise ValidationError({"status": _("Only a submitted questionnaire can be reviewed.")})
+    errors = {}
+    for topic, (verdict, comment) in verdicts.items():
+        if verdict in (Verdict.NEEDS_IMPROVEMENT, Verdict.UNSATISFACTORY) and not comment.strip():
+            errors[f"{topic}-reviewer_comment"] = _("Say what is missing.")
+    if errors:
+        raise ValidationError(errors)
+    who = actor_fields(actor)
+    now = timezone.now()
+    changed = []
+    for item in screening.items.all():
+        if item.topic not in verdicts:
+            continue
+        verdict, comment = verdicts[item.topic]
+        if (item.verdict, item.reviewer_comment) != (verdict, comment):
+            item.verdict, item.reviewer_comment = verdict, comment
+            item.reviewed_at, item.reviewed_by_label = now, who["actor_label"]
+            changed.append(item)
+    ScreeningItem.objects.bulk_update(changed, ["verdict", "reviewer_comment", "reviewed_at", "reviewed_by_label"])
+    if changed:
+        record_change(actor=actor, entity_type="screening", entity_id=screening.pk, action="review",
+                      changes={item.topic: item.verdict for item in changed})
+    return screening
+
+
+@transaction.atomic
+def screening_return(*, screening: Screening, actor, comment: str) -> Screening:
+    """Send a submitted questionnaire back to the supplier for more information."""
+    _require_writer(actor, "return a screening")
+    screening = _locked(screening)
+    if screening.status != ScreeningStatus.SUBMITTED:
+        raise ValidationError({"status": _("Only a submitted questionnaire can be returned.")})
+    if not comment.strip():
+        raise ValidationError({"comment": _("Say what the supplier should add.")})
+    screening.status = ScreeningStatus.OPEN
+    screening.decision_comment = comment
+    screening.save(update_fields=["status", "decision_comment"])
+    record_change(actor=actor, entity_type="screening", entity_id=screening.pk, action="return", reason=comment)
+    return screening
+
+
+@transaction.atomic
+def screening_decide(*, screening: Screening, decision: str, actor, comment: str = "",
+                     conditions: str = "") -> Screening:
+    """Decide a reviewed screening: approved (no item unsatisfactory), conditional (with
+    the conditions) or rejected (with the reason). Who and when are recorded."""
+    _require_writer(actor, "decide a screening")
+    screening = _locked(screening)
+    errors = {}
+    if screening.status != ScreeningStatus.SUBMITTED:
+        errors["decision"] = _("Only a submitted questionnaire can be decided.")
+    elif decision not in ScreeningDecision.values:
+        errors["decision"] = _("Choose approved, conditional or rejected.")
+    else:
+        verdicts = list(screening.items.values_list("topic", "verdict"))
+        pending = [topic for topic, verdict in verdicts if verdict == Verdict.PENDING]
+        if pending:
+            errors["decision"] = _("Review every item first (%(n)s not reviewed).") % {"n": len(pending)}
+        elif decision == ScreeningDecision.APPROVED and any(v == Verdict.UNSATISFACTORY for _t, v in verdicts):
+            errors["decision"] = _("An item is unsatisfactory: approve with conditions or reject.")
+        if decision == ScreeningDecision.CONDITIONAL and not conditions.strip():
+            errors["conditions"] = _("State the conditions.")
+        if decision == ScreeningDecision.REJECTED and not comment.strip():
+            errors["comment"] = _("Say why the supplier is rejected.")
+    if errors:
+        raise ValidationError(errors)
+    who = actor_fields(actor)
+    screening.status = ScreeningStatus.DECIDED
+    screening.decision = decision
+    screening.decision_comment = comment
+    screening.conditions = conditions
+    screening.decided_at = timezone.now()
+    screening.decided_by = who["actor"]
+    screening.decided_by_label = who["actor_label"]
+    screening.save()
+    record_change(actor=actor, entity_type="screening", entity_id=screening.pk, action="decide",
+                  changes={"supplier": screening.supplier.code, "decision": decision, "conditions": conditions},
+                  reason=comment)
+    return screening
+
+
+def latest_screening(supplier: Supplier) -> Screening | None:
+    return supplier.screenings.order_by("-opened_at", "-id").first()
+
+
+def activation_error(supplier: Supplier) -> str | None:
+    """Why a candidate cannot become active yet (policy: screened first), or None."""
+    screening = latest_screening(supplier)
+    if screening is None or not screening.allows_activation:
+        return _("A candidate becomes active only after its onboarding screening is approved or approved with "
+                 "conditions.")
+    return None
+
+
+@transaction.atomic
+def supplier_status_change(*, supplier: Supplier, status: str, actor, reason: str) -> Supplier:
+    """``suppliers.services.supplier_change_status`` plus the screening rule for candidate → active."""
+    _require_writer(actor, "change a supplier's status")
+    if not reason.strip():
+        raise ValidationError({"reason": _("Say why the status changes.")})
+    if supplier.status == SupplierStatus.CANDIDATE and status == SupplierStatus.ACTIVE:
+        error = activation_error(supplier)
+        if error:
+            raise ValidationError({"status": error})
+    return supplier_change_status(supplier=supplier, status=status, actor=actor, reason=reason)

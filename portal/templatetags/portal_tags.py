@@ -1,0 +1,239 @@
+"""Small display helpers for the portal templates."""
+
+from __future__ import annotations
+
+from django import template
+from django.urls import reverse
+from django.utils.html import format_html
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext_lazy as _
+
+from audits import dates
+from core import roles
+
+register = template.Library()
+
+FLAG_LABELS = {
+    "termination_review": _("termination review"),
+    "no_valid_audit": _("no valid audit"),
+    "audit_expiring": _("audit expiring"),
+    "open_priority_finding": _("open Priority finding"),
+    "low_completeness": _("low completeness"),
+    "no_ecovadis": _("no EcoVadis score"),
+}
+METRIC_LABELS = {
+    "audit": _("Audit coverage"),
+    "scorecard": _("Scorecard coverage"),
+    "sbti": _("Science-based targets"),
+    "ghg_disclosure": _("GHG disclosure"),
+}
+CYCLE_LABELS = {
+    dates.VALID: _("valid"),
+    dates.EXPIRING: _("expiring"),
+    dates.EXPIRED: _("expired"),
+    dates.NEVER_AUDITED: _("never audited"),
+}
+POINT_STATUS = {"value": _("value"), "missing": _("missing"), "not_applicable": _("not applicable")}
+SOURCE_LABELS = {"audit": _("audits"), "reported": _("reported")}
+CATEGORY_LABELS = {
+    "rba": _("RBA compliance"), "environment": _("Environment"), "minerals": _("Responsible minerals"),
+    "ecovadis": _("EcoVadis"), "esg_disclosure": _("ESG disclosure"),
+}
+POPULATION_LABELS = {"full": _("full scorecard"), "ecovadis_only": _("EcoVadis only")}
+
+
+@register.filter
+def pct(value, places=1):
+    """A share 0–1 as a percentage."""
+    if value is None or value == "":
+        return "—"
+    return f"{float(value) * 100:.{int(places)}f}%"
+
+
+@register.filter
+def points(value, places=2):
+    if value is None or value == "":
+        return "—"
+    return f"{float(value):.{int(places)}f}"
+
+
+@register.filter
+def money(value):
+    if value is None or value == "":
+        return "—"
+    return f"{float(value):,.2f}"
+
+
+@register.filter
+def flag_label(flag):
+    return FLAG_LABELS.get(flag, flag)
+
+
+@register.filter
+def split_flags(text):
+    return [flag for flag in (text or "").split(";") if flag]
+
+
+@register.filter
+def metric_label(name):
+    return METRIC_LABELS.get(name, name)
+
+
+@register.filter
+def cycle_label(status):
+    return CYCLE_LABELS.get(status, status)
+
+
+@register.filter
+def point_status(status):
+    return POINT_STATUS.get(status, status)
+
+
+@register.filter
+def source_label(source):
+    return SOURCE_LABELS.get(source, source)
+
+
+@register.filter
+def category_label(key):
+    return CATEGORY_LABELS.get(key, key)
+
+
+@register.filter
+def population_label(key):
+    return POPULATION_LABELS.get(key, key or "—")
+
+
+@register.filter
+def filesize(value):
+    size = float(value or 0)
+    for unit in ("B", "KB", "MB", "GB"):
+        if size < 1024 or unit == "GB":
+            return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
+        size /= 1024
+    return str(value)
+
+
+@register.simple_tag
+def grade_badge(grade):
+    if not grade:
+        return "—"
+    return format_html('<span class="grade grade-{}">{}</span>', grade, grade)
+
+
+@register.simple_tag(takes_context=True)
+def qs(context, **changes):
+    """The current query string with ``changes`` applied (``None``/"" removes a key);
+    a page change keeps every filter, a filter change goes back to page 1."""
+    params = context["request"].GET.copy()
+    if any(key != "page" and not key.endswith("_page") for key in changes):
+        params.pop("page", None)
+    for key, value in changes.items():
+        if value in (None, ""):
+            params.pop(key, None)
+        else:
+            params[key] = value
+    encoded = params.urlencode()
+    return f"?{encoded}" if encoded else "?"
+
+
+@register.simple_tag(takes_context=True)
+def sort_link(context, column, label):
+    current = context["request"].GET.get("sort", "code")
+    descending = current == f"-{column}"
+    active = current.lstrip("-") == column
+    target = column if descending or not active else f"-{column}"
+    arrow = (" ▼" if descending else " ▲") if active else ""
+    aria = ("descending" if descending else "ascending") if active else "none"
+    return format_html('<a href="{}" aria-sort="{}">{}{}</a>', qs(context, sort=target), aria, label, arrow)
+
+
+@register.simple_tag
+def evidence_link(ref):
+    """An indicator value's evidence: an uploaded document, a web link, or plain text."""
+    if not ref:
+        return "—"
+    if ref.startswith("document:") and ref[9:].isdigit():
+        return format_html('<a href="{}">{}</a>', reverse("portal:document-download", args=[int(ref[9:])]),
+                           _("document"))
+    if ref.startswith(("https://", "http://")):
+        return format_html('<a href="{}" rel="noopener noreferrer" target="_blank">{}</a>', ref, _("link"))
+    return ref
+
+
+@register.filter
+def is_writer(user):
+    return roles.can_write_master_data(user)
+
+
+@register.filter
+def is_admin(user):
+    return roles.is_admin(user)
+
+
+@register.filter
+def is_procurement(user):
+    return roles.is_procurement(user)
+
+
+@register.filter
+def is_supplier(user):
+    return roles.is_supplier_user(user)
+
+
+@register.filter
+def get_item(mapping, key):
+    return mapping.get(key) if mapping else None
+
+
+@register.simple_tag(takes_context=True)
+def my_supplier(context):
+    """The supplier of a supplier user (for the navigation), once per request."""
+    request = context.get("request")
+    user = getattr(request, "user", None)
+    if user is None or not roles.is_supplier_user(user):
+        return None
+    if not hasattr(request, "_portal_supplier"):
+        from suppliers.selectors import visible_suppliers
+
+        request._portal_supplier = visible_suppliers(user).first()
+    return request._portal_supplier
+
+
+@register.simple_tag(takes_context=True)
+def current(context, *names):
+    """``aria-current="page"`` when the current URL name is one of ``names``."""
+    match = getattr(context.get("request"), "resolver_match", None)
+    if match and match.url_name in names:
+        return mark_safe('aria-current="page"')  # noqa: S308 - a constant
+    return ""
+
+
+@register.simple_tag(takes_context=True)
+def page_url(context, param, number):
+    """The current query string with page parameter ``param`` set to ``number``."""
+    params = context["request"].GET.copy()
+    params[param or "page"] = number
+    return f"?{params.urlencode()}"
+
+
+@register.filter
+def get_field(form, name):
+    return form[name]
+
+
+@register.filter
+def basename(path):
+    return str(path or "").replace("\\", "/").rsplit("/", 1)[-1]
+
+
+@register.filter
+def raw_value(value):
+    """A stored raw indicator value for display: booleans as yes/no, numbers trimmed."""
+    if value is True:
+        return _("yes")
+    if value is False:
+        return _("no")
+    if isinstance(value, float):
+        return f"{value:g}"
+    return value

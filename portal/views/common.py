@@ -1,0 +1,43 @@
+"""Helpers every page module shares."""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.utils import timezone
+
+PAGE_SIZE = 25
+
+
+def paginate(request, rows, per_page: int = PAGE_SIZE, param: str = "page"):
+    return Paginator(rows, per_page).get_page(request.GET.get(param))
+
+
+def today():
+    return timezone.localdate()
+
+
+def error_text(error: Exception) -> str:
+    """A service error as one line for a message banner."""
+    if isinstance(error, ValidationError):
+        if hasattr(error, "error_dict"):
+            return " ".join(f"{m}" for messages in error.message_dict.values() for m in messages)
+        return " ".join(error.messages)
+    detail = getattr(error, "detail", None)  # DRF ValidationError raised by scoring services
+    if isinstance(detail, dict):
+        return " ".join(str(m) for messages in detail.values() for m in
+                        (messages if isinstance(messages, list) else [messages]))
+    if isinstance(detail, list):
+        return " ".join(str(m) for m in detail)
+    return str(error)
+
+
+def as_django_error(error: Exception) -> ValidationError:
+    """Scoring services raise DRF's ValidationError; forms want Django's."""
+    if isinstance(error, ValidationError):
+        return error
+    detail = getattr(error, "detail", None)
+    if isinstance(detail, dict):
+        return ValidationError({key: [str(m) for m in (value if isinstance(value, list) else [value])]
+                                for key, value in detail.items()})
+    return ValidationError(error_text(error))

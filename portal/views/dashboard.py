@@ -1,0 +1,89 @@
+"""Home and the procurement dashboard of a quarter."""
+
+from __future__ import annotations
+
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from core import roles
+from core.quarter import Quarter
+from portal import charts, selectors
+from portal.access import procurement_required, role_required
+from portal.templatetags.portal_tags import METRIC_LABELS
+from portal.views.common import paginate, today
+from scoring.selectors import coverage_snapshot
+from suppliers.selectors import visible_suppliers
+
+DASHBOARD_ROWS = 10
+SHORT_SEVERITY = {"priority": gettext_lazy("Priority"), "major": gettext_lazy("Major"),
+                  "minor": gettext_lazy("Minor"), "risk": gettext_lazy("Risk"), "ofi": gettext_lazy("OFI")}
+
+
+@role_required
+def home(request):
+    """Procurement lands on the dashboard, a supplier user on its own supplier page."""
+    if roles.is_procurement(request.user):
+        return redirect("portal:dashboard")
+    supplier = visible_suppliers(request.user).first()
+    if supplier is None:
+        return render(request, "portal/no_supplier.html", status=403)
+    return redirect("portal:supplier-detail", code=supplier.code)
+
+
+def _quarter_context(request):
+    quarters = selectors.scored_quarters()
+    quarter = selectors.pick_quarter(request.GET.get("quarter"), quarters)
+    snapshot = coverage_snapshot(Quarter.parse(quarter)) if quarter else None
+    return quarters, quarter, snapshot
+
+
+@procurement_required
+def dashboard(request):
+    quarters, quarter, snapshot = _quarter_context(request)
+    day = today()
+    metrics = selectors.coverage_metrics(snapshot)
+    coverage_chart = charts.coverage_bars(
+        _("Coverage metrics against their targets"),
+        [(str(METRIC_LABELS.get(m["name"], m["name"])), m["share"], m["target"], m["met"]) for m in metrics],
+        met_text=_("met"), missed_text=_("missed"),
+    ) if metrics else None
+    grades = selectors.grade_distribution(quarter) if quarter else []
+    grade_chart = charts.bar_chart(
+        _("Suppliers by grade"),
+        [charts.Bar(g["grade"], g["total"], charts.GRADE_COLOURS.get(g["grade"], "#607d8b")) for g in grades],
+    ) if grades else None
+    findings = selectors.open_findings_summary(request.user, day)
+    severity_chart = charts.bar_chart(
+        _("Open findings by severity"),
+        [charts.Bar(str(SHORT_SEVERITY.get(value, label)), count, charts.SEVERITY_COLOURS.get(value, "#607d8b"))
+         for value, label, count in findings["by_severity"]],
+    ) if findings["total"] else None
+    gaps = selectors.gap_rows(snapshot, "audit")
+    flagged = selectors.termination_review_suppliers(request.user)
+    expiring = selectors.cycle_rows(request.user, day, status="expiring")
+    documents = selectors.expiring_documents(request.user, day)
+    return render(request, "portal/dashboard.html", {
+        "quarters": quarters, "quarter": quarter, "snapshot": snapshot, "metrics": metrics,
+        "coverage_chart": coverage_chart, "grades": grades, "grade_chart": grade_chart,
+        "findings": findings, "severity_chart": severity_chart,
+        "gaps": gaps[:DASHBOARD_ROWS], "gap_count": len(gaps),
+        "flagged": flagged[:DASHBOARD_ROWS], "flagged_count": flagged.count(),
+        "reviews": selectors.open_termination_reviews(request.user),
+        "expiring": expiring[:DASHBOARD_ROWS], "expiring_count": len(expiring),
+        "documents": documents[:DASHBOARD_ROWS], "document_count": documents.count(), "today": day,
+    })
+
+
+@procurement_required
+def coverage_gaps(request, metric: str):
+    if metric not in selectors.METRICS:
+        raise Http404
+    quarters, quarter, snapshot = _quarter_context(request)
+    rows = selectors.gap_rows(snapshot, metric)
+    metric_row = next((m for m in selectors.coverage_metrics(snapshot) if m["name"] == metric), None)
+    return render(request, "portal/coverage_gaps.html", {
+        "quarters": quarters, "quarter": quarter, "metric": metric, "metric_row": metric_row,
+        "page": paginate(request, rows, 50), "metrics": selectors.METRICS,
+    })

@@ -1,0 +1,190 @@
+"""The findings board and one finding's corrective action plan (CAP) workflow:
+the supplier writes and submits the plan, procurement approves it or requests changes,
+the supplier reports it implemented, procurement verifies it closed."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from audits import services
+from audits.models import Audit, AuditType, CapState, FindingStatus, Severity
+from core import roles
+from portal import selectors
+from portal.access import can_act_for_supplier, role_required
+from portal.forms import CapForm, CapRejectForm, CapVerifyForm, EvidenceForm, NoteForm, apply_errors
+from portal.views.common import paginate, today
+from suppliers.selectors import scope_to_user
+
+OVERDUE_CHOICES = (("any", "any"), ("cap", "cap"), ("correction", "correction"))
+
+
+@role_required
+def findings_board(request):
+    get = request.GET
+    filters = {
+        "severity": get.get("severity", "") if get.get("severity") in Severity.values else "",
+        "status": get.get("status", "open") if get.get("status", "open") in (*FindingStatus.values, "all") else "open",
+        "overdue": get.get("overdue", "") if get.get("overdue") in ("any", "cap", "correction") else "",
+        "cap_state": get.get("cap_state", "") if get.get("cap_state") in CapState.values else "",
+        "supplier": get.get("supplier", "").strip(),
+        "query": get.get("q", "").strip(),
+    }
+    query_filters = dict(filters, status="" if filters["status"] == "all" else filters["status"])
+    findings = selectors.findings_board(request.user, today(), **query_filters)
+    return render(request, "portal/findings_board.html", {
+        "page": paginate(request, findings, 50), "filters": filters, "severities": Severity.choices,
+        "cap_states": CapState.choices, "today": today(),
+    })
+
+
+def _finding(request, ref: str):
+    finding = selectors.finding_for(request.user, ref, today())
+    if finding is None:
+        raise Http404
+    return finding
+
+
+def _page(request, finding, *, cap_form=None, reject_form=None, verify_form=None, evidence_form=None, status=200):
+    cap = getattr(finding, "corrective_action", None)
+    can_act = can_act_for_supplier(request.user, finding.audit.site.supplier)
+    editable = finding.is_open and (cap is None or cap.is_editable)
+    if cap_form is None:
+        cap_form = CapForm(initial={name: getattr(cap, name) for name in CapForm.base_fields} if cap else None)
+    return render(request, "portal/finding_detail.html", {
+        "finding": finding, "cap": cap, "supplier": finding.audit.site.supplier,
+        "transitions": cap.transitions.all() if cap else [], "evidence": cap.evidence.all() if cap else [],
+        "can_act": can_act, "is_writer": roles.can_write_master_data(request.user),
+        "is_supplier": roles.is_supplier_user(request.user), "editable": editable and can_act,
+        "cap_form": cap_form, "reject_form": reject_form or CapRejectForm(), "note_form": NoteForm(),
+        "verify_form": verify_form or CapVerifyForm(), "evidence_form": evidence_form or EvidenceForm(),
+        "today": today(),
+    }, status=status)
+
+
+@role_required
+def finding_detail(request, ref: str):
+    return _page(request, _finding(request, ref))
+
+
+SUPPLIER_ACTIONS = {"save", "submit", "implement", "evidence"}
+PROCUREMENT_ACTIONS = {"approve", "reject", "verify"}
+
+
+@require_POST
+@role_required
+def cap_action(request, ref: str, action: str):
+    """One POST per workflow step; the audits services check the transition and the role."""
+    finding = _finding(request, ref)
+    if action in SUPPLIER_ACTIONS:
+        if not can_act_for_supplier(request.user, finding.audit.site.supplier):
+            raise PermissionDenied
+    elif action in PROCUREMENT_ACTIONS:
+        if not roles.can_write_master_data(request.user):
+            raise PermissionDenied
+    else:
+        raise Http404
+    cap = getattr(finding, "corrective_action", None) or services.cap_for_finding(finding)
+    handler = ACTIONS[action]
+    try:
+        result = handler(request, finding, cap)
+    except ValidationError as exc:
+        form_name, form = getattr(exc, "portal_form", (None, None))
+        if form is None:
+            messages.error(request, " ".join(m for ms in exc.message_dict.values() for m in ms)
+                           if hasattr(exc, "error_dict") else " ".join(exc.messages))
+            return redirect("portal:finding-detail", ref=finding.finding_ref)
+        apply_errors(form, exc)
+        return _page(request, _finding(request, ref), status=400, **{form_name: form})
+    if result is not None:
+        return result
+    return redirect("portal:finding-detail", ref=finding.finding_ref)
+
+
+def _with_form(form_name, form, call):
+    """Run a service; on refusal attach the form so the page re-renders with the errors."""
+    try:
+        return call()
+    except ValidationError as exc:
+        exc.portal_form = (form_name, form)
+        raise
+
+
+def _invalid(form_name, form):
+    error = ValidationError({})
+    error.error_dict = {}
+    error.portal_form = (form_name, form)
+    return error
+
+
+def _save(request, finding, cap):
+    form = CapForm(request.POST)
+    if not form.is_valid():
+        raise _invalid("cap_form", form)
+    fields = dict(form.cleaned_data.items())
+    _with_form("cap_form", form, lambda: services.cap_update(cap=cap, actor=request.user, **fields))
+    if "submit" in request.POST:
+        _with_form("cap_form", form, lambda: services.cap_submit(cap=cap, actor=request.user))
+        messages.success(request, _("Corrective action plan submitted for review."))
+    else:
+        messages.success(request, _("Corrective action plan saved (not submitted yet)."))
+
+
+def _submit(request, finding, cap):
+    services.cap_submit(cap=cap, actor=request.user, note=request.POST.get("note", ""))
+    messages.success(request, _("Corrective action plan submitted for review."))
+
+
+def _implement(request, finding, cap):
+    services.cap_implement(cap=cap, actor=request.user, note=request.POST.get("note", ""))
+    messages.success(request, _("Reported as implemented; procurement will verify it."))
+
+
+def _evidence(request, finding, cap):
+    form = EvidenceForm(request.POST, request.FILES)
+    if not form.is_valid():
+        raise _invalid("evidence_form", form)
+    _with_form("evidence_form", form, lambda: services.cap_add_evidence(
+        cap=cap, actor=request.user, file=form.cleaned_data["file"],
+        description=form.cleaned_data.get("description", "")))
+    messages.success(request, _("Evidence attached."))
+
+
+def _approve(request, finding, cap):
+    services.cap_approve(cap=cap, actor=request.user, note=request.POST.get("note", ""))
+    messages.success(request, _("Corrective action plan approved."))
+
+
+def _reject(request, finding, cap):
+    form = CapRejectForm(request.POST)
+    if not form.is_valid():
+        raise _invalid("reject_form", form)
+    _with_form("reject_form", form, lambda: services.cap_reject(cap=cap, actor=request.user,
+                                                                reason=form.cleaned_data["reason"]))
+    messages.success(request, _("Changes requested from the supplier."))
+
+
+def _verify(request, finding, cap):
+    form = CapVerifyForm(request.POST)
+    if not form.is_valid():
+        raise _invalid("verify_form", form)
+    data = form.cleaned_data
+    closure = None
+    if data.get("closure_audit"):
+        closure = (scope_to_user(Audit.objects.filter(audit_type=AuditType.VAP_CLOSURE), request.user,
+                                 "site__supplier").filter(audit_ref=data["closure_audit"].strip()).first())
+        if closure is None:
+            form.add_error("closure_audit", _("No closure audit with this reference."))
+            raise _invalid("verify_form", form)
+    _with_form("verify_form", form, lambda: services.cap_verify(
+        cap=cap, actor=request.user, closed_on=data.get("closed_on"), closure_audit=closure,
+        note=data.get("note", "")))
+    messages.success(request, _("Verified; the finding is closed."))
+
+
+ACTIONS = {"save": _save, "submit": _submit, "implement": _implement, "evidence": _evidence, "approve": _approve,
+           "reject": _reject, "verify": _verify}

@@ -1,0 +1,95 @@
+"""Quarterly exports: start one, watch it, download the file when it is ready
+(``reports.services`` writes the files)."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.http import FileResponse, Http404, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from core import roles
+from core.quarter import Quarter
+from portal import selectors
+from portal.access import role_required
+from portal.forms import ReportForm
+from portal.views.common import paginate
+from reports import services
+from reports.models import ACTIVE_REPORT_STATUSES, Report, ReportFormat
+from suppliers.selectors import scope_to_user, visible_suppliers
+
+
+def _reports(user):
+    return scope_to_user(Report.objects.select_related("supplier", "run__methodology"), user, "supplier")
+
+
+@role_required
+def report_list(request):
+    quarters = selectors.scored_quarters()
+    form = ReportForm(quarters=quarters, initial={"quarter": quarters[0] if quarters else None})
+    if not roles.is_procurement(request.user):
+        form.fields["format"].choices = [(ReportFormat.PDF, ReportFormat.PDF.label)]
+    if request.method == "POST":
+        form = ReportForm(request.POST, quarters=quarters)
+        if not roles.is_procurement(request.user):
+            form.fields["format"].choices = [(ReportFormat.PDF, ReportFormat.PDF.label)]
+        if form.is_valid():
+            supplier = None
+            if roles.is_supplier_user(request.user):
+                supplier = visible_suppliers(request.user).first()
+            elif request.POST.get("supplier"):
+                supplier = visible_suppliers(request.user).filter(code=request.POST["supplier"]).first()
+                if supplier is None:
+                    raise Http404
+            try:
+                services.report_enqueue(quarter=Quarter.parse(form.cleaned_data["quarter"]),
+                                                 format=form.cleaned_data["format"], supplier=supplier,
+                                                 actor=request.user)
+            except services.ReportRefused as exc:
+                form.add_error(None, str(exc))
+            else:
+                messages.success(request, _("Export started; the file appears here when it is ready."))
+                return redirect("portal:report-list")
+    return render(request, "portal/report_list.html", {
+        "form": form, "page": paginate(request, _reports(request.user)), "quarters": quarters,
+        "has_active": _reports(request.user).filter(status__in=ACTIVE_REPORT_STATUSES).exists(),
+    }, status=400 if form.is_bound and form.errors else 200)
+
+
+@require_POST
+@role_required
+def report_card(request, code: str):
+    """Start the PDF report card of one supplier for a quarter (from the supplier page)."""
+    supplier = get_object_or_404(visible_suppliers(request.user), code=code)
+    try:
+        services.report_enqueue(quarter=Quarter.parse(request.POST.get("quarter", "")), format=ReportFormat.PDF,
+                                supplier=supplier, actor=request.user)
+    except (services.ReportRefused, ValueError) as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, _("Report card requested; download it from Reports when it is ready."))
+    return redirect("portal:report-list")
+
+
+@role_required
+def report_status(request, pk: int):
+    report = get_object_or_404(_reports(request.user), pk=pk)
+    return JsonResponse({"id": report.pk, "status": report.status, "status_display": report.get_status_display(),
+                         "progress": report.progress, "ready": report.is_ready, "error": report.error,
+                         "download_url": reverse("portal:report-download", args=[report.pk])
+                         if report.is_ready else None})
+
+
+@role_required
+def report_download(request, pk: int):
+    report = get_object_or_404(_reports(request.user), pk=pk)
+    if not report.is_ready:
+        raise Http404
+    try:
+        handle = report.file.open("rb")
+    except FileNotFoundError:
+        raise Http404 from None
+    return FileResponse(handle, as_attachment=True, filename=report.download_name(),
+                        content_type=report.content_type)

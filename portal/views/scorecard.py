@@ -1,0 +1,210 @@
+"""Scorecard administration: methodology versions (view, draft, weights, diff, publish),
+recalculations (start, watch) and the review of supplier-submitted values."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.http import JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+from rest_framework.exceptions import ValidationError as ApiValidationError
+
+from core import roles
+from portal import selectors
+from portal.access import admin_required, procurement_required, writer_required
+from portal.forms import DraftForm, ReviewForm, RunForm, WeightsForm, apply_errors
+from portal.views.common import as_django_error, error_text, paginate
+from scoring import methodologies, services
+from scoring.models import ACTIVE_RUN_STATUSES, IndicatorValue, Methodology, ScoreRun, ValueState
+from scoring.selectors import NoPublishedMethodology
+from suppliers.selectors import scope_to_user
+
+
+@procurement_required
+def methodology_list(request):
+    versions = Methodology.objects.select_related("based_on").order_by("-created_at", "-id")
+    return render(request, "portal/methodology_list.html", {
+        "page": paginate(request, versions), "draft_form": DraftForm(initial={"based_on": _latest_version()}),
+    })
+
+
+def _latest_version():
+    try:
+        from scoring.selectors import current_methodology
+
+        return current_methodology().version
+    except NoPublishedMethodology:
+        return None
+
+
+@procurement_required
+def methodology_detail(request, version: str):
+    methodology = get_object_or_404(Methodology, version=version)
+    rows = list(methodology.indicators.select_related("indicator").order_by("indicator__code"))
+    total = sum(row.weight for row in rows)
+    other = request.GET.get("other", "")
+    diff = None
+    other_methodology = Methodology.objects.filter(version=other).first() if other else None
+    if other_methodology is not None:
+        diff = methodologies.diff(other_methodology, methodology)
+    return render(request, "portal/methodology_detail.html", {
+        "methodology": methodology, "rows": rows, "total": total, "diff": diff, "other": other_methodology,
+        "versions": Methodology.objects.exclude(pk=methodology.pk).order_by("-created_at"),
+        "weights_form": WeightsForm(rows=rows) if not methodology.is_published else None,
+    })
+
+
+@require_POST
+@admin_required
+def methodology_draft(request):
+    form = DraftForm(request.POST)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            draft = methodologies.draft_create(version=data["version"], based_on=data["based_on"],
+                                               description=data.get("description", ""), actor=request.user)
+        except ApiValidationError as exc:
+            apply_errors(form, as_django_error(exc))
+        else:
+            messages.success(request, _("Draft %(version)s created.") % {"version": draft.version})
+            return redirect("portal:methodology-detail", version=draft.version)
+    versions = Methodology.objects.select_related("based_on").order_by("-created_at", "-id")
+    return render(request, "portal/methodology_list.html", {"page": paginate(request, versions),
+                                                            "draft_form": form}, status=400)
+
+
+@require_POST
+@admin_required
+def methodology_weights(request, version: str):
+    methodology = get_object_or_404(Methodology, version=version)
+    rows = list(methodology.indicators.select_related("indicator").order_by("indicator__code"))
+    form = WeightsForm(request.POST, rows=rows)
+    if form.is_valid():
+        changes = [{"code": row.indicator.code, "weight": form.cleaned_data[row.indicator.code]}
+                   for row in rows if form.cleaned_data[row.indicator.code] != row.weight]
+        try:
+            if changes:
+                methodologies.weights_set(methodology=methodology, changes=changes, actor=request.user)
+        except ApiValidationError as exc:
+            apply_errors(form, as_django_error(exc))
+        else:
+            total = form.cleaned_data["total"]
+            if total == 100:
+                messages.success(request, _("Weights saved; they sum to 100."))
+            else:
+                messages.warning(request, _("Weights saved; they sum to %(total)s and must sum to 100 before "
+                                            "publishing.") % {"total": total})
+            return redirect("portal:methodology-detail", version=version)
+    return render(request, "portal/methodology_detail.html", {
+        "methodology": methodology, "rows": rows, "total": sum(row.weight for row in rows), "weights_form": form,
+        "versions": Methodology.objects.exclude(pk=methodology.pk),
+    }, status=400)
+
+
+@require_POST
+@admin_required
+def methodology_publish(request, version: str):
+    methodology = get_object_or_404(Methodology, version=version)
+    try:
+        services.methodology_publish(methodology=methodology, actor=request.user)
+    except services.RecalculationRefused as exc:
+        messages.error(request, _("Not published: %(why)s") % {"why": exc})
+    else:
+        messages.success(request, _("Methodology %(version)s published; new recalculations use it.")
+                         % {"version": version})
+    return redirect("portal:methodology-detail", version=version)
+
+
+# --------------------------------------------------------------------------- recalculations
+
+
+@procurement_required
+def run_list(request):
+    form = RunForm(initial={"quarter": request.GET.get("quarter") or (selectors.scored_quarters() or [""])[0]})
+    if request.method == "POST":
+        if not roles.can_write_master_data(request.user):
+            raise PermissionDenied
+        form = RunForm(request.POST)
+        if form.is_valid():
+            try:
+                with transaction.atomic():
+                    run = services.score_run_enqueue(quarter=form.cleaned_data["quarter"],
+                                                     methodology=form.cleaned_data.get("methodology"),
+                                                     actor=request.user, trigger="portal")
+            except (services.RecalculationRefused, NoPublishedMethodology) as exc:
+                form.add_error(None, str(exc))
+            else:
+                messages.success(request, _("Recalculation of %(quarter)s started.") % {"quarter": run.quarter})
+                return redirect("portal:run-detail", pk=run.pk)
+    return render(request, "portal/run_list.html", {
+        "form": form, "page": paginate(request, selectors.runs()),
+    }, status=400 if form.is_bound and form.errors else 200)
+
+
+def _run_payload(run: ScoreRun) -> dict:
+    return {"id": run.pk, "quarter": run.quarter, "status": run.status, "status_display": run.get_status_display(),
+            "active": run.status in ACTIVE_RUN_STATUSES, "duration_seconds": run.duration_seconds,
+            "counts": run.counts, "error": run.error,
+            "started_at": run.started_at.isoformat() if run.started_at else None,
+            "finished_at": run.finished_at.isoformat() if run.finished_at else None,
+            "scores_url": reverse("portal:supplier-list") + f"?quarter={run.quarter}&sort=spend"}
+
+
+@procurement_required
+def run_detail(request, pk: int):
+    run = get_object_or_404(ScoreRun.objects.select_related("methodology"), pk=pk)
+    return render(request, "portal/run_detail.html", {"run": run, "active": run.status in ACTIVE_RUN_STATUSES})
+
+
+@procurement_required
+def run_status(request, pk: int):
+    """The run's state as JSON; the run page polls it until the run has finished."""
+    run = get_object_or_404(ScoreRun.objects.select_related("methodology"), pk=pk)
+    return JsonResponse(_run_payload(run))
+
+
+# --------------------------------------------------------------------------- value review
+
+
+@procurement_required
+def value_queue(request):
+    values = selectors.values_awaiting_review(request.user)
+    supplier = request.GET.get("supplier", "").strip()
+    if supplier:
+        values = values.filter(supplier__code=supplier)
+    return render(request, "portal/value_queue.html", {
+        "page": paginate(request, values), "supplier": supplier, "review_form": ReviewForm(),
+    })
+
+
+@require_POST
+@writer_required
+def value_review(request, pk: int, decision: str):
+    value = get_object_or_404(scope_to_user(IndicatorValue.objects.select_related("supplier", "indicator"),
+                                            request.user, "supplier"), pk=pk)
+    state = {"accept": ValueState.ACCEPTED, "reject": ValueState.REJECTED}.get(decision)
+    form = ReviewForm(request.POST)
+    if state is None or not form.is_valid():
+        messages.error(request, _("Choose accept or reject."))
+    elif state == ValueState.REJECTED and not form.cleaned_data["comment"].strip():
+        messages.error(request, _("Say why the value is rejected so the supplier can correct it."))
+    else:
+        try:
+            services.value_review(value=value, state=state, actor=request.user, comment=form.cleaned_data["comment"])
+        except (ApiValidationError, ValidationError) as exc:
+            messages.error(request, error_text(exc))
+        else:
+            text = (_("Accepted %(code)s = %(value)s for %(supplier)s; it counts from the next recalculation.")
+                    if state == ValueState.ACCEPTED else _("Rejected %(code)s = %(value)s for %(supplier)s."))
+            messages.success(request, text % {"code": value.indicator.code, "value": value.value,
+                                              "supplier": value.supplier.code})
+    next_url = request.POST.get("next", "")
+    if url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()},
+                                       require_https=request.is_secure()):
+        return redirect(next_url)
+    return redirect("portal:value-queue")

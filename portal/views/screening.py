@@ -1,0 +1,137 @@
+"""Onboarding screening of candidate suppliers: the supplier answers the questionnaire
+with evidence, procurement gives a verdict per item and decides."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from core import roles
+from portal import selectors, services
+from portal.access import can_act_for_supplier, procurement_required, role_required, supplier_for
+from portal.forms import (
+    ScreeningAnswersForm,
+    ScreeningDecisionForm,
+    ScreeningReturnForm,
+    ScreeningReviewForm,
+    apply_errors,
+)
+from portal.models import ScreeningStatus
+from portal.views.common import error_text, paginate
+from suppliers.models import SupplierStatus
+
+
+@procurement_required
+def screening_board(request):
+    page = paginate(request, selectors.screenings_board(request.user))
+    latest = selectors.latest_screenings([supplier.pk for supplier in page.object_list])
+    return render(request, "portal/screening_board.html", {
+        "page": page, "rows": [(supplier, latest.get(supplier.pk)) for supplier in page.object_list],
+    })
+
+
+def _forms(supplier, screening, **bound):
+    items = list(screening.items.select_related("evidence")) if screening else []
+    documents = supplier.documents.order_by("-uploaded_at")
+    return {
+        "answers_form": bound.get("answers_form") or ScreeningAnswersForm(items=items, documents=documents),
+        "review_form": bound.get("review_form") or ScreeningReviewForm(items=items),
+        "decision_form": bound.get("decision_form") or ScreeningDecisionForm(),
+        "return_form": bound.get("return_form") or ScreeningReturnForm(),
+        "items": items,
+    }
+
+
+@role_required
+def screening_detail(request, code: str, status: int = 200, **bound):
+    supplier = supplier_for(request.user, code)
+    screening = services.latest_screening(supplier)
+    context = {
+        "supplier": supplier, "screening": screening, "can_act": can_act_for_supplier(request.user, supplier),
+        "is_writer": roles.can_write_master_data(request.user),
+        "can_open": (roles.can_write_master_data(request.user) and supplier.status == SupplierStatus.CANDIDATE
+                     and (screening is None or screening.status == ScreeningStatus.DECIDED)),
+        "history": supplier.screenings.all()[:10],
+        **_forms(supplier, screening, **bound),
+    }
+    return render(request, "portal/screening_detail.html", context, status=status)
+
+
+@require_POST
+@role_required
+def screening_action(request, code: str, action: str):
+    supplier = supplier_for(request.user, code)
+    screening = services.latest_screening(supplier)
+    writer = roles.can_write_master_data(request.user)
+    if action == "open":
+        if not writer:
+            raise PermissionDenied
+        try:
+            services.screening_open(supplier=supplier, actor=request.user)
+        except ValidationError as exc:
+            messages.error(request, error_text(exc))
+        else:
+            messages.success(request, _("Questionnaire opened; the supplier can answer it now."))
+        return redirect("portal:screening-detail", code=code)
+    if screening is None:
+        raise Http404
+    if action in ("answer", "submit"):
+        if not can_act_for_supplier(request.user, supplier):
+            raise PermissionDenied
+        items = list(screening.items.all())
+        form = ScreeningAnswersForm(request.POST, items=items, documents=supplier.documents.all())
+        if not form.is_valid():
+            return screening_detail(request, code, status=400, answers_form=form)
+        try:
+            services.screening_answer(screening=screening, answers=form.answers(), actor=request.user)
+            if action == "submit":
+                services.screening_submit(screening=screening, actor=request.user)
+        except ValidationError as exc:
+            apply_errors(form, exc)
+            return screening_detail(request, code, status=400, answers_form=form)
+        messages.success(request, _("Questionnaire submitted for review.") if action == "submit"
+                         else _("Answers saved; submit the questionnaire when it is complete."))
+        return redirect("portal:screening-detail", code=code)
+    if not writer:
+        raise PermissionDenied
+    if action == "review":
+        form = ScreeningReviewForm(request.POST, items=list(screening.items.all()))
+        if form.is_valid():
+            try:
+                services.screening_review(screening=screening, verdicts=form.verdicts(), actor=request.user)
+            except ValidationError as exc:
+                apply_errors(form, exc)
+            else:
+                messages.success(request, _("Verdicts saved."))
+                return redirect("portal:screening-detail", code=code)
+        return screening_detail(request, code, status=400, review_form=form)
+    if action == "return":
+        form = ScreeningReturnForm(request.POST)
+        if form.is_valid():
+            try:
+                services.screening_return(screening=screening, actor=request.user,
+                                          comment=form.cleaned_data["comment"])
+            except ValidationError as exc:
+                apply_errors(form, exc)
+            else:
+                messages.success(request, _("Questionnaire returned to the supplier."))
+                return redirect("portal:screening-detail", code=code)
+        return screening_detail(request, code, status=400, return_form=form)
+    if action == "decide":
+        form = ScreeningDecisionForm(request.POST)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                services.screening_decide(screening=screening, decision=data["decision"], actor=request.user,
+                                          comment=data.get("comment", ""), conditions=data.get("conditions", ""))
+            except ValidationError as exc:
+                apply_errors(form, exc)
+            else:
+                messages.success(request, _("Decision recorded."))
+                return redirect("portal:screening-detail", code=code)
+        return screening_detail(request, code, status=400, decision_form=form)
+    raise Http404

@@ -1,0 +1,147 @@
+"""Supplier list, supplier page (scorecard, history, sites, spend, audits, documents),
+status changes, and the indicator values a supplier reports."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from core import roles
+from portal import charts, selectors, services
+from portal.access import can_act_for_supplier, role_required, supplier_for, writer_required
+from portal.forms import IndicatorValueForm, StatusChangeForm, apply_errors
+from portal.models import DocumentKind
+from portal.views.common import paginate, today
+from scoring.models import ValueState
+from suppliers.models import SupplierCategory, SupplierStatus
+
+GRADE_BANDS = (("A", 85), ("B", 70), ("C", 50))
+FLAGS = ("termination_review", "no_valid_audit", "audit_expiring", "open_priority_finding", "low_completeness",
+         "no_ecovadis")
+
+
+@role_required
+def supplier_list(request):
+    quarters = selectors.scored_quarters()
+    quarter = selectors.pick_quarter(request.GET.get("quarter"), quarters)
+    get = request.GET
+    filters = {name: get.get(name, "").strip() for name in
+               ("query", "country", "category", "status", "grade", "population", "flag")}
+    filters["query"] = get.get("q", "").strip()
+    rows = selectors.supplier_rows(request.user, quarter, sort=get.get("sort", "code"), **filters)
+    return render(request, "portal/supplier_list.html", {
+        "page": paginate(request, rows, 50), "quarters": quarters, "quarter": quarter, "filters": filters,
+        "countries": selectors.supplier_countries(request.user), "categories": SupplierCategory.choices,
+        "statuses": SupplierStatus.choices, "grades": "ABCDX", "flags": FLAGS,
+        "filtered": any(filters.values()),
+    })
+
+
+@role_required
+def supplier_detail(request, code: str):
+    supplier = supplier_for(request.user, code)
+    day = today()
+    quarters = selectors.quarters_of(supplier)
+    quarter = request.GET.get("quarter") if request.GET.get("quarter") in quarters else (quarters[0] if quarters
+                                                                                        else None)
+    card = selectors.scorecard(supplier, quarter) if quarter else None
+    history = selectors.history(supplier)
+    history_chart = charts.line_chart(
+        _("Score by quarter"), [(entry["quarter"], float(entry["score"])) for entry in history], y_max=100,
+        bands=GRADE_BANDS,
+    ) if history else None
+    spend = selectors.spend_in_base(supplier, settings.BASE_CURRENCY)
+    spend_chart = charts.line_chart(
+        _("Spend by quarter (%(currency)s)") % {"currency": settings.BASE_CURRENCY},
+        [(entry["quarter"], float(entry["base"]) if entry["complete"] else None) for entry in spend],
+        value_format="{:,.0f}",
+    ) if spend else None
+    cycle = selectors.supplier_cycle(supplier, day)
+    documents = supplier.documents.all()
+    screening = services.latest_screening(supplier)
+    return render(request, "portal/supplier_detail.html", {
+        "supplier": supplier, "quarters": quarters, "quarter": quarter, "card": card,
+        "history": history, "history_chart": history_chart, "spend": spend, "spend_chart": spend_chart,
+        "base_currency": settings.BASE_CURRENCY,
+        "sites": [(site, cycle.get(site.pk)) for site in supplier.sites.order_by("code")],
+        "audits": paginate(request, selectors.supplier_audits(supplier), 10, "audits_page"),
+        "documents": paginate(request, documents, 10, "documents_page"),
+        "open_findings": selectors.findings_board(request.user, day, supplier=supplier.code).count(),
+        "status_changes": supplier.status_changes.all()[:10],
+        "status_form": StatusChangeForm(initial={"status": supplier.status}),
+        "screening": screening, "activation_error": (services.activation_error(supplier)
+                                                     if supplier.status == SupplierStatus.CANDIDATE else None),
+        "can_act": can_act_for_supplier(request.user, supplier),
+        "today": day,
+    })
+
+
+@require_POST
+@writer_required
+def supplier_status(request, code: str):
+    supplier = supplier_for(request.user, code)
+    form = StatusChangeForm(request.POST)
+    if form.is_valid():
+        try:
+            services.supplier_status_change(supplier=supplier, status=form.cleaned_data["status"],
+                                            actor=request.user, reason=form.cleaned_data["reason"])
+        except ValidationError as exc:
+            apply_errors(form, exc)
+        else:
+            messages.success(request, _("Status changed to %(status)s.") % {
+                "status": supplier.get_status_display()})
+            return redirect("portal:supplier-detail", code=supplier.code)
+    return render(request, "portal/supplier_status.html", {"supplier": supplier, "form": form}, status=400)
+
+
+@role_required
+def supplier_values(request, code: str):
+    """The supplier's reported values with their review outcome, and the form to submit one."""
+    supplier = supplier_for(request.user, code)
+    can_submit = can_act_for_supplier(request.user, supplier)
+    documents = supplier.documents.order_by("-uploaded_at")
+    form = IndicatorValueForm(documents=documents)
+    if request.method == "POST":
+        if not can_submit:
+            raise PermissionDenied
+        form = IndicatorValueForm(request.POST, request.FILES, documents=documents)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                with transaction.atomic():
+                    evidence = ""
+                    if data.get("evidence_file"):
+                        document = services.document_upload(
+                            supplier=supplier, kind=DocumentKind.EVIDENCE, upload=data["evidence_file"],
+                            title=_("Evidence for %(code)s %(quarter)s") % {"code": data["indicator"].code,
+                                                                             "quarter": data["quarter"]},
+                            actor=request.user)
+                        evidence = f"document:{document.pk}"
+                    elif data.get("evidence_document"):
+                        evidence = f"document:{data['evidence_document'].pk}"
+                    elif data.get("evidence_link"):
+                        evidence = data["evidence_link"]
+                    value = services.indicator_value_submit(
+                        supplier=supplier, quarter=data["quarter"], indicator=data["indicator"], value=data["value"],
+                        source=data.get("source", ""), evidence_ref=evidence, actor=request.user)
+            except ValidationError as exc:
+                apply_errors(form, exc)
+            else:
+                if value.state == ValueState.SUBMITTED:
+                    messages.success(request, _("Value submitted. It counts once procurement accepts it."))
+                else:
+                    messages.success(request, _("Value recorded and accepted."))
+                return redirect("portal:supplier-values", code=supplier.code)
+    values = selectors.supplier_values(supplier)
+    state = request.GET.get("state", "")
+    if state in ValueState.values:
+        values = values.filter(state=state)
+    return render(request, "portal/supplier_values.html", {
+        "supplier": supplier, "form": form, "can_submit": can_submit, "page": paginate(request, values),
+        "state": state, "states": ValueState.choices, "is_supplier": roles.is_supplier_user(request.user),
+    }, status=400 if form.is_bound and form.errors else 200)

@@ -1,0 +1,264 @@
+"""Layout of one supplier's PDF report card. Plain data in (``CardData``), PDF bytes out:
+no database access here, ``reports.exporters`` gathers the stored results."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+from dataclasses import dataclass, field
+from decimal import Decimal
+from xml.sax.saxutils import escape
+
+from reports.fonts import register_font
+
+GRADE_COLOURS = {"A": "#2e7d32", "B": "#7cb342", "C": "#f9a825", "D": "#ef6c00", "X": "#c62828"}
+FLAG_TEXT = {
+    "termination_review": "Termination review: a zero-tolerance finding sets the score to 0",
+    "no_valid_audit": "Not every active production site has a valid full audit",
+    "audit_expiring": "A site's full audit expires within 90 days",
+    "open_priority_finding": "An open Priority finding",
+    "low_completeness": "Fewer than 75% of the applicable indicators have a value",
+    "no_ecovadis": "No EcoVadis score",
+}
+
+
+@dataclass(frozen=True)
+class Gain:
+    code: str
+    title: str
+    points: float | None  # None: missing (scores 0)
+    gain: float  # score points the supplier would gain with full points
+
+
+@dataclass(frozen=True)
+class OpenFinding:
+    finding_ref: str
+    site_code: str
+    severity: str
+    provision: str
+    opened_on: dt.date
+    cap_due_on: dt.date | None
+    cap_state: str
+    correction_due_on: dt.date | None
+    cap_overdue: bool
+    correction_overdue: bool
+
+
+@dataclass(frozen=True)
+class QbrLine:
+    component: str
+    score: float | None  # None: missing, left out and the other weights rescaled
+    weight: Decimal
+    weight_used: float | None  # fraction of the card; None when left out
+
+
+@dataclass
+class CardData:
+    supplier_code: str
+    supplier_name: str
+    quarter: str
+    methodology: str
+    population: str
+    score: Decimal
+    grade: str
+    flags: list[str]
+    subscores: list[tuple[str, Decimal, Decimal | None]]  # (category title, category weight, subscore)
+    trend: list[tuple[str, Decimal, str]]  # (quarter, score, grade), oldest first
+    gains: list[Gain]
+    findings: list[OpenFinding]
+    qbr: list[QbrLine]
+    qbr_total: Decimal | None
+    qbr_incomplete: bool
+    as_of: dt.date
+    footer: str
+    extra: dict = field(default_factory=dict)
+
+
+def _styles(font: str):
+    from reportlab.lib import colors
+    from reportlab.lib.styles import ParagraphStyle
+
+    base = ParagraphStyle("base", fontName=font, fontSize=9, leading=12, wordWrap="CJK")
+    return {
+        "base": base,
+        "small": ParagraphStyle("small", parent=base, fontSize=8, leading=10),
+        "title": ParagraphStyle("title", parent=base, fontSize=18, leading=24, spaceAfter=2),
+        "subtitle": ParagraphStyle("subtitle", parent=base, fontSize=10, leading=14, textColor=colors.grey),
+        "h2": ParagraphStyle("h2", parent=base, fontSize=11, leading=14, spaceBefore=7, spaceAfter=3),
+        "big": ParagraphStyle("big", parent=base, fontSize=22, leading=26),
+    }
+
+
+def _p(text, style):
+    from reportlab.platypus import Paragraph
+
+    return Paragraph(escape("" if text is None else str(text)), style)
+
+
+def _num(value, places: int = 2) -> str:
+    return "—" if value is None else f"{float(value):.{places}f}"
+
+
+def _date(value: dt.date | None) -> str:
+    return value.isoformat() if value else "—"
+
+
+def _table(rows, widths, font, *, header: bool = True, zebra: bool = True):
+    from reportlab.lib import colors
+    from reportlab.platypus import Table, TableStyle
+
+    table = Table(rows, colWidths=widths, repeatRows=1 if header else 0, hAlign="LEFT")
+    commands = [
+        ("FONTNAME", (0, 0), (-1, -1), font),
+        ("FONTSIZE", (0, 0), (-1, -1), 8),
+        ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+        ("LINEBELOW", (0, 0), (-1, 0), 0.6, colors.HexColor("#555555")),
+        ("BOTTOMPADDING", (0, 0), (-1, -1), 2),
+        ("TOPPADDING", (0, 0), (-1, -1), 2),
+    ]
+    if header:
+        commands.append(("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#eceff1")))
+    if zebra:
+        for index in range(2, len(rows), 2):
+            commands.append(("BACKGROUND", (0, index), (-1, index), colors.HexColor("#fafafa")))
+    table.setStyle(TableStyle(commands))
+    return table
+
+
+def trend_chart(trend: list[tuple[str, Decimal, str]], font: str):
+    """Score by quarter as a line with the grade of each point; 0–100 axis."""
+    from reportlab.graphics.charts.linecharts import HorizontalLineChart
+    from reportlab.graphics.shapes import Drawing, String
+    from reportlab.graphics.widgets.markers import makeMarker
+    from reportlab.lib import colors
+
+    drawing = Drawing(480, 118)
+    chart = HorizontalLineChart()
+    chart.x, chart.y, chart.width, chart.height = 35, 18, 430, 84
+    chart.data = [[float(score) for _, score, _ in trend]]
+    chart.categoryAxis.categoryNames = [quarter for quarter, _, _ in trend]
+    chart.categoryAxis.labels.fontName = font
+    chart.categoryAxis.labels.fontSize = 7.5
+    chart.valueAxis.valueMin, chart.valueAxis.valueMax, chart.valueAxis.valueStep = 0, 100, 25
+    chart.valueAxis.labels.fontName = font
+    chart.valueAxis.labels.fontSize = 7.5
+    chart.valueAxis.visibleGrid = True
+    chart.valueAxis.gridStrokeColor = colors.HexColor("#dddddd")
+    chart.lines[0].strokeColor = colors.HexColor("#1565c0")
+    chart.lines[0].strokeWidth = 1.8
+    chart.lines[0].symbol = makeMarker("FilledCircle", size=5)
+    chart.lineLabelFormat = "%.1f"
+    chart.lineLabels.fontName = font
+    chart.lineLabels.fontSize = 7
+    chart.lineLabels.dy = 6
+    drawing.add(chart)
+    drawing.add(String(0, 110, "Score trend (stored results of each quarter)", fontName=font, fontSize=8,
+                       fillColor=colors.grey))
+    return drawing
+
+
+def render_card(card: CardData, stream) -> None:
+    """Write the card as a PDF (A4, one or two pages) to a binary stream."""
+    from reportlab.lib import colors
+    from reportlab.lib.pagesizes import A4
+    from reportlab.lib.units import mm
+    from reportlab.platypus import SimpleDocTemplate, Spacer, Table, TableStyle
+
+    font = register_font()
+    st = _styles(font)
+
+    def on_page(canvas, doc):
+        canvas.saveState()
+        canvas.setFont(font, 7)
+        canvas.setFillColor(colors.grey)
+        canvas.drawString(15 * mm, 10 * mm, card.footer)
+        canvas.drawRightString(A4[0] - 15 * mm, 10 * mm, f"page {doc.page}")
+        canvas.restoreState()
+
+    doc = SimpleDocTemplate(stream, pagesize=A4, leftMargin=15 * mm, rightMargin=15 * mm, topMargin=14 * mm,
+                            bottomMargin=18 * mm, title=f"ESG report card {card.quarter} {card.supplier_code}",
+                            author="Supplier ESG Scorecard", subject=card.supplier_name)
+    width = A4[0] - 30 * mm
+    story = [
+        _p(f"ESG report card · {card.quarter}", st["subtitle"]),
+        _p(card.supplier_name, st["title"]),
+        _p(f"Supplier {card.supplier_code} · methodology {card.methodology} · "
+           f"{'full scorecard' if card.population == 'full' else 'EcoVadis-only population'}", st["subtitle"]),
+        Spacer(1, 6),
+    ]
+
+    grade_style = st["big"].clone("grade", textColor=colors.HexColor(GRADE_COLOURS.get(card.grade, "#455a64")))
+    headline = Table(
+        [[_p("Score", st["subtitle"]), _p("Grade", st["subtitle"]), _p("QBR total", st["subtitle"])],
+         [_p(_num(card.score), st["big"]), _p(card.grade, grade_style), _p(_num(card.qbr_total), st["big"])]],
+        colWidths=[width / 3] * 3, hAlign="LEFT")
+    headline.setStyle(TableStyle([("BOX", (0, 0), (-1, -1), 0.5, colors.HexColor("#cfd8dc"))]))
+    story += [headline, Spacer(1, 4)]
+    for flag in card.flags:
+        story.append(_p(f"• {FLAG_TEXT.get(flag, flag)}", st["small"]))
+
+    story.append(_p("Trend", st["h2"]))
+    if len(card.trend) >= 1:
+        story.append(trend_chart(card.trend, font))
+
+    story.append(_p("Subscores", st["h2"]))
+    if card.population == "full":
+        rows = [["Category", "Weight", "Subscore"]]
+        rows += [[_p(title, st["base"]), _num(weight, 0), _num(value)] for title, weight, value in card.subscores]
+        story.append(_table(rows, [width * 0.6, width * 0.2, width * 0.2], font))
+    else:
+        story.append(_p("EcoVadis-only population: the score is the EcoVadis overall score (ECO-01); "
+                        "no subscores.", st["base"]))
+
+    story.append(_p("Where the most points are to gain", st["h2"]))
+    if card.gains:
+        rows = [["Indicator", "Title", "Points now", "Score gain at 100"]]
+        rows += [[gain.code, _p(gain.title, st["base"]), "missing" if gain.points is None else _num(gain.points),
+                  f"+{gain.gain:.2f}"] for gain in card.gains]
+        story.append(_table(rows, [width * 0.13, width * 0.55, width * 0.14, width * 0.18], font))
+    else:
+        story.append(_p("Every applicable indicator has full points.", st["base"]))
+
+    story.append(_p(f"Open findings at {card.as_of.isoformat()}", st["h2"]))
+    if card.findings:
+        rows = [["Finding", "Site", "Severity", "Provision", "Opened", "CAP due", "CAP", "Correction due"]]
+        overdue_cells = []
+        for index, finding in enumerate(card.findings, start=1):
+            rows.append([_p(finding.finding_ref, st["small"]), _p(finding.site_code, st["small"]), finding.severity,
+                         finding.provision, _date(finding.opened_on),
+                         _date(finding.cap_due_on) + (" overdue" if finding.cap_overdue else ""),
+                         finding.cap_state.replace("_", " "),
+                         _date(finding.correction_due_on) + (" overdue" if finding.correction_overdue else "")])
+            if finding.cap_overdue:
+                overdue_cells.append((5, index))
+            if finding.correction_overdue:
+                overdue_cells.append((7, index))
+        table = _table(rows, [width * w for w in (0.12, 0.11, 0.09, 0.08, 0.11, 0.18, 0.12, 0.19)], font)
+        for column, row in overdue_cells:
+            table.setStyle(TableStyle([("TEXTCOLOR", (column, row), (column, row), colors.HexColor("#c62828"))]))
+        story.append(table)
+    else:
+        story.append(_p("No open findings.", st["base"]))
+
+    story.append(_p("Quarterly business review card", st["h2"]))
+    rows = [["Component", "Score", "Weight", "Weight used", "Contribution"]]
+    for line in card.qbr:
+        contribution = (None if line.score is None or line.weight_used is None
+                        else line.score * line.weight_used)
+        rows.append([line.component.capitalize() if line.component != "esg" else "ESG score",
+                     "missing" if line.score is None else _num(line.score), _num(line.weight, 0),
+                     "—" if line.weight_used is None else f"{line.weight_used * 100:.1f}%", _num(contribution)])
+    rows.append(["Total", _num(card.qbr_total), "", "", ""])
+    table = _table(rows, [width * 0.3, width * 0.15, width * 0.15, width * 0.2, width * 0.2], font)
+    table.setStyle(TableStyle([("LINEABOVE", (0, -1), (-1, -1), 0.6, colors.HexColor("#555555"))]))
+    story.append(table)
+    if card.qbr_incomplete:
+        story.append(_p("Incomplete card: missing components are left out and the other weights rescaled.",
+                        st["small"]))
+    doc.build(story, onFirstPage=on_page, onLaterPages=on_page)
+
+
+def render_card_bytes(card: CardData) -> bytes:
+    buffer = io.BytesIO()
+    render_card(card, buffer)
+    return buffer.getvalue()

@@ -1,0 +1,152 @@
+"""Reads behind the report files: what the recalculation stored for a quarter (never
+recomputed) and the audit register as of the report date. One query per table or per
+batch of suppliers, whatever their number."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db.models import Count, Q, QuerySet, Sum
+from django.utils import timezone
+
+from audits.models import CapState, Finding
+from core.quarter import Quarter
+from scoring.exports import NoStoredScores
+from scoring.models import CoverageSnapshot, QuarterlyScore, ScoreRun
+from suppliers.models import Supplier
+
+# A CAP still to be (re)submitted: what makes it overdue once its due date has passed
+# (the same rule as the daily reminders in audits/reminders.py).
+CAP_AWAITING_SUBMISSION = (None, CapState.NOT_STARTED, CapState.REJECTED)
+
+
+class ScoresReplaced(RuntimeError):
+    """A recalculation replaced the quarter's results while a file was being written."""
+
+
+def producing_run(quarter: Quarter) -> ScoreRun:
+    """The run whose stored results are the quarter's current scores (a run replaces a
+    quarter's rows as a whole, so every row names the same run)."""
+    run_id = (QuarterlyScore.objects.filter(quarter=str(quarter)).order_by()
+              .values_list("run_id", flat=True).first())
+    if run_id is None:
+        raise NoStoredScores(f"no stored scores for {quarter}: run recalculate_scores --quarter {quarter} first")
+    return ScoreRun.objects.select_related("methodology").get(pk=run_id)
+
+
+def ensure_still_current(quarter: Quarter, run: ScoreRun) -> None:
+    """Raise ``ScoresReplaced`` when another run's results replaced ``run``'s meanwhile."""
+    replaced = QuarterlyScore.objects.filter(quarter=str(quarter)).exclude(run_id=run.pk).exists()
+    if replaced or not QuarterlyScore.objects.filter(quarter=str(quarter), run_id=run.pk).exists():
+        raise ScoresReplaced(f"the scores of {quarter} were recalculated while the report was written "
+                             f"(it started from run {run.pk}); start the export again")
+
+
+def run_scores(quarter: Quarter, run: ScoreRun) -> QuerySet[QuarterlyScore]:
+    return QuarterlyScore.objects.filter(quarter=str(quarter), run_id=run.pk)
+
+
+def coverage_for(quarter: Quarter, run: ScoreRun) -> dict:
+    """The coverage JSON the run stored (empty when a later run of the quarter wrote it)."""
+    snapshot = CoverageSnapshot.objects.filter(quarter=str(quarter), run_id=run.pk).first()
+    return snapshot.data if snapshot else {}
+
+
+def register_as_of(quarter: Quarter, today: dt.date | None = None) -> dt.date:
+    """The date the audit register (audits, findings, overdue flags) is read at: the
+    quarter's last day, or today while the quarter is still running."""
+    return min(quarter.as_of, today or timezone.localdate())
+
+
+@dataclass
+class QuarterTotals:
+    suppliers: int = 0
+    spend: Decimal = Decimal(0)
+    by_population: dict[str, dict] = field(default_factory=dict)  # {population: {"suppliers", "spend"}}
+    by_grade: dict[str, dict[str, int]] = field(default_factory=dict)  # {grade: {population: count}}
+
+
+def quarter_totals(quarter: Quarter, run: ScoreRun) -> QuarterTotals:
+    """Supplier counts and spend by population and grade: one aggregate query."""
+    totals = QuarterTotals()
+    rows = (run_scores(quarter, run).order_by().values("population", "grade")
+            .annotate(n=Count("id"), spend=Sum("spend_basis")))
+    for row in rows:
+        spend = row["spend"] or Decimal(0)
+        totals.suppliers += row["n"]
+        totals.spend += spend
+        population = totals.by_population.setdefault(row["population"], {"suppliers": 0, "spend": Decimal(0)})
+        population["suppliers"] += row["n"]
+        population["spend"] += spend
+        totals.by_grade.setdefault(row["grade"], {})[row["population"]] = row["n"]
+    return totals
+
+
+def indicator_rows(quarter: Quarter, run: ScoreRun, *, chunk_size: int = 2000) -> Iterator[tuple]:
+    """(supplier code, name, points JSON) of the full-scorecard suppliers, by rank."""
+    return (run_scores(quarter, run).filter(population="full").order_by("rank")
+            .values_list("supplier__code", "supplier__name", "points").iterator(chunk_size=chunk_size))
+
+
+def qbr_rows(quarter: Quarter, run: ScoreRun, *, chunk_size: int = 5000) -> Iterator[tuple]:
+    """(code, name, population, components, total, incomplete) of every supplier, by rank."""
+    return (run_scores(quarter, run).order_by("rank")
+            .values_list("supplier__code", "supplier__name", "population", "qbr_components",
+                         "qbr_total", "qbr_incomplete").iterator(chunk_size=chunk_size))
+
+
+def report_card_scores(quarter: Quarter, run: ScoreRun, supplier_ids: Iterable[int] | None = None,
+                       *, chunk_size: int = 500) -> Iterator[QuarterlyScore]:
+    scores = run_scores(quarter, run).select_related("supplier").order_by("rank")
+    if supplier_ids is not None:
+        scores = scores.filter(supplier_id__in=list(supplier_ids))
+    return scores.iterator(chunk_size=chunk_size)
+
+
+def supplier_names() -> dict[str, str]:
+    """Supplier code → name, for lists (coverage gaps) that store codes only."""
+    return dict(Supplier.objects.values_list("code", "name"))
+
+
+def score_trends(supplier_ids: list[int], quarter: Quarter, quarters: int = 8) -> dict[int, list[tuple]]:
+    """Stored (quarter, score, grade) of the last ``quarters`` quarters ending with
+    ``quarter``, oldest first, per supplier. One query for the whole batch."""
+    window = [str(q) for q in quarter.window(quarters)]
+    trends: dict[int, list[tuple]] = {}
+    rows = (QuarterlyScore.objects.filter(supplier_id__in=supplier_ids, quarter__in=window).order_by("quarter")
+            .values_list("supplier_id", "quarter", "score", "grade"))
+    for supplier_id, quarter_text, score, grade in rows:
+        trends.setdefault(supplier_id, []).append((quarter_text, score, grade))
+    return trends
+
+
+def open_findings(as_of: dt.date, supplier_ids: list[int] | None = None) -> QuerySet[Finding]:
+    """Findings open at ``as_of`` (opened on or before, not closed by then) with their
+    site, supplier, provision and CAP, by supplier code and correction due date."""
+    findings = (Finding.objects.filter(opened_on__lte=as_of)
+                .filter(Q(closed_on__isnull=True) | Q(closed_on__gt=as_of))
+                .select_related("audit__site__supplier", "provision", "corrective_action")
+                .order_by("audit__site__supplier__code", "correction_due_on", "finding_ref"))
+    if supplier_ids is not None:
+        findings = findings.filter(audit__site__supplier_id__in=supplier_ids)
+    return findings
+
+
+def correction_overdue(finding: Finding, as_of: dt.date) -> bool:
+    return finding.correction_due_on is not None and finding.correction_due_on < as_of
+
+
+def cap_overdue(finding: Finding, as_of: dt.date) -> bool:
+    cap = getattr(finding, "corrective_action", None)
+    state = cap.state if cap is not None else None
+    return finding.cap_due_on is not None and finding.cap_due_on < as_of and state in CAP_AWAITING_SUBMISSION
+
+
+def findings_by_supplier(as_of: dt.date, supplier_ids: list[int]) -> dict[int, list[Finding]]:
+    grouped: dict[int, list[Finding]] = {}
+    for finding in open_findings(as_of, supplier_ids):
+        grouped.setdefault(finding.audit.site.supplier_id, []).append(finding)
+    return grouped

@@ -1,0 +1,27 @@
+/* Progress of recalculations and exports: poll a JSON status URL until the job is done,
+   then reload so the page shows the result. No framework, no build step. */
+(function () {
+  "use strict";
+  function poll(el) {
+    var url = el.getAttribute("data-poll-url");
+    var label = el.querySelector("[data-status]");
+    var bar = el.querySelector(".progress > span");
+    function tick() {
+      fetch(url, {headers: {"Accept": "application/json"}, credentials: "same-origin"})
+        .then(function (r) { return r.json(); })
+        .then(function (data) {
+          if (label) { label.textContent = data.status_display || data.status; }
+          if (bar && typeof data.progress === "number") { bar.style.width = data.progress + "%"; }
+          var active = data.active !== undefined ? data.active : (data.status === "queued" || data.status === "running");
+          if (active) { setTimeout(tick, 1500); } else { window.location.reload(); }
+        })
+        .catch(function () { setTimeout(tick, 5000); });
+    }
+    setTimeout(tick, 1000);
+  }
+  document.querySelectorAll("[data-poll-url]").forEach(poll);
+  // Selects marked data-autosubmit submit their form on change (quarter pickers, language).
+  document.querySelectorAll("select[data-autosubmit]").forEach(function (select) {
+    select.addEventListener("change", function () { select.form.submit(); });
+  });
+})();

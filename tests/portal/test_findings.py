@@ -1,0 +1,130 @@
+"""Findings board and the corrective action workflow: the supplier writes and submits,
+procurement requests changes or approves, the supplier implements, procurement verifies."""
+
+from __future__ import annotations
+
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from audits.models import CapEvidence, CapTransition, CorrectiveAction, Finding
+from core.models import ChangeLogEntry
+from tests.portal.conftest import PDF_BYTES
+
+PLAN = {"root_cause": "No working-hours monitoring", "corrective_action": "Weekly overtime report",
+        "preventive_action": "Train line leaders", "owner": "HR manager 王芳", "planned_completion": "2027-01-31"}
+
+
+def test_board_filters_by_severity_status_and_overdue(world, client_as):
+    client = client_as("viewer")
+
+    def refs(query=""):
+        return [f.finding_ref for f in client.get(f"/findings/?{query}").context["page"].object_list]
+
+    assert refs() == ["F-OWN-1", "F-OTHER-1"]  # earliest correction due date first
+    assert refs("severity=major") == ["F-OWN-1"]
+    assert refs("overdue=cap") == ["F-OWN-1", "F-OTHER-1"]  # both plans were due and never submitted
+    assert refs("overdue=correction") == ["F-OWN-1"]  # major: 180 days, long past; minor: 270, not yet
+    assert refs("status=closed") == []
+    assert refs("supplier=OTHER-1") == ["F-OTHER-1"]
+    assert refs("cap_state=submitted") == []
+    assert "No finding matches these filters" in client.get("/findings/?status=closed").content.decode()
+
+
+def test_supplier_sees_only_its_own_findings(world, client_as):
+    response = client_as("supplier_user").get("/findings/?status=all")
+    assert [f.finding_ref for f in response.context["page"].object_list] == ["F-OWN-1"]
+
+
+def test_full_cap_workflow(world, client_as):
+    supplier, analyst = client_as("supplier_user"), client_as("procurement_analyst")
+    url = "/findings/F-OWN-1/cap/"
+
+    # A draft is saved without submitting; nothing is lost.
+    assert supplier.post(url + "save/", {**PLAN, "save": "1"}).status_code == 302
+    cap = CorrectiveAction.objects.get(finding=world.own_finding)
+    assert (cap.state, cap.owner) == ("not_started", "HR manager 王芳")
+
+    # Submitting an incomplete plan is refused with the message next to the field, input kept.
+    response = supplier.post(url + "save/", {**PLAN, "owner": "", "submit": "1"})
+    assert response.status_code == 400
+    assert response.context["cap_form"].errors["owner"]
+    assert response.context["cap_form"]["root_cause"].value() == PLAN["root_cause"]
+
+    assert supplier.post(url + "save/", {**PLAN, "submit": "1"}).status_code == 302
+    cap.refresh_from_db()
+    assert cap.state == "submitted"
+
+    # The supplier cannot approve its own plan.
+    assert supplier.post(url + "approve/").status_code == 403
+
+    # Procurement requests changes: a reason is required.
+    assert analyst.post(url + "reject/", {"reason": ""}).status_code == 400
+    assert analyst.post(url + "reject/", {"reason": "Add the evidence of weekly reports"}).status_code == 302
+    cap.refresh_from_db()
+    assert (cap.state, cap.rejection_reason) == ("rejected", "Add the evidence of weekly reports")
+    assert "Add the evidence of weekly reports" in supplier.get("/findings/F-OWN-1/").content.decode()
+
+    evidence = SimpleUploadedFile("周报.pdf", PDF_BYTES, content_type="application/pdf")
+    assert supplier.post(url + "evidence/", {"file": evidence, "description": "Weekly report"}).status_code == 302
+    assert supplier.post(url + "save/", {**PLAN, "submit": "1"}).status_code == 302
+    assert analyst.post(url + "approve/", {"note": "OK"}).status_code == 302
+    assert supplier.post(url + "implement/", {"note": "Done"}).status_code == 302
+    assert analyst.post(url + "verify/", {"closed_on": "", "closure_audit": "", "note": "Evidence accepted"}
+                        ).status_code == 302
+
+    cap.refresh_from_db()
+    finding = Finding.objects.get(pk=world.own_finding.pk)
+    assert cap.state == "verified_closed"
+    assert finding.status == "closed" and finding.closed_via == "evidence"
+    states = list(CapTransition.objects.filter(corrective_action=cap).values_list("to_state", flat=True))
+    assert states == ["submitted", "rejected", "submitted", "approved", "implemented", "verified_closed"]
+    assert ChangeLogEntry.objects.filter(entity_type="corrective_action", entity_id="F-OWN-1").count() >= 7
+    page = analyst.get("/findings/F-OWN-1/").content.decode()
+    assert "Verified closed" in page
+
+
+def test_evidence_is_checked_and_served_only_to_authorised_users(world, client_as):
+    supplier = client_as("supplier_user")
+    bad = SimpleUploadedFile("roster.pdf", b"MZ\x90\x00 not a pdf", content_type="application/pdf")
+    response = supplier.post("/findings/F-OWN-1/cap/evidence/", {"file": bad})
+    assert response.status_code == 400
+    assert response.context["evidence_form"].errors["file"]
+    good = SimpleUploadedFile("roster.pdf", PDF_BYTES, content_type="application/pdf")
+    supplier.post("/findings/F-OWN-1/cap/evidence/", {"file": good})
+    evidence = CapEvidence.objects.get()
+    assert supplier.get(f"/evidence/{evidence.pk}/download/").status_code == 200
+    other = client_as("viewer")
+    assert other.get(f"/evidence/{evidence.pk}/download/").status_code == 200
+
+
+def test_evidence_of_another_supplier_is_404(world, client_as, role_users):
+    from audits.services import cap_add_evidence, cap_for_finding
+
+    cap = cap_for_finding(world.other_finding)
+    evidence = cap_add_evidence(cap=cap, actor=role_users["procurement_analyst"],
+                                file=SimpleUploadedFile("x.pdf", PDF_BYTES))
+    assert client_as("supplier_user").get(f"/evidence/{evidence.pk}/download/").status_code == 404
+
+
+def test_unknown_action_is_404(world, client_as):
+    assert client_as("procurement_admin").post("/findings/F-OWN-1/cap/explode/").status_code == 404
+
+
+def test_board_query_count_does_not_grow_with_findings(world, client_as, role_users):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from audits.models import Provision
+    from audits.services import finding_create
+
+    client = client_as("viewer")
+    client.get("/findings/")
+    with CaptureQueriesContext(connection) as few:
+        client.get("/findings/")
+    provision = Provision.objects.get(standard="rba", version="8.0", code="B1")
+    for _ in range(5):
+        finding_create(audit=world.other_audit, provision=provision, severity="minor",
+                       opened_on=world.other_audit.end_date, actor=role_users["procurement_analyst"])
+    with CaptureQueriesContext(connection) as many:
+        response = client.get("/findings/")
+    assert len(response.context["page"].object_list) == 7
+    assert len(many) == len(few)

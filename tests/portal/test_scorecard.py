@@ -1,0 +1,102 @@
+"""Scorecard administration pages: reviewing submitted values, recalculations and
+methodology versions."""
+
+from __future__ import annotations
+
+from scoring.models import IndicatorValue, Methodology, MethodologyIndicator, QuarterlyScore, ScoreRun
+
+
+def test_value_queue_lists_submitted_values_with_evidence(world, client_as):
+    response = client_as("viewer").get("/scorecard/values/")
+    assert [v.pk for v in response.context["page"].object_list] == [world.submitted.pk]
+    body = response.content.decode()
+    assert "ENV-01" in body and "OWN-1" in body
+    assert "/accept/" not in body  # viewers do not decide
+
+
+def test_accepting_a_value_then_recalculating_changes_the_score(world, client_as,
+                                                               django_capture_on_commit_callbacks):
+    analyst = client_as("procurement_analyst")
+    before = QuarterlyScore.objects.get(quarter=str(world.quarter), supplier=world.own).score
+    response = analyst.post(f"/scorecard/values/{world.submitted.pk}/accept/", {"comment": ""})
+    assert response.status_code == 302
+    value = IndicatorValue.objects.get(pk=world.submitted.pk)
+    assert (value.state, value.reviewed_by.username) == ("accepted", "procurement_analyst")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = analyst.post("/scorecard/runs/", {"quarter": str(world.quarter), "methodology": ""})
+    run = ScoreRun.objects.latest("id")
+    assert response.status_code == 302 and response["Location"] == f"/scorecard/runs/{run.pk}/"
+    assert (run.status, run.trigger, run.started_by_label) == ("succeeded", "portal", "procurement_analyst")
+    after = QuarterlyScore.objects.get(quarter=str(world.quarter), supplier=world.own).score
+    assert after > before  # ENV-01 = true now counts
+
+    status = analyst.get(f"/scorecard/runs/{run.pk}/status.json").json()
+    assert status["status"] == "succeeded" and status["active"] is False
+    assert status["counts"]["scored"] == 2
+    assert "See the new scores" in analyst.get(f"/scorecard/runs/{run.pk}/").content.decode()
+
+
+def test_rejecting_needs_a_reason(world, client_as):
+    analyst = client_as("procurement_analyst")
+    analyst.post(f"/scorecard/values/{world.submitted.pk}/reject/", {"comment": " "})
+    assert IndicatorValue.objects.get(pk=world.submitted.pk).state == "submitted"
+    analyst.post(f"/scorecard/values/{world.submitted.pk}/reject/", {"comment": "Evidence is for 2024"})
+    value = IndicatorValue.objects.get(pk=world.submitted.pk)
+    assert (value.state, value.review_comment) == ("rejected", "Evidence is for 2024")
+    # The supplier sees the outcome.
+    body = client_as("supplier_user").get("/suppliers/OWN-1/values/").content.decode()
+    assert "Evidence is for 2024" in body
+
+
+def test_reviewing_an_already_reviewed_value_is_refused_politely(world, client_as):
+    analyst = client_as("procurement_analyst")
+    analyst.post(f"/scorecard/values/{world.submitted.pk}/accept/")
+    response = analyst.post(f"/scorecard/values/{world.submitted.pk}/reject/", {"comment": "x"}, follow=True)
+    assert "only submitted values can be reviewed" in response.content.decode()
+
+
+def test_a_second_run_while_one_is_active_is_refused_with_the_reason(world, client_as):
+    ScoreRun.objects.create(quarter=str(world.quarter), methodology=Methodology.objects.get(version="v1"),
+                            status="running")
+    response = client_as("procurement_analyst").post("/scorecard/runs/", {"quarter": str(world.quarter)})
+    assert response.status_code == 400
+    assert "already running" in response.content.decode()
+
+
+def test_bad_quarter_is_shown_next_to_the_field(world, client_as):
+    response = client_as("procurement_analyst").post("/scorecard/runs/", {"quarter": "2026Q3"})
+    assert response.status_code == 400
+    assert response.context["form"].errors["quarter"]
+    assert 'value="2026Q3"' in response.content.decode()
+
+
+def test_methodology_draft_weights_diff_publish(world, client_as):
+    admin = client_as("procurement_admin")
+    assert client_as("procurement_analyst").post("/scorecard/methodologies/new/", {}).status_code == 403
+    response = admin.post("/scorecard/methodologies/new/", {"version": "v2", "based_on": "v1",
+                                                            "description": "More weight on minerals"})
+    assert response["Location"] == "/scorecard/methodologies/v2/"
+    draft = Methodology.objects.get(version="v2")
+    weights = {row.indicator.code: str(row.weight) for row in draft.indicators.select_related("indicator")}
+    weights["MIN-02"] = "5"  # +1: the sum is 101
+    response = admin.post("/scorecard/methodologies/v2/weights/", weights, follow=True)
+    assert "must sum to 100" in response.content.decode()
+    assert MethodologyIndicator.objects.get(methodology=draft, indicator__code="MIN-02").weight == 5
+    response = admin.post("/scorecard/methodologies/v2/publish/", follow=True)
+    assert "sum to 101" in response.content.decode()
+    weights["MIN-01"] = "2"  # -1
+    admin.post("/scorecard/methodologies/v2/weights/", weights)
+    diff = admin.get("/scorecard/methodologies/v2/?other=v1").context["diff"]
+    assert set(diff["indicators"]) == {"MIN-01", "MIN-02"}
+    admin.post("/scorecard/methodologies/v2/publish/")
+    assert Methodology.objects.get(version="v2").is_published
+    assert admin.post("/scorecard/methodologies/v2/weights/", weights).status_code in (302, 400)
+    assert MethodologyIndicator.objects.get(methodology=draft, indicator__code="MIN-01").weight == 2
+
+
+def test_duplicate_draft_version_error_is_next_to_the_field(world, client_as):
+    response = client_as("procurement_admin").post("/scorecard/methodologies/new/",
+                                                   {"version": "v1", "based_on": "v1"})
+    assert response.status_code == 400
+    assert response.context["draft_form"].errors["version"]
