@@ -177,3 +177,27 @@ def test_a_quarter_with_no_spend_recalculates_to_an_empty_export_and_full_covera
     assert coverage["total_spend"] == 0.0
     assert {name: (m["share"], m["met"], m["gaps"]) for name, m in coverage["metrics"].items()} == {
         name: (1.0, True, []) for name in ("scorecard", "audit", "sbti", "ghg_disclosure")}
+
+
+def test_xlsx_and_pdf_exports_from_the_command(scenario):
+    from openpyxl import load_workbook
+    from pypdf import PdfReader
+
+    call_command("recalculate_scores", "--quarter", "2026-Q3", stdout=io.StringIO())
+    workbook_path = scenario / "report.xlsx"
+    call_command("export_quarterly_report", "--quarter", "2026-Q3", "--format", "xlsx", "--output",
+                 str(workbook_path), stdout=io.StringIO())
+    sheet = load_workbook(workbook_path, read_only=True)["Scores"]
+    rows = [[("" if cell is None else str(cell)) for cell in row] for row in sheet.iter_rows(values_only=True)]
+    assert rows[0][:15] == EXPECTED_CSV[0]
+    assert [row[0] for row in rows[1:]] == ["A", "B", "C", "D"]
+    assert rows[1][1] == "深圳华强电子"
+    card = scenario / "a.pdf"
+    call_command("export_quarterly_report", "--quarter", "2026-Q3", "--format", "pdf", "--output", str(card),
+                 "--supplier", "A", stdout=io.StringIO())
+    text = "".join(page.extract_text() for page in PdfReader(card).pages)
+    assert "深圳华强电子" in text
+    assert "36.10" in text
+    with pytest.raises(CommandError, match="--supplier goes with --format pdf"):
+        call_command("export_quarterly_report", "--quarter", "2026-Q3", "--format", "csv", "--output",
+                     str(card), "--supplier", "A")

@@ -1,29 +1,43 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from core.parsers import CellError, parse_quarter
+from reports import exporters
+from reports.fonts import FontMissing
+from reports.selectors import ScoresReplaced
 from scoring import exports
+from suppliers.models import Supplier
 
 
 class Command(BaseCommand):
-    help = "Export a quarter's stored results (CSV: the scores sheet only)."
+    help = ("Export a quarter's stored results: xlsx (the full workbook), csv (the scores sheet only) or pdf "
+            "(report cards: one supplier's PDF with --supplier, otherwise a zip of every card).")
 
     def add_arguments(self, parser):
         parser.add_argument("--quarter", required=True)
         parser.add_argument("--format", choices=["xlsx", "csv", "pdf"], required=True)
         parser.add_argument("--output", required=True, help="file to write")
+        parser.add_argument("--supplier", help="pdf only: this supplier's report card (default: a zip of every card)")
 
-    def handle(self, *args, quarter, format, output, **options):
+    def handle(self, *args, quarter, format, output, supplier=None, **options):
         try:
             quarter = parse_quarter(quarter)
         except CellError as exc:
             raise CommandError(str(exc)) from exc
+        supplier_ids = None
+        if supplier:
+            if format != "pdf":
+                raise CommandError("--supplier goes with --format pdf")
+            pk = Supplier.objects.filter(code=supplier).values_list("pk", flat=True).first()
+            if pk is None:
+                raise CommandError(f"unknown supplier code '{supplier}'")
+            supplier_ids = [pk]
         try:
             if format == "csv":
                 count = exports.write_scores_csv(quarter, output)
             elif format == "xlsx":
-                count = exports.write_workbook(quarter, output)
+                count = exporters.write_workbook(quarter, output)
             else:
-                count = exports.write_report_cards_pdf(quarter, output)
-        except exports.NoStoredScores as exc:
+                count = exporters.write_report_cards(quarter, output, supplier_ids=supplier_ids)
+        except (exports.NoStoredScores, ScoresReplaced, FontMissing) as exc:
             raise CommandError(str(exc)) from exc
         self.stdout.write(f"{format} report for {quarter} written to {output} ({count} suppliers)")
