@@ -368,6 +368,8 @@ def finding_update(*, finding: Finding, actor, reason: str = "", **fields) -> Fi
     changes = _changes(old, fields)
     if not changes:
         return finding
+    if "correction_due_on" in changes:
+        finding.due_on_given = True  # set by hand: the scorecard's due_on from now on
     finding.save()
     record_change(actor=actor, entity_type="finding", entity_id=finding.finding_ref, action="update",
                   changes=changes, reason=reason)

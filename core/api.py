@@ -2,15 +2,30 @@
 
 from __future__ import annotations
 
+import json
+
 from django.db import transaction
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.renderers import BaseRenderer
 from rest_framework.response import Response
 
 from core.importing import ImportFailed
 from suppliers.selectors import scope_to_user
+
+
+class DownloadRenderer(BaseRenderer):
+    """Lets a download answer any ``Accept`` header; errors still come out as JSON."""
+
+    media_type = "*/*"
+    format = "download"
+
+    def render(self, data, accepted_media_type=None, renderer_context=None):
+        if isinstance(data, bytes):
+            return data
+        return json.dumps(data).encode()
 
 
 class SupplierScopedMixin:

@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from audits.models import AuditStatus, AuditType, Recognition, SaqRisk, Severity
+from audits.models import AuditStatus, AuditType, Recognition, SaqRisk, Severity, TerminationDecision
 from core.parsers import CellError
 from core.quarter import Quarter
 from portal import uploads
@@ -183,6 +183,23 @@ class AuditForm(forms.Form):
         return parent
 
 
+class AuditScheduleForm(forms.Form):
+    """The firm and dates of an audit still to take place."""
+
+    audit_firm = forms.CharField(label=_("Audit firm"), max_length=255, required=False)
+    start_date = forms.DateField(label=_("Start date"), required=False, widget=DATE)
+    end_date = forms.DateField(label=_("End date"), required=False, widget=DATE)
+    due_by = forms.DateField(label=_("Due by"), required=False, widget=DATE,
+                             help_text=_("The date the site's two-year cycle needs the audit by."))
+
+    def clean(self):
+        data = super().clean()
+        start, end = data.get("start_date"), data.get("end_date")
+        if start and end and start > end:
+            self.add_error("end_date", _("The end date is before the start date."))
+        return data
+
+
 class AuditStatusForm(forms.Form):
     status = forms.ChoiceField(label=_("New status"), choices=AuditStatus.choices)
     note = forms.CharField(label=_("Note"), required=False)
@@ -211,6 +228,42 @@ class FindingForm(forms.Form):
 
     def clean_zero_tolerance(self):
         return {"yes": True, "no": False}.get(self.cleaned_data.get("zero_tolerance") or "")
+
+
+class TerminationDecisionForm(forms.Form):
+    decision = forms.ChoiceField(label=_("Decision"), choices=TerminationDecision.choices, widget=forms.RadioSelect)
+    conditions = forms.CharField(label=_("Conditions"), required=False, widget=forms.Textarea(attrs={"rows": 3}),
+                                 help_text=_("Required when the supplier is kept: what it must do, by when."))
+    reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 3}),
+                             help_text=_("Why this decision; it is recorded with your name and the time."))
+
+    def clean(self):
+        data = super().clean()
+        if data.get("decision") == TerminationDecision.KEEP_WITH_CONDITIONS and not data.get("conditions", "").strip():
+            self.add_error("conditions", _("State the conditions under which the supplier is kept."))
+        return data
+
+
+class FindingDueDatesForm(forms.Form):
+    cap_due_on = forms.DateField(label=_("CAP due on"), required=False, widget=DATE,
+                                 help_text=_("Empty: no due date."))
+    correction_due_on = forms.DateField(label=_("Correction due on"), required=False, widget=DATE,
+                                        help_text=_("Empty: no due date."))
+    reason = forms.CharField(label=_("Reason"), max_length=500,
+                             help_text=_("Why the due dates change; kept in the change log."))
+
+    def __init__(self, *args, opened_on=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._opened_on = opened_on
+
+    def clean(self):
+        data = super().clean()
+        for name in ("cap_due_on", "correction_due_on"):
+            value = data.get(name)
+            if value and self._opened_on and value < self._opened_on:
+                self.add_error(name, _("The due date is before the finding was opened (%(date)s).")
+                               % {"date": self._opened_on.isoformat()})
+        return data
 
 
 # --------------------------------------------------------------------------- CAPs

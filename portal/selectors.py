@@ -8,12 +8,22 @@ import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import BooleanField, Count, ExpressionWrapper, F, FilteredRelation, Q, QuerySet
+from django.db.models import BooleanField, Count, ExpressionWrapper, F, FilteredRelation, Prefetch, Q, QuerySet
 from django.db.models.functions import Coalesce
 
 from audits import dates
-from audits.models import UPCOMING_STATUSES, Audit, CapState, Finding, FindingStatus, Severity, TerminationReview
+from audits.models import (
+    UPCOMING_STATUSES,
+    Audit,
+    CapState,
+    Finding,
+    FindingStatus,
+    Notification,
+    Severity,
+    TerminationReview,
+)
 from audits.selectors import site_cycle_status
+from core import roles
 from core.quarter import Quarter
 from portal.models import CERTIFICATE_KINDS, Document, Screening, ScreeningStatus
 from scoring.methodology import CATEGORIES
@@ -27,7 +37,7 @@ from scoring.models import (
 )
 from scoring.selectors import methodology_params, score_history
 from suppliers.models import FxRate, Supplier, SupplierStatus
-from suppliers.selectors import scope_to_user, visible_suppliers
+from suppliers.selectors import scope_to_user, supplier_id_of, visible_suppliers
 
 METRICS = ("audit", "scorecard", "sbti", "ghg_disclosure")
 EXPIRING_DAYS = dates.DEFAULT_EXPIRING_DAYS
@@ -144,6 +154,21 @@ def termination_review_suppliers(user) -> QuerySet[Supplier]:
 def open_termination_reviews(user) -> dict[int, TerminationReview]:
     reviews = scope_to_user(TerminationReview.objects.filter(decided_at__isnull=True), user, "supplier")
     return {review.supplier_id: review for review in reviews}
+
+
+def termination_reviews(supplier: Supplier) -> list[TerminationReview]:
+    """The supplier's termination reviews, the open one first, then the decisions newest
+    first, each with its zero-tolerance findings (two queries)."""
+    findings = Finding.objects.select_related("audit__site", "provision").order_by("opened_on", "finding_ref")
+    reviews = (supplier.termination_reviews.select_related("decided_by")
+               .prefetch_related(Prefetch("findings", queryset=findings))
+               .order_by(F("decided_at").desc(nulls_first=True), "-opened_at", "-id"))
+    return list(reviews)
+
+
+def latest_termination_decision(supplier: Supplier) -> TerminationReview | None:
+    return (supplier.termination_reviews.filter(decided_at__isnull=False)
+            .order_by("-decided_at", "-id").first())
 
 
 def cycle_rows(user, as_of: dt.date, *, status: str = "", query: str = "", relevant_only: bool = True,
@@ -416,3 +441,19 @@ def latest_screenings(supplier_ids: list[int]) -> dict[int, Screening]:
     for screening in Screening.objects.filter(supplier_id__in=supplier_ids).order_by("opened_at", "id"):
         latest[screening.supplier_id] = screening
     return latest
+
+
+# --------------------------------------------------------------------------- notifications
+
+
+def notifications_for(user) -> QuerySet[Notification]:
+    """The user's own in-app notifications, newest first (cancelled ones are hidden). A
+    supplier user's are also kept to its own supplier, whatever was addressed to it."""
+    rows = Notification.objects.filter(recipient_id=user.pk, cancelled_at__isnull=True)
+    if not roles.is_procurement(user):
+        rows = rows.filter(Q(supplier__isnull=True) | Q(supplier_id=supplier_id_of(user)))
+    return rows.order_by("-created_at", "-id")
+
+
+def unread_notification_count(user) -> int:
+    return notifications_for(user).filter(read_at__isnull=True).count()

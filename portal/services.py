@@ -32,6 +32,7 @@ from portal.models import (
     ScreeningTopic,
     Verdict,
 )
+from portal.selectors import notifications_for
 from scoring.models import Indicator, IndicatorValue, ValueOrigin, ValueState
 from scoring.selectors import current_methodology, methodology_params
 from scoring.values import canonical_value
@@ -69,6 +70,18 @@ def document_upload(*, supplier: Supplier, kind: str, title: str, upload, actor,
                   changes={"supplier": supplier.code, "kind": kind, "name": original,
                            "expires_on": expires_on.isoformat() if expires_on else None})
     return document
+
+
+# --------------------------------------------------------------------------- notifications
+
+
+def notifications_mark_read(*, user, notification_ids: list[int] | None = None) -> int:
+    """Mark the user's unread notifications as read (the given ones, or all). Only the
+    user's own rows can change: other ids are ignored. Returns how many changed."""
+    unread = notifications_for(user).filter(read_at__isnull=True)
+    if notification_ids is not None:
+        unread = unread.filter(id__in=notification_ids)
+    return unread.update(read_at=timezone.now())
 
 
 # --------------------------------------------------------------------------- indicator values

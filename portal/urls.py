@@ -1,6 +1,17 @@
 from django.urls import path
 
-from portal.views import audits, dashboard, documents, findings, reports, scorecard, screening, suppliers
+from portal.views import (
+    audits,
+    dashboard,
+    documents,
+    findings,
+    notifications,
+    reports,
+    scorecard,
+    screening,
+    suppliers,
+    termination,
+)
 
 app_name = "portal"
 
@@ -17,6 +28,7 @@ urlpatterns = [
     path("suppliers/<str:code>/screening/", screening.screening_detail, name="screening-detail"),
     path("suppliers/<str:code>/screening/<str:action>/", screening.screening_action, name="screening-action"),
     path("suppliers/<str:code>/report-card/", reports.report_card, name="report-card"),
+    path("suppliers/<str:code>/termination-review/", termination.termination_review, name="termination-review"),
     path("documents/expiring/", documents.expiring_documents, name="expiring-documents"),
     path("documents/<int:pk>/download/", documents.document_download, name="document-download"),
     # audits and findings
@@ -26,8 +38,10 @@ urlpatterns = [
     path("audits/<str:ref>/", audits.audit_detail, name="audit-detail"),
     path("audits/<str:ref>/findings/", audits.finding_create, name="finding-create"),
     path("audits/<str:ref>/status/", audits.audit_status, name="audit-status"),
+    path("audits/<str:ref>/edit/", audits.audit_edit, name="audit-edit"),
     path("findings/", findings.findings_board, name="findings-board"),
     path("findings/<str:ref>/", findings.finding_detail, name="finding-detail"),
+    path("findings/<str:ref>/due-dates/", findings.finding_due_dates, name="finding-due-dates"),
     path("findings/<str:ref>/cap/<str:action>/", findings.cap_action, name="cap-action"),
     path("evidence/<int:pk>/download/", documents.cap_evidence_download, name="cap-evidence-download"),
     # scorecard administration
@@ -48,4 +62,7 @@ urlpatterns = [
     path("reports/<int:pk>/status.json", reports.report_status, name="report-status"),
     path("reports/<int:pk>/download/", reports.report_download, name="report-download"),
     path("screening/", screening.screening_board, name="screening-board"),
+    # the user's own in-app notifications
+    path("notifications/", notifications.notification_list, name="notification-list"),
+    path("notifications/read/", notifications.notification_read, name="notification-read"),
 ]

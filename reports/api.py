@@ -3,8 +3,6 @@ streams the file. Supplier users see only their own supplier's report cards."""
 
 from __future__ import annotations
 
-import json
-
 from django.http import FileResponse
 from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
@@ -13,11 +11,11 @@ from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.permissions import BasePermission, IsAuthenticated
-from rest_framework.renderers import BaseRenderer, JSONRenderer
+from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
 from core import roles
-from core.api import SupplierScopedMixin
+from core.api import DownloadRenderer, SupplierScopedMixin
 from core.parsers import CellError, parse_quarter
 from reports import services
 from reports.models import Report, ReportFormat
@@ -34,17 +32,6 @@ class AnyRolePermission(BasePermission):
     def has_permission(self, request, view) -> bool:
         return roles.role_of(request.user) is not None
 
-
-class DownloadRenderer(BaseRenderer):
-    """Accepts any ``Accept`` header for a download; errors still come out as JSON."""
-
-    media_type = "*/*"
-    format = "download"
-
-    def render(self, data, accepted_media_type=None, renderer_context=None):
-        if isinstance(data, bytes):
-            return data
-        return json.dumps(data).encode()
 
 
 class ReportSerializer(serializers.ModelSerializer):

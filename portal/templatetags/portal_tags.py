@@ -201,6 +201,20 @@ def my_supplier(context):
 
 
 @register.simple_tag(takes_context=True)
+def unread_notifications(context) -> int:
+    """How many of the user's notifications are unread (for the header), once per request."""
+    request = context.get("request")
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return 0
+    if not hasattr(request, "_portal_unread"):
+        from portal.selectors import unread_notification_count
+
+        request._portal_unread = unread_notification_count(user)
+    return request._portal_unread
+
+
+@register.simple_tag(takes_context=True)
 def current(context, *names):
     """``aria-current="page"`` when the current URL name is one of ``names``."""
     match = getattr(context.get("request"), "resolver_match", None)

@@ -5,15 +5,16 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from audits import dates, services
-from audits.models import Audit
+from audits.models import Audit, AuditStatus
 from portal import selectors
 from portal.access import role_required, writer_required
-from portal.forms import AuditForm, AuditStatusForm, FindingForm, apply_errors
+from portal.forms import AuditForm, AuditScheduleForm, AuditStatusForm, FindingForm, apply_errors
 from portal.views.common import error_text, paginate, today
 from suppliers.models import Site
 from suppliers.selectors import scope_to_user
@@ -125,3 +126,53 @@ def audit_status(request, ref: str):
     else:
         messages.success(request, _("Audit status changed."))
     return redirect("portal:audit-detail", ref=audit.audit_ref)
+
+
+SCHEDULABLE = (AuditStatus.PLANNED, AuditStatus.SCHEDULED)
+
+
+@writer_required
+def audit_edit(request, ref: str):
+    """Assign the firm and dates of a planned audit, and schedule it; or change them for a
+    scheduled one. ``audits.services.audit_update`` / ``audit_schedule`` check and record."""
+    audit = _audit_for(request.user, ref)
+    if audit.status not in SCHEDULABLE:
+        messages.error(request, _("Only a planned or scheduled audit can be scheduled or edited here."))
+        return redirect("portal:audit-detail", ref=audit.audit_ref)
+    form = AuditScheduleForm(request.POST or None, initial={
+        name: getattr(audit, name) for name in AuditScheduleForm.base_fields})
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        # A scheduled audit stays scheduled: its dates change through audit_schedule too.
+        schedule = "schedule" in request.POST or audit.status == AuditStatus.SCHEDULED
+        if schedule and not (data.get("start_date") and data.get("end_date")):
+            for name in ("start_date", "end_date"):
+                if not data.get(name):
+                    form.add_error(name, _("Give the start and end dates to schedule the audit."))
+        else:
+            try:
+                audit = _save_schedule(audit, data, schedule=schedule, actor=request.user)
+            except ValidationError as exc:
+                apply_errors(form, exc)
+            else:
+                if schedule:
+                    messages.success(request, _("Audit %(ref)s scheduled for %(start)s – %(end)s.") % {
+                        "ref": audit.audit_ref, "start": audit.start_date.isoformat(),
+                        "end": audit.end_date.isoformat()})
+                else:
+                    messages.success(request, _("Audit %(ref)s saved.") % {"ref": audit.audit_ref})
+                return redirect("portal:audit-detail", ref=audit.audit_ref)
+    return render(request, "portal/audit_schedule.html", {"audit": audit, "form": form},
+                  status=400 if form.is_bound and form.errors else 200)
+
+
+@transaction.atomic
+def _save_schedule(audit: Audit, data: dict, *, schedule: bool, actor) -> Audit:
+    names = ("audit_firm", "due_by") if schedule else ("audit_firm", "due_by", "start_date", "end_date")
+    changed = {name: data[name] for name in names if data[name] != getattr(audit, name)}
+    if changed:
+        audit = services.audit_update(audit=audit, actor=actor, **changed)
+    if schedule:
+        audit = services.audit_schedule(audit=audit, actor=actor, start_date=data["start_date"],
+                                        end_date=data["end_date"], audit_firm=data.get("audit_firm", ""))
+    return audit

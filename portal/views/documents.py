@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 
 from audits.models import CapEvidence
 from portal import selectors, services
 from portal.access import can_act_for_supplier, role_required, supplier_for
+from portal.downloads import file_response
 from portal.forms import DocumentForm, apply_errors
 from portal.models import Document, DocumentKind
 from portal.uploads import display_name
@@ -50,22 +50,11 @@ def supplier_documents(request, code: str):
     }, status=400 if form.is_bound and form.errors else 200)
 
 
-def _file_response(field, name: str, content_type: str):
-    try:
-        handle = field.open("rb")
-    except FileNotFoundError:
-        raise Http404 from None
-    response = FileResponse(handle, as_attachment=True, filename=name, content_type=content_type)
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    return response
-
-
 @role_required
 def document_download(request, pk: int):
     """Serve a document to a user who may see its supplier; anyone else gets 404."""
     document = get_object_or_404(scope_to_user(Document.objects.all(), request.user, "supplier"), pk=pk)
-    return _file_response(document.file, document.original_name, document.content_type)
+    return file_response(document.file, document.original_name, document.content_type)
 
 
 @role_required
@@ -73,7 +62,7 @@ def cap_evidence_download(request, pk: int):
     evidence = get_object_or_404(
         scope_to_user(CapEvidence.objects.all(), request.user, "corrective_action__finding__audit__site__supplier"),
         pk=pk)
-    return _file_response(evidence.file, display_name(evidence.file.name), "application/octet-stream")
+    return file_response(evidence.file, display_name(evidence.file.name), "application/octet-stream")
 
 
 @role_required

@@ -15,8 +15,16 @@ from audits import services
 from audits.models import Audit, AuditType, CapState, FindingStatus, Severity
 from core import roles
 from portal import selectors
-from portal.access import can_act_for_supplier, role_required
-from portal.forms import CapForm, CapRejectForm, CapVerifyForm, EvidenceForm, NoteForm, apply_errors
+from portal.access import can_act_for_supplier, role_required, writer_required
+from portal.forms import (
+    CapForm,
+    CapRejectForm,
+    CapVerifyForm,
+    EvidenceForm,
+    FindingDueDatesForm,
+    NoteForm,
+    apply_errors,
+)
 from portal.views.common import paginate, today
 from suppliers.selectors import scope_to_user
 
@@ -49,7 +57,8 @@ def _finding(request, ref: str):
     return finding
 
 
-def _page(request, finding, *, cap_form=None, reject_form=None, verify_form=None, evidence_form=None, status=200):
+def _page(request, finding, *, cap_form=None, reject_form=None, verify_form=None, evidence_form=None, due_form=None,
+          status=200):
     cap = getattr(finding, "corrective_action", None)
     can_act = can_act_for_supplier(request.user, finding.audit.site.supplier)
     editable = finding.is_open and (cap is None or cap.is_editable)
@@ -62,6 +71,8 @@ def _page(request, finding, *, cap_form=None, reject_form=None, verify_form=None
         "is_supplier": roles.is_supplier_user(request.user), "editable": editable and can_act,
         "cap_form": cap_form, "reject_form": reject_form or CapRejectForm(), "note_form": NoteForm(),
         "verify_form": verify_form or CapVerifyForm(), "evidence_form": evidence_form or EvidenceForm(),
+        "due_form": due_form or FindingDueDatesForm(initial={"cap_due_on": finding.cap_due_on,
+                                                             "correction_due_on": finding.correction_due_on}),
         "today": today(),
     }, status=status)
 
@@ -69,6 +80,27 @@ def _page(request, finding, *, cap_form=None, reject_form=None, verify_form=None
 @role_required
 def finding_detail(request, ref: str):
     return _page(request, _finding(request, ref))
+
+
+@require_POST
+@writer_required
+def finding_due_dates(request, ref: str):
+    """Procurement moves a finding's CAP and correction due dates, saying why; the
+    reminders sent for the old dates are cancelled by ``audits.services.finding_update``."""
+    finding = _finding(request, ref)
+    form = FindingDueDatesForm(request.POST, opened_on=finding.opened_on)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.finding_update(finding=finding, actor=request.user, reason=data["reason"],
+                                    cap_due_on=data.get("cap_due_on"),
+                                    correction_due_on=data.get("correction_due_on"))
+        except ValidationError as exc:
+            apply_errors(form, exc)
+        else:
+            messages.success(request, _("Due dates of %(ref)s saved.") % {"ref": finding.finding_ref})
+            return redirect("portal:finding-detail", ref=finding.finding_ref)
+    return _page(request, finding, due_form=form, status=400)
 
 
 SUPPLIER_ACTIONS = {"save", "submit", "implement", "evidence"}

@@ -64,6 +64,8 @@ def supplier_detail(request, code: str):
     cycle = selectors.supplier_cycle(supplier, day)
     documents = supplier.documents.all()
     screening = services.latest_screening(supplier)
+    is_procurement = roles.is_procurement(request.user)
+    reviews = selectors.termination_reviews(supplier) if is_procurement or supplier.termination_review else []
     return render(request, "portal/supplier_detail.html", {
         "supplier": supplier, "quarters": quarters, "quarter": quarter, "card": card,
         "history": history, "history_chart": history_chart, "spend": spend, "spend_chart": spend_chart,
@@ -77,6 +79,10 @@ def supplier_detail(request, code: str):
         "screening": screening, "activation_error": (services.activation_error(supplier)
                                                      if supplier.status == SupplierStatus.CANDIDATE else None),
         "can_act": can_act_for_supplier(request.user, supplier),
+        "open_review": next((review for review in reviews if review.is_open), None),
+        # Who decided and why is procurement's business, not the supplier's.
+        "termination_decision": next((review for review in reviews if not review.is_open), None)
+        if is_procurement else None,
         "today": day,
     })
 

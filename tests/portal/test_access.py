@@ -30,6 +30,8 @@ PAGES = [
     ("/suppliers/OTHER-1/values/", OTHER_SUPPLIER),
     ("/suppliers/OTHER-1/documents/", OTHER_SUPPLIER),
     ("/suppliers/OTHER-1/screening/", OTHER_SUPPLIER),
+    ("/suppliers/OWN-1/termination-review/", PROCUREMENT),
+    ("/suppliers/OTHER-1/termination-review/", PROCUREMENT),
     ("/documents/expiring/", EVERY_ROLE),
     ("/audits/", EVERY_ROLE),
     ("/audits/planned/", EVERY_ROLE),
@@ -45,6 +47,7 @@ PAGES = [
     ("/scorecard/values/", PROCUREMENT),
     ("/reports/", EVERY_ROLE),
     ("/screening/", PROCUREMENT),
+    ("/notifications/", EVERY_ROLE),
 ]
 
 

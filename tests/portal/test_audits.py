@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
+
+from audits import services as audit_services
 from audits.models import Audit, Finding
+from core.models import ChangeLogEntry
 
 
 def test_cycle_shows_each_sites_status(world, client_as):
@@ -67,3 +71,92 @@ def test_audit_status_change_refusal_is_explained(world, client_as):
     response = client_as("procurement_analyst").post("/audits/AUD-OWN-1/status/", {"status": "closed"}, follow=True)
     assert "still open" in response.content.decode()
     assert Audit.objects.get(audit_ref="AUD-OWN-1").status == "corrective_actions_open"
+
+
+# --------------------------------------------------------------------------- scheduling a planned audit
+
+
+@pytest.fixture
+def planned(world):
+    return audit_services.audit_create(site=world.own_site, audit_type="vap_full", actor=world.analyst,
+                                       audit_ref="AUD-PLAN-1", due_by=world.today + dt.timedelta(days=60))
+
+
+def test_schedule_a_planned_audit(planned, world, client_as):
+    analyst = client_as("procurement_analyst")
+    edit = analyst.get("/audits/AUD-PLAN-1/edit/")
+    assert edit.status_code == 200 and edit.context["form"]["due_by"].value() == planned.due_by
+    assert 'href="/audits/AUD-PLAN-1/edit/"' in analyst.get("/audits/AUD-PLAN-1/").content.decode()
+    assert 'href="/audits/AUD-PLAN-1/edit/"' in analyst.get("/audits/planned/").content.decode()
+    start, end = world.today + dt.timedelta(days=20), world.today + dt.timedelta(days=22)
+    response = analyst.post("/audits/AUD-PLAN-1/edit/", {
+        "audit_firm": "ELEVATE 上海", "start_date": start.isoformat(), "end_date": end.isoformat(),
+        "due_by": planned.due_by.isoformat(), "schedule": "1"})
+    assert response.status_code == 302 and response["Location"] == "/audits/AUD-PLAN-1/"
+    audit = Audit.objects.get(audit_ref="AUD-PLAN-1")
+    assert (audit.status, audit.audit_firm, audit.start_date, audit.end_date) == (
+        "scheduled", "ELEVATE 上海", start, end)
+    assert ChangeLogEntry.objects.filter(entity_type="audit", entity_id="AUD-PLAN-1", action="status").exists()
+
+
+def test_save_keeps_the_audit_planned(planned, client_as):
+    response = client_as("procurement_admin").post("/audits/AUD-PLAN-1/edit/", {
+        "audit_firm": "Firm A", "start_date": "", "end_date": "", "due_by": planned.due_by.isoformat(),
+        "save": "1"})
+    assert response.status_code == 302
+    audit = Audit.objects.get(audit_ref="AUD-PLAN-1")
+    assert (audit.status, audit.audit_firm) == ("planned", "Firm A")
+    entry = ChangeLogEntry.objects.get(entity_type="audit", entity_id="AUD-PLAN-1", action="update")
+    assert entry.changes == {"audit_firm": ["", "Firm A"]}
+
+
+@pytest.mark.parametrize(("data", "field"), [
+    ({"audit_firm": "Firm", "start_date": "", "end_date": ""}, "start_date"),
+    ({"audit_firm": "", "start_date": "2031-03-01", "end_date": "2031-03-03"}, "audit_firm"),  # from the service
+    ({"audit_firm": "Firm", "start_date": "2031-03-05", "end_date": "2031-03-03"}, "end_date"),
+    ({"audit_firm": "Firm", "start_date": "2031-03-01", "end_date": "3 March"}, "end_date"),
+])
+def test_scheduling_refusals_are_next_to_their_fields_and_change_nothing(planned, client_as, data, field):
+    response = client_as("procurement_analyst").post("/audits/AUD-PLAN-1/edit/", {**data, "schedule": "1"})
+    assert response.status_code == 400
+    assert response.context["form"].errors[field]
+    assert f'value="{data["audit_firm"]}"' in response.content.decode() or not data["audit_firm"]
+    audit = Audit.objects.get(audit_ref="AUD-PLAN-1")
+    assert (audit.status, audit.audit_firm, audit.start_date) == ("planned", "", None)
+
+
+def test_rescheduling_a_scheduled_audit_keeps_it_scheduled(planned, client_as):
+    analyst = client_as("procurement_analyst")
+    analyst.post("/audits/AUD-PLAN-1/edit/", {"audit_firm": "Firm", "start_date": "2031-03-01",
+                                              "end_date": "2031-03-03", "schedule": "1"})
+    response = analyst.post("/audits/AUD-PLAN-1/edit/", {"audit_firm": "Firm B", "start_date": "2031-04-01",
+                                                         "end_date": "2031-04-02", "save": "1"})
+    assert response.status_code == 302
+    audit = Audit.objects.get(audit_ref="AUD-PLAN-1")
+    assert (audit.status, audit.audit_firm, audit.end_date) == ("scheduled", "Firm B", dt.date(2031, 4, 2))
+    response = analyst.post("/audits/AUD-PLAN-1/edit/", {"audit_firm": "Firm B", "start_date": "",
+                                                         "end_date": "", "save": "1"})
+    assert response.status_code == 400 and response.context["form"].errors["start_date"]
+    assert Audit.objects.get(audit_ref="AUD-PLAN-1").end_date == dt.date(2031, 4, 2)
+
+
+def test_an_audit_that_took_place_is_not_rescheduled(world, client_as):
+    response = client_as("procurement_analyst").get("/audits/AUD-OWN-1/edit/", follow=True)
+    assert "Only a planned or scheduled audit" in response.content.decode()
+    assert client_as("procurement_analyst").post("/audits/AUD-OWN-1/edit/", {
+        "audit_firm": "X", "start_date": "2031-03-01", "end_date": "2031-03-03", "schedule": "1"}).status_code == 302
+    assert Audit.objects.get(audit_ref="AUD-OWN-1").audit_firm == "Firm"
+
+
+@pytest.mark.parametrize(("role", "status"), [("viewer", 403), ("supplier_user", 403), ("no_role", 403)])
+def test_only_procurement_writers_schedule_audits(planned, client_as, role, status):
+    client = client_as(role)
+    assert client.get("/audits/AUD-PLAN-1/edit/").status_code == status
+    assert client.post("/audits/AUD-PLAN-1/edit/", {"audit_firm": "X", "start_date": "2031-03-01",
+                                                    "end_date": "2031-03-03", "schedule": "1"}).status_code == status
+    assert Audit.objects.get(audit_ref="AUD-PLAN-1").status == "planned"
+    assert 'href="/audits/AUD-PLAN-1/edit/"' not in client.get("/audits/planned/").content.decode()
+
+
+def test_unknown_audit_is_404(world, client_as):
+    assert client_as("procurement_analyst").get("/audits/NOPE/edit/").status_code == 404

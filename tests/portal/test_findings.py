@@ -3,9 +3,12 @@ procurement requests changes or approves, the supplier implements, procurement v
 
 from __future__ import annotations
 
+import datetime as dt
+
+import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from audits.models import CapEvidence, CapTransition, CorrectiveAction, Finding
+from audits.models import CapEvidence, CapTransition, CorrectiveAction, Finding, Notification
 from core.models import ChangeLogEntry
 from tests.portal.conftest import PDF_BYTES
 
@@ -128,3 +131,60 @@ def test_board_query_count_does_not_grow_with_findings(world, client_as, role_us
         response = client.get("/findings/")
     assert len(response.context["page"].object_list) == 7
     assert len(many) == len(few)
+
+
+# --------------------------------------------------------------------------- due dates
+
+
+def test_procurement_moves_a_findings_due_dates_and_says_why(world, client_as, role_users):
+    finding = world.own_finding
+    reminder = Notification.objects.create(key="cap-overdue-F-OWN-1", recipient=role_users["supplier_user"],
+                                           kind="cap_overdue", subject="CAP overdue", finding=finding,
+                                           supplier=world.own, due_on=finding.cap_due_on)
+    analyst = client_as("procurement_analyst")
+    assert "Change the due dates" in analyst.get("/findings/F-OWN-1/").content.decode()
+    cap_due, correction_due = world.today + dt.timedelta(days=14), world.today + dt.timedelta(days=60)
+    response = analyst.post("/findings/F-OWN-1/due-dates/", {
+        "cap_due_on": cap_due.isoformat(), "correction_due_on": correction_due.isoformat(),
+        "reason": "Factory closed for Chinese New Year"})
+    assert response.status_code == 302 and response["Location"] == "/findings/F-OWN-1/"
+    finding.refresh_from_db()
+    assert (finding.cap_due_on, finding.correction_due_on) == (cap_due, correction_due)
+    entry = ChangeLogEntry.objects.get(entity_type="finding", entity_id="F-OWN-1", action="update")
+    assert entry.reason == "Factory closed for Chinese New Year"
+    assert entry.changes["cap_due_on"][1] == cap_due.isoformat()
+    reminder.refresh_from_db()
+    assert reminder.cancelled_at is not None  # the reminder for the old date is withdrawn
+    refs = [f.finding_ref for f in analyst.get("/findings/?overdue=any").context["page"].object_list]
+    assert "F-OWN-1" not in refs
+
+
+@pytest.mark.parametrize(("data", "field"), [
+    ({"cap_due_on": "2000-01-01", "reason": "typo"}, "cap_due_on"),
+    ({"correction_due_on": "soon", "reason": "typo"}, "correction_due_on"),
+    ({"cap_due_on": "2031-01-01", "reason": ""}, "reason"),
+])
+def test_due_date_refusals_are_next_to_their_fields(world, client_as, data, field):
+    before = (world.own_finding.cap_due_on, world.own_finding.correction_due_on)
+    response = client_as("procurement_analyst").post("/findings/F-OWN-1/due-dates/", data)
+    assert response.status_code == 400
+    assert response.context["due_form"].errors[field]
+    finding = Finding.objects.get(finding_ref="F-OWN-1")
+    assert (finding.cap_due_on, finding.correction_due_on) == before
+
+
+def test_a_closed_findings_due_dates_do_not_change(world, client_as):
+    Finding.objects.filter(pk=world.own_finding.pk).update(status="closed", closed_on=world.today)
+    response = client_as("procurement_admin").post("/findings/F-OWN-1/due-dates/", {
+        "cap_due_on": "2031-01-01", "reason": "x"})
+    assert response.status_code == 400
+    assert "closed finding" in " ".join(response.context["due_form"].non_field_errors())
+
+
+@pytest.mark.parametrize("role", ["viewer", "supplier_user"])
+def test_only_procurement_writers_change_due_dates(world, client_as, role):
+    client = client_as(role)
+    assert "Change the due dates" not in client.get("/findings/F-OWN-1/").content.decode()
+    response = client.post("/findings/F-OWN-1/due-dates/", {"cap_due_on": "2031-01-01", "reason": "x"})
+    assert response.status_code == 403
+    assert Finding.objects.get(finding_ref="F-OWN-1").cap_due_on == world.own_finding.cap_due_on

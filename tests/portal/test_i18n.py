@@ -30,9 +30,18 @@ def test_compiled_catalogue_is_used():
 
 def test_pages_render_in_chinese_for_each_role(world, client_as):
     for role, url in (("procurement_analyst", "/dashboard/"), ("procurement_analyst", "/findings/F-OWN-1/"),
-                      ("supplier_user", "/suppliers/OWN-1/documents/"), ("procurement_admin", "/screening/")):
+                      ("supplier_user", "/suppliers/OWN-1/documents/"), ("procurement_admin", "/screening/"),
+                      ("supplier_user", "/notifications/"), ("procurement_analyst", "/audits/planned/"),
+                      ("procurement_admin", "/suppliers/OWN-1/termination-review/")):
         client = client_as(role)
         client.cookies[settings.LANGUAGE_COOKIE_NAME] = "zh-hans"
         response = client.get(url)
         assert response.status_code == 200
         assert 'lang="zh-Hans"' in response.content.decode()
+
+
+def test_new_pages_speak_chinese(world, client_as):
+    client = client_as("procurement_admin")
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "zh-hans"
+    assert "没有未读通知。" in client.get("/notifications/").content.decode()
+    assert "该供应商没有待决定的终止审查。" in client.get("/suppliers/OWN-1/termination-review/").content.decode()

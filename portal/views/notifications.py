@@ -1,0 +1,49 @@
+"""The user's own in-app notifications (reminders, overdue plans, expiring audits,
+zero-tolerance findings) and marking them read."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+from django.views.decorators.http import require_POST
+
+from portal import selectors, services
+from portal.access import role_required
+from portal.views.common import paginate
+
+
+@role_required
+def notification_list(request):
+    show = "all" if request.GET.get("show") == "all" else "unread"
+    rows = selectors.notifications_for(request.user).select_related("supplier", "audit", "finding")
+    if show == "unread":
+        rows = rows.filter(read_at__isnull=True)
+    return render(request, "portal/notification_list.html", {
+        "page": paginate(request, rows), "show": show,
+    })
+
+
+@require_POST
+@role_required
+def notification_read(request):
+    """Mark one notification (``id``) or all of them (``all``) read; another user's
+    notification is a 404."""
+    if request.POST.get("all"):
+        count = services.notifications_mark_read(user=request.user)
+        messages.success(request, ngettext("%(n)d notification marked as read.",
+                                           "%(n)d notifications marked as read.", count) % {"n": count})
+    else:
+        pk = request.POST.get("id", "")
+        if not pk.isdigit() or not selectors.notifications_for(request.user).filter(pk=int(pk)).exists():
+            raise Http404
+        services.notifications_mark_read(user=request.user, notification_ids=[int(pk)])
+        messages.success(request, _("Marked as read."))
+    target = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()},
+                                           require_https=request.is_secure()):
+        return redirect("portal:notification-list")
+    return redirect(target)
