@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.utils import timezone
 
 from core.changelog import actor_fields
-from core.importing import Column, Importer, ImportResult, RowError, given
+from core.importing import Column, Importer, ImportResult, RowError, given, upsert
 from core.parsers import CellError, choice_parser, decimal_parser, parse_quarter, text_parser
 from scoring.models import Indicator, IndicatorValue, QbrComponent, QbrComponentName, ValueOrigin, ValueState
 from scoring.selectors import current_methodology, methodology_params
@@ -109,23 +109,12 @@ class QbrComponentImporter(Importer):
         quarters = {str(r.values["quarter"]) for r in rows}
         existing = {(c.supplier_id, c.quarter, c.component): c
                     for c in QbrComponent.objects.filter(quarter__in=quarters)}
-        result = ImportResult()
-        to_create, to_update = [], []
+        keyed = []
         for row in rows:
             values = row.values
             key = (values["supplier_id"], str(values["quarter"]), values["component"])
-            stored = existing.get(key)
-            if stored is None:
-                to_create.append(QbrComponent(supplier_id=key[0], quarter=key[1], component=key[2],
-                                              score=values["score"]))
-            elif stored.score != values["score"]:
-                stored.score = values["score"]
-                to_update.append(stored)
-            else:
-                result.unchanged += 1
-        result.created, result.updated = len(to_create), len(to_update)
-        if not dry_run:
-            QbrComponent.objects.bulk_create(to_create, batch_size=2000)
-            QbrComponent.objects.bulk_update(to_update, ["score"], batch_size=500)
+            keyed.append((key, {"supplier_id": key[0], "quarter": key[1], "component": key[2],
+                                "score": values["score"]}))
+        result, _, _ = upsert(QbrComponent, rows=keyed, existing=existing,
+                              create=lambda key, values: QbrComponent(**values), dry_run=dry_run)
         return result
-

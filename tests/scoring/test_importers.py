@@ -73,3 +73,13 @@ def test_qbr_components(own_supplier):
         "service",
         "row 3, column score: 101 is above the maximum 100",
     ]
+
+
+def test_qbr_reimport_is_unchanged_and_a_new_score_updates(own_supplier):
+    text = "supplier_code,quarter,component,score\nOWN-1,2026-Q3,quality,88.5\n"
+    run(QbrComponentImporter, text)
+    again = run(QbrComponentImporter, text)
+    assert (again.created, again.updated, again.unchanged) == (0, 0, 1)
+    changed = run(QbrComponentImporter, "supplier_code,quarter,component,score\nOWN-1,2026-Q3,quality,90\n")
+    assert (changed.created, changed.updated, changed.unchanged) == (0, 1, 0)
+    assert QbrComponent.objects.get().score == Decimal("90")
