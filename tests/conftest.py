@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import importlib
+
 import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
@@ -10,6 +12,34 @@ from rest_framework.test import APIClient
 from core import roles
 from core.setup import ensure_role_groups
 from suppliers.models import Site, Supplier, SupplierMembership
+
+TRANSACTIONAL_FIXTURES = {"transactional_db", "live_server", "celery_worker_with_db"}
+
+
+def pytest_collection_modifyitems(session, config, items):
+    """Run transactional tests (live server, real worker) last, as Django's runner does with
+    TransactionTestCase: the flush after each of them also removes what data migrations seed."""
+    transactional = [item for item in items if TRANSACTIONAL_FIXTURES & set(getattr(item, "fixturenames", ()))]
+    if transactional:
+        items[:] = [item for item in items if item not in transactional] + transactional
+
+
+@pytest.fixture(autouse=True)
+def _reference_data_after_flush(request):
+    """Transactional tests start after another one's flush: put back what the data
+    migrations seed (RBA provisions, deadline rules, methodology v1, schedules)."""
+    if not TRANSACTIONAL_FIXTURES & set(request.fixturenames):
+        return
+    request.getfixturevalue("transactional_db")
+    from django.apps import apps
+
+    from audits.models import Provision
+    from scoring.models import Methodology
+
+    if not Provision.objects.exists():
+        importlib.import_module("audits.migrations.0002_seed_provisions_and_deadlines").seed(apps, None)
+    if not Methodology.objects.exists():
+        importlib.import_module("scoring.migrations.0002_methodology_v1").create_v1(apps, None)
 
 
 @pytest.fixture

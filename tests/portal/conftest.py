@@ -87,9 +87,3 @@ PDF_BYTES = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 
 PNG_BYTES = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
 
 
-def pytest_collection_modifyitems(session, config, items):
-    """Run the live-server (transactional) end-to-end tests last, as Django's runner does
-    with TransactionTestCase: their database flush removes the rows data migrations seed."""
-    e2e = [item for item in items if item.nodeid.startswith("tests/portal/test_e2e.py")]
-    if e2e:
-        items[:] = [item for item in items if item not in e2e] + e2e

@@ -6,7 +6,6 @@ temporary folder, or to ``$PORTAL_SCREENSHOTS`` (e.g. ``docs/screenshots``) when
 
 from __future__ import annotations
 
-import importlib
 import os
 import shutil
 from pathlib import Path
@@ -29,21 +28,6 @@ pytestmark = pytest.mark.django_db(transaction=True)
 # Playwright's sync API runs an event loop in this thread; the ORM calls of the test
 # itself are still synchronous.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
-
-@pytest.fixture(autouse=True)
-def _reference_data(transactional_db):
-    """A flush also removes what the data migrations seeded (RBA provisions, deadline
-    rules, methodology v1): put it back the way the migrations do."""
-    from django.apps import apps
-
-    from audits.models import Provision
-    from scoring.models import Methodology
-
-    if not Provision.objects.exists():
-        importlib.import_module("audits.migrations.0002_seed_provisions_and_deadlines").seed(apps, None)
-    if not Methodology.objects.exists():
-        importlib.import_module("scoring.migrations.0002_methodology_v1").create_v1(apps, None)
 
 
 @pytest.fixture(scope="module")
