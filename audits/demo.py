@@ -7,6 +7,9 @@ import datetime as dt
 import io
 import random
 
+from django.contrib.auth import get_user_model
+
+from audits import services
 from audits.importers import AuditImporter, FindingImporter
 from audits.models import CapState, CorrectiveAction
 from core.quarter import Quarter
@@ -70,7 +73,8 @@ def seed_audits(*, suppliers, rng: random.Random, as_of: dt.date) -> int:
                              "\"Passports of foreign workers retained by the labour agent\"")
     AuditImporter(actor="seed_demo").run(_csv(audit_lines))
     FindingImporter(actor="seed_demo").run(_csv(finding_lines))
-    _advance_some_caps(rng)
+    _advance_some_caps(rng, as_of)
+    plan_audits(dt.date.today())
     return len(audit_lines) - 1
 
 
@@ -80,15 +84,31 @@ def _csv(lines: list[str]) -> bytes:
     return buffer.getvalue().encode("utf-8")
 
 
-def _advance_some_caps(rng: random.Random) -> None:
-    """Give some open findings a submitted or approved plan so every CAP state is on show."""
+def _advance_some_caps(rng: random.Random, as_of: dt.date) -> None:
+    """Walk some open findings' plans through the workflow, so every CAP state is on show
+    with its history (the analyst enters what the suppliers sent by e-mail)."""
+    analyst = get_user_model().objects.filter(username="analyst").first()
+    if analyst is None:
+        return
     open_caps = list(CorrectiveAction.objects.filter(state=CapState.NOT_STARTED, finding__closed_on__isnull=True,
-                                                     finding__severity__in=["major", "minor"]).order_by("id")[:60])
+                                                     finding__severity__in=["major", "minor"])
+                     .select_related("finding").order_by("id")[:45])
     for index, cap in enumerate(open_caps):
-        cap.root_cause = "Procedure not followed during peak season"
-        cap.corrective_action = "Retrain supervisors and correct the affected records"
-        cap.preventive_action = "Monthly internal check by the EHS team"
-        cap.owner = "Site EHS manager"
-        cap.state = [CapState.SUBMITTED, CapState.APPROVED, CapState.IMPLEMENTED][index % 3]
-    CorrectiveAction.objects.bulk_update(open_caps, ["root_cause", "corrective_action", "preventive_action", "owner",
-                                                     "state"])
+        cap = services.cap_update(
+            cap=cap, actor=analyst, root_cause="Procedure not followed during peak season",
+            corrective_action="Retrain supervisors and correct the affected records",
+            preventive_action="Monthly internal check by the EHS team", owner="Site EHS manager",
+            planned_completion=as_of + dt.timedelta(days=rng.randint(20, 120)))
+        cap = services.cap_submit(cap=cap, actor=analyst, note="Plan agreed with the site")
+        if index % 3 >= 1:
+            cap = services.cap_approve(cap=cap, actor=analyst, note="Root cause and actions are adequate")
+        if index % 3 == 2:
+            services.cap_implement(cap=cap, actor=analyst, note="Training done; records corrected")
+
+
+def plan_audits(as_of: dt.date) -> int:
+    """Planned audits for the biggest due sites, as an analyst would create them."""
+    analyst = get_user_model().objects.filter(username="analyst").first()
+    if analyst is None:
+        return 0
+    return len(services.audits_plan(as_of=as_of, actor=analyst, limit=15))

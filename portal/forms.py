@@ -6,6 +6,7 @@ from __future__ import annotations
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils import timezone
+from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy as _
 
 from audits.models import AuditStatus, AuditType, Recognition, SaqRisk, Severity, TerminationDecision
@@ -57,11 +58,16 @@ class StatusChangeForm(forms.Form):
     reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 2}))
 
 
+# Formatted when shown, so it follows the user's language (a module-level % would freeze English).
+_upload_help = lazy(lambda: _("PDF, PNG, JPEG, XLSX, DOCX, CSV or text; at most %(mb)s MB.")
+                    % {"mb": uploads.max_bytes() // (1024 * 1024)}, str)
+
+
 def _file_field(label, required=True):
     accept = ",".join(uploads.ALLOWED_EXTENSIONS)
     return forms.FileField(label=label, required=required, widget=forms.ClearableFileInput(attrs={"accept": accept}),
-                           help_text=_("PDF, PNG, JPEG, XLSX, DOCX, CSV or text; at most %(mb)s MB.")
-                           % {"mb": uploads.max_bytes() // (1024 * 1024)})
+                           help_text=_upload_help())
+
 
 
 class DocumentForm(forms.Form):

@@ -24,6 +24,7 @@ import sys
 from pathlib import Path
 from urllib.parse import urljoin, urlparse
 
+from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import Page, sync_playwright
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -227,4 +228,8 @@ if __name__ == "__main__":
         sys.exit(main())
     except ScreenshotError as exc:
         print(f"screenshots: {exc}", file=sys.stderr)
+        sys.exit(1)
+    except PlaywrightError as exc:
+        first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else repr(exc)
+        print(f"screenshots: {first_line}\n(is the portal running with the demo data? `make run`)", file=sys.stderr)
         sys.exit(1)

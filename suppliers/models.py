@@ -4,26 +4,27 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from core.quarter import Quarter
 
 
 class SupplierCategory(models.TextChoices):
-    PRODUCTION = "production", "Production"
-    NON_PRODUCTION = "non_production", "Non-production"
+    PRODUCTION = "production", _("Production")
+    NON_PRODUCTION = "non_production", _("Non-production")
 
 
 class SupplierStatus(models.TextChoices):
-    CANDIDATE = "candidate", "Candidate"
-    ACTIVE = "active", "Active"
-    SUSPENDED = "suspended", "Suspended"
-    TERMINATED = "terminated", "Terminated"
+    CANDIDATE = "candidate", _("Candidate")
+    ACTIVE = "active", _("Active")
+    SUSPENDED = "suspended", _("Suspended")
+    TERMINATED = "terminated", _("Terminated")
 
 
 class Tier(models.IntegerChoices):
-    TIER_1 = 1, "Tier 1"
-    TIER_2 = 2, "Tier 2"
-    TIER_3 = 3, "Tier 3"
+    TIER_1 = 1, _("Tier 1")
+    TIER_2 = 2, _("Tier 2")
+    TIER_3 = 3, _("Tier 3")
 
 
 class Supplier(models.Model):
@@ -68,8 +69,8 @@ class SupplierStatusChange(models.Model):
 
 
 class SiteStatus(models.TextChoices):
-    ACTIVE = "active", "Active"
-    CLOSED = "closed", "Closed"
+    ACTIVE = "active", _("Active")
+    CLOSED = "closed", _("Closed")
 
 
 class Site(models.Model):

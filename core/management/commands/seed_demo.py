@@ -36,6 +36,7 @@ class Command(BaseCommand):
         quarters = demo_quarters(last)
         with transaction.atomic():
             supplier_rows = seed_master_data(count=suppliers, rng=rng, last_quarter=last)
+            create_demo_users()  # the demo's workflow steps are taken by these users
             self._seed_optional("audits.demo", "seed_audits", suppliers=supplier_rows, rng=rng, as_of=last.as_of)
             self._seed_optional("scoring.demo", "seed_indicator_values", suppliers=supplier_rows, rng=rng,
                                 quarters=quarters)
