@@ -26,20 +26,39 @@ JSON_COLUMNS = {"flags", "qbr_components", "points"}
 
 
 def points_json_by_supplier(points: pd.DataFrame) -> dict[int, str]:
-    """{supplier_id: JSON text of {code: {"raw", "points", "status"}}} for every supplier."""
+    """{supplier_id: JSON text of {code: {"raw", "points", "status"}}} for every supplier.
+
+    Built with array operations: a 100,000-supplier quarter has 3.2 million entries. Texts
+    are made once per distinct value (within one indicator all raw values have one type,
+    so a value cache cannot confuse ``True`` with ``1.0``) and concatenated as arrays.
+    """
     if points.empty:
         return {}
-    raw = [_json_raw(value) for value in points["raw"].to_numpy(dtype=object)]
-    values = points["points"].to_numpy(dtype=float)
-    rounded = np.where(np.isnan(values), np.nan, np.round(values, 6))
-    entries = [
-        f'{json.dumps(code)}: {{"raw": {json.dumps(r, ensure_ascii=False)}, '
-        f'"points": {"null" if p != p else repr(float(p))}, "status": "{s}"}}'
-        for code, r, p, s in zip(points["indicator_code"], raw, rounded, points["status"], strict=True)
-    ]
-    frame = pd.DataFrame({"supplier_id": points["supplier_id"].to_numpy(), "entry": entries})
-    joined = frame.groupby("supplier_id", sort=False)["entry"].agg(", ".join)
+    codes = points["indicator_code"].to_numpy(dtype=object)
+    raw = points["raw"].to_numpy(dtype=object)
+    raw_text = np.empty(len(points), dtype=object)
+    entry_prefix = np.empty(len(points), dtype=object)
+    for code in pd.unique(codes):
+        mask = codes == code
+        cache: dict = {}
+        raw_text[mask] = [_cached_raw_text(value, cache) for value in raw[mask]]
+        entry_prefix[mask] = f'{json.dumps(code)}: {{"raw": '
+    values = np.round(points["points"].to_numpy(dtype=float), 6)
+    distinct, inverse = np.unique(values, return_inverse=True)
+    points_text = np.array(["null" if v != v else repr(float(v)) for v in distinct], dtype=object)[inverse]
+    status_text = points["status"].map(lambda s: f', "status": "{s}"}}').to_numpy(dtype=object)
+    entries = entry_prefix + raw_text + ', "points": ' + points_text + status_text
+    joined = pd.Series(entries).groupby(points["supplier_id"].to_numpy(), sort=False).agg(", ".join)
     return {int(supplier_id): "{" + text + "}" for supplier_id, text in joined.items()}
+
+
+def _cached_raw_text(value, cache: dict) -> str:
+    if value is None or (isinstance(value, float) and value != value):
+        return "null"
+    text = cache.get(value)
+    if text is None:
+        text = cache[value] = json.dumps(_json_raw(value), ensure_ascii=False)
+    return text
 
 
 def _json_raw(raw):
