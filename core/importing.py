@@ -139,6 +139,11 @@ class Importer:
         return parsed
 
     def _header_positions(self, header: list[str], errors: list[RowError]) -> dict[str, int]:
+        if len(header) == 1 and (";" in header[0] or "\t" in header[0]):
+            separator = "';'" if ";" in header[0] else "a tab"
+            errors.append(RowError(1, "-", f"the header is one column separated by {separator}: "
+                                           "save the file as comma-separated CSV"))
+            return {}
         positions: dict[str, int] = {}
         for index, name in enumerate(header):
             if name in positions:

@@ -179,3 +179,9 @@ def test_command_prints_counts_and_exits_1_with_row_errors(tmp_path, capsys):
     assert exit_info.value.code == 1
     assert "row 2, column country: 'ZZ' is not an ISO 3166 alpha-2 country code" in capsys.readouterr().err
     assert not Supplier.objects.filter(code="S-9").exists()
+
+
+def test_a_semicolon_separated_file_gets_one_clear_error():
+    errors = errors_of(SupplierImporter, "code;name;country;category\nS-1;A;CN;production\n")
+    assert errors == ["row 1, column -: the header is one column separated by ';': save the file as "
+                      "comma-separated CSV"]
