@@ -6,6 +6,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pandas as pd
+from django.db import connection
 
 from core.frames import read_frame
 from core.quarter import Quarter
@@ -61,8 +62,13 @@ def values_frame(quarter: Quarter) -> pd.DataFrame:
     """Accepted reported values of the quarters Q-3 … Q (streamed: millions of rows)."""
     ordinals = {str(q): q.ordinal for q in quarter.window(4)}
     codes = dict(Indicator.objects.values_list("id", "code"))
-    rows = (IndicatorValue.objects.filter(state=ValueState.ACCEPTED, quarter__in=list(ordinals))
-            .values_list("id", "supplier_id", "indicator_id", "quarter", "submitted_at", "value"))
+    accepted = IndicatorValue.objects.filter(state=ValueState.ACCEPTED, quarter__in=list(ordinals))
+    if connection.vendor == "postgresql":
+        # Only the value section 5 picks (latest quarter, then latest submission, then the
+        # higher id) can count: let the database drop the others. ``YYYY-Qn`` sorts in time.
+        accepted = accepted.order_by("supplier_id", "indicator_id", "-quarter", "-submitted_at", "-id").distinct(
+            "supplier_id", "indicator_id")
+    rows = accepted.values_list("id", "supplier_id", "indicator_id", "quarter", "submitted_at", "value")
     return read_frame(rows, [
         ("value_id", "int64"), ("supplier_id", "int64"),
         ("indicator_code", lambda ids: pd.Series([codes[i] for i in ids], dtype=str)),
