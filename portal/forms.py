@@ -13,6 +13,7 @@ from audits.models import AuditStatus, AuditType, Recognition, SaqRisk, Severity
 from core.parsers import CellError
 from core.quarter import Quarter
 from portal import uploads
+from portal.indicators import indicator_title
 from portal.models import CERTIFICATE_KINDS, ISO_TOPICS, DocumentKind, ScreeningDecision, Verdict
 from reports.models import ReportFormat
 from scoring.models import Indicator, Methodology, MethodologyStatus
@@ -110,7 +111,8 @@ class IndicatorValueForm(forms.Form):
     def __init__(self, *args, documents=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["indicator"].queryset = Indicator.objects.filter(source="reported").order_by("code")
-        self.fields["indicator"].label_from_instance = lambda indicator: f"{indicator.code} — {indicator.title}"
+        self.fields["indicator"].label_from_instance = (
+            lambda indicator: f"{indicator.code} — {indicator_title(indicator.code, indicator.title)}")
         self.fields["evidence_document"].queryset = documents
         self.fields["evidence_document"].label_from_instance = (
             lambda document: f"{document.title} ({document.original_name})")
@@ -343,9 +345,10 @@ class WeightsForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.rows = list(rows)
         for row in self.rows:
-            self.fields[row.indicator.code] = forms.DecimalField(
-                label=f"{row.indicator.code} {row.indicator.title}", min_value=0, max_digits=7, decimal_places=3,
-                initial=row.weight)
+            code = row.indicator.code
+            self.fields[code] = forms.DecimalField(
+                label=f"{code} {indicator_title(code, row.indicator.title)}", min_value=0, max_digits=7,
+                decimal_places=3, initial=row.weight)
 
     def clean(self):
         data = super().clean()

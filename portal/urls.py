@@ -9,6 +9,7 @@ from portal.views import (
     reports,
     scorecard,
     screening,
+    site,
     suppliers,
     termination,
 )
@@ -17,6 +18,7 @@ app_name = "portal"
 
 urlpatterns = [
     path("", dashboard.home, name="home"),
+    path("favicon.ico", site.favicon, name="favicon"),
     path("dashboard/", dashboard.dashboard, name="dashboard"),
     path("dashboard/gaps/<str:metric>/", dashboard.coverage_gaps, name="coverage-gaps"),
     # suppliers and their self-service pages

@@ -55,7 +55,7 @@ def seed_indicator_values(*, suppliers, rng: random.Random, quarters: list[Quart
         spec = rng.choice(reported)
         pending.append(IndicatorValue(
             supplier=supplier, quarter=str(quarters[-1]), indicator_id=indicators[spec.code],
-            value=_raw_value(rng, spec, 0.9), source="Supplier self-service",
+            value=_raw_value(rng, spec, 0.9), source="",
             evidence_ref=f"UPLOAD-{supplier.code}-{spec.code}", origin=ValueOrigin.SUPPLIER,
             state=ValueState.SUBMITTED, submitted_at=now, submitted_by_label="supplier portal",
         ))

@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from audits import dates
 from core import roles
+from portal import indicators
 
 register = template.Library()
 
@@ -242,12 +243,21 @@ def basename(path):
 
 
 @register.filter
-def raw_value(value):
-    """A stored raw indicator value for display: booleans as yes/no, numbers trimmed."""
-    if value is True:
-        return _("yes")
-    if value is False:
-        return _("no")
-    if isinstance(value, float):
-        return f"{value:g}"
-    return value
+def indicator_value(value, code_or_kind=""):
+    """A raw indicator value for display, given its indicator code (or normalisation):
+    yes/no, the label of a mapping code, "66.7 %", numbers with at most one decimal."""
+    text = indicators.display_value(value, code_or_kind)
+    if text.endswith(" %"):  # a number and its unit stay on one line
+        return format_html('<span class="nowrap">{}</span>', text)
+    return text
+
+
+@register.filter
+def indicator_title(code, stored=""):
+    """An indicator's title in the active language (custom indicators: as stored)."""
+    return indicators.indicator_title(code, stored)
+
+
+@register.filter
+def methodology_description(text):
+    return indicators.methodology_description(text)

@@ -18,6 +18,7 @@ from core import roles
 from portal import selectors
 from portal.access import admin_required, procurement_required, writer_required
 from portal.forms import DraftForm, ReviewForm, RunForm, WeightsForm, apply_errors
+from portal.indicators import display_value
 from portal.views.common import as_django_error, error_text, paginate
 from scoring import methodologies, services
 from scoring.models import ACTIVE_RUN_STATUSES, IndicatorValue, Methodology, ScoreRun, ValueState
@@ -201,7 +202,8 @@ def value_review(request, pk: int, decision: str):
         else:
             text = (_("Accepted %(code)s = %(value)s for %(supplier)s; it counts from the next recalculation.")
                     if state == ValueState.ACCEPTED else _("Rejected %(code)s = %(value)s for %(supplier)s."))
-            messages.success(request, text % {"code": value.indicator.code, "value": value.value,
+            messages.success(request, text % {"code": value.indicator.code,
+                                              "value": display_value(value.value, value.indicator.code),
                                               "supplier": value.supplier.code})
     next_url = request.POST.get("next", "")
     if url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()},

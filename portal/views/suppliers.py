@@ -59,7 +59,7 @@ def supplier_detail(request, code: str):
     spend_chart = charts.line_chart(
         _("Spend by quarter (%(currency)s)") % {"currency": settings.BASE_CURRENCY},
         [(entry["quarter"], float(entry["base"]) if entry["complete"] else None) for entry in spend],
-        value_format="{:,.0f}",
+        value_format=charts.compact_number,
     ) if spend else None
     cycle = selectors.supplier_cycle(supplier, day)
     documents = supplier.documents.all()
