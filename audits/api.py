@@ -662,7 +662,7 @@ class NotificationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, view
     queryset = Notification.objects.none()
 
     def get_queryset(self):
-        return Notification.objects.filter(recipient_id=self.request.user.pk, cancelled_at__isnull=True)
+        return selectors.notifications_for(self.request.user)
 
     @extend_schema(request=None, responses=NotificationSerializer)
     @action(detail=True, methods=["post"])

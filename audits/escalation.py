@@ -115,5 +115,7 @@ def termination_review_decide(*, review: TerminationReview, decision: str, reaso
 
         supplier.refresh_from_db()
         supplier_change_status(supplier=supplier, status=SupplierStatus.TERMINATED, actor=actor,
-                               reason=f"termination review: {reason}")
+                               # The supplier sees its status history: the internal reasoning
+                               # stays on the review, which only procurement can open.
+                               reason=f"termination review #{review.pk} decision")
     return review

@@ -327,3 +327,18 @@ def annotate_supplier(queryset: QuerySet, path: str) -> QuerySet:
     """Adds ``supplier_code`` and ``supplier_termination_review`` through ``path``."""
     return queryset.annotate(supplier_code=F(f"{path}__code"),
                              supplier_termination_review=F(f"{path}__termination_review"))
+
+
+def notifications_for(user) -> QuerySet:
+    """The user's own in-app notifications, newest first (cancelled ones are hidden). A
+    supplier user's are also kept to its own supplier, whatever was addressed to it."""
+    from django.db.models import Q
+
+    from audits.models import Notification
+    from core import roles
+    from suppliers.selectors import supplier_id_of
+
+    rows = Notification.objects.filter(recipient_id=user.pk, cancelled_at__isnull=True)
+    if not roles.is_procurement(user):
+        rows = rows.filter(Q(supplier__isnull=True) | Q(supplier_id=supplier_id_of(user)))
+    return rows.order_by("-created_at", "-id")

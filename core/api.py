@@ -12,6 +12,7 @@ from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.renderers import BaseRenderer
 from rest_framework.response import Response
 
+from core import roles
 from core.importing import ImportFailed
 from suppliers.selectors import scope_to_user
 
@@ -59,6 +60,11 @@ class ImportActionMixin:
     @extend_schema(request=ImportUploadSerializer, responses={200: IMPORT_RESULT})
     @action(detail=False, methods=["post"], url_path="import", parser_classes=[MultiPartParser, FormParser])
     def import_file(self, request):
+        # Imports write accepted data for any supplier: procurement writers only, even on
+        # endpoints where supplier users may submit their own rows.
+        if not roles.can_write_master_data(request.user):
+            return Response({"detail": "Only procurement analysts and admins import files."},
+                            status=status.HTTP_403_FORBIDDEN)
         upload = ImportUploadSerializer(data=request.data)
         upload.is_valid(raise_exception=True)
         file = upload.validated_data["file"]

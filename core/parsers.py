@@ -10,7 +10,7 @@ from decimal import Decimal, InvalidOperation
 
 import pycountry
 
-from core.quarter import InvalidQuarter, Quarter
+from core.quarter import MAX_YEAR, MIN_YEAR, InvalidQuarter, Quarter
 
 
 class CellError(ValueError):
@@ -65,9 +65,12 @@ def parse_date(text: str) -> dt.date:
     if not _DATE_RE.match(cleaned):
         raise CellError(f"'{text}' is not an ISO date (YYYY-MM-DD)")
     try:
-        return dt.date.fromisoformat(cleaned)
+        day = dt.date.fromisoformat(cleaned)
     except ValueError as exc:
         raise CellError(f"'{text}' is not a valid date") from exc
+    if not MIN_YEAR <= day.year <= MAX_YEAR:
+        raise CellError(f"'{text}' is outside the years {MIN_YEAR}-{MAX_YEAR}")
+    return day
 
 
 def parse_quarter(text: str) -> Quarter:

@@ -8,6 +8,9 @@ import re
 from dataclasses import dataclass
 
 _QUARTER_RE = re.compile(r"^(\d{4})-Q([1-4])$")
+# Business dates: a quarter outside these years is a typo, and windows around it must
+# still be valid dates.
+MIN_YEAR, MAX_YEAR = 1950, 2999
 
 
 class InvalidQuarter(ValueError):
@@ -31,7 +34,10 @@ class Quarter:
         match = _QUARTER_RE.match(text.strip())
         if not match:
             raise InvalidQuarter(f"'{text}' is not a quarter; expected YYYY-Qn, e.g. 2026-Q3")
-        return cls(int(match.group(1)), int(match.group(2)))
+        year = int(match.group(1))
+        if not MIN_YEAR <= year <= MAX_YEAR:
+            raise InvalidQuarter(f"'{text}' is outside the years {MIN_YEAR}-{MAX_YEAR}")
+        return cls(year, int(match.group(2)))
 
     @classmethod
     def containing(cls, day: dt.date) -> Quarter:

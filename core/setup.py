@@ -6,6 +6,8 @@ from django.apps import apps as global_apps
 
 from core import roles
 
+ADMIN_ONLY_MODELS = ("methodology", "methodologyindicator", "indicator", "deadlinerule", "provision",
+                     "suppliermembership")
 PRODUCT_APPS = ("core", "suppliers", "audits", "scoring", "reports", "portal")
 
 
@@ -13,8 +15,9 @@ def ensure_role_groups(sender=None, apps=global_apps, **kwargs) -> None:
     """Idempotent: creates the four groups and (re)assigns their model permissions.
 
     Admins get every permission of the product apps plus users and groups; analysts all
-    but user management; viewers and supplier users only ``view_*`` (what a supplier user
-    may see is narrowed further by ``visible_suppliers``).
+    but user management and the admin-only tables (``ADMIN_ONLY_MODELS``); viewers and
+    supplier users only ``view_*`` (a supplier user is narrowed further by
+    ``visible_suppliers``).
     """
     if sender is not None and sender.label != "core":
         return
@@ -23,10 +26,14 @@ def ensure_role_groups(sender=None, apps=global_apps, **kwargs) -> None:
     product = Permission.objects.filter(content_type__app_label__in=PRODUCT_APPS)
     view_only = product.filter(codename__startswith="view_")
     user_admin = Permission.objects.filter(content_type__app_label="auth")
+    # What only admins maintain: methodology versions, the audit rule tables, and who
+    # belongs to which supplier (access management).
+    admin_only = product.filter(
+        content_type__model__in=ADMIN_ONLY_MODELS).exclude(codename__startswith="view_")
     grants = {
         roles.PROCUREMENT_ADMIN: list(product) + list(user_admin) + list(
             Permission.objects.filter(content_type__app_label="django_celery_beat")),
-        roles.PROCUREMENT_ANALYST: list(product),
+        roles.PROCUREMENT_ANALYST: list(product.exclude(pk__in=admin_only)),
         roles.VIEWER: list(view_only),
         roles.SUPPLIER_USER: [],
     }

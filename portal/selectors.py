@@ -12,6 +12,7 @@ from django.db.models import BooleanField, Count, ExpressionWrapper, F, Filtered
 from django.db.models.functions import Coalesce
 
 from audits import dates
+from audits import selectors as audit_selectors
 from audits.models import (
     UPCOMING_STATUSES,
     Audit,
@@ -23,7 +24,6 @@ from audits.models import (
     TerminationReview,
 )
 from audits.selectors import site_cycle_status
-from core import roles
 from core.quarter import Quarter
 from portal.models import CERTIFICATE_KINDS, Document, Screening, ScreeningStatus
 from scoring.methodology import CATEGORIES
@@ -37,7 +37,7 @@ from scoring.models import (
 )
 from scoring.selectors import methodology_params, score_history
 from suppliers.models import FxRate, Supplier, SupplierStatus
-from suppliers.selectors import scope_to_user, supplier_id_of, visible_suppliers
+from suppliers.selectors import scope_to_user, visible_suppliers
 
 METRICS = ("audit", "scorecard", "sbti", "ghg_disclosure")
 EXPIRING_DAYS = dates.DEFAULT_EXPIRING_DAYS
@@ -447,12 +447,8 @@ def latest_screenings(supplier_ids: list[int]) -> dict[int, Screening]:
 
 
 def notifications_for(user) -> QuerySet[Notification]:
-    """The user's own in-app notifications, newest first (cancelled ones are hidden). A
-    supplier user's are also kept to its own supplier, whatever was addressed to it."""
-    rows = Notification.objects.filter(recipient_id=user.pk, cancelled_at__isnull=True)
-    if not roles.is_procurement(user):
-        rows = rows.filter(Q(supplier__isnull=True) | Q(supplier_id=supplier_id_of(user)))
-    return rows.order_by("-created_at", "-id")
+    """The user's own in-app notifications (``audits.selectors.notifications_for``)."""
+    return audit_selectors.notifications_for(user)
 
 
 def unread_notification_count(user) -> int:

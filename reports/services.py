@@ -41,10 +41,13 @@ class ReportForbidden(ReportRefused):
 
 
 def report_access_refusal(user, *, format: str, supplier: Supplier | None) -> str | None:
-    """Why ``user`` may not request this report, or ``None`` when it may: procurement
-    roles request anything; a supplier user only its own supplier's PDF report card."""
-    if roles.is_procurement(user):
+    """Why ``user`` may not request this report, or ``None`` when it may: analysts and
+    admins request anything (viewers read and download what exists); a supplier user only
+    its own supplier's PDF report card."""
+    if roles.can_write_master_data(user):
         return None
+    if roles.is_procurement(user):
+        return "viewers download existing reports; analysts and admins start exports"
     if roles.is_supplier_user(user):
         if format == ReportFormat.PDF and supplier is not None and supplier.pk == supplier_id_of(user):
             return None

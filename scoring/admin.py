@@ -118,6 +118,12 @@ class IndicatorValueAdmin(admin.ModelAdmin):
     readonly_fields = ["state", "submitted_at", "submitted_by", "reviewed_at", "reviewed_by"]
     actions = ["accept", "reject"]
 
+    def get_readonly_fields(self, request, obj=None):
+        # A stored value changes only through imports, the API or a review, which record it.
+        if obj is not None:
+            return [field.name for field in IndicatorValue._meta.fields]
+        return self.readonly_fields
+
     @admin.action(description="Accept the selected submitted values")
     def accept(self, request, queryset):
         self._review(request, queryset, "accepted")
@@ -142,6 +148,10 @@ class QbrComponentAdmin(admin.ModelAdmin):
     list_filter = ["quarter", "component"]
     search_fields = ["supplier__code", "supplier__name"]
     raw_id_fields = ["supplier"]
+
+    def get_readonly_fields(self, request, obj=None):
+        # Components change through import_qbr_components, which records the change.
+        return ["supplier", "quarter", "component", "score"] if obj is not None else []
 
 
 @admin.register(ScoreRun)

@@ -33,7 +33,7 @@ from scoring.models import (
 from scoring.selectors import coverage_snapshot, current_methodology, methodology_params, score_history
 from scoring.values import canonical_value
 from suppliers.models import Supplier
-from suppliers.selectors import supplier_id_of
+from suppliers.selectors import visible_suppliers
 
 
 def quarter_param(value: str | None, *, required: bool = True):
@@ -157,15 +157,18 @@ class IndicatorValueSerializer(serializers.ModelSerializer):
         fields = ["id", "supplier_code", "quarter", "indicator_code", "value", "source", "evidence_ref", "origin",
                   "state", "submitted_at", "submitted_by_label", "reviewed_at", "review_comment"]
         read_only_fields = ["origin", "state", "submitted_at", "submitted_by_label", "reviewed_at", "review_comment"]
+        # The unique constraint holds for imported rows only; submissions add rows.
+        validators = []
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        request = self.context.get("request")
+        if request is not None:
+            # Another supplier's code reads exactly like an unknown one: no existence leak.
+            self.fields["supplier_code"].queryset = visible_suppliers(request.user)
 
     def validate_quarter(self, value):
         return str(quarter_param(value))
-
-    def validate_supplier_code(self, supplier):
-        own = supplier_id_of(self.context["request"].user)
-        if roles.is_supplier_user(self.context["request"].user) and supplier.pk != own:
-            raise serializers.ValidationError("you can submit values only for your own supplier")
-        return supplier
 
     def validate(self, attrs):
         spec = methodology_params(current_methodology()).indicator(attrs["indicator"].code)

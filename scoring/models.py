@@ -206,7 +206,7 @@ class QuarterlyScore(models.Model):
     population = models.CharField(max_length=15, choices=[("full", _("Full scorecard")),
                                                           ("ecovadis_only", _("EcoVadis only"))])
     rank = models.PositiveIntegerField()
-    spend_basis = models.DecimalField(max_digits=22, decimal_places=2)
+    spend_basis = models.DecimalField(max_digits=32, decimal_places=2)
     score = models.DecimalField(max_digits=5, decimal_places=2)
     grade = models.CharField(max_length=1)
     rba = models.DecimalField(max_digits=5, decimal_places=2, null=True, blank=True)

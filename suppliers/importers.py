@@ -56,8 +56,14 @@ class SupplierImporter(Importer):
             new_status = row.values["status"]
             if current is not None and new_status is not NOT_GIVEN:
                 error = status_change_error(current.status, new_status)
+                if error is None and current.status == SupplierStatus.CANDIDATE and new_status == SupplierStatus.ACTIVE:
+                    # Policy, as in the portal and API: screened before active. Only the rows
+                    # that activate a candidate are looked up (rare, never a whole file).
+                    from portal.services import activation_error
+
+                    error = activation_error(current)
                 if error:
-                    errors.append(RowError(row.line, "status", error))
+                    errors.append(RowError(row.line, "status", str(error)))
 
     def write(self, rows, *, dry_run):
         defaults = {column.name: column.default for column in self.columns}
@@ -171,7 +177,7 @@ class FxRateImporter(Importer):
         Column("quarter", parse_quarter),
         Column("currency", parse_currency),
         Column("rate_to_base", decimal_parser(minimum=0, exclusive_minimum=True, places=10,
-                                              maximum=Decimal("1e13"))),
+                                              maximum=Decimal("1e7"))),
     )
 
     def write(self, rows, *, dry_run):

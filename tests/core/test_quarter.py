@@ -41,3 +41,17 @@ def test_within_24_months_excludes_the_boundary_day():
     assert within_months_before(as_of, as_of, 24)
     assert not within_months_before(dt.date(2026, 10, 1), as_of, 24)
     assert not within_months_before(None, as_of, 24)
+
+
+@pytest.mark.parametrize("text", ["1000-Q1", "9999-Q4", "1949-Q4"])
+def test_quarters_outside_business_years_are_rejected(text):
+    with pytest.raises(InvalidQuarter, match="outside the years"):
+        Quarter.parse(text)
+
+
+def test_far_future_dates_are_a_cell_error_not_a_crash():
+    from core.parsers import CellError, parse_date
+
+    with pytest.raises(CellError, match="outside the years"):
+        parse_date("9999-12-31")
+    assert parse_date("2026-09-30") == dt.date(2026, 9, 30)

@@ -89,13 +89,14 @@ def test_the_csv_report_is_byte_for_byte_the_contract_scores_csv(scored, start, 
 
 
 def test_procurement_gets_one_suppliers_card_or_every_card_as_a_zip(scored, start, api_as):
-    one = written(api_as, start(roles.VIEWER, {"quarter": "2026-Q3", "format": "pdf", "supplier_code": "B"}))
+    one = written(api_as, start(roles.PROCUREMENT_ANALYST,
+                                {"quarter": "2026-Q3", "format": "pdf", "supplier_code": "B"}))
     assert (one["scope"], one["supplier_code"], one["status"], one["file_name"]) == (
         "supplier", "B", "succeeded", "esg-report-card-2026-Q3-B.pdf")
     pdf = body(api_as(roles.VIEWER).get(f"/api/v1/reports/{one['id']}/download/"))
     assert "Müller Präzision" in PdfReader(io.BytesIO(pdf)).pages[0].extract_text()
 
-    every = written(api_as, start(roles.VIEWER, {"quarter": "2026-Q3", "format": "pdf"}))
+    every = written(api_as, start(roles.PROCUREMENT_ANALYST, {"quarter": "2026-Q3", "format": "pdf"}))
     assert (every["scope"], every["file_name"], every["suppliers"]) == ("all", "esg-report-cards-2026-Q3.zip", 4)
     download = api_as(roles.VIEWER).get(f"/api/v1/reports/{every['id']}/download/")
     assert download["Content-Type"] == "application/zip"
@@ -174,15 +175,16 @@ def test_a_report_not_written_yet_has_nothing_to_download(scored, api_as):
 
 
 def test_download_answers_whatever_the_accept_header(scored, start, api_as):
-    report_id = start(roles.VIEWER, {"quarter": "2026-Q3", "format": "pdf", "supplier_code": "A"}).json()["id"]
+    started = start(roles.PROCUREMENT_ANALYST, {"quarter": "2026-Q3", "format": "pdf", "supplier_code": "A"})
+    report_id = started.json()["id"]
     response = api_as(roles.VIEWER).get(f"/api/v1/reports/{report_id}/download/", HTTP_ACCEPT="application/pdf")
     assert response.status_code == 200
     assert body(response)[:5] == b"%PDF-"
 
 
 def test_list_filters_by_quarter_and_status(scored, start, api_as):
-    start(roles.VIEWER, {"quarter": "2026-Q3", "format": "csv"})
-    start(roles.VIEWER, {"quarter": "2026-Q2", "format": "csv"})
+    start(roles.PROCUREMENT_ANALYST, {"quarter": "2026-Q3", "format": "csv"})
+    start(roles.PROCUREMENT_ANALYST, {"quarter": "2026-Q2", "format": "csv"})
     client = api_as(roles.VIEWER)
     assert client.get("/api/v1/reports/?quarter=2026-Q2").json()["count"] == 1
     assert client.get("/api/v1/reports/?status=succeeded").json()["count"] == 2
@@ -195,3 +197,9 @@ def test_the_endpoint_is_in_the_openapi_schema(role_users, api_as):
         assert url in schema["paths"]
     assert "202" in schema["paths"]["/api/v1/reports/"]["post"]["responses"]
     assert schema["components"]["schemas"]["ReportStatusEnum"]["enum"] == ["queued", "running", "succeeded", "failed"]
+
+
+def test_viewers_read_and_download_but_do_not_start_exports(scored, start, api_as):
+    refused = start(roles.VIEWER, {"quarter": "2026-Q3", "format": "csv"})
+    assert refused.status_code == 403
+    assert "analysts and admins start exports" in refused.json()["detail"]

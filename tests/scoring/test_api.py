@@ -144,3 +144,37 @@ def test_methodology_draft_weights_diff_publish_is_admin_only(api_as, role_users
     assert frozen.status_code == 400
     assert Methodology.objects.get(version="v2").indicators.get(indicator__code="ECO-01").weight == Decimal("9")
     assert ChangeLogEntry.objects.filter(entity_type="methodology", action="weight").count() == 2
+
+
+def test_supplier_users_cannot_import_values_even_where_they_may_submit(own_supplier, other_supplier, api_as):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    upload = SimpleUploadedFile("v.csv", b"supplier_code,quarter,indicator_code,value\nOTHER-1,2026-Q3,ENV-01,no\n")
+    response = api_as(roles.SUPPLIER_USER).post("/api/v1/indicator-values/import/", {"file": upload},
+                                                format="multipart")
+    assert response.status_code == 403
+    assert IndicatorValue.objects.count() == 0
+
+
+def test_another_suppliers_code_reads_like_an_unknown_one_and_imports_do_not_block_submissions(
+        own_supplier, other_supplier, api_as):
+    supplier = api_as(roles.SUPPLIER_USER)
+    payload = {"quarter": "2026-Q3", "indicator_code": "ENV-06", "value": "45"}
+    other = supplier.post("/api/v1/indicator-values/", {**payload, "supplier_code": "OTHER-1"}).json()
+    unknown = supplier.post("/api/v1/indicator-values/", {**payload, "supplier_code": "NOPE"}).json()
+    assert other["supplier_code"][0].replace("OTHER-1", "X") == unknown["supplier_code"][0].replace("NOPE", "X")
+    IndicatorValue.objects.create(supplier=own_supplier, quarter="2026-Q3", indicator_id=_indicator("ENV-06"),
+                                  value="10", state="accepted", origin="import", submitted_at="2026-08-01T00:00Z")
+    response = supplier.post("/api/v1/indicator-values/", {**payload, "supplier_code": "OWN-1"})
+    assert response.status_code == 201, response.json()
+
+
+def test_analysts_cannot_change_admin_only_tables_in_the_django_admin(role_users):
+    from django.contrib.auth import get_user_model
+
+    analyst = get_user_model().objects.get(pk=role_users[roles.PROCUREMENT_ANALYST].pk)
+    assert not analyst.has_perm("scoring.change_methodologyindicator")
+    assert not analyst.has_perm("audits.change_deadlinerule")
+    assert not analyst.has_perm("suppliers.change_suppliermembership")
+    assert analyst.has_perm("audits.change_finding")
+    assert analyst.has_perm("suppliers.change_supplier")

@@ -185,3 +185,10 @@ def test_a_semicolon_separated_file_gets_one_clear_error():
     errors = errors_of(SupplierImporter, "code;name;country;category\nS-1;A;CN;production\n")
     assert errors == ["row 1, column -: the header is one column separated by ';': save the file as "
                       "comma-separated CSV"]
+
+
+def test_an_import_cannot_activate_an_unscreened_candidate():
+    run(SupplierImporter, "code,name,country,category,status\nC-1,Cand,CN,production,candidate\n")
+    errors = errors_of(SupplierImporter, "code,name,country,category,status\nC-1,Cand,CN,production,active\n")
+    assert len(errors) == 1 and errors[0].startswith("row 2, column status: ") and "screening" in errors[0]
+    assert Supplier.objects.get(code="C-1").status == "candidate"
