@@ -38,7 +38,7 @@ from audits.models import (
     TerminationReview,
 )
 from core import roles
-from core.api import ImportActionMixin, SupplierScopedMixin
+from core.api import ChangeLoggedMixin, ImportActionMixin, SupplierScopedMixin
 from suppliers.models import Site
 from suppliers.selectors import scope_to_user, visible_suppliers
 
@@ -519,15 +519,20 @@ class DeadlineRuleSerializer(serializers.ModelSerializer):
         fields = ["id", "severity", "cap_days", "cap_clock", "correction_days", "correction_days_health_safety",
                   "overall_limit_months"]
         read_only_fields = ["severity"]
+        # Days and months stay within what date arithmetic and a real programme allow.
+        extra_kwargs = {name: {"max_value": 3650} for name in ("cap_days", "correction_days",
+                                                                "correction_days_health_safety")}
+        extra_kwargs["overall_limit_months"] = {"max_value": 120}
 
 
-class DeadlineRuleViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.UpdateModelMixin,
-                          viewsets.GenericViewSet):
+class DeadlineRuleViewSet(ChangeLoggedMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,
+                          mixins.UpdateModelMixin, viewsets.GenericViewSet):
     """The deadline table per severity; procurement admins may change it (new findings only)."""
 
     queryset = DeadlineRule.objects.all()
     serializer_class = DeadlineRuleSerializer
     procurement_only = True
+    change_entity = "deadline_rule"
     admin_only_write = True
     http_method_names = ["get", "patch", "head", "options"]
     pagination_class = None

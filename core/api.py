@@ -13,6 +13,7 @@ from rest_framework.renderers import BaseRenderer
 from rest_framework.response import Response
 
 from core import roles
+from core.changelog import record_change
 from core.importing import ImportFailed
 from suppliers.selectors import scope_to_user
 
@@ -27,6 +28,34 @@ class DownloadRenderer(BaseRenderer):
         if isinstance(data, bytes):
             return data
         return json.dumps(data).encode()
+
+
+class ChangeLoggedMixin:
+    """Creates, updates and deletes through the API are recorded: who, when, what."""
+
+    change_entity = ""  # entity_type in the change log, e.g. "supplier"
+
+    def _entity_id(self, instance) -> str:
+        return str(getattr(instance, "code", "") or instance.pk)
+
+    def perform_create(self, serializer):
+        instance = serializer.save()
+        record_change(actor=self.request.user, entity_type=self.change_entity, entity_id=self._entity_id(instance),
+                      action="created", changes={k: str(v) for k, v in serializer.validated_data.items()})
+
+    def perform_update(self, serializer):
+        before = {name: getattr(serializer.instance, name) for name in serializer.validated_data}
+        instance = serializer.save()
+        changes = {name: [str(old), str(getattr(instance, name))] for name, old in before.items()
+                   if old != getattr(instance, name)}
+        if changes:
+            record_change(actor=self.request.user, entity_type=self.change_entity,
+                          entity_id=self._entity_id(instance), action="updated", changes=changes)
+
+    def perform_destroy(self, instance):
+        record_change(actor=self.request.user, entity_type=self.change_entity, entity_id=self._entity_id(instance),
+                      action="deleted", changes={"deleted": str(instance)})
+        instance.delete()
 
 
 class SupplierScopedMixin:

@@ -9,10 +9,13 @@ from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from core.api import ImportActionMixin, SupplierScopedMixin
+from core.api import ChangeLoggedMixin, ImportActionMixin, SupplierScopedMixin
 from core.parsers import COUNTRY_CODES, CURRENCY_CODES, CellError, parse_quarter
 from suppliers import importers, services
 from suppliers.models import FxRate, Site, SpendRecord, Supplier, SupplierStatusChange
+
+SITE_MOVE_REFUSED = ("a site cannot move to another supplier (its audits and findings belong to the first one); "
+                     "close it and create a new site")
 
 
 def validate_country(value: str) -> str:
@@ -64,7 +67,7 @@ class SupplierFilter(django_filters.FilterSet):
                   "code": ["exact"], "termination_review": ["exact"]}
 
 
-class SupplierViewSet(ImportActionMixin, SupplierScopedMixin, viewsets.ModelViewSet):
+class SupplierViewSet(ChangeLoggedMixin, ImportActionMixin, SupplierScopedMixin, viewsets.ModelViewSet):
     queryset = Supplier.objects.all()
     serializer_class = SupplierSerializer
     filterset_class = SupplierFilter
@@ -72,6 +75,7 @@ class SupplierViewSet(ImportActionMixin, SupplierScopedMixin, viewsets.ModelView
     ordering_fields = ["code", "name", "country", "status", "tier"]
     supplier_path = ""
     importer_class = importers.SupplierImporter
+    change_entity = "supplier"
     http_method_names = ["get", "post", "patch", "head", "options"]
 
     @extend_schema(request=StatusChangeSerializer, responses=SupplierSerializer)
@@ -104,8 +108,13 @@ class SiteSerializer(serializers.ModelSerializer):
     def validate_country(self, value):
         return validate_country(value)
 
+    def validate_supplier_code(self, supplier):
+        if self.instance is not None and supplier.pk != self.instance.supplier_id:
+            raise serializers.ValidationError(SITE_MOVE_REFUSED)
+        return supplier
 
-class SiteViewSet(ImportActionMixin, SupplierScopedMixin, viewsets.ModelViewSet):
+
+class SiteViewSet(ChangeLoggedMixin, ImportActionMixin, SupplierScopedMixin, viewsets.ModelViewSet):
     queryset = Site.objects.select_related("supplier")
     serializer_class = SiteSerializer
     filterset_fields = {"supplier__code": ["exact"], "country": ["exact"], "is_production": ["exact"],
@@ -113,6 +122,7 @@ class SiteViewSet(ImportActionMixin, SupplierScopedMixin, viewsets.ModelViewSet)
     search_fields = ["code", "name", "city", "supplier__code", "supplier__name"]
     ordering_fields = ["code", "name", "country"]
     importer_class = importers.SiteImporter
+    change_entity = "site"
     http_method_names = ["get", "post", "patch", "head", "options"]
 
 
@@ -130,12 +140,13 @@ class SpendSerializer(serializers.ModelSerializer):
         return validate_currency(value)
 
 
-class SpendViewSet(ImportActionMixin, SupplierScopedMixin, viewsets.ModelViewSet):
+class SpendViewSet(ChangeLoggedMixin, ImportActionMixin, SupplierScopedMixin, viewsets.ModelViewSet):
     queryset = SpendRecord.objects.select_related("supplier")
     serializer_class = SpendSerializer
     filterset_fields = {"supplier__code": ["exact"], "quarter": ["exact", "gte", "lte"], "currency": ["exact"]}
     ordering_fields = ["quarter", "amount", "currency"]
     importer_class = importers.SpendImporter
+    change_entity = "spend"
 
 
 class FxRateSerializer(serializers.ModelSerializer):
@@ -155,11 +166,13 @@ class FxRateSerializer(serializers.ModelSerializer):
         return value
 
 
-class FxRateViewSet(ImportActionMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin,
-                    mixins.UpdateModelMixin, mixins.DestroyModelMixin, viewsets.GenericViewSet):
+class FxRateViewSet(ChangeLoggedMixin, ImportActionMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,
+                    mixins.CreateModelMixin, mixins.UpdateModelMixin, mixins.DestroyModelMixin,
+                    viewsets.GenericViewSet):
     queryset = FxRate.objects.all()
     serializer_class = FxRateSerializer
     filterset_fields = {"quarter": ["exact"], "currency": ["exact"]}
     ordering_fields = ["quarter", "currency"]
     importer_class = importers.FxRateImporter
     procurement_only = True
+    change_entity = "fx_rate"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from core.changelog import record_changes
 from core.importing import NOT_GIVEN, Column, Importer, ImportResult, ParsedRow, RowError, given, upsert
 from core.parsers import (
     choice_parser,
@@ -104,6 +105,13 @@ class SiteImporter(Importer):
 
     def resolve(self, rows, errors):
         resolve_supplier_codes(rows, errors)
+        owners = dict(Site.objects.filter(code__in=[r.values["site_code"] for r in rows])
+                      .values_list("code", "supplier_id"))
+        for row in rows:
+            owner = owners.get(row.values["site_code"])
+            if owner is not None and row.values["supplier_id"] not in (None, owner):
+                errors.append(RowError(row.line, "supplier_code", "a site cannot move to another supplier (its "
+                                       "audits and findings belong to the first one); close it and create a new site"))
 
     def write(self, rows, *, dry_run):
         existing = {(s.code,): s for s in Site.objects.filter(code__in=[r.values["site_code"] for r in rows])}
@@ -151,7 +159,7 @@ class SpendImporter(Importer):
             .iterator(chunk_size=20000)
         }
         result = ImportResult()
-        to_create, to_update = [], []
+        to_create, to_update, log = [], [], []
         for row in rows:
             values = row.values
             key = (values["supplier_id"], str(values["quarter"]), values["currency"])
@@ -161,12 +169,16 @@ class SpendImporter(Importer):
                                              amount=values["amount"]))
             elif stored[1] != values["amount"]:
                 to_update.append(SpendRecord(id=stored[0], amount=values["amount"]))
+                # Corrections of booked spend are recorded row by row (new rows: the file entry).
+                log.append(("spend", f"{values['supplier_code']}/{key[1]}/{key[2]}", "import_update",
+                            {"amount": [str(stored[1]), str(values["amount"])]}))
             else:
                 result.unchanged += 1
         result.created, result.updated = len(to_create), len(to_update)
         if not dry_run:
             SpendRecord.objects.bulk_create(to_create, batch_size=5000)
             SpendRecord.objects.bulk_update(to_update, ["amount"], batch_size=1000)
+            record_changes(actor=self.actor or self.name, entries=log, reason=self.name)
         return result
 
 
@@ -183,7 +195,7 @@ class FxRateImporter(Importer):
     def write(self, rows, *, dry_run):
         existing = {(r.quarter, r.currency): r for r in FxRate.objects.filter(
             quarter__in={str(row.values["quarter"]) for row in rows})}
-        result, _, _ = upsert(
+        result, created, changes = upsert(
             FxRate,
             rows=(
                 ((str(r.values["quarter"]), r.values["currency"]),
@@ -195,4 +207,13 @@ class FxRateImporter(Importer):
             create=lambda key, values: FxRate(**values),
             dry_run=dry_run,
         )
+        if not dry_run:
+            record_changes(actor=self.actor or self.name, reason=self.name, entries=[
+                ("fx_rate", f"{r.quarter}/{r.currency}", "import_create", {"rate_to_base": str(r.rate_to_base)})
+                for r in created
+            ] + [
+                ("fx_rate", f"{r.quarter}/{r.currency}", "import_update",
+                 {name: [str(old), str(new)] for name, (old, new) in changed.items()})
+                for r, changed in changes
+            ])
         return result

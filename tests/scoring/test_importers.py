@@ -83,3 +83,16 @@ def test_qbr_reimport_is_unchanged_and_a_new_score_updates(own_supplier):
     changed = run(QbrComponentImporter, "supplier_code,quarter,component,score\nOWN-1,2026-Q3,quality,90\n")
     assert (changed.created, changed.updated, changed.unchanged) == (0, 1, 0)
     assert QbrComponent.objects.get().score == Decimal("90")
+
+
+def test_value_imports_record_each_change_with_before_and_after(own_supplier):
+    from core.models import ChangeLogEntry
+
+    run(IndicatorValueImporter, HEADER + "OWN-1,2026-Q3,ENV-01,yes,,\n")
+    run(IndicatorValueImporter, HEADER + "OWN-1,2026-Q3,ENV-01,no,,\n")
+    entries = ChangeLogEntry.objects.filter(entity_type="indicator_value").order_by("id")
+    assert [(e.entity_id, e.action, e.changes) for e in entries] == [
+        ("OWN-1/2026-Q3/ENV-01", "import_create", {"value": "true"}),
+        ("OWN-1/2026-Q3/ENV-01", "import_update", {"value": ["true", "false"]}),
+    ]
+    assert entries[1].actor_label == "test"

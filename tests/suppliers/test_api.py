@@ -176,3 +176,20 @@ def test_a_candidate_cannot_become_active_without_an_approved_screening(api_as, 
     candidate.refresh_from_db()
     assert candidate.status == "candidate"
     assert not SupplierStatusChange.objects.filter(supplier=candidate).exists()
+
+
+def test_api_writes_are_recorded_and_a_site_cannot_move_to_another_supplier(api_as, data, role_users):
+    from core.models import ChangeLogEntry
+
+    client = api_as(roles.PROCUREMENT_ANALYST)
+    own_site, _ = data["sites"]
+    moved = client.patch(f"/api/v1/sites/{own_site.id}/", {"supplier_code": "OTHER-1"}, format="json")
+    assert moved.status_code == 400
+    assert "cannot move to another supplier" in moved.json()["supplier_code"][0]
+    assert client.patch(f"/api/v1/sites/{own_site.id}/", {"city": "东莞"}, format="json").status_code == 200
+    own_spend, _ = data["spend"]
+    assert client.delete(f"/api/v1/spend/{own_spend.id}/").status_code == 204
+    entries = {(e.entity_type, e.action): e for e in ChangeLogEntry.objects.all()}
+    assert entries[("site", "updated")].changes == {"city": ["", "东莞"]}
+    assert entries[("site", "updated")].actor == role_users[roles.PROCUREMENT_ANALYST]
+    assert ("spend", "deleted") in entries
