@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import django_filters
 from django.db import transaction
 from django.shortcuts import get_object_or_404
@@ -78,6 +80,18 @@ class MethodologySerializer(serializers.ModelSerializer):
                   "qbr_weights", "audit_validity_months", "expiring_days", "created_at", "published_at",
                   "indicators"]
         read_only_fields = ["status", "based_on", "created_at", "published_at"]
+        extra_kwargs = {"audit_validity_months": {"min_value": 1, "max_value": 120},
+                        "expiring_days": {"max_value": 3650},
+                        "coverage_target": {"min_value": Decimal("0.01"), "max_value": Decimal("1")}}
+
+    def validate(self, attrs):
+        current = self.instance
+        errors = methodologies.settings_errors(
+            grade_bands=attrs.get("grade_bands", current.grade_bands if current else None),
+            qbr_weights=attrs.get("qbr_weights", current.qbr_weights if current else None))
+        if errors:
+            raise serializers.ValidationError(errors)
+        return attrs
 
 
 class DraftSerializer(serializers.Serializer):

@@ -48,6 +48,11 @@ def weights_set(*, methodology: Methodology, changes: list[dict], actor) -> None
     unknown = [change["code"] for change in changes if change["code"] not in rows]
     if unknown:
         raise ValidationError({"code": f"unknown indicator code(s): {', '.join(unknown)}"})
+    problems = {change["code"]: params_errors(change["code"], rows[change["code"]].normalisation, change["params"])
+                for change in changes if "params" in change}
+    problems = {code: errors for code, errors in problems.items() if errors}
+    if problems:
+        raise ValidationError({"params": [f"{code}: {'; '.join(errors)}" for code, errors in problems.items()]})
     log = []
     for change in changes:
         row = rows[change["code"]]
@@ -85,3 +90,86 @@ def diff(first: Methodology, second: Methodology) -> dict:
 
 def _plain(value):
     return str(value) if isinstance(value, Decimal) else value
+
+
+# Keys the engine needs in the mapping tables of audit-derived indicators.
+REQUIRED_TABLE_KEYS = {
+    "RBA-07": {"low", "medium", "high"},
+    "RBA-08": {"platinum", "gold", "silver", "none", "no_valid_audit"},
+}
+QBR_COMPONENTS = {"quality", "delivery", "cost", "service", "esg"}
+
+
+def _number(value) -> Decimal | None:
+    try:
+        return Decimal(str(value))
+    except (ArithmeticError, ValueError, TypeError):
+        return None
+
+
+def params_errors(code: str, kind: str, params) -> list[str]:
+    """Why these normalisation parameters cannot be used (empty when they can)."""
+    if not isinstance(params, dict):
+        return ["params must be an object"]
+    errors = []
+
+    def positive(name, required):
+        if name not in params:
+            if required:
+                errors.append(f"'{name}' is required for {kind}")
+            return
+        number = _number(params[name])
+        if number is None or number <= 0:
+            errors.append(f"'{name}' must be a number greater than 0")
+
+    if kind == "percent":
+        positive("target", required=False)
+    elif kind == "scaled":
+        positive("max", required=True)
+    elif kind == "count":
+        step = _number(params.get("step"))
+        if step is None or step < 0:
+            errors.append("'step' must be a number of at least 0")
+    elif kind == "bool":
+        for name in ("true", "false"):
+            if name in params and not (_number(params[name]) is not None and 0 <= _number(params[name]) <= 100):
+                errors.append(f"'{name}' must be points from 0 to 100")
+    elif kind == "mapping":
+        table = params.get("table")
+        if not isinstance(table, dict) or not table:
+            errors.append("'table' must be a non-empty object of code: points")
+        else:
+            bad = [key for key, value in table.items()
+                   if not (_number(value) is not None and 0 <= _number(value) <= 100)]
+            if bad:
+                errors.append(f"points must be from 0 to 100 for: {', '.join(map(str, bad))}")
+            missing = REQUIRED_TABLE_KEYS.get(code, set()) - {str(key).lower() for key in table}
+            if missing:
+                errors.append(f"the table of {code} needs the codes: {', '.join(sorted(missing))}")
+    elif kind == "change":
+        best, worst = _number(params.get("best", -10)), _number(params.get("worst", 10))
+        if best is None or worst is None or best >= worst:
+            errors.append("'best' and 'worst' must be numbers with best < worst")
+    return errors
+
+
+def settings_errors(*, grade_bands, qbr_weights) -> dict[str, str]:
+    """Why grade bands or QBR weights cannot be used (empty when they can)."""
+    errors = {}
+    bands_ok = isinstance(grade_bands, list) and grade_bands and all(
+        isinstance(band, list | tuple) and len(band) == 2 and isinstance(band[0], str) and band[0]
+        and _number(band[1]) is not None for band in grade_bands)
+    if not bands_ok:
+        errors["grade_bands"] = 'a list of [grade, minimum score] pairs, best first, e.g. [["A", "85"], …, ["D", "0"]]'
+    else:
+        minimums = [_number(band[1]) for band in grade_bands]
+        if any(a <= b for a, b in zip(minimums, minimums[1:], strict=False)) or minimums[-1] != 0:
+            errors["grade_bands"] = "minimum scores must fall strictly from band to band and end at 0"
+    if not isinstance(qbr_weights, dict) or not qbr_weights:
+        errors["qbr_weights"] = "an object of component: weight"
+    elif set(qbr_weights) - QBR_COMPONENTS:
+        errors["qbr_weights"] = f"unknown components: {', '.join(sorted(set(qbr_weights) - QBR_COMPONENTS))}"
+    elif any(_number(w) is None or _number(w) < 0 for w in qbr_weights.values()) or not any(
+            _number(w) > 0 for w in qbr_weights.values()):
+        errors["qbr_weights"] = "weights must be numbers of at least 0, not all 0"
+    return errors

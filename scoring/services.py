@@ -208,9 +208,18 @@ def methodology_publish(*, methodology: Methodology, actor) -> Methodology:
     """Publish a draft after checking that its weights sum to 100."""
     if methodology.is_published:
         raise RecalculationRefused(f"methodology {methodology.version} is already published")
-    total = sum((row.weight for row in methodology.indicators.all()), Decimal(0))
+    from scoring.methodologies import params_errors, settings_errors
+
+    rows = list(methodology.indicators.select_related("indicator"))
+    total = sum((row.weight for row in rows), Decimal(0))
     if total != 100:
         raise RecalculationRefused(f"indicator weights of {methodology.version} sum to {total}, not 100")
+    problems = [f"{row.indicator.code}: {'; '.join(errors)}" for row in rows
+                if (errors := params_errors(row.indicator.code, row.normalisation, row.params))]
+    problems += [f"{name}: {error}" for name, error in settings_errors(
+        grade_bands=methodology.grade_bands, qbr_weights=methodology.qbr_weights).items()]
+    if problems:
+        raise RecalculationRefused(f"{methodology.version} cannot be published: " + " | ".join(problems))
     methodology.status = MethodologyStatus.PUBLISHED
     methodology.published_at = timezone.now()
     methodology.published_by = actor if not isinstance(actor, str) else None

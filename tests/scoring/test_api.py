@@ -178,3 +178,24 @@ def test_analysts_cannot_change_admin_only_tables_in_the_django_admin(role_users
     assert not analyst.has_perm("suppliers.change_suppliermembership")
     assert analyst.has_perm("audits.change_finding")
     assert analyst.has_perm("suppliers.change_supplier")
+
+
+def test_methodology_settings_and_parameters_are_validated_before_they_can_break_a_run(api_as, role_users):
+    admin = api_as(roles.PROCUREMENT_ADMIN)
+    admin.post("/api/v1/methodologies/drafts/", {"version": "v3", "based_on": "v1"})
+    bad_bands = admin.patch("/api/v1/methodologies/v3/", {"grade_bands": "garbage"}, format="json")
+    assert bad_bands.status_code == 400 and "grade_bands" in bad_bands.json()
+    unordered = admin.patch("/api/v1/methodologies/v3/", {"grade_bands": [["A", "50"], ["B", "70"], ["D", "0"]]},
+                            format="json")
+    assert unordered.status_code == 400
+    bad_params = admin.post("/api/v1/methodologies/v3/weights/",
+                            [{"code": "RBA-03", "weight": "5", "params": "junk"}], format="json")
+    assert bad_params.status_code == 400
+    missing_key = admin.post("/api/v1/methodologies/v3/weights/",
+                             [{"code": "RBA-08", "weight": "2", "params": {"table": {"gold": 85}}}], format="json")
+    assert missing_key.status_code == 400
+    assert "no_valid_audit" in str(missing_key.json())
+    good = admin.post("/api/v1/methodologies/v3/weights/",
+                      [{"code": "RBA-03", "weight": "5", "params": {"step": 50}}], format="json")
+    assert good.status_code == 200
+    assert admin.post("/api/v1/methodologies/v3/publish/").status_code == 200
