@@ -39,6 +39,7 @@ from audits.models import (
 )
 from core import roles
 from core.changelog import actor_fields, record_change, record_changes
+from core.quarter import MAX_YEAR, MIN_YEAR
 
 # --------------------------------------------------------------------------- helpers
 
@@ -103,6 +104,12 @@ def audit_errors(audit: Audit) -> dict[str, str]:
             errors["parent"] = "the parent audit is at another site"
     elif audit.parent_id is not None:
         errors["parent"] = "only a closure audit has a parent audit"
+    for name in ("start_date", "end_date", "due_by", "report_received_on"):
+        day = getattr(audit, name, None)
+        if day is not None and not MIN_YEAR <= day.year <= MAX_YEAR:
+            errors[name] = f"the date must lie between the years {MIN_YEAR} and {MAX_YEAR}"
+    if errors:
+        return errors  # the checks below do date arithmetic
     if audit.start_date and audit.end_date and audit.start_date > audit.end_date:
         errors["end_date"] = "the end date is before the start date"
     if audit.status in CONDUCTED_STATUSES and audit.end_date is None:
@@ -362,6 +369,8 @@ def finding_update(*, finding: Finding, actor, reason: str = "", **fields) -> Fi
         value = fields.get(name)
         if value is not None and value < finding.opened_on:
             raise ValidationError({name: "the due date is before the opened date"})
+        if value is not None and value.year > MAX_YEAR:
+            raise ValidationError({name: f"the date must lie before the year {MAX_YEAR + 1}"})
     old = {name: getattr(finding, name) for name in fields}
     for name, value in fields.items():
         setattr(finding, name, value)

@@ -21,3 +21,12 @@ def test_changing_the_correction_due_date_by_hand_marks_it_given(make_supplier, 
                             correction_due_on=dt.date(2026, 6, 30))
     finding.refresh_from_db()
     assert (finding.correction_due_on, finding.due_on_given) == (dt.date(2026, 6, 30), True)
+
+
+def test_far_future_audit_dates_are_field_errors_not_crashes(make_supplier, make_site, api_as):
+    site = make_site(make_supplier("FAR-1"))
+    response = api_as("procurement_analyst").post("/api/v1/audits/", {
+        "site_code": site.code, "audit_type": "vap_full", "end_date": "9999-12-31"}, format="json")
+    assert response.status_code == 400, response.content
+    assert "end_date" in response.json(), response.json()
+    assert Audit.objects.filter(site=site).count() == 0
