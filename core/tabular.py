@@ -88,7 +88,34 @@ def _read_xlsx(data: bytes) -> Table:
         ]
     finally:
         workbook.close()
+    if _has_formulas(data):
+        _show_uncomputed_formulas(data, records)
     return _table(records)
+
+
+def _has_formulas(data: bytes) -> bool:
+    import zipfile
+
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        sheets = sorted(name for name in archive.namelist() if name.startswith("xl/worksheets/sheet"))
+        return bool(sheets) and b"<f" in archive.read(sheets[0])
+
+
+def _show_uncomputed_formulas(data: bytes, records: list[tuple[int, list[str]]]) -> None:
+    """A formula saved without its computed value (a workbook written by a script) reads as
+    an empty cell: put the formula text there instead, so validation names it rather than
+    treating the cell as empty."""
+    from openpyxl import load_workbook
+
+    workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=False)
+    try:
+        formulas = workbook.worksheets[0].iter_rows(values_only=True)
+        for (_, cells), raw in zip(records, formulas, strict=False):
+            for index, value in enumerate(raw):
+                if index < len(cells) and cells[index] == "" and isinstance(value, str) and value.startswith("="):
+                    cells[index] = value
+    finally:
+        workbook.close()
 
 
 def _cell_text(value) -> str:

@@ -45,3 +45,15 @@ def test_quoted_newline_keeps_the_starting_line_number():
 def test_unreadable_files_are_refused(data):
     with pytest.raises(UnreadableFile):
         read_table(data)
+
+
+def test_an_xlsx_formula_without_a_computed_value_is_shown_not_read_as_empty():
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.append(["code", "score"])
+    sheet.append(["A-1", "=100+50"])
+    sheet.append(["A-2", 120])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    table = read_table(buffer.getvalue())
+    assert table.rows == [(2, ["A-1", "=100+50"]), (3, ["A-2", "120"])]
