@@ -185,6 +185,14 @@ class IndicatorValueSerializer(serializers.ModelSerializer):
         return str(quarter_param(value))
 
     def validate(self, attrs):
+        evidence = attrs.get("evidence_ref", "")
+        if evidence.startswith("document:"):
+            # Evidence must be one of the supplier's own documents.
+            from portal.models import Document
+
+            number = evidence.removeprefix("document:")
+            if not (number.isdigit() and Document.objects.filter(pk=int(number), supplier=attrs["supplier"]).exists()):
+                raise serializers.ValidationError({"evidence_ref": "no such document of this supplier"})
         spec = methodology_params(current_methodology()).indicator(attrs["indicator"].code)
         try:
             attrs["value"] = canonical_value(spec, attrs["value"])

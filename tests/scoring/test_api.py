@@ -199,3 +199,20 @@ def test_methodology_settings_and_parameters_are_validated_before_they_can_break
                       [{"code": "RBA-03", "weight": "5", "params": {"step": 50}}], format="json")
     assert good.status_code == 200
     assert admin.post("/api/v1/methodologies/v3/publish/").status_code == 200
+
+
+def test_evidence_must_be_a_document_of_the_same_supplier(own_supplier, other_supplier, api_as, tmp_path, settings):
+    from django.core.files.base import ContentFile
+
+    from portal.models import Document
+
+    settings.MEDIA_ROOT = tmp_path
+    document = Document(supplier=other_supplier, kind="other", title="x", original_name="x.pdf",
+                        content_type="application/pdf", size=4)
+    document.file.save("x.pdf", ContentFile(b"%PDF"), save=False)
+    document.save()
+    response = api_as(roles.SUPPLIER_USER).post("/api/v1/indicator-values/", {
+        "supplier_code": "OWN-1", "quarter": "2026-Q3", "indicator_code": "ENV-06", "value": "45",
+        "evidence_ref": f"document:{document.pk}"})
+    assert response.status_code == 400
+    assert "evidence_ref" in response.json()
