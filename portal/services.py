@@ -18,8 +18,6 @@ from django.utils.translation import gettext as _
 
 from core import roles
 from core.changelog import actor_fields, record_change
-from core.parsers import CellError
-from core.quarter import Quarter
 from portal import uploads
 from portal.models import (
     CERTIFICATE_KINDS,
@@ -33,9 +31,7 @@ from portal.models import (
     Verdict,
 )
 from portal.selectors import notifications_for
-from scoring.models import Indicator, IndicatorValue, ValueOrigin, ValueState
-from scoring.selectors import current_methodology, methodology_params
-from scoring.values import canonical_value
+from scoring import services as scoring_services
 from suppliers.models import Supplier, SupplierStatus
 from suppliers.services import supplier_change_status
 
@@ -87,28 +83,8 @@ def notifications_mark_read(*, user, notification_ids: list[int] | None = None) 
 # --------------------------------------------------------------------------- indicator values
 
 
-def indicator_value_submit(*, supplier: Supplier, quarter: Quarter, indicator: Indicator, value: str, actor,
-                           source: str = "", evidence_ref: str = "") -> IndicatorValue:
-    """A reported value, as the API's ``POST indicator-values`` records it: a supplier
-    user's submission waits for review; a procurement writer's entry is accepted at once."""
-    spec = methodology_params(current_methodology()).indicator(indicator.code)
-    try:
-        canonical = canonical_value(spec, value)
-    except CellError as exc:
-        raise ValidationError({"value": str(exc)}) from exc
-    is_supplier = roles.is_supplier_user(actor)
-    now = timezone.now()
-    row = IndicatorValue.objects.create(
-        supplier=supplier, quarter=str(quarter), indicator=indicator, value=canonical, source=source,
-        evidence_ref=evidence_ref, origin=ValueOrigin.SUPPLIER if is_supplier else ValueOrigin.PROCUREMENT,
-        state=ValueState.SUBMITTED if is_supplier else ValueState.ACCEPTED, submitted_at=now, submitted_by=actor,
-        submitted_by_label=actor.get_username(), reviewed_at=None if is_supplier else now,
-        reviewed_by=None if is_supplier else actor,
-    )
-    record_change(actor=actor, entity_type="indicator_value", entity_id=row.pk, action="submitted",
-                  changes={"supplier": supplier.code, "quarter": row.quarter, "indicator": indicator.code,
-                           "value": canonical, "state": row.state})
-    return row
+# Kept here for the portal's callers; the one implementation lives with the scorecard.
+indicator_value_submit = scoring_services.indicator_value_submit
 
 
 # --------------------------------------------------------------------------- screening
@@ -297,12 +273,9 @@ def activation_error(supplier: Supplier) -> str | None:
 
 @transaction.atomic
 def supplier_status_change(*, supplier: Supplier, status: str, actor, reason: str) -> Supplier:
-    """``suppliers.services.supplier_change_status`` plus the screening rule for candidate → active."""
+    """``suppliers.services.supplier_change_status`` for the portal: a writer and a reason."""
     _require_writer(actor, "change a supplier's status")
     if not reason.strip():
         raise ValidationError({"reason": _("Say why the status changes.")})
-    if supplier.status == SupplierStatus.CANDIDATE and status == SupplierStatus.ACTIVE:
-        error = activation_error(supplier)
-        if error:
-            raise ValidationError({"status": error})
+    # The screening rule for candidate → active is enforced by supplier_change_status itself.
     return supplier_change_status(supplier=supplier, status=status, actor=actor, reason=reason)

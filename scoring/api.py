@@ -7,7 +7,6 @@ from decimal import Decimal
 import django_filters
 from django.db import transaction
 from django.shortcuts import get_object_or_404
-from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, serializers, status, viewsets
@@ -29,7 +28,6 @@ from scoring.models import (
     QbrComponent,
     QuarterlyScore,
     ScoreRun,
-    ValueOrigin,
     ValueState,
 )
 from scoring.selectors import coverage_snapshot, current_methodology, methodology_params, score_history
@@ -219,18 +217,10 @@ class IndicatorValueViewSet(ImportActionMixin, SupplierScopedMixin, mixins.ListM
     supplier_writable = True
 
     def perform_create(self, serializer):
-        user = self.request.user
-        is_supplier = roles.is_supplier_user(user)
-        now = timezone.now()
-        value = serializer.save(
-            origin=ValueOrigin.SUPPLIER if is_supplier else ValueOrigin.PROCUREMENT,
-            state=ValueState.SUBMITTED if is_supplier else ValueState.ACCEPTED,
-            submitted_at=now, submitted_by=user, submitted_by_label=user.get_username(),
-            reviewed_at=None if is_supplier else now, reviewed_by=None if is_supplier else user,
-        )
-        record_change(actor=user, entity_type="indicator_value", entity_id=value.pk, action="submitted",
-                      changes={"supplier": value.supplier.code, "quarter": value.quarter,
-                               "indicator": value.indicator.code, "value": value.value, "state": value.state})
+        data = serializer.validated_data
+        serializer.instance = services.indicator_value_submit(
+            supplier=data["supplier"], quarter=data["quarter"], indicator=data["indicator"], value=data["value"],
+            actor=self.request.user, source=data.get("source", ""), evidence_ref=data.get("evidence_ref", ""))
 
     def _review(self, request, state: str):
         if not roles.can_write_master_data(request.user):

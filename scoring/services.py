@@ -11,12 +11,15 @@ from decimal import Decimal
 import numpy as np
 import pandas as pd
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
 from audits.selectors import scoring_frames
+from core import roles
 from core.changelog import actor_fields, record_change
+from core.parsers import CellError
 from core.quarter import Quarter
 from scoring import engine, results, selectors
 from scoring.inputs import ScoringInputs
@@ -24,13 +27,19 @@ from scoring.methodology import MethodologyParams
 from scoring.models import (
     ACTIVE_RUN_STATUSES,
     CoverageSnapshot,
+    Indicator,
+    IndicatorValue,
     Methodology,
     MethodologyStatus,
     QuarterClose,
     QuarterLock,
     RunStatus,
     ScoreRun,
+    ValueOrigin,
+    ValueState,
 )
+from scoring.values import canonical_value
+from suppliers.models import Supplier
 from suppliers.services import population_for_quarter
 from suppliers.spend import MissingFxRates
 
@@ -282,8 +291,6 @@ def value_review(*, value, state: str, actor, comment: str = ""):
     """Accept or reject a submitted indicator value; recorded in the change log."""
     from rest_framework.exceptions import ValidationError
 
-    from scoring.models import ValueState
-
     if value.state != ValueState.SUBMITTED:
         raise ValidationError({"state": f"only submitted values can be reviewed; this one is {value.state}"})
     value.state = state
@@ -295,3 +302,27 @@ def value_review(*, value, state: str, actor, comment: str = ""):
                   changes={"supplier": value.supplier.code, "indicator": value.indicator.code, "value": value.value},
                   reason=comment)
     return value
+
+
+def indicator_value_submit(*, supplier: Supplier, quarter: Quarter, indicator: Indicator, value: str, actor,
+                           source: str = "", evidence_ref: str = "") -> IndicatorValue:
+    """A reported value, as the API's ``POST indicator-values`` records it: a supplier
+    user's submission waits for review; a procurement writer's entry is accepted at once."""
+    spec = selectors.methodology_params(selectors.current_methodology()).indicator(indicator.code)
+    try:
+        canonical = canonical_value(spec, value)
+    except CellError as exc:
+        raise ValidationError({"value": str(exc)}) from exc
+    is_supplier = roles.is_supplier_user(actor)
+    now = timezone.now()
+    row = IndicatorValue.objects.create(
+        supplier=supplier, quarter=str(quarter), indicator=indicator, value=canonical, source=source,
+        evidence_ref=evidence_ref, origin=ValueOrigin.SUPPLIER if is_supplier else ValueOrigin.PROCUREMENT,
+        state=ValueState.SUBMITTED if is_supplier else ValueState.ACCEPTED, submitted_at=now, submitted_by=actor,
+        submitted_by_label=actor.get_username(), reviewed_at=None if is_supplier else now,
+        reviewed_by=None if is_supplier else actor,
+    )
+    record_change(actor=actor, entity_type="indicator_value", entity_id=row.pk, action="submitted",
+                  changes={"supplier": supplier.code, "quarter": row.quarter, "indicator": indicator.code,
+                           "value": canonical, "state": row.state})
+    return row
