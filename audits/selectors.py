@@ -28,7 +28,7 @@ from audits.models import (
     Provision,
     Standard,
 )
-from core.frames import frame_from_rows, read_frame
+from core.frames import read_frame
 from core.quarter import months_before
 from suppliers.models import Site
 
@@ -58,10 +58,6 @@ def _keep(frame: pd.DataFrame, supplier_ids: SupplierIds, column: str = "supplie
     if supplier_ids is None or isinstance(supplier_ids, QuerySet) or len(supplier_ids) <= LARGE_ID_LIST:
         return frame
     return frame[frame[column].isin(set(supplier_ids))].reset_index(drop=True)
-
-
-def _frame(rows: list[tuple], spec: list[tuple[str, str]]) -> pd.DataFrame:
-    return frame_from_rows(rows, spec)
 
 
 # --------------------------------------------------------------------------- scoring frames
@@ -321,12 +317,6 @@ def rba_provisions_by_code() -> dict[str, tuple[int, str]]:
 
 def open_findings_count(audit_id: int) -> int:
     return Finding.objects.filter(audit_id=audit_id, closed_on__isnull=True).count()
-
-
-def annotate_supplier(queryset: QuerySet, path: str) -> QuerySet:
-    """Adds ``supplier_code`` and ``supplier_termination_review`` through ``path``."""
-    return queryset.annotate(supplier_code=F(f"{path}__code"),
-                             supplier_termination_review=F(f"{path}__termination_review"))
 
 
 def notifications_for(user) -> QuerySet:

@@ -29,10 +29,6 @@ _CONVERTERS: dict[str, Callable[[list], pd.Series]] = {
 }
 
 
-def empty_series(kind: str) -> pd.Series:
-    return _CONVERTERS[kind]([])
-
-
 def frame_from_rows(rows: list[tuple], spec: list[tuple[str, str]]) -> pd.DataFrame:
     """``spec``: (column name, kind) in the order of the tuples; kinds as ``_CONVERTERS``
     or a callable taking the list of values."""

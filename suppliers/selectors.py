@@ -63,16 +63,10 @@ def spend_frame(quarter: Quarter) -> pd.DataFrame:
 
 
 def fx_frame(quarter: Quarter) -> pd.DataFrame:
-    window = [str(q) for q in quarter.window(4)]
-    rows = FxRate.objects.filter(quarter__in=window).values_list("quarter", "currency", "rate_to_base")
-    frame = pd.DataFrame.from_records(list(rows), columns=["quarter", "currency", "rate_to_base"])
-    frame["quarter_ordinal"] = [Quarter.parse(q).ordinal for q in frame["quarter"]]
-    return frame
-
-
-def spend_by_quarter(supplier: Supplier) -> list[dict]:
-    """Raw spend per quarter and currency, for a supplier page."""
-    return [
-        {"quarter": r.quarter, "currency": r.currency, "amount": r.amount}
-        for r in supplier.spend_records.order_by("quarter", "currency")
-    ]
+    """FX rates of the four quarters ending with ``quarter``, one query."""
+    ordinals = {str(q): q.ordinal for q in quarter.window(4)}
+    rows = FxRate.objects.filter(quarter__in=list(ordinals)).values_list("quarter", "currency", "rate_to_base")
+    return read_frame(rows, [
+        ("quarter_ordinal", lambda quarters: pd.Series([ordinals[q] for q in quarters], dtype="int64")),
+        ("currency", "str"), ("rate_to_base", "object"),
+    ])
