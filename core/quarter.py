@@ -90,3 +90,35 @@ def months_before(day: dt.date, months: int) -> dt.date:
 def within_months_before(day: dt.date | None, as_of: dt.date, months: int) -> bool:
     """``as_of - months < day <= as_of`` (scorecard.md section 1)."""
     return day is not None and months_before(as_of, months) < day <= as_of
+
+
+# --------------------------------------------------------------------------- the calendar guard
+# The one home of "what day is it" and "no quarter after the current one" (contract.md,
+# "Dates are plausible"): imports, value submissions, recalculations, tasks and commands
+# all ask these functions, so a typo such as 2030-Q1 cannot become a quarter anywhere.
+
+
+class FutureQuarter(InvalidQuarter):
+    """A quarter after the current one (in the server's ``TIME_ZONE``)."""
+
+
+def today() -> dt.date:
+    """Today's date in the configured ``TIME_ZONE`` (the server's business day)."""
+    from django.utils import timezone
+
+    return timezone.localdate()
+
+
+def current_quarter(day: dt.date | None = None) -> Quarter:
+    """The quarter containing ``day`` (default: ``today()``)."""
+    return Quarter.containing(day or today())
+
+
+def ensure_not_future(quarter: Quarter, *, day: dt.date | None = None) -> Quarter:
+    """Return ``quarter`` unchanged, or raise ``FutureQuarter`` when it lies after the
+    current quarter: spend, indicator values, QBR components and recalculations cannot be
+    for a quarter that has not begun."""
+    current = current_quarter(day)
+    if quarter > current:
+        raise FutureQuarter(f"{quarter} is after the current quarter {current}")
+    return quarter

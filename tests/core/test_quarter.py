@@ -55,3 +55,16 @@ def test_far_future_dates_are_a_cell_error_not_a_crash():
     with pytest.raises(CellError, match="outside the years"):
         parse_date("9999-12-31")
     assert parse_date("2026-09-30") == dt.date(2026, 9, 30)
+
+
+def test_current_quarter_and_future_guard():
+    import datetime as dt
+
+    from core.quarter import FutureQuarter, Quarter, current_quarter, ensure_not_future
+
+    day = dt.date(2028, 3, 31)
+    assert current_quarter(day) == Quarter(2028, 1)
+    assert ensure_not_future(Quarter(2028, 1), day=day) == Quarter(2028, 1)
+    assert ensure_not_future(Quarter(2027, 4), day=day) == Quarter(2027, 4)
+    with pytest.raises(FutureQuarter, match="2028-Q2 is after the current quarter 2028-Q1"):
+        ensure_not_future(Quarter(2028, 2), day=day)
