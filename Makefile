@@ -26,10 +26,12 @@ run: demo
 
 test: install
 	$(PY) -m ruff check .
+	$(VENV)/bin/lint-imports
 	$(PY) -m pytest
 
 lint: install
 	$(PY) -m ruff check .
+	$(VENV)/bin/lint-imports
 
 worker: install
 	$(VENV)/bin/celery -A config worker -l info

@@ -38,8 +38,9 @@ from audits.models import (
     TerminationReview,
 )
 from core import roles
-from core.api import ChangeLoggedMixin, ImportActionMixin, SupplierScopedMixin
+from core.api import ChangeLoggedMixin, ImportActionMixin
 from suppliers.models import Site
+from suppliers.scoping import SupplierScopedMixin
 from suppliers.selectors import scope_to_user, visible_suppliers
 
 

@@ -22,6 +22,7 @@ from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from audits import selectors
 from audits.models import (
     CONDUCTED_STATUSES,
     FULL_AUDIT_TYPES,
@@ -174,3 +175,12 @@ def supplier_user_ids(supplier_ids: Iterable[int]) -> dict[int, list[int]]:
     for supplier_id, user_id in rows:
         result[supplier_id].append(user_id)
     return result
+
+
+def notifications_mark_read(*, user, notification_ids: list[int] | None = None) -> int:
+    """Mark the user's unread notifications as read (the given ones, or all). Only the
+    user's own rows can change: other ids are ignored. Returns how many changed."""
+    unread = selectors.notifications_for(user).filter(read_at__isnull=True)
+    if notification_ids is not None:
+        unread = unread.filter(id__in=notification_ids)
+    return unread.update(read_at=timezone.now())

@@ -37,7 +37,7 @@ from audits.models import (
     Severity,
     Standard,
 )
-from core import roles
+from core import roles, uploads
 from core.changelog import actor_fields, record_change, record_changes
 from core.quarter import MAX_YEAR, MIN_YEAR
 
@@ -531,10 +531,17 @@ def cap_implement(*, cap: CorrectiveAction, actor, note: str = "") -> Corrective
 
 @transaction.atomic
 def cap_add_evidence(*, cap: CorrectiveAction, actor, file, description: str = "") -> CapEvidence:
-    """Attach a document to a plan that is still being worked on (not yet verified)."""
+    """Attach a file (a Django ``UploadedFile``) to a plan that is still being worked on
+    (not yet verified). The file passes ``core.uploads.check_document`` like every
+    document (size before reading, type by content, structure); a refusal is a
+    ``ValidationError({"file": ...})`` and nothing is stored."""
     cap = _locked_cap(cap)
     if cap.state == CapState.VERIFIED_CLOSED:
         raise ValidationError({"state": "the CAP is verified; no more evidence can be added"})
+    try:
+        uploads.check_document(file)
+    except uploads.UploadRefused as exc:
+        raise ValidationError({"file": str(exc)}) from exc
     who = actor_fields(actor)
     evidence = CapEvidence.objects.create(corrective_action=cap, file=file, description=description,
                                           uploaded_by=who["actor"])

@@ -12,10 +12,9 @@ from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.renderers import BaseRenderer
 from rest_framework.response import Response
 
-from core import roles
+from core import roles, uploads
 from core.changelog import record_change
 from core.importing import ImportFailed
-from suppliers.selectors import scope_to_user
 
 
 class DownloadRenderer(BaseRenderer):
@@ -58,16 +57,6 @@ class ChangeLoggedMixin:
         instance.delete()
 
 
-class SupplierScopedMixin:
-    """Every queryset goes through ``scope_to_user``: a supplier user's list never holds
-    another supplier's rows and another supplier's object is a 404, never a 403."""
-
-    supplier_path = "supplier"
-
-    def get_queryset(self):
-        return scope_to_user(super().get_queryset(), self.request.user, self.supplier_path)
-
-
 class ImportUploadSerializer(serializers.Serializer):
     file = serializers.FileField()
     dry_run = serializers.BooleanField(required=False, default=False)
@@ -97,6 +86,12 @@ class ImportActionMixin:
         upload = ImportUploadSerializer(data=request.data)
         upload.is_valid(raise_exception=True)
         file = upload.validated_data["file"]
+        try:
+            # Size before reading, type by content, and the zip-bomb / macro checks of an XLSX.
+            uploads.check_import(file)
+        except uploads.UploadRefused as refused:
+            return Response({"detail": "the file was refused; nothing was written", "file": [str(refused)]},
+                            status=status.HTTP_400_BAD_REQUEST)
         importer = self.importer_class(actor=request.user)
         try:
             with transaction.atomic():

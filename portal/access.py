@@ -14,7 +14,10 @@ from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404
 
 from core import roles
-from suppliers.selectors import visible_suppliers
+from suppliers.selectors import can_act_for_supplier, visible_suppliers
+
+__all__ = ["can_act_for_supplier", "supplier_for", "role_required", "procurement_required", "writer_required",
+           "admin_required"]
 
 
 def _require(check):
@@ -45,13 +48,3 @@ admin_required = _require(roles.is_admin)
 def supplier_for(user, code: str):
     """The supplier ``code`` if the user may see it; 404 otherwise (never 403)."""
     return get_object_or_404(visible_suppliers(user), code=code)
-
-
-def can_act_for_supplier(user, supplier) -> bool:
-    """Supplier-side writes (submissions, uploads, CAPs, questionnaire): the supplier's own
-    users and procurement writers acting for them."""
-    if roles.can_write_master_data(user):
-        return True
-    from suppliers.selectors import supplier_id_of
-
-    return roles.is_supplier_user(user) and supplier_id_of(user) == supplier.pk

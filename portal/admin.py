@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from portal.models import Document, Screening, ScreeningItem
+from suppliers.models import Document, Screening, ScreeningItem
 
 
 @admin.register(Document)

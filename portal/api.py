@@ -1,11 +1,12 @@
 """REST endpoint ``documents``: supplier documents (certificates, CDP responses, CMRT/EMRT,
 reports, evidence). List and retrieve are scoped to the user's suppliers; a multipart
-POST uploads through ``portal.services.document_upload`` (the same content checks as the
-portal); ``download/`` streams the file under its original name."""
+POST uploads through ``suppliers.documents.document_upload`` (the same rules and the same
+``core.uploads`` content checks as the portal); ``download/`` streams the file under its original name."""
 
 from __future__ import annotations
 
 import django_filters
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
@@ -16,12 +17,11 @@ from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.renderers import JSONRenderer
 from rest_framework.reverse import reverse
 
-from core.api import DownloadRenderer, SupplierScopedMixin
-from portal import services, uploads
-from portal.access import can_act_for_supplier
+from core.api import DownloadRenderer
 from portal.downloads import file_response
-from portal.models import CERTIFICATE_KINDS, Document
-from suppliers.models import Supplier
+from suppliers.documents import document_upload
+from suppliers.models import CERTIFICATE_KINDS, Document, Supplier
+from suppliers.scoping import SupplierScopedMixin
 from suppliers.selectors import supplier_id_of, visible_suppliers
 
 
@@ -54,13 +54,6 @@ class DocumentSerializer(serializers.ModelSerializer):
 
     def get_download_url(self, document: Document) -> str:
         return reverse("document-download", kwargs={"pk": document.pk}, request=self.context.get("request"))
-
-    def validate_file(self, upload):
-        try:
-            uploads.check_upload(upload)
-        except uploads.UploadRefused as exc:
-            raise serializers.ValidationError(str(exc)) from exc
-        return upload
 
     def validate(self, attrs):
         if attrs.get("supplier") is None:
@@ -102,12 +95,12 @@ class DocumentViewSet(SupplierScopedMixin, mixins.ListModelMixin, mixins.Retriev
     def perform_create(self, serializer):
         data = serializer.validated_data
         supplier = data["supplier"]
-        if not can_act_for_supplier(self.request.user, supplier):
-            raise PermissionDenied("Your role does not allow uploading documents for this supplier.")
         try:
-            serializer.instance = services.document_upload(
+            serializer.instance = document_upload(
                 supplier=supplier, kind=data["kind"], title=data.get("title", ""), upload=data["file"],
                 expires_on=data.get("expires_on"), actor=self.request.user)
+        except DjangoPermissionDenied as exc:
+            raise PermissionDenied(str(exc)) from exc
         except DjangoValidationError as exc:
             detail = exc.message_dict if hasattr(exc, "error_dict") else {"detail": exc.messages}
             raise serializers.ValidationError(detail) from exc

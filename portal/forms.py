@@ -10,16 +10,15 @@ from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy as _
 
 from audits.models import AuditStatus, AuditType, Recognition, SaqRisk, Severity, TerminationDecision
+from core import uploads
 from core.parsers import CellError
 from core.quarter import Quarter
-from portal import uploads
 from portal.indicators import indicator_title
-from portal.models import CERTIFICATE_KINDS, ISO_TOPICS, DocumentKind, ScreeningDecision, Verdict
 from reports.models import ReportFormat
 from scoring.models import Indicator, Methodology, MethodologyStatus
 from scoring.selectors import current_methodology, methodology_params
 from scoring.values import canonical_value
-from suppliers.models import SupplierStatus
+from suppliers.models import CERTIFICATE_KINDS, ISO_TOPICS, DocumentKind, ScreeningDecision, SupplierStatus, Verdict
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -61,7 +60,7 @@ class StatusChangeForm(forms.Form):
 
 # Formatted when shown, so it follows the user's language (a module-level % would freeze English).
 _upload_help = lazy(lambda: _("PDF, PNG, JPEG, XLSX, DOCX, CSV or text; at most %(mb)s MB.")
-                    % {"mb": uploads.max_bytes() // (1024 * 1024)}, str)
+                    % {"mb": uploads.document_max_bytes() // (1024 * 1024)}, str)
 
 
 def _file_field(label, required=True):
@@ -82,7 +81,7 @@ class DocumentForm(forms.Form):
     def clean_file(self):
         upload = self.cleaned_data["file"]
         try:
-            uploads.check_upload(upload)
+            uploads.check_document(upload)
         except uploads.UploadRefused as exc:
             raise ValidationError(str(exc)) from exc
         return upload
@@ -123,7 +122,7 @@ class IndicatorValueForm(forms.Form):
         upload = self.cleaned_data.get("evidence_file")
         if upload:
             try:
-                uploads.check_upload(upload)
+                uploads.check_document(upload)
             except uploads.UploadRefused as exc:
                 raise ValidationError(str(exc)) from exc
         return upload
@@ -309,7 +308,7 @@ class EvidenceForm(forms.Form):
     def clean_file(self):
         upload = self.cleaned_data["file"]
         try:
-            uploads.check_upload(upload)
+            uploads.check_document(upload)
         except uploads.UploadRefused as exc:
             raise ValidationError(str(exc)) from exc
         return upload

@@ -25,18 +25,19 @@ from audits.models import (
 )
 from audits.selectors import site_cycle_status
 from core.quarter import Quarter
-from portal.models import CERTIFICATE_KINDS, Document, Screening, ScreeningStatus
+from scoring import breakdown
+from scoring.breakdown import BreakdownRow
 from scoring.methodology import CATEGORIES
 from scoring.models import (
     CoverageSnapshot,
     IndicatorValue,
-    MethodologyIndicator,
     QuarterlyScore,
     ScoreRun,
     ValueState,
 )
 from scoring.selectors import methodology_params, score_history
-from suppliers.models import FxRate, Supplier, SupplierStatus
+from suppliers.models import CERTIFICATE_KINDS, Document, FxRate, Screening, ScreeningStatus, Supplier, SupplierStatus
+from suppliers.screening import latest_screenings as _latest_screenings
 from suppliers.selectors import scope_to_user, visible_suppliers
 
 METRICS = ("audit", "scorecard", "sbti", "ghg_disclosure")
@@ -257,20 +258,6 @@ def supplier_countries(user) -> list[str]:
 
 
 @dataclass
-class BreakdownRow:
-    code: str
-    title: str
-    category: str
-    weight: Decimal
-    source: str
-    status: str
-    raw: object
-    points: float | None
-    contribution: float | None  # score points this indicator brings
-    value: IndicatorValue | None = None
-
-
-@dataclass
 class Scorecard:
     score: QuarterlyScore
     rows: list[BreakdownRow]
@@ -283,37 +270,21 @@ def quarters_of(supplier: Supplier) -> list[str]:
 
 
 def scorecard(supplier: Supplier, quarter: str) -> Scorecard | None:
-    """The stored score of ``quarter`` with its per-indicator breakdown: points, weight,
-    raw value, source and the reported value (with its evidence) the run used."""
-    from reports.exporters import points_to_gain
-
+    """The stored score of ``quarter`` with its per-indicator breakdown
+    (``scoring.breakdown``: points, weight, contribution, raw value, source) and the
+    reported value (with its evidence) the run used."""
     score = supplier.scores.filter(quarter=quarter).select_related("methodology", "run").first()
     if score is None:
         return None
     params = methodology_params(score.methodology)
-    weights = {row.indicator.code: row for row in
-               MethodologyIndicator.objects.filter(methodology=score.methodology).select_related("indicator")}
     used = reported_values_used(supplier, Quarter.parse(quarter))
-    applicable = sum((row.weight for code, row in weights.items()
-                      if (score.points.get(code) or {}).get("status") != "not_applicable"), Decimal(0))
-    if score.population != "full":
-        applicable = weights["ECO-01"].weight if "ECO-01" in weights else Decimal(0)
-    rows = []
-    for code, row in weights.items():
-        entry = score.points.get(code) or {}
-        points = entry.get("points")
-        counted = score.population == "full" or code == "ECO-01"
-        contribution = None
-        if counted and entry.get("status") != "not_applicable" and applicable:
-            contribution = float(row.weight) * (points or 0.0) / float(applicable)
-        rows.append(BreakdownRow(code=code, title=row.indicator.title, category=row.indicator.category,
-                                 weight=row.weight, source=row.indicator.source, status=entry.get("status", "missing"),
-                                 raw=entry.get("raw"), points=points, contribution=contribution,
-                                 value=used.get(code)))
+    rows = breakdown.breakdown(score)
+    for row in rows:
+        row.value = used.get(row.code)
     category_weights = params.category_weights()
     subscores = [(key, title, category_weights.get(key, Decimal(0)), getattr(score, key)) for key, title in CATEGORIES]
     return Scorecard(score=score, rows=rows, subscores=subscores,
-                     gains=points_to_gain(params, score.population, score.points))
+                     gains=breakdown.points_to_gain(params, score.population, score.points))
 
 
 def reported_values_used(supplier: Supplier, quarter: Quarter) -> dict[str, IndicatorValue]:
@@ -437,10 +408,7 @@ def screenings_board(user) -> QuerySet[Supplier]:
 
 
 def latest_screenings(supplier_ids: list[int]) -> dict[int, Screening]:
-    latest: dict[int, Screening] = {}
-    for screening in Screening.objects.filter(supplier_id__in=supplier_ids).order_by("opened_at", "id"):
-        latest[screening.supplier_id] = screening
-    return latest
+    return _latest_screenings(supplier_ids)
 
 
 # --------------------------------------------------------------------------- notifications

@@ -15,11 +15,12 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
 from core import roles
-from core.api import DownloadRenderer, SupplierScopedMixin
+from core.api import DownloadRenderer
 from core.parsers import CellError, parse_quarter
 from reports import services
 from reports.models import Report, ReportFormat
 from suppliers.models import Supplier
+from suppliers.scoping import SupplierScopedMixin
 from suppliers.selectors import supplier_id_of, visible_suppliers
 
 

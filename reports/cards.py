@@ -10,6 +10,7 @@ from decimal import Decimal
 from xml.sax.saxutils import escape
 
 from reports.fonts import register_font
+from scoring.breakdown import Gain
 
 GRADE_COLOURS = {"A": "#2e7d32", "B": "#7cb342", "C": "#f9a825", "D": "#ef6c00", "X": "#c62828"}
 FLAG_TEXT = {
@@ -20,14 +21,6 @@ FLAG_TEXT = {
     "low_completeness": "Fewer than 75% of the applicable indicators have a value",
     "no_ecovadis": "No EcoVadis score",
 }
-
-
-@dataclass(frozen=True)
-class Gain:
-    code: str
-    title: str
-    points: float | None  # None: missing (scores 0)
-    gain: float  # score points the supplier would gain with full points
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,7 @@ recomputed), each stating the run that produced its data:
 - ``write_report_cards``: PDF report cards, one PDF for one supplier or a zip of one PDF
   per supplier.
 
-The scores CSV is ``scoring.exports.write_scores_csv``; the workbook's Scores sheet reuses
+The scores CSV is ``reports.scores_csv.write_scores_csv``; the workbook's Scores sheet reuses
 its rows (``score_rows``) so both files always agree.
 """
 
@@ -33,8 +33,9 @@ from openpyxl.utils import get_column_letter
 from audits.selectors import site_cycle_status
 from core.quarter import Quarter
 from reports import selectors
-from reports.cards import CardData, Gain, OpenFinding, QbrLine, render_card, render_card_bytes
-from scoring.exports import SCORE_COLUMNS, NoStoredScores, safe_cell, score_rows
+from reports.cards import CardData, OpenFinding, QbrLine, render_card, render_card_bytes
+from reports.scores_csv import SCORE_COLUMNS, NoStoredScores, safe_cell, score_rows
+from scoring.breakdown import points_to_gain
 from scoring.methodology import CATEGORIES, CATEGORY_KEYS, MethodologyParams
 from scoring.models import QuarterlyScore, ScoreRun
 from scoring.selectors import methodology_params
@@ -52,7 +53,6 @@ HEADER_FONT = Font(bold=True)
 HEADER_FILL = PatternFill("solid", start_color="ECEFF1")
 STATUS_TEXT = {"missing": "missing", "not_applicable": "n/a"}
 CARD_BATCH = 200
-TOP_GAINS = 5
 
 
 def _text(value):
@@ -483,29 +483,6 @@ class _CardContext:
             cap_overdue=selectors.cap_overdue(finding, self.as_of),
             correction_overdue=selectors.correction_overdue(finding, self.as_of),
         )
-
-
-def points_to_gain(params: MethodologyParams, population: str, points: dict, top: int = TOP_GAINS) -> list[Gain]:
-    """The indicators whose full points would raise the stored score the most.
-
-    Full scorecard: weight × (100 − points) / applicable weight (missing = 0 points,
-    not applicable left out, scorecard.md section 6). EcoVadis-only: ECO-01 alone.
-    """
-    specs = [spec for spec in params.indicators
-             if (points.get(spec.code) or {}).get("status") != "not_applicable"]
-    if population != "full":
-        specs = [spec for spec in specs if spec.code == "ECO-01"]
-    applicable = float(sum((spec.weight for spec in specs), Decimal(0)))
-    if not applicable:
-        return []
-    gains = []
-    for spec in specs:
-        current = (points.get(spec.code) or {}).get("points")
-        gain = float(spec.weight) * (100 - (current or 0.0)) / applicable
-        if gain >= 0.005:
-            gains.append(Gain(code=spec.code, title=spec.title, points=current, gain=gain))
-    gains.sort(key=lambda item: (-item.gain, item.code))
-    return gains[:top]
 
 
 def _batches(items: Iterator, size: int) -> Iterator[list]:

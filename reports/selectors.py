@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from audits.models import CapState, Finding
 from core.quarter import Quarter
-from scoring.exports import NoStoredScores
+from reports.scores_csv import NoStoredScores
 from scoring.models import CoverageSnapshot, QuarterlyScore, ScoreRun
 from suppliers.models import Supplier
 

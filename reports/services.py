@@ -21,7 +21,7 @@ from core.quarter import Quarter
 from reports import exporters, selectors
 from reports.fonts import FontMissing
 from reports.models import Report, ReportFormat, ReportStatus
-from scoring.exports import NoStoredScores, write_scores_csv
+from reports.scores_csv import NoStoredScores, write_scores_csv
 from scoring.models import QuarterlyScore
 from suppliers.models import Supplier
 from suppliers.selectors import supplier_id_of

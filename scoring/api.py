@@ -5,6 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 import django_filters
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
 from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
@@ -16,7 +17,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from core import roles
-from core.api import ImportActionMixin, SupplierScopedMixin
+from core.api import ImportActionMixin
 from core.changelog import record_change
 from core.parsers import CellError, parse_quarter
 from scoring import importers, methodologies, services
@@ -33,6 +34,7 @@ from scoring.models import (
 from scoring.selectors import coverage_snapshot, current_methodology, methodology_params, score_history
 from scoring.values import canonical_value
 from suppliers.models import Supplier
+from suppliers.scoping import SupplierScopedMixin
 from suppliers.selectors import visible_suppliers
 
 
@@ -158,6 +160,15 @@ class MethodologyViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixin
         return Response(methodologies.diff(methodology, other))
 
 
+def _service(function, **kwargs):
+    """Run a service; its Django ``ValidationError`` becomes a 400 naming the fields."""
+    try:
+        return function(**kwargs)
+    except DjangoValidationError as exc:
+        detail = exc.message_dict if hasattr(exc, "error_dict") else {"detail": exc.messages}
+        raise ValidationError(detail) from exc
+
+
 class IndicatorValueSerializer(serializers.ModelSerializer):
     supplier_code = serializers.SlugRelatedField(source="supplier", slug_field="code",
                                                  queryset=Supplier.objects.all())
@@ -183,14 +194,6 @@ class IndicatorValueSerializer(serializers.ModelSerializer):
         return str(quarter_param(value))
 
     def validate(self, attrs):
-        evidence = attrs.get("evidence_ref", "")
-        if evidence.startswith("document:"):
-            # Evidence must be one of the supplier's own documents.
-            from portal.models import Document
-
-            number = evidence.removeprefix("document:")
-            if not (number.isdigit() and Document.objects.filter(pk=int(number), supplier=attrs["supplier"]).exists()):
-                raise serializers.ValidationError({"evidence_ref": "no such document of this supplier"})
         spec = methodology_params(current_methodology()).indicator(attrs["indicator"].code)
         try:
             attrs["value"] = canonical_value(spec, attrs["value"])
@@ -218,7 +221,9 @@ class IndicatorValueViewSet(ImportActionMixin, SupplierScopedMixin, mixins.ListM
 
     def perform_create(self, serializer):
         data = serializer.validated_data
-        serializer.instance = services.indicator_value_submit(
+        # The rules (value against its indicator, evidence of the same supplier) are the service's.
+        serializer.instance = _service(
+            services.indicator_value_submit,
             supplier=data["supplier"], quarter=data["quarter"], indicator=data["indicator"], value=data["value"],
             actor=self.request.user, source=data.get("source", ""), evidence_ref=data.get("evidence_ref", ""))
 
@@ -229,8 +234,8 @@ class IndicatorValueViewSet(ImportActionMixin, SupplierScopedMixin, mixins.ListM
         value = self.get_object()
         payload = ReviewSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
-        services.value_review(value=value, state=state, actor=request.user,
-                                   comment=payload.validated_data["comment"])
+        _service(services.value_review, value=value, state=state, actor=request.user,
+                 comment=payload.validated_data["comment"])
         return Response(self.get_serializer(value).data)
 
     @extend_schema(request=ReviewSerializer, responses=IndicatorValueSerializer)

@@ -15,6 +15,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from audits.selectors import scoring_frames
 from core import roles
@@ -39,6 +40,7 @@ from scoring.models import (
     ValueState,
 )
 from scoring.values import canonical_value
+from suppliers.documents import evidence_document_error
 from suppliers.models import Supplier
 from suppliers.services import population_for_quarter
 from suppliers.spend import MissingFxRates
@@ -287,12 +289,24 @@ def close_previous_quarter(*, today: str | None = None) -> str | None:
     return str(quarter)
 
 
-def value_review(*, value, state: str, actor, comment: str = ""):
-    """Accept or reject a submitted indicator value; recorded in the change log."""
-    from rest_framework.exceptions import ValidationError
+REVIEW_STATES = (ValueState.ACCEPTED, ValueState.REJECTED)
 
+
+@transaction.atomic
+def value_review(*, value: IndicatorValue, state: str, actor, comment: str = "") -> IndicatorValue:
+    """Accept or reject a submitted indicator value (scorecard.md section 5: only accepted
+    values count); recorded in the change log with the comment as the reason.
+
+    Rules, for the API and the portal alike: only a ``submitted`` value is reviewed;
+    ``state`` is ``accepted`` or ``rejected``; a rejection needs a comment (the supplier
+    must know what to correct). Raises ``ValidationError`` keyed ``state``/``comment``.
+    """
+    if state not in REVIEW_STATES:
+        raise ValidationError({"state": _("Choose accept or reject.")})
     if value.state != ValueState.SUBMITTED:
         raise ValidationError({"state": f"only submitted values can be reviewed; this one is {value.state}"})
+    if state == ValueState.REJECTED and not comment.strip():
+        raise ValidationError({"comment": _("Say why the value is rejected so the supplier can correct it.")})
     value.state = state
     value.reviewed_at = timezone.now()
     value.reviewed_by = actor
@@ -307,12 +321,24 @@ def value_review(*, value, state: str, actor, comment: str = ""):
 def indicator_value_submit(*, supplier: Supplier, quarter: Quarter, indicator: Indicator, value: str, actor,
                            source: str = "", evidence_ref: str = "") -> IndicatorValue:
     """A reported value, as the API's ``POST indicator-values`` records it: a supplier
-    user's submission waits for review; a procurement writer's entry is accepted at once."""
+    user's submission waits for review; a procurement writer's entry is accepted at once.
+
+    ``value`` is checked against the indicator (``scoring.values.canonical_value``);
+    ``evidence_ref`` naming a document (``document:<id>``) must be one of the same
+    supplier's documents (``suppliers.documents.evidence_document_error``). Raises
+    ``ValidationError`` keyed ``value``/``evidence_ref``; nothing is written then.
+    """
+    errors = {}
     spec = selectors.methodology_params(selectors.current_methodology()).indicator(indicator.code)
     try:
         canonical = canonical_value(spec, value)
     except CellError as exc:
-        raise ValidationError({"value": str(exc)}) from exc
+        errors["value"] = str(exc)
+    evidence_error = evidence_document_error(evidence_ref, supplier.pk)
+    if evidence_error:
+        errors["evidence_ref"] = evidence_error
+    if errors:
+        raise ValidationError(errors)
     is_supplier = roles.is_supplier_user(actor)
     now = timezone.now()
     row = IndicatorValue.objects.create(

@@ -9,10 +9,11 @@ from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from core.api import ChangeLoggedMixin, ImportActionMixin, SupplierScopedMixin
+from core.api import ChangeLoggedMixin, ImportActionMixin
 from core.parsers import COUNTRY_CODES, CURRENCY_CODES, CellError, parse_quarter
 from suppliers import importers, services
 from suppliers.models import FxRate, Site, SpendRecord, Supplier, SupplierStatusChange
+from suppliers.scoping import SupplierScopedMixin
 
 SITE_MOVE_REFUSED = ("a site cannot move to another supplier (its audits and findings belong to the first one); "
                      "close it and create a new site")

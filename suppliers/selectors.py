@@ -34,6 +34,14 @@ def visible_suppliers(user) -> QuerySet[Supplier]:
     return Supplier.objects.filter(pk=supplier_id)
 
 
+def can_act_for_supplier(user, supplier) -> bool:
+    """Supplier-side writes (submissions, uploads, CAPs, questionnaire): the supplier's own
+    users and procurement writers acting for them."""
+    if roles.can_write_master_data(user):
+        return True
+    return roles.is_supplier_user(user) and supplier_id_of(user) == supplier.pk
+
+
 def scope_to_user(queryset: QuerySet, user, supplier_path: str) -> QuerySet:
     """Restrict any queryset to rows of suppliers the user may see.
 

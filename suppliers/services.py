@@ -6,13 +6,16 @@ from decimal import Decimal
 
 import pandas as pd
 from django.conf import settings
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.utils.translation import gettext as _
 
+from core import roles
 from core.changelog import actor_fields, record_changes
 from core.quarter import Quarter
 from suppliers import selectors, spend
 from suppliers.models import Supplier, SupplierStatus, SupplierStatusChange
+from suppliers.screening import activation_error
 
 ALLOWED_STATUS_CHANGES = {
     SupplierStatus.CANDIDATE: {SupplierStatus.ACTIVE, SupplierStatus.TERMINATED},
@@ -34,11 +37,12 @@ def status_change_error(old: str, new: str) -> str | None:
 
 @transaction.atomic
 def supplier_change_status(*, supplier: Supplier, status: str, actor, reason: str = "") -> Supplier:
+    """Move ``supplier`` to ``status`` if ``ALLOWED_STATUS_CHANGES`` allows it and, for a
+    candidate becoming active, its screening allows activation (``suppliers.screening``).
+    Raises ``ValidationError({"status": ...})``; records who/when/why."""
     error = status_change_error(supplier.status, status)
     if error is None and supplier.status == SupplierStatus.CANDIDATE and status == SupplierStatus.ACTIVE:
-        # Policy: a candidate is screened before it becomes active (portal onboarding screening).
-        from portal.services import activation_error
-
+        # Policy: a candidate is screened before it becomes active (suppliers.screening).
         error = activation_error(supplier)
     if error:
         raise ValidationError({"status": str(error)})
@@ -49,6 +53,17 @@ def supplier_change_status(*, supplier: Supplier, status: str, actor, reason: st
     supplier.save(update_fields=["status", "updated_at"])
     record_status_changes(changes=[(supplier, old, status)], actor=actor, reason=reason)
     return supplier
+
+
+@transaction.atomic
+def supplier_status_change(*, supplier: Supplier, status: str, actor, reason: str) -> Supplier:
+    """``supplier_change_status`` for a person (portal, API): procurement writers only
+    (``PermissionDenied``), and a reason is required (``ValidationError({"reason": ...})``)."""
+    if not roles.can_write_master_data(actor):
+        raise PermissionDenied("Only procurement can change a supplier's status.")
+    if not reason.strip():
+        raise ValidationError({"reason": _("Say why the status changes.")})
+    return supplier_change_status(supplier=supplier, status=status, actor=actor, reason=reason)
 
 
 def record_status_changes(*, changes: list[tuple[Supplier, str, str]], actor, reason: str = "") -> None:

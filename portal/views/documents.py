@@ -8,13 +8,14 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 
 from audits.models import CapEvidence
-from portal import selectors, services
+from core.uploads import display_name
+from portal import selectors
 from portal.access import can_act_for_supplier, role_required, supplier_for
 from portal.downloads import file_response
 from portal.forms import DocumentForm, apply_errors
-from portal.models import Document, DocumentKind
-from portal.uploads import display_name
 from portal.views.common import paginate, today
+from suppliers.documents import document_upload
+from suppliers.models import Document, DocumentKind
 from suppliers.selectors import scope_to_user
 
 
@@ -30,7 +31,7 @@ def supplier_documents(request, code: str):
         if form.is_valid():
             data = form.cleaned_data
             try:
-                document = services.document_upload(
+                document = document_upload(
                     supplier=supplier, kind=data["kind"], title=data.get("title", ""), upload=data["file"],
                     expires_on=data.get("expires_on"), actor=request.user)
             except ValidationError as exc:

@@ -11,7 +11,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
-from portal import selectors, services
+from audits.notifications import notifications_mark_read
+from portal import selectors
 from portal.access import role_required
 from portal.views.common import paginate
 
@@ -33,14 +34,14 @@ def notification_read(request):
     """Mark one notification (``id``) or all of them (``all``) read; another user's
     notification is a 404."""
     if request.POST.get("all"):
-        count = services.notifications_mark_read(user=request.user)
+        count = notifications_mark_read(user=request.user)
         messages.success(request, ngettext("%(n)d notification marked as read.",
                                            "%(n)d notifications marked as read.", count) % {"n": count})
     else:
         pk = request.POST.get("id", "")
         if not pk.isdigit() or not selectors.notifications_for(request.user).filter(pk=int(pk)).exists():
             raise Http404
-        services.notifications_mark_read(user=request.user, notification_ids=[int(pk)])
+        notifications_mark_read(user=request.user, notification_ids=[int(pk)])
         messages.success(request, _("Marked as read."))
     target = request.POST.get("next", "")
     if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()},

@@ -192,12 +192,10 @@ def value_review(request, pk: int, decision: str):
     form = ReviewForm(request.POST)
     if state is None or not form.is_valid():
         messages.error(request, _("Choose accept or reject."))
-    elif state == ValueState.REJECTED and not form.cleaned_data["comment"].strip():
-        messages.error(request, _("Say why the value is rejected so the supplier can correct it."))
     else:
         try:
             services.value_review(value=value, state=state, actor=request.user, comment=form.cleaned_data["comment"])
-        except (ApiValidationError, ValidationError) as exc:
+        except ValidationError as exc:
             messages.error(request, error_text(exc))
         else:
             text = (_("Accepted %(code)s = %(value)s for %(supplier)s; it counts from the next recalculation.")

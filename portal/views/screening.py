@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from core import roles
-from portal import selectors, services
+from portal import selectors
 from portal.access import can_act_for_supplier, procurement_required, role_required, supplier_for
 from portal.forms import (
     ScreeningAnswersForm,
@@ -20,9 +20,9 @@ from portal.forms import (
     ScreeningReviewForm,
     apply_errors,
 )
-from portal.models import ScreeningStatus
 from portal.views.common import error_text, paginate
-from suppliers.models import SupplierStatus
+from suppliers import screening as services
+from suppliers.models import ScreeningStatus, SupplierStatus
 
 
 @procurement_required

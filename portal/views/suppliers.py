@@ -12,13 +12,16 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from core import roles
-from portal import charts, selectors, services
+from portal import charts, selectors
 from portal.access import can_act_for_supplier, role_required, supplier_for, writer_required
 from portal.forms import IndicatorValueForm, StatusChangeForm, apply_errors
-from portal.models import DocumentKind
 from portal.views.common import paginate, today
+from scoring import services as scoring_services
 from scoring.models import ValueState
-from suppliers.models import SupplierCategory, SupplierStatus
+from suppliers import documents as supplier_documents
+from suppliers import screening as supplier_screening
+from suppliers import services as supplier_services
+from suppliers.models import DocumentKind, SupplierCategory, SupplierStatus
 
 GRADE_BANDS = (("A", 85), ("B", 70), ("C", 50))
 FLAGS = ("termination_review", "no_valid_audit", "audit_expiring", "open_priority_finding", "low_completeness",
@@ -63,7 +66,7 @@ def supplier_detail(request, code: str):
     ) if spend else None
     cycle = selectors.supplier_cycle(supplier, day)
     documents = supplier.documents.all()
-    screening = services.latest_screening(supplier)
+    screening = supplier_screening.latest_screening(supplier)
     is_procurement = roles.is_procurement(request.user)
     reviews = selectors.termination_reviews(supplier) if is_procurement or supplier.termination_review else []
     return render(request, "portal/supplier_detail.html", {
@@ -76,7 +79,7 @@ def supplier_detail(request, code: str):
         "open_findings": selectors.findings_board(request.user, day, supplier=supplier.code).count(),
         "status_changes": supplier.status_changes.all()[:10],
         "status_form": StatusChangeForm(initial={"status": supplier.status}),
-        "screening": screening, "activation_error": (services.activation_error(supplier)
+        "screening": screening, "activation_error": (supplier_screening.activation_error(supplier)
                                                      if supplier.status == SupplierStatus.CANDIDATE else None),
         "can_act": can_act_for_supplier(request.user, supplier),
         "open_review": next((review for review in reviews if review.is_open), None),
@@ -94,7 +97,7 @@ def supplier_status(request, code: str):
     form = StatusChangeForm(request.POST)
     if form.is_valid():
         try:
-            services.supplier_status_change(supplier=supplier, status=form.cleaned_data["status"],
+            supplier_services.supplier_status_change(supplier=supplier, status=form.cleaned_data["status"],
                                             actor=request.user, reason=form.cleaned_data["reason"])
         except ValidationError as exc:
             apply_errors(form, exc)
@@ -122,7 +125,7 @@ def supplier_values(request, code: str):
                 with transaction.atomic():
                     evidence = ""
                     if data.get("evidence_file"):
-                        document = services.document_upload(
+                        document = supplier_documents.document_upload(
                             supplier=supplier, kind=DocumentKind.EVIDENCE, upload=data["evidence_file"],
                             title=_("Evidence for %(code)s %(quarter)s") % {"code": data["indicator"].code,
                                                                              "quarter": data["quarter"]},
@@ -132,7 +135,7 @@ def supplier_values(request, code: str):
                         evidence = f"document:{data['evidence_document'].pk}"
                     elif data.get("evidence_link"):
                         evidence = data["evidence_link"]
-                    value = services.indicator_value_submit(
+                    value = scoring_services.indicator_value_submit(
                         supplier=supplier, quarter=data["quarter"], indicator=data["indicator"], value=data["value"],
                         source=data.get("source", ""), evidence_ref=evidence, actor=request.user)
             except ValidationError as exc:

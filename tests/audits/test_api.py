@@ -7,6 +7,7 @@ from django.test.utils import CaptureQueriesContext
 
 from audits.models import Audit, CorrectiveAction, Finding, Notification, TerminationReview
 from suppliers.models import Supplier
+from tests import files
 
 D = dt.date
 PROCUREMENT = ["procurement_admin", "procurement_analyst", "viewer"]
@@ -207,7 +208,7 @@ def test_cap_workflow_across_roles(api_as, world):
     supplier.post(url + "submit/", {}, format="json")
     assert analyst.post(url + "approve/", {}, format="json").json()["state"] == "approved"
     assert supplier.patch(url, {"owner": "x"}, format="json").status_code == 400  # approved: no more edits
-    response = supplier.post(url + "evidence/", {"file": SimpleUploadedFile("roster.pdf", b"%PDF-1.4"),
+    response = supplier.post(url + "evidence/", {"file": SimpleUploadedFile("roster.pdf", files.PDF),
                                                  "description": "New roster"}, format="multipart")
     assert response.status_code == 201, response.content
     assert supplier.post(url + "implement/", {}, format="json").json()["state"] == "implemented"

@@ -18,6 +18,7 @@ from core.quarter import Quarter
 from scoring.models import Indicator, IndicatorValue, ValueOrigin, ValueState
 from scoring.services import score_run_now
 from suppliers.models import SpendRecord
+from tests import files
 
 
 @pytest.fixture(autouse=True)
@@ -83,7 +84,7 @@ def world(db, role_users, own_supplier, other_supplier, make_site, make_supplier
                            candidate=candidate, analyst=analyst)
 
 
-PDF_BYTES = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
-PNG_BYTES = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
+PDF_BYTES = files.PDF
+PNG_BYTES = files.PNG
 
 

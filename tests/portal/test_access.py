@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from portal.models import Document
+from suppliers.models import Document
 
 ROLES = ["procurement_admin", "procurement_analyst", "viewer", "supplier_user", "no_role"]
 PROCUREMENT = {"procurement_admin": 200, "procurement_analyst": 200, "viewer": 200, "supplier_user": 403,

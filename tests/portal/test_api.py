@@ -12,7 +12,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from core import roles
 from core.models import ChangeLogEntry
-from portal.models import Document
+from suppliers.models import Document
 from tests.portal.conftest import PDF_BYTES, PNG_BYTES
 
 pytestmark = pytest.mark.django_db

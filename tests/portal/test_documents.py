@@ -9,7 +9,7 @@ from urllib.parse import quote
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from core.models import ChangeLogEntry
-from portal.models import Document
+from suppliers.models import Document
 from tests.portal.conftest import PDF_BYTES
 
 

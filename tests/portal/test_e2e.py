@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from scoring.models import IndicatorValue, QuarterlyScore
+from tests import files
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -105,7 +106,7 @@ def test_supplier_uploads_a_certificate_submits_a_cap_and_switches_to_chinese(wo
     page.select_option("#id_kind", "iso_14001")
     page.fill("#id_expires_on", "2027-06-30")
     page.set_input_files("#id_file", files=[{"name": "ISO 14001 证书.pdf", "mimeType": "application/pdf",
-                                              "buffer": b"%PDF-1.4\n%%EOF\n"}])
+                                              "buffer": files.PDF}])
     page.click("button:has-text('Upload')")
     sync_api.expect(page.locator(".messages")).to_contain_text("ISO 14001 证书.pdf")
     sync_api.expect(page.locator("table")).to_contain_text("ISO 14001 证书.pdf")

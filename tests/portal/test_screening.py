@@ -5,8 +5,7 @@ from __future__ import annotations
 
 from django.core.files.base import ContentFile
 
-from portal.models import Document, Screening, ScreeningTopic
-from suppliers.models import Supplier, SupplierMembership
+from suppliers.models import Document, Screening, ScreeningTopic, Supplier, SupplierMembership
 
 TOPICS = ScreeningTopic.values
 

@@ -12,7 +12,7 @@ from pypdf import PdfReader
 
 from core import roles
 from reports.models import Report, ReportStatus
-from scoring.exports import scores_csv_text
+from reports.scores_csv import scores_csv_text
 from suppliers.models import Supplier
 from tests.reports.conftest import Q3
 

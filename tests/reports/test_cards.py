@@ -12,7 +12,7 @@ import pytest
 from pypdf import PdfReader
 
 from reports import exporters
-from scoring.exports import NoStoredScores
+from reports.scores_csv import NoStoredScores
 from scoring.models import QuarterlyScore
 from suppliers.models import Supplier
 from tests.reports.conftest import Q3

@@ -13,7 +13,8 @@ import pytest
 from audits.models import Finding
 from core.quarter import Quarter
 from reports import exporters, selectors
-from scoring.exports import SCORE_COLUMNS, NoStoredScores, scores_csv_text
+from reports.scores_csv import SCORE_COLUMNS, NoStoredScores, scores_csv_text
+from scoring import breakdown
 from scoring.methodology import V1
 from scoring.models import CoverageSnapshot, QuarterlyScore
 from scoring.services import score_run_now
@@ -231,9 +232,9 @@ def test_points_to_gain_weigh_missing_and_low_points_by_their_weight():
     points["ENV-04"] = {"status": "missing", "points": None}
     points["ECO-01"] = {"status": "value", "points": 50.0}
     points["RBA-06"] = {"status": "not_applicable", "points": None}
-    gains = exporters.points_to_gain(V1, "full", points)
+    gains = breakdown.points_to_gain(V1, "full", points)
     assert [(g.code, g.points) for g in gains] == [("ENV-04", None), ("ECO-01", 50.0)]
     assert gains[0].gain == pytest.approx(4 * 100 / 96)  # RBA-06 (weight 4) left out
     assert gains[1].gain == pytest.approx(7 * 50 / 96)
-    tail = exporters.points_to_gain(V1, "ecovadis_only", points)
+    tail = breakdown.points_to_gain(V1, "ecovadis_only", points)
     assert [(g.code, g.gain) for g in tail] == [("ECO-01", pytest.approx(50.0))]

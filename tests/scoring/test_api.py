@@ -204,7 +204,7 @@ def test_methodology_settings_and_parameters_are_validated_before_they_can_break
 def test_evidence_must_be_a_document_of_the_same_supplier(own_supplier, other_supplier, api_as, tmp_path, settings):
     from django.core.files.base import ContentFile
 
-    from portal.models import Document
+    from suppliers.models import Document
 
     settings.MEDIA_ROOT = tmp_path
     document = Document(supplier=other_supplier, kind="other", title="x", original_name="x.pdf",

@@ -1,4 +1,5 @@
-"""Quarterly report files, read from what the recalculation stored (never recomputed)."""
+"""The scores CSV (contract.md columns), read from what the recalculation stored (never
+recomputed); the workbook's Scores sheet reuses its rows so both files always agree."""
 
 from __future__ import annotations
 
@@ -21,7 +22,7 @@ _DANGEROUS_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 class NoStoredScores(LookupError):
-    pass
+    """The quarter was never recalculated: there is nothing to export."""
 
 
 def safe_cell(value) -> str:
@@ -71,6 +72,7 @@ def write_scores_csv(quarter: Quarter, target) -> int:
 
 
 def scores_csv_text(quarter: Quarter) -> str:
+    """The scores CSV as one string (small quarters, tests)."""
     buffer = io.StringIO()
     write_scores_csv(quarter, buffer)
     return buffer.getvalue()

@@ -8,8 +8,8 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
 
-from core.demo import create_demo_users
 from core.quarter import Quarter
+from demo.users import create_demo_users
 from suppliers.demo import demo_quarters, seed_master_data
 from suppliers.models import Supplier
 

@@ -1,93 +1,30 @@
-"""Writes the portal owns: documents, supplier-submitted indicator values, onboarding
-screening and the status change that depends on it. Keyword-only, validate before
-saving, every change recorded with ``record_change`` (who, when, what).
-
-Everything else the pages change goes through the owning app's services
-(``audits.services``, ``scoring.services``, ``suppliers.services``).
+"""Onboarding screening: the questionnaire a candidate answers, the review, the decision,
+and the rule that a candidate becomes active only after an activating decision (domain.md,
+onboarding). Keyword-only services that validate before saving and record every change
+with ``record_change`` (who, when, what); they raise ``ValidationError`` /
+``PermissionDenied``.
 """
 
 from __future__ import annotations
 
-import datetime as dt
-
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.files.base import File
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core import roles
 from core.changelog import actor_fields, record_change
-from portal import uploads
-from portal.models import (
-    CERTIFICATE_KINDS,
+from suppliers.models import (
     ISO_TOPICS,
-    Document,
     Screening,
     ScreeningDecision,
     ScreeningItem,
     ScreeningStatus,
     ScreeningTopic,
+    Supplier,
+    SupplierStatus,
     Verdict,
 )
-from portal.selectors import notifications_for
-from scoring import services as scoring_services
-from suppliers.models import Supplier, SupplierStatus
-from suppliers.services import supplier_change_status
-
-# --------------------------------------------------------------------------- documents
-
-
-@transaction.atomic
-def document_upload(*, supplier: Supplier, kind: str, title: str, upload, actor,
-                    expires_on: dt.date | None = None) -> Document:
-    """Store an uploaded file for ``supplier`` after checking its content and size.
-
-    Certificates need their expiry date. The file is saved under a generated name; the
-    original name is kept for display only.
-    """
-    errors = {}
-    if kind in CERTIFICATE_KINDS and expires_on is None:
-        errors["expires_on"] = _("A certificate needs its expiry date.")
-    try:
-        file_kind = uploads.check_upload(upload)
-    except uploads.UploadRefused as exc:
-        errors["file"] = str(exc)
-    if errors:
-        raise ValidationError(errors)
-    who = actor_fields(actor)
-    original = uploads.display_name(upload.name)
-    document = Document(supplier=supplier, kind=kind, title=(title or original)[:200], original_name=original,
-                        content_type=file_kind.content_type, size=upload.size, expires_on=expires_on,
-                        uploaded_by=who["actor"], uploaded_by_label=who["actor_label"])
-    document.file.save(uploads.stored_name(file_kind), File(upload), save=False)
-    document.save()
-    record_change(actor=actor, entity_type="document", entity_id=document.pk, action="upload",
-                  changes={"supplier": supplier.code, "kind": kind, "name": original,
-                           "expires_on": expires_on.isoformat() if expires_on else None})
-    return document
-
-
-# --------------------------------------------------------------------------- notifications
-
-
-def notifications_mark_read(*, user, notification_ids: list[int] | None = None) -> int:
-    """Mark the user's unread notifications as read (the given ones, or all). Only the
-    user's own rows can change: other ids are ignored. Returns how many changed."""
-    unread = notifications_for(user).filter(read_at__isnull=True)
-    if notification_ids is not None:
-        unread = unread.filter(id__in=notification_ids)
-    return unread.update(read_at=timezone.now())
-
-
-# --------------------------------------------------------------------------- indicator values
-
-
-# Kept here for the portal's callers; the one implementation lives with the scorecard.
-indicator_value_submit = scoring_services.indicator_value_submit
-
-
-# --------------------------------------------------------------------------- screening
 
 
 def _require_writer(actor, what: str) -> None:
@@ -259,23 +196,36 @@ def screening_decide(*, screening: Screening, decision: str, actor, comment: str
 
 
 def latest_screening(supplier: Supplier) -> Screening | None:
+    """The supplier's most recent screening (by opening time, then id), or None."""
     return supplier.screenings.order_by("-opened_at", "-id").first()
 
 
+def latest_screenings(supplier_ids) -> dict[int, Screening]:
+    """``{supplier_id: latest screening}`` for the suppliers that have one. One query."""
+    latest: dict[int, Screening] = {}
+    for screening in Screening.objects.filter(supplier_id__in=list(supplier_ids)).order_by("opened_at", "id"):
+        latest[screening.supplier_id] = screening
+    return latest
+
+
+def _activation_message() -> str:
+    return _("A candidate becomes active only after its onboarding screening is approved or approved with "
+             "conditions.")
+
+
 def activation_error(supplier: Supplier) -> str | None:
-    """Why a candidate cannot become active yet (policy: screened first), or None."""
-    screening = latest_screening(supplier)
-    if screening is None or not screening.allows_activation:
-        return _("A candidate becomes active only after its onboarding screening is approved or approved with "
-                 "conditions.")
-    return None
+    """Why a candidate cannot become active yet, or None (domain.md, onboarding: a
+    candidate is screened first; its latest screening must be decided approved or
+    conditional). One query."""
+    return activation_errors([supplier.pk]).get(supplier.pk)
 
 
-@transaction.atomic
-def supplier_status_change(*, supplier: Supplier, status: str, actor, reason: str) -> Supplier:
-    """``suppliers.services.supplier_change_status`` for the portal: a writer and a reason."""
-    _require_writer(actor, "change a supplier's status")
-    if not reason.strip():
-        raise ValidationError({"reason": _("Say why the status changes.")})
-    # The screening rule for candidate → active is enforced by supplier_change_status itself.
-    return supplier_change_status(supplier=supplier, status=status, actor=actor, reason=reason)
+def activation_errors(supplier_ids) -> dict[int, str]:
+    """``activation_error`` for many suppliers at once (imports): ``{supplier_id: message}``
+    for those that may not become active; the others are absent. The rule itself is
+    ``Screening.allows_activation`` on the latest screening. One query whatever the number
+    of suppliers."""
+    supplier_ids = set(supplier_ids)
+    latest = latest_screenings(supplier_ids)
+    return {pk: _activation_message() for pk in supplier_ids
+            if pk not in latest or not latest[pk].allows_activation}

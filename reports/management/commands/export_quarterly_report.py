@@ -2,9 +2,9 @@ from django.core.management.base import BaseCommand, CommandError
 
 from core.parsers import CellError, parse_quarter
 from reports import exporters
+from reports import scores_csv as exports
 from reports.fonts import FontMissing
 from reports.selectors import ScoresReplaced
-from scoring import exports
 from suppliers.models import Supplier
 
 

@@ -7,7 +7,7 @@ from django.core.management import call_command
 from django.db import transaction
 
 from core import roles
-from core.demo import DEMO_USERS
+from demo.users import DEMO_USERS
 from scoring.models import QuarterlyScore, ScoreRun
 from suppliers.models import SpendRecord, Supplier, SupplierMembership
 

@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from core.demo import create_demo_users
+from demo.users import create_demo_users
 
 
 class Command(BaseCommand):

@@ -4,9 +4,14 @@ from __future__ import annotations
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
+from django.utils import timezone
 
 from core import roles
+from core.quarter import Quarter
 from core.setup import ensure_role_groups
+from suppliers.models import Supplier, SupplierMembership
+from suppliers.services import population_for_quarter
+from suppliers.spend import MissingFxRates
 
 DEMO_USERS = [
     # (username, password, role, supplier code or None)
@@ -20,8 +25,6 @@ DEMO_USERS = [
 
 def create_demo_users() -> list[tuple[str, str, str, str]]:
     """Idempotent. Supplier logins are bound to the two suppliers with the largest spend."""
-    from suppliers.models import Supplier, SupplierMembership
-
     ensure_role_groups()
     User = get_user_model()
     biggest = list(_suppliers_by_spend(Supplier)[:2])
@@ -45,12 +48,6 @@ def create_demo_users() -> list[tuple[str, str, str, str]]:
 
 def _suppliers_by_spend(Supplier):
     """Suppliers by spend basis of the last complete quarter (base currency), biggest first."""
-    from django.utils import timezone
-
-    from core.quarter import Quarter
-    from suppliers.services import population_for_quarter
-    from suppliers.spend import MissingFxRates
-
     try:
         ranked = population_for_quarter(quarter=Quarter.containing(timezone.localdate()).previous())
     except MissingFxRates:
