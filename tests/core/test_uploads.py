@@ -138,3 +138,21 @@ def test_real_world_workbooks_pass():
     assert workbooks
     for path in workbooks:
         assert uploads.check_ooxml_package(path) == "xlsx", path.name
+
+
+class _Unreadable:
+    """An upload that fails the test if anything reads it."""
+
+    name = "huge.pdf"
+    size = 30 * 1024 * 1024
+
+    def read(self, *args):
+        raise AssertionError("the checker read an oversize file")
+
+    def seek(self, *args):
+        raise AssertionError("the checker touched an oversize file")
+
+
+def test_the_size_is_refused_before_a_byte_is_read():
+    with pytest.raises(uploads.UploadRefused, match="The file is 30.0 MB; the limit is 25 MB"):
+        uploads.check_document(_Unreadable())
