@@ -112,8 +112,7 @@ def check_upload(upload, *, kinds: tuple[FileKind, ...] = DOCUMENT_KINDS, limit:
         if kind is not None and kind not in kinds:
             kind = None
         if kind is None:
-            raise UploadRefused(_("This type of file is not accepted. Upload %(kinds)s.")
-                                % {"kinds": _kind_list(kinds)})
+            raise UploadRefused(_refused_type(kinds))
         if extension not in kind.extensions:
             raise UploadRefused(_("The file's content is %(kind)s but its name ends in “%(ext)s”; rename it to "
                                   "%(expected)s.") % {"kind": kind.key.upper(), "ext": extension or _("nothing"),
@@ -123,10 +122,13 @@ def check_upload(upload, *, kinds: tuple[FileKind, ...] = DOCUMENT_KINDS, limit:
     return kind
 
 
-def _kind_list(kinds: tuple[FileKind, ...]) -> str:
-    names = [kind.key.upper() if kind is not TEXT else _("plain text") for kind in kinds]
-    return names[0] if len(names) == 1 else _("%(first)s or %(last)s") % {
-        "first": ", ".join(names[:-1]), "last": names[-1]}
+def _refused_type(kinds: tuple[FileKind, ...]) -> str:
+    if kinds == DOCUMENT_KINDS:
+        return _("This type of file is not accepted. Upload a PDF, PNG, JPEG, XLSX, DOCX, CSV or plain-text file.")
+    if kinds == IMPORT_KINDS:
+        return _("This type of file is not accepted. Upload CSV or XLSX.")
+    return _("This type of file is not accepted. Upload %(kinds)s.") % {
+        "kinds": ", ".join(kind.key.upper() for kind in kinds)}
 
 
 def _sniff(head: bytes, stream, extension: str) -> FileKind | None:
