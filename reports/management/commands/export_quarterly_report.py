@@ -1,8 +1,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from core.parsers import CellError, parse_quarter
-from reports import exporters
-from reports import scores_csv as exports
+from reports import exporters, scores_csv
 from reports.fonts import FontMissing
 from reports.selectors import ScoresReplaced
 from suppliers.models import Supplier
@@ -33,11 +32,11 @@ class Command(BaseCommand):
             supplier_ids = [pk]
         try:
             if format == "csv":
-                count = exports.write_scores_csv(quarter, output)
+                count = scores_csv.write_scores_csv(quarter, output)
             elif format == "xlsx":
                 count = exporters.write_workbook(quarter, output)
             else:
                 count = exporters.write_report_cards(quarter, output, supplier_ids=supplier_ids)
-        except (exports.NoStoredScores, ScoresReplaced, FontMissing) as exc:
+        except (scores_csv.NoStoredScores, ScoresReplaced, FontMissing) as exc:
             raise CommandError(str(exc)) from exc
         self.stdout.write(f"{format} report for {quarter} written to {output} ({count} suppliers)")
