@@ -36,6 +36,7 @@ INSTALLED_APPS = [
     "scoring",
     "reports",
     "portal",
+    "disclosure",
 ]
 
 MIDDLEWARE = [
