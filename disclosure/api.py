@@ -53,9 +53,9 @@ class EmissionInventorySerializer(serializers.ModelSerializer):
         merged = {name: getattr(self.instance, name) for name in
                   ("scope2_market_tco2e", "scope2_location_tco2e", "revenue", "revenue_currency")} \
             if self.instance is not None else {}
-        merged.update({name: attrs[name] for name in attrs})
-        merged.setdefault("scope2_market_tco2e", None)
-        merged.setdefault("scope2_location_tco2e", None)
+        merged.update(attrs)
+        for name in ("scope2_market_tco2e", "scope2_location_tco2e", "revenue", "revenue_currency"):
+            merged.setdefault(name, None)
         errors = importers.inventory_errors(merged)
         if errors:
             raise serializers.ValidationError(errors)
