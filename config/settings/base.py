@@ -177,6 +177,7 @@ SPECTACULAR_SETTINGS = {
         "FindingStatusEnum": "audits.models.FindingStatus",
         "CapStateEnum": "audits.models.CapState",
         "SiteCycleStatusEnum": "audits.dates.CYCLE_STATUSES",
+        "InventoryStateEnum": "disclosure.models.InventoryState",
     },
 }
 

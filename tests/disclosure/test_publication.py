@@ -138,3 +138,11 @@ def test_publication_page_says_why_without_fx(world, make_supplier, spend, role_
     response = client.get("/disclosure/supplier-list/?quarter=2026-Q3")
     assert response.status_code == 200
     assert "missing FX rates for: 2026-Q3 EUR" in response.content.decode()
+
+
+def test_publication_pages_speak_chinese(world, role_users, client):
+    client.force_login(role_users["procurement_admin"])
+    page = client.get("/disclosure/supplier-list/?quarter=2026-Q3", HTTP_ACCEPT_LANGUAGE="zh-hans")
+    assert "公开供应商名单" in page.content.decode() and "4 个工厂" in page.content.decode()
+    toggle = client.get("/suppliers/P-1/publishable/", HTTP_ACCEPT_LANGUAGE="zh-hans")
+    assert "该供应商可出现在公开供应商名单上。" in toggle.content.decode()
