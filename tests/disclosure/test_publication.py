@@ -146,3 +146,21 @@ def test_publication_pages_speak_chinese(world, role_users, client):
     assert "公开供应商名单" in page.content.decode() and "4 个工厂" in page.content.decode()
     toggle = client.get("/suppliers/P-1/publishable/", HTTP_ACCEPT_LANGUAGE="zh-hans")
     assert "该供应商可出现在公开供应商名单上。" in toggle.content.decode()
+
+
+def test_empty_quarter_exports_the_header_only(db, tmp_path):
+    path = tmp_path / "list.csv"
+    call_command("export_supplier_list", "--quarter", "2026-Q3", "--format", "csv", "--output", str(path))
+    assert path.read_text(encoding="utf-8-sig") == ",".join(HEADER) + "\n"
+
+
+def test_list_reads_a_fixed_number_of_queries(world, make_supplier, make_site, spend,
+                                              django_assert_max_num_queries):
+    for n in range(30):
+        supplier = make_supplier(f"M-{n:02d}")
+        spend(supplier, 1000)
+        make_site(supplier)
+    # Total 31000, 95% = 29450: the 30 M suppliers (cumulative before the last: 29000) are the
+    # full population; P-1 (before it: 30000) falls to the tail.
+    with django_assert_max_num_queries(6):
+        assert supplier_list(Q)["supplier_code"].str.startswith("M-").tolist() == [True] * 30
