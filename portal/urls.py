@@ -68,6 +68,7 @@ urlpatterns = [
     # disclosure: the public supplier list and publication consent
     path("disclosure/supplier-list/", disclosure.supplier_publication, name="supplier-publication"),
     path("suppliers/<str:code>/publishable/", disclosure.supplier_publishable, name="supplier-publishable"),
+    path("disclosure/emissions/", disclosure.emissions_estimate, name="emissions-estimate"),
     # the user's own in-app notifications
     path("notifications/", notifications.notification_list, name="notification-list"),
     path("notifications/read/", notifications.notification_read, name="notification-read"),

@@ -180,3 +180,21 @@ def test_estimate_reads_a_fixed_number_of_queries(world, django_assert_max_num_q
         spend(make_supplier(f"Z-{n:02d}", commodity="steel"), 10)
     with django_assert_max_num_queries(6):
         emissions_estimate(Q, "USD")
+
+
+def test_emissions_page_shows_methods_coverage_and_largest_emitters(world, role_users, client):
+    client.force_login(role_users["viewer"])
+    response = client.get("/disclosure/emissions/?quarter=2026-Q3")
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert "75.776 tCO2e" in body and "83.33%" in body  # 3750 / 4500 of spend supplier-specific
+    assert [e["supplier"] for e in response.context["emitters"]] == ["B-1", "C-1", "A-1", "D-1", "H-1", "E-1",
+                                                                     "F-1"]
+    client.force_login(role_users["supplier_user"])
+    assert client.get("/disclosure/emissions/?quarter=2026-Q3").status_code == 403
+
+
+def test_emissions_page_speaks_chinese(world, role_users, client):
+    client.force_login(role_users["viewer"])
+    body = client.get("/disclosure/emissions/?quarter=2026-Q3", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert "供应链排放" in body and "最大排放方" in body
