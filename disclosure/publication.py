@@ -69,10 +69,10 @@ def _cell(value) -> str:
 
 
 def write_csv(rows: pd.DataFrame, target) -> int:
-    """UTF-8 CSV (with a BOM so spreadsheets read Chinese names right), header first,
-    LIST_COLUMNS only; formula-like cells get a leading apostrophe. Returns rows written."""
+    """UTF-8 CSV without a BOM (like the scores CSV), header first, LIST_COLUMNS only;
+    formula-like cells get a leading apostrophe. Returns rows written."""
     if isinstance(target, str | Path):
-        with open(target, "w", encoding="utf-8-sig", newline="") as handle:
+        with open(target, "w", encoding="utf-8", newline="") as handle:
             return write_csv(rows, handle)
     writer = csv.writer(target, lineterminator="\n")
     writer.writerow(LIST_COLUMNS)

@@ -57,7 +57,7 @@ def test_list_holds_active_production_sites_of_publishable_live_full_population_
 def test_export_csv_has_the_contract_columns_only(world, tmp_path):
     path = tmp_path / "list.csv"
     call_command("export_supplier_list", "--quarter", "2026-Q3", "--format", "csv", "--output", str(path))
-    with open(path, encoding="utf-8-sig", newline="") as handle:
+    with open(path, encoding="utf-8", newline="") as handle:
         assert list(csv.reader(handle)) == [HEADER, *EXPECTED]
 
 
@@ -93,7 +93,7 @@ def test_formula_like_names_are_neutralised(make_supplier, make_site, spend, tmp
     make_site(s, "F1-A", name="+Plant")
     path = tmp_path / "list.csv"
     call_command("export_supplier_list", "--quarter", "2026-Q3", "--format", "csv", "--output", str(path))
-    with open(path, encoding="utf-8-sig", newline="") as handle:
+    with open(path, encoding="utf-8", newline="") as handle:
         row = list(csv.reader(handle))[1]
     assert row[:2] == ["'=HYPERLINK(\"x\")", "'+Plant"]
 
@@ -151,7 +151,7 @@ def test_publication_pages_speak_chinese(world, role_users, client):
 def test_empty_quarter_exports_the_header_only(db, tmp_path):
     path = tmp_path / "list.csv"
     call_command("export_supplier_list", "--quarter", "2026-Q3", "--format", "csv", "--output", str(path))
-    assert path.read_text(encoding="utf-8-sig") == ",".join(HEADER) + "\n"
+    assert path.read_text(encoding="utf-8") == ",".join(HEADER) + "\n"
 
 
 def test_list_reads_a_fixed_number_of_queries(world, make_supplier, make_site, spend,
