@@ -75,8 +75,7 @@ def world(make_supplier, spend, fx):
     # G: basis ≤ 0 → not scored, not in the estimate.
     g = make_supplier("G-1", commodity="steel")
     spend(g, -10)
-    # A submitted (not accepted) inventory never counts.
-    inventory(g, 2025, 1, market=1, revenue=1, currency="USD", state=InventoryState.SUBMITTED)
+    inventory(g, 2025, 1, market=1, revenue=1, currency="USD")
     factor("STEEL", "0.002")
     return {"default": factor("*", "0.0005")}
 
@@ -198,3 +197,20 @@ def test_emissions_page_speaks_chinese(world, role_users, client):
     client.force_login(role_users["viewer"])
     body = client.get("/disclosure/emissions/?quarter=2026-Q3", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
     assert "供应链排放" in body and "最大排放方" in body
+
+
+def test_only_accepted_inventories_and_only_the_rate_of_q_itself_count(make_supplier, spend, fx):
+    fx("EUR", "1.2", quarter="2026-Q2")  # a rate of the spend window, not of Q
+    s = make_supplier("S-1")
+    spend(s, 100)
+    inventory(s, 2025, 50, market=50, revenue=100, currency="EUR")
+    t = make_supplier("T-1")
+    spend(t, 100)
+    inventory(t, 2025, 50, market=50, revenue=100, currency="USD", state=InventoryState.SUBMITTED)
+    u = make_supplier("U-1")
+    spend(u, 100)
+    inventory(u, 2025, 50, market=50, revenue=100, currency="USD", state=InventoryState.REJECTED)
+    assert [line["method"] for line in emissions_estimate(Q, "USD")["suppliers"]] == ["not_estimated"] * 3
+    fx("EUR", "0.5")  # now (2026-Q3, EUR) exists: share = min(1, 100 / (100 × 0.5)) = 1 → 100
+    assert emissions_estimate(Q, "USD")["suppliers"][0] == {"supplier": "S-1", "method": "supplier_specific",
+                                                            "tco2e": 100.0}

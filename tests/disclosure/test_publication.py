@@ -164,3 +164,11 @@ def test_list_reads_a_fixed_number_of_queries(world, make_supplier, make_site, s
     # full population; P-1 (before it: 30000) falls to the tail.
     with django_assert_max_num_queries(6):
         assert supplier_list(Q)["supplier_code"].str.startswith("M-").tolist() == [True] * 30
+
+
+def test_suspended_and_candidate_suppliers_stay_on_the_list(make_supplier, make_site, spend):
+    for code, status in (("C-1", "candidate"), ("S-1", "suspended"), ("A-1", "active")):
+        supplier = make_supplier(code, name=f"{status} Co", status=status)
+        spend(supplier, 100)
+        make_site(supplier, f"{code}-A", name="Plant")
+    assert supplier_list(Q)["site_code"].tolist() == ["A-1-A", "C-1-A", "S-1-A"]  # "active" < "candidate" < …
