@@ -5,12 +5,13 @@ from rest_framework.authtoken.views import obtain_auth_token
 from rest_framework.routers import DefaultRouter
 
 from audits import routes as audit_routes
+from disclosure import routes as disclosure_routes
 from portal import routes as portal_routes
 from reports import routes as report_routes
 from scoring import routes as scoring_routes
 from suppliers import routes as supplier_routes
 
-APPS = (supplier_routes, audit_routes, scoring_routes, report_routes, portal_routes)
+APPS = (supplier_routes, audit_routes, scoring_routes, report_routes, portal_routes, disclosure_routes)
 
 router = DefaultRouter()
 for app_routes in APPS:

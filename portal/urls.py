@@ -3,6 +3,7 @@ from django.urls import path
 from portal.views import (
     audits,
     dashboard,
+    disclosure,
     documents,
     findings,
     notifications,
@@ -64,6 +65,10 @@ urlpatterns = [
     path("reports/<int:pk>/status.json", reports.report_status, name="report-status"),
     path("reports/<int:pk>/download/", reports.report_download, name="report-download"),
     path("screening/", screening.screening_board, name="screening-board"),
+    # disclosure: the public supplier list and publication consent
+    path("disclosure/supplier-list/", disclosure.supplier_publication, name="supplier-publication"),
+    path("suppliers/<str:code>/publishable/", disclosure.supplier_publishable, name="supplier-publishable"),
+    path("disclosure/emissions/", disclosure.emissions_estimate, name="emissions-estimate"),
     # the user's own in-app notifications
     path("notifications/", notifications.notification_list, name="notification-list"),
     path("notifications/read/", notifications.notification_read, name="notification-read"),

@@ -25,8 +25,8 @@ class SupplierAdmin(admin.ModelAdmin):
     list_display = ["code", "name", "country", "category", "tier", "status", "termination_review"]
     list_filter = ["status", "category", "country", "tier", "termination_review"]
     search_fields = ["code", "name", "legal_name", "commodity"]
-    # Status changes go through the API/portal so that who/when/why is recorded.
-    readonly_fields = ["status", "termination_review", "created_at", "updated_at"]
+    # Status and publication changes go through the API/portal so that who/when/why is recorded.
+    readonly_fields = ["status", "termination_review", "publishable", "created_at", "updated_at"]
     inlines = [SiteInline, StatusChangeInline]
 
 

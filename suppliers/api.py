@@ -42,7 +42,8 @@ class SupplierSerializer(serializers.ModelSerializer):
     class Meta:
         model = Supplier
         fields = ["id", "code", "name", "legal_name", "country", "category", "commodity", "tier", "status",
-                  "termination_review", "created_at", "updated_at"]
+                  "termination_review", "publishable", "lei", "duns", "ecovadis_id", "cdp_account",
+                  "created_at", "updated_at"]
         # Status moves only through the change-status action, so every change has who/when/why.
         read_only_fields = ["status", "termination_review", "created_at", "updated_at"]
 
@@ -104,7 +105,8 @@ class SiteSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Site
-        fields = ["id", "supplier_code", "code", "name", "country", "city", "is_production", "status"]
+        fields = ["id", "supplier_code", "code", "name", "country", "city", "province", "address", "is_production",
+                  "status"]
 
     def validate_country(self, value):
         return validate_country(value)

@@ -49,6 +49,11 @@ class SupplierImporter(Importer):
         Column("tier", int_parser(choices=(1, 2, 3)), required=False, default=None),
         Column("status", choice_parser(SupplierStatus.values, what="status"), required=False,
                default=SupplierStatus.ACTIVE),
+        Column("publishable", parse_bool, required=False, default=True),
+        Column("lei", text_parser(max_length=20), required=False, default=""),
+        Column("duns", text_parser(max_length=13), required=False, default=""),
+        Column("ecovadis_id", text_parser(max_length=64), required=False, default=""),
+        Column("cdp_account", text_parser(max_length=64), required=False, default=""),
     )
 
     def resolve(self, rows, errors):
@@ -88,6 +93,11 @@ class SupplierImporter(Importer):
             status_changes += [(s, old_status[s.code], s.status) for s, changed in changes if "status" in changed]
             if status_changes:
                 record_status_changes(changes=status_changes, actor=self.actor or self.name, reason="import")
+            # Publication consent is recorded like a status: who changed it, when, from what.
+            record_changes(actor=self.actor or self.name, reason="import", entries=[
+                ("supplier", s.code, "publishable", {"publishable": list(changed["publishable"])})
+                for s, changed in changes if "publishable" in changed
+            ])
         return result
 
 
@@ -100,6 +110,8 @@ class SiteImporter(Importer):
         Column("name", text_parser(max_length=255)),
         Column("country", parse_country),
         Column("city", text_parser(max_length=120), required=False, default=""),
+        Column("province", text_parser(max_length=120), required=False, default=""),
+        Column("address", text_parser(max_length=500), required=False, default=""),
         Column("is_production", parse_bool),
         Column("status", choice_parser(SiteStatus.values, what="site status"), required=False,
                default=SiteStatus.ACTIVE),
@@ -119,7 +131,7 @@ class SiteImporter(Importer):
         existing = {(s.code,): s for s in Site.objects.filter(code__in=[r.values["site_code"] for r in rows])}
 
         def create(key, values):
-            return Site(**{name: given(value, "" if name == "city" else SiteStatus.ACTIVE)
+            return Site(**{name: given(value, "" if name in ("city", "province", "address") else SiteStatus.ACTIVE)
                            for name, value in values.items()})
 
         result, _, _ = upsert(
@@ -128,6 +140,7 @@ class SiteImporter(Importer):
                 ((r.values["site_code"],), {
                     "code": r.values["site_code"], "supplier_id": r.values["supplier_id"], "name": r.values["name"],
                     "country": r.values["country"], "city": r.values["city"],
+                    "province": r.values["province"], "address": r.values["address"],
                     "is_production": r.values["is_production"], "status": r.values["status"],
                 })
                 for r in rows

@@ -48,6 +48,14 @@ class Supplier(models.Model):
     termination_review = models.BooleanField(
         default=False, help_text="Set by a zero-tolerance finding until a decision is recorded."
     )
+    publishable = models.BooleanField(
+        default=True, help_text="May appear on the public supplier list (scorecard.md section 10)."
+    )
+    # Identifiers for matching third-party lists; stored as given.
+    lei = models.CharField("LEI", max_length=20, blank=True)
+    duns = models.CharField("DUNS", max_length=13, blank=True)
+    ecovadis_id = models.CharField("EcoVadis id", max_length=64, blank=True)
+    cdp_account = models.CharField("CDP account", max_length=64, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -90,6 +98,8 @@ class Site(models.Model):
     name = models.CharField(max_length=255)
     country = models.CharField(max_length=2)
     city = models.CharField(max_length=120, blank=True)
+    province = models.CharField(max_length=120, blank=True)
+    address = models.CharField(max_length=500, blank=True)
     is_production = models.BooleanField(default=True)
     status = models.CharField(max_length=10, choices=SiteStatus.choices, default=SiteStatus.ACTIVE)
 

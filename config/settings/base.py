@@ -36,6 +36,7 @@ INSTALLED_APPS = [
     "scoring",
     "reports",
     "portal",
+    "disclosure",
     "demo",
 ]
 
@@ -177,6 +178,7 @@ SPECTACULAR_SETTINGS = {
         "FindingStatusEnum": "audits.models.FindingStatus",
         "CapStateEnum": "audits.models.CapState",
         "SiteCycleStatusEnum": "audits.dates.CYCLE_STATUSES",
+        "InventoryStateEnum": "disclosure.models.InventoryState",
     },
 }
 

@@ -1,0 +1,127 @@
+"""The supply-chain emissions estimate (scorecard.md section 11) as a pure function.
+
+``estimate_emissions`` takes frames and plain values and knows nothing of the ORM;
+``disclosure.selectors.emissions_estimate`` loads its inputs (one query per table).
+Money and emissions are exact ``Decimal`` arithmetic: shares compare a spend basis with a
+revenue, and tCO2e are rounded half up to 3 decimals only at the end.
+"""
+
+from __future__ import annotations
+
+import decimal
+from decimal import ROUND_HALF_UP, Decimal
+
+import pandas as pd
+
+from core.quarter import Quarter
+from disclosure.models import DEFAULT_FACTOR, commodity_key
+from suppliers.spend import MONEY_CONTEXT
+
+SUPPLIER_SPECIFIC = "supplier_specific"
+SPEND_BASED = "spend_based"
+NOT_ESTIMATED = "not_estimated"
+METHODS = (SUPPLIER_SPECIFIC, SPEND_BASED, NOT_ESTIMATED)
+
+INVENTORY_COLUMNS = ["supplier_id", "year", "scope1_tco2e", "scope2_market_tco2e", "scope2_location_tco2e",
+                     "revenue", "revenue_currency"]
+THOUSANDTH = Decimal("0.001")
+
+
+def inventory_years(quarter: Quarter) -> tuple[int, int]:
+    """The years Y may take for ``quarter`` (section 9): year(D) - 2 … year(D) - 1."""
+    year = quarter.as_of.year
+    return year - 2, year - 1
+
+
+def round_tco2e(value: Decimal) -> Decimal:
+    """Half up to 3 decimals (section 11)."""
+    return value.quantize(THOUSANDTH, rounding=ROUND_HALF_UP)
+
+
+def _present(value) -> bool:
+    return value is not None and not (isinstance(value, float) and value != value) and value is not pd.NA
+
+
+def latest_inventories(inventories: pd.DataFrame, quarter: Quarter) -> pd.DataFrame:
+    """Each supplier's Y inventory: its latest accepted inventory with
+    ``year(D) - 2 <= year <= year(D) - 1`` (section 9). ``inventories`` holds accepted rows
+    only (INVENTORY_COLUMNS). Returns the same columns, one row per supplier that has one."""
+    first, last = inventory_years(quarter)
+    window = inventories.loc[(inventories["year"] >= first) & (inventories["year"] <= last), INVENTORY_COLUMNS]
+    return window.sort_values(["supplier_id", "year"]).drop_duplicates("supplier_id", keep="last")
+
+
+def estimate_emissions(*, quarter: Quarter, base_currency: str, population: pd.DataFrame,
+                       suppliers: pd.DataFrame, inventories: pd.DataFrame, factors: pd.DataFrame,
+                       rates: pd.DataFrame) -> dict:
+    """The section 11 report for ``quarter``, in the JSON shape of the contract.
+
+    ``population``: the scored suppliers of Q (``population_for_quarter``): supplier_id,
+    supplier_code, basis (Decimal, base currency, the four quarters ending with Q).
+    ``suppliers``: supplier_id, commodity. ``inventories``: accepted inventories,
+    INVENTORY_COLUMNS (Decimal figures, None when not given). ``factors``: commodity,
+    tco2e_per_unit (Decimal; ``*`` = the default factor). ``rates``: currency,
+    rate_to_base (Decimal) of quarter Q itself.
+
+    Returns {"quarter", "base_currency", "total_tco2e", "methods": {method: {"suppliers",
+    "spend_share", "tco2e"}}, "suppliers": [{"supplier", "method", "tco2e"}]}: tCO2e rounded
+    half up to 3 decimals (totals are the rounded sums of unrounded values; null for
+    ``not_estimated``), spend shares unrounded (0 when no supplier is scored); suppliers
+    ordered by unrounded tCO2e descending then code, not-estimated ones last by code.
+    """
+    commodity_of = dict(zip(suppliers["supplier_id"], suppliers["commodity"], strict=True))
+    inventory_of = {row["supplier_id"]: row for row in latest_inventories(inventories, quarter).to_dict("records")}
+    factor_of = {commodity_key(c): f for c, f in zip(factors["commodity"], factors["tco2e_per_unit"], strict=True)}
+    default_factor = factor_of.get(DEFAULT_FACTOR)
+    rate_of = dict(zip(rates["currency"], rates["rate_to_base"], strict=True))
+    rate_of[base_currency] = Decimal(1)
+
+    lines = []  # (code, method, unrounded tCO2e or None, basis)
+    with decimal.localcontext(MONEY_CONTEXT):
+        for supplier_id, code, basis in zip(population["supplier_id"], population["supplier_code"],
+                                            population["basis"], strict=True):
+            basis = Decimal(basis)
+            inventory = inventory_of.get(supplier_id)
+            method, tco2e = NOT_ESTIMATED, None
+            rate = rate_of.get(inventory["revenue_currency"]) if inventory is not None else None
+            if inventory is not None and _present(inventory["revenue"]) and rate is not None:
+                share = min(Decimal(1), basis / (Decimal(inventory["revenue"]) * rate))
+                scope2 = (inventory["scope2_market_tco2e"] if _present(inventory["scope2_market_tco2e"])
+                          else inventory["scope2_location_tco2e"])
+                scope2 = Decimal(scope2) if _present(scope2) else Decimal(0)
+                method, tco2e = SUPPLIER_SPECIFIC, (Decimal(inventory["scope1_tco2e"]) + scope2) * share
+            else:
+                key = commodity_key(commodity_of.get(supplier_id))
+                factor = (factor_of.get(key) if key else None)
+                factor = default_factor if factor is None else factor
+                if factor is not None:
+                    method, tco2e = SPEND_BASED, basis * Decimal(factor)
+            lines.append((str(code), method, tco2e, basis))
+
+        total_basis = sum((line[3] for line in lines), Decimal(0))
+        methods = {}
+        for method in METHODS:
+            chosen = [line for line in lines if line[1] == method]
+            method_basis = sum((line[3] for line in chosen), Decimal(0))
+            tco2e = None if method == NOT_ESTIMATED else round_tco2e(sum((line[2] for line in chosen), Decimal(0)))
+            methods[method] = {
+                "suppliers": len(chosen),
+                "spend_share": float(method_basis / total_basis) if total_basis else 0.0,
+                "tco2e": None if tco2e is None else float(tco2e),
+            }
+        estimated = [line for line in lines if line[2] is not None]
+        total = round_tco2e(sum((line[2] for line in estimated), Decimal(0)))
+
+    estimated.sort(key=lambda line: line[0])
+    estimated.sort(key=lambda line: line[2], reverse=True)  # stable: code ascending within ties
+    not_estimated = sorted((line for line in lines if line[2] is None), key=lambda line: line[0])
+    return {
+        "quarter": str(quarter),
+        "base_currency": base_currency,
+        "total_tco2e": float(total),
+        "methods": methods,
+        "suppliers": [
+            {"supplier": code, "method": method, "tco2e": None if tco2e is None else float(round_tco2e(tco2e))}
+            for code, method, tco2e, _ in estimated + not_estimated
+        ],
+    }

@@ -1,0 +1,85 @@
+"""Suppliers' yearly greenhouse-gas inventories and the emission factors of the
+spend-based estimate (scorecard.md section 11, contract.md "Additions")."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from suppliers.models import Supplier
+
+DEFAULT_FACTOR = "*"
+
+
+class InventorySource(models.TextChoices):
+    CDP = "cdp", _("CDP")
+    RBA = "rba", _("RBA platform")
+    OTHER = "other", _("Other")
+
+
+class InventoryState(models.TextChoices):
+    ACCEPTED = "accepted", _("Accepted")
+    SUBMITTED = "submitted", _("Submitted")
+    REJECTED = "rejected", _("Rejected")
+
+
+def _tco2e(**kwargs):
+    return models.DecimalField(max_digits=24, decimal_places=6, **kwargs)
+
+
+class EmissionInventory(models.Model):
+    """One supplier's GHG inventory for one reporting year, in tCO2e.
+
+    Only ``accepted`` inventories count (imports by procurement are accepted on import).
+    """
+
+    supplier = models.ForeignKey(Supplier, on_delete=models.PROTECT, related_name="emission_inventories")
+    year = models.PositiveSmallIntegerField(help_text="Reporting year")
+    scope1_tco2e = _tco2e()
+    scope2_market_tco2e = _tco2e(null=True, blank=True)
+    scope2_location_tco2e = _tco2e(null=True, blank=True)
+    scope3_tco2e = _tco2e(null=True, blank=True)
+    revenue = models.DecimalField(max_digits=24, decimal_places=4, null=True, blank=True)
+    revenue_currency = models.CharField(max_length=3, blank=True, help_text="ISO 4217")
+    source = models.CharField(max_length=10, choices=InventorySource.choices, default=InventorySource.OTHER)
+    verified = models.BooleanField(default=False, help_text="Externally verified")
+    state = models.CharField(max_length=10, choices=InventoryState.choices, default=InventoryState.ACCEPTED)
+    submitted_at = models.DateTimeField(auto_now_add=True)
+    submitted_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                     related_name="+")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["supplier_id", "-year"]
+        constraints = [models.UniqueConstraint(fields=["supplier", "year"], name="inventory_unique_supplier_year")]
+        verbose_name_plural = "emission inventories"
+
+    def __str__(self) -> str:
+        return f"{self.supplier_id} {self.year}"
+
+
+class EmissionFactor(models.Model):
+    """tCO2e per one unit of the base currency of spend, per commodity; ``*`` is the
+    default factor. ``commodity_key`` (trimmed, lower-cased) is what matching uses."""
+
+    commodity = models.CharField(max_length=120)
+    commodity_key = models.CharField(max_length=120, unique=True, editable=False)
+    tco2e_per_unit = models.DecimalField(max_digits=24, decimal_places=12)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["commodity_key"]
+
+    def __str__(self) -> str:
+        return f"{self.commodity}: {self.tco2e_per_unit}"
+
+    def save(self, *args, **kwargs):
+        # The admin edits this table directly; the key must follow the label it edits.
+        self.commodity_key = commodity_key(self.commodity)
+        super().save(*args, **kwargs)
+
+
+def commodity_key(commodity: str | None) -> str:
+    """How commodities are compared (section 11): trimmed and case-insensitive."""
+    return (commodity or "").strip().lower()

@@ -1,0 +1,12 @@
+"""API routes of this app: (prefix, viewset, basename), registered by config/urls.py."""
+
+from django.urls import path
+
+from disclosure import api
+
+ROUTES = [
+    ("emissions", api.EmissionInventoryViewSet, "emission-inventory"),
+    ("emission-factors", api.EmissionFactorViewSet, "emission-factor"),
+]
+
+URLS = [path("emissions-estimate/", api.EmissionsEstimateView.as_view(), name="emissions-estimate")]
