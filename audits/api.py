@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import django_filters
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db.models import BooleanField, ExpressionWrapper, Q
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, serializers, status, viewsets
@@ -25,12 +24,10 @@ from audits.models import (
     Audit,
     AuditStatus,
     CapEvidence,
-    CapState,
     CapTransition,
     CorrectiveAction,
     DeadlineRule,
     Finding,
-    FindingStatus,
     Notification,
     Provision,
     Severity,
@@ -190,17 +187,6 @@ class AuditViewSet(ImportActionMixin, SupplierScopedMixin, viewsets.ModelViewSet
 # --------------------------------------------------------------------------- findings
 
 
-def with_overdue(queryset, as_of=None):
-    """Annotate ``is_overdue``: open and past the correction due date, or past the CAP
-    due date with no CAP submitted."""
-    as_of = as_of or timezone.localdate()
-    overdue = Q(status=FindingStatus.OPEN) & (
-        Q(correction_due_on__lt=as_of)
-        | (Q(cap_due_on__lt=as_of) & Q(corrective_action__state__in=[CapState.NOT_STARTED, CapState.REJECTED]))
-    )
-    return queryset.annotate(is_overdue=ExpressionWrapper(overdue, output_field=BooleanField()))
-
-
 class FindingSerializer(serializers.ModelSerializer):
     audit_ref = serializers.SlugRelatedField(source="audit", slug_field="audit_ref", queryset=Audit.objects.all())
     site_code = serializers.CharField(source="audit.site.code", read_only=True)
@@ -287,7 +273,7 @@ class FindingViewSet(SupplierScopedMixin, ImportActionMixin, viewsets.ModelViewS
     http_method_names = ["get", "post", "patch", "head", "options"]
 
     def get_queryset(self):
-        return with_overdue(super().get_queryset())
+        return selectors.with_overdue(super().get_queryset(), timezone.localdate())
 
     def perform_create(self, serializer):
         data = dict(serializer.validated_data)

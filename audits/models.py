@@ -297,9 +297,6 @@ class Finding(models.Model):
         """An opportunity for improvement only recommends a plan."""
         return self.severity != Severity.OFI
 
-    def is_overdue(self, as_of: dt.date) -> bool:
-        return self.is_open and self.correction_due_on is not None and self.correction_due_on < as_of
-
 
 # --------------------------------------------------------------------------- CAPs
 

@@ -14,7 +14,7 @@ from collections.abc import Collection
 
 import numpy as np
 import pandas as pd
-from django.db.models import Case, DateField, F, QuerySet, When
+from django.db.models import BooleanField, Case, DateField, ExpressionWrapper, F, Q, QuerySet, When
 
 from audits import dates
 from audits.models import (
@@ -23,9 +23,11 @@ from audits.models import (
     UPCOMING_STATUSES,
     Audit,
     AuditType,
+    CapState,
     DeadlineRule,
     Finding,
     Provision,
+    Severity,
     Standard,
 )
 from core.frames import read_frame
@@ -103,8 +105,46 @@ def scoring_frames(supplier_ids: SupplierIds = None) -> tuple[pd.DataFrame, pd.D
     return sites, audits, findings
 
 
-# The name the issue uses for the same read.
-audit_frames = scoring_frames
+# --------------------------------------------------------------------------- overdue
+
+# CAP states that still owe procurement a plan. A finding without a CAP row owes one too.
+CAP_AWAITING_SUBMISSION = (CapState.NOT_STARTED, CapState.REJECTED)
+# An opportunity for improvement only recommends a plan and has no deadline (domain.md,
+# the deadline table): it is never overdue. Every other severity, ``risk`` included, is.
+NEVER_OVERDUE_SEVERITIES = (Severity.OFI,)
+
+
+def open_at(as_of: dt.date) -> Q:
+    """Findings open at ``as_of`` (scorecard.md section 4): opened on or before it and
+    not closed on or before it."""
+    return Q(opened_on__lte=as_of) & (Q(closed_on__isnull=True) | Q(closed_on__gt=as_of))
+
+
+def overdue_conditions(as_of: dt.date) -> dict[str, Q]:
+    """The one definition of "overdue" at ``as_of``, as filters on ``Finding``.
+
+    ``cap_overdue``: open at ``as_of``, not an opportunity for improvement, CAP due date
+    before ``as_of`` and the CAP still awaiting a plan (no CAP row, ``not_started`` or
+    ``rejected``; the CAP state is today's, there is no CAP history).
+    ``correction_overdue``: open at ``as_of``, not an opportunity for improvement,
+    correction due date before ``as_of``. A due date equal to ``as_of`` is not overdue.
+    Use them in ``filter()``, ``Count(filter=...)`` or through ``with_overdue``.
+    """
+    late = open_at(as_of) & ~Q(severity__in=NEVER_OVERDUE_SEVERITIES)
+    awaiting = Q(corrective_action__isnull=True) | Q(corrective_action__state__in=CAP_AWAITING_SUBMISSION)
+    return {
+        "cap_overdue": late & Q(cap_due_on__lt=as_of) & awaiting,
+        "correction_overdue": late & Q(correction_due_on__lt=as_of),
+    }
+
+
+def with_overdue(findings: QuerySet[Finding], as_of: dt.date) -> QuerySet[Finding]:
+    """``findings`` annotated with booleans ``cap_overdue``, ``correction_overdue`` and
+    ``is_overdue`` (either of them) at ``as_of`` (``overdue_conditions``). No extra query."""
+    conditions = overdue_conditions(as_of)
+    conditions["is_overdue"] = conditions["cap_overdue"] | conditions["correction_overdue"]
+    return findings.annotate(**{name: ExpressionWrapper(condition, output_field=BooleanField())
+                                for name, condition in conditions.items()})
 
 
 # --------------------------------------------------------------------------- the two-year cycle

@@ -8,7 +8,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import BooleanField, Count, ExpressionWrapper, F, FilteredRelation, Prefetch, Q, QuerySet
+from django.db.models import Count, F, FilteredRelation, Prefetch, Q, QuerySet
 from django.db.models.functions import Coalesce
 
 from audits import dates
@@ -41,8 +41,6 @@ from suppliers.selectors import scope_to_user, visible_suppliers
 
 METRICS = ("audit", "scorecard", "sbti", "ghg_disclosure")
 EXPIRING_DAYS = dates.DEFAULT_EXPIRING_DAYS
-# CAP states that still owe procurement a plan: past the CAP due date they are overdue.
-CAP_AWAITING_SUBMISSION = (CapState.NOT_STARTED, CapState.REJECTED)
 
 # --------------------------------------------------------------------------- quarters
 
@@ -120,26 +118,14 @@ def grade_distribution(quarter: str) -> list[dict]:
     return sorted(grades.values(), key=lambda entry: order.get(entry["grade"], 99))
 
 
-def _overdue_expressions(today: dt.date) -> dict:
-    open_ = Q(status=FindingStatus.OPEN)
-    return {
-        "cap_overdue": ExpressionWrapper(
-            open_ & Q(cap_due_on__lt=today)
-            & (Q(corrective_action__isnull=True) | Q(corrective_action__state__in=CAP_AWAITING_SUBMISSION)),
-            output_field=BooleanField()),
-        "correction_overdue": ExpressionWrapper(open_ & Q(correction_due_on__lt=today), output_field=BooleanField()),
-    }
-
-
 def open_findings_summary(user, today: dt.date) -> dict:
     """Open findings by severity and the overdue counts: one aggregate query."""
     findings = scope_to_user(Finding.objects.filter(status=FindingStatus.OPEN), user, "audit__site__supplier")
-    cap_late = (Q(cap_due_on__lt=today)
-                & (Q(corrective_action__isnull=True) | Q(corrective_action__state__in=CAP_AWAITING_SUBMISSION)))
+    overdue = audit_selectors.overdue_conditions(today)
     counts = findings.aggregate(
         total=Count("id"),
-        cap_overdue=Count("id", filter=cap_late),
-        correction_overdue=Count("id", filter=Q(correction_due_on__lt=today)),
+        cap_overdue=Count("id", filter=overdue["cap_overdue"]),
+        correction_overdue=Count("id", filter=overdue["correction_overdue"]),
         awaiting_review=Count("id", filter=Q(corrective_action__state=CapState.SUBMITTED)),
         **{severity: Count("id", filter=Q(severity=severity)) for severity in Severity.values},
     )
@@ -372,7 +358,8 @@ def planned_audits(user) -> QuerySet[Audit]:
 def findings_board(user, today: dt.date, *, severity: str = "", status: str = "open", overdue: str = "",
                    cap_state: str = "", supplier: str = "", query: str = "") -> QuerySet[Finding]:
     findings = scope_to_user(Finding.objects.all(), user, "audit__site__supplier").select_related(
-        "audit__site__supplier", "provision", "corrective_action").annotate(**_overdue_expressions(today))
+        "audit__site__supplier", "provision", "corrective_action")
+    findings = audit_selectors.with_overdue(findings, today)
     if severity:
         findings = findings.filter(severity=severity)
     if status:
@@ -395,10 +382,10 @@ def findings_board(user, today: dt.date, *, severity: str = "", status: str = "o
 
 
 def finding_for(user, ref: str, today: dt.date) -> Finding | None:
-    return (scope_to_user(Finding.objects.all(), user, "audit__site__supplier")
-            .select_related("audit__site__supplier", "provision", "corrective_action", "closure_audit",
-                            "termination_review")
-            .annotate(**_overdue_expressions(today)).filter(finding_ref=ref).first())
+    findings = (scope_to_user(Finding.objects.all(), user, "audit__site__supplier")
+                .select_related("audit__site__supplier", "provision", "corrective_action", "closure_audit",
+                                "termination_review"))
+    return audit_selectors.with_overdue(findings, today).filter(finding_ref=ref).first()
 
 
 # --------------------------------------------------------------------------- scoring
