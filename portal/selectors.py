@@ -35,7 +35,7 @@ from scoring.models import (
     ScoreRun,
     ValueState,
 )
-from scoring.selectors import methodology_params, score_history
+from scoring.selectors import methodology_params, score_history, values_used
 from suppliers.models import FxRate, Supplier, SupplierStatus
 from suppliers.selectors import scope_to_user, visible_suppliers
 
@@ -279,7 +279,7 @@ def scorecard(supplier: Supplier, quarter: str) -> Scorecard | None:
     params = methodology_params(score.methodology)
     weights = {row.indicator.code: row for row in
                MethodologyIndicator.objects.filter(methodology=score.methodology).select_related("indicator")}
-    used = reported_values_used(supplier, Quarter.parse(quarter))
+    used = values_used(Quarter.parse(quarter), supplier.pk)
     applicable = sum((row.weight for code, row in weights.items()
                       if (score.points.get(code) or {}).get("status") != "not_applicable"), Decimal(0))
     if score.population != "full":
@@ -300,18 +300,6 @@ def scorecard(supplier: Supplier, quarter: str) -> Scorecard | None:
     subscores = [(key, title, category_weights.get(key, Decimal(0)), getattr(score, key)) for key, title in CATEGORIES]
     return Scorecard(score=score, rows=rows, subscores=subscores,
                      gains=points_to_gain(params, score.population, score.points))
-
-
-def reported_values_used(supplier: Supplier, quarter: Quarter) -> dict[str, IndicatorValue]:
-    """Per indicator, the accepted value a run of ``quarter`` uses (scorecard.md §5: the
-    latest quarter in Q-3 … Q, then the latest submission, then the higher id). One query."""
-    window = [str(q) for q in quarter.window(4)]
-    chosen: dict[str, IndicatorValue] = {}
-    values = (IndicatorValue.objects.filter(supplier=supplier, state=ValueState.ACCEPTED, quarter__in=window)
-              .select_related("indicator").order_by("quarter", "submitted_at", "id"))
-    for value in values:
-        chosen[value.indicator.code] = value
-    return chosen
 
 
 def history(supplier: Supplier) -> list[dict]:

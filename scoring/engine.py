@@ -38,7 +38,7 @@ import numpy as np
 import pandas as pd
 
 from core.quarter import months_before
-from scoring.inputs import ScoringInputs
+from scoring.inputs import VALUE_PRECEDENCE, ScoringInputs
 from scoring.methodology import CATEGORY_KEYS, IndicatorSpec, MethodologyParams
 
 __all__ = [
@@ -591,8 +591,8 @@ def _audit_points(spec: IndicatorSpec, column: _Column, pop: _Population) -> _Co
 def _pick_values(inputs: ScoringInputs, pop: _Population) -> dict[str, tuple[np.ndarray, np.ndarray]]:
     """Per indicator code: (supplier positions, value strings) of the value used for Q.
 
-    The latest quarter in Q-3 … Q wins, then the latest submission, then the highest
-    value_id (which makes the choice total).
+    Among the values of Q-3 … Q, the greatest by ``scoring.inputs.VALUE_PRECEDENCE``
+    (latest quarter, then latest submission, then highest value_id).
     """
     values = inputs.values
     pos = pop.positions(_ints(_column(values, "supplier_id")))
@@ -616,7 +616,9 @@ def _pick_values(inputs: ScoringInputs, pop: _Population) -> dict[str, tuple[np.
     starts = np.flatnonzero(np.r_[True, sorted_group[1:] != sorted_group[:-1]])
     lengths = np.diff(np.r_[starts, len(order)])
     candidate = np.ones(len(order), dtype=bool)
-    for key in (quarter[idx][order], submitted[order], value_id[order]):
+    keys = {"quarter_ordinal": quarter[idx], "submitted_at": submitted, "value_id": value_id}
+    for _, column in VALUE_PRECEDENCE:
+        key = keys[column][order]
         masked = np.where(candidate, key, np.iinfo(np.int64).min)
         candidate &= key == np.repeat(np.maximum.reduceat(masked, starts), lengths)
     kept = np.flatnonzero(candidate)
