@@ -107,8 +107,8 @@ class AuditScheduleSerializer(serializers.Serializer):
 
 class AuditPlanSerializer(serializers.Serializer):
     as_of = serializers.DateField(required=False)
-    horizon_days = serializers.IntegerField(required=False, min_value=0, max_value=3650,
-                                            default=dates.DEFAULT_EXPIRING_DAYS)
+    horizon_days = serializers.IntegerField(required=False, min_value=0, max_value=3650, allow_null=True,
+                                            default=None, help_text="default: the methodology's expiring days")
     limit = serializers.IntegerField(required=False, min_value=1, allow_null=True, default=None)
     audit_firm = serializers.CharField(required=False, allow_blank=True, default="")
 
@@ -559,7 +559,8 @@ class AuditCycleViewSet(viewsets.GenericViewSet):
         OpenApiParameter("site", str, description="site code"),
         OpenApiParameter("status", str, enum=list(dates.CYCLE_STATUSES)),
         OpenApiParameter("relevant", bool, description="only active production sites"),
-        OpenApiParameter("expiring_days", int, description="expiring horizon in days, default 90"),
+        OpenApiParameter("expiring_days", int,
+                         description="expiring horizon in days, default: the methodology in force (90 in v1)"),
     ])
     def list(self, request):
         params = CycleParams(data=request.query_params)
@@ -589,8 +590,8 @@ class CycleParams(serializers.Serializer):
     site = serializers.CharField(required=False)
     status = serializers.ChoiceField(choices=dates.CYCLE_STATUSES, required=False)
     relevant = serializers.BooleanField(required=False, allow_null=True, default=None)
-    expiring_days = serializers.IntegerField(required=False, min_value=0, max_value=3650,
-                                             default=dates.DEFAULT_EXPIRING_DAYS)
+    expiring_days = serializers.IntegerField(required=False, min_value=0, max_value=3650, allow_null=True,
+                                             default=None)
 
 
 class SupplierCoverageSerializer(serializers.Serializer):

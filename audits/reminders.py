@@ -20,7 +20,6 @@ from django.utils.translation import gettext as _
 
 from audits import dates, escalation, notifications, selectors
 from audits.models import Finding, NotificationKind
-from core.quarter import Quarter
 
 logger = logging.getLogger(__name__)
 
@@ -130,17 +129,13 @@ def _site_drafts(as_of: dt.date, analysts: list[int]) -> list[notifications.Draf
 
 
 def _full_population_ids(as_of: dt.date) -> set[int]:
-    """Suppliers of the full-scorecard (95%-of-spend) population of the latest quarter
-    ended on or before ``as_of``; empty (and logged) when it cannot be computed."""
-    from suppliers.services import population_for_quarter
+    """Suppliers of the full-scorecard (95%-of-spend) population of the last closed
+    quarter at ``as_of``; empty (and logged) when it cannot be computed."""
     from suppliers.spend import MissingFxRates
 
-    quarter = Quarter.containing(as_of)
-    if quarter.as_of != as_of:
-        quarter = quarter.previous()
     try:
-        population = population_for_quarter(quarter=quarter)
+        population = selectors.last_closed_population(as_of)
     except MissingFxRates as exc:
-        logger.warning("never-audited reminders skipped for %s: %s", quarter, exc)
+        logger.warning("never-audited reminders skipped for %s: %s", as_of, exc)
         return set()
     return {int(s) for s, p in zip(population["supplier_id"], population["population"], strict=True) if p == "full"}

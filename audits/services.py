@@ -221,12 +221,14 @@ def audit_schedule(*, audit: Audit, actor, start_date: dt.date, end_date: dt.dat
 
 
 @transaction.atomic
-def audits_plan(*, as_of: dt.date, actor, horizon_days: int = dates.DEFAULT_EXPIRING_DAYS, limit: int | None = None,
+def audits_plan(*, as_of: dt.date, actor, horizon_days: int | None = None, limit: int | None = None,
                 audit_firm: str = "", spend_rank: dict[int, object] | None = None) -> list[Audit]:
     """Create a planned full audit for every relevant site that is due (never audited,
-    expired, or expiring within ``horizon_days``) and has no upcoming full audit yet,
-    biggest supplier spend first (``spend_rank``: supplier id → spend basis; by default
-    the basis of the latest quarter ended on or before ``as_of``), then earliest due date.
+    expired, or expiring within ``horizon_days``, by default the methodology's expiring
+    days) and has no upcoming full audit yet, biggest supplier spend first (``spend_rank``:
+    supplier id → spend basis; by default the basis of the last closed quarter,
+    ``selectors.last_closed_population``), then earliest due date. Validity follows the
+    methodology in force at ``as_of``. Returns the audits created.
     """
     cycle = selectors.site_cycle_status(as_of, expiring_days=horizon_days)
     due = cycle[cycle["relevant"] & cycle["status"].isin([dates.NEVER_AUDITED, dates.EXPIRED, dates.EXPIRING])
@@ -256,17 +258,12 @@ def audits_plan(*, as_of: dt.date, actor, horizon_days: int = dates.DEFAULT_EXPI
 
 
 def _spend_basis_by_supplier(as_of: dt.date) -> dict[int, object]:
-    """Supplier id → spend basis of the latest quarter ended on or before ``as_of``
-    (empty when the basis cannot be computed, e.g. missing FX rates)."""
-    from core.quarter import Quarter
-    from suppliers.services import population_for_quarter
+    """Supplier id → spend basis of the last closed quarter at ``as_of`` (empty when the
+    basis cannot be computed, e.g. missing FX rates)."""
     from suppliers.spend import MissingFxRates
 
-    quarter = Quarter.containing(as_of)
-    if quarter.as_of != as_of:
-        quarter = quarter.previous()
     try:
-        population = population_for_quarter(quarter=quarter)
+        population = selectors.last_closed_population(as_of)
     except MissingFxRates:
         return {}
     return dict(zip(population["supplier_id"].astype(int), population["basis"], strict=True))

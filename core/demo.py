@@ -47,12 +47,11 @@ def _suppliers_by_spend(Supplier):
     """Suppliers by spend basis of the last complete quarter (base currency), biggest first."""
     from django.utils import timezone
 
-    from core.quarter import Quarter
-    from suppliers.services import population_for_quarter
+    from audits.selectors import last_closed_population
     from suppliers.spend import MissingFxRates
 
     try:
-        ranked = population_for_quarter(quarter=Quarter.containing(timezone.localdate()).previous())
+        ranked = last_closed_population(timezone.localdate())
     except MissingFxRates:
         return list(Supplier.objects.order_by("code")[:2])
     codes = list(ranked["supplier_code"][:2])

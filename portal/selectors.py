@@ -158,8 +158,9 @@ def latest_termination_decision(supplier: Supplier) -> TerminationReview | None:
 
 
 def cycle_rows(user, as_of: dt.date, *, status: str = "", query: str = "", relevant_only: bool = True,
-               expiring_days: int = EXPIRING_DAYS) -> list[dict]:
-    """The two-year cycle of every site the user may see (three queries), filtered."""
+               expiring_days: int | None = None) -> list[dict]:
+    """The two-year cycle of every site the user may see, filtered; validity and the
+    expiring horizon are the methodology's in force at ``as_of`` unless given."""
     frame = site_cycle_status(as_of, visible_suppliers(user).values("id"), expiring_days=expiring_days)
     if relevant_only and len(frame):
         frame = frame[frame["relevant"]]

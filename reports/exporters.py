@@ -366,7 +366,8 @@ def _audits_sheet(ws, as_of: dt.date, run: ScoreRun, names: dict[str, str]) -> N
                          ("latest_full_audit", None, 18), ("conducted_on", DATE, 12), ("score", POINTS, 8),
                          ("recognition", None, 12), ("valid_until", DATE, 12), ("status", None, 14),
                          ("next_due", DATE, 12), ("upcoming_audit", None, 18), ("upcoming_on", DATE, 12)])
-    cycle = site_cycle_status(as_of, expiring_days=run.methodology.expiring_days)
+    cycle = site_cycle_status(as_of, expiring_days=run.methodology.expiring_days,
+                              validity_months=run.methodology.audit_validity_months)
     for row in cycle.itertuples(index=False):
         score = None if row.score is None else float(row.score)
         sheet.append([row.supplier_code, names.get(row.supplier_code, ""), row.site_code, row.site_name,

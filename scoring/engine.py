@@ -4,7 +4,8 @@
 stored results of one quarter: a score row per scored supplier, the long table of
 indicator points and the coverage metrics. It knows nothing of Django: only pandas,
 numpy, the standard library and ``core.quarter`` / ``scoring.inputs`` /
-``scoring.methodology``.
+``scoring.methodology`` / ``audits.rules`` (the pure audit rules it shares with the
+audit selectors).
 
 Everything is vectorised over the supplier axis. Suppliers are put in their final
 order (basis descending, code ascending) first and every intermediate result is an
@@ -37,6 +38,7 @@ from itertools import accumulate, compress
 import numpy as np
 import pandas as pd
 
+from audits.rules import latest_full_audits
 from core.quarter import months_before
 from scoring.inputs import VALUE_PRECEDENCE, ScoringInputs
 from scoring.methodology import CATEGORY_KEYS, IndicatorSpec, MethodologyParams
@@ -88,7 +90,6 @@ GATE_GRADE = "X"
 
 # Section 4. The audit validity period and the "expiring" horizon come from the
 # methodology; the other windows are fixed by the indicator definitions.
-FULL_AUDIT_TYPES = ("vap_full", "equivalent_third_party")
 SAQ_TYPE = "saq"
 COUNTED_SEVERITIES = ("priority", "major", "minor")
 ON_TIME_WINDOW_MONTHS = 12  # RBA-06: due_on within the 12 months before D
@@ -238,13 +239,6 @@ def _last_of_groups(sorted_keys: np.ndarray) -> np.ndarray:
     if not len(sorted_keys):
         return np.zeros(0, dtype=bool)
     return np.r_[sorted_keys[1:] != sorted_keys[:-1], True]
-
-
-def _ranks(values: np.ndarray) -> np.ndarray:
-    """Integer ranks preserving the order of ``values`` (for np.lexsort of strings)."""
-    if not len(values):
-        return np.zeros(0, dtype=np.int64)
-    return pd.factorize(pd.Series(values, dtype=object).fillna(""), sort=True)[0].astype(np.int64)
 
 
 def _within(dates: np.ndarray, as_of: dt.date, months: int) -> np.ndarray:
@@ -437,18 +431,10 @@ def _audit_facts(inputs: ScoringInputs, methodology: MethodologyParams, pop: _Po
     a_risk = _strings(_column(audits, "saq_risk"))
     known = a_site >= 0
 
-    valid_full = known & np.isin(a_type, FULL_AUDIT_TYPES) & _within(a_date, as_of, methodology.audit_validity_months)
-    idx = np.flatnonzero(valid_full)
-    # Latest conducted_on; same day: higher score (NaN lowest), then greater audit_ref.
-    order = idx[
-        np.lexsort((
-            _ranks(a_ref[idx]),
-            np.where(np.isnan(a_score[idx]), -np.inf, a_score[idx]),
-            a_date[idx].view(np.int64),
-            a_site[idx],
-        ))
-    ]
-    latest = order[_last_of_groups(a_site[order])]
+    known_idx = np.flatnonzero(known)
+    latest = known_idx[latest_full_audits(a_site[known_idx], a_type[known_idx], a_date[known_idx],
+                                          a_score[known_idx], a_ref[known_idx], as_of=as_of,
+                                          validity_months=methodology.audit_validity_months)]
     n_sites = len(sites.site_ids)
     site_has_latest = np.zeros(n_sites, dtype=bool)
     site_has_latest[a_site[latest]] = True

@@ -9,6 +9,7 @@ import pandas as pd
 from django.db import connection
 from django.db.models import QuerySet
 
+from audits.policy import AuditPolicy, default_policy
 from core.frames import read_frame
 from core.quarter import Quarter
 from scoring.inputs import QBR_COLUMNS, VALUE_COLUMNS, VALUE_PRECEDENCE
@@ -36,6 +37,26 @@ def current_methodology() -> Methodology:
     if methodology is None:
         raise NoPublishedMethodology("no published methodology: publish one before recalculating")
     return methodology
+
+
+def methodology_in_force(quarter: Quarter) -> Methodology:
+    """The methodology in force for ``quarter``: the one that produced the quarter's stored
+    results (its coverage snapshot names the latest run's methodology), else the current
+    published one. One or two queries; raises ``NoPublishedMethodology`` when neither exists."""
+    snapshot = CoverageSnapshot.objects.filter(quarter=str(quarter)).select_related("methodology").first()
+    return snapshot.methodology if snapshot is not None else current_methodology()
+
+
+def audit_policy(quarter: Quarter) -> AuditPolicy:
+    """The audit-cycle parameters (validity months, expiring days, coverage target) of the
+    methodology in force for ``quarter``; the built-in defaults when no methodology is
+    published yet. Named by ``settings.AUDIT_POLICY`` so the audits app can ask for it."""
+    try:
+        methodology = methodology_in_force(quarter)
+    except NoPublishedMethodology:
+        return default_policy()
+    return AuditPolicy(validity_months=methodology.audit_validity_months, expiring_days=methodology.expiring_days,
+                       coverage_target=Decimal(methodology.coverage_target), methodology=methodology.version)
 
 
 def methodology_params(methodology: Methodology) -> MethodologyParams:
