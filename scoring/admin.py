@@ -92,7 +92,7 @@ class MethodologyAdmin(admin.ModelAdmin):
         for methodology in queryset:
             try:
                 services.methodology_publish(methodology=methodology, actor=request.user)
-            except services.RecalculationRefused as exc:
+            except services.MethodologyNotPublishable as exc:
                 self.message_user(request, str(exc), level=messages.ERROR)
             else:
                 self.message_user(request, f"{methodology.version} published.")

@@ -144,10 +144,7 @@ class MethodologyViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixin
     @action(detail=True, methods=["post"])
     def publish(self, request, version=None):
         methodology = self.get_object()
-        try:
-            services.methodology_publish(methodology=methodology, actor=request.user)
-        except services.RecalculationRefused as exc:
-            raise ValidationError({"detail": str(exc)}) from exc
+        services.methodology_publish(methodology=methodology, actor=request.user)
         return Response(MethodologySerializer(methodology).data)
 
     @extend_schema(parameters=[OpenApiParameter("other", str, required=True)], responses=OpenApiTypes.OBJECT)
@@ -339,12 +336,9 @@ class ScoreRunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.C
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         methodology = serializer.validated_data.get("methodology")
-        try:
-            with transaction.atomic():
-                run = services.score_run_enqueue(quarter=parse_quarter(serializer.validated_data["quarter"]),
-                                                 methodology=methodology, actor=request.user, trigger="api")
-        except services.RecalculationRefused as exc:
-            return Response({"detail": str(exc)}, status=status.HTTP_409_CONFLICT)
+        with transaction.atomic():
+            run = services.score_run_enqueue(quarter=parse_quarter(serializer.validated_data["quarter"]),
+                                             methodology=methodology, actor=request.user, trigger="api")
         run.refresh_from_db()
         return Response(self.get_serializer(run).data, status=status.HTTP_202_ACCEPTED)
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
-from rest_framework.exceptions import ValidationError
 
 from core.changelog import record_change, record_changes
 from scoring.models import Methodology, MethodologyIndicator

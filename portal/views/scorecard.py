@@ -113,7 +113,7 @@ def methodology_publish(request, version: str):
     methodology = get_object_or_404(Methodology, version=version)
     try:
         services.methodology_publish(methodology=methodology, actor=request.user)
-    except services.RecalculationRefused as exc:
+    except services.MethodologyNotPublishable as exc:
         messages.error(request, _("Not published: %(why)s") % {"why": exc})
     else:
         messages.success(request, _("Methodology %(version)s published; new recalculations use it.")
