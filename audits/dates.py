@@ -42,10 +42,6 @@ def audit_valid_until(end_date: dt.date, months: int = VALIDITY_MONTHS) -> dt.da
     return audit_expires_on(end_date, months) - dt.timedelta(days=1)
 
 
-def is_valid_on(end_date: dt.date | None, as_of: dt.date, months: int = VALIDITY_MONTHS) -> bool:
-    return end_date is not None and end_date <= as_of <= audit_valid_until(end_date, months)
-
-
 # --------------------------------------------------------------------------- deadlines
 
 

@@ -302,6 +302,7 @@ def rba_provisions_by_code() -> dict[str, tuple[int, str]]:
 
 
 def open_findings_count(audit_id: int) -> int:
+    """Number of the audit's findings not closed yet. One query."""
     return Finding.objects.filter(audit_id=audit_id, closed_on__isnull=True).count()
 
 

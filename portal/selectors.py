@@ -75,6 +75,8 @@ class GapRow:
 
 
 def coverage_metrics(snapshot: CoverageSnapshot | None) -> list[dict]:
+    """The four section 7 metrics of a stored snapshot as rows (name, share, target, met, gaps count);
+    empty without a snapshot. No query."""
     if snapshot is None:
         return []
     metrics = snapshot.data.get("metrics", {})
@@ -134,10 +136,12 @@ def open_findings_summary(user, today: dt.date) -> dict:
 
 
 def termination_review_suppliers(user) -> QuerySet[Supplier]:
+    """Visible suppliers flagged for termination review, by code."""
     return visible_suppliers(user).filter(termination_review=True).order_by("code")
 
 
 def open_termination_reviews(user) -> dict[int, TerminationReview]:
+    """Supplier id → its undecided termination review, for the suppliers the user may see. One query."""
     reviews = scope_to_user(TerminationReview.objects.filter(decided_at__isnull=True), user, "supplier")
     return {review.supplier_id: review for review in reviews}
 
@@ -150,11 +154,6 @@ def termination_reviews(supplier: Supplier) -> list[TerminationReview]:
                .prefetch_related(Prefetch("findings", queryset=findings))
                .order_by(F("decided_at").desc(nulls_first=True), "-opened_at", "-id"))
     return list(reviews)
-
-
-def latest_termination_decision(supplier: Supplier) -> TerminationReview | None:
-    return (supplier.termination_reviews.filter(decided_at__isnull=False)
-            .order_by("-decided_at", "-id").first())
 
 
 def cycle_rows(user, as_of: dt.date, *, status: str = "", query: str = "", relevant_only: bool = True,
@@ -184,6 +183,7 @@ def supplier_cycle(supplier: Supplier, as_of: dt.date) -> dict[int, dict]:
 
 
 def cycle_counts(rows: list[dict]) -> dict[str, int]:
+    """Rows per cycle status (``audits.dates.CYCLE_STATUSES``), zero included."""
     counts = dict.fromkeys(dates.CYCLE_STATUSES, 0)
     for row in rows:
         counts[row["status"]] = counts.get(row["status"], 0) + 1
@@ -240,6 +240,7 @@ def supplier_rows(user, quarter: str | None, *, query: str = "", country: str = 
 
 
 def supplier_countries(user) -> list[str]:
+    """Country codes of the suppliers the user may see, sorted, for the list filter. One query."""
     return list(visible_suppliers(user).order_by("country").values_list("country", flat=True).distinct())
 
 
@@ -266,6 +267,7 @@ class Scorecard:
 
 
 def quarters_of(supplier: Supplier) -> list[str]:
+    """Quarters in which the supplier has a stored score, newest first. One query."""
     return list(supplier.scores.order_by("-quarter").values_list("quarter", flat=True))
 
 
@@ -304,6 +306,7 @@ def scorecard(supplier: Supplier, quarter: str) -> Scorecard | None:
 
 
 def history(supplier: Supplier) -> list[dict]:
+    """The supplier's stored scores by quarter, oldest first, with changes (``scoring.selectors.score_history``)."""
     scores = list(supplier.scores.select_related("methodology").order_by("quarter"))
     return score_history(scores)
 
@@ -328,6 +331,7 @@ def spend_in_base(supplier: Supplier, base_currency: str) -> list[dict]:
 
 
 def supplier_audits(supplier: Supplier) -> QuerySet[Audit]:
+    """The supplier's audits, latest end date first (planned ones on top), with open and total finding counts."""
     return (Audit.objects.filter(site__supplier=supplier).select_related("site")
             .annotate(open_findings=Count("findings", filter=Q(findings__status=FindingStatus.OPEN)),
                       all_findings=Count("findings"))
@@ -346,6 +350,9 @@ def planned_audits(user) -> QuerySet[Audit]:
 
 def findings_board(user, today: dt.date, *, severity: str = "", status: str = "open", overdue: str = "",
                    cap_state: str = "", supplier: str = "", query: str = "") -> QuerySet[Finding]:
+    """Findings the user may see, filtered; each carries ``cap_overdue``/``correction_overdue`` at ``today``
+    (``audits.selectors.with_overdue``); ``overdue`` is ``any``, ``cap``, ``correction`` or empty.
+    Earliest correction due date first."""
     findings = scope_to_user(Finding.objects.all(), user, "audit__site__supplier").select_related(
         "audit__site__supplier", "provision", "corrective_action")
     findings = audit_selectors.with_overdue(findings, today)
@@ -371,6 +378,7 @@ def findings_board(user, today: dt.date, *, severity: str = "", status: str = "o
 
 
 def finding_for(user, ref: str, today: dt.date) -> Finding | None:
+    """One finding the user may see, with its overdue flags at ``today``, or ``None``."""
     findings = (scope_to_user(Finding.objects.all(), user, "audit__site__supplier")
                 .select_related("audit__site__supplier", "provision", "corrective_action", "closure_audit",
                                 "termination_review"))
@@ -381,25 +389,20 @@ def finding_for(user, ref: str, today: dt.date) -> Finding | None:
 
 
 def values_awaiting_review(user) -> QuerySet[IndicatorValue]:
+    """Submitted indicator values the user may see, oldest submission first."""
     return (scope_to_user(IndicatorValue.objects.filter(state=ValueState.SUBMITTED), user, "supplier")
             .select_related("supplier", "indicator").order_by("submitted_at", "id"))
 
 
 def supplier_values(supplier: Supplier) -> QuerySet[IndicatorValue]:
+    """The supplier's indicator values, newest submission first."""
     return (supplier.indicator_values.select_related("indicator")
             .order_by("-submitted_at", "-id"))
 
 
 def runs() -> QuerySet[ScoreRun]:
+    """Score runs, newest first, with their methodology."""
     return ScoreRun.objects.select_related("methodology").order_by("-created_at", "-id")
-
-
-def document_ids_in(refs) -> set[int]:
-    ids = set()
-    for ref in refs:
-        if ref and ref.startswith("document:") and ref[9:].isdigit():
-            ids.add(int(ref[9:]))
-    return ids
 
 
 # --------------------------------------------------------------------------- screening
@@ -413,6 +416,7 @@ def screenings_board(user) -> QuerySet[Supplier]:
 
 
 def latest_screenings(supplier_ids: list[int]) -> dict[int, Screening]:
+    """Supplier id → its latest screening, for the given suppliers. One query."""
     latest: dict[int, Screening] = {}
     for screening in Screening.objects.filter(supplier_id__in=supplier_ids).order_by("opened_at", "id"):
         latest[screening.supplier_id] = screening
@@ -428,4 +432,5 @@ def notifications_for(user) -> QuerySet[Notification]:
 
 
 def unread_notification_count(user) -> int:
+    """The user's unread in-app notifications. One query."""
     return notifications_for(user).filter(read_at__isnull=True).count()

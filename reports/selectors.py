@@ -43,6 +43,7 @@ def ensure_still_current(quarter: Quarter, run: ScoreRun) -> None:
 
 
 def run_scores(quarter: Quarter, run: ScoreRun) -> QuerySet[QuarterlyScore]:
+    """The quarter's stored scores written by ``run``."""
     return QuarterlyScore.objects.filter(quarter=str(quarter), run_id=run.pk)
 
 
@@ -97,6 +98,7 @@ def qbr_rows(quarter: Quarter, run: ScoreRun, *, chunk_size: int = 5000) -> Iter
 
 def report_card_scores(quarter: Quarter, run: ScoreRun, supplier_ids: Iterable[int] | None = None,
                        *, chunk_size: int = 500) -> Iterator[QuarterlyScore]:
+    """Stored scores of ``run`` (all or the given suppliers) by rank, with the supplier, streamed."""
     scores = run_scores(quarter, run).select_related("supplier").order_by("rank")
     if supplier_ids is not None:
         scores = scores.filter(supplier_id__in=list(supplier_ids))
@@ -133,6 +135,7 @@ def open_findings(as_of: dt.date, supplier_ids: list[int] | None = None) -> Quer
 
 
 def findings_by_supplier(as_of: dt.date, supplier_ids: list[int]) -> dict[int, list[Finding]]:
+    """Supplier id → its findings open at ``as_of`` with overdue flags (``open_findings``). One query."""
     grouped: dict[int, list[Finding]] = {}
     for finding in open_findings(as_of, supplier_ids):
         grouped.setdefault(finding.audit.site.supplier_id, []).append(finding)

@@ -60,6 +60,8 @@ def audit_policy(quarter: Quarter) -> AuditPolicy:
 
 
 def methodology_params(methodology: Methodology) -> MethodologyParams:
+    """The methodology as the engine's ``MethodologyParams`` (indicators by code, weights as Decimal,
+    targets and audit parameters). One query."""
     rows = methodology.indicators.select_related("indicator").order_by("indicator__code")
     indicators = tuple(
         IndicatorSpec(
@@ -124,6 +126,7 @@ def values_frame(quarter: Quarter) -> pd.DataFrame:
 
 
 def qbr_frame(quarter: Quarter) -> pd.DataFrame:
+    """The engine's ``qbr`` frame: non-ESG QBR components of ``quarter`` (``QBR_COLUMNS``). One query."""
     rows = QbrComponent.objects.filter(quarter=str(quarter)).values_list("supplier_id", "component", "score")
     frame = pd.DataFrame.from_records(list(rows), columns=QBR_COLUMNS)
     frame["score"] = frame["score"].astype(float)
@@ -131,11 +134,13 @@ def qbr_frame(quarter: Quarter) -> pd.DataFrame:
 
 
 def stored_scores(quarter: Quarter):
+    """The quarter's stored scores by rank, with supplier, methodology and run."""
     return (QuarterlyScore.objects.filter(quarter=str(quarter))
             .select_related("supplier", "methodology", "run").order_by("rank"))
 
 
 def coverage_snapshot(quarter: Quarter) -> CoverageSnapshot | None:
+    """The quarter's stored coverage metrics (latest run), or ``None``. One query."""
     return CoverageSnapshot.objects.filter(quarter=str(quarter)).select_related("run", "methodology").first()
 
 

@@ -227,7 +227,7 @@ def methodology_publish(*, methodology: Methodology, actor) -> Methodology:
     problem; returns the methodology, now published (recorded in the change log)."""
     if methodology.is_published:
         raise MethodologyNotPublishable(f"methodology {methodology.version} is already published")
-    from scoring.methodologies import params_errors, settings_errors
+    from scoring.methodology_drafts import params_errors, settings_errors
 
     rows = list(methodology.indicators.select_related("indicator"))
     total = sum((row.weight for row in rows), Decimal(0))

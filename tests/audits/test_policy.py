@@ -11,7 +11,7 @@ from audits import policy
 from audits import selectors as audit_selectors
 from core.quarter import Quarter
 from scoring import selectors
-from scoring.methodologies import draft_create
+from scoring.methodology_drafts import draft_create
 from scoring.models import CoverageSnapshot, Methodology, ScoreRun
 from scoring.services import methodology_publish
 
