@@ -4,13 +4,15 @@ and this turns them into HTTP answers, so views do not translate them by hand.
 
 - Django ``ValidationError`` → 400 with the field errors (``{"field": ["message", …]}``),
   or ``{"detail": ["message", …]}`` when the error names no field;
-- Django ``PermissionDenied`` → 403 and ``Http404`` → 404 (DRF's own handling);
+- Django ``PermissionDenied`` → 403 with its message (DRF's default text when it has none);
+  ``Http404`` → 404;
 - ``DomainError`` → its ``status_code`` with ``{"detail": "message"}``;
 - anything else: DRF's default handler (an unexpected error stays a 500 and is logged).
 """
 
 from __future__ import annotations
 
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import exceptions
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -34,6 +36,8 @@ def validation_detail(error: DjangoValidationError) -> dict:
 def exception_handler(exc, context):
     if isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(validation_detail(exc))
+    elif isinstance(exc, DjangoPermissionDenied):
+        exc = exceptions.PermissionDenied(str(exc) or None)
     elif isinstance(exc, DomainError):
         exc = DomainRefusal(exc)
     return drf_exception_handler(exc, context)

@@ -27,7 +27,9 @@ def test_errors_without_a_field_become_detail():
 
 
 def test_permission_denied_and_not_found():
-    assert answer(PermissionDenied("no"))[0] == 403
+    assert answer(PermissionDenied("only procurement writers close findings")) == (
+        403, {"detail": "only procurement writers close findings"})
+    assert answer(PermissionDenied())[0] == 403
     assert answer(Http404("gone"))[0] == 404
     assert answer(NotFound("gone"))[0] == 404
 
