@@ -81,3 +81,17 @@ def test_last_closed_population_uses_the_target_in_force(v2, make_supplier, sett
                                amount=Decimal(5000), currency="USD")
     population = audit_selectors.last_closed_population(D(2026, 9, 30))
     assert population["supplier_code"].tolist()[0] == "SMALL" and population["population"].tolist()[0] == "full"
+
+
+def test_planning_reads_the_horizon_and_validity_in_force(v2, own_supplier, make_site, make_audit, role_users):
+    from audits.services import audits_plan
+
+    analyst = role_users["procurement_analyst"]
+    site = make_site(own_supplier, "S1")
+    # Under v1 (24 months, 90 days) this audit is valid until 2026-09-30 and due on 2026-08-01;
+    # under v2 (36 months, 30 days) it is valid for another year: nothing to plan.
+    make_audit(site, end_date=D(2024, 10, 1), audit_ref="A1")
+    assert audits_plan(as_of=D(2026, 8, 1), actor=analyst) == []
+    stored_with(Methodology.objects.get(version="v1"), Q3)
+    planned = audits_plan(as_of=D(2026, 8, 1), actor=analyst)
+    assert [(audit.site_id, audit.due_by) for audit in planned] == [(site.pk, D(2026, 9, 30))]
