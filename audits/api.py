@@ -9,8 +9,6 @@ user sees only its own rows and gets 404 for anyone else's.
 from __future__ import annotations
 
 import django_filters
-from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db.models import BooleanField, ExpressionWrapper, Q
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, serializers, status, viewsets
@@ -25,12 +23,10 @@ from audits.models import (
     Audit,
     AuditStatus,
     CapEvidence,
-    CapState,
     CapTransition,
     CorrectiveAction,
     DeadlineRule,
     Finding,
-    FindingStatus,
     Notification,
     Provision,
     Severity,
@@ -42,15 +38,6 @@ from core.api import ChangeLoggedMixin, ImportActionMixin
 from suppliers.models import Site
 from suppliers.scoping import SupplierScopedMixin
 from suppliers.selectors import scope_to_user, visible_suppliers
-
-
-def call_service(function, **kwargs):
-    """Run a service; its ``ValidationError`` becomes a 400 naming the fields."""
-    try:
-        return function(**kwargs)
-    except DjangoValidationError as exc:
-        detail = exc.message_dict if hasattr(exc, "error_dict") else {"detail": exc.messages}
-        raise serializers.ValidationError(detail) from exc
 
 
 class HasRole(IsAuthenticated):
@@ -111,8 +98,8 @@ class AuditScheduleSerializer(serializers.Serializer):
 
 class AuditPlanSerializer(serializers.Serializer):
     as_of = serializers.DateField(required=False)
-    horizon_days = serializers.IntegerField(required=False, min_value=0, max_value=3650,
-                                            default=dates.DEFAULT_EXPIRING_DAYS)
+    horizon_days = serializers.IntegerField(required=False, min_value=0, max_value=3650, allow_null=True,
+                                            default=None, help_text="default: the methodology's expiring days")
     limit = serializers.IntegerField(required=False, min_value=1, allow_null=True, default=None)
     audit_firm = serializers.CharField(required=False, allow_blank=True, default="")
 
@@ -140,15 +127,14 @@ class AuditViewSet(ImportActionMixin, SupplierScopedMixin, viewsets.ModelViewSet
 
     def perform_create(self, serializer):
         data = dict(serializer.validated_data)
-        serializer.instance = call_service(
-            services.audit_create, site=data.pop("site"), audit_type=data.pop("audit_type"),
+        serializer.instance = services.audit_create(site=data.pop("site"), audit_type=data.pop("audit_type"),
             audit_ref=data.pop("audit_ref", ""), actor=self.request.user, **data)
 
     def perform_update(self, serializer):
         data = dict(serializer.validated_data)
         for name in ("audit_ref", "site", "audit_type"):
             data.pop(name, None)
-        serializer.instance = call_service(services.audit_update, audit=serializer.instance,
+        serializer.instance = services.audit_update(audit=serializer.instance,
                                            actor=self.request.user, **data)
 
     def _respond(self, audit):
@@ -160,7 +146,7 @@ class AuditViewSet(ImportActionMixin, SupplierScopedMixin, viewsets.ModelViewSet
         audit = self.get_object()
         payload = AuditStatusChangeSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
-        audit = call_service(services.audit_change_status, audit=audit, actor=request.user,
+        audit = services.audit_change_status(audit=audit, actor=request.user,
                              status=payload.validated_data["status"], note=payload.validated_data["note"])
         return self._respond(audit)
 
@@ -170,7 +156,7 @@ class AuditViewSet(ImportActionMixin, SupplierScopedMixin, viewsets.ModelViewSet
         audit = self.get_object()
         payload = AuditScheduleSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
-        audit = call_service(services.audit_schedule, audit=audit, actor=request.user, **payload.validated_data)
+        audit = services.audit_schedule(audit=audit, actor=request.user, **payload.validated_data)
         return self._respond(audit)
 
     @extend_schema(request=AuditPlanSerializer, responses={201: AuditSerializer(many=True)})
@@ -180,7 +166,7 @@ class AuditViewSet(ImportActionMixin, SupplierScopedMixin, viewsets.ModelViewSet
         payload = AuditPlanSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         data = payload.validated_data
-        planned = call_service(services.audits_plan, as_of=data.get("as_of") or timezone.localdate(),
+        planned = services.audits_plan(as_of=data.get("as_of") or timezone.localdate(),
                                horizon_days=data["horizon_days"], limit=data["limit"],
                                audit_firm=data["audit_firm"], actor=request.user)
         audits = self.get_queryset().filter(pk__in=[a.pk for a in planned]).order_by("id")
@@ -189,17 +175,6 @@ class AuditViewSet(ImportActionMixin, SupplierScopedMixin, viewsets.ModelViewSet
 
 
 # --------------------------------------------------------------------------- findings
-
-
-def with_overdue(queryset, as_of=None):
-    """Annotate ``is_overdue``: open and past the correction due date, or past the CAP
-    due date with no CAP submitted."""
-    as_of = as_of or timezone.localdate()
-    overdue = Q(status=FindingStatus.OPEN) & (
-        Q(correction_due_on__lt=as_of)
-        | (Q(cap_due_on__lt=as_of) & Q(corrective_action__state__in=[CapState.NOT_STARTED, CapState.REJECTED]))
-    )
-    return queryset.annotate(is_overdue=ExpressionWrapper(overdue, output_field=BooleanField()))
 
 
 class FindingSerializer(serializers.ModelSerializer):
@@ -288,16 +263,15 @@ class FindingViewSet(SupplierScopedMixin, ImportActionMixin, viewsets.ModelViewS
     http_method_names = ["get", "post", "patch", "head", "options"]
 
     def get_queryset(self):
-        return with_overdue(super().get_queryset())
+        return selectors.with_overdue(super().get_queryset(), timezone.localdate())
 
     def perform_create(self, serializer):
         data = dict(serializer.validated_data)
-        serializer.instance = call_service(
-            services.finding_create, audit=data.pop("audit"), provision=data.pop("provision"),
+        serializer.instance = services.finding_create(audit=data.pop("audit"), provision=data.pop("provision"),
             severity=data.pop("severity"), opened_on=data.pop("opened_on"), actor=self.request.user, **data)
 
     def perform_update(self, serializer):
-        serializer.instance = call_service(services.finding_update, finding=serializer.instance,
+        serializer.instance = services.finding_update(finding=serializer.instance,
                                            actor=self.request.user, **serializer.validated_data)
 
     def create(self, request, *args, **kwargs):
@@ -317,7 +291,7 @@ class FindingViewSet(SupplierScopedMixin, ImportActionMixin, viewsets.ModelViewS
         payload = FindingCloseSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         data = payload.validated_data
-        call_service(services.finding_close, finding=finding, actor=request.user, closed_on=data.get("closed_on"),
+        services.finding_close(finding=finding, actor=request.user, closed_on=data.get("closed_on"),
                      closure_audit=data.get("closure_audit_ref"), note=data["note"])
         return Response(self.get_serializer(self.get_queryset().get(pk=finding.pk)).data)
 
@@ -427,12 +401,12 @@ class CorrectiveActionViewSet(SupplierScopedMixin, viewsets.ModelViewSet):
         if CorrectiveAction.objects.filter(finding=finding).exists():
             raise serializers.ValidationError({"finding": "this finding already has a CAP; edit it instead"})
         cap = services.cap_for_finding(finding)
-        serializer.instance = call_service(services.cap_update, cap=cap, actor=self.request.user, **data)
+        serializer.instance = services.cap_update(cap=cap, actor=self.request.user, **data)
 
     def perform_update(self, serializer):
         data = dict(serializer.validated_data)
         data.pop("finding", None)
-        serializer.instance = call_service(services.cap_update, cap=serializer.instance, actor=self.request.user,
+        serializer.instance = services.cap_update(cap=serializer.instance, actor=self.request.user,
                                            **data)
 
     def _respond(self, cap):
@@ -443,7 +417,7 @@ class CorrectiveActionViewSet(SupplierScopedMixin, viewsets.ModelViewSet):
     def submit(self, request, pk=None):
         payload = NoteSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
-        return self._respond(call_service(services.cap_submit, cap=self.get_object(), actor=request.user,
+        return self._respond(services.cap_submit(cap=self.get_object(), actor=request.user,
                                           note=payload.validated_data["note"]))
 
     @extend_schema(request=NoteSerializer, responses=CorrectiveActionSerializer)
@@ -451,7 +425,7 @@ class CorrectiveActionViewSet(SupplierScopedMixin, viewsets.ModelViewSet):
     def approve(self, request, pk=None):
         payload = NoteSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
-        return self._respond(call_service(services.cap_approve, cap=self.get_object(), actor=request.user,
+        return self._respond(services.cap_approve(cap=self.get_object(), actor=request.user,
                                           note=payload.validated_data["note"]))
 
     @extend_schema(request=RejectSerializer, responses=CorrectiveActionSerializer)
@@ -459,7 +433,7 @@ class CorrectiveActionViewSet(SupplierScopedMixin, viewsets.ModelViewSet):
     def reject(self, request, pk=None):
         payload = RejectSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
-        return self._respond(call_service(services.cap_reject, cap=self.get_object(), actor=request.user,
+        return self._respond(services.cap_reject(cap=self.get_object(), actor=request.user,
                                           reason=payload.validated_data["reason"]))
 
     @extend_schema(request=NoteSerializer, responses=CorrectiveActionSerializer)
@@ -467,7 +441,7 @@ class CorrectiveActionViewSet(SupplierScopedMixin, viewsets.ModelViewSet):
     def implement(self, request, pk=None):
         payload = NoteSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
-        return self._respond(call_service(services.cap_implement, cap=self.get_object(), actor=request.user,
+        return self._respond(services.cap_implement(cap=self.get_object(), actor=request.user,
                                           note=payload.validated_data["note"]))
 
     @extend_schema(request=VerifySerializer, responses=CorrectiveActionSerializer)
@@ -477,7 +451,7 @@ class CorrectiveActionViewSet(SupplierScopedMixin, viewsets.ModelViewSet):
         payload = VerifySerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         data = payload.validated_data
-        return self._respond(call_service(services.cap_verify, cap=self.get_object(), actor=request.user,
+        return self._respond(services.cap_verify(cap=self.get_object(), actor=request.user,
                                           closed_on=data.get("closed_on"), closure_audit=data.get("closure_audit_ref"),
                                           note=data["note"]))
 
@@ -488,7 +462,7 @@ class CorrectiveActionViewSet(SupplierScopedMixin, viewsets.ModelViewSet):
         cap = self.get_object()
         payload = EvidenceUploadSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
-        evidence = call_service(services.cap_add_evidence, cap=cap, actor=request.user, **payload.validated_data)
+        evidence = services.cap_add_evidence(cap=cap, actor=request.user, **payload.validated_data)
         return Response(CapEvidenceSerializer(evidence, context={"request": request}).data,
                         status=status.HTTP_201_CREATED)
 
@@ -574,7 +548,8 @@ class AuditCycleViewSet(viewsets.GenericViewSet):
         OpenApiParameter("site", str, description="site code"),
         OpenApiParameter("status", str, enum=list(dates.CYCLE_STATUSES)),
         OpenApiParameter("relevant", bool, description="only active production sites"),
-        OpenApiParameter("expiring_days", int, description="expiring horizon in days, default 90"),
+        OpenApiParameter("expiring_days", int,
+                         description="expiring horizon in days, default: the methodology in force (90 in v1)"),
     ])
     def list(self, request):
         params = CycleParams(data=request.query_params)
@@ -604,8 +579,8 @@ class CycleParams(serializers.Serializer):
     site = serializers.CharField(required=False)
     status = serializers.ChoiceField(choices=dates.CYCLE_STATUSES, required=False)
     relevant = serializers.BooleanField(required=False, allow_null=True, default=None)
-    expiring_days = serializers.IntegerField(required=False, min_value=0, max_value=3650,
-                                             default=dates.DEFAULT_EXPIRING_DAYS)
+    expiring_days = serializers.IntegerField(required=False, min_value=0, max_value=3650, allow_null=True,
+                                             default=None)
 
 
 class SupplierCoverageSerializer(serializers.Serializer):
@@ -730,6 +705,6 @@ class TerminationReviewViewSet(SupplierScopedMixin, mixins.ListModelMixin, mixin
         review = self.get_object()
         payload = DecisionSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
-        call_service(escalation.termination_review_decide, review=review, actor=request.user,
+        escalation.termination_review_decide(review=review, actor=request.user,
                      **payload.validated_data)
         return Response(self.get_serializer(self.get_queryset().get(pk=review.pk)).data)

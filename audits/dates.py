@@ -13,6 +13,7 @@ import calendar
 import datetime as dt
 from dataclasses import dataclass
 
+# Defaults only: the values in force come from the methodology (audits/policy.py).
 VALIDITY_MONTHS = 24
 DEFAULT_EXPIRING_DAYS = 90
 
@@ -39,10 +40,6 @@ def audit_expires_on(end_date: dt.date, months: int = VALIDITY_MONTHS) -> dt.dat
 def audit_valid_until(end_date: dt.date, months: int = VALIDITY_MONTHS) -> dt.date:
     """The last day on which a full audit that ended on ``end_date`` is valid."""
     return audit_expires_on(end_date, months) - dt.timedelta(days=1)
-
-
-def is_valid_on(end_date: dt.date | None, as_of: dt.date, months: int = VALIDITY_MONTHS) -> bool:
-    return end_date is not None and end_date <= as_of <= audit_valid_until(end_date, months)
 
 
 # --------------------------------------------------------------------------- deadlines
@@ -99,11 +96,14 @@ NEVER_AUDITED = "never_audited"
 CYCLE_STATUSES = (VALID, EXPIRING, EXPIRED, NEVER_AUDITED)
 
 
-def cycle_status(last_full_end: dt.date | None, as_of: dt.date, expiring_days: int = DEFAULT_EXPIRING_DAYS) -> str:
-    """A site's status from the end date of its latest full audit conducted on or before ``as_of``."""
+def cycle_status(last_full_end: dt.date | None, as_of: dt.date, expiring_days: int = DEFAULT_EXPIRING_DAYS,
+                 validity_months: int = VALIDITY_MONTHS) -> str:
+    """A site's status from the end date of its latest full audit conducted on or before
+    ``as_of``: ``valid``, ``expiring`` (no longer valid ``expiring_days`` later),
+    ``expired`` or ``never_audited``."""
     if last_full_end is None:
         return NEVER_AUDITED
-    valid_until = audit_valid_until(last_full_end)
+    valid_until = audit_valid_until(last_full_end, validity_months)
     if as_of > valid_until:
         return EXPIRED
     if valid_until < as_of + dt.timedelta(days=expiring_days):

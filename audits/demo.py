@@ -9,12 +9,10 @@ import random
 
 from django.contrib.auth import get_user_model
 
-from audits import services
+from audits import selectors, services
 from audits.importers import AuditImporter, FindingImporter
 from audits.models import CapState, CorrectiveAction
-from core.quarter import Quarter
 from suppliers.models import Site
-from suppliers.services import population_for_quarter
 
 FIRMS = ["Bureau Veritas", "ELEVATE", "Intertek", "SGS", "TÜV Rheinland", "UL Solutions"]
 # (provision, severity, typical description)
@@ -39,7 +37,7 @@ def seed_audits(*, suppliers, rng: random.Random, as_of: dt.date) -> int:
     finding_lines = ["audit_ref,finding_ref,provision_code,severity,zero_tolerance,opened_on,due_on,closed_on,"
                      "description"]
     # The biggest suppliers are the best audited, as in a real programme; the tail is patchy.
-    ranked = population_for_quarter(quarter=Quarter.containing(as_of))
+    ranked = selectors.last_closed_population(as_of)
     top = set(ranked["supplier_id"][: max(1, len(ranked) // 12)])
     for site in sites:
         is_top = site.supplier_id in top

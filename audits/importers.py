@@ -25,6 +25,7 @@ Choices this module makes where the contract is silent:
 from __future__ import annotations
 
 from django.db.models import F
+from django.utils import timezone
 
 from audits import escalation, selectors, services
 from audits.dates import audit_valid_until
@@ -45,6 +46,7 @@ from audits.models import (
     SaqRisk,
     Severity,
 )
+from audits.policy import policy_at
 from audits.services import jsonable
 from core.changelog import record_changes
 from core.importing import NOT_GIVEN, Column, Importer, RowError, given, upsert
@@ -136,6 +138,7 @@ class AuditImporter(Importer):
         old_values: dict[str, dict] = {}
         fields = ("site_id", "audit_type", "audit_firm", "end_date", "score", "recognition", "saq_risk", "category",
                   "protocol", "rba_audit_id", "start_date", "report_received_on", "valid_until", "status")
+        validity_months = policy_at(timezone.localdate()).validity_months
         prepared = []
         for row in rows:
             v = row.values
@@ -153,7 +156,8 @@ class AuditImporter(Importer):
                 "saq_risk": v["saq_risk"] if audit_type == AuditType.SAQ else None,
                 "category": v["category"], "protocol": v["protocol"], "rba_audit_id": v["rba_audit_id"],
                 "start_date": v["start_date"], "report_received_on": v["report_received_on"],
-                "valid_until": audit_valid_until(v["conducted_on"]) if audit_type in FULL_AUDIT_TYPES else None,
+                "valid_until": (audit_valid_until(v["conducted_on"], validity_months) if audit_type in FULL_AUDIT_TYPES
+                                else None),
                 "status": status,
             }
             if current is not None:

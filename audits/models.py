@@ -13,6 +13,7 @@ import datetime as dt
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from audits import dates
@@ -138,11 +139,17 @@ class Audit(models.Model):
     def is_conducted(self) -> bool:
         return self.status in CONDUCTED_STATUSES
 
-    def computed_valid_until(self) -> dt.date | None:
-        """The value ``valid_until`` must hold for the current type and end date."""
+    def computed_valid_until(self, validity_months: int | None = None) -> dt.date | None:
+        """The value ``valid_until`` must hold for the current type and end date, with the
+        validity period in force today (``audits.policy``) unless given. The stored value is
+        informative: the cycle pages and the scores recompute validity for the quarter shown."""
         if not self.is_full or self.end_date is None:
             return None
-        return dates.audit_valid_until(self.end_date)
+        if validity_months is None:
+            from audits.policy import policy_at
+
+            validity_months = policy_at(timezone.localdate()).validity_months
+        return dates.audit_valid_until(self.end_date, validity_months)
 
 
 # --------------------------------------------------------------------------- provisions
@@ -296,9 +303,6 @@ class Finding(models.Model):
     def needs_cap(self) -> bool:
         """An opportunity for improvement only recommends a plan."""
         return self.severity != Severity.OFI
-
-    def is_overdue(self, as_of: dt.date) -> bool:
-        return self.is_open and self.correction_due_on is not None and self.correction_due_on < as_of
 
 
 # --------------------------------------------------------------------------- CAPs

@@ -33,11 +33,12 @@ from audits.models import (
     Notification,
     NotificationKind,
 )
+from audits.selectors import CAP_AWAITING_SUBMISSION
 from core import roles
 from suppliers.models import SiteStatus, SupplierMembership
 
-# A CAP in one of these states answers a "CAP overdue" reminder.
-CAP_ANSWERED = [CapState.SUBMITTED, CapState.APPROVED, CapState.IMPLEMENTED, CapState.VERIFIED_CLOSED]
+# A CAP in one of these states answers a "CAP overdue" reminder (selectors.overdue_conditions).
+CAP_ANSWERED = [state for state in CapState.values if state not in CAP_AWAITING_SUBMISSION]
 
 
 @dataclass(frozen=True)

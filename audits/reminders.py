@@ -16,12 +16,10 @@ import logging
 from dataclasses import dataclass
 
 from django.db import transaction
-from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from audits import dates, escalation, notifications, selectors
-from audits.models import CapState, Finding, FindingStatus, NotificationKind, Severity
-from core.quarter import Quarter
+from audits.models import Finding, NotificationKind
 
 logger = logging.getLogger(__name__)
 
@@ -62,25 +60,25 @@ def _recipients(analyst_id: int | None, fallback: list[int], supplier_users: lis
 
 def _finding_drafts(as_of: dt.date, analysts: list[int]) -> list[notifications.Draft]:
     rows = list(
-        Finding.objects.filter(status=FindingStatus.OPEN).exclude(severity=Severity.OFI)
-        .filter(Q(cap_due_on__lt=as_of) | Q(correction_due_on__lt=as_of))
+        selectors.with_overdue(Finding.objects.all(), as_of).filter(is_overdue=True)
         .order_by("id")
-        .values_list("id", "finding_ref", "cap_due_on", "correction_due_on", "corrective_action__state",
+        .values_list("id", "finding_ref", "cap_due_on", "correction_due_on", "cap_overdue", "correction_overdue",
                      "audit_id", "audit__site_id", "audit__site__supplier_id", "audit__site__supplier__code",
                      "audit__responsible_analyst_id")
     )
-    members = notifications.supplier_user_ids(row[7] for row in rows)
+    members = notifications.supplier_user_ids(row[8] for row in rows)
     drafts = []
-    for fid, ref, cap_due, correction_due, cap_state, audit_id, site_id, supplier_id, code, analyst in rows:
+    for (fid, ref, cap_due, correction_due, cap_overdue, correction_overdue, audit_id, site_id, supplier_id, code,
+         analyst) in rows:
         common = {"supplier_id": supplier_id, "site_id": site_id, "audit_id": audit_id, "finding_id": fid,
                   "item": f"finding:{fid}", "threshold": "overdue"}
         recipients = _recipients(analyst, analysts, members.get(supplier_id, []))
-        if cap_due is not None and cap_due < as_of and cap_state in (None, CapState.NOT_STARTED, CapState.REJECTED):
+        if cap_overdue:
             subject = _("CAP overdue: finding %(ref)s (supplier %(code)s) was due %(due)s") % {
                 "ref": ref, "code": code, "due": cap_due.isoformat()}
             drafts += [notifications.Draft(kind=NotificationKind.CAP_OVERDUE, recipient_id=r, due_on=cap_due,
                                            subject=subject, **common) for r in recipients]
-        if correction_due is not None and correction_due < as_of:
+        if correction_overdue:
             subject = _("Correction overdue: finding %(ref)s (supplier %(code)s) was due %(due)s") % {
                 "ref": ref, "code": code, "due": correction_due.isoformat()}
             drafts += [notifications.Draft(kind=NotificationKind.CORRECTION_OVERDUE, recipient_id=r,
@@ -131,17 +129,13 @@ def _site_drafts(as_of: dt.date, analysts: list[int]) -> list[notifications.Draf
 
 
 def _full_population_ids(as_of: dt.date) -> set[int]:
-    """Suppliers of the full-scorecard (95%-of-spend) population of the latest quarter
-    ended on or before ``as_of``; empty (and logged) when it cannot be computed."""
-    from suppliers.services import population_for_quarter
+    """Suppliers of the full-scorecard (95%-of-spend) population of the last closed
+    quarter at ``as_of``; empty (and logged) when it cannot be computed."""
     from suppliers.spend import MissingFxRates
 
-    quarter = Quarter.containing(as_of)
-    if quarter.as_of != as_of:
-        quarter = quarter.previous()
     try:
-        population = population_for_quarter(quarter=quarter)
+        population = selectors.last_closed_population(as_of)
     except MissingFxRates as exc:
-        logger.warning("never-audited reminders skipped for %s: %s", quarter, exc)
+        logger.warning("never-audited reminders skipped for %s: %s", as_of, exc)
         return set()
     return {int(s) for s, p in zip(population["supplier_id"], population["population"], strict=True) if p == "full"}

@@ -1,5 +1,5 @@
-"""Reads of audit data in bulk: the scoring frames, the per-site two-year cycle and the
-audit-derived indicator facts of scorecard.md section 4, as of any date.
+"""Reads of audit data in bulk: the scoring frames, the one definition of "overdue", the
+per-site two-year cycle and the population the audit programme covers, as of any date.
 
 Every function issues one query per table whatever the number of suppliers.
 ``supplier_ids``: ``None`` means every supplier; a queryset of ids is used as a
@@ -14,22 +14,23 @@ from collections.abc import Collection
 
 import numpy as np
 import pandas as pd
-from django.db.models import Case, DateField, F, QuerySet, When
+from django.db.models import BooleanField, Case, DateField, ExpressionWrapper, F, Q, QuerySet, When
 
-from audits import dates
+from audits import dates, rules
 from audits.models import (
     CONDUCTED_STATUSES,
     FULL_AUDIT_TYPES,
     UPCOMING_STATUSES,
     Audit,
-    AuditType,
+    CapState,
     DeadlineRule,
     Finding,
     Provision,
+    Severity,
     Standard,
 )
+from audits.policy import last_closed_quarter, policy_at, policy_for
 from core.frames import read_frame
-from core.quarter import months_before
 from suppliers.models import Site
 
 SITE_COLUMNS = ["site_id", "supplier_id", "is_production", "status"]
@@ -103,8 +104,46 @@ def scoring_frames(supplier_ids: SupplierIds = None) -> tuple[pd.DataFrame, pd.D
     return sites, audits, findings
 
 
-# The name the issue uses for the same read.
-audit_frames = scoring_frames
+# --------------------------------------------------------------------------- overdue
+
+# CAP states that still owe procurement a plan. A finding without a CAP row owes one too.
+CAP_AWAITING_SUBMISSION = (CapState.NOT_STARTED, CapState.REJECTED)
+# An opportunity for improvement only recommends a plan and has no deadline (domain.md,
+# the deadline table): it is never overdue. Every other severity, ``risk`` included, is.
+NEVER_OVERDUE_SEVERITIES = (Severity.OFI,)
+
+
+def open_at(as_of: dt.date) -> Q:
+    """Findings open at ``as_of`` (scorecard.md section 4): opened on or before it and
+    not closed on or before it."""
+    return Q(opened_on__lte=as_of) & (Q(closed_on__isnull=True) | Q(closed_on__gt=as_of))
+
+
+def overdue_conditions(as_of: dt.date) -> dict[str, Q]:
+    """The one definition of "overdue" at ``as_of``, as filters on ``Finding``.
+
+    ``cap_overdue``: open at ``as_of``, not an opportunity for improvement, CAP due date
+    before ``as_of`` and the CAP still awaiting a plan (no CAP row, ``not_started`` or
+    ``rejected``; the CAP state is today's, there is no CAP history).
+    ``correction_overdue``: open at ``as_of``, not an opportunity for improvement,
+    correction due date before ``as_of``. A due date equal to ``as_of`` is not overdue.
+    Use them in ``filter()``, ``Count(filter=...)`` or through ``with_overdue``.
+    """
+    late = open_at(as_of) & ~Q(severity__in=NEVER_OVERDUE_SEVERITIES)
+    awaiting = Q(corrective_action__isnull=True) | Q(corrective_action__state__in=CAP_AWAITING_SUBMISSION)
+    return {
+        "cap_overdue": late & Q(cap_due_on__lt=as_of) & awaiting,
+        "correction_overdue": late & Q(correction_due_on__lt=as_of),
+    }
+
+
+def with_overdue(findings: QuerySet[Finding], as_of: dt.date) -> QuerySet[Finding]:
+    """``findings`` annotated with booleans ``cap_overdue``, ``correction_overdue`` and
+    ``is_overdue`` (either of them) at ``as_of`` (``overdue_conditions``). No extra query."""
+    conditions = overdue_conditions(as_of)
+    conditions["is_overdue"] = conditions["cap_overdue"] | conditions["correction_overdue"]
+    return findings.annotate(**{name: ExpressionWrapper(condition, output_field=BooleanField())
+                                for name, condition in conditions.items()})
 
 
 # --------------------------------------------------------------------------- the two-year cycle
@@ -118,19 +157,26 @@ CYCLE_COLUMNS = [
 ]
 
 
-def site_cycle_status(as_of: dt.date, supplier_ids: SupplierIds = None, *,
-                      expiring_days: int = dates.DEFAULT_EXPIRING_DAYS) -> pd.DataFrame:
+def site_cycle_status(as_of: dt.date, supplier_ids: SupplierIds = None, *, expiring_days: int | None = None,
+                      validity_months: int | None = None) -> pd.DataFrame:
     """One row per site (``CYCLE_COLUMNS``) with its two-year audit cycle at ``as_of``.
 
     ``status``: ``valid`` / ``expiring`` (no longer valid ``expiring_days`` later) /
     ``expired`` / ``never_audited``, from the site's latest full audit that ended on or
-    before ``as_of`` (same day: the higher score, then the greater reference, as the
-    scoring engine picks it). ``valid_until`` is that audit's last valid day and
-    ``next_due`` the date the next full audit is due (``valid_until``; ``as_of`` for a
-    site never audited). ``upcoming_*`` names the earliest planned, scheduled or
-    in-progress full audit. ``relevant``: a production site with status active
-    (scorecard.md section 4). Dates are ``datetime.date`` or ``None``. Three queries.
+    before ``as_of`` (``audits.rules.latest_full_audits``: same day the higher score,
+    then the greater reference, as the scoring engine picks it). ``valid_until`` is that
+    audit's last valid day and ``next_due`` the date the next full audit is due
+    (``valid_until``; ``as_of`` for a site never audited). ``upcoming_*`` names the
+    earliest planned, scheduled or in-progress full audit. ``relevant``: a production
+    site with status active (scorecard.md section 4). ``expiring_days`` and
+    ``validity_months`` default to the methodology in force at ``as_of``
+    (``audits.policy``). Dates are ``datetime.date`` or ``None``. Three queries (plus the
+    policy's one or two when a parameter is left out).
     """
+    if expiring_days is None or validity_months is None:
+        policy = policy_at(as_of)
+        expiring_days = policy.expiring_days if expiring_days is None else expiring_days
+        validity_months = policy.validity_months if validity_months is None else validity_months
     site_rows = list(
         _restrict(Site.objects.all(), "supplier_id", supplier_ids).order_by("code").values_list(
             "id", "code", "name", "supplier_id", "supplier__code", "supplier__status", "is_production", "status")
@@ -142,15 +188,18 @@ def site_cycle_status(as_of: dt.date, supplier_ids: SupplierIds = None, *,
     audit_rows = list(
         _restrict(Audit.objects.filter(audit_type__in=FULL_AUDIT_TYPES, status__in=CONDUCTED_STATUSES,
                                        end_date__lte=as_of), "site__supplier_id", supplier_ids)
-        .values_list("site_id", "id", "audit_ref", "end_date", "score", "recognition", "responsible_analyst_id")
+        .values_list("site_id", "id", "audit_ref", "end_date", "score", "recognition", "responsible_analyst_id",
+                     "audit_type")
     )
-    latest = pd.DataFrame.from_records(audit_rows, columns=[
+    audits = pd.DataFrame.from_records(audit_rows, columns=[
         "site_id", "last_full_audit_id", "last_full_audit_ref", "last_full_audit_on", "score", "recognition",
-        "responsible_analyst_id"])
-    if len(latest):
-        latest["_score_rank"] = [(-1.0 if s is None else float(s)) for s in latest["score"]]
-        latest = (latest.sort_values(["site_id", "last_full_audit_on", "_score_rank", "last_full_audit_ref"])
-                  .drop_duplicates("site_id", keep="last").drop(columns="_score_rank"))
+        "responsible_analyst_id", "audit_type"])
+    picked = rules.latest_full_audits(
+        audits["site_id"].to_numpy(dtype=np.int64), audits["audit_type"].to_numpy(dtype=object),
+        pd.to_datetime(audits["last_full_audit_on"]).to_numpy(dtype="datetime64[ns]"),
+        np.array([np.nan if s is None else float(s) for s in audits["score"]], dtype=float),
+        audits["last_full_audit_ref"].to_numpy(dtype=object), as_of=as_of)
+    latest = audits.iloc[picked].drop(columns="audit_type")
 
     upcoming_rows = list(
         _restrict(Audit.objects.filter(audit_type__in=FULL_AUDIT_TYPES, status__in=UPCOMING_STATUSES),
@@ -171,8 +220,8 @@ def site_cycle_status(as_of: dt.date, supplier_ids: SupplierIds = None, *,
     frame = sites.merge(latest, on="site_id", how="left").merge(upcoming, on="site_id", how="left")
     frame = frame.astype(object).where(frame.notna(), None)
     last_on = frame["last_full_audit_on"].tolist()
-    frame["valid_until"] = [dates.audit_valid_until(d) if d is not None else None for d in last_on]
-    frame["status"] = [dates.cycle_status(d, as_of, expiring_days) for d in last_on]
+    frame["valid_until"] = [dates.audit_valid_until(d, validity_months) if d is not None else None for d in last_on]
+    frame["status"] = [dates.cycle_status(d, as_of, expiring_days, validity_months) for d in last_on]
     frame["next_due"] = [until if until is not None else as_of for until in frame["valid_until"]]
     frame["relevant"] = [bool(p) and s == "active" for p, s in zip(frame["is_production"], frame["site_status"],
                                                                     strict=True)]
@@ -182,10 +231,12 @@ def site_cycle_status(as_of: dt.date, supplier_ids: SupplierIds = None, *,
 
 
 def supplier_cycle_coverage(as_of: dt.date, supplier_ids: SupplierIds = None, *,
-                            expiring_days: int = dates.DEFAULT_EXPIRING_DAYS) -> pd.DataFrame:
+                            expiring_days: int | None = None) -> pd.DataFrame:
     """Per supplier with at least one site: relevant sites, how many hold a valid full
     audit at ``as_of`` and ``covered`` (every relevant site valid; ``None`` without a
-    relevant site, where the question does not apply)."""
+    relevant site, where the question does not apply). Columns ``supplier_id``,
+    ``supplier_code``, ``relevant_sites``, ``valid_sites`` (int), ``covered``; validity
+    as in ``site_cycle_status`` (the methodology in force)."""
     cycle = site_cycle_status(as_of, supplier_ids, expiring_days=expiring_days)
     columns = ["supplier_id", "supplier_code", "relevant_sites", "valid_sites", "covered"]
     if cycle.empty:
@@ -200,87 +251,22 @@ def supplier_cycle_coverage(as_of: dt.date, supplier_ids: SupplierIds = None, *,
     return grouped.sort_values("supplier_code")[columns].reset_index(drop=True)
 
 
-# --------------------------------------------------------------------------- indicator facts
-
-SUMMARY_COLUMNS = [
-    "supplier_id", "relevant_sites", "valid_sites", "mean_latest_score",
-    "open_priority", "open_major", "open_minor", "due_in_window", "closed_on_time", "on_time_share",
-    "latest_saq_on", "latest_saq_risk", "recognitions", "zero_tolerance_24m",
-]
-_SAQ_RANK = {"low": 1, "medium": 2, "high": 3}
+# --------------------------------------------------------------------------- population
 
 
-def supplier_audit_summary(as_of: dt.date, supplier_ids: SupplierIds = None) -> pd.DataFrame:
-    """The audit facts behind RBA-01 … RBA-09 at ``as_of``, one row per supplier with a
-    site (``SUMMARY_COLUMNS``), computed from ``scoring_frames`` (three queries).
-
-    Valid = conducted within the 24 months before ``as_of``; open = opened on or before
-    and not closed on or before ``as_of``; on time = closed on or before the correction
-    due date, over priority/major/minor findings due within the 12 months before
-    ``as_of`` (``on_time_share`` is ``None`` when none was due); the latest SAQ within 12
-    months over relevant sites (same day: higher risk); ``recognitions`` maps each
-    relevant site id to the recognition of its latest valid full audit (``"none"`` when
-    empty, ``None`` without a valid audit).
+def last_closed_population(as_of: dt.date) -> pd.DataFrame:
+    """The scored suppliers of the last closed quarter at ``as_of`` (the latest quarter
+    ended on or before it) with their spend basis and population (scorecard.md section 2),
+    under the coverage target in force for that quarter (``audits.policy``). Columns
+    ``supplier_id``, ``supplier_code``, ``basis`` (Decimal, base currency), ``population``
+    (``full`` | ``ecovadis_only``), biggest basis first. The one population that planning,
+    the reminders and the demo use. Two queries plus the policy's; raises
+    ``suppliers.spend.MissingFxRates`` when a rate of the window is missing.
     """
-    sites, audits, findings = scoring_frames(supplier_ids)
-    return summarise_frames(sites, audits, findings, as_of)
+    from suppliers.services import population_for_quarter
 
-
-def summarise_frames(sites: pd.DataFrame, audits: pd.DataFrame, findings: pd.DataFrame,
-                     as_of: dt.date) -> pd.DataFrame:
-    """Pure part of ``supplier_audit_summary``: frames in, one row per supplier out."""
-    day = pd.Timestamp(as_of)
-    m24, m12 = pd.Timestamp(months_before(as_of, 24)), pd.Timestamp(months_before(as_of, 12))
-    sites = sites.assign(relevant=sites["is_production"].astype(bool) & (sites["status"] == "active"))
-    supplier_of = dict(zip(sites["site_id"], sites["supplier_id"], strict=True))
-    relevant_site = dict(zip(sites["site_id"], sites["relevant"], strict=True))
-
-    full = audits[audits["audit_type"].isin(list(FULL_AUDIT_TYPES)) & (audits["conducted_on"] > m24)
-                  & (audits["conducted_on"] <= day)]
-    full = full.assign(_score=full["score"].fillna(-1.0)).sort_values(
-        ["site_id", "conducted_on", "_score", "audit_ref"]).drop_duplicates("site_id", keep="last")
-    latest = {row.site_id: row for row in full.itertuples(index=False)}
-
-    findings = findings.assign(supplier_id=findings["site_id"].map(supplier_of))
-    open_now = findings[(findings["opened_on"] <= day) & (findings["closed_on"].isna() | (findings["closed_on"] > day))]
-    counted = findings[findings["severity"].isin(["priority", "major", "minor"])
-                       & (findings["due_on"] > m12) & (findings["due_on"] <= day)]
-    zero = findings[findings["zero_tolerance"] & (findings["opened_on"] > m24) & (findings["opened_on"] <= day)]
-
-    saqs = audits[(audits["audit_type"] == AuditType.SAQ) & (audits["conducted_on"] > m12)
-                  & (audits["conducted_on"] <= day) & audits["site_id"].map(relevant_site).fillna(False).astype(bool)]
-    saqs = saqs.assign(supplier_id=saqs["site_id"].map(supplier_of),
-                       _rank=saqs["saq_risk"].map(lambda r: _SAQ_RANK.get(str(r).lower(), 0)))
-    saqs = saqs.sort_values(["supplier_id", "conducted_on", "_rank"]).drop_duplicates("supplier_id", keep="last")
-    latest_saq = {row.supplier_id: row for row in saqs.itertuples(index=False)}
-
-    rows = []
-    for supplier_id, group in sites.groupby("supplier_id", sort=True):
-        relevant_ids = group.loc[group["relevant"], "site_id"].tolist()
-        valid = [latest[s] for s in relevant_ids if s in latest]
-        scores = [a.score for a in valid if not np.isnan(a.score)]
-        mine_open = open_now[open_now["supplier_id"] == supplier_id]
-        mine_due = counted[counted["supplier_id"] == supplier_id]
-        on_time = int((mine_due["closed_on"].notna() & (mine_due["closed_on"] <= mine_due["due_on"])).sum())
-        saq = latest_saq.get(supplier_id)
-        rows.append({
-            "supplier_id": int(supplier_id),
-            "relevant_sites": len(relevant_ids),
-            "valid_sites": len(valid),
-            "mean_latest_score": float(np.mean(scores)) if scores else None,
-            "open_priority": int((mine_open["severity"] == "priority").sum()),
-            "open_major": int((mine_open["severity"] == "major").sum()),
-            "open_minor": int((mine_open["severity"] == "minor").sum()),
-            "due_in_window": len(mine_due),
-            "closed_on_time": on_time,
-            "on_time_share": on_time / len(mine_due) if len(mine_due) else None,
-            "latest_saq_on": saq.conducted_on.date() if saq is not None else None,
-            "latest_saq_risk": saq.saq_risk if saq is not None else None,
-            "recognitions": {int(s): ((latest[s].recognition or "none") if s in latest else None)
-                             for s in relevant_ids},
-            "zero_tolerance_24m": bool((zero["supplier_id"] == supplier_id).any()),
-        })
-    return pd.DataFrame(rows, columns=SUMMARY_COLUMNS)
+    quarter = last_closed_quarter(as_of)
+    return population_for_quarter(quarter=quarter, target=policy_for(quarter).coverage_target)
 
 
 # --------------------------------------------------------------------------- reference data
@@ -316,6 +302,7 @@ def rba_provisions_by_code() -> dict[str, tuple[int, str]]:
 
 
 def open_findings_count(audit_id: int) -> int:
+    """Number of the audit's findings not closed yet. One query."""
     return Finding.objects.filter(audit_id=audit_id, closed_on__isnull=True).count()
 
 

@@ -45,6 +45,7 @@ from core.quarter import MAX_YEAR, MIN_YEAR
 
 
 def jsonable(value):
+    """A value as the change log stores it: dates and decimals as text, other values unchanged."""
     if isinstance(value, dt.date):
         return value.isoformat()
     if isinstance(value, Decimal):
@@ -82,8 +83,8 @@ AUDIT_EDITABLE_FIELDS = (
 )
 
 
-def audit_errors(audit: Audit) -> dict[str, str]:
-    """Checks of one audit's fields against each other (type, score, risk, parent, dates)."""
+def _type_errors(audit: Audit) -> dict[str, str]:
+    """Score and risk band against the audit type."""
     errors: dict[str, str] = {}
     if audit.score is not None:
         if audit.audit_type == AuditType.SAQ:
@@ -94,22 +95,36 @@ def audit_errors(audit: Audit) -> dict[str, str]:
         errors["saq_risk"] = "only an SAQ has a risk band"
     if audit.audit_type == AuditType.SAQ and audit.status in CONDUCTED_STATUSES and not audit.saq_risk:
         errors["saq_risk"] = "a completed SAQ needs its risk band (low, medium or high)"
-    if audit.audit_type == AuditType.VAP_CLOSURE:
-        parent = audit.parent
-        if parent is None:
-            errors["parent"] = "a closure audit needs the full audit it follows up"
-        elif parent.audit_type not in FULL_AUDIT_TYPES:
-            errors["parent"] = "the parent of a closure audit must be a full audit"
-        elif parent.site_id != audit.site_id:
-            errors["parent"] = "the parent audit is at another site"
-    elif audit.parent_id is not None:
-        errors["parent"] = "only a closure audit has a parent audit"
+    return errors
+
+
+def _parent_errors(audit: Audit) -> dict[str, str]:
+    """Only a closure audit has a parent: a full audit of the same site."""
+    if audit.audit_type != AuditType.VAP_CLOSURE:
+        return {"parent": "only a closure audit has a parent audit"} if audit.parent_id is not None else {}
+    parent = audit.parent
+    if parent is None:
+        return {"parent": "a closure audit needs the full audit it follows up"}
+    if parent.audit_type not in FULL_AUDIT_TYPES:
+        return {"parent": "the parent of a closure audit must be a full audit"}
+    if parent.site_id != audit.site_id:
+        return {"parent": "the parent audit is at another site"}
+    return {}
+
+
+def _year_errors(audit: Audit) -> dict[str, str]:
+    """Dates within the supported years."""
+    errors = {}
     for name in ("start_date", "end_date", "due_by", "report_received_on"):
         day = getattr(audit, name, None)
         if day is not None and not MIN_YEAR <= day.year <= MAX_YEAR:
             errors[name] = f"the date must lie between the years {MIN_YEAR} and {MAX_YEAR}"
-    if errors:
-        return errors  # the checks below do date arithmetic
+    return errors
+
+
+def _order_errors(audit: Audit) -> dict[str, str]:
+    """Start before end; an audit that took place has an end date, not in the future."""
+    errors = {}
     if audit.start_date and audit.end_date and audit.start_date > audit.end_date:
         errors["end_date"] = "the end date is before the start date"
     if audit.status in CONDUCTED_STATUSES and audit.end_date is None:
@@ -117,6 +132,14 @@ def audit_errors(audit: Audit) -> dict[str, str]:
     if audit.end_date and audit.status in CONDUCTED_STATUSES and audit.end_date > timezone.localdate():
         errors["end_date"] = "an audit cannot have taken place in the future"
     return errors
+
+
+def audit_errors(audit: Audit) -> dict[str, str]:
+    """Checks of one audit's fields against each other (type, score, risk, parent, dates):
+    field name → message, empty when the audit is consistent. The order checks (start
+    before end, not in the future) run only once every other check passed."""
+    errors = {**_type_errors(audit), **_parent_errors(audit), **_year_errors(audit)}
+    return errors or _order_errors(audit)
 
 
 def _check_audit(audit: Audit) -> None:
@@ -148,6 +171,8 @@ def _generated_ref(site_code: str) -> str:
 
 @transaction.atomic
 def audit_update(*, audit: Audit, actor, **fields) -> Audit:
+    """Change an audit's editable fields (``AUDIT_EDITABLE_FIELDS``); checks them against each other
+    (``audit_errors``), keeps ``valid_until`` in step and records the change. Raises ``ValidationError``."""
     audit = Audit.objects.select_for_update().get(pk=audit.pk)
     unknown = set(fields) - set(AUDIT_EDITABLE_FIELDS)
     if unknown:
@@ -221,12 +246,14 @@ def audit_schedule(*, audit: Audit, actor, start_date: dt.date, end_date: dt.dat
 
 
 @transaction.atomic
-def audits_plan(*, as_of: dt.date, actor, horizon_days: int = dates.DEFAULT_EXPIRING_DAYS, limit: int | None = None,
+def audits_plan(*, as_of: dt.date, actor, horizon_days: int | None = None, limit: int | None = None,
                 audit_firm: str = "", spend_rank: dict[int, object] | None = None) -> list[Audit]:
     """Create a planned full audit for every relevant site that is due (never audited,
-    expired, or expiring within ``horizon_days``) and has no upcoming full audit yet,
-    biggest supplier spend first (``spend_rank``: supplier id → spend basis; by default
-    the basis of the latest quarter ended on or before ``as_of``), then earliest due date.
+    expired, or expiring within ``horizon_days``, by default the methodology's expiring
+    days) and has no upcoming full audit yet, biggest supplier spend first (``spend_rank``:
+    supplier id → spend basis; by default the basis of the last closed quarter,
+    ``selectors.last_closed_population``), then earliest due date. Validity follows the
+    methodology in force at ``as_of``. Returns the audits created.
     """
     cycle = selectors.site_cycle_status(as_of, expiring_days=horizon_days)
     due = cycle[cycle["relevant"] & cycle["status"].isin([dates.NEVER_AUDITED, dates.EXPIRED, dates.EXPIRING])
@@ -256,17 +283,12 @@ def audits_plan(*, as_of: dt.date, actor, horizon_days: int = dates.DEFAULT_EXPI
 
 
 def _spend_basis_by_supplier(as_of: dt.date) -> dict[int, object]:
-    """Supplier id → spend basis of the latest quarter ended on or before ``as_of``
-    (empty when the basis cannot be computed, e.g. missing FX rates)."""
-    from core.quarter import Quarter
-    from suppliers.services import population_for_quarter
+    """Supplier id → spend basis of the last closed quarter at ``as_of`` (empty when the
+    basis cannot be computed, e.g. missing FX rates)."""
     from suppliers.spend import MissingFxRates
 
-    quarter = Quarter.containing(as_of)
-    if quarter.as_of != as_of:
-        quarter = quarter.previous()
     try:
-        population = population_for_quarter(quarter=quarter)
+        population = selectors.last_closed_population(as_of)
     except MissingFxRates:
         return {}
     return dict(zip(population["supplier_id"].astype(int), population["basis"], strict=True))
@@ -298,6 +320,7 @@ def default_zero_tolerance(severity: str, provision: Provision) -> bool:
 
 
 def default_cap_manager(severity: str) -> str:
+    """Who manages a new finding's CAP: RBA for a Priority finding, the customer otherwise (domain.md)."""
     return CapManager.RBA if severity == Severity.PRIORITY else CapManager.CUSTOMER
 
 
@@ -498,6 +521,8 @@ def cap_update(*, cap: CorrectiveAction, actor, **fields) -> CorrectiveAction:
 
 @transaction.atomic
 def cap_submit(*, cap: CorrectiveAction, actor, note: str = "") -> CorrectiveAction:
+    """Supplier or procurement submits the plan (``not_started``/``rejected`` → ``submitted``); the plan
+    fields must be filled. Raises ``ValidationError`` / ``PermissionDenied``."""
     cap = _locked_cap(cap)
     if cap.state in (CapState.NOT_STARTED, CapState.REJECTED):
         missing = [name for name in CAP_REQUIRED_FOR_SUBMISSION if not getattr(cap, name)]
@@ -508,6 +533,7 @@ def cap_submit(*, cap: CorrectiveAction, actor, note: str = "") -> CorrectiveAct
 
 @transaction.atomic
 def cap_approve(*, cap: CorrectiveAction, actor, note: str = "") -> CorrectiveAction:
+    """Procurement approves a submitted plan (→ ``approved``). Raises ``ValidationError`` / ``PermissionDenied``."""
     _require_procurement_writer(actor, "approve a CAP")
     cap = _locked_cap(cap)
     return _move(cap, CapState.APPROVED, actor, note)
@@ -515,6 +541,8 @@ def cap_approve(*, cap: CorrectiveAction, actor, note: str = "") -> CorrectiveAc
 
 @transaction.atomic
 def cap_reject(*, cap: CorrectiveAction, actor, reason: str) -> CorrectiveAction:
+    """Procurement sends a submitted plan back with a reason (→ ``rejected``; the plan is owed again).
+    Raises ``ValidationError`` / ``PermissionDenied``."""
     _require_procurement_writer(actor, "reject a CAP")
     if not reason or not reason.strip():
         raise ValidationError({"reason": "say why the CAP is rejected"})
@@ -526,6 +554,7 @@ def cap_reject(*, cap: CorrectiveAction, actor, reason: str) -> CorrectiveAction
 
 @transaction.atomic
 def cap_implement(*, cap: CorrectiveAction, actor, note: str = "") -> CorrectiveAction:
+    """The supplier reports the approved plan carried out (→ ``implemented``). Raises ``ValidationError``."""
     return _move(_locked_cap(cap), CapState.IMPLEMENTED, actor, note)
 
 

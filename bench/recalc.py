@@ -32,85 +32,100 @@ QUARTER = "2026-Q3"
 QUARTERS = ["2025-Q4", "2026-Q1", "2026-Q2", "2026-Q3"]
 
 
+BATCH = 5000
+
+
 def generate(count: int) -> None:
+    """``count`` suppliers with spend, sites, audits, findings, values and QBR rows."""
     from django.db import transaction
+
+    rng = random.Random(7)
+    with transaction.atomic():
+        suppliers = _generate_suppliers(rng, count)
+        _generate_audits(rng)
+        _generate_values(rng, suppliers)
+
+
+def _generate_suppliers(rng: random.Random, count: int) -> list[int]:
+    from suppliers.models import FxRate, Site, SpendRecord, Supplier
+
+    Supplier.objects.bulk_create([
+        Supplier(code=f"R-{i:06d}", name=f"Bench supplier {i}", country="CN",
+                 category="production" if i % 4 else "non_production") for i in range(count)
+    ], batch_size=BATCH)
+    suppliers = list(Supplier.objects.order_by("id").values_list("id", flat=True))
+    FxRate.objects.bulk_create([FxRate(quarter=q, currency="CNY", rate_to_base=Decimal("0.14")) for q in QUARTERS])
+    spend, sites = [], []
+    for rank, supplier_id in enumerate(suppliers, start=1):
+        for quarter in QUARTERS:
+            spend.append(SpendRecord(supplier_id=supplier_id, quarter=quarter, currency="CNY",
+                                     amount=Decimal(f"{1e9 / rank ** 1.1 * rng.uniform(0.8, 1.2):.2f}")))
+        for n in range(rng.choice([1, 1, 2, 3])):
+            sites.append(Site(supplier_id=supplier_id, code=f"R-{supplier_id}-{n}", name="plant", country="CN",
+                              is_production=rng.random() < 0.9, status="active" if rng.random() < 0.95
+                              else "closed"))
+    SpendRecord.objects.bulk_create(spend, batch_size=BATCH)
+    Site.objects.bulk_create(sites, batch_size=BATCH)
+    return suppliers
+
+
+def _generate_audits(rng: random.Random) -> None:
+    from audits.models import Audit, Finding, Provision
+    from suppliers.models import Site
+
+    provision_id = Provision.objects.values_list("id", flat=True).first()
+    audits = []
+    for site_id in Site.objects.values_list("id", flat=True):
+        for n in range(2):
+            day = dt.date(2026, 9, 30) - dt.timedelta(days=rng.randint(0, 1000))
+            audits.append(Audit(audit_ref=f"RA-{site_id}-{n}", site_id=site_id, audit_type="vap_full",
+                                end_date=day, score=Decimal(rng.randint(100, 200)),
+                                recognition=rng.choice(["platinum", "gold", "silver", "none", None]),
+                                status="closed"))
+        audits.append(Audit(audit_ref=f"RS-{site_id}", site_id=site_id, audit_type="saq", status="closed",
+                            end_date=dt.date(2026, 9, 30) - dt.timedelta(days=rng.randint(0, 500)),
+                            saq_risk=rng.choice(["low", "medium", "high"])))
+    Audit.objects.bulk_create(audits, batch_size=BATCH)
+    del audits
+    findings = []
+    for audit_id, end_date in Audit.objects.filter(audit_type="vap_full").values_list("id", "end_date"):
+        for n in range(rng.choice([0, 1, 2, 3, 4])):
+            closed = end_date + dt.timedelta(days=rng.randint(10, 400)) if rng.random() < 0.7 else None
+            findings.append(Finding(
+                audit_id=audit_id, finding_ref=f"RF-{audit_id}-{n}", provision_id=provision_id,
+                severity=rng.choice(["priority", "major", "minor", "minor", "risk", "ofi"]),
+                zero_tolerance=rng.random() < 0.002, opened_on=end_date,
+                correction_due_on=end_date + dt.timedelta(days=180), closed_on=closed,
+                status="closed" if closed else "open"))
+    Finding.objects.bulk_create(findings, batch_size=BATCH)
+
+
+def _generate_values(rng: random.Random, suppliers: list[int]) -> None:
     from django.utils import timezone
 
-    from audits.models import Audit, Finding, Provision
     from scoring.demo import _raw_value
     from scoring.methodology import V1
     from scoring.models import Indicator, IndicatorValue, QbrComponent
-    from suppliers.models import FxRate, Site, SpendRecord, Supplier
 
-    rng = random.Random(7)
-    provision_id = Provision.objects.values_list("id", flat=True).first()
     indicators = dict(Indicator.objects.values_list("code", "id"))
     reported = [spec for spec in V1.indicators if spec.source == "reported"]
     now = timezone.now()
-    batch = 5000
-    with transaction.atomic():
-        Supplier.objects.bulk_create([
-            Supplier(code=f"R-{i:06d}", name=f"Bench supplier {i}", country="CN",
-                     category="production" if i % 4 else "non_production") for i in range(count)
-        ], batch_size=batch)
-        suppliers = list(Supplier.objects.order_by("id").values_list("id", flat=True))
-        FxRate.objects.bulk_create([FxRate(quarter=q, currency="CNY", rate_to_base=Decimal("0.14")) for q in QUARTERS])
-        spend, sites = [], []
-        for rank, supplier_id in enumerate(suppliers, start=1):
-            for quarter in QUARTERS:
-                spend.append(SpendRecord(supplier_id=supplier_id, quarter=quarter, currency="CNY",
-                                         amount=Decimal(f"{1e9 / rank ** 1.1 * rng.uniform(0.8, 1.2):.2f}")))
-            for n in range(rng.choice([1, 1, 2, 3])):
-                sites.append(Site(supplier_id=supplier_id, code=f"R-{supplier_id}-{n}", name="plant", country="CN",
-                                  is_production=rng.random() < 0.9, status="active" if rng.random() < 0.95
-                                  else "closed"))
-        SpendRecord.objects.bulk_create(spend, batch_size=batch)
-        Site.objects.bulk_create(sites, batch_size=batch)
-        del spend, sites
-        audits = []
-        for site_id in Site.objects.values_list("id", flat=True):
-            for n in range(2):
-                day = dt.date(2026, 9, 30) - dt.timedelta(days=rng.randint(0, 1000))
-                audits.append(Audit(audit_ref=f"RA-{site_id}-{n}", site_id=site_id, audit_type="vap_full",
-                                    end_date=day, score=Decimal(rng.randint(100, 200)),
-                                    recognition=rng.choice(["platinum", "gold", "silver", "none", None]),
-                                    status="closed"))
-            audits.append(Audit(audit_ref=f"RS-{site_id}", site_id=site_id, audit_type="saq", status="closed",
-                                end_date=dt.date(2026, 9, 30) - dt.timedelta(days=rng.randint(0, 500)),
-                                saq_risk=rng.choice(["low", "medium", "high"])))
-        Audit.objects.bulk_create(audits, batch_size=batch)
-        del audits
-        findings = []
-        for audit_id, end_date in Audit.objects.filter(audit_type="vap_full").values_list("id", "end_date"):
-            for n in range(rng.choice([0, 1, 2, 3, 4])):
-                closed = end_date + dt.timedelta(days=rng.randint(10, 400)) if rng.random() < 0.7 else None
-                findings.append(Finding(
-                    audit_id=audit_id, finding_ref=f"RF-{audit_id}-{n}", provision_id=provision_id,
-                    severity=rng.choice(["priority", "major", "minor", "minor", "risk", "ofi"]),
-                    zero_tolerance=rng.random() < 0.002, opened_on=end_date,
-                    correction_due_on=end_date + dt.timedelta(days=180), closed_on=closed,
-                    status="closed" if closed else "open"))
-        Finding.objects.bulk_create(findings, batch_size=batch)
-        del findings
-        values, qbr = [], []
-        for supplier_id in suppliers:
-            maturity = rng.random()
-            for quarter in QUARTERS:
-                for spec in reported:
-                    if rng.random() < 0.4:
-                        continue
-                    values.append(IndicatorValue(
-                        supplier_id=supplier_id, quarter=quarter, indicator_id=indicators[spec.code],
-                        value=_raw_value(rng, spec, maturity), state="accepted", origin="import",
-                        submitted_at=now))
-            for component in ("quality", "delivery", "cost", "service"):
-                qbr.append(QbrComponent(supplier_id=supplier_id, quarter=QUARTER, component=component,
-                                        score=Decimal(rng.randint(50, 100))))
-            if len(values) > 200_000:
-                IndicatorValue.objects.bulk_create(values, batch_size=batch)
-                values = []
-        IndicatorValue.objects.bulk_create(values, batch_size=batch)
-        QbrComponent.objects.bulk_create(qbr, batch_size=batch)
+    values, qbr = [], []
+    for supplier_id in suppliers:
+        maturity = rng.random()
+        for quarter in QUARTERS:
+            values += [IndicatorValue(supplier_id=supplier_id, quarter=quarter, indicator_id=indicators[spec.code],
+                                      value=_raw_value(rng, spec, maturity), state="accepted", origin="import",
+                                      submitted_at=now)
+                       for spec in reported if rng.random() >= 0.4]
+        for component in ("quality", "delivery", "cost", "service"):
+            qbr.append(QbrComponent(supplier_id=supplier_id, quarter=QUARTER, component=component,
+                                    score=Decimal(rng.randint(50, 100))))
+        if len(values) > 200_000:
+            IndicatorValue.objects.bulk_create(values, batch_size=BATCH)
+            values = []
+    IndicatorValue.objects.bulk_create(values, batch_size=BATCH)
+    QbrComponent.objects.bulk_create(qbr, batch_size=BATCH)
 
 
 def read_floor(quarter) -> float:

@@ -7,10 +7,8 @@ from django.contrib.auth.models import Group
 from django.utils import timezone
 
 from core import roles
-from core.quarter import Quarter
 from core.setup import ensure_role_groups
 from suppliers.models import Supplier, SupplierMembership
-from suppliers.services import population_for_quarter
 from suppliers.spend import MissingFxRates
 
 DEMO_USERS = [
@@ -48,8 +46,10 @@ def create_demo_users() -> list[tuple[str, str, str, str]]:
 
 def _suppliers_by_spend(Supplier):
     """Suppliers by spend basis of the last complete quarter (base currency), biggest first."""
+    from audits.selectors import last_closed_population
+
     try:
-        ranked = population_for_quarter(quarter=Quarter.containing(timezone.localdate()).previous())
+        ranked = last_closed_population(timezone.localdate())
     except MissingFxRates:
         return list(Supplier.objects.order_by("code")[:2])
     codes = list(ranked["supplier_code"][:2])

@@ -8,7 +8,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import BooleanField, Count, ExpressionWrapper, F, FilteredRelation, Prefetch, Q, QuerySet
+from django.db.models import Count, F, FilteredRelation, Prefetch, Q, QuerySet
 from django.db.models.functions import Coalesce
 
 from audits import dates
@@ -35,15 +35,13 @@ from scoring.models import (
     ScoreRun,
     ValueState,
 )
-from scoring.selectors import methodology_params, score_history
+from scoring.selectors import methodology_params, score_history, values_used
 from suppliers.models import CERTIFICATE_KINDS, Document, FxRate, Screening, ScreeningStatus, Supplier, SupplierStatus
 from suppliers.screening import latest_screenings as _latest_screenings
 from suppliers.selectors import scope_to_user, visible_suppliers
 
 METRICS = ("audit", "scorecard", "sbti", "ghg_disclosure")
 EXPIRING_DAYS = dates.DEFAULT_EXPIRING_DAYS
-# CAP states that still owe procurement a plan: past the CAP due date they are overdue.
-CAP_AWAITING_SUBMISSION = (CapState.NOT_STARTED, CapState.REJECTED)
 
 # --------------------------------------------------------------------------- quarters
 
@@ -78,6 +76,8 @@ class GapRow:
 
 
 def coverage_metrics(snapshot: CoverageSnapshot | None) -> list[dict]:
+    """The four section 7 metrics of a stored snapshot as rows (name, share, target, met, gaps count);
+    empty without a snapshot. No query."""
     if snapshot is None:
         return []
     metrics = snapshot.data.get("metrics", {})
@@ -121,26 +121,14 @@ def grade_distribution(quarter: str) -> list[dict]:
     return sorted(grades.values(), key=lambda entry: order.get(entry["grade"], 99))
 
 
-def _overdue_expressions(today: dt.date) -> dict:
-    open_ = Q(status=FindingStatus.OPEN)
-    return {
-        "cap_overdue": ExpressionWrapper(
-            open_ & Q(cap_due_on__lt=today)
-            & (Q(corrective_action__isnull=True) | Q(corrective_action__state__in=CAP_AWAITING_SUBMISSION)),
-            output_field=BooleanField()),
-        "correction_overdue": ExpressionWrapper(open_ & Q(correction_due_on__lt=today), output_field=BooleanField()),
-    }
-
-
 def open_findings_summary(user, today: dt.date) -> dict:
     """Open findings by severity and the overdue counts: one aggregate query."""
     findings = scope_to_user(Finding.objects.filter(status=FindingStatus.OPEN), user, "audit__site__supplier")
-    cap_late = (Q(cap_due_on__lt=today)
-                & (Q(corrective_action__isnull=True) | Q(corrective_action__state__in=CAP_AWAITING_SUBMISSION)))
+    overdue = audit_selectors.overdue_conditions(today)
     counts = findings.aggregate(
         total=Count("id"),
-        cap_overdue=Count("id", filter=cap_late),
-        correction_overdue=Count("id", filter=Q(correction_due_on__lt=today)),
+        cap_overdue=Count("id", filter=overdue["cap_overdue"]),
+        correction_overdue=Count("id", filter=overdue["correction_overdue"]),
         awaiting_review=Count("id", filter=Q(corrective_action__state=CapState.SUBMITTED)),
         **{severity: Count("id", filter=Q(severity=severity)) for severity in Severity.values},
     )
@@ -149,10 +137,12 @@ def open_findings_summary(user, today: dt.date) -> dict:
 
 
 def termination_review_suppliers(user) -> QuerySet[Supplier]:
+    """Visible suppliers flagged for termination review, by code."""
     return visible_suppliers(user).filter(termination_review=True).order_by("code")
 
 
 def open_termination_reviews(user) -> dict[int, TerminationReview]:
+    """Supplier id → its undecided termination review, for the suppliers the user may see. One query."""
     reviews = scope_to_user(TerminationReview.objects.filter(decided_at__isnull=True), user, "supplier")
     return {review.supplier_id: review for review in reviews}
 
@@ -167,14 +157,10 @@ def termination_reviews(supplier: Supplier) -> list[TerminationReview]:
     return list(reviews)
 
 
-def latest_termination_decision(supplier: Supplier) -> TerminationReview | None:
-    return (supplier.termination_reviews.filter(decided_at__isnull=False)
-            .order_by("-decided_at", "-id").first())
-
-
 def cycle_rows(user, as_of: dt.date, *, status: str = "", query: str = "", relevant_only: bool = True,
-               expiring_days: int = EXPIRING_DAYS) -> list[dict]:
-    """The two-year cycle of every site the user may see (three queries), filtered."""
+               expiring_days: int | None = None) -> list[dict]:
+    """The two-year cycle of every site the user may see, filtered; validity and the
+    expiring horizon are the methodology's in force at ``as_of`` unless given."""
     frame = site_cycle_status(as_of, visible_suppliers(user).values("id"), expiring_days=expiring_days)
     if relevant_only and len(frame):
         frame = frame[frame["relevant"]]
@@ -198,6 +184,7 @@ def supplier_cycle(supplier: Supplier, as_of: dt.date) -> dict[int, dict]:
 
 
 def cycle_counts(rows: list[dict]) -> dict[str, int]:
+    """Rows per cycle status (``audits.dates.CYCLE_STATUSES``), zero included."""
     counts = dict.fromkeys(dates.CYCLE_STATUSES, 0)
     for row in rows:
         counts[row["status"]] = counts.get(row["status"], 0) + 1
@@ -254,6 +241,7 @@ def supplier_rows(user, quarter: str | None, *, query: str = "", country: str = 
 
 
 def supplier_countries(user) -> list[str]:
+    """Country codes of the suppliers the user may see, sorted, for the list filter. One query."""
     return list(visible_suppliers(user).order_by("country").values_list("country", flat=True).distinct())
 
 
@@ -266,6 +254,7 @@ class Scorecard:
 
 
 def quarters_of(supplier: Supplier) -> list[str]:
+    """Quarters in which the supplier has a stored score, newest first. One query."""
     return list(supplier.scores.order_by("-quarter").values_list("quarter", flat=True))
 
 
@@ -277,7 +266,7 @@ def scorecard(supplier: Supplier, quarter: str) -> Scorecard | None:
     if score is None:
         return None
     params = methodology_params(score.methodology)
-    used = reported_values_used(supplier, Quarter.parse(quarter))
+    used = values_used(Quarter.parse(quarter), supplier.pk)
     rows = breakdown.breakdown(score)
     for row in rows:
         row.value = used.get(row.code)
@@ -287,19 +276,8 @@ def scorecard(supplier: Supplier, quarter: str) -> Scorecard | None:
                      gains=breakdown.points_to_gain(params, score.population, score.points))
 
 
-def reported_values_used(supplier: Supplier, quarter: Quarter) -> dict[str, IndicatorValue]:
-    """Per indicator, the accepted value a run of ``quarter`` uses (scorecard.md §5: the
-    latest quarter in Q-3 … Q, then the latest submission, then the higher id). One query."""
-    window = [str(q) for q in quarter.window(4)]
-    chosen: dict[str, IndicatorValue] = {}
-    values = (IndicatorValue.objects.filter(supplier=supplier, state=ValueState.ACCEPTED, quarter__in=window)
-              .select_related("indicator").order_by("quarter", "submitted_at", "id"))
-    for value in values:
-        chosen[value.indicator.code] = value
-    return chosen
-
-
 def history(supplier: Supplier) -> list[dict]:
+    """The supplier's stored scores by quarter, oldest first, with changes (``scoring.selectors.score_history``)."""
     scores = list(supplier.scores.select_related("methodology").order_by("quarter"))
     return score_history(scores)
 
@@ -324,6 +302,7 @@ def spend_in_base(supplier: Supplier, base_currency: str) -> list[dict]:
 
 
 def supplier_audits(supplier: Supplier) -> QuerySet[Audit]:
+    """The supplier's audits, latest end date first (planned ones on top), with open and total finding counts."""
     return (Audit.objects.filter(site__supplier=supplier).select_related("site")
             .annotate(open_findings=Count("findings", filter=Q(findings__status=FindingStatus.OPEN)),
                       all_findings=Count("findings"))
@@ -342,8 +321,12 @@ def planned_audits(user) -> QuerySet[Audit]:
 
 def findings_board(user, today: dt.date, *, severity: str = "", status: str = "open", overdue: str = "",
                    cap_state: str = "", supplier: str = "", query: str = "") -> QuerySet[Finding]:
+    """Findings the user may see, filtered; each carries ``cap_overdue``/``correction_overdue`` at ``today``
+    (``audits.selectors.with_overdue``); ``overdue`` is ``any``, ``cap``, ``correction`` or empty.
+    Earliest correction due date first."""
     findings = scope_to_user(Finding.objects.all(), user, "audit__site__supplier").select_related(
-        "audit__site__supplier", "provision", "corrective_action").annotate(**_overdue_expressions(today))
+        "audit__site__supplier", "provision", "corrective_action")
+    findings = audit_selectors.with_overdue(findings, today)
     if severity:
         findings = findings.filter(severity=severity)
     if status:
@@ -366,35 +349,31 @@ def findings_board(user, today: dt.date, *, severity: str = "", status: str = "o
 
 
 def finding_for(user, ref: str, today: dt.date) -> Finding | None:
-    return (scope_to_user(Finding.objects.all(), user, "audit__site__supplier")
-            .select_related("audit__site__supplier", "provision", "corrective_action", "closure_audit",
-                            "termination_review")
-            .annotate(**_overdue_expressions(today)).filter(finding_ref=ref).first())
+    """One finding the user may see, with its overdue flags at ``today``, or ``None``."""
+    findings = (scope_to_user(Finding.objects.all(), user, "audit__site__supplier")
+                .select_related("audit__site__supplier", "provision", "corrective_action", "closure_audit",
+                                "termination_review"))
+    return audit_selectors.with_overdue(findings, today).filter(finding_ref=ref).first()
 
 
 # --------------------------------------------------------------------------- scoring
 
 
 def values_awaiting_review(user) -> QuerySet[IndicatorValue]:
+    """Submitted indicator values the user may see, oldest submission first."""
     return (scope_to_user(IndicatorValue.objects.filter(state=ValueState.SUBMITTED), user, "supplier")
             .select_related("supplier", "indicator").order_by("submitted_at", "id"))
 
 
 def supplier_values(supplier: Supplier) -> QuerySet[IndicatorValue]:
+    """The supplier's indicator values, newest submission first."""
     return (supplier.indicator_values.select_related("indicator")
             .order_by("-submitted_at", "-id"))
 
 
 def runs() -> QuerySet[ScoreRun]:
+    """Score runs, newest first, with their methodology."""
     return ScoreRun.objects.select_related("methodology").order_by("-created_at", "-id")
-
-
-def document_ids_in(refs) -> set[int]:
-    ids = set()
-    for ref in refs:
-        if ref and ref.startswith("document:") and ref[9:].isdigit():
-            ids.add(int(ref[9:]))
-    return ids
 
 
 # --------------------------------------------------------------------------- screening
@@ -420,4 +399,5 @@ def notifications_for(user) -> QuerySet[Notification]:
 
 
 def unread_notification_count(user) -> int:
+    """The user's unread in-app notifications. One query."""
     return notifications_for(user).filter(read_at__isnull=True).count()

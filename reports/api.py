@@ -9,7 +9,6 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.permissions import BasePermission, IsAuthenticated
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
@@ -101,13 +100,8 @@ class ReportViewSet(SupplierScopedMixin, mixins.ListModelMixin, mixins.RetrieveM
         payload = ReportRequestSerializer(data=request.data, context=self.get_serializer_context())
         payload.is_valid(raise_exception=True)
         data = payload.validated_data
-        try:
-            report = services.report_enqueue(quarter=data["quarter"], format=data["format"],
-                                             supplier=data.get("supplier_code"), actor=request.user)
-        except services.ReportForbidden as exc:
-            raise PermissionDenied(str(exc)) from exc
-        except services.ReportRefused as exc:
-            raise ValidationError({"detail": str(exc)}) from exc
+        report = services.report_enqueue(quarter=data["quarter"], format=data["format"],
+                                         supplier=data.get("supplier_code"), actor=request.user)
         report = self.get_queryset().get(pk=report.pk)
         return Response(self.get_serializer(report).data, status=status.HTTP_202_ACCEPTED)
 

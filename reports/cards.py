@@ -150,6 +150,35 @@ def trend_chart(trend: list[tuple[str, Decimal, str]], font: str):
     return drawing
 
 
+def _findings_section(card: CardData, st: dict, width: float, font: str) -> list:
+    """The open findings at the card's date, with overdue due dates in red."""
+    from reportlab.lib import colors
+    from reportlab.platypus import TableStyle
+
+    out = []
+    out.append(_p(f"Open findings at {card.as_of.isoformat()}", st["h2"]))
+    if card.findings:
+        rows = [["Finding", "Site", "Severity", "Provision", "Opened", "CAP due", "CAP", "Correction due"]]
+        overdue_cells = []
+        for index, finding in enumerate(card.findings, start=1):
+            rows.append([_p(finding.finding_ref, st["small"]), _p(finding.site_code, st["small"]), finding.severity,
+                         finding.provision, _date(finding.opened_on),
+                         _date(finding.cap_due_on) + (" overdue" if finding.cap_overdue else ""),
+                         finding.cap_state.replace("_", " "),
+                         _date(finding.correction_due_on) + (" overdue" if finding.correction_overdue else "")])
+            if finding.cap_overdue:
+                overdue_cells.append((5, index))
+            if finding.correction_overdue:
+                overdue_cells.append((7, index))
+        table = _table(rows, [width * w for w in (0.12, 0.11, 0.09, 0.08, 0.11, 0.18, 0.12, 0.19)], font)
+        for column, row in overdue_cells:
+            table.setStyle(TableStyle([("TEXTCOLOR", (column, row), (column, row), colors.HexColor("#c62828"))]))
+        out.append(table)
+    else:
+        out.append(_p("No open findings.", st["base"]))
+    return out
+
+
 def render_card(card: CardData, stream) -> None:
     """Write the card as a PDF (A4, one or two pages) to a binary stream."""
     from reportlab.lib import colors
@@ -212,26 +241,7 @@ def render_card(card: CardData, stream) -> None:
     else:
         story.append(_p("Every applicable indicator has full points.", st["base"]))
 
-    story.append(_p(f"Open findings at {card.as_of.isoformat()}", st["h2"]))
-    if card.findings:
-        rows = [["Finding", "Site", "Severity", "Provision", "Opened", "CAP due", "CAP", "Correction due"]]
-        overdue_cells = []
-        for index, finding in enumerate(card.findings, start=1):
-            rows.append([_p(finding.finding_ref, st["small"]), _p(finding.site_code, st["small"]), finding.severity,
-                         finding.provision, _date(finding.opened_on),
-                         _date(finding.cap_due_on) + (" overdue" if finding.cap_overdue else ""),
-                         finding.cap_state.replace("_", " "),
-                         _date(finding.correction_due_on) + (" overdue" if finding.correction_overdue else "")])
-            if finding.cap_overdue:
-                overdue_cells.append((5, index))
-            if finding.correction_overdue:
-                overdue_cells.append((7, index))
-        table = _table(rows, [width * w for w in (0.12, 0.11, 0.09, 0.08, 0.11, 0.18, 0.12, 0.19)], font)
-        for column, row in overdue_cells:
-            table.setStyle(TableStyle([("TEXTCOLOR", (column, row), (column, row), colors.HexColor("#c62828"))]))
-        story.append(table)
-    else:
-        story.append(_p("No open findings.", st["base"]))
+    story += _findings_section(card, st, width, font)
 
     story.append(_p("Quarterly business review card", st["h2"]))
     rows = [["Component", "Score", "Weight", "Weight used", "Contribution"]]

@@ -366,7 +366,8 @@ def _audits_sheet(ws, as_of: dt.date, run: ScoreRun, names: dict[str, str]) -> N
                          ("latest_full_audit", None, 18), ("conducted_on", DATE, 12), ("score", POINTS, 8),
                          ("recognition", None, 12), ("valid_until", DATE, 12), ("status", None, 14),
                          ("next_due", DATE, 12), ("upcoming_audit", None, 18), ("upcoming_on", DATE, 12)])
-    cycle = site_cycle_status(as_of, expiring_days=run.methodology.expiring_days)
+    cycle = site_cycle_status(as_of, expiring_days=run.methodology.expiring_days,
+                              validity_months=run.methodology.audit_validity_months)
     for row in cycle.itertuples(index=False):
         score = None if row.score is None else float(row.score)
         sheet.append([row.supplier_code, names.get(row.supplier_code, ""), row.site_code, row.site_name,
@@ -387,11 +388,11 @@ def _findings_sheet(ws, as_of: dt.date) -> None:
     for finding in selectors.open_findings(as_of).iterator(chunk_size=2000):
         site = finding.audit.site
         cap = getattr(finding, "corrective_action", None)
-        overdue = selectors.correction_overdue(finding, as_of)
+        overdue = finding.correction_overdue
         sheet.append([site.supplier.code, site.supplier.name, site.code, finding.audit.audit_ref,
                       finding.finding_ref, finding.provision.code, finding.severity, finding.zero_tolerance,
                       finding.opened_on, finding.cap_due_on, cap.state if cap else "no_cap",
-                      selectors.cap_overdue(finding, as_of), finding.correction_due_on, overdue,
+                      finding.cap_overdue, finding.correction_due_on, overdue,
                       (as_of - finding.correction_due_on).days if overdue else None, cap.owner if cap else "",
                       cap.planned_completion if cap else None, finding.description])
     red = PatternFill("solid", start_color="FFC7CE", end_color="FFC7CE")
@@ -480,8 +481,7 @@ class _CardContext:
             finding_ref=finding.finding_ref, site_code=finding.audit.site.code, severity=finding.severity,
             provision=finding.provision.code, opened_on=finding.opened_on, cap_due_on=finding.cap_due_on,
             cap_state=cap.state if cap else "no CAP", correction_due_on=finding.correction_due_on,
-            cap_overdue=selectors.cap_overdue(finding, self.as_of),
-            correction_overdue=selectors.correction_overdue(finding, self.as_of),
+            cap_overdue=finding.cap_overdue, correction_overdue=finding.correction_overdue,
         )
 
 

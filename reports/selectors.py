@@ -9,18 +9,15 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Count, QuerySet, Sum
 from django.utils import timezone
 
-from audits.models import CapState, Finding
+from audits.models import Finding
+from audits.selectors import open_at, with_overdue
 from core.quarter import Quarter
 from reports.scores_csv import NoStoredScores
 from scoring.models import CoverageSnapshot, QuarterlyScore, ScoreRun
 from suppliers.models import Supplier
-
-# A CAP still to be (re)submitted: what makes it overdue once its due date has passed
-# (the same rule as the daily reminders in audits/reminders.py).
-CAP_AWAITING_SUBMISSION = (None, CapState.NOT_STARTED, CapState.REJECTED)
 
 
 class ScoresReplaced(RuntimeError):
@@ -46,6 +43,7 @@ def ensure_still_current(quarter: Quarter, run: ScoreRun) -> None:
 
 
 def run_scores(quarter: Quarter, run: ScoreRun) -> QuerySet[QuarterlyScore]:
+    """The quarter's stored scores written by ``run``."""
     return QuarterlyScore.objects.filter(quarter=str(quarter), run_id=run.pk)
 
 
@@ -100,6 +98,7 @@ def qbr_rows(quarter: Quarter, run: ScoreRun, *, chunk_size: int = 5000) -> Iter
 
 def report_card_scores(quarter: Quarter, run: ScoreRun, supplier_ids: Iterable[int] | None = None,
                        *, chunk_size: int = 500) -> Iterator[QuarterlyScore]:
+    """Stored scores of ``run`` (all or the given suppliers) by rank, with the supplier, streamed."""
     scores = run_scores(quarter, run).select_related("supplier").order_by("rank")
     if supplier_ids is not None:
         scores = scores.filter(supplier_id__in=list(supplier_ids))
@@ -125,27 +124,18 @@ def score_trends(supplier_ids: list[int], quarter: Quarter, quarters: int = 8) -
 
 def open_findings(as_of: dt.date, supplier_ids: list[int] | None = None) -> QuerySet[Finding]:
     """Findings open at ``as_of`` (opened on or before, not closed by then) with their
-    site, supplier, provision and CAP, by supplier code and correction due date."""
-    findings = (Finding.objects.filter(opened_on__lte=as_of)
-                .filter(Q(closed_on__isnull=True) | Q(closed_on__gt=as_of))
+    site, supplier, provision and CAP, by supplier code and correction due date; each
+    carries ``cap_overdue`` / ``correction_overdue`` at ``as_of`` (``audits.selectors.with_overdue``)."""
+    findings = (Finding.objects.filter(open_at(as_of))
                 .select_related("audit__site__supplier", "provision", "corrective_action")
                 .order_by("audit__site__supplier__code", "correction_due_on", "finding_ref"))
     if supplier_ids is not None:
         findings = findings.filter(audit__site__supplier_id__in=supplier_ids)
-    return findings
-
-
-def correction_overdue(finding: Finding, as_of: dt.date) -> bool:
-    return finding.correction_due_on is not None and finding.correction_due_on < as_of
-
-
-def cap_overdue(finding: Finding, as_of: dt.date) -> bool:
-    cap = getattr(finding, "corrective_action", None)
-    state = cap.state if cap is not None else None
-    return finding.cap_due_on is not None and finding.cap_due_on < as_of and state in CAP_AWAITING_SUBMISSION
+    return with_overdue(findings, as_of)
 
 
 def findings_by_supplier(as_of: dt.date, supplier_ids: list[int]) -> dict[int, list[Finding]]:
+    """Supplier id → its findings open at ``as_of`` with overdue flags (``open_findings``). One query."""
     grouped: dict[int, list[Finding]] = {}
     for finding in open_findings(as_of, supplier_ids):
         grouped.setdefault(finding.audit.site.supplier_id, []).append(finding)

@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from core import roles
 from core.changelog import actor_fields, record_change
+from core.errors import DomainError
 from core.quarter import Quarter
 from reports import exporters, selectors
 from reports.fonts import FontMissing
@@ -32,12 +33,14 @@ logger = logging.getLogger(__name__)
 EXPECTED_FAILURES = (NoStoredScores, selectors.ScoresReplaced, FontMissing)
 
 
-class ReportRefused(Exception):
-    """The request cannot become a report (no stored scores, wrong scope); says why."""
+class ReportRefused(DomainError):
+    """The request cannot become a report (no stored scores, wrong scope); says why (API: 400)."""
 
 
 class ReportForbidden(ReportRefused):
-    """The requester's role does not allow this report."""
+    """The requester's role does not allow this report (API: 403)."""
+
+    status_code = 403
 
 
 def report_access_refusal(user, *, format: str, supplier: Supplier | None) -> str | None:

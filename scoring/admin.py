@@ -8,7 +8,7 @@ from django.core.exceptions import PermissionDenied
 from django.template.response import TemplateResponse
 
 from core import roles
-from scoring import methodologies, services
+from scoring import methodology_drafts, services
 from scoring.models import (
     CoverageSnapshot,
     Indicator,
@@ -83,7 +83,7 @@ class MethodologyAdmin(admin.ModelAdmin):
         self._require_admin(request)
         for source in queryset:
             version = f"{source.version}-draft-{Methodology.objects.count() + 1}"
-            methodologies.draft_create(version=version, based_on=source, description="", actor=request.user)
+            methodology_drafts.draft_create(version=version, based_on=source, description="", actor=request.user)
             self.message_user(request, f"Draft {version} created from {source.version}.")
 
     @admin.action(description="Publish the selected drafts")
@@ -92,7 +92,7 @@ class MethodologyAdmin(admin.ModelAdmin):
         for methodology in queryset:
             try:
                 services.methodology_publish(methodology=methodology, actor=request.user)
-            except services.RecalculationRefused as exc:
+            except services.MethodologyNotPublishable as exc:
                 self.message_user(request, str(exc), level=messages.ERROR)
             else:
                 self.message_user(request, f"{methodology.version} published.")
@@ -103,7 +103,7 @@ class MethodologyAdmin(admin.ModelAdmin):
             self.message_user(request, "Select exactly two versions to compare.", level=messages.WARNING)
             return None
         first, second = queryset.order_by("id")
-        context = {**self.admin_site.each_context(request), "diff": methodologies.diff(first, second),
+        context = {**self.admin_site.each_context(request), "diff": methodology_drafts.diff(first, second),
                    "title": f"{first.version} → {second.version}"}
         return TemplateResponse(request, "admin/scoring/methodology_diff.html", context)
 

@@ -20,7 +20,7 @@ from core import roles
 from core.api import ImportActionMixin
 from core.changelog import record_change
 from core.parsers import CellError, parse_quarter
-from scoring import importers, methodologies, services
+from scoring import importers, methodology_drafts, services
 from scoring.models import (
     Indicator,
     IndicatorValue,
@@ -86,7 +86,7 @@ class MethodologySerializer(serializers.ModelSerializer):
 
     def validate(self, attrs):
         current = self.instance
-        errors = methodologies.settings_errors(
+        errors = methodology_drafts.settings_errors(
             grade_bands=attrs.get("grade_bands", current.grade_bands if current else None),
             qbr_weights=attrs.get("qbr_weights", current.qbr_weights if current else None))
         if errors:
@@ -118,7 +118,7 @@ class MethodologyViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixin
     http_method_names = ["get", "post", "patch", "head", "options"]
 
     def perform_update(self, serializer):
-        methodologies.ensure_draft(serializer.instance)
+        methodology_drafts.ensure_draft(serializer.instance)
         serializer.save()
         record_change(actor=self.request.user, entity_type="methodology", entity_id=serializer.instance.version,
                       action="updated", changes={k: str(v) for k, v in serializer.validated_data.items()})
@@ -129,7 +129,7 @@ class MethodologyViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixin
         payload = DraftSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         data = payload.validated_data
-        draft = methodologies.draft_create(version=data["version"], based_on=data.get("based_on"),
+        draft = methodology_drafts.draft_create(version=data["version"], based_on=data.get("based_on"),
                                            description=data["description"], actor=request.user)
         return Response(MethodologySerializer(draft).data, status=status.HTTP_201_CREATED)
 
@@ -139,17 +139,14 @@ class MethodologyViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixin
         methodology = self.get_object()
         payload = WeightChangeSerializer(data=request.data, many=True)
         payload.is_valid(raise_exception=True)
-        methodologies.weights_set(methodology=methodology, changes=payload.validated_data, actor=request.user)
+        methodology_drafts.weights_set(methodology=methodology, changes=payload.validated_data, actor=request.user)
         return Response(MethodologySerializer(self.get_queryset().get(pk=methodology.pk)).data)
 
     @extend_schema(responses=MethodologySerializer)
     @action(detail=True, methods=["post"])
     def publish(self, request, version=None):
         methodology = self.get_object()
-        try:
-            services.methodology_publish(methodology=methodology, actor=request.user)
-        except services.RecalculationRefused as exc:
-            raise ValidationError({"detail": str(exc)}) from exc
+        services.methodology_publish(methodology=methodology, actor=request.user)
         return Response(MethodologySerializer(methodology).data)
 
     @extend_schema(parameters=[OpenApiParameter("other", str, required=True)], responses=OpenApiTypes.OBJECT)
@@ -157,7 +154,7 @@ class MethodologyViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixin
     def diff(self, request, version=None):
         methodology = self.get_object()
         other = get_object_or_404(self.get_queryset(), version=request.query_params.get("other", ""))
-        return Response(methodologies.diff(methodology, other))
+        return Response(methodology_drafts.diff(methodology, other))
 
 
 def _service(function, **kwargs):
@@ -344,12 +341,9 @@ class ScoreRunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.C
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         methodology = serializer.validated_data.get("methodology")
-        try:
-            with transaction.atomic():
-                run = services.score_run_enqueue(quarter=parse_quarter(serializer.validated_data["quarter"]),
-                                                 methodology=methodology, actor=request.user, trigger="api")
-        except services.RecalculationRefused as exc:
-            return Response({"detail": str(exc)}, status=status.HTTP_409_CONFLICT)
+        with transaction.atomic():
+            run = services.score_run_enqueue(quarter=parse_quarter(serializer.validated_data["quarter"]),
+                                             methodology=methodology, actor=request.user, trigger="api")
         run.refresh_from_db()
         return Response(self.get_serializer(run).data, status=status.HTTP_202_ACCEPTED)
 

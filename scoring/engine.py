@@ -4,7 +4,8 @@
 stored results of one quarter: a score row per scored supplier, the long table of
 indicator points and the coverage metrics. It knows nothing of Django: only pandas,
 numpy, the standard library and ``core.quarter`` / ``scoring.inputs`` /
-``scoring.methodology``.
+``scoring.methodology`` / ``audits.rules`` (the pure audit rules it shares with the
+audit selectors).
 
 Everything is vectorised over the supplier axis. Suppliers are put in their final
 order (basis descending, code ascending) first and every intermediate result is an
@@ -37,8 +38,9 @@ from itertools import accumulate, compress
 import numpy as np
 import pandas as pd
 
+from audits.rules import latest_full_audits
 from core.quarter import months_before
-from scoring.inputs import ScoringInputs
+from scoring.inputs import VALUE_PRECEDENCE, ScoringInputs
 from scoring.methodology import CATEGORY_KEYS, IndicatorSpec, MethodologyParams
 
 __all__ = [
@@ -88,7 +90,6 @@ GATE_GRADE = "X"
 
 # Section 4. The audit validity period and the "expiring" horizon come from the
 # methodology; the other windows are fixed by the indicator definitions.
-FULL_AUDIT_TYPES = ("vap_full", "equivalent_third_party")
 SAQ_TYPE = "saq"
 COUNTED_SEVERITIES = ("priority", "major", "minor")
 ON_TIME_WINDOW_MONTHS = 12  # RBA-06: due_on within the 12 months before D
@@ -238,13 +239,6 @@ def _last_of_groups(sorted_keys: np.ndarray) -> np.ndarray:
     if not len(sorted_keys):
         return np.zeros(0, dtype=bool)
     return np.r_[sorted_keys[1:] != sorted_keys[:-1], True]
-
-
-def _ranks(values: np.ndarray) -> np.ndarray:
-    """Integer ranks preserving the order of ``values`` (for np.lexsort of strings)."""
-    if not len(values):
-        return np.zeros(0, dtype=np.int64)
-    return pd.factorize(pd.Series(values, dtype=object).fillna(""), sort=True)[0].astype(np.int64)
 
 
 def _within(dates: np.ndarray, as_of: dt.date, months: int) -> np.ndarray:
@@ -417,38 +411,64 @@ class _AuditFacts:
     open_priority: np.ndarray
 
 
-def _audit_facts(inputs: ScoringInputs, methodology: MethodologyParams, pop: _Population, sites: _Sites,
-                 rba08_table: dict | None) -> _AuditFacts:
+@dataclass
+class _AuditArrays:
+    """The audit and finding rows of one quarter as arrays, with each site's latest valid
+    full audit: what every RBA indicator step reads."""
+
+    n: int  # suppliers
+    as_of: dt.date
+    sites: _Sites
+    n_rel: np.ndarray  # relevant sites per supplier
+    has_rel: np.ndarray
+    # audits
+    a_site: np.ndarray  # site row (-1: unknown site)
+    a_type: np.ndarray
+    a_date: np.ndarray
+    a_risk: np.ndarray
+    # per site row: its latest valid full audit
+    site_has_latest: np.ndarray
+    site_latest_date: np.ndarray
+    site_latest_score: np.ndarray
+    site_latest_recognition: np.ndarray
+    rel_audited: np.ndarray  # relevant site with a valid full audit
+    n_rel_audited: np.ndarray  # per supplier
+    # findings
+    f_known: np.ndarray
+    f_pos: np.ndarray  # supplier position (-1: unknown site)
+    f_sev: np.ndarray
+    f_zero: np.ndarray
+    f_opened: np.ndarray
+    f_due: np.ndarray
+    f_closed: np.ndarray
+
+    @property
+    def safe_rel(self) -> np.ndarray:
+        return np.maximum(self.n_rel, 1)
+
+    def na_unless_relevant(self, column: _Column) -> _Column:
+        """RBA-01 … RBA-08 are not applicable to a supplier without a relevant site."""
+        column.status[~self.has_rel] = _S_NA
+        column.raw[~self.has_rel] = None
+        return column
+
+
+def _audit_arrays(inputs: ScoringInputs, methodology: MethodologyParams, pop: _Population,
+                  sites: _Sites) -> _AuditArrays:
     n = len(pop.ids)
     as_of = inputs.quarter.as_of
-    d = _day(as_of)
-
     n_rel = np.bincount(sites.pos[sites.relevant], minlength=n)
-    has_rel = n_rel > 0
 
-    # ---- audits: latest valid full audit of every site
     audits = inputs.audits
     a_site = _site_rows(sites, _ints(_column(audits, "site_id")))
     a_type = _strings(_column(audits, "audit_type"))
     a_date = _dates(_column(audits, "conducted_on"))
     a_score = _floats(_column(audits, "score"))
-    a_ref = _strings(_column(audits, "audit_ref"))
     a_recognition = _strings(_column(audits, "recognition"))
-    a_risk = _strings(_column(audits, "saq_risk"))
-    known = a_site >= 0
-
-    valid_full = known & np.isin(a_type, FULL_AUDIT_TYPES) & _within(a_date, as_of, methodology.audit_validity_months)
-    idx = np.flatnonzero(valid_full)
-    # Latest conducted_on; same day: higher score (NaN lowest), then greater audit_ref.
-    order = idx[
-        np.lexsort((
-            _ranks(a_ref[idx]),
-            np.where(np.isnan(a_score[idx]), -np.inf, a_score[idx]),
-            a_date[idx].view(np.int64),
-            a_site[idx],
-        ))
-    ]
-    latest = order[_last_of_groups(a_site[order])]
+    known_idx = np.flatnonzero(a_site >= 0)
+    latest = known_idx[latest_full_audits(a_site[known_idx], a_type[known_idx], a_date[known_idx],
+                                          a_score[known_idx], _strings(_column(audits, "audit_ref"))[known_idx],
+                                          as_of=as_of, validity_months=methodology.audit_validity_months)]
     n_sites = len(sites.site_ids)
     site_has_latest = np.zeros(n_sites, dtype=bool)
     site_has_latest[a_site[latest]] = True
@@ -458,110 +478,147 @@ def _audit_facts(inputs: ScoringInputs, methodology: MethodologyParams, pop: _Po
     site_latest_score[a_site[latest]] = a_score[latest]
     site_latest_recognition = np.full(n_sites, None, dtype=object)
     site_latest_recognition[a_site[latest]] = a_recognition[latest]
-
     rel_audited = sites.relevant & site_has_latest
-    n_rel_audited = np.bincount(sites.pos[rel_audited], minlength=n)
-    safe_rel = np.maximum(n_rel, 1)
-    columns: dict[str, _Column] = {}
 
-    def na_unless_relevant(column: _Column) -> _Column:
-        column.status[~has_rel] = _S_NA
-        column.raw[~has_rel] = None
-        return column
-
-    # RBA-01: % of relevant sites with a valid full audit.
-    col = _Column.empty(n, _S_VALUE)
-    col.raw[:] = (n_rel_audited * 100.0 / safe_rel).astype(object)
-    columns["RBA-01"] = na_unless_relevant(col)
-
-    # RBA-02: mean score of the latest valid full audits that have a score.
-    scored = rel_audited & ~np.isnan(site_latest_score)
-    score_sum = np.bincount(sites.pos[scored], weights=site_latest_score[scored], minlength=n)
-    score_cnt = np.bincount(sites.pos[scored], minlength=n)
-    col = _Column.empty(n, _S_MISSING)
-    has_score = score_cnt > 0
-    col.status[has_score] = _S_VALUE
-    col.raw[has_score] = (score_sum[has_score] / score_cnt[has_score]).astype(object)
-    columns["RBA-02"] = na_unless_relevant(col)
-
-    # ---- findings (all of the supplier's sites, whatever their status)
+    # Findings count on all of the supplier's sites, whatever their status.
     findings = inputs.findings
     f_site = _site_rows(sites, _ints(_column(findings, "site_id")))
     f_known = f_site >= 0
     f_pos = np.where(f_known, sites.pos[np.where(f_known, f_site, 0)] if n_sites else -1, -1)
-    f_sev = _strings(_column(findings, "severity"))
-    f_zero = _bools(_column(findings, "zero_tolerance"))
-    f_opened = _dates(_column(findings, "opened_on"))
-    f_due = _dates(_column(findings, "due_on"))
-    f_closed = _dates(_column(findings, "closed_on"))
+    return _AuditArrays(
+        n=n, as_of=as_of, sites=sites, n_rel=n_rel, has_rel=n_rel > 0,
+        a_site=a_site, a_type=a_type, a_date=a_date, a_risk=_strings(_column(audits, "saq_risk")),
+        site_has_latest=site_has_latest, site_latest_date=site_latest_date, site_latest_score=site_latest_score,
+        site_latest_recognition=site_latest_recognition, rel_audited=rel_audited,
+        n_rel_audited=np.bincount(sites.pos[rel_audited], minlength=n),
+        f_known=f_known, f_pos=f_pos, f_sev=_strings(_column(findings, "severity")),
+        f_zero=_bools(_column(findings, "zero_tolerance")), f_opened=_dates(_column(findings, "opened_on")),
+        f_due=_dates(_column(findings, "due_on")), f_closed=_dates(_column(findings, "closed_on")),
+    )
 
-    open_at_d = f_known & (f_opened <= d) & (np.isnat(f_closed) | (f_closed > d))
-    open_counts = {}
-    for code, severity in (("RBA-03", "priority"), ("RBA-04", "major"), ("RBA-05", "minor")):
-        counts = np.bincount(f_pos[open_at_d & (f_sev == severity)], minlength=n)
-        open_counts[severity] = counts
-        col = _Column.empty(n, _S_VALUE)
-        col.raw[:] = counts.astype(float).astype(object)
-        columns[code] = na_unless_relevant(col)
 
-    # RBA-06: findings due within the 12 months before D closed on or before due_on.
-    due = f_known & np.isin(f_sev, COUNTED_SEVERITIES) & _within(f_due, as_of, ON_TIME_WINDOW_MONTHS)
-    n_due = np.bincount(f_pos[due], minlength=n)
-    on_time = due & ~np.isnat(f_closed) & (f_closed <= f_due)
-    n_on_time = np.bincount(f_pos[on_time], minlength=n)
-    col = _Column.empty(n, _S_NA)
+def _rba01_valid_audit_share(data: _AuditArrays) -> _Column:
+    """RBA-01: % of relevant sites with a valid full audit."""
+    col = _Column.empty(data.n, _S_VALUE)
+    col.raw[:] = (data.n_rel_audited * 100.0 / data.safe_rel).astype(object)
+    return data.na_unless_relevant(col)
+
+
+def _rba02_mean_latest_score(data: _AuditArrays) -> _Column:
+    """RBA-02: mean score of the latest valid full audits that have a score."""
+    sites = data.sites
+    scored = data.rel_audited & ~np.isnan(data.site_latest_score)
+    score_sum = np.bincount(sites.pos[scored], weights=data.site_latest_score[scored], minlength=data.n)
+    score_cnt = np.bincount(sites.pos[scored], minlength=data.n)
+    col = _Column.empty(data.n, _S_MISSING)
+    has_score = score_cnt > 0
+    col.status[has_score] = _S_VALUE
+    col.raw[has_score] = (score_sum[has_score] / score_cnt[has_score]).astype(object)
+    return data.na_unless_relevant(col)
+
+
+def _open_counts(data: _AuditArrays, severity: str) -> np.ndarray:
+    """Per supplier: findings of ``severity`` open at D (all its sites)."""
+    d = _day(data.as_of)
+    open_at_d = data.f_known & (data.f_opened <= d) & (np.isnat(data.f_closed) | (data.f_closed > d))
+    return np.bincount(data.f_pos[open_at_d & (data.f_sev == severity)], minlength=data.n)
+
+
+def _rba03_05_open_findings(data: _AuditArrays, severity: str) -> _Column:
+    """RBA-03 / RBA-04 / RBA-05: open priority / major / minor findings."""
+    col = _Column.empty(data.n, _S_VALUE)
+    col.raw[:] = _open_counts(data, severity).astype(float).astype(object)
+    return data.na_unless_relevant(col)
+
+
+def _rba06_closed_on_time(data: _AuditArrays) -> _Column:
+    """RBA-06: findings due within the 12 months before D closed on or before due_on."""
+    due = (data.f_known & np.isin(data.f_sev, COUNTED_SEVERITIES)
+           & _within(data.f_due, data.as_of, ON_TIME_WINDOW_MONTHS))
+    n_due = np.bincount(data.f_pos[due], minlength=data.n)
+    on_time = due & ~np.isnat(data.f_closed) & (data.f_closed <= data.f_due)
+    n_on_time = np.bincount(data.f_pos[on_time], minlength=data.n)
+    col = _Column.empty(data.n, _S_NA)
     has_due = n_due > 0
     col.status[has_due] = _S_VALUE
     col.raw[has_due] = (n_on_time[has_due] * 100.0 / n_due[has_due]).astype(object)
-    columns["RBA-06"] = na_unless_relevant(col)
+    return data.na_unless_relevant(col)
 
-    # RBA-07: latest SAQ over relevant sites within 12 months (same day: higher risk).
-    saq = known & (a_type == SAQ_TYPE) & _within(a_date, as_of, SAQ_WINDOW_MONTHS)
-    saq &= sites.relevant[np.where(known, a_site, 0)] if n_sites else False
+
+def _rba07_latest_saq(data: _AuditArrays) -> _Column:
+    """RBA-07: latest SAQ over relevant sites within 12 months (same day: higher risk)."""
+    sites, known = data.sites, data.a_site >= 0
+    saq = known & (data.a_type == SAQ_TYPE) & _within(data.a_date, data.as_of, SAQ_WINDOW_MONTHS)
+    saq &= sites.relevant[np.where(known, data.a_site, 0)] if len(sites.site_ids) else False
     idx = np.flatnonzero(saq)
-    risk = _normalised_codes(a_risk[idx])
+    risk = _normalised_codes(data.a_risk[idx])
     risk_rank = np.array([SAQ_RISK_RANK.get(r, 0) for r in risk.tolist()], dtype=np.int64)
-    s_pos = sites.pos[a_site[idx]] if len(idx) else np.zeros(0, dtype=np.int64)
-    order = np.lexsort((risk_rank, a_date[idx].view(np.int64), s_pos))
+    s_pos = sites.pos[data.a_site[idx]] if len(idx) else np.zeros(0, dtype=np.int64)
+    order = np.lexsort((risk_rank, data.a_date[idx].view(np.int64), s_pos))
     picked = order[_last_of_groups(s_pos[order])]
-    col = _Column.empty(n, _S_MISSING)
+    col = _Column.empty(data.n, _S_MISSING)
     col.status[s_pos[picked]] = _S_VALUE
     col.raw[s_pos[picked]] = risk[picked]
-    columns["RBA-07"] = na_unless_relevant(col)
+    return data.na_unless_relevant(col)
 
-    # RBA-08: mean over relevant sites of the mapped recognition of the latest valid full audit.
-    col = _Column.empty(n, _S_VALUE)
+
+def _rba08_recognition(data: _AuditArrays, methodology: MethodologyParams, pop: _Population,
+                       rba08_table: dict | None) -> _Column:
+    """RBA-08: mean over relevant sites of the mapped recognition of the latest valid full audit."""
+    sites = data.sites
+    col = _Column.empty(data.n, _S_VALUE)
     if rba08_table is not None:
         rel_idx = np.flatnonzero(sites.relevant)
-        recognition = _normalised_codes(site_latest_recognition[rel_idx])
+        recognition = _normalised_codes(data.site_latest_recognition[rel_idx])
         recognition = np.where(pd.isna(recognition) | (recognition == ""), RECOGNITION_EMPTY, recognition)
-        recognition = np.where(site_has_latest[rel_idx], recognition, RECOGNITION_NO_AUDIT).astype(object)
+        recognition = np.where(data.site_has_latest[rel_idx], recognition, RECOGNITION_NO_AUDIT).astype(object)
         spec08 = methodology.indicator("RBA-08")
         _, site_points = _lookup(spec08, rba08_table, recognition, pop.codes, sites.pos[rel_idx])
-        sums = np.bincount(sites.pos[rel_idx], weights=site_points, minlength=n)
-        col.raw[:] = (sums / safe_rel).astype(object)
-    columns["RBA-08"] = na_unless_relevant(col)
+        sums = np.bincount(sites.pos[rel_idx], weights=site_points, minlength=data.n)
+        col.raw[:] = (sums / data.safe_rel).astype(object)
+    return data.na_unless_relevant(col)
 
-    # RBA-09: a zero-tolerance finding (any severity) opened within the 24 months before D.
-    zero = f_known & f_zero & _within(f_opened, as_of, ZERO_TOLERANCE_WINDOW_MONTHS)
-    gate = np.bincount(f_pos[zero], minlength=n) > 0
-    col = _Column.empty(n, _S_VALUE)
-    col.raw[:] = gate.astype(object)
-    columns["RBA-09"] = col
 
-    # audit_expiring: a relevant site's latest valid full audit no longer valid at D + N days.
-    horizon = months_before(as_of + dt.timedelta(days=methodology.expiring_days), methodology.audit_validity_months)
-    expiring_site = rel_audited & (site_latest_date <= _day(horizon))
-    expiring = np.bincount(sites.pos[expiring_site], minlength=n) > 0
+def _rba09_zero_tolerance(data: _AuditArrays) -> np.ndarray:
+    """RBA-09 (and the gate): a zero-tolerance finding (any severity) opened within the 24 months before D."""
+    zero = data.f_known & data.f_zero & _within(data.f_opened, data.as_of, ZERO_TOLERANCE_WINDOW_MONTHS)
+    return np.bincount(data.f_pos[zero], minlength=data.n) > 0
 
+
+def _audit_expiring(data: _AuditArrays, methodology: MethodologyParams) -> np.ndarray:
+    """Flag audit_expiring: a relevant site's latest valid full audit no longer valid at D + N days."""
+    horizon = months_before(data.as_of + dt.timedelta(days=methodology.expiring_days),
+                            methodology.audit_validity_months)
+    expiring_site = data.rel_audited & (data.site_latest_date <= _day(horizon))
+    return np.bincount(data.sites.pos[expiring_site], minlength=data.n) > 0
+
+
+def _audit_facts(inputs: ScoringInputs, methodology: MethodologyParams, pop: _Population, sites: _Sites,
+                 rba08_table: dict | None) -> _AuditFacts:
+    """RBA-01 … RBA-09 (scorecard.md section 4) and the audit facts behind flags and metrics."""
+    data = _audit_arrays(inputs, methodology, pop, sites)
+    gate = _rba09_zero_tolerance(data)
+    rba09 = _Column.empty(data.n, _S_VALUE)
+    rba09.raw[:] = gate.astype(object)
+    columns = {
+        "RBA-01": _rba01_valid_audit_share(data),
+        "RBA-02": _rba02_mean_latest_score(data),
+        "RBA-03": _rba03_05_open_findings(data, "priority"),
+        "RBA-04": _rba03_05_open_findings(data, "major"),
+        "RBA-05": _rba03_05_open_findings(data, "minor"),
+        "RBA-06": _rba06_closed_on_time(data),
+        "RBA-07": _rba07_latest_saq(data),
+        "RBA-08": _rba08_recognition(data, methodology, pop, rba08_table),
+        "RBA-09": rba09,
+    }
     return _AuditFacts(
         columns=columns,
-        has_relevant=has_rel,
-        all_relevant_audited=has_rel & (n_rel_audited == n_rel),
-        not_all_relevant_audited=has_rel & (n_rel_audited < n_rel),
+        has_relevant=data.has_rel,
+        all_relevant_audited=data.has_rel & (data.n_rel_audited == data.n_rel),
+        not_all_relevant_audited=data.has_rel & (data.n_rel_audited < data.n_rel),
         gate=gate,
-        expiring=expiring,
-        open_priority=open_counts["priority"] > 0,
+        expiring=_audit_expiring(data, methodology),
+        open_priority=_open_counts(data, "priority") > 0,
     )
 
 
@@ -591,8 +648,8 @@ def _audit_points(spec: IndicatorSpec, column: _Column, pop: _Population) -> _Co
 def _pick_values(inputs: ScoringInputs, pop: _Population) -> dict[str, tuple[np.ndarray, np.ndarray]]:
     """Per indicator code: (supplier positions, value strings) of the value used for Q.
 
-    The latest quarter in Q-3 … Q wins, then the latest submission, then the highest
-    value_id (which makes the choice total).
+    Among the values of Q-3 … Q, the greatest by ``scoring.inputs.VALUE_PRECEDENCE``
+    (latest quarter, then latest submission, then highest value_id).
     """
     values = inputs.values
     pos = pop.positions(_ints(_column(values, "supplier_id")))
@@ -616,7 +673,9 @@ def _pick_values(inputs: ScoringInputs, pop: _Population) -> dict[str, tuple[np.
     starts = np.flatnonzero(np.r_[True, sorted_group[1:] != sorted_group[:-1]])
     lengths = np.diff(np.r_[starts, len(order)])
     candidate = np.ones(len(order), dtype=bool)
-    for key in (quarter[idx][order], submitted[order], value_id[order]):
+    keys = {"quarter_ordinal": quarter[idx], "submitted_at": submitted, "value_id": value_id}
+    for _, column in VALUE_PRECEDENCE:
+        key = keys[column][order]
         masked = np.where(candidate, key, np.iinfo(np.int64).min)
         candidate &= key == np.repeat(np.maximum.reduceat(masked, starts), lengths)
     kept = np.flatnonzero(candidate)
@@ -778,12 +837,8 @@ def _qbr(inputs: ScoringInputs, methodology: MethodologyParams, pop: _Population
 # ------------------------------------------------------------------------ the engine
 
 
-def compute_quarter(inputs: ScoringInputs, methodology: MethodologyParams) -> EngineResult:
-    """Score every supplier of ``inputs.population`` for ``inputs.quarter`` (scorecard.md 3-8)."""
-    pop = _prepare_population(inputs.population)
-    n = len(pop.ids)
-    sites = _prepare_sites(inputs.sites, pop)
-    specs = methodology.indicators
+def _check_methodology(specs) -> None:
+    """Refuse a methodology the engine cannot compute (duplicate or unknown codes, sources, categories)."""
     codes = [spec.code for spec in specs]
     if len(set(codes)) != len(codes):
         raise ValueError("methodology has duplicate indicator codes")
@@ -795,69 +850,98 @@ def compute_quarter(inputs: ScoringInputs, methodology: MethodologyParams) -> En
         if spec.category not in CATEGORY_KEYS:
             raise ValueError(f"{spec.code}: unknown category {spec.category!r}")
 
-    audit_specs = {spec.code: spec for spec in specs if spec.source == "audit"}
-    rba08_table = _mapping_table(audit_specs["RBA-08"]) if "RBA-08" in audit_specs else None
-    facts = _audit_facts(inputs, methodology, pop, sites, rba08_table)
-    picks = _pick_values(inputs, pop)
 
-    columns: list[_Column] = []
-    for spec in specs:
-        if spec.source == "audit":
-            columns.append(_audit_points(spec, facts.columns[spec.code], pop))
-        else:
-            columns.append(_reported_column(spec, picks.get(spec.code), pop))
-    by_code = dict(zip(codes, columns, strict=True))
+def _indicator_columns(specs, facts: _AuditFacts, picks: dict, pop: _Population) -> list[_Column]:
+    """One column of raw values, points and statuses per indicator, in methodology order."""
+    return [_audit_points(spec, facts.columns[spec.code], pop) if spec.source == "audit"
+            else _reported_column(spec, picks.get(spec.code), pop) for spec in specs]
 
-    # ---- totals: a fixed order of float additions (methodology order) per supplier
-    numerator, denominator = np.zeros(n), np.zeros(n)
-    cat_num = {key: np.zeros(n) for key in CATEGORY_KEYS}
-    cat_den = {key: np.zeros(n) for key in CATEGORY_KEYS}
-    n_applicable, n_value = np.zeros(n, dtype=np.int64), np.zeros(n, dtype=np.int64)
+
+@dataclass
+class _Totals:
+    """Weighted sums per supplier (section 6): all indicators and per category."""
+
+    numerator: np.ndarray
+    denominator: np.ndarray  # applicable weight
+    cat_num: dict
+    cat_den: dict
+    n_applicable: np.ndarray
+    n_value: np.ndarray
+
+
+def _totals(specs, columns: list[_Column], n: int) -> _Totals:
+    """A fixed order of float additions (methodology order) per supplier; missing = 0 points."""
+    totals = _Totals(numerator=np.zeros(n), denominator=np.zeros(n),
+                     cat_num={key: np.zeros(n) for key in CATEGORY_KEYS},
+                     cat_den={key: np.zeros(n) for key in CATEGORY_KEYS},
+                     n_applicable=np.zeros(n, dtype=np.int64), n_value=np.zeros(n, dtype=np.int64))
     for spec, column in zip(specs, columns, strict=True):
         weight = float(spec.weight)
         applicable = column.status != _S_NA
         has_value = column.status == _S_VALUE
-        weighted = np.where(has_value, weight * np.nan_to_num(column.points), 0.0)  # missing: 0 points
-        numerator += weighted
-        denominator += np.where(applicable, weight, 0.0)
-        cat_num[spec.category] += weighted
-        cat_den[spec.category] += np.where(applicable, weight, 0.0)
-        n_applicable += applicable
-        n_value += has_value
+        weighted = np.where(has_value, weight * np.nan_to_num(column.points), 0.0)
+        totals.numerator += weighted
+        totals.denominator += np.where(applicable, weight, 0.0)
+        totals.cat_num[spec.category] += weighted
+        totals.cat_den[spec.category] += np.where(applicable, weight, 0.0)
+        totals.n_applicable += applicable
+        totals.n_value += has_value
+    return totals
 
-    def ratio(num: np.ndarray, den: np.ndarray) -> np.ndarray:
-        return np.where(den > 0, num / np.where(den > 0, den, 1.0), np.nan)
 
-    full = pop.full
+def _ratio(num: np.ndarray, den: np.ndarray) -> np.ndarray:
+    return np.where(den > 0, num / np.where(den > 0, den, 1.0), np.nan)
+
+
+def _ecovadis(by_code: dict, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """(ECO-01 missing, ECO-01 points with missing = 0) per supplier."""
     eco = by_code.get(ECOVADIS_SCORE)
     eco_missing = np.ones(n, dtype=bool) if eco is None else eco.status != _S_VALUE
     eco_points = np.zeros(n) if eco is None else np.where(eco_missing, 0.0, np.nan_to_num(eco.points))
-    # A full-population supplier with no applicable weight at all (only possible with a
-    # custom methodology made of audit indicators) scores 0.
-    raw_score = np.where(full, np.nan_to_num(ratio(numerator, denominator)), eco_points)
-    score_cents = np.where(facts.gate, 0.0, _half_up(raw_score))
+    return eco_missing, eco_points
 
-    bands = methodology.grade_bands
-    grade = np.full(n, str(bands[-1][0]), dtype=object)
+
+def _score_cents(totals: _Totals, full: np.ndarray, eco_points: np.ndarray, gate: np.ndarray) -> np.ndarray:
+    """Section 6 score in cents: full population rescaled over applicable weight, the tail
+    ECO-01 alone; the gate forces 0. A full-population supplier with no applicable weight
+    at all (only possible with a custom methodology made of audit indicators) scores 0."""
+    raw_score = np.where(full, np.nan_to_num(_ratio(totals.numerator, totals.denominator)), eco_points)
+    return np.where(gate, 0.0, _half_up(raw_score))
+
+
+def _grades(score_cents: np.ndarray, bands, gate: np.ndarray) -> np.ndarray:
+    """Grade from the stored (rounded) score; ``X`` under the gate."""
+    grade = np.full(len(score_cents), str(bands[-1][0]), dtype=object)
     for band_grade, minimum in reversed(bands[:-1]):
         grade[score_cents >= float(Decimal(minimum) * 100)] = str(band_grade)
-    grade[facts.gate] = GATE_GRADE
+    grade[gate] = GATE_GRADE
+    return grade
 
+
+def _subscores(totals: _Totals, full: np.ndarray) -> dict[str, list]:
+    """Category subscores (Decimal, 2 decimals; None for the tail or a category not applicable)."""
     subscores = {}
     for key in CATEGORY_KEYS:
-        cents = _half_up(ratio(cat_num[key], cat_den[key]))
+        cents = _half_up(_ratio(totals.cat_num[key], totals.cat_den[key]))
         cents[~full] = np.nan
         subscores[key] = _cents_to_decimals(cents)
+    return subscores
 
-    completeness_ratio = np.where(n_applicable > 0, n_value / np.maximum(n_applicable, 1), np.nan)
+
+def _completeness(totals: _Totals, full: np.ndarray) -> list:
+    """Indicators with a value / applicable indicators, 4 decimals half up (full population only)."""
     completeness = [
         Decimal(int(v)) / Decimal(int(a)) if is_full and a else None
-        for v, a, is_full in zip(n_value.tolist(), n_applicable.tolist(), full.tolist(), strict=True)
+        for v, a, is_full in zip(totals.n_value.tolist(), totals.n_applicable.tolist(), full.tolist(), strict=True)
     ]
-    completeness = [
-        None if c is None else c.quantize(_COMPLETENESS_QUANTUM, rounding=decimal.ROUND_HALF_UP) for c in completeness
-    ]
+    return [None if c is None else c.quantize(_COMPLETENESS_QUANTUM, rounding=decimal.ROUND_HALF_UP)
+            for c in completeness]
 
+
+def _flags(facts: _AuditFacts, totals: _Totals, full: np.ndarray, eco_missing: np.ndarray) -> list[tuple]:
+    """Section 6 flags per supplier, as tuples in ``FLAGS`` order."""
+    completeness_ratio = np.where(totals.n_applicable > 0,
+                                  totals.n_value / np.maximum(totals.n_applicable, 1), np.nan)
     flag_masks = {
         FLAG_TERMINATION_REVIEW: facts.gate,
         FLAG_NO_VALID_AUDIT: full & facts.not_all_relevant_audited,
@@ -866,12 +950,14 @@ def compute_quarter(inputs: ScoringInputs, methodology: MethodologyParams) -> En
         FLAG_LOW_COMPLETENESS: full & (completeness_ratio < LOW_COMPLETENESS_BELOW),
         FLAG_NO_ECOVADIS: ~full & eco_missing,
     }
-    flag_rows = zip(*[flag_masks[name].tolist() for name in FLAGS], strict=True) if n else iter(())
-    flags = [tuple(compress(FLAGS, row)) for row in flag_rows]
+    flag_rows = zip(*[flag_masks[name].tolist() for name in FLAGS], strict=True) if len(full) else iter(())
+    return [tuple(compress(FLAGS, row)) for row in flag_rows]
 
-    qbr_cents, qbr_incomplete, qbr_components = _qbr(inputs, methodology, pop, score_cents)
 
-    scores = pd.DataFrame(
+def _score_frame(pop: _Population, score_cents, grade, subscores, completeness, flags, qbr) -> pd.DataFrame:
+    """The ``scores`` output frame (``SCORE_COLUMNS``)."""
+    qbr_cents, qbr_incomplete, qbr_components = qbr
+    return pd.DataFrame(
         {
             "supplier_id": pd.Series(pop.ids, dtype=np.int64),
             "supplier_code": pd.Series(pop.codes, dtype=object),
@@ -889,7 +975,10 @@ def compute_quarter(inputs: ScoringInputs, methodology: MethodologyParams) -> En
         columns=SCORE_COLUMNS,
     )
 
-    k = len(specs)
+
+def _points_frame(pop: _Population, codes: list[str], columns: list[_Column]) -> pd.DataFrame:
+    """The long ``points`` output frame (``POINT_COLUMNS``): supplier-major, methodology order."""
+    n, k = len(pop.ids), len(columns)
     raw_matrix = np.empty((n, k), dtype=object)
     points_matrix = np.empty((n, k))
     status_matrix = np.empty((n, k), dtype=np.int8)
@@ -897,7 +986,7 @@ def compute_quarter(inputs: ScoringInputs, methodology: MethodologyParams) -> En
         raw_matrix[:, j] = column.raw
         points_matrix[:, j] = np.where(column.status == _S_VALUE, column.points, np.nan)
         status_matrix[:, j] = column.status
-    points = pd.DataFrame(
+    return pd.DataFrame(
         {
             "supplier_id": pd.Series(np.repeat(pop.ids, k), dtype=np.int64),
             "indicator_code": pd.Series(np.tile(np.array(codes, dtype=object), n), dtype=object),
@@ -908,6 +997,11 @@ def compute_quarter(inputs: ScoringInputs, methodology: MethodologyParams) -> En
         columns=POINT_COLUMNS,
     )
 
+
+def _coverage_masks(by_code: dict, picks: dict, facts: _AuditFacts, pop: _Population) -> dict:
+    """Section 7: per metric (denominator mask, numerator mask). ENV-04 / ENV-01 are read
+    from their columns, or from the picked values when the methodology leaves them out."""
+    n = len(pop.ids)
     sbti = by_code.get(SBTI_INDICATOR)
     sbti_met = np.zeros(n, dtype=bool)
     if sbti is not None:
@@ -921,19 +1015,48 @@ def compute_quarter(inputs: ScoringInputs, methodology: MethodologyParams) -> En
     ghg_met = np.zeros(n, dtype=bool)
     if ghg is not None:
         ghg_met = (ghg.status == _S_VALUE) & np.array([r is True for r in ghg.raw.tolist()], dtype=bool)
-    elif ghg is None and GHG_INDICATOR in picks:
+    elif GHG_INDICATOR in picks:
         positions, strings = picks[GHG_INDICATOR]
         ghg_met[positions] = _parse_bools(GHG_INDICATOR, strings, positions, pop)
     everyone = np.ones(n, dtype=bool)
-    coverage = _coverage(
-        str(inputs.quarter),
-        methodology,
-        pop,
-        {
-            "scorecard": (everyone, full.copy()),
-            "audit": (facts.has_relevant, facts.all_relevant_audited),
-            "sbti": (everyone, sbti_met),
-            "ghg_disclosure": (everyone, ghg_met),
-        },
-    )
+    return {
+        "scorecard": (everyone, pop.full.copy()),
+        "audit": (facts.has_relevant, facts.all_relevant_audited),
+        "sbti": (everyone, sbti_met),
+        "ghg_disclosure": (everyone, ghg_met),
+    }
+
+
+def compute_quarter(inputs: ScoringInputs, methodology: MethodologyParams) -> EngineResult:
+    """Score every supplier of ``inputs.population`` for ``inputs.quarter`` (scorecard.md 3-8).
+
+    Steps: audit-derived facts (section 4), reported values (section 5), indicator
+    columns, totals, score and gate, grades, subscores, completeness, flags (section 6),
+    QBR (section 8), output frames and coverage (section 7).
+    """
+    pop = _prepare_population(inputs.population)
+    n = len(pop.ids)
+    sites = _prepare_sites(inputs.sites, pop)
+    specs = methodology.indicators
+    _check_methodology(specs)
+    codes = [spec.code for spec in specs]
+
+    audit_specs = {spec.code: spec for spec in specs if spec.source == "audit"}
+    rba08_table = _mapping_table(audit_specs["RBA-08"]) if "RBA-08" in audit_specs else None
+    facts = _audit_facts(inputs, methodology, pop, sites, rba08_table)
+    picks = _pick_values(inputs, pop)
+    columns = _indicator_columns(specs, facts, picks, pop)
+    by_code = dict(zip(codes, columns, strict=True))
+
+    totals = _totals(specs, columns, n)
+    eco_missing, eco_points = _ecovadis(by_code, n)
+    score_cents = _score_cents(totals, pop.full, eco_points, facts.gate)
+    grade = _grades(score_cents, methodology.grade_bands, facts.gate)
+    flags = _flags(facts, totals, pop.full, eco_missing)
+    qbr = _qbr(inputs, methodology, pop, score_cents)
+
+    scores = _score_frame(pop, score_cents, grade, _subscores(totals, pop.full), _completeness(totals, pop.full),
+                          flags, qbr)
+    points = _points_frame(pop, codes, columns)
+    coverage = _coverage(str(inputs.quarter), methodology, pop, _coverage_masks(by_code, picks, facts, pop))
     return EngineResult(scores=scores, points=points, coverage=coverage)

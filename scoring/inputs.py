@@ -49,6 +49,13 @@ FINDING_COLUMNS = ["finding_ref", "site_id", "severity", "zero_tolerance", "open
 VALUE_COLUMNS = ["value_id", "supplier_id", "indicator_code", "quarter_ordinal", "submitted_at", "value"]
 QBR_COLUMNS = ["supplier_id", "component", "score"]
 
+# scorecard.md section 5, which accepted value of Q-3 … Q counts for an indicator: the
+# greatest by these keys, most significant first (the latest quarter, then the latest
+# submission, then the higher id, which makes the choice total). Each key is given as
+# (``IndicatorValue`` field, ``values`` frame column): the SQL selector and the engine's
+# frame pick both order by this one definition.
+VALUE_PRECEDENCE = (("quarter", "quarter_ordinal"), ("submitted_at", "submitted_at"), ("id", "value_id"))
+
 
 @dataclass(frozen=True)
 class ScoringInputs:

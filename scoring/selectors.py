@@ -7,10 +7,12 @@ from decimal import Decimal
 
 import pandas as pd
 from django.db import connection
+from django.db.models import QuerySet
 
+from audits.policy import AuditPolicy, default_policy
 from core.frames import read_frame
 from core.quarter import Quarter
-from scoring.inputs import QBR_COLUMNS, VALUE_COLUMNS
+from scoring.inputs import QBR_COLUMNS, VALUE_COLUMNS, VALUE_PRECEDENCE
 from scoring.methodology import IndicatorSpec, MethodologyParams
 from scoring.models import (
     CoverageSnapshot,
@@ -37,7 +39,29 @@ def current_methodology() -> Methodology:
     return methodology
 
 
+def methodology_in_force(quarter: Quarter) -> Methodology:
+    """The methodology in force for ``quarter``: the one that produced the quarter's stored
+    results (its coverage snapshot names the latest run's methodology), else the current
+    published one. One or two queries; raises ``NoPublishedMethodology`` when neither exists."""
+    snapshot = CoverageSnapshot.objects.filter(quarter=str(quarter)).select_related("methodology").first()
+    return snapshot.methodology if snapshot is not None else current_methodology()
+
+
+def audit_policy(quarter: Quarter) -> AuditPolicy:
+    """The audit-cycle parameters (validity months, expiring days, coverage target) of the
+    methodology in force for ``quarter``; the built-in defaults when no methodology is
+    published yet. Named by ``settings.AUDIT_POLICY`` so the audits app can ask for it."""
+    try:
+        methodology = methodology_in_force(quarter)
+    except NoPublishedMethodology:
+        return default_policy()
+    return AuditPolicy(validity_months=methodology.audit_validity_months, expiring_days=methodology.expiring_days,
+                       coverage_target=Decimal(methodology.coverage_target), methodology=methodology.version)
+
+
 def methodology_params(methodology: Methodology) -> MethodologyParams:
+    """The methodology as the engine's ``MethodologyParams`` (indicators by code, weights as Decimal,
+    targets and audit parameters). One query."""
     rows = methodology.indicators.select_related("indicator").order_by("indicator__code")
     indicators = tuple(
         IndicatorSpec(
@@ -58,16 +82,40 @@ def methodology_params(methodology: Methodology) -> MethodologyParams:
     )
 
 
+def values_in_window(quarter: Quarter, supplier_ids=None) -> QuerySet[IndicatorValue]:
+    """Accepted indicator values of the quarters Q-3 … Q (scorecard.md section 5), ordered
+    by supplier, indicator, then ``VALUE_PRECEDENCE`` descending: the first row of each
+    (supplier, indicator) is the value that counts for Q. ``supplier_ids``: ``None`` for
+    every supplier, else ids or an id subquery. Lazy; one query when evaluated."""
+    accepted = IndicatorValue.objects.filter(state=ValueState.ACCEPTED,
+                                             quarter__in=[str(q) for q in quarter.window(4)])
+    if supplier_ids is not None:
+        accepted = accepted.filter(supplier_id__in=supplier_ids)
+    # ``YYYY-Qn`` text sorts in time, so ordering on ``quarter`` is ordering on the quarter.
+    return accepted.order_by("supplier_id", "indicator_id", *(f"-{name}" for name, _ in VALUE_PRECEDENCE))
+
+
+def values_used(quarter: Quarter, supplier_id: int) -> dict[str, IndicatorValue]:
+    """Indicator code → the accepted value a run of ``quarter`` uses for one supplier
+    (scorecard.md section 5; the first row of ``values_in_window``). One query."""
+    used: dict[str, IndicatorValue] = {}
+    for value in values_in_window(quarter, [supplier_id]).select_related("indicator"):
+        used.setdefault(value.indicator.code, value)
+    return used
+
+
 def values_frame(quarter: Quarter) -> pd.DataFrame:
-    """Accepted reported values of the quarters Q-3 … Q (streamed: millions of rows)."""
+    """The engine's ``values`` frame (``scoring.inputs``): accepted values of Q-3 … Q,
+    streamed (millions of rows). On PostgreSQL only the value that counts per (supplier,
+    indicator) is read (``DISTINCT ON`` over ``values_in_window``); elsewhere every value
+    of the window is read and the engine picks with the same ``VALUE_PRECEDENCE``."""
     ordinals = {str(q): q.ordinal for q in quarter.window(4)}
     codes = dict(Indicator.objects.values_list("id", "code"))
-    accepted = IndicatorValue.objects.filter(state=ValueState.ACCEPTED, quarter__in=list(ordinals))
+    accepted = values_in_window(quarter)
     if connection.vendor == "postgresql":
-        # Only the value section 5 picks (latest quarter, then latest submission, then the
-        # higher id) can count: let the database drop the others. ``YYYY-Qn`` sorts in time.
-        accepted = accepted.order_by("supplier_id", "indicator_id", "-quarter", "-submitted_at", "-id").distinct(
-            "supplier_id", "indicator_id")
+        accepted = accepted.distinct("supplier_id", "indicator_id")
+    else:
+        accepted = accepted.order_by()
     rows = accepted.values_list("id", "supplier_id", "indicator_id", "quarter", "submitted_at", "value")
     return read_frame(rows, [
         ("value_id", "int64"), ("supplier_id", "int64"),
@@ -78,6 +126,7 @@ def values_frame(quarter: Quarter) -> pd.DataFrame:
 
 
 def qbr_frame(quarter: Quarter) -> pd.DataFrame:
+    """The engine's ``qbr`` frame: non-ESG QBR components of ``quarter`` (``QBR_COLUMNS``). One query."""
     rows = QbrComponent.objects.filter(quarter=str(quarter)).values_list("supplier_id", "component", "score")
     frame = pd.DataFrame.from_records(list(rows), columns=QBR_COLUMNS)
     frame["score"] = frame["score"].astype(float)
@@ -85,11 +134,13 @@ def qbr_frame(quarter: Quarter) -> pd.DataFrame:
 
 
 def stored_scores(quarter: Quarter):
+    """The quarter's stored scores by rank, with supplier, methodology and run."""
     return (QuarterlyScore.objects.filter(quarter=str(quarter))
             .select_related("supplier", "methodology", "run").order_by("rank"))
 
 
 def coverage_snapshot(quarter: Quarter) -> CoverageSnapshot | None:
+    """The quarter's stored coverage metrics (latest run), or ``None``. One query."""
     return CoverageSnapshot.objects.filter(quarter=str(quarter)).select_related("run", "methodology").first()
 
 

@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from audits.selectors import scoring_frames
 from core import roles
 from core.changelog import actor_fields, record_change
+from core.errors import DomainError
 from core.parsers import CellError
 from core.quarter import Quarter
 from scoring import engine, results, selectors
@@ -51,8 +52,15 @@ logger = logging.getLogger(__name__)
 STALE_LOCK_SECONDS = 6 * 3600
 
 
-class RecalculationRefused(Exception):
-    """The run cannot start or its inputs are unusable; the message says why."""
+class RecalculationRefused(DomainError):
+    """The run cannot start or its inputs are unusable; the message says why (API: 409)."""
+
+    status_code = 409
+
+
+class MethodologyNotPublishable(DomainError):
+    """A methodology that cannot be published (already published, weights not summing to
+    100, invalid parameters); the message says why (API: 400)."""
 
 
 def score_run_create(*, quarter: Quarter, methodology: Methodology | None = None, actor=None,
@@ -216,21 +224,23 @@ def _with_run_metadata(coverage: dict, run: ScoreRun) -> dict:
 
 
 def methodology_publish(*, methodology: Methodology, actor) -> Methodology:
-    """Publish a draft after checking that its weights sum to 100."""
+    """Publish a draft: its indicator weights must sum to 100 and its parameters, grade
+    bands and QBR weights be valid. Raises ``MethodologyNotPublishable`` naming every
+    problem; returns the methodology, now published (recorded in the change log)."""
     if methodology.is_published:
-        raise RecalculationRefused(f"methodology {methodology.version} is already published")
-    from scoring.methodologies import params_errors, settings_errors
+        raise MethodologyNotPublishable(f"methodology {methodology.version} is already published")
+    from scoring.methodology_drafts import params_errors, settings_errors
 
     rows = list(methodology.indicators.select_related("indicator"))
     total = sum((row.weight for row in rows), Decimal(0))
     if total != 100:
-        raise RecalculationRefused(f"indicator weights of {methodology.version} sum to {total}, not 100")
+        raise MethodologyNotPublishable(f"indicator weights of {methodology.version} sum to {total}, not 100")
     problems = [f"{row.indicator.code}: {'; '.join(errors)}" for row in rows
                 if (errors := params_errors(row.indicator.code, row.normalisation, row.params))]
     problems += [f"{name}: {error}" for name, error in settings_errors(
         grade_bands=methodology.grade_bands, qbr_weights=methodology.qbr_weights).items()]
     if problems:
-        raise RecalculationRefused(f"{methodology.version} cannot be published: " + " | ".join(problems))
+        raise MethodologyNotPublishable(f"{methodology.version} cannot be published: " + " | ".join(problems))
     methodology.status = MethodologyStatus.PUBLISHED
     methodology.published_at = timezone.now()
     methodology.published_by = actor if not isinstance(actor, str) else None

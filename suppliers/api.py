@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import django_filters
-from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
@@ -86,11 +85,8 @@ class SupplierViewSet(ChangeLoggedMixin, ImportActionMixin, SupplierScopedMixin,
         supplier = self.get_object()
         payload = StatusChangeSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
-        try:
-            services.supplier_change_status(supplier=supplier, status=payload.validated_data["status"],
-                                            actor=request.user, reason=payload.validated_data["reason"])
-        except DjangoValidationError as exc:
-            raise serializers.ValidationError(exc.message_dict) from exc
+        services.supplier_change_status(supplier=supplier, status=payload.validated_data["status"],
+                                        actor=request.user, reason=payload.validated_data["reason"])
         return Response(SupplierSerializer(supplier).data)
 
     @extend_schema(responses=StatusHistorySerializer(many=True))

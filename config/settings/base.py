@@ -117,7 +117,10 @@ DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="esg-scorecard@localhost"
 
 # --- Product settings -------------------------------------------------------------
 BASE_CURRENCY = env("BASE_CURRENCY", default="USD")
-COVERAGE_TARGET = Decimal(env("COVERAGE_TARGET", default="0.95"))
+COVERAGE_TARGET = Decimal(env("COVERAGE_TARGET", default="0.95"))  # default of a new methodology only
+# Where the audits app reads the audit validity, expiring horizon and coverage target in
+# force for a quarter (the scoring methodology's; audits/policy.py).
+AUDIT_POLICY = "scoring.selectors.audit_policy"
 IMPORT_MAX_UPLOAD_MB = env.int("IMPORT_MAX_UPLOAD_MB", default=200)
 DOCUMENT_MAX_MB = env.int("DOCUMENT_MAX_MB", default=25)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
@@ -159,6 +162,7 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "COERCE_DECIMAL_TO_STRING": True,
+    "EXCEPTION_HANDLER": "core.api_errors.exception_handler",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Supplier ESG Scorecard API",

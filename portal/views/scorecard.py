@@ -20,7 +20,7 @@ from portal.access import admin_required, procurement_required, writer_required
 from portal.forms import DraftForm, ReviewForm, RunForm, WeightsForm, apply_errors
 from portal.indicators import display_value
 from portal.views.common import as_django_error, error_text, paginate
-from scoring import methodologies, services
+from scoring import methodology_drafts, services
 from scoring.models import ACTIVE_RUN_STATUSES, IndicatorValue, Methodology, ScoreRun, ValueState
 from scoring.selectors import NoPublishedMethodology
 from suppliers.selectors import scope_to_user
@@ -52,7 +52,7 @@ def methodology_detail(request, version: str):
     diff = None
     other_methodology = Methodology.objects.filter(version=other).first() if other else None
     if other_methodology is not None:
-        diff = methodologies.diff(other_methodology, methodology)
+        diff = methodology_drafts.diff(other_methodology, methodology)
     return render(request, "portal/methodology_detail.html", {
         "methodology": methodology, "rows": rows, "total": total, "diff": diff, "other": other_methodology,
         "versions": Methodology.objects.exclude(pk=methodology.pk).order_by("-created_at"),
@@ -67,7 +67,7 @@ def methodology_draft(request):
     if form.is_valid():
         data = form.cleaned_data
         try:
-            draft = methodologies.draft_create(version=data["version"], based_on=data["based_on"],
+            draft = methodology_drafts.draft_create(version=data["version"], based_on=data["based_on"],
                                                description=data.get("description", ""), actor=request.user)
         except ApiValidationError as exc:
             apply_errors(form, as_django_error(exc))
@@ -90,7 +90,7 @@ def methodology_weights(request, version: str):
                    for row in rows if form.cleaned_data[row.indicator.code] != row.weight]
         try:
             if changes:
-                methodologies.weights_set(methodology=methodology, changes=changes, actor=request.user)
+                methodology_drafts.weights_set(methodology=methodology, changes=changes, actor=request.user)
         except ApiValidationError as exc:
             apply_errors(form, as_django_error(exc))
         else:
@@ -113,7 +113,7 @@ def methodology_publish(request, version: str):
     methodology = get_object_or_404(Methodology, version=version)
     try:
         services.methodology_publish(methodology=methodology, actor=request.user)
-    except services.RecalculationRefused as exc:
+    except services.MethodologyNotPublishable as exc:
         messages.error(request, _("Not published: %(why)s") % {"why": exc})
     else:
         messages.success(request, _("Methodology %(version)s published; new recalculations use it.")

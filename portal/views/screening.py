@@ -65,73 +65,89 @@ def screening_detail(request, code: str, status: int = 200, **bound):
 @role_required
 def screening_action(request, code: str, action: str):
     supplier = supplier_for(request.user, code)
-    screening = services.latest_screening(supplier)
-    writer = roles.can_write_master_data(request.user)
     if action == "open":
-        if not writer:
-            raise PermissionDenied
-        try:
-            services.screening_open(supplier=supplier, actor=request.user)
-        except ValidationError as exc:
-            messages.error(request, error_text(exc))
-        else:
-            messages.success(request, _("Questionnaire opened; the supplier can answer it now."))
-        return redirect("portal:screening-detail", code=code)
+        return _screening_open(request, supplier)
+    screening = services.latest_screening(supplier)
     if screening is None:
         raise Http404
     if action in ("answer", "submit"):
-        if not can_act_for_supplier(request.user, supplier):
-            raise PermissionDenied
-        items = list(screening.items.all())
-        form = ScreeningAnswersForm(request.POST, items=items, documents=supplier.documents.all())
-        if not form.is_valid():
-            return screening_detail(request, code, status=400, answers_form=form)
+        return _screening_answer(request, supplier, screening, submit=action == "submit")
+    if not roles.can_write_master_data(request.user):
+        raise PermissionDenied
+    handler = {"review": _screening_review, "return": _screening_return, "decide": _screening_decide}.get(action)
+    if handler is None:
+        raise Http404
+    return handler(request, supplier.code, screening)
+
+
+def _screening_open(request, supplier):
+    if not roles.can_write_master_data(request.user):
+        raise PermissionDenied
+    try:
+        services.screening_open(supplier=supplier, actor=request.user)
+    except ValidationError as exc:
+        messages.error(request, error_text(exc))
+    else:
+        messages.success(request, _("Questionnaire opened; the supplier can answer it now."))
+    return redirect("portal:screening-detail", code=supplier.code)
+
+
+def _screening_answer(request, supplier, screening, *, submit: bool):
+    code = supplier.code
+    if not can_act_for_supplier(request.user, supplier):
+        raise PermissionDenied
+    items = list(screening.items.all())
+    form = ScreeningAnswersForm(request.POST, items=items, documents=supplier.documents.all())
+    if not form.is_valid():
+        return screening_detail(request, code, status=400, answers_form=form)
+    try:
+        services.screening_answer(screening=screening, answers=form.answers(), actor=request.user)
+        if submit:
+            services.screening_submit(screening=screening, actor=request.user)
+    except ValidationError as exc:
+        apply_errors(form, exc)
+        return screening_detail(request, code, status=400, answers_form=form)
+    messages.success(request, _("Questionnaire submitted for review.") if submit
+                     else _("Answers saved; submit the questionnaire when it is complete."))
+    return redirect("portal:screening-detail", code=code)
+
+
+def _screening_review(request, code: str, screening):
+    form = ScreeningReviewForm(request.POST, items=list(screening.items.all()))
+    if form.is_valid():
         try:
-            services.screening_answer(screening=screening, answers=form.answers(), actor=request.user)
-            if action == "submit":
-                services.screening_submit(screening=screening, actor=request.user)
+            services.screening_review(screening=screening, verdicts=form.verdicts(), actor=request.user)
         except ValidationError as exc:
             apply_errors(form, exc)
-            return screening_detail(request, code, status=400, answers_form=form)
-        messages.success(request, _("Questionnaire submitted for review.") if action == "submit"
-                         else _("Answers saved; submit the questionnaire when it is complete."))
-        return redirect("portal:screening-detail", code=code)
-    if not writer:
-        raise PermissionDenied
-    if action == "review":
-        form = ScreeningReviewForm(request.POST, items=list(screening.items.all()))
-        if form.is_valid():
-            try:
-                services.screening_review(screening=screening, verdicts=form.verdicts(), actor=request.user)
-            except ValidationError as exc:
-                apply_errors(form, exc)
-            else:
-                messages.success(request, _("Verdicts saved."))
-                return redirect("portal:screening-detail", code=code)
-        return screening_detail(request, code, status=400, review_form=form)
-    if action == "return":
-        form = ScreeningReturnForm(request.POST)
-        if form.is_valid():
-            try:
-                services.screening_return(screening=screening, actor=request.user,
-                                          comment=form.cleaned_data["comment"])
-            except ValidationError as exc:
-                apply_errors(form, exc)
-            else:
-                messages.success(request, _("Questionnaire returned to the supplier."))
-                return redirect("portal:screening-detail", code=code)
-        return screening_detail(request, code, status=400, return_form=form)
-    if action == "decide":
-        form = ScreeningDecisionForm(request.POST)
-        if form.is_valid():
-            data = form.cleaned_data
-            try:
-                services.screening_decide(screening=screening, decision=data["decision"], actor=request.user,
-                                          comment=data.get("comment", ""), conditions=data.get("conditions", ""))
-            except ValidationError as exc:
-                apply_errors(form, exc)
-            else:
-                messages.success(request, _("Decision recorded."))
-                return redirect("portal:screening-detail", code=code)
-        return screening_detail(request, code, status=400, decision_form=form)
-    raise Http404
+        else:
+            messages.success(request, _("Verdicts saved."))
+            return redirect("portal:screening-detail", code=code)
+    return screening_detail(request, code, status=400, review_form=form)
+
+
+def _screening_return(request, code: str, screening):
+    form = ScreeningReturnForm(request.POST)
+    if form.is_valid():
+        try:
+            services.screening_return(screening=screening, actor=request.user, comment=form.cleaned_data["comment"])
+        except ValidationError as exc:
+            apply_errors(form, exc)
+        else:
+            messages.success(request, _("Questionnaire returned to the supplier."))
+            return redirect("portal:screening-detail", code=code)
+    return screening_detail(request, code, status=400, return_form=form)
+
+
+def _screening_decide(request, code: str, screening):
+    form = ScreeningDecisionForm(request.POST)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.screening_decide(screening=screening, decision=data["decision"], actor=request.user,
+                                      comment=data.get("comment", ""), conditions=data.get("conditions", ""))
+        except ValidationError as exc:
+            apply_errors(form, exc)
+        else:
+            messages.success(request, _("Decision recorded."))
+            return redirect("portal:screening-detail", code=code)
+    return screening_detail(request, code, status=400, decision_form=form)

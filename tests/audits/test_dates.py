@@ -1,10 +1,12 @@
 import datetime as dt
 
+import numpy as np
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from audits import dates
+from audits.rules import latest_full_audits
 from core.quarter import within_months_before
 
 D = dt.date
@@ -23,20 +25,23 @@ D = dt.date
 def test_full_audit_is_valid_for_two_years_from_its_end_date(end, valid_until, expires_on):
     assert dates.audit_valid_until(end) == valid_until
     assert dates.audit_expires_on(end) == expires_on
-    assert dates.is_valid_on(end, valid_until)
-    assert not dates.is_valid_on(end, expires_on)
+    assert dates.cycle_status(end, valid_until, expiring_days=0) == dates.VALID
+    assert dates.cycle_status(end, expires_on) == dates.EXPIRED
 
 
-def test_audit_is_not_valid_before_it_ended():
-    assert not dates.is_valid_on(D(2025, 5, 1), D(2025, 4, 30))
-    assert dates.is_valid_on(D(2025, 5, 1), D(2025, 5, 1))
-
-
-@given(end=st.dates(D(2019, 1, 1), D(2030, 12, 31)), offset=st.integers(-5, 800))
-def test_validity_agrees_with_the_scorecard_window(end, offset):
-    """scorecard.md section 4: valid at D when conducted within the 24 months before D."""
+@given(end=st.dates(D(2019, 1, 1), D(2030, 12, 31)), offset=st.integers(0, 1200),
+       months=st.sampled_from([12, 24, 36]))
+def test_cycle_validity_agrees_with_the_scorecard_window_and_the_engine_pick(end, offset, months):
+    """scorecard.md section 4: valid at D when conducted within the validity months before D;
+    the cycle pages (valid_until, status) and the engine's pick (audits.rules) agree."""
     as_of = end + dt.timedelta(days=offset)
-    assert dates.is_valid_on(end, as_of) == within_months_before(end, as_of, 24)
+    valid = within_months_before(end, as_of, months)
+    assert (as_of <= dates.audit_valid_until(end, months)) == valid
+    assert (dates.cycle_status(end, as_of, 0, months) != dates.EXPIRED) == valid
+    picked = latest_full_audits(np.array([1]), np.array(["vap_full"], dtype=object),
+                                np.array([end], dtype="datetime64[ns]"), np.array([150.0]),
+                                np.array(["A"], dtype=object), as_of=as_of, validity_months=months)
+    assert (len(picked) == 1) == valid
 
 
 @pytest.mark.parametrize(("last", "as_of", "status"), [

@@ -117,6 +117,8 @@ def test_site_cycle_status_picks_the_latest_full_audit_like_the_engine(own_suppl
 
 def test_site_cycle_status_is_three_queries(data, django_assert_num_queries):
     with django_assert_num_queries(3):
+        selectors.site_cycle_status(D(2026, 1, 1), expiring_days=90, validity_months=24)
+    with django_assert_num_queries(5):  # plus the methodology in force (no stored quarter, the published one)
         selectors.site_cycle_status(D(2026, 1, 1))
 
 
@@ -128,22 +130,6 @@ def test_supplier_cycle_coverage(data, own_supplier, other_supplier):
     assert coverage.loc["OTHER-1", "covered"] is None  # no production site
     later = selectors.supplier_cycle_coverage(D(2026, 6, 1)).set_index("supplier_code")
     assert later.loc["OWN-1", "covered"] is False
-
-
-def test_supplier_audit_summary_as_of_any_date(data, own_supplier):
-    summary = selectors.supplier_audit_summary(D(2025, 4, 1), [own_supplier.pk]).iloc[0]
-    assert summary["relevant_sites"] == 2 and summary["valid_sites"] == 2
-    assert summary["mean_latest_score"] == 182.5  # A2 has no score: left out of the mean
-    assert (summary["open_priority"], summary["open_major"], summary["open_minor"]) == (1, 0, 1)
-    assert summary["latest_saq_risk"] == "medium" and summary["latest_saq_on"] == D(2025, 1, 15)
-    assert bool(summary["zero_tolerance_24m"]) is True
-    assert summary["recognitions"] == {data["sites"][0].pk: "gold", data["sites"][1].pk: "none"}
-    later = selectors.supplier_audit_summary(D(2026, 6, 1), [own_supplier.pk]).iloc[0]
-    assert later["valid_sites"] == 1
-    assert (later["open_priority"], later["open_minor"]) == (1, 0)
-    # F1 (priority, A1) was due 2025-06-08 and is open; F2 due 2025-12-05, closed 2025-05-01: one on time of two.
-    assert (later["due_in_window"], later["closed_on_time"], later["on_time_share"]) == (2, 1, 0.5)
-    assert later["latest_saq_risk"] is None  # the SAQ is older than 12 months
 
 
 def test_scoring_engine_consumes_the_frames(data, own_supplier, other_supplier):

@@ -1,11 +1,11 @@
-"""Drafting, changing and comparing methodology versions (publishing: services)."""
+"""Drafting, changing, checking and comparing methodology versions (publishing: ``scoring.services``)."""
 
 from __future__ import annotations
 
 from decimal import Decimal
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
-from rest_framework.exceptions import ValidationError
 
 from core.changelog import record_change, record_changes
 from scoring.models import Methodology, MethodologyIndicator
@@ -107,50 +107,63 @@ def _number(value) -> Decimal | None:
         return None
 
 
+def _is_points(value) -> bool:
+    number = _number(value)
+    return number is not None and 0 <= number <= 100
+
+
+def _positive(params: dict, name: str, kind: str, *, required: bool) -> list[str]:
+    if name not in params:
+        return [f"'{name}' is required for {kind}"] if required else []
+    number = _number(params[name])
+    return [f"'{name}' must be a number greater than 0"] if number is None or number <= 0 else []
+
+
+def _count_errors(params: dict) -> list[str]:
+    step = _number(params.get("step"))
+    return ["'step' must be a number of at least 0"] if step is None or step < 0 else []
+
+
+def _bool_errors(params: dict) -> list[str]:
+    return [f"'{name}' must be points from 0 to 100" for name in ("true", "false")
+            if name in params and not _is_points(params[name])]
+
+
+def _mapping_errors(code: str, params: dict) -> list[str]:
+    table = params.get("table")
+    if not isinstance(table, dict) or not table:
+        return ["'table' must be a non-empty object of code: points"]
+    errors = []
+    bad = [key for key, value in table.items() if not _is_points(value)]
+    if bad:
+        errors.append(f"points must be from 0 to 100 for: {', '.join(map(str, bad))}")
+    missing = REQUIRED_TABLE_KEYS.get(code, set()) - {str(key).lower() for key in table}
+    if missing:
+        errors.append(f"the table of {code} needs the codes: {', '.join(sorted(missing))}")
+    return errors
+
+
+def _change_errors(params: dict) -> list[str]:
+    best, worst = _number(params.get("best", -10)), _number(params.get("worst", 10))
+    return ["'best' and 'worst' must be numbers with best < worst"] if best is None or worst is None or best >= worst \
+        else []
+
+
 def params_errors(code: str, kind: str, params) -> list[str]:
-    """Why these normalisation parameters cannot be used (empty when they can)."""
+    """Why these normalisation parameters of indicator ``code`` cannot be used (empty when
+    they can; scorecard.md section 3 normalisations)."""
     if not isinstance(params, dict):
         return ["params must be an object"]
-    errors = []
-
-    def positive(name, required):
-        if name not in params:
-            if required:
-                errors.append(f"'{name}' is required for {kind}")
-            return
-        number = _number(params[name])
-        if number is None or number <= 0:
-            errors.append(f"'{name}' must be a number greater than 0")
-
-    if kind == "percent":
-        positive("target", required=False)
-    elif kind == "scaled":
-        positive("max", required=True)
-    elif kind == "count":
-        step = _number(params.get("step"))
-        if step is None or step < 0:
-            errors.append("'step' must be a number of at least 0")
-    elif kind == "bool":
-        for name in ("true", "false"):
-            if name in params and not (_number(params[name]) is not None and 0 <= _number(params[name]) <= 100):
-                errors.append(f"'{name}' must be points from 0 to 100")
-    elif kind == "mapping":
-        table = params.get("table")
-        if not isinstance(table, dict) or not table:
-            errors.append("'table' must be a non-empty object of code: points")
-        else:
-            bad = [key for key, value in table.items()
-                   if not (_number(value) is not None and 0 <= _number(value) <= 100)]
-            if bad:
-                errors.append(f"points must be from 0 to 100 for: {', '.join(map(str, bad))}")
-            missing = REQUIRED_TABLE_KEYS.get(code, set()) - {str(key).lower() for key in table}
-            if missing:
-                errors.append(f"the table of {code} needs the codes: {', '.join(sorted(missing))}")
-    elif kind == "change":
-        best, worst = _number(params.get("best", -10)), _number(params.get("worst", 10))
-        if best is None or worst is None or best >= worst:
-            errors.append("'best' and 'worst' must be numbers with best < worst")
-    return errors
+    checks = {
+        "percent": lambda: _positive(params, "target", kind, required=False),
+        "scaled": lambda: _positive(params, "max", kind, required=True),
+        "count": lambda: _count_errors(params),
+        "bool": lambda: _bool_errors(params),
+        "mapping": lambda: _mapping_errors(code, params),
+        "change": lambda: _change_errors(params),
+    }
+    check = checks.get(kind)
+    return check() if check else []
 
 
 def settings_errors(*, grade_bands, qbr_weights) -> dict[str, str]:

@@ -1,0 +1,43 @@
+"""The API's one exception handler (``REST_FRAMEWORK["EXCEPTION_HANDLER"]``): services
+raise Django's ``ValidationError`` / ``PermissionDenied`` or a ``core.errors.DomainError``
+and this turns them into HTTP answers, so views do not translate them by hand.
+
+- Django ``ValidationError`` → 400 with the field errors (``{"field": ["message", …]}``),
+  or ``{"detail": ["message", …]}`` when the error names no field;
+- Django ``PermissionDenied`` → 403 with its message (DRF's default text when it has none);
+  ``Http404`` → 404;
+- ``DomainError`` → its ``status_code`` with ``{"detail": "message"}``;
+- anything else: DRF's default handler (an unexpected error stays a 500 and is logged).
+"""
+
+from __future__ import annotations
+
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from rest_framework import exceptions
+from rest_framework.views import exception_handler as drf_exception_handler
+
+from core.errors import DomainError
+
+
+class DomainRefusal(exceptions.APIException):
+    def __init__(self, error: DomainError):
+        self.status_code = error.status_code
+        super().__init__(detail=str(error))
+
+
+def validation_detail(error: DjangoValidationError) -> dict:
+    """A Django ``ValidationError`` as the API's error body."""
+    if hasattr(error, "error_dict"):
+        return error.message_dict
+    return {"detail": error.messages}
+
+
+def exception_handler(exc, context):
+    if isinstance(exc, DjangoValidationError):
+        exc = exceptions.ValidationError(validation_detail(exc))
+    elif isinstance(exc, DjangoPermissionDenied):
+        exc = exceptions.PermissionDenied(str(exc) or None)
+    elif isinstance(exc, DomainError):
+        exc = DomainRefusal(exc)
+    return drf_exception_handler(exc, context)
