@@ -122,3 +122,42 @@ def ensure_not_future(quarter: Quarter, *, day: dt.date | None = None) -> Quarte
     if quarter > current:
         raise FutureQuarter(f"{quarter} is after the current quarter {current}")
     return quarter
+
+
+# Business records begin in 2000 (contract.md, "Dates are plausible"); a date may lie ahead
+# (a due date) by at most this many years.
+PLAUSIBLE_FROM = dt.date(2000, 1, 1)
+FUTURE_YEARS = 10
+
+
+class ImplausibleDate(ValueError):
+    """A date or quarter outside the plausible window of contract.md ("Dates are plausible")."""
+
+
+def ensure_plausible_date(day: dt.date, *, what: str = "the date", future: bool = False,
+                          today_: dt.date | None = None) -> dt.date:
+    """Return ``day`` or raise ``ImplausibleDate``.
+
+    Past events (a conducted audit, a finding opened or closed, a completion, an award:
+    ``future=False``) lie between 2000-01-01 and today in ``TIME_ZONE``. Dates that may lie
+    ahead (``future=True``: due dates) lie between 2000-01-01 and the end of the year ten
+    years after today; their order against the opening date is the caller's check."""
+    now = today_ or today()
+    if day < PLAUSIBLE_FROM:
+        raise ImplausibleDate(f"{what} {day.isoformat()} is before {PLAUSIBLE_FROM.isoformat()}")
+    if future:
+        latest = dt.date(now.year + FUTURE_YEARS, 12, 31)
+        if day > latest:
+            raise ImplausibleDate(f"{what} {day.isoformat()} is more than {FUTURE_YEARS} years ahead")
+    elif day > now:
+        raise ImplausibleDate(f"{what} {day.isoformat()} is after today ({now.isoformat()})")
+    return day
+
+
+def ensure_plausible_quarter(quarter: Quarter, *, day: dt.date | None = None) -> Quarter:
+    """Return ``quarter``, or raise ``FutureQuarter`` (after the current quarter, see
+    ``ensure_not_future``) or ``InvalidQuarter`` (before 2000): spend, indicator values and
+    QBR components, from files, the API and the portal."""
+    if quarter.year < PLAUSIBLE_FROM.year:
+        raise InvalidQuarter(f"{quarter} is before {PLAUSIBLE_FROM.year}")
+    return ensure_not_future(quarter, day=day)

@@ -1,31 +1,100 @@
 """Reading an uploaded table: UTF-8 (with or without BOM) or GB18030 CSV, or XLSX (first
-sheet), recognised by content, never by the file name."""
+sheet), recognised by content, never by the file name.
+
+What is read how (docs/imports.md, "Files from Excel, WPS and other tools"):
+
+- CSV: UTF-8 with or without BOM; otherwise GB18030 only when charset-normalizer names a
+  GB-family encoding as its best guess (a trial decode that happens to succeed is not
+  evidence). Windows-1252, Big5, Shift-JIS, UTF-16 and files mixing UTF-8 with another
+  encoding are refused with one message (``ENCODING_REFUSAL``). Excel's ``sep=,`` first line
+  sets the delimiter; line numbers stay physical (that line is line 1).
+- XLSX: the first sheet's XML is streamed row by row; its ``<dimension>`` tag is never read, so
+  a stale one hides nothing and one claiming the whole sheet costs nothing. Each cell is read
+  with its type and number format: percent formats give a ``PercentCell`` (``0.85`` with ``0%``
+  is 85%), zero-padded formats such as ``00000`` give the displayed text (``00007``), error
+  values give an ``ErrorCell``, formulas give their cached result (an empty cached text is an
+  empty cell) and a formula without a cached result gives an ``UncomputedFormula``; booleans
+  read ``true``/``false`` and dates ISO ``YYYY-MM-DD``.
+
+Every cell is text (``str``); the special XLSX cells are ``str`` subclasses carrying what the
+import framework needs to accept or refuse them per column (core/importing.py).
+"""
 
 from __future__ import annotations
 
 import csv
 import datetime as dt
 import io
+import math
+import re
 from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import Path
 
 XLSX_MAGIC = b"PK\x03\x04"
 OLE_MAGIC = b"\xd0\xcf\x11\xe0"  # legacy .xls
+UTF8_BOM = b"\xef\xbb\xbf"
+UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
+GB_FAMILY = frozenset({"gb18030", "gbk", "gb2312", "hz"})
+
+ENCODING_REFUSAL = (
+    "the file is not UTF-8 (nor GB18030) text; in Excel choose File > Save As > "
+    "\"CSV UTF-8 (Comma delimited) (*.csv)\" (WPS: Save As > \"CSV UTF-8\") and import that file"
+)
+FORMULA_WITHOUT_VALUE = "formula without a computed value: open and save the file in Excel"
+_SEP_LINE = re.compile(r'^"?sep=(.)"?\s*$', re.IGNORECASE)
 
 
 class UnreadableFile(ValueError):
     """The file as a whole cannot be read as a table."""
 
 
+class SpecialCell(str):
+    """An XLSX cell that is not plain text. Its text is what Excel displays; the import
+    framework resolves it per column kind before any parser sees it."""
+
+
+class PercentCell(SpecialCell):
+    """A number shown with a percent format: ``percent`` is the displayed percentage
+    (0.85 formatted ``0%`` → ``Decimal("85")``); the text is ``"85%"``."""
+
+    percent: Decimal
+
+    def __new__(cls, percent: Decimal):
+        cell = super().__new__(cls, f"{_plain(percent)}%")
+        cell.percent = percent
+        return cell
+
+
+class ErrorCell(SpecialCell):
+    """An Excel error value (``#N/A``, ``#REF!``, ``#VALUE!``, ``#DIV/0!``, ``#NAME?``,
+    ``#NUM!``, ``#NULL!``): always a row error naming it."""
+
+    @property
+    def message(self) -> str:
+        return f"the cell holds the Excel error {self}; correct the formula or type the value"
+
+
+class UncomputedFormula(SpecialCell):
+    """A formula saved without its computed value (a workbook written by a script). The
+    text is the formula, for messages only: it is never stored."""
+
+    message = FORMULA_WITHOUT_VALUE
+
+
 @dataclass(frozen=True)
 class Table:
-    header: list[str]
+    header: list[str]  # header cells as written, stripped (matching is the importer's job)
     # (line number in the file, header = 1; cells as text, stripped)
     rows: list[tuple[int, list[str]]]
+    header_line: int = 1
 
 
 def read_table(source) -> Table:
-    """``source``: a path, bytes, or a binary file object (e.g. an uploaded file)."""
+    """``source``: a path, bytes, or a binary file object (e.g. an uploaded file).
+
+    Returns the header and the non-blank rows with their physical line numbers, or raises
+    ``UnreadableFile`` (one file-level message) for anything that is not a readable table."""
     data = _read_bytes(source)
     if not data.strip():
         raise UnreadableFile("the file is empty")
@@ -33,7 +102,7 @@ def read_table(source) -> Table:
         return _read_xlsx(data)
     if data.startswith(OLE_MAGIC):
         raise UnreadableFile("legacy .xls workbooks are not supported: save the sheet as XLSX or CSV")
-    return _read_csv(_decode(data))
+    return _read_csv(decode_text(data))
 
 
 def _read_bytes(source) -> bytes:
@@ -46,33 +115,77 @@ def _read_bytes(source) -> bytes:
     return source.read()
 
 
-def _decode(data: bytes) -> str:
-    if data.startswith(b"\xef\xbb\xbf"):
-        data = data[3:]
+# --------------------------------------------------------------------------- encodings
+def decode_text(data: bytes) -> str:
+    """UTF-8 (BOM optional) or, on a detector's word, GB18030; anything else raises
+    ``UnreadableFile(ENCODING_REFUSAL)``. A false refusal is acceptable, a wrong decode is not."""
+    if data.startswith(UTF8_BOM):
+        try:
+            return data[3:].decode("utf-8")
+        except UnicodeDecodeError:
+            raise UnreadableFile(ENCODING_REFUSAL) from None  # UTF-8 mixed with another encoding
+    if data.startswith(UTF16_BOMS) or b"\x00" in data[:4096]:
+        raise UnreadableFile(ENCODING_REFUSAL)  # UTF-16 "Unicode Text"
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError:
         pass
+    if _has_utf8_lines(data):
+        raise UnreadableFile(ENCODING_REFUSAL)  # some lines UTF-8, others not: mixed
+    from charset_normalizer import from_bytes
+
+    best = from_bytes(data).best()
+    if best is None or best.encoding.lower().replace("-", "").replace("_", "") not in GB_FAMILY:
+        raise UnreadableFile(ENCODING_REFUSAL)
     try:
         return data.decode("gb18030")
-    except UnicodeDecodeError as exc:
-        raise UnreadableFile("the file is neither UTF-8 nor GB18030 text, nor an XLSX workbook") from exc
+    except UnicodeDecodeError:
+        raise UnreadableFile(ENCODING_REFUSAL) from None
 
 
+def _has_utf8_lines(data: bytes) -> bool:
+    """True when some line holding non-ASCII bytes is valid UTF-8 (the file failed as a
+    whole, so other lines are not): a file mixing UTF-8 with another encoding."""
+    for line in data.split(b"\n"):
+        if line.isascii():
+            continue
+        try:
+            line.decode("utf-8")
+        except UnicodeDecodeError:
+            continue
+        # Two-byte GBK text can pass as UTF-8 by chance on short lines; ask for a 3-byte
+        # sequence (every CJK character in UTF-8 is one) to call it UTF-8.
+        if re.search(rb"[\xe0-\xef][\x80-\xbf]{2}", line):
+            return True
+    return False
+
+
+# --------------------------------------------------------------------------- CSV
 def _read_csv(text: str) -> Table:
-    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    delimiter, offset = ",", 0
+    first_end = text.find("\n")
+    first = text[: first_end if first_end >= 0 else len(text)]
+    match = _SEP_LINE.match(first.strip())
+    if match:
+        delimiter, offset = match.group(1), 1
+        text = text[first_end + 1:] if first_end >= 0 else ""
+    try:
+        reader = csv.reader(io.StringIO(text, newline=""), strict=True, delimiter=delimiter)
+    except TypeError as exc:
+        raise UnreadableFile(f"row 1: '{first.strip()}' does not name a usable separator") from exc
     records: list[tuple[int, list[str]]] = []
     line_after_previous = 0
     try:
         for cells in reader:
             start_line = line_after_previous + 1
             line_after_previous = reader.line_num
-            records.append((start_line, [cell.strip() for cell in cells]))
+            records.append((start_line + offset, [cell.strip() for cell in cells]))
     except csv.Error as exc:
-        raise UnreadableFile(f"row {reader.line_num}: the CSV cannot be parsed ({exc})") from exc
-    return _table(records)
+        raise UnreadableFile(f"row {reader.line_num + offset}: the CSV cannot be parsed ({exc})") from exc
+    return _table(records, first_line=1 + offset)
 
 
+# --------------------------------------------------------------------------- XLSX
 def _read_xlsx(data: bytes) -> Table:
     from openpyxl import load_workbook
 
@@ -81,65 +194,128 @@ def _read_xlsx(data: bytes) -> Table:
     except Exception as exc:  # openpyxl raises many kinds for a damaged zip
         raise UnreadableFile(f"the XLSX workbook cannot be opened ({exc})") from exc
     try:
-        sheet = workbook.worksheets[0]
-        records = [
-            (number, [_cell_text(value) for value in values])
-            for number, values in enumerate(sheet.iter_rows(values_only=True), start=1)
-        ]
+        sheets = workbook.worksheets
+        if not sheets or not hasattr(sheets[0], "_worksheet_path"):
+            raise UnreadableFile("the XLSX workbook has no worksheet as its first sheet")
+        records = list(_xlsx_records(workbook, sheets[0]))
+    except UnreadableFile:
+        raise
+    except Exception as exc:  # damaged sheet XML, styles or shared strings
+        raise UnreadableFile(f"the first sheet of the XLSX workbook cannot be read ({exc})") from exc
     finally:
         workbook.close()
-    if _has_formulas(data):
-        _show_uncomputed_formulas(data, records)
     return _table(records)
 
 
-def _has_formulas(data: bytes) -> bool:
-    import zipfile
+def _xlsx_records(workbook, sheet):
+    """(row number, cells) for every row of the sheet XML holding a value, streamed; the
+    ``<dimension>`` tag is not consulted."""
+    from openpyxl.worksheet._reader import FORMULA_TAG, VALUE_TAG, WorkSheetParser
 
-    with zipfile.ZipFile(io.BytesIO(data)) as archive:
-        sheets = sorted(name for name in archive.namelist() if name.startswith("xl/worksheets/sheet"))
-        return bool(sheets) and b"<f" in archive.read(sheets[0])
+    class Parser(WorkSheetParser):
+        def parse_cell(self, element):
+            cell = super().parse_cell(element)  # data_only: the value is the cached result
+            formula = element.find(FORMULA_TAG)
+            if formula is not None:
+                cached = element.find(VALUE_TAG)
+                empty_text = cell["data_type"] in ("s", "str", "inlineStr")
+                if cached is None or (not cached.text and not empty_text):
+                    cell["data_type"], cell["value"] = "uncomputed", "=" + (formula.text or "")
+            return cell
+
+    formats = _NumberFormats(workbook)
+    with workbook._archive.open(sheet._worksheet_path) as source:
+        parser = Parser(source, workbook.shared_strings, data_only=True, epoch=workbook.epoch,
+                        date_formats=workbook._date_formats, timedelta_formats=workbook._timedelta_formats)
+        for number, cells in parser.parse():
+            texts: dict[int, str] = {}
+            for cell in cells:
+                text = _xlsx_cell(cell, formats)
+                if text:
+                    texts[cell["column"]] = text
+            if texts:
+                row = [""] * max(texts)
+                for column, text in texts.items():
+                    row[column - 1] = text
+                yield number, row
 
 
-def _show_uncomputed_formulas(data: bytes, records: list[tuple[int, list[str]]]) -> None:
-    """A formula saved without its computed value (a workbook written by a script) reads as
-    an empty cell: put the formula text there instead, so validation names it rather than
-    treating the cell as empty."""
-    from openpyxl import load_workbook
+class _NumberFormats:
+    """Style id → number format code, as Excel shows it."""
 
-    workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=False)
-    try:
-        formulas = workbook.worksheets[0].iter_rows(values_only=True)
-        for (_, cells), raw in zip(records, formulas, strict=False):
-            for index, value in enumerate(raw):
-                if index < len(cells) and cells[index] == "" and isinstance(value, str) and value.startswith("="):
-                    cells[index] = value
-    finally:
-        workbook.close()
+    def __init__(self, workbook):
+        from openpyxl.styles.numbers import BUILTIN_FORMATS, BUILTIN_FORMATS_MAX_SIZE
+
+        self._styles, self._custom = workbook._cell_styles, workbook._number_formats
+        self._builtin, self._builtin_size = BUILTIN_FORMATS, BUILTIN_FORMATS_MAX_SIZE
+        self._cache: dict[int, str] = {}
+
+    def __call__(self, style_id) -> str:
+        style_id = int(style_id or 0)
+        if style_id not in self._cache:
+            try:
+                format_id = self._styles[style_id].numFmtId
+                if format_id < self._builtin_size:
+                    code = self._builtin.get(format_id, "General")
+                else:
+                    code = self._custom[format_id - self._builtin_size]
+            except (IndexError, KeyError, TypeError):
+                code = "General"
+            self._cache[style_id] = code
+        return self._cache[style_id]
 
 
-def _cell_text(value) -> str:
+_QUOTED = re.compile(r'"[^"]*"|\\.')
+
+
+def _xlsx_cell(cell: dict, formats: _NumberFormats) -> str:
+    value, kind = cell["value"], cell["data_type"]
+    if kind == "uncomputed":
+        return UncomputedFormula(value)
     if value is None:
         return ""
+    if kind == "e":
+        return ErrorCell(str(value).strip())
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, dt.datetime):
-        if value.time() == dt.time(0, 0):
-            return value.date().isoformat()
+        return value.date().isoformat() if value.time() == dt.time(0, 0) else value.isoformat()
+    if isinstance(value, dt.date | dt.time):
         return value.isoformat()
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    if isinstance(value, float):
-        # Excel stores numbers as doubles; the shortest repr is the text that was typed.
-        return str(int(value)) if value.is_integer() else repr(value)
+    if isinstance(value, dt.timedelta):
+        return str(value)
+    if isinstance(value, int | float):
+        return _number_text(value, formats(cell["style_id"]))
     return str(value).strip()
 
 
-def _table(records: list[tuple[int, list[str]]]) -> Table:
+def _number_text(value: int | float, number_format: str) -> str:
+    if isinstance(value, float) and not math.isfinite(value):
+        return ErrorCell("#NUM!")
+    # Excel stores numbers as doubles; the shortest repr is the text that was typed.
+    exact = Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
+    code = _QUOTED.sub("", number_format.split(";")[0])
+    if "%" in code:
+        return PercentCell(exact * 100)
+    stripped = number_format.split(";")[0].strip()
+    if stripped and set(stripped) == {"0"} and exact == exact.to_integral_value() and exact >= 0:
+        return _plain(exact).zfill(len(stripped))  # "00000" shows 7 as 00007 (codes)
+    return _plain(exact)
+
+
+def _plain(value: Decimal) -> str:
+    """Decimal text without exponent or trailing zeros: 85.00 → "85", 1E+15 → "1000000000000000"."""
+    if value == value.to_integral_value():
+        return str(int(value))
+    return format(value.normalize(), "f")
+
+
+# --------------------------------------------------------------------------- both
+def _table(records: list[tuple[int, list[str]]], *, first_line: int = 1) -> Table:
     records = [(number, cells) for number, cells in records if any(cells)]
     if not records:
         raise UnreadableFile("the file has no header row")
     header_line, header = records[0]
-    if header_line != 1:
-        raise UnreadableFile("row 1: the first line must be the header")
-    return Table(header=[name.strip().lower() for name in header], rows=records[1:])
+    if header_line != first_line:
+        raise UnreadableFile(f"row {first_line}: the first line must be the header")
+    return Table(header=[str(name).strip() for name in header], rows=records[1:], header_line=header_line)

@@ -20,7 +20,7 @@ from audits.selectors import scoring_frames
 from core import roles
 from core.changelog import actor_fields, record_change
 from core.parsers import CellError
-from core.quarter import Quarter
+from core.quarter import InvalidQuarter, Quarter, ensure_plausible_quarter
 from scoring import engine, results, selectors
 from scoring.inputs import ScoringInputs
 from scoring.methodology import MethodologyParams
@@ -307,7 +307,13 @@ def value_review(*, value, state: str, actor, comment: str = ""):
 def indicator_value_submit(*, supplier: Supplier, quarter: Quarter, indicator: Indicator, value: str, actor,
                            source: str = "", evidence_ref: str = "") -> IndicatorValue:
     """A reported value, as the API's ``POST indicator-values`` records it: a supplier
-    user's submission waits for review; a procurement writer's entry is accepted at once."""
+    user's submission waits for review; a procurement writer's entry is accepted at once.
+    The quarter cannot lie after the current one nor before 2000 (contract.md, "Dates are
+    plausible"; ``core.quarter.ensure_plausible_quarter``): a ``ValidationError`` on ``quarter``."""
+    try:
+        ensure_plausible_quarter(quarter if isinstance(quarter, Quarter) else Quarter.parse(str(quarter)))
+    except InvalidQuarter as exc:
+        raise ValidationError({"quarter": str(exc)}) from exc
     spec = selectors.methodology_params(selectors.current_methodology()).indicator(indicator.code)
     try:
         canonical = canonical_value(spec, value)

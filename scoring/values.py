@@ -9,6 +9,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from core.parsers import CellError, choice_parser, decimal_parser, parse_bool
+from core.tabular import PercentCell
 from scoring.methodology import BOUNDED_0_100, IndicatorSpec
 
 _BOUNDED = decimal_parser(minimum=0, maximum=100)
@@ -17,10 +18,18 @@ _ANY_NUMBER = decimal_parser()
 
 
 def canonical_value(spec: IndicatorSpec, text: str) -> str:
-    """Parse ``text`` for ``spec`` and return its canonical text, or raise ``CellError``."""
+    """Parse ``text`` for ``spec`` and return its canonical text, or raise ``CellError``.
+
+    A percent-formatted XLSX cell (``core.tabular.PercentCell``) is its displayed percentage
+    for a 0–100 indicator (0.85 shown as 85% is 85) and refused for any other indicator."""
     if spec.source != "reported":
         raise CellError(f"{spec.code} is derived from audits and cannot be reported")
     kind = spec.normalisation
+    if isinstance(text, PercentCell):
+        if kind not in BOUNDED_0_100:
+            raise CellError(f"the cell is formatted as a percentage ({text}); {spec.code} is not a percentage: "
+                            "format the cells as Number")
+        return _plain(_BOUNDED(_plain(text.percent)))
     if kind == "bool":
         return "true" if parse_bool(text) else "false"
     if kind == "mapping":
