@@ -143,7 +143,10 @@ def _character_name(char: str) -> str:
 
     name = unicodedata.name(char, "") or {
         "\n": "LINE FEED", "\r": "CARRIAGE RETURN", "\t": "CHARACTER TABULATION", "\x00": "NULL",
-    }.get(char, "")
+    }.get(char) or {
+        "Co": "(a private-use character)", "Cn": "(an unassigned code point)", "Cs": "(a surrogate)",
+        "Cc": "(a control character)",
+    }.get(unicodedata.category(char), "")
     return f"U+{ord(char):04X} {name}".rstrip()
 
 

@@ -27,6 +27,7 @@ import datetime as dt
 import io
 import math
 import re
+import warnings
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -124,7 +125,8 @@ def decode_text(data: bytes) -> str:
             return data[3:].decode("utf-8")
         except UnicodeDecodeError:
             raise UnreadableFile(ENCODING_REFUSAL) from None  # UTF-8 mixed with another encoding
-    if data.startswith(UTF16_BOMS) or b"\x00" in data[:4096]:
+    head = data[:4096]
+    if data.startswith(UTF16_BOMS) or head.count(b"\x00") * 4 >= len(head):
         raise UnreadableFile(ENCODING_REFUSAL)  # UTF-16 "Unicode Text"
     try:
         return data.decode("utf-8")
@@ -189,21 +191,25 @@ def _read_csv(text: str) -> Table:
 def _read_xlsx(data: bytes) -> Table:
     from openpyxl import load_workbook
 
-    try:
-        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises many kinds for a damaged zip
-        raise UnreadableFile(f"the XLSX workbook cannot be opened ({exc})") from exc
-    try:
-        sheets = workbook.worksheets
-        if not sheets or not hasattr(sheets[0], "_worksheet_path"):
-            raise UnreadableFile("the XLSX workbook has no worksheet as its first sheet")
-        records = list(_xlsx_records(workbook, sheets[0]))
-    except UnreadableFile:
-        raise
-    except Exception as exc:  # damaged sheet XML, styles or shared strings
-        raise UnreadableFile(f"the first sheet of the XLSX workbook cannot be read ({exc})") from exc
-    finally:
-        workbook.close()
+    with warnings.catch_warnings():
+        # openpyxl warns about styles it drops and dates out of range (read as #VALUE!, an
+        # error cell): the import reports what matters, per cell.
+        warnings.simplefilter("ignore", UserWarning)
+        try:
+            workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        except Exception as exc:  # openpyxl raises many kinds for a damaged zip
+            raise UnreadableFile(f"the XLSX workbook cannot be opened ({exc})") from exc
+        try:
+            sheets = workbook.worksheets
+            if not sheets or not hasattr(sheets[0], "_worksheet_path"):
+                raise UnreadableFile("the XLSX workbook has no worksheet as its first sheet")
+            records = list(_xlsx_records(workbook, sheets[0]))
+        except UnreadableFile:
+            raise
+        except Exception as exc:  # damaged sheet XML, styles or shared strings
+            raise UnreadableFile(f"the first sheet of the XLSX workbook cannot be read ({exc})") from exc
+        finally:
+            workbook.close()
     return _table(records)
 
 

@@ -74,7 +74,7 @@ def fx_rate_error(currency: str, rate_to_base: Decimal) -> str | None:
     definition (``spend.spend_basis`` never reads its row), so any other rate for it would be
     stored and silently ignored: refused, in imports and the API alike."""
     if currency == settings.BASE_CURRENCY and rate_to_base != 1:
-        return f"{currency} is the base currency: its rate_to_base is 1, not {rate_to_base}"
+        return f"{currency} is the base currency: its rate_to_base is 1, not {Decimal(rate_to_base).normalize():f}"
     return None
 
 
