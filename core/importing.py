@@ -22,6 +22,7 @@ from django.db import transaction
 
 from core.changelog import record_change
 from core.parsers import CellError
+from core.quarter import pinned_today
 from core.tabular import ErrorCell, PercentCell, SpecialCell, Table, UncomputedFormula, UnreadableFile, read_table
 
 NOT_GIVEN = object()
@@ -178,14 +179,15 @@ class Importer:
             raise ImportFailed([RowError(1, "-", str(exc))]) from exc
         errors: list[RowError] = []
         self.warnings = []
-        rows = self.parse(table, errors)
-        # Rows whose cells parsed are still checked against each other and the database,
-        # so one run reports every problem of the file.
-        bad_lines = {error.row for error in errors}
-        clean = [row for row in rows if row.line not in bad_lines]
-        if rows and not any(error.row == table.header_line for error in errors):
-            self.check_duplicates(clean, errors)
-            self.resolve(clean, errors)
+        with pinned_today():  # every row judged against the same day (contract.md, plausible dates)
+            rows = self.parse(table, errors)
+            # Rows whose cells parsed are still checked against each other and the database,
+            # so one run reports every problem of the file.
+            bad_lines = {error.row for error in errors}
+            clean = [row for row in rows if row.line not in bad_lines]
+            if rows and not any(error.row == table.header_line for error in errors):
+                self.check_duplicates(clean, errors)
+                self.resolve(clean, errors)
         if errors:
             raise ImportFailed(errors, self.warnings)
         with transaction.atomic():

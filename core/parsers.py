@@ -5,12 +5,23 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import unicodedata
 from collections.abc import Callable, Iterable
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 
 import pycountry
 
-from core.quarter import MAX_YEAR, MIN_YEAR, InvalidQuarter, Quarter
+from core.quarter import (
+    MAX_YEAR,
+    MIN_YEAR,
+    ImplausibleDate,
+    InvalidQuarter,
+    Quarter,
+    ensure_plausible_date,
+    ensure_plausible_quarter,
+    today,
+)
 
 
 class CellError(ValueError):
@@ -74,12 +85,20 @@ def parse_date(text: str) -> dt.date:
 
 
 def parse_quarter(text: str) -> Quarter:
+    """``YYYY-Qn`` (an identifier: full-width digits are read, invisible characters refused)."""
+    return _parse_quarter_text(text)
+
+
+@lru_cache(maxsize=4096)
+def _parse_quarter_text(text: str) -> Quarter:
+    # A file repeats a handful of quarters a million times: parse each spelling once.
     try:
         return Quarter.parse(normalize_identifier(text.strip()))
     except InvalidQuarter as exc:
         raise CellError(str(exc)) from exc
 
 
+@lru_cache(maxsize=1024)
 def parse_country(text: str) -> str:
     code = normalize_identifier(text.strip()).upper()
     if code not in COUNTRY_CODES:
@@ -87,6 +106,7 @@ def parse_country(text: str) -> str:
     return code
 
 
+@lru_cache(maxsize=1024)
 def parse_currency(text: str) -> str:
     code = normalize_identifier(text.strip()).upper()
     if code not in CURRENCY_CODES:
@@ -139,8 +159,6 @@ _ALLOWED_FORMAT = frozenset("\u200c\u200d")
 
 
 def _character_name(char: str) -> str:
-    import unicodedata
-
     name = unicodedata.name(char, "") or {
         "\n": "LINE FEED", "\r": "CARRIAGE RETURN", "\t": "CHARACTER TABULATION", "\x00": "NULL",
     }.get(char) or {
@@ -155,8 +173,6 @@ def normalize_identifier(text: str) -> str:
     is ``SUP-001``), or raise ``CellError`` naming the first character that is not an ASCII
     letter, digit or one of ``-_./`` (a zero-width space, a no-break space, a non-breaking
     hyphen, a stray BOM, a line break...). Source: contract.md, "Dates are plausible"."""
-    import unicodedata
-
     if _IDENTIFIER_RE.match(text):  # the common case: already clean ASCII
         return text
     cleaned = unicodedata.normalize("NFKC", text).strip(" ")
@@ -183,8 +199,6 @@ def check_text(text: str) -> str:
     (scorecard.md sections 9 and 11); this only keeps what cannot be seen out."""
     if text.isprintable():
         return text
-    import unicodedata
-
     for char in text:
         if char in _ALLOWED_CONTROLS or char in _ALLOWED_FORMAT:
             continue
@@ -211,8 +225,6 @@ def identifier_parser(*, max_length: int) -> Callable[[str], str]:
 def past_date_parser(*, what: str = "the date") -> Callable[[str], dt.date]:
     """ISO date that has happened: not after today (``TIME_ZONE``) nor before 2000
     (``core.quarter.ensure_plausible_date``)."""
-    from core.quarter import ImplausibleDate, ensure_plausible_date
-
     def parse(text: str) -> dt.date:
         day = parse_date(text)
         try:
@@ -226,8 +238,6 @@ def past_date_parser(*, what: str = "the date") -> Callable[[str], dt.date]:
 def due_date_parser(*, what: str = "the due date") -> Callable[[str], dt.date]:
     """ISO date that may lie ahead, within the sane window of ``ensure_plausible_date``
     (2000 to ten years after today); callers check it against its opening date."""
-    from core.quarter import ImplausibleDate, ensure_plausible_date
-
     def parse(text: str) -> dt.date:
         day = parse_date(text)
         try:
@@ -240,11 +250,15 @@ def due_date_parser(*, what: str = "the due date") -> Callable[[str], dt.date]:
 
 def parse_past_quarter(text: str) -> Quarter:
     """``YYYY-Qn`` not after the current quarter and not before 2000 (spend, indicator
-    values, QBR components; contract.md "Dates are plausible")."""
-    from core.quarter import ensure_plausible_quarter
+    values, QBR components; contract.md "Dates are plausible";
+    ``core.quarter.ensure_plausible_quarter``)."""
+    return _past_quarter(text, today())
 
-    quarter = parse_quarter(normalize_identifier(text))
+
+@lru_cache(maxsize=4096)
+def _past_quarter(text: str, day: dt.date) -> Quarter:
+    quarter = _parse_quarter_text(text)
     try:
-        return ensure_plausible_quarter(quarter)
+        return ensure_plausible_quarter(quarter, day=day)
     except InvalidQuarter as exc:
         raise CellError(str(exc)) from None

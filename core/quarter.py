@@ -5,7 +5,10 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 import re
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
+from functools import lru_cache
 
 _QUARTER_RE = re.compile(r"^(\d{4})-Q([1-4])$")
 # Business dates: a quarter outside these years is a typo, and windows around it must
@@ -102,16 +105,39 @@ class FutureQuarter(InvalidQuarter):
     """A quarter after the current one (in the server's ``TIME_ZONE``)."""
 
 
+_PINNED_TODAY: ContextVar[dt.date | None] = ContextVar("pinned_today", default=None)
+
+
 def today() -> dt.date:
-    """Today's date in the configured ``TIME_ZONE`` (the server's business day)."""
+    """Today's date in the configured ``TIME_ZONE`` (the server's business day), or the day
+    pinned by ``pinned_today`` for the work in progress."""
+    pinned = _PINNED_TODAY.get()
+    if pinned is not None:
+        return pinned
     from django.utils import timezone
 
     return timezone.localdate()
 
 
+@contextmanager
+def pinned_today():
+    """Within the block, ``today()`` is the day the block began: one import judges all its
+    rows against the same day (and does not ask the clock a million times)."""
+    token = _PINNED_TODAY.set(today())
+    try:
+        yield
+    finally:
+        _PINNED_TODAY.reset(token)
+
+
 def current_quarter(day: dt.date | None = None) -> Quarter:
     """The quarter containing ``day`` (default: ``today()``)."""
-    return Quarter.containing(day or today())
+    return _quarter_containing(day or today())
+
+
+@lru_cache(maxsize=64)
+def _quarter_containing(day: dt.date) -> Quarter:
+    return Quarter.containing(day)
 
 
 def ensure_not_future(quarter: Quarter, *, day: dt.date | None = None) -> Quarter:
