@@ -179,15 +179,14 @@ class Importer:
             raise ImportFailed([RowError(1, "-", str(exc))]) from exc
         errors: list[RowError] = []
         self.warnings = []
-        with pinned_today():  # every row judged against the same day (contract.md, plausible dates)
-            rows = self.parse(table, errors)
-            # Rows whose cells parsed are still checked against each other and the database,
-            # so one run reports every problem of the file.
-            bad_lines = {error.row for error in errors}
-            clean = [row for row in rows if row.line not in bad_lines]
-            if rows and not any(error.row == table.header_line for error in errors):
-                self.check_duplicates(clean, errors)
-                self.resolve(clean, errors)
+        rows = self.parse(table, errors)
+        # Rows whose cells parsed are still checked against each other and the database,
+        # so one run reports every problem of the file.
+        bad_lines = {error.row for error in errors}
+        clean = [row for row in rows if row.line not in bad_lines]
+        if rows and not any(error.row == table.header_line for error in errors):
+            self.check_duplicates(clean, errors)
+            self.resolve(clean, errors)
         if errors:
             raise ImportFailed(errors, self.warnings)
         with transaction.atomic():
@@ -206,6 +205,10 @@ class Importer:
         positions = self._header_positions(table.header, errors, line=table.header_line)
         if errors:
             return []
+        with pinned_today():  # every row judged against the same day (contract.md, plausible dates)
+            return self._parse_rows(table, positions, errors)
+
+    def _parse_rows(self, table: Table, positions: dict[str, int], errors: list[RowError]) -> list[ParsedRow]:
         parsed: list[ParsedRow] = []
         for line, cells in table.rows:
             values: dict[str, Any] = {}

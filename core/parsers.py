@@ -152,7 +152,7 @@ def int_parser(*, choices: Iterable[int]) -> Callable[[str], int]:
 # --------------------------------------------------------------------------- identifiers and text
 # contract.md: identifiers (codes, references) are trimmed, NFKC-normalised and made of ASCII
 # letters, digits and -_./ only. One function for imports, the API and the portal.
-_IDENTIFIER_RE = re.compile(r"^[A-Za-z0-9._/-]+$")
+_IDENTIFIER_RE = re.compile(r"[A-Za-z0-9._/-]+")  # used with fullmatch
 _ALLOWED_CONTROLS = frozenset("\t\n\r")
 # Format characters that join scripts (Persian, Indic, emoji sequences) are legitimate in names.
 _ALLOWED_FORMAT = frozenset("\u200c\u200d")
@@ -173,16 +173,16 @@ def normalize_identifier(text: str) -> str:
     is ``SUP-001``), or raise ``CellError`` naming the first character that is not an ASCII
     letter, digit or one of ``-_./`` (a zero-width space, a no-break space, a non-breaking
     hyphen, a stray BOM, a line break...). Source: contract.md, "Dates are plausible"."""
-    if _IDENTIFIER_RE.match(text):  # the common case: already clean ASCII
+    if _IDENTIFIER_RE.fullmatch(text):  # the common case: already clean ASCII
         return text
     cleaned = unicodedata.normalize("NFKC", text).strip(" ")
-    if _IDENTIFIER_RE.match(cleaned):
+    if _IDENTIFIER_RE.fullmatch(cleaned):
         return cleaned
     if not cleaned:
         raise CellError("a value is required")
     # Name the character as written (a non-breaking hyphen, not the hyphen NFKC makes of it).
-    bad = next((char for char in text.strip(" ") if not _IDENTIFIER_RE.match(unicodedata.normalize("NFKC", char))),
-               None) or next(char for char in cleaned if not _IDENTIFIER_RE.match(char))
+    bad = next((char for char in text.strip(" ") if not _IDENTIFIER_RE.fullmatch(unicodedata.normalize("NFKC", char))),
+               None) or next(char for char in cleaned if not _IDENTIFIER_RE.fullmatch(char))
     return _refuse_character(text, bad, "a code may only hold ASCII letters, digits and - _ . /")
 
 

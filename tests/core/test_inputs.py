@@ -181,6 +181,7 @@ def test_other_encodings_are_refused_with_one_message(text, encoding):
     "code,name\nS-1,深圳华强电子有限公司\n".encode() + "S-2,Müller Präzisionsteile GmbH\n".encode("cp1252"),
     "code,name\nS-1,Müller GmbH\n".encode() + "S-2,深圳华强电子有限公司\n".encode("gbk"),
     b"\xef\xbb\xbf" + "code,name\nS-1,Müller\n".encode("cp1252"),
+    "code,name\nS-1,Müller GmbH\n".encode() + "S-2,深圳华强电子有限公司\nS-3,东莞精密五金制品厂\n".encode("gb18030"),
 ])
 def test_files_mixing_utf8_with_another_encoding_are_refused(data):
     with pytest.raises(UnreadableFile, match=re.escape(ENCODING_REFUSAL)):
@@ -250,6 +251,13 @@ def test_identifiers_with_other_characters_are_refused_naming_them(supplier, cod
     (error,) = errors_of(SpendImporter, data)
     assert error.startswith("row 2, column supplier_code: ") and f"contains {name};" in error
     assert not SpendRecord.objects.exists()
+
+
+def test_normalize_identifier_refuses_a_trailing_line_break():
+    from core.parsers import CellError, normalize_identifier
+
+    with pytest.raises(CellError, match=re.escape("U+000A LINE FEED")):
+        normalize_identifier("SUP-1\n")
 
 
 def test_free_text_refuses_only_invisible_and_control_characters(db):
