@@ -215,9 +215,42 @@ def _read_xlsx(data: bytes) -> Table:
 def _xlsx_records(workbook, sheet):
     """(row number, cells) for every row of the sheet XML holding a value, streamed; the
     ``<dimension>`` tag is not consulted."""
+    from openpyxl.utils.cell import coordinate_to_tuple
     from openpyxl.worksheet._reader import FORMULA_TAG, VALUE_TAG, WorkSheetParser
 
     class Parser(WorkSheetParser):
+        def parse_row(self, row):
+            """openpyxl's row parsing, minus what costs on sheets formatted down to row
+            1,048,576: row formats are not kept and a cell without content (no value, formula
+            or inline string) is skipped without being decoded."""
+            number = row.get("r")
+            if number is None:
+                self.row_counter += 1
+            elif number.isdigit():
+                self.row_counter = int(number)
+            else:
+                return super().parse_row(row)
+            self.col_counter = 0
+            if row.find("*/*") is None:  # no cell holds a value, formula or inline string
+                return self.row_counter, []
+            cells, skipped = [], None
+            for element in row:
+                if len(element):
+                    if skipped is not None and element.get("r") is None:
+                        self.col_counter = coordinate_to_tuple(skipped)[1]
+                    skipped = None
+                    cells.append(self.parse_cell(element))
+                else:
+                    coordinate = element.get("r")
+                    if coordinate is None:
+                        if skipped is not None:
+                            self.col_counter = coordinate_to_tuple(skipped)[1]
+                            skipped = None
+                        self.col_counter += 1
+                    else:
+                        skipped = coordinate
+            return self.row_counter, cells
+
         def parse_cell(self, element):
             cell = super().parse_cell(element)  # data_only: the value is the cached result
             formula = element.find(FORMULA_TAG)
@@ -232,7 +265,7 @@ def _xlsx_records(workbook, sheet):
     with workbook._archive.open(sheet._worksheet_path) as source:
         parser = Parser(source, workbook.shared_strings, data_only=True, epoch=workbook.epoch,
                         date_formats=workbook._date_formats, timedelta_formats=workbook._timedelta_formats)
-        for number, cells in parser.parse():
+        for number, cells in _sheet_rows(parser, source):
             texts: dict[int, str] = {}
             for cell in cells:
                 text = _xlsx_cell(cell, formats)
@@ -243,6 +276,20 @@ def _xlsx_records(workbook, sheet):
                 for column, text in texts.items():
                     row[column - 1] = text
                 yield number, row
+
+
+def _sheet_rows(parser, source):
+    """(row number, cell dicts) of every ``<row>`` of the sheet XML, streamed: lxml hands over
+    only the row elements (nothing else of the sheet is needed), each freed once read."""
+    from lxml import etree
+    from openpyxl.worksheet._reader import ROW_TAG
+
+    for _, element in etree.iterparse(source, events=("end",), tag=ROW_TAG, resolve_entities=False,
+                                      no_network=True, huge_tree=True):
+        yield parser.parse_row(element)
+        element.clear()
+        while element.getprevious() is not None:
+            del element.getparent()[0]
 
 
 class _NumberFormats:
