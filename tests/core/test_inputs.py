@@ -222,6 +222,19 @@ def test_a_dimension_claiming_the_whole_sheet_reads_the_rows_holding_values(supp
     assert [line for line, _ in table.rows] == [2, 3, 4]
 
 
+def test_rows_and_cells_without_coordinates_keep_their_places():
+    def text(value):
+        return f'<c t="inlineStr"><is><t>{value}</t></is></c>'
+
+    sheet_data = ("<sheetData><row>" + text("a") + text("b") + text("c") + "</row>"
+                  '<row><c r="A2" s="1"/>' + text("x") + "<c/>" + text("z") + "</row>"
+                  '<row r="5"><c r="B5"/><c r="C5" s="1"/>' + text("q") + "</row></sheetData>")
+    data = patch_sheet(xlsx([["a"]]), lambda xml: re.sub(r"<sheetData>.*</sheetData>", sheet_data, xml))
+    table = read_table(data)
+    assert table.header == ["a", "b", "c"]
+    assert table.rows == [(2, ["", "x", "", "z"]), (5, ["", "", "", "q"])]
+
+
 def test_blank_rows_inside_the_data_are_skipped_not_the_end(supplier):
     data = xlsx([SPEND_ROWS[0], SPEND_ROWS[1], [], [None, None], SPEND_ROWS[2], [], SPEND_ROWS[3]])
     assert [line for line, _ in read_table(data).rows] == [2, 5, 7]
