@@ -23,7 +23,16 @@ from django.db import transaction
 from core.changelog import record_change
 from core.parsers import CellError
 from core.quarter import pinned_today
-from core.tabular import ErrorCell, PercentCell, SpecialCell, Table, UncomputedFormula, UnreadableFile, read_table
+from core.tabular import (
+    DisplayedNumber,
+    ErrorCell,
+    PercentCell,
+    SpecialCell,
+    Table,
+    UncomputedFormula,
+    UnreadableFile,
+    read_table,
+)
 
 NOT_GIVEN = object()
 
@@ -87,6 +96,8 @@ def cell_text(cell: str, kind: str) -> str:
         if kind == Kind.AMOUNT:
             raise CellError(f"the cell is formatted as a percentage ({cell}); this column takes an amount or "
                             "rate, not a percentage: format the cells as Number")
+    if isinstance(cell, DisplayedNumber) and kind not in (Kind.CODE, Kind.TEXT):
+        return cell.number
     return str(cell)
 
 

@@ -67,6 +67,19 @@ class PercentCell(SpecialCell):
         return cell
 
 
+class DisplayedNumber(SpecialCell):
+    """A whole number whose format pads or decorates it (``00000`` shows 7 as ``00007``,
+    ``"SUP-"000`` as ``SUP-007``): the text is what Excel shows, read by code and text columns;
+    ``number`` is the plain number, read by number columns."""
+
+    number: str
+
+    def __new__(cls, shown: str, number: str):
+        cell = super().__new__(cls, shown)
+        cell.number = number
+        return cell
+
+
 class ErrorCell(SpecialCell):
     """An Excel error value (``#N/A``, ``#REF!``, ``#VALUE!``, ``#DIV/0!``, ``#NAME?``,
     ``#NUM!``, ``#NULL!``): always a row error naming it."""
@@ -349,10 +362,23 @@ def _number_text(value: int | float, number_format: str) -> str:
     code = _QUOTED.sub("", number_format.split(";")[0])
     if "%" in code:
         return PercentCell(exact * 100)
-    stripped = number_format.split(";")[0].strip()
-    if stripped and set(stripped) == {"0"} and exact == exact.to_integral_value() and exact >= 0:
-        return _plain(exact).zfill(len(stripped))  # "00000" shows 7 as 00007 (codes)
+    match = _CODE_FORMAT.fullmatch(number_format.split(";")[0].strip())
+    if match and exact == exact.to_integral_value() and exact >= 0:
+        # "00000" shows 7 as 00007, '"SUP-"000' as SUP-007: a code column reads what is shown.
+        prefix, zeros, suffix = (_LITERAL.sub(_unquote, part) for part in match.groups())
+        shown = f"{prefix}{_plain(exact).zfill(len(zeros))}{suffix}"
+        if shown != _plain(exact):
+            return DisplayedNumber(shown, _plain(exact))
     return _plain(exact)
+
+
+# A number format that only pads an integer with zeros, between literal texts: 00000, "SUP-"000.
+_CODE_FORMAT = re.compile(r'((?:"[^"]*"|\\.)*)(0+)((?:"[^"]*"|\\.)*)')
+_LITERAL = re.compile(r'"([^"]*)"|\\(.)')
+
+
+def _unquote(match: re.Match) -> str:
+    return match.group(1) if match.group(1) is not None else match.group(2)
 
 
 def _plain(value: Decimal) -> str:

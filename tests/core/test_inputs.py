@@ -117,9 +117,17 @@ def test_typed_percent_text_in_a_csv_stays_refused(supplier):
 
 
 def test_zero_padded_number_format_is_the_displayed_code(db):
-    data = xlsx([["code", "name", "country", "category"], [7, "Seven", "CN", "production"]], {"A2": "00000"})
+    data = xlsx([["code", "name", "country", "category"], [7, "Seven", "CN", "production"],
+                 [12, 8, "CN", "production"]], {"A2": "00000", "A3": '"SUP-"000', "B3": '"No."00'})
     run(SupplierImporter, data)
-    assert Supplier.objects.get().code == "00007"
+    assert sorted(Supplier.objects.values_list("code", "name")) == [("00007", "Seven"), ("SUP-012", "No.08")]
+
+
+def test_zero_padded_number_format_is_the_plain_number_in_a_number_column(supplier):
+    data = xlsx([["supplier_code", "quarter", "amount", "currency"], ["SUP-001", "2026-Q3", 42, "USD"]],
+                {"C2": '"USD "00000'})
+    run(SpendImporter, data)
+    assert SpendRecord.objects.get().amount == Decimal("42")
 
 
 @pytest.mark.parametrize("error", ["#N/A", "#REF!", "#VALUE!", "#DIV/0!", "#NAME?", "#NUM!", "#NULL!"])
