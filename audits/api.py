@@ -34,7 +34,13 @@ from audits.models import (
     TerminationReview,
 )
 from core import roles
-from core.api import ChangeLoggedMixin, ImportActionMixin
+from core.api import (
+    ChangeLoggedMixin,
+    IdentifierField,
+    IdentifierModelSerializerMixin,
+    IdentifierSlugRelatedField,
+    ImportActionMixin,
+)
 from suppliers.models import Site
 from suppliers.scoping import SupplierScopedMixin
 from suppliers.selectors import scope_to_user, visible_suppliers
@@ -51,12 +57,12 @@ class HasRole(IsAuthenticated):
 
 
 class AuditSerializer(serializers.ModelSerializer):
-    audit_ref = serializers.CharField(max_length=80, required=False)
-    site_code = serializers.SlugRelatedField(source="site", slug_field="code", queryset=Site.objects.all())
+    audit_ref = IdentifierField(max_length=80, required=False)
+    site_code = IdentifierSlugRelatedField(source="site", slug_field="code", queryset=Site.objects.all())
     supplier_code = serializers.CharField(source="site.supplier.code", read_only=True)
     supplier_termination_review = serializers.BooleanField(source="site.supplier.termination_review", read_only=True)
     conducted_on = serializers.DateField(source="end_date", read_only=True)
-    parent_ref = serializers.SlugRelatedField(source="parent", slug_field="audit_ref", required=False, allow_null=True,
+    parent_ref = IdentifierSlugRelatedField(source="parent", slug_field="audit_ref", required=False, allow_null=True,
                                               queryset=Audit.objects.all())
 
     class Meta:
@@ -177,14 +183,15 @@ class AuditViewSet(ImportActionMixin, SupplierScopedMixin, viewsets.ModelViewSet
 # --------------------------------------------------------------------------- findings
 
 
-class FindingSerializer(serializers.ModelSerializer):
-    audit_ref = serializers.SlugRelatedField(source="audit", slug_field="audit_ref", queryset=Audit.objects.all())
+class FindingSerializer(IdentifierModelSerializerMixin, serializers.ModelSerializer):
+    identifier_fields = ("finding_ref",)
+    audit_ref = IdentifierSlugRelatedField(source="audit", slug_field="audit_ref", queryset=Audit.objects.all())
     site_code = serializers.CharField(source="audit.site.code", read_only=True)
     supplier_code = serializers.CharField(source="audit.site.supplier.code", read_only=True)
     supplier_termination_review = serializers.BooleanField(source="audit.site.supplier.termination_review",
                                                            read_only=True)
     provision = serializers.PrimaryKeyRelatedField(queryset=Provision.objects.all(), required=False)
-    provision_code = serializers.CharField(required=False, write_only=True,
+    provision_code = IdentifierField(required=False, write_only=True,
                                            help_text="RBA Code section, e.g. A1 (newest code version)")
     provision_label = serializers.CharField(source="provision.__str__", read_only=True)
     zero_tolerance = serializers.BooleanField(required=False, allow_null=True, default=None,
@@ -232,7 +239,7 @@ class FindingSerializer(serializers.ModelSerializer):
 
 class FindingCloseSerializer(serializers.Serializer):
     closed_on = serializers.DateField(required=False)
-    closure_audit_ref = serializers.SlugRelatedField(slug_field="audit_ref", queryset=Audit.objects.all(),
+    closure_audit_ref = IdentifierSlugRelatedField(slug_field="audit_ref", queryset=Audit.objects.all(),
                                                      required=False, allow_null=True)
     note = serializers.CharField(required=False, allow_blank=True, default="")
 
@@ -355,7 +362,7 @@ class RejectSerializer(serializers.Serializer):
 
 class VerifySerializer(serializers.Serializer):
     closed_on = serializers.DateField(required=False)
-    closure_audit_ref = serializers.SlugRelatedField(slug_field="audit_ref", queryset=Audit.objects.all(),
+    closure_audit_ref = IdentifierSlugRelatedField(slug_field="audit_ref", queryset=Audit.objects.all(),
                                                      required=False, allow_null=True)
     note = serializers.CharField(required=False, allow_blank=True, default="")
 

@@ -49,8 +49,16 @@ from audits.models import (
 from audits.policy import policy_at
 from audits.services import jsonable
 from core.changelog import record_changes
-from core.importing import NOT_GIVEN, Column, Importer, RowError, given, upsert
-from core.parsers import choice_parser, decimal_parser, parse_bool, parse_date, text_parser
+from core.importing import NOT_GIVEN, Column, Importer, Kind, RowError, given, upsert
+from core.parsers import (
+    choice_parser,
+    decimal_parser,
+    due_date_parser,
+    identifier_parser,
+    parse_bool,
+    past_date_parser,
+    text_parser,
+)
 from suppliers.models import Site
 
 
@@ -63,21 +71,25 @@ class AuditImporter(Importer):
     name = "import_audits"
     key = ("audit_ref",)
     columns = (
-        Column("audit_ref", text_parser(max_length=80)),
-        Column("site_code", text_parser(max_length=50)),
-        Column("audit_type", choice_parser(AuditType.values, what="audit type")),
+        Column("audit_ref", identifier_parser(max_length=80), kind=Kind.CODE),
+        Column("site_code", identifier_parser(max_length=50), kind=Kind.CODE),
+        Column("audit_type", choice_parser(AuditType.values, what="audit type"), kind=Kind.CHOICE),
         Column("audit_firm", text_parser(max_length=255), required=False, default=""),
-        Column("conducted_on", parse_date),
-        Column("score", decimal_parser(minimum=0, maximum=200, places=2), required=False),
-        Column("recognition", choice_parser(Recognition.values, what="recognition"), required=False),
-        Column("saq_risk", choice_parser(SaqRisk.values, what="SAQ risk band"), required=False),
+        # Every imported audit took place: not after today, not before 2000 (contract.md).
+        Column("conducted_on", past_date_parser(what="conducted_on"), kind=Kind.DATE),
+        Column("score", decimal_parser(minimum=0, maximum=200, places=2), required=False, kind=Kind.AMOUNT),
+        Column("recognition", choice_parser(Recognition.values, what="recognition"), required=False,
+               kind=Kind.CHOICE),
+        Column("saq_risk", choice_parser(SaqRisk.values, what="SAQ risk band"), required=False, kind=Kind.CHOICE),
         # Optional extras (not in the contract's list, welcome by it).
-        Column("category", choice_parser(AuditCategory.values, what="audit category"), required=False, default=""),
-        Column("protocol", choice_parser(AuditProtocol.values, what="protocol"), required=False, default=""),
-        Column("rba_audit_id", text_parser(max_length=64), required=False, default=""),
-        Column("start_date", parse_date, required=False),
-        Column("report_received_on", parse_date, required=False),
-        Column("parent_audit_ref", text_parser(max_length=80), required=False),
+        Column("category", choice_parser(AuditCategory.values, what="audit category"), required=False, default="",
+               kind=Kind.CHOICE),
+        Column("protocol", choice_parser(AuditProtocol.values, what="protocol"), required=False, default="",
+               kind=Kind.CHOICE),
+        Column("rba_audit_id", identifier_parser(max_length=64), required=False, default="", kind=Kind.CODE),
+        Column("start_date", past_date_parser(what="start_date"), required=False, kind=Kind.DATE),
+        Column("report_received_on", past_date_parser(what="report_received_on"), required=False, kind=Kind.DATE),
+        Column("parent_audit_ref", identifier_parser(max_length=80), required=False, kind=Kind.CODE),
     )
 
     def check_row(self, line, values, errors):
@@ -215,22 +227,25 @@ class FindingImporter(Importer):
     name = "import_findings"
     key = ("finding_ref",)
     columns = (
-        Column("audit_ref", text_parser(max_length=80)),
-        Column("finding_ref", text_parser(max_length=80)),
-        Column("provision_code", text_parser(max_length=20)),
-        Column("severity", choice_parser(Severity.values, what="severity")),
-        Column("zero_tolerance", parse_bool, required=False, default=False),
-        Column("opened_on", parse_date),
-        Column("due_on", parse_date, required=False),
-        Column("closed_on", parse_date, required=False),
+        Column("audit_ref", identifier_parser(max_length=80), kind=Kind.CODE),
+        Column("finding_ref", identifier_parser(max_length=80), kind=Kind.CODE),
+        Column("provision_code", identifier_parser(max_length=20), kind=Kind.CODE),
+        Column("severity", choice_parser(Severity.values, what="severity"), kind=Kind.CHOICE),
+        Column("zero_tolerance", parse_bool, required=False, default=False, kind=Kind.BOOL),
+        Column("opened_on", past_date_parser(what="opened_on"), kind=Kind.DATE),
+        Column("due_on", due_date_parser(what="due_on"), required=False, kind=Kind.DATE),
+        Column("closed_on", past_date_parser(what="closed_on"), required=False, kind=Kind.DATE),
         Column("description", text_parser(max_length=10000), required=False, default=""),
-        Column("sample_share", decimal_parser(minimum=0, maximum=100, places=2), required=False),
+        Column("sample_share", decimal_parser(minimum=0, maximum=100, places=2), required=False,
+               kind=Kind.PERCENT),
     )
 
     def check_row(self, line, values, errors):
         if _present(values, "closed_on") and _present(values, "opened_on") \
                 and values["closed_on"] < values["opened_on"]:
             errors.append(RowError(line, "closed_on", "closed_on is before opened_on"))
+        if _present(values, "due_on") and _present(values, "opened_on") and values["due_on"] < values["opened_on"]:
+            errors.append(RowError(line, "due_on", "due_on is before opened_on"))
 
     def resolve(self, rows, errors):
         audits = {

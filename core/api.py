@@ -15,6 +15,7 @@ from rest_framework.response import Response
 from core import roles, uploads
 from core.changelog import record_change
 from core.importing import ImportFailed
+from core.parsers import CellError, normalize_identifier
 
 
 class DownloadRenderer(BaseRenderer):
@@ -27,6 +28,45 @@ class DownloadRenderer(BaseRenderer):
         if isinstance(data, bytes):
             return data
         return json.dumps(data).encode()
+
+
+def identifier_value(value: str) -> str:
+    """``core.parsers.normalize_identifier`` for the API: a field error instead of ``CellError``."""
+    try:
+        return normalize_identifier(value)
+    except CellError as exc:
+        raise serializers.ValidationError(str(exc)) from exc
+
+
+class IdentifierField(serializers.CharField):
+    """A code or reference typed in the API: trimmed, NFKC-normalised, ASCII letters, digits
+    and ``-_./`` only (contract.md). Validators (uniqueness) see the normalised value."""
+
+    def to_internal_value(self, data):
+        return identifier_value(super().to_internal_value(data))
+
+
+class IdentifierSlugRelatedField(serializers.SlugRelatedField):
+    """A reference to another record by its code, normalised like ``IdentifierField``
+    before the lookup (``ＳＵＰ－００１`` finds ``SUP-001``)."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, str):
+            data = identifier_value(data)
+        return super().to_internal_value(data)
+
+
+class IdentifierModelSerializerMixin:
+    """Model fields named in ``identifier_fields`` become ``IdentifierField`` (keeping the
+    model's max length and unique validators)."""
+
+    identifier_fields: tuple[str, ...] = ()
+
+    def build_standard_field(self, field_name, model_field):
+        field_class, kwargs = super().build_standard_field(field_name, model_field)
+        if field_name in self.identifier_fields and issubclass(field_class, serializers.CharField):
+            field_class = IdentifierField
+        return field_class, kwargs
 
 
 class ChangeLoggedMixin:
@@ -65,7 +105,8 @@ class ImportUploadSerializer(serializers.Serializer):
 IMPORT_RESULT = inline_serializer(
     "ImportResult",
     {"created": serializers.IntegerField(), "updated": serializers.IntegerField(),
-     "unchanged": serializers.IntegerField(), "dry_run": serializers.BooleanField()},
+     "unchanged": serializers.IntegerField(), "dry_run": serializers.BooleanField(),
+     "warnings": serializers.ListField(child=serializers.CharField())},
 )
 
 
@@ -99,7 +140,7 @@ class ImportActionMixin:
         except ImportFailed as failure:
             return Response(
                 {"detail": f"{len(failure.errors)} error(s); nothing was written",
-                 "errors": [error.as_dict() for error in failure.errors]},
+                 "errors": [error.as_dict() for error in failure.errors], "warnings": failure.warnings},
                 status=status.HTTP_400_BAD_REQUEST,
             )
         return Response(result.as_dict())

@@ -31,8 +31,12 @@ class ImportCommand(BaseCommand):
         try:
             result = importer.run(file_path, dry_run=dry_run, filename=file_path.name)
         except ImportFailed as failure:
+            for warning in failure.warnings:
+                self.stderr.write(f"warning: {warning}")
             for error in failure.errors:
                 self.stderr.write(str(error))
             self.stderr.write(f"{len(failure.errors)} error(s); nothing was written")
             raise SystemExit(1) from None
+        for warning in result.warnings:
+            self.stdout.write(f"warning: {warning}")
         self.stdout.write(result.summary())

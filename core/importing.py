@@ -12,6 +12,8 @@ an existing row keeps its current value. Imports never erase data.
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -20,7 +22,17 @@ from django.db import transaction
 
 from core.changelog import record_change
 from core.parsers import CellError
-from core.tabular import Table, UnreadableFile, read_table
+from core.quarter import pinned_today
+from core.tabular import (
+    DisplayedNumber,
+    ErrorCell,
+    PercentCell,
+    SpecialCell,
+    Table,
+    UncomputedFormula,
+    UnreadableFile,
+    read_table,
+)
 
 NOT_GIVEN = object()
 
@@ -39,9 +51,24 @@ class RowError:
 
 
 class ImportFailed(Exception):
-    def __init__(self, errors: list[RowError]):
+    def __init__(self, errors: list[RowError], warnings: list[str] | None = None):
         self.errors = sorted(errors, key=lambda error: (error.row, error.column))
+        self.warnings = list(warnings or [])
         super().__init__("\n".join(str(error) for error in self.errors))
+
+
+class Kind:
+    """What a column holds, which decides how a typed XLSX cell is read into it
+    (docs/imports.md, "Files from Excel, WPS and other tools")."""
+
+    CODE = "code"        # identifiers: codes, references, quarter, currency, country
+    TEXT = "text"        # free text (names, descriptions)
+    PERCENT = "percent"  # 0–100: a percent-formatted cell is its displayed percentage
+    AMOUNT = "amount"    # amounts, rates, tCO2e: a percent-formatted cell is refused
+    DATE = "date"
+    BOOL = "bool"
+    CHOICE = "choice"    # one of a fixed list of words or numbers
+    VALUE = "value"      # an indicator value: a percent cell is passed on, its indicator decides
 
 
 @dataclass(frozen=True)
@@ -50,6 +77,74 @@ class Column:
     parse: Callable[[str], Any]
     required: bool = True
     default: Any = None
+    kind: str = Kind.TEXT
+
+
+def cell_text(cell: str, kind: str) -> str:
+    """The text a parser sees for ``cell`` in a column of ``kind``; raises ``CellError`` for
+    an Excel error value, a formula without a computed value, or a percentage in an amount
+    column. Plain text cells (every CSV cell) are returned as they are."""
+    if type(cell) is str or not isinstance(cell, SpecialCell):
+        return cell
+    if isinstance(cell, ErrorCell | UncomputedFormula):
+        raise CellError(cell.message)
+    if isinstance(cell, PercentCell):
+        if kind == Kind.PERCENT:
+            return str(cell)[:-1]
+        if kind == Kind.VALUE:
+            return cell  # scoring.values.canonical_value knows whether the indicator is a percentage
+        if kind == Kind.AMOUNT:
+            raise CellError(f"the cell is formatted as a percentage ({cell}); this column takes an amount or "
+                            "rate, not a percentage: format the cells as Number")
+    if isinstance(cell, DisplayedNumber) and kind not in (Kind.CODE, Kind.TEXT):
+        return cell.number
+    return str(cell)
+
+
+# Header spellings that are not the column but mean it: reported as "did you mean ...?" (never
+# mapped silently). Keys and values are normalised header names.
+HEADER_SYNONYMS = {
+    "due_date": "due_on", "due": "due_on", "deadline": "due_on", "correction_due": "due_on",
+    "closed": "closed_on", "close_date": "closed_on", "closed_date": "closed_on", "closing_date": "closed_on",
+    "closure_date": "closed_on", "date_closed": "closed_on",
+    "opened": "opened_on", "open_date": "opened_on", "opened_date": "opened_on", "opening_date": "opened_on",
+    "date_opened": "opened_on",
+    "audit_date": "conducted_on", "conducted": "conducted_on", "conducted_date": "conducted_on",
+    "date_of_audit": "conducted_on",
+    "zt": "zero_tolerance", "zero_tolerance_flag": "zero_tolerance",
+    "supplier": "supplier_code", "supplier_id": "supplier_code", "supplier_no": "supplier_code",
+    "supplier_number": "supplier_code", "vendor": "supplier_code", "vendor_code": "supplier_code",
+    "vendor_id": "supplier_code",
+    "site": "site_code", "site_id": "site_code", "facility": "site_code", "facility_code": "site_code",
+    "audit": "audit_ref", "audit_id": "audit_ref", "audit_number": "audit_ref", "audit_code": "audit_ref",
+    "finding": "finding_ref", "finding_id": "finding_ref", "finding_code": "finding_ref",
+    "provision": "provision_code", "clause": "provision_code",
+    "indicator": "indicator_code", "indicator_id": "indicator_code", "kpi": "indicator_code",
+    "period": "quarter", "fiscal_quarter": "quarter",
+    "spend": "amount", "spend_amount": "amount",
+    "ccy": "currency", "currency_code": "currency",
+    "rate": "rate_to_base", "fx_rate": "rate_to_base", "exchange_rate": "rate_to_base",
+    "country_code": "country",
+}
+_HEADER_SEPARATORS = re.compile(r"[\s\-_]+")
+
+
+def normalize_header(name: str) -> str:
+    """``' Zero-Tolerance '``, ``'zero tolerance'`` and ``'Zero_Tolerance'`` are all
+    ``'zero_tolerance'``: NFKC, lower case, runs of spaces, hyphens and underscores → one
+    underscore, none at the ends."""
+    text = unicodedata.normalize("NFKC", name).replace("\ufeff", "").replace("\u200b", "").lower()
+    return _HEADER_SEPARATORS.sub("_", text).strip("_")
+
+
+def _edit_distance(a: str, b: str) -> int:
+    previous = list(range(len(b) + 1))
+    for i, char_a in enumerate(a, start=1):
+        current = [i]
+        for j, char_b in enumerate(b, start=1):
+            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (char_a != char_b)))
+        previous = current
+    return previous[-1]
 
 
 @dataclass
@@ -65,10 +160,11 @@ class ImportResult:
     unchanged: int = 0
     dry_run: bool = False
     extra: dict = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)  # e.g. columns the import ignored
 
     def as_dict(self) -> dict:
         return {"created": self.created, "updated": self.updated, "unchanged": self.unchanged,
-                "dry_run": self.dry_run, **self.extra}
+                "dry_run": self.dry_run, **self.extra, "warnings": list(self.warnings)}
 
     def summary(self) -> str:
         prefix = "dry run, nothing written: would have " if self.dry_run else ""
@@ -84,6 +180,7 @@ class Importer:
 
     def __init__(self, *, actor=None):
         self.actor = actor
+        self.warnings: list[str] = []  # file-level notes of the last run (ignored columns)
 
     # -- entry point -----------------------------------------------------------------
     def run(self, source, *, dry_run: bool = False, filename: str = "") -> ImportResult:
@@ -92,19 +189,21 @@ class Importer:
         except UnreadableFile as exc:
             raise ImportFailed([RowError(1, "-", str(exc))]) from exc
         errors: list[RowError] = []
+        self.warnings = []
         rows = self.parse(table, errors)
         # Rows whose cells parsed are still checked against each other and the database,
         # so one run reports every problem of the file.
         bad_lines = {error.row for error in errors}
         clean = [row for row in rows if row.line not in bad_lines]
-        if rows and not any(error.row == 1 for error in errors):
+        if rows and not any(error.row == table.header_line for error in errors):
             self.check_duplicates(clean, errors)
             self.resolve(clean, errors)
         if errors:
-            raise ImportFailed(errors)
+            raise ImportFailed(errors, self.warnings)
         with transaction.atomic():
             result = self.write(rows, dry_run=dry_run)
             result.dry_run = dry_run
+            result.warnings = self.warnings
             if dry_run:
                 transaction.set_rollback(True)
             else:
@@ -114,46 +213,84 @@ class Importer:
 
     # -- parsing ---------------------------------------------------------------------
     def parse(self, table: Table, errors: list[RowError]) -> list[ParsedRow]:
-        positions = self._header_positions(table.header, errors)
+        positions = self._header_positions(table.header, errors, line=table.header_line)
         if errors:
             return []
+        with pinned_today():  # every row judged against the same day (contract.md, plausible dates)
+            return self._parse_rows(table, positions, errors)
+
+    def _parse_rows(self, table: Table, positions: dict[str, int], errors: list[RowError]) -> list[ParsedRow]:
         parsed: list[ParsedRow] = []
         for line, cells in table.rows:
             values: dict[str, Any] = {}
             for column in self.columns:
                 index = positions.get(column.name)
-                text = cells[index].strip() if index is not None and index < len(cells) else ""
+                text = cells[index] if index is not None and index < len(cells) else ""
                 if text == "":
                     if column.required:
                         errors.append(RowError(line, column.name, "a value is required"))
                     values[column.name] = NOT_GIVEN
                     continue
                 try:
+                    if type(text) is not str:
+                        text = cell_text(text, column.kind)
                     values[column.name] = column.parse(text)
                 except CellError as exc:
                     errors.append(RowError(line, column.name, str(exc)))
             self.check_row(line, values, errors)
             parsed.append(ParsedRow(line, values))
         if not parsed and not errors:
-            errors.append(RowError(2, "-", "the file has a header but no data rows"))
+            errors.append(RowError(table.header_line + 1, "-", "the file has a header but no data rows"))
         return parsed
 
-    def _header_positions(self, header: list[str], errors: list[RowError]) -> dict[str, int]:
+    def _header_positions(self, header: list[str], errors: list[RowError], *, line: int = 1) -> dict[str, int]:
+        """Column name → index. Headers match after ``normalize_header``; a column given
+        twice or a near miss of a known column (edit distance ≤ 2, or ``HEADER_SYNONYMS``)
+        is an error; any other unknown column is a warning (``self.warnings``)."""
         if len(header) == 1 and (";" in header[0] or "\t" in header[0]):
             separator = "';'" if ";" in header[0] else "a tab"
-            errors.append(RowError(1, "-", f"the header is one column separated by {separator}: "
-                                           "save the file as comma-separated CSV"))
+            errors.append(RowError(line, "-", f"the header is one column separated by {separator}: "
+                                              "save the file as comma-separated CSV"))
             return {}
+        known = {column.name for column in self.columns}
         positions: dict[str, int] = {}
-        for index, name in enumerate(header):
-            if name in positions:
-                errors.append(RowError(1, name, "the column appears twice in the header"))
-            elif name:
+        unknown: list[tuple[int, str, str]] = []
+        for index, written in enumerate(header):
+            name = normalize_header(written)
+            if not name:
+                continue
+            if name in positions or any(name == other for _, _, other in unknown):
+                errors.append(RowError(line, written, "the column appears twice in the header"))
+            elif name in known:
                 positions[name] = index
+            else:
+                unknown.append((index, written, name))
+        meant: set[str] = set()
+        ignored = []
+        for _, written, name in unknown:
+            target = self._near_miss(name, known - set(positions))
+            if target:
+                meant.add(target)
+                errors.append(RowError(line, written, f"unknown column; did you mean {target}?"))
+            else:
+                ignored.append(written)
+        if ignored:
+            self.warnings.append(
+                f"row {line}: ignored column(s) not read by {self.name or 'this import'}: {', '.join(ignored)}")
         for column in self.columns:
-            if column.required and column.name not in positions:
-                errors.append(RowError(1, column.name, "required column is missing from the header"))
+            if column.required and column.name not in positions and column.name not in meant:
+                errors.append(RowError(line, column.name, "required column is missing from the header"))
         return positions
+
+    @staticmethod
+    def _near_miss(name: str, candidates: set[str]) -> str | None:
+        synonym = HEADER_SYNONYMS.get(name)
+        if synonym in candidates:
+            return synonym
+        if len(name) < 4:
+            return None
+        distances = sorted((_edit_distance(name, candidate), candidate) for candidate in candidates)
+        return distances[0][1] if distances and distances[0][0] <= 2 else None
 
     def check_row(self, line: int, values: dict[str, Any], errors: list[RowError]) -> None:
         """Hook for checks across the cells of one row (e.g. SAQ needs a risk band)."""

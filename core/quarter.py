@@ -5,7 +5,10 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 import re
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
+from functools import lru_cache
 
 _QUARTER_RE = re.compile(r"^(\d{4})-Q([1-4])$")
 # Business dates: a quarter outside these years is a typo, and windows around it must
@@ -102,16 +105,39 @@ class FutureQuarter(InvalidQuarter):
     """A quarter after the current one (in the server's ``TIME_ZONE``)."""
 
 
+_PINNED_TODAY: ContextVar[dt.date | None] = ContextVar("pinned_today", default=None)
+
+
 def today() -> dt.date:
-    """Today's date in the configured ``TIME_ZONE`` (the server's business day)."""
+    """Today's date in the configured ``TIME_ZONE`` (the server's business day), or the day
+    pinned by ``pinned_today`` for the work in progress."""
+    pinned = _PINNED_TODAY.get()
+    if pinned is not None:
+        return pinned
     from django.utils import timezone
 
     return timezone.localdate()
 
 
+@contextmanager
+def pinned_today():
+    """Within the block, ``today()`` is the day the block began: one import judges all its
+    rows against the same day (and does not ask the clock a million times)."""
+    token = _PINNED_TODAY.set(today())
+    try:
+        yield
+    finally:
+        _PINNED_TODAY.reset(token)
+
+
 def current_quarter(day: dt.date | None = None) -> Quarter:
     """The quarter containing ``day`` (default: ``today()``)."""
-    return Quarter.containing(day or today())
+    return _quarter_containing(day or today())
+
+
+@lru_cache(maxsize=64)
+def _quarter_containing(day: dt.date) -> Quarter:
+    return Quarter.containing(day)
 
 
 def ensure_not_future(quarter: Quarter, *, day: dt.date | None = None) -> Quarter:
@@ -122,3 +148,42 @@ def ensure_not_future(quarter: Quarter, *, day: dt.date | None = None) -> Quarte
     if quarter > current:
         raise FutureQuarter(f"{quarter} is after the current quarter {current}")
     return quarter
+
+
+# Business records begin in 2000 (contract.md, "Dates are plausible"); a date may lie ahead
+# (a due date) by at most this many years.
+PLAUSIBLE_FROM = dt.date(2000, 1, 1)
+FUTURE_YEARS = 10
+
+
+class ImplausibleDate(ValueError):
+    """A date or quarter outside the plausible window of contract.md ("Dates are plausible")."""
+
+
+def ensure_plausible_date(day: dt.date, *, what: str = "the date", future: bool = False,
+                          today_: dt.date | None = None) -> dt.date:
+    """Return ``day`` or raise ``ImplausibleDate``.
+
+    Past events (a conducted audit, a finding opened or closed, a completion, an award:
+    ``future=False``) lie between 2000-01-01 and today in ``TIME_ZONE``. Dates that may lie
+    ahead (``future=True``: due dates) lie between 2000-01-01 and the end of the year ten
+    years after today; their order against the opening date is the caller's check."""
+    now = today_ or today()
+    if day < PLAUSIBLE_FROM:
+        raise ImplausibleDate(f"{what} {day.isoformat()} is before {PLAUSIBLE_FROM.isoformat()}")
+    if future:
+        latest = dt.date(now.year + FUTURE_YEARS, 12, 31)
+        if day > latest:
+            raise ImplausibleDate(f"{what} {day.isoformat()} is more than {FUTURE_YEARS} years ahead")
+    elif day > now:
+        raise ImplausibleDate(f"{what} {day.isoformat()} is after today ({now.isoformat()})")
+    return day
+
+
+def ensure_plausible_quarter(quarter: Quarter, *, day: dt.date | None = None) -> Quarter:
+    """Return ``quarter``, or raise ``FutureQuarter`` (after the current quarter, see
+    ``ensure_not_future``) or ``InvalidQuarter`` (before 2000): spend, indicator values and
+    QBR components, from files, the API and the portal."""
+    if quarter.year < PLAUSIBLE_FROM.year:
+        raise InvalidQuarter(f"{quarter} is before {PLAUSIBLE_FROM.year}")
+    return ensure_not_future(quarter, day=day)

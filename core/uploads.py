@@ -26,6 +26,7 @@ import logging
 import os
 import uuid
 import zipfile
+import zlib
 from dataclasses import dataclass
 
 import filetype
@@ -211,7 +212,7 @@ def check_ooxml_package(data_or_file) -> str:
             content_types = archive.read(_CONTENT_TYPES)
     except UploadRefused:
         raise
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError, RuntimeError,
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, OSError, ValueError, EOFError, RuntimeError,
             NotImplementedError) as exc:
         raise UploadRefused(_("The file is damaged: it is not a readable zip package.")) from exc
     finally:

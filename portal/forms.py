@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from audits.models import AuditStatus, AuditType, Recognition, SaqRisk, Severity, TerminationDecision
 from core import uploads
-from core.parsers import CellError
+from core.parsers import CellError, normalize_identifier, parse_quarter
 from core.quarter import Quarter
 from portal.indicators import indicator_title
 from reports.models import ReportFormat
@@ -33,6 +33,20 @@ def apply_errors(form: forms.Form, error: ValidationError) -> None:
         form.add_error(None, error.messages)
 
 
+class IdentifierFormField(forms.CharField):
+    """A code or reference typed in the portal, normalised and checked by
+    ``core.parsers.normalize_identifier`` (the rule of imports and the API)."""
+
+    def clean(self, value):
+        value = super().clean(value)
+        if not value:
+            return value
+        try:
+            return normalize_identifier(value)
+        except CellError as exc:
+            raise ValidationError(str(exc)) from None
+
+
 class QuarterField(forms.CharField):
     def __init__(self, **kwargs):
         kwargs.setdefault("max_length", 7)
@@ -44,7 +58,7 @@ class QuarterField(forms.CharField):
         if not value:
             return value
         try:
-            return Quarter.parse(value)
+            return parse_quarter(value)
         except ValueError:
             raise ValidationError(_("“%(value)s” is not a quarter; write YYYY-Qn, e.g. 2026-Q3."),
                                   params={"value": value}) from None
@@ -153,10 +167,10 @@ class ReviewForm(forms.Form):
 class AuditForm(forms.Form):
     RECORDABLE_STATUSES = [(s, label) for s, label in AuditStatus.choices if s != AuditStatus.CANCELLED]
 
-    site = forms.CharField(label=_("Site code"), max_length=50)
+    site = IdentifierFormField(label=_("Site code"), max_length=50)
     audit_type = forms.ChoiceField(label=_("Audit type"), choices=AuditType.choices)
     status = forms.ChoiceField(label=_("Status"), choices=RECORDABLE_STATUSES, initial=AuditStatus.PLANNED)
-    audit_ref = forms.CharField(label=_("Audit reference"), max_length=80, required=False,
+    audit_ref = IdentifierFormField(label=_("Audit reference"), max_length=80, required=False,
                                 help_text=_("Empty: one is generated."))
     audit_firm = forms.CharField(label=_("Audit firm"), max_length=255, required=False)
     start_date = forms.DateField(label=_("Start date"), required=False, widget=DATE)
@@ -168,20 +182,20 @@ class AuditForm(forms.Form):
     recognition = forms.ChoiceField(label=_("Recognition"), required=False,
                                     choices=[("", "—"), *Recognition.choices])
     saq_risk = forms.ChoiceField(label=_("SAQ risk band"), required=False, choices=[("", "—"), *SaqRisk.choices])
-    parent = forms.CharField(label=_("Parent full audit (closure audits)"), max_length=80, required=False)
+    parent = IdentifierFormField(label=_("Parent full audit (closure audits)"), max_length=80, required=False)
 
     def __init__(self, *args, sites=None, audits=None, **kwargs):
         super().__init__(*args, **kwargs)
         self._sites, self._audits = sites, audits
 
     def clean_site(self):
-        site = self._sites.filter(code=self.cleaned_data["site"].strip()).first()
+        site = self._sites.filter(code=self.cleaned_data["site"]).first()
         if site is None:
             raise ValidationError(_("No site with this code."))
         return site
 
     def clean_parent(self):
-        ref = self.cleaned_data.get("parent", "").strip()
+        ref = self.cleaned_data.get("parent") or ""
         if not ref:
             return None
         parent = self._audits.filter(audit_ref=ref).first()
@@ -215,7 +229,7 @@ class AuditStatusForm(forms.Form):
 class FindingForm(forms.Form):
     ZERO_TOLERANCE = [("", _("Default (Priority in A1/A2)")), ("yes", _("Yes")), ("no", _("No"))]
 
-    provision_code = forms.CharField(label=_("Provision code"), max_length=20, help_text=_("e.g. A1, B3"))
+    provision_code = IdentifierFormField(label=_("Provision code"), max_length=20, help_text=_("e.g. A1, B3"))
     severity = forms.ChoiceField(label=_("Severity"), choices=Severity.choices)
     opened_on = forms.DateField(label=_("Opened on"), widget=DATE)
     zero_tolerance = forms.ChoiceField(label=_("Zero tolerance"), choices=ZERO_TOLERANCE, required=False)

@@ -17,7 +17,7 @@ import re
 import zipfile
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from itertools import islice
 from pathlib import Path
 
@@ -226,6 +226,12 @@ def _gaps_sheet(ws, coverage: dict, names: dict[str, str]) -> None:
     sheet.close()
 
 
+def _cents(value) -> Decimal:
+    """A money amount as the Decimal Excel stores exactly: rounded half up to cents (a float
+    such as 1606813391.970001 or a JSON float would show stray digits)."""
+    return Decimal(str(value)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+
+
 def _summary_sheet(ws, quarter, run, params: MethodologyParams, totals, coverage: dict, as_of) -> None:
     ws.column_dimensions["A"].width = 30
     for letter in "BCD":
@@ -257,7 +263,7 @@ def _summary_sheet(ws, quarter, run, params: MethodologyParams, totals, coverage
     add("Run input fingerprint", run.fingerprint)
     add("Produced from", f"the stored results of score {_run_text(run)}")
     add("Base currency", coverage.get("base_currency", ""))
-    add("Total spend basis", total_spend, formats=(None, MONEY))
+    add("Total spend basis", _cents(total_spend), formats=(None, MONEY))
     add("Suppliers scored", totals.suppliers)
     add("Audit register as of", as_of, formats=(None, DATE))
     add("Generated at (UTC)", _naive_utc(timezone.now()), formats=(None, "yyyy-mm-dd hh:mm"))
@@ -266,9 +272,9 @@ def _summary_sheet(ws, quarter, run, params: MethodologyParams, totals, coverage
     spend = totals.spend or Decimal(1)
     for population in ("full", "ecovadis_only"):
         data = totals.by_population.get(population, {"suppliers": 0, "spend": Decimal(0)})
-        add(population, data["suppliers"], data["spend"], float(data["spend"] / spend) if totals.spend else 0.0,
-            formats=(None, None, MONEY, SHARE))
-    add("total", totals.suppliers, totals.spend, 1.0, formats=(None, None, MONEY, SHARE))
+        add(population, data["suppliers"], _cents(data["spend"]),
+            float(data["spend"] / spend) if totals.spend else 0.0, formats=(None, None, MONEY, SHARE))
+    add("total", totals.suppliers, _cents(totals.spend), 1.0, formats=(None, None, MONEY, SHARE))
     add()
     add("Coverage metric", "Share", "Target", "Status", bold=True)
     for name, metric in coverage.get("metrics", {}).items():

@@ -17,9 +17,9 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from core import roles
-from core.api import ImportActionMixin
+from core.api import IdentifierSlugRelatedField, ImportActionMixin
 from core.changelog import record_change
-from core.parsers import CellError, parse_quarter
+from core.parsers import CellError, parse_past_quarter, parse_quarter
 from scoring import importers, methodology_drafts, services
 from scoring.models import (
     Indicator,
@@ -167,10 +167,10 @@ def _service(function, **kwargs):
 
 
 class IndicatorValueSerializer(serializers.ModelSerializer):
-    supplier_code = serializers.SlugRelatedField(source="supplier", slug_field="code",
-                                                 queryset=Supplier.objects.all())
-    indicator_code = serializers.SlugRelatedField(source="indicator", slug_field="code",
-                                                  queryset=Indicator.objects.all())
+    supplier_code = IdentifierSlugRelatedField(source="supplier", slug_field="code",
+                                               queryset=Supplier.objects.all())
+    indicator_code = IdentifierSlugRelatedField(source="indicator", slug_field="code",
+                                                queryset=Indicator.objects.all())
 
     class Meta:
         model = IndicatorValue
@@ -188,7 +188,11 @@ class IndicatorValueSerializer(serializers.ModelSerializer):
             self.fields["supplier_code"].queryset = visible_suppliers(request.user)
 
     def validate_quarter(self, value):
-        return str(quarter_param(value))
+        # Not after the current quarter (contract.md, "Dates are plausible"), as in imports.
+        try:
+            return str(parse_past_quarter(value))
+        except CellError as exc:
+            raise ValidationError(str(exc)) from exc
 
     def validate(self, attrs):
         spec = methodology_params(current_methodology()).indicator(attrs["indicator"].code)

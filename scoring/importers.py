@@ -5,8 +5,8 @@ from __future__ import annotations
 from django.utils import timezone
 
 from core.changelog import actor_fields, record_changes
-from core.importing import Column, Importer, ImportResult, RowError, given, upsert
-from core.parsers import CellError, choice_parser, decimal_parser, parse_quarter, text_parser
+from core.importing import Column, Importer, ImportResult, Kind, RowError, given, upsert
+from core.parsers import CellError, choice_parser, decimal_parser, identifier_parser, parse_past_quarter, text_parser
 from scoring.models import Indicator, IndicatorValue, QbrComponent, QbrComponentName, ValueOrigin, ValueState
 from scoring.selectors import current_methodology, methodology_params
 from scoring.values import canonical_value
@@ -19,10 +19,10 @@ class IndicatorValueImporter(Importer):
     name = "import_indicator_values"
     key = ("supplier_code", "quarter", "indicator_code")
     columns = (
-        Column("supplier_code", text_parser(max_length=50)),
-        Column("quarter", parse_quarter),
-        Column("indicator_code", text_parser(max_length=20)),
-        Column("value", text_parser(max_length=60)),
+        Column("supplier_code", identifier_parser(max_length=50), kind=Kind.CODE),
+        Column("quarter", parse_past_quarter, kind=Kind.CODE),
+        Column("indicator_code", identifier_parser(max_length=20), kind=Kind.CODE),
+        Column("value", text_parser(max_length=60), kind=Kind.VALUE),
         Column("source", text_parser(max_length=200), required=False, default=""),
         Column("evidence_ref", text_parser(max_length=300), required=False, default=""),
     )
@@ -103,10 +103,10 @@ class QbrComponentImporter(Importer):
     name = "import_qbr_components"
     key = ("supplier_code", "quarter", "component")
     columns = (
-        Column("supplier_code", text_parser(max_length=50)),
-        Column("quarter", parse_quarter),
-        Column("component", choice_parser(QbrComponentName.values, what="QBR component")),
-        Column("score", decimal_parser(minimum=0, maximum=100, places=2)),
+        Column("supplier_code", identifier_parser(max_length=50), kind=Kind.CODE),
+        Column("quarter", parse_past_quarter, kind=Kind.CODE),
+        Column("component", choice_parser(QbrComponentName.values, what="QBR component"), kind=Kind.CHOICE),
+        Column("score", decimal_parser(minimum=0, maximum=100, places=2), kind=Kind.PERCENT),
     )
 
     def resolve(self, rows, errors):

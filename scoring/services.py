@@ -22,7 +22,7 @@ from core import roles
 from core.changelog import actor_fields, record_change
 from core.errors import DomainError
 from core.parsers import CellError
-from core.quarter import Quarter
+from core.quarter import InvalidQuarter, Quarter, ensure_plausible_quarter
 from scoring import engine, results, selectors
 from scoring.inputs import ScoringInputs
 from scoring.methodology import MethodologyParams
@@ -335,9 +335,15 @@ def indicator_value_submit(*, supplier: Supplier, quarter: Quarter, indicator: I
 
     ``value`` is checked against the indicator (``scoring.values.canonical_value``);
     ``evidence_ref`` naming a document (``document:<id>``) must be one of the same
-    supplier's documents (``suppliers.documents.evidence_document_error``). Raises
-    ``ValidationError`` keyed ``value``/``evidence_ref``; nothing is written then.
+    supplier's documents (``suppliers.documents.evidence_document_error``). The quarter
+    cannot lie after the current one nor before 2000 (contract.md, "Dates are plausible";
+    ``core.quarter.ensure_plausible_quarter``). Raises ``ValidationError`` keyed
+    ``quarter``/``value``/``evidence_ref``; nothing is written then.
     """
+    try:
+        ensure_plausible_quarter(quarter if isinstance(quarter, Quarter) else Quarter.parse(str(quarter)))
+    except InvalidQuarter as exc:
+        raise ValidationError({"quarter": str(exc)}) from exc
     errors = {}
     spec = selectors.methodology_params(selectors.current_methodology()).indicator(indicator.code)
     try:

@@ -8,8 +8,13 @@ from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from core.api import ChangeLoggedMixin, ImportActionMixin
-from core.parsers import COUNTRY_CODES, CURRENCY_CODES, CellError, parse_quarter
+from core.api import (
+    ChangeLoggedMixin,
+    IdentifierModelSerializerMixin,
+    IdentifierSlugRelatedField,
+    ImportActionMixin,
+)
+from core.parsers import CellError, parse_country, parse_currency, parse_past_quarter, parse_quarter
 from suppliers import importers, services
 from suppliers.models import FxRate, Site, SpendRecord, Supplier, SupplierStatusChange
 from suppliers.scoping import SupplierScopedMixin
@@ -19,15 +24,25 @@ SITE_MOVE_REFUSED = ("a site cannot move to another supplier (its audits and fin
 
 
 def validate_country(value: str) -> str:
-    if value.upper() not in COUNTRY_CODES:
-        raise serializers.ValidationError(f"'{value}' is not an ISO 3166 alpha-2 country code")
-    return value.upper()
+    try:
+        return parse_country(value)
+    except CellError as exc:
+        raise serializers.ValidationError(str(exc)) from exc
 
 
 def validate_currency(value: str) -> str:
-    if value.upper() not in CURRENCY_CODES:
-        raise serializers.ValidationError(f"'{value}' is not an ISO 4217 currency code")
-    return value.upper()
+    try:
+        return parse_currency(value)
+    except CellError as exc:
+        raise serializers.ValidationError(str(exc)) from exc
+
+
+def validate_past_quarter(value: str) -> str:
+    """Spend cannot be for a quarter after the current one (contract.md, "Dates are plausible")."""
+    try:
+        return str(parse_past_quarter(value))
+    except CellError as exc:
+        raise serializers.ValidationError(str(exc)) from exc
 
 
 def validate_quarter(value: str) -> str:
@@ -37,7 +52,9 @@ def validate_quarter(value: str) -> str:
         raise serializers.ValidationError(str(exc)) from exc
 
 
-class SupplierSerializer(serializers.ModelSerializer):
+class SupplierSerializer(IdentifierModelSerializerMixin, serializers.ModelSerializer):
+    identifier_fields = ("code",)
+
     class Meta:
         model = Supplier
         fields = ["id", "code", "name", "legal_name", "country", "category", "commodity", "tier", "status",
@@ -96,8 +113,9 @@ class SupplierViewSet(ChangeLoggedMixin, ImportActionMixin, SupplierScopedMixin,
         return Response(StatusHistorySerializer(supplier.status_changes.all(), many=True).data)
 
 
-class SiteSerializer(serializers.ModelSerializer):
-    supplier_code = serializers.SlugRelatedField(source="supplier", slug_field="code", queryset=Supplier.objects.all())
+class SiteSerializer(IdentifierModelSerializerMixin, serializers.ModelSerializer):
+    identifier_fields = ("code",)
+    supplier_code = IdentifierSlugRelatedField(source="supplier", slug_field="code", queryset=Supplier.objects.all())
 
     class Meta:
         model = Site
@@ -126,14 +144,14 @@ class SiteViewSet(ChangeLoggedMixin, ImportActionMixin, SupplierScopedMixin, vie
 
 
 class SpendSerializer(serializers.ModelSerializer):
-    supplier_code = serializers.SlugRelatedField(source="supplier", slug_field="code", queryset=Supplier.objects.all())
+    supplier_code = IdentifierSlugRelatedField(source="supplier", slug_field="code", queryset=Supplier.objects.all())
 
     class Meta:
         model = SpendRecord
         fields = ["id", "supplier_code", "quarter", "currency", "amount"]
 
     def validate_quarter(self, value):
-        return validate_quarter(value)
+        return validate_past_quarter(value)
 
     def validate_currency(self, value):
         return validate_currency(value)
@@ -163,6 +181,14 @@ class FxRateSerializer(serializers.ModelSerializer):
         if value <= 0:
             raise serializers.ValidationError("rate_to_base must be greater than 0")
         return value
+
+    def validate(self, attrs):
+        currency = attrs.get("currency", getattr(self.instance, "currency", None))
+        rate = attrs.get("rate_to_base", getattr(self.instance, "rate_to_base", None))
+        error = currency and rate is not None and services.fx_rate_error(currency, rate)
+        if error:
+            raise serializers.ValidationError({"rate_to_base": error})
+        return attrs
 
 
 class FxRateViewSet(ChangeLoggedMixin, ImportActionMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,

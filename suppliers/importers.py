@@ -5,20 +5,22 @@ from __future__ import annotations
 from decimal import Decimal
 
 from core.changelog import record_changes
-from core.importing import NOT_GIVEN, Column, Importer, ImportResult, ParsedRow, RowError, given, upsert
+from core.importing import NOT_GIVEN, Column, Importer, ImportResult, Kind, ParsedRow, RowError, given, upsert
 from core.parsers import (
     choice_parser,
     decimal_parser,
+    identifier_parser,
     int_parser,
     parse_bool,
     parse_country,
     parse_currency,
+    parse_past_quarter,
     parse_quarter,
     text_parser,
 )
 from suppliers.models import FxRate, Site, SiteStatus, SpendRecord, Supplier, SupplierCategory, SupplierStatus
 from suppliers.screening import activation_errors
-from suppliers.services import record_status_changes, status_change_error
+from suppliers.services import fx_rate_error, record_status_changes, status_change_error
 
 
 def supplier_ids_by_code(codes) -> dict[str, int]:
@@ -40,16 +42,16 @@ class SupplierImporter(Importer):
     name = "import_suppliers"
     key = ("code",)
     columns = (
-        Column("code", text_parser(max_length=50)),
+        Column("code", identifier_parser(max_length=50), kind=Kind.CODE),
         Column("name", text_parser(max_length=255)),
         Column("legal_name", text_parser(max_length=255), required=False, default=""),
-        Column("country", parse_country),
-        Column("category", choice_parser(SupplierCategory.values, what="category")),
+        Column("country", parse_country, kind=Kind.CODE),
+        Column("category", choice_parser(SupplierCategory.values, what="category"), kind=Kind.CHOICE),
         Column("commodity", text_parser(max_length=120), required=False, default=""),
-        Column("tier", int_parser(choices=(1, 2, 3)), required=False, default=None),
+        Column("tier", int_parser(choices=(1, 2, 3)), required=False, default=None, kind=Kind.CHOICE),
         Column("status", choice_parser(SupplierStatus.values, what="status"), required=False,
-               default=SupplierStatus.ACTIVE),
-        Column("publishable", parse_bool, required=False, default=True),
+               default=SupplierStatus.ACTIVE, kind=Kind.CHOICE),
+        Column("publishable", parse_bool, required=False, default=True, kind=Kind.BOOL),
         Column("lei", text_parser(max_length=20), required=False, default=""),
         Column("duns", text_parser(max_length=13), required=False, default=""),
         Column("ecovadis_id", text_parser(max_length=64), required=False, default=""),
@@ -105,16 +107,16 @@ class SiteImporter(Importer):
     name = "import_sites"
     key = ("site_code",)
     columns = (
-        Column("supplier_code", text_parser(max_length=50)),
-        Column("site_code", text_parser(max_length=50)),
+        Column("supplier_code", identifier_parser(max_length=50), kind=Kind.CODE),
+        Column("site_code", identifier_parser(max_length=50), kind=Kind.CODE),
         Column("name", text_parser(max_length=255)),
-        Column("country", parse_country),
+        Column("country", parse_country, kind=Kind.CODE),
         Column("city", text_parser(max_length=120), required=False, default=""),
         Column("province", text_parser(max_length=120), required=False, default=""),
         Column("address", text_parser(max_length=500), required=False, default=""),
-        Column("is_production", parse_bool),
+        Column("is_production", parse_bool, kind=Kind.BOOL),
         Column("status", choice_parser(SiteStatus.values, what="site status"), required=False,
-               default=SiteStatus.ACTIVE),
+               default=SiteStatus.ACTIVE, kind=Kind.CHOICE),
     )
 
     def resolve(self, rows, errors):
@@ -156,10 +158,11 @@ class SpendImporter(Importer):
     name = "import_spend"
     key = ("supplier_code", "quarter", "currency")
     columns = (
-        Column("supplier_code", text_parser(max_length=50)),
-        Column("quarter", parse_quarter),
-        Column("amount", decimal_parser(places=4, minimum=Decimal("-1e15"), maximum=Decimal("1e15"))),
-        Column("currency", parse_currency),
+        Column("supplier_code", identifier_parser(max_length=50), kind=Kind.CODE),
+        Column("quarter", parse_past_quarter, kind=Kind.CODE),
+        Column("amount", decimal_parser(places=4, minimum=Decimal("-1e15"), maximum=Decimal("1e15")),
+               kind=Kind.AMOUNT),
+        Column("currency", parse_currency, kind=Kind.CODE),
     )
 
     def resolve(self, rows, errors):
@@ -201,11 +204,18 @@ class FxRateImporter(Importer):
     name = "import_fx_rates"
     key = ("quarter", "currency")
     columns = (
-        Column("quarter", parse_quarter),
-        Column("currency", parse_currency),
+        Column("quarter", parse_quarter, kind=Kind.CODE),
+        Column("currency", parse_currency, kind=Kind.CODE),
         Column("rate_to_base", decimal_parser(minimum=0, exclusive_minimum=True, places=10,
-                                              maximum=Decimal("1e7"))),
+                                              maximum=Decimal("1e7")), kind=Kind.AMOUNT),
     )
+
+    def check_row(self, line, values, errors):
+        rate = values.get("rate_to_base", NOT_GIVEN)
+        if "currency" in values and rate is not NOT_GIVEN:
+            error = fx_rate_error(values["currency"], rate)
+            if error:
+                errors.append(RowError(line, "rate_to_base", error))
 
     def write(self, rows, *, dry_run):
         existing = {(r.quarter, r.currency): r for r in FxRate.objects.filter(

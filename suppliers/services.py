@@ -84,6 +84,15 @@ def record_status_changes(*, changes: list[tuple[Supplier, str, str]], actor, re
     )
 
 
+def fx_rate_error(currency: str, rate_to_base: Decimal) -> str | None:
+    """Why an FX rate row cannot be stored, or None. The base currency converts at 1 by
+    definition (``spend.spend_basis`` never reads its row), so any other rate for it would be
+    stored and silently ignored: refused, in imports and the API alike."""
+    if currency == settings.BASE_CURRENCY and rate_to_base != 1:
+        return f"{currency} is the base currency: its rate_to_base is 1, not {Decimal(rate_to_base).normalize():f}"
+    return None
+
+
 def population_for_quarter(*, quarter: Quarter, target: Decimal | None = None,
                            base_currency: str | None = None) -> pd.DataFrame:
     """The scored suppliers of ``quarter`` with basis and population (scorecard.md §2).

@@ -121,7 +121,7 @@ def test_import_endpoints(api_as, world):
     client = api_as("procurement_analyst")
     response = upload(client, "/api/v1/audits/import/",
                       "audit_ref,site_code,audit_type,conducted_on,saq_risk\nSAQ-9,OWN-1-F1,saq,2025-01-01,high\n")
-    assert response.json() == {"created": 1, "updated": 0, "unchanged": 0, "dry_run": False}
+    assert response.json() == {"created": 1, "updated": 0, "unchanged": 0, "dry_run": False, "warnings": []}
     response = upload(client, "/api/v1/findings/import/",
                       "audit_ref,finding_ref,provision_code,severity,opened_on\nOWN-A,F-9,A3,major,2025-03-10\n"
                       "OWN-A,F-10,A3,major,2025-03-10\nOWN-A,F-11,Q7,major,2025-03-10\n")

@@ -123,9 +123,10 @@ def test_dry_run_validates_and_writes_nothing(sites, write_csv):
 
 
 def test_gb18030_and_any_column_order(sites, write_csv):
-    text = "conducted_on,audit_type,site_code,audit_ref,audit_firm\n2025-01-01,vap_full,OWN-1-F1,审核-1,华测检测\n"
+    text = ("conducted_on,audit_type,site_code,audit_ref,audit_firm\n"
+            "2025-01-01,vap_full,OWN-1-F1,SH-1,华测检测认证集团股份有限公司\n")
     run(AuditImporter, write_csv(text, encoding="gb18030"))
-    assert Audit.objects.get(audit_ref="审核-1").audit_firm == "华测检测"
+    assert Audit.objects.get(audit_ref="SH-1").audit_firm == "华测检测认证集团股份有限公司"
 
 
 def test_closure_audit_parent_from_the_same_file(sites, write_csv):

@@ -3,7 +3,7 @@ import io
 import pytest
 from openpyxl import Workbook
 
-from core.tabular import UnreadableFile, read_table
+from core.tabular import UncomputedFormula, UnreadableFile, read_table
 
 
 def test_utf8_with_bom_and_chinese_names():
@@ -14,8 +14,8 @@ def test_utf8_with_bom_and_chinese_names():
 
 
 def test_gb18030_is_detected_by_content():
-    data = "code,name\nS-1,江苏精密制造\n".encode("gb18030")
-    assert read_table(data).rows[0][1] == ["S-1", "江苏精密制造"]
+    data = "code,name\nS-1,江苏精密制造有限公司\nS-2,深圳华强电子有限公司\n".encode("gb18030")
+    assert read_table(data).rows[0][1] == ["S-1", "江苏精密制造有限公司"]
 
 
 def test_xlsx_is_detected_by_content_not_extension():
@@ -28,7 +28,7 @@ def test_xlsx_is_detected_by_content_not_extension():
     workbook.save(buffer)
     table = read_table(buffer.getvalue())
     assert table.header == ["code", "amount", "flag"]
-    assert table.rows == [(2, ["S-1", "12.5", "true"]), (3, ["S-2", "3", ""])]
+    assert table.rows == [(2, ["S-1", "12.5", "true"]), (3, ["S-2", "3"])]
 
 
 def test_line_numbers_count_the_header_as_one_and_skip_blank_lines():
@@ -47,7 +47,7 @@ def test_unreadable_files_are_refused(data):
         read_table(data)
 
 
-def test_an_xlsx_formula_without_a_computed_value_is_shown_not_read_as_empty():
+def test_an_xlsx_formula_without_a_computed_value_is_marked_not_read_as_empty():
     workbook = Workbook()
     sheet = workbook.active
     sheet.append(["code", "score"])
@@ -57,3 +57,4 @@ def test_an_xlsx_formula_without_a_computed_value_is_shown_not_read_as_empty():
     workbook.save(buffer)
     table = read_table(buffer.getvalue())
     assert table.rows == [(2, ["A-1", "=100+50"]), (3, ["A-2", "120"])]
+    assert isinstance(table.rows[0][1][1], UncomputedFormula)

@@ -238,3 +238,19 @@ def test_points_to_gain_weigh_missing_and_low_points_by_their_weight():
     assert gains[1].gain == pytest.approx(7 * 50 / 96)
     tail = breakdown.points_to_gain(V1, "ecovadis_only", points)
     assert [(g.code, g.gain) for g in tail] == [("ECO-01", pytest.approx(50.0))]
+
+
+def test_summary_money_cells_are_decimals_rounded_to_cents(workbook, workbook_path):
+    from decimal import Decimal
+
+    from reports.exporters import _cents
+
+    assert _cents(Decimal("1606813391.970001")) == Decimal("1606813391.97")
+    assert _cents(1606813392.0199999) == Decimal("1606813392.02")
+    assert _cents(Decimal("0.005")) == Decimal("0.01")
+    with zipfile.ZipFile(workbook_path) as archive:
+        sheet = archive.read("xl/worksheets/sheet1.xml").decode()
+    import re
+
+    numbers = re.findall(r'<c r="[BC](?:9|1[5-7])"[^>]*><v>([^<]*)</v>', sheet)
+    assert numbers and all(len(text.partition(".")[2]) <= 2 for text in numbers)

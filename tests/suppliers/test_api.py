@@ -124,7 +124,7 @@ def test_import_upload_returns_counts_or_row_errors_as_json(api_as, data):
     good = SimpleUploadedFile("spend.csv", b"supplier_code,quarter,amount,currency\nOWN-1,2026-Q2,5,USD\n")
     response = client.post("/api/v1/spend/import/", {"file": good}, format="multipart")
     assert response.status_code == 200
-    assert response.json() == {"created": 1, "updated": 0, "unchanged": 0, "dry_run": False}
+    assert response.json() == {"created": 1, "updated": 0, "unchanged": 0, "dry_run": False, "warnings": []}
     bad = SimpleUploadedFile("spend.csv", b"supplier_code,quarter,amount,currency\nNOPE,2026-Q2,5,USD\n")
     response = client.post("/api/v1/spend/import/", {"file": bad}, format="multipart")
     assert response.status_code == 400

@@ -169,7 +169,7 @@ def test_fx_rates_must_be_positive():
 
 def test_command_prints_counts_and_exits_1_with_row_errors(tmp_path, capsys):
     good = tmp_path / "suppliers.csv"
-    good.write_bytes(SUPPLIERS_CSV.encode("gb18030"))
+    good.write_bytes(SUPPLIERS_CSV.encode("utf-8"))
     call_command("import_suppliers", str(good))
     assert "created 2, updated 0, unchanged 0" in capsys.readouterr().out
     bad = tmp_path / "bad.csv"
