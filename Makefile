@@ -3,8 +3,12 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
+# The frozen test day of `make test-frozen` (CI) and the awkward days `make test-dates` walks
+# through (docs/testing.md); tests needing the real clock (worker, browser) are left out.
+TEST_TODAY ?= 2028-02-29
+TEST_DATES ?= 2027-12-31 2028-01-01 2028-02-29 2028-03-31 2028-04-01
 
-.PHONY: run test lint install migrate demo worker beat clean
+.PHONY: run test test-frozen test-dates lint install migrate demo worker beat clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -28,6 +32,14 @@ test: install
 	$(PY) -m ruff check .
 	$(VENV)/bin/lint-imports
 	$(PY) -m pytest
+
+test-frozen: install
+	ESG_TEST_TODAY=$(TEST_TODAY) $(PY) -m pytest -m "not real_clock"
+
+test-dates: install
+	@set -e; for day in $(TEST_DATES); do \
+		echo "make: test day $$day"; ESG_TEST_TODAY=$$day $(PY) -m pytest -q -m "not real_clock"; \
+	done
 
 lint: install
 	$(PY) -m ruff check .

@@ -45,6 +45,7 @@ def test_database_url_for_round_trips_through_django_environ(settings_dict):
 
 
 @pytest.mark.worker
+@pytest.mark.real_clock
 def test_ping_goes_through_the_broker_to_a_real_worker(live_celery_worker):
     assert celery_app.conf.task_always_eager is False  # the fixture turned eager off for this test
     result = ping.delay("hello")
@@ -52,6 +53,7 @@ def test_ping_goes_through_the_broker_to_a_real_worker(live_celery_worker):
 
 
 @pytest.mark.worker
+@pytest.mark.real_clock
 def test_worker_reads_rows_committed_by_the_test(celery_worker_with_db):
     Group.objects.create(name="worker-visible")
     assert count_groups.delay("worker-visible").get(timeout=30) == 1

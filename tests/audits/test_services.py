@@ -3,14 +3,13 @@ from decimal import Decimal
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.utils import timezone
 
 from audits import services
 from audits.models import Audit, AuditStatus, CapState, CapTransition, CorrectiveAction, Finding, TerminationReview
 from core.models import ChangeLogEntry
+from tests import clock
 
 D = dt.date
-TODAY = timezone.localdate()
 
 
 @pytest.fixture
@@ -258,7 +257,7 @@ def test_finding_close_date_checks(reported_audit, make_finding, analyst):
         services.finding_close(finding=finding, actor=analyst, closed_on=D(2025, 3, 1))
     assert message(refused) == {"closed_on": ["the closing date is before the opened date"]}
     with pytest.raises(ValidationError):
-        services.finding_close(finding=finding, actor=analyst, closed_on=TODAY + dt.timedelta(days=1))
+        services.finding_close(finding=finding, actor=analyst, closed_on=clock.today() + dt.timedelta(days=1))
 
 
 # --------------------------------------------------------------------------- CAPs

@@ -1,6 +1,7 @@
 """A small scored world for the portal pages: our supplier (Chinese name) and another,
 each with a site, spend, an audit with an open finding; accepted and submitted values;
-the last complete quarter recalculated."""
+the last complete quarter recalculated. Every date is relative to the test day
+(``tests.clock``)."""
 
 from __future__ import annotations
 
@@ -14,11 +15,10 @@ from django.utils import timezone
 
 from audits import services as audit_services
 from audits.models import Provision
-from core.quarter import Quarter
 from scoring.models import Indicator, IndicatorValue, ValueOrigin, ValueState
 from scoring.services import score_run_now
 from suppliers.models import SpendRecord
-from tests import files
+from tests import clock, files
 
 
 @pytest.fixture(autouse=True)
@@ -52,13 +52,15 @@ def _audit_with_finding(site, actor, *, severity: str, code: str, end: dt.date, 
 @pytest.fixture
 def world(db, role_users, own_supplier, other_supplier, make_site, make_supplier):
     analyst = role_users["procurement_analyst"]
-    today = timezone.localdate()
-    quarter = Quarter.containing(today).previous()
+    today = clock.today()
+    quarter = clock.last_closed_quarter()
     own_site = make_site(own_supplier, code="OWN-1-F1", name="深圳工厂")
     other_site = make_site(other_supplier, code="OTHER-1-F1", name="Werk 1")
     SpendRecord.objects.create(supplier=own_supplier, quarter=str(quarter), currency="USD", amount=Decimal("1000"))
     SpendRecord.objects.create(supplier=other_supplier, quarter=str(quarter), currency="USD", amount=Decimal("500"))
-    # Ended 700 days ago: still valid, but it runs out within 90 days (expiring).
+    # Ended 700 days ago: still valid today, but it runs out within 90 days (expiring on the
+    # audit cycle pages, which look at today). The stored "audit expiring" flag of the scored
+    # quarter looks at the quarter's last day instead: see tests/portal/test_suppliers.py.
     own_audit, own_finding = _audit_with_finding(own_site, analyst, severity="major", code="A3",
                                                  end=today - dt.timedelta(days=700), ref="AUD-OWN-1",
                                                  finding_ref="F-OWN-1")

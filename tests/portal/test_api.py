@@ -13,6 +13,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from core import roles
 from core.models import ChangeLogEntry
 from suppliers.models import Document
+from tests import clock
 from tests.portal.conftest import PDF_BYTES, PNG_BYTES
 
 pytestmark = pytest.mark.django_db
@@ -30,7 +31,7 @@ def stored(supplier, *, kind="policy", title="Policy", name="policy.pdf", expire
 
 @pytest.fixture
 def documents(own_supplier, other_supplier):
-    today = dt.date.today()
+    today = clock.today()
     return {
         "own_cert": stored(own_supplier, kind="iso_14001", title="ISO 14001", name="ISO 14001 证书.pdf",
                            expires_on=today + dt.timedelta(days=30)),
@@ -46,7 +47,8 @@ def ids(response):
 
 
 def upload(client, **fields):
-    data = {"kind": "iso_14001", "title": "ISO 14001", "expires_on": "2027-01-15",
+    expires_on = (clock.today() + dt.timedelta(days=365)).isoformat()
+    data = {"kind": "iso_14001", "title": "ISO 14001", "expires_on": expires_on,
             "file": SimpleUploadedFile("ISO 14001 证书.pdf", PDF_BYTES, content_type="application/pdf")}
     data.update(fields)
     return client.post("/api/v1/documents/", data, format="multipart")
@@ -87,7 +89,7 @@ def test_supplier_user_sees_only_its_own_documents_and_404_for_others(api_as, do
 
 def test_filters_supplier_kind_and_expiring_before(api_as, documents):
     client = api_as(roles.VIEWER)
-    soon = (dt.date.today() + dt.timedelta(days=90)).isoformat()
+    soon = (clock.today() + dt.timedelta(days=90)).isoformat()
     assert ids(client.get("/api/v1/documents/?supplier=OTHER-1")) == [documents["other_cert"].pk]
     assert ids(client.get("/api/v1/documents/?kind=policy")) == [documents["own_policy"].pk]
     assert ids(client.get(f"/api/v1/documents/?expires_before={soon}")) == [documents["own_cert"].pk]

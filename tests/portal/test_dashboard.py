@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import pytest
-from django.utils import timezone
 
-from core.quarter import Quarter
 from scoring.models import CoverageSnapshot
 from suppliers.models import Supplier
+from tests import clock
 
 
 def test_dashboard_shows_the_latest_scored_quarter_with_its_four_metrics(world, client_as):
@@ -56,7 +55,7 @@ def test_unknown_metric_is_404(world, client_as):
 
 
 def test_quarter_picker_and_unscored_quarter(world, client_as):
-    older = Quarter.containing(timezone.localdate()).shift(-3)
+    older = clock.quarters_ago(3)
     response = client_as("viewer").get(f"/dashboard/?quarter={older}")
     assert response.context["quarter"] == str(older)
     assert "No coverage figures for this quarter" in response.content.decode()

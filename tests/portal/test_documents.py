@@ -10,11 +10,13 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from core.models import ChangeLogEntry
 from suppliers.models import Document
+from tests import clock
 from tests.portal.conftest import PDF_BYTES
 
 
 def upload(client, code="OWN-1", **fields):
-    data = {"kind": "iso_14001", "title": "ISO 14001", "expires_on": "2027-01-15",
+    expires_on = (clock.today() + dt.timedelta(days=365)).isoformat()
+    data = {"kind": "iso_14001", "title": "ISO 14001", "expires_on": expires_on,
             "file": SimpleUploadedFile("ISO 14001 证书.pdf", PDF_BYTES, content_type="application/pdf")}
     data.update(fields)
     return client.post(f"/suppliers/{code}/documents/", data)

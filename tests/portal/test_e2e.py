@@ -6,6 +6,7 @@ temporary folder, or to ``$PORTAL_SCREENSHOTS`` (e.g. ``docs/screenshots``) when
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import shutil
 from pathlib import Path
@@ -23,8 +24,9 @@ sync_api = pytest.importorskip("playwright.sync_api", reason="Playwright is not 
 if not Path(CHROMIUM).exists():
     pytest.skip(f"Chromium not found at {CHROMIUM} (apt-get install chromium)", allow_module_level=True)
 
-# Live-server tests commit for real, and the database is flushed after each of them.
-pytestmark = pytest.mark.django_db(transaction=True)
+# Live-server tests commit for real, and the database is flushed after each of them. The
+# browser keeps the real clock (cookies, dates it shows), so these tests do too.
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.real_clock]
 
 # Playwright's sync API runs an event loop in this thread; the ORM calls of the test
 # itself are still synchronous.
@@ -104,7 +106,7 @@ def test_supplier_uploads_a_certificate_submits_a_cap_and_switches_to_chinese(wo
     assert page.url.endswith("/suppliers/OWN-1/")
     page.click("nav >> text=Documents")
     page.select_option("#id_kind", "iso_14001")
-    page.fill("#id_expires_on", "2027-06-30")
+    page.fill("#id_expires_on", (world.today + dt.timedelta(days=365)).isoformat())
     page.set_input_files("#id_file", files=[{"name": "ISO 14001 证书.pdf", "mimeType": "application/pdf",
                                               "buffer": files.PDF}])
     page.click("button:has-text('Upload')")
@@ -118,7 +120,7 @@ def test_supplier_uploads_a_certificate_submits_a_cap_and_switches_to_chinese(wo
     page.fill("#id_corrective_action", "Weekly overtime report to the plant manager")
     page.fill("#id_preventive_action", "Train line leaders on the 60-hour limit")
     page.fill("#id_owner", "HR 王芳")
-    page.fill("#id_planned_completion", "2027-01-31")
+    page.fill("#id_planned_completion", (world.today + dt.timedelta(days=60)).isoformat())
     page.click("button[name=submit]")
     sync_api.expect(page.locator(".messages")).to_contain_text("submitted for review")
     world.own_finding.corrective_action.refresh_from_db()

@@ -10,10 +10,15 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from audits.models import CapEvidence, CapTransition, CorrectiveAction, Finding, Notification
 from core.models import ChangeLogEntry
+from tests import clock
 from tests.portal.conftest import PDF_BYTES
 
-PLAN = {"root_cause": "No working-hours monitoring", "corrective_action": "Weekly overtime report",
-        "preventive_action": "Train line leaders", "owner": "HR manager 王芳", "planned_completion": "2027-01-31"}
+
+def plan(**fields) -> dict:
+    """A complete corrective action plan, to be completed 60 days after the test day."""
+    return {"root_cause": "No working-hours monitoring", "corrective_action": "Weekly overtime report",
+            "preventive_action": "Train line leaders", "owner": "HR manager 王芳",
+            "planned_completion": (clock.today() + dt.timedelta(days=60)).isoformat(), **fields}
 
 
 def test_board_filters_by_severity_status_and_overdue(world, client_as):
@@ -42,17 +47,17 @@ def test_full_cap_workflow(world, client_as):
     url = "/findings/F-OWN-1/cap/"
 
     # A draft is saved without submitting; nothing is lost.
-    assert supplier.post(url + "save/", {**PLAN, "save": "1"}).status_code == 302
+    assert supplier.post(url + "save/", plan(save="1")).status_code == 302
     cap = CorrectiveAction.objects.get(finding=world.own_finding)
     assert (cap.state, cap.owner) == ("not_started", "HR manager 王芳")
 
     # Submitting an incomplete plan is refused with the message next to the field, input kept.
-    response = supplier.post(url + "save/", {**PLAN, "owner": "", "submit": "1"})
+    response = supplier.post(url + "save/", plan(owner="", submit="1"))
     assert response.status_code == 400
     assert response.context["cap_form"].errors["owner"]
-    assert response.context["cap_form"]["root_cause"].value() == PLAN["root_cause"]
+    assert response.context["cap_form"]["root_cause"].value() == plan()["root_cause"]
 
-    assert supplier.post(url + "save/", {**PLAN, "submit": "1"}).status_code == 302
+    assert supplier.post(url + "save/", plan(submit="1")).status_code == 302
     cap.refresh_from_db()
     assert cap.state == "submitted"
 
@@ -68,7 +73,7 @@ def test_full_cap_workflow(world, client_as):
 
     evidence = SimpleUploadedFile("周报.pdf", PDF_BYTES, content_type="application/pdf")
     assert supplier.post(url + "evidence/", {"file": evidence, "description": "Weekly report"}).status_code == 302
-    assert supplier.post(url + "save/", {**PLAN, "submit": "1"}).status_code == 302
+    assert supplier.post(url + "save/", plan(submit="1")).status_code == 302
     assert analyst.post(url + "approve/", {"note": "OK"}).status_code == 302
     assert supplier.post(url + "implement/", {"note": "Done"}).status_code == 302
     assert analyst.post(url + "verify/", {"closed_on": "", "closure_audit": "", "note": "Evidence accepted"}

@@ -3,9 +3,12 @@ candidate becomes active only after an approved or conditional screening."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.core.files.base import ContentFile
 
 from suppliers.models import Document, Screening, ScreeningTopic, Supplier, SupplierMembership
+from tests import clock
 
 TOPICS = ScreeningTopic.values
 
@@ -16,7 +19,7 @@ def answers(document=None, **overrides):
         data[f"{topic}-answer"] = f"Answer about {topic}"
         if document is not None and topic == "iso_14001":
             data[f"{topic}-evidence"] = str(document.pk)
-            data[f"{topic}-certificate_expires_on"] = "2028-05-01"
+            data[f"{topic}-certificate_expires_on"] = document.expires_on.isoformat()
     data.update(overrides)
     return data
 
@@ -47,7 +50,8 @@ def test_whole_screening_then_activation(world, client_as, role_users):
     supplier = client_as("supplier_user")
     assert "Onboarding questionnaire" in supplier.get("/suppliers/CAND-1/").content.decode()
     document = Document(supplier=world.candidate, kind="iso_14001", title="ISO", original_name="iso.pdf",
-                        content_type="application/pdf", size=8, expires_on="2028-05-01")
+                        content_type="application/pdf", size=8,
+                        expires_on=clock.today() + dt.timedelta(days=400))
     document.file.save("iso.pdf", ContentFile(b"%PDF-1.4"), save=True)
 
     # Submitting with a question unanswered is refused next to that question; answers are kept.

@@ -3,12 +3,16 @@ and status changes (with the onboarding screening rule)."""
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal
 
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from audits import services as audit_services
+from core.quarter import months_before
+from scoring.services import score_run_now
 from suppliers.models import SpendRecord, Supplier, SupplierStatusChange
 
 
@@ -21,7 +25,18 @@ def test_list_shows_the_quarters_score_grade_and_flags(world, client_as):
     assert "深圳华强电子有限公司" in response.content.decode()
 
 
+def _expiring_at_the_quarters_end(world):
+    """Move OWN-1's audit so that it runs out 30 days after the scored quarter's last day D, and
+    recalculate: the stored "audit expiring" flag is computed at D (no longer valid at D + 90
+    days), not at today, so the world's audit (expiring as seen today) is flagged only on some days."""
+    end = months_before(world.quarter.as_of, 24) + dt.timedelta(days=30)
+    audit_services.audit_update(audit=world.own_audit, actor=world.analyst, start_date=end - dt.timedelta(days=3),
+                                end_date=end)
+    assert score_run_now(quarter=world.quarter, actor=world.analyst).status == "succeeded"
+
+
 def test_list_filters_and_search(world, client_as):
+    _expiring_at_the_quarters_end(world)
     client = client_as("viewer")
 
     def codes(query):

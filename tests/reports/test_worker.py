@@ -5,6 +5,8 @@ from __future__ import annotations
 import hashlib
 import time
 
+import pytest
+
 from core.quarter import Quarter
 from reports import services
 from reports.models import Report, ReportFormat, ReportStatus
@@ -12,6 +14,7 @@ from scoring.services import score_run_now
 from suppliers.models import SpendRecord
 
 pytest_plugins = ["tests.worker_fixtures"]
+pytestmark = pytest.mark.real_clock  # the worker process keeps the real clock
 
 
 def test_a_report_enqueued_by_the_service_is_written_by_the_worker(celery_worker_with_db, make_supplier, make_site):

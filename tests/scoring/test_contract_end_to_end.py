@@ -35,6 +35,10 @@ def after_every_generated_quarter():
 
 USD = "USD"
 SEEDS = [int(s) for s in os.environ.get("CONTRACT_SEEDS", "11,29,2026").split(",")]
+# The generator writes dates up to about 13 months after the quarter's end and data for the
+# quarter after it; imports refuse dates after today, so the quarters lie far enough in the
+# past of any test day (fixed, so a seed's data never depend on the day of the run).
+QUARTERS = ("2025-Q3", "2025-Q2", "2024-Q4", "2025-Q1")
 
 
 def _cell(value) -> str:
@@ -99,7 +103,7 @@ def exported(tmp_path, quarter: str) -> tuple[list[dict], dict]:
 
 @pytest.mark.parametrize("seed", SEEDS)
 def test_files_in_csv_and_json_out_agree_with_the_reference(tmp_path, seed):
-    data, quarter = generate(random.Random(seed), 45)
+    data, quarter = generate(random.Random(seed), 45, QUARTERS[seed % len(QUARTERS)])
     data["values"] = _one_value_per_key(data["values"])
     load_files(tmp_path, data)
     rows, coverage = exported(tmp_path, quarter)

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import time
 
+import pytest
+
 from core.quarter import Quarter
 from scoring import services
 from scoring.models import QuarterlyScore, RunStatus, ScoreRun
 from suppliers.models import SpendRecord
 
 pytest_plugins = ["tests.worker_fixtures"]
+pytestmark = pytest.mark.real_clock  # the worker process keeps the real clock
 
 
 def test_a_run_enqueued_from_the_api_service_is_executed_by_the_worker(celery_worker_with_db, make_supplier,
