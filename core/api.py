@@ -12,7 +12,7 @@ from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.renderers import BaseRenderer
 from rest_framework.response import Response
 
-from core import roles
+from core import jobs, roles
 from core.changelog import record_change
 from core.importing import ImportFailed
 from suppliers.selectors import scope_to_user
@@ -99,8 +99,11 @@ class ImportActionMixin:
         file = upload.validated_data["file"]
         importer = self.importer_class(actor=request.user)
         try:
-            with transaction.atomic():
+            # Tracked as a job (core.jobs.tracked); the import itself stays synchronous.
+            with jobs.tracked("api_import", label=f"{importer.name}: {file.name}", actor=request.user) as job, \
+                    transaction.atomic():
                 result = importer.run(file, dry_run=upload.validated_data["dry_run"], filename=file.name)
+                job.counts = result.as_dict()
         except ImportFailed as failure:
             return Response(
                 {"detail": f"{len(failure.errors)} error(s); nothing was written",

@@ -9,7 +9,7 @@ import pandas as pd
 from django.db import connection
 
 from core.frames import read_frame
-from core.quarter import Quarter
+from core.quarter import Quarter, current_quarter
 from scoring.inputs import QBR_COLUMNS, VALUE_COLUMNS
 from scoring.methodology import IndicatorSpec, MethodologyParams
 from scoring.models import (
@@ -87,6 +87,18 @@ def qbr_frame(quarter: Quarter) -> pd.DataFrame:
 def stored_scores(quarter: Quarter):
     return (QuarterlyScore.objects.filter(quarter=str(quarter))
             .select_related("supplier", "methodology", "run").order_by("rank"))
+
+
+def scored_quarters() -> list[str]:
+    """Quarters whose stored scores come from a successful run, up to the current quarter,
+    newest first; the first is the default quarter of every page, export and API list.
+
+    A run that scored nobody stores no scores, and a quarter after the current one cannot be
+    recalculated; neither can become the default (docs/reliability.md, "The calendar")."""
+    current = str(current_quarter())
+    quarters = (QuarterlyScore.objects.filter(quarter__lte=current).order_by()
+                .values_list("quarter", flat=True).distinct())
+    return sorted(set(quarters), reverse=True)
 
 
 def coverage_snapshot(quarter: Quarter) -> CoverageSnapshot | None:
