@@ -231,7 +231,7 @@ def _progress_recorder(lease: jobs.Lease):
 
     def record(percent: int) -> None:
         lease.progress = max(0, min(int(percent), 99))
-        lease.checkpoint(f"progress-{lease.progress}")
+        lease.checkpoint("export")
 
     return record
 
