@@ -64,6 +64,11 @@ def max_attempts() -> int:
     return int(getattr(settings, "JOB_MAX_ATTEMPTS", 5))
 
 
+def _lease_expired() -> Q:
+    """A running job's lease has expired (or it never had one: a row from before leases)."""
+    return Q(lease_expires_at__lt=Now()) | Q(lease_expires_at__isnull=True)
+
+
 def _in(seconds: float):
     """``Now() + seconds`` on the database clock."""
     return models.ExpressionWrapper(Now() + dt.timedelta(seconds=seconds), output_field=models.DateTimeField())
@@ -141,7 +146,7 @@ def send_on_commit(kind: JobKind, pk: int) -> None:
 def claim(model: type[models.Model], pk: int, *, task_id: str = "") -> bool:
     """Make the job ``running`` with a fresh lease; ``False`` when it is done, gone, or
     running under a live lease held by another task."""
-    claimable = Q(status=QUEUED) | Q(status=RUNNING, lease_expires_at__lt=Now())
+    claimable = Q(status=QUEUED) | (Q(status=RUNNING) & _lease_expired())
     if task_id:
         claimable |= Q(status=RUNNING, task_id=task_id)
     values = {"status": RUNNING, "started_at": Now(), "lease_expires_at": _in(lease_seconds()),
@@ -314,7 +319,7 @@ def sweep() -> SweepResult:
             _fail_expired(kind, result, all_expired=True)
             continue
         _fail_expired(kind, result, all_expired=False)
-        expired = kind.model.objects.filter(status=RUNNING, lease_expires_at__lt=Now())
+        expired = kind.model.objects.filter(_lease_expired(), status=RUNNING)
         for pk in list(expired.values_list("pk", flat=True)):
             # Conditional on the lease still being expired: a redelivered task may have
             # reclaimed the job since it was listed.
@@ -331,7 +336,7 @@ def sweep() -> SweepResult:
 
 
 def _fail_expired(kind: JobKind, result: SweepResult, *, all_expired: bool) -> None:
-    expired = kind.model.objects.filter(status=RUNNING, lease_expires_at__lt=Now())
+    expired = kind.model.objects.filter(_lease_expired(), status=RUNNING)
     if not all_expired:
         expired = expired.filter(attempts__gte=max_attempts())
     for pk in list(expired.values_list("pk", flat=True)):

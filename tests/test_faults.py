@@ -353,3 +353,81 @@ def test_an_import_whose_connection_is_terminated_mid_write_commits_nothing_and_
     assert SpendRecord.objects.count() == before  # nothing partial
     call_command("import_spend", str(path), stdout=open(os.devnull, "w"))  # noqa: SIM115  the next try works
     assert SpendRecord.objects.count() == before + 48
+
+
+# --------------------------------------------------------------------------- concurrency
+
+
+def _at_once(count: int, work):
+    """Run ``work(index)`` in ``count`` threads released together; their results in order."""
+    barrier = threading.Barrier(count)
+    results: list = [None] * count
+
+    def run(index):
+        try:
+            barrier.wait(timeout=WAIT)
+            results[index] = work(index)
+        except Exception as exc:  # the assertion below names it
+            results[index] = exc
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=run, args=(index,)) for index in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=WAIT)
+    return results
+
+
+@pytest.fixture
+def postgres_db(transactional_db):
+    if connection.vendor != "postgresql":
+        pytest.skip("concurrency is defined on PostgreSQL")
+
+
+def test_concurrent_requests_for_one_quarter_accept_exactly_one_run(postgres_db, make_supplier, make_site):
+    from scoring.models import Methodology
+
+    _data(make_supplier, make_site)
+    v1 = Methodology.objects.get(version="v1")
+    v2 = Methodology.objects.create(version="v2", status="published", grade_bands=v1.grade_bands,
+                                    qbr_weights=v1.qbr_weights)
+    for _round in range(5):
+        ScoreRun.objects.all().delete()
+
+        def start(index):
+            methodology = v1 if index % 2 == 0 else v2
+            try:
+                return services.score_run_create(quarter=Q3, methodology=methodology, actor=f"user{index}",
+                                                 reuse_identical=True)
+            except services.RecalculationRefused as exc:
+                return exc
+
+        results = _at_once(6, start)
+        assert ScoreRun.objects.count() == 1
+        winner = ScoreRun.objects.get()
+        for result in results:
+            if isinstance(result, ScoreRun):
+                assert result.pk == winner.pk  # created, or the identical request's answer
+            else:
+                assert isinstance(result, services.RecalculationRefused), result
+                assert result.run_id == winner.pk
+
+
+def test_two_imports_of_the_same_new_rows_at_once_serialise(postgres_db, tmp_path, make_supplier, make_site):
+    from django.core.management import call_command
+
+    _data(make_supplier, make_site)
+    before = SpendRecord.objects.count()
+    path = _spend_file(tmp_path, 48)
+
+    def run_import(index):
+        out = tmp_path / f"out{index}.txt"
+        with open(out, "w") as handle:
+            call_command("import_spend", str(path), stdout=handle)
+        return out.read_text()
+
+    results = _at_once(2, run_import)
+    assert all(isinstance(result, str) for result in results), results
+    assert SpendRecord.objects.count() == before + 48
