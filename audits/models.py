@@ -469,8 +469,12 @@ class Notification(models.Model):
     read_at = models.DateTimeField(null=True, blank=True)
     cancelled_at = models.DateTimeField(null=True, blank=True)
     emailed_at = models.DateTimeField(null=True, blank=True)
-    # Claim token: the run that created or claimed the row for e-mailing.
+    # Claim token: the run that created or claimed the row for e-mailing; the claim holds
+    # until ``claim_expires_at`` (a run killed before sending leaves it to the next run).
     batch = models.UUIDField(null=True, blank=True, db_index=True)
+    claim_expires_at = models.DateTimeField(null=True, blank=True)
+    # Why the e-mail could not be built or was refused for this recipient (never retried).
+    email_error = models.TextField(blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]

@@ -3,12 +3,16 @@
 Once-only comes from the database, not from bookkeeping in memory: every notification
 has a ``key`` naming (kind, item, due date, threshold, recipient) and the unique
 constraint on it drops a second insert; e-mailing claims rows with a conditional
-``UPDATE … WHERE emailed_at IS NULL``, so two runs never mail the same row.
+``UPDATE`` and a lease, and marks each message delivered as the server accepts it, so two
+runs never mail the same row and a dropped connection resends nothing (``deliver``).
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import logging
+import smtplib
 import uuid
 from collections import defaultdict
 from collections.abc import Iterable
@@ -16,9 +20,10 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.mail import EmailMessage, get_connection
+from django.core.mail import BadHeaderError, EmailMessage, get_connection
 from django.db import transaction
-from django.db.models import Exists, F, OuterRef, Q
+from django.db.models import DateTimeField, Exists, ExpressionWrapper, F, OuterRef, Q
+from django.db.models.functions import Now
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -34,8 +39,10 @@ from audits.models import (
     NotificationKind,
 )
 from audits.selectors import CAP_AWAITING_SUBMISSION
-from core import roles
+from core import jobs, roles
 from suppliers.models import SiteStatus, SupplierMembership
+
+logger = logging.getLogger(__name__)
 
 # A CAP in one of these states answers a "CAP overdue" reminder (selectors.overdue_conditions).
 CAP_ANSWERED = [state for state in CapState.values if state not in CAP_AWAITING_SUBMISSION]
@@ -84,29 +91,70 @@ def deliver_on_commit(notification_ids: list[int]) -> None:
         transaction.on_commit(lambda: tasks.deliver_notifications.delay(list(notification_ids)))
 
 
+# Per-message refusals: recorded on the notifications of that message, never retried; the
+# batch goes on. Anything else (connection dropped, server down) stops the batch: what was
+# accepted stays marked, the rest is released for the next run.
+MESSAGE_REFUSALS = (BadHeaderError, ValueError, UnicodeError, smtplib.SMTPRecipientsRefused,
+                    smtplib.SMTPSenderRefused, smtplib.SMTPDataError)
+
+
 def deliver(notification_ids: Iterable[int] | None = None) -> int:
     """E-mail pending notifications (the given ones, or every pending one), one message
-    per recipient. Returns the number of messages sent."""
-    pending = Notification.objects.filter(emailed_at__isnull=True, cancelled_at__isnull=True)
+    per recipient. Returns the number of messages the mail server accepted.
+
+    Each message is marked delivered (``emailed_at``) as soon as the server accepts it, so
+    a connection dropped after 3 of 10 messages resends none of the 3. Rows are claimed
+    with a lease (``claim_expires_at``, core.jobs lease length): a run killed between
+    claiming and sending leaves them to the next run once the lease expires. A message
+    that cannot be built or is refused (e.g. a header with a newline) is recorded on its
+    notifications (``email_error``) and the others go on. A connection error is raised
+    after releasing the unsent claims (the task retries)."""
+    pending = (Notification.objects.filter(emailed_at__isnull=True, cancelled_at__isnull=True, email_error="")
+               .filter(Q(claim_expires_at__isnull=True) | Q(claim_expires_at__lt=Now())))
     if notification_ids is not None:
         pending = pending.filter(id__in=list(notification_ids))
     token = uuid.uuid4()
-    if not pending.update(emailed_at=timezone.now(), batch=token):
+    lease_until = ExpressionWrapper(Now() + dt.timedelta(seconds=jobs.lease_seconds()),
+                                    output_field=DateTimeField())
+    if not pending.update(claim_expires_at=lease_until, batch=token):
         return 0
     claimed = list(Notification.objects.filter(batch=token).select_related("recipient").order_by("recipient_id", "id"))
     by_recipient: dict = defaultdict(list)
+    unreachable = []
     for notification in claimed:
         if notification.recipient.email and notification.recipient.is_active:
             by_recipient[notification.recipient].append(notification)
-    messages = [_message(user, items) for user, items in by_recipient.items()]
+        else:
+            unreachable.append(notification.pk)
+    # Nobody to e-mail: in-app only, done.
+    Notification.objects.filter(pk__in=unreachable).update(emailed_at=Now(), claim_expires_at=None)
+    sent = 0
+    connection = get_connection()
     try:
-        if messages:
-            get_connection().send_messages(messages)
+        connection.open()
+        for user, items in by_recipient.items():
+            ids = [item.pk for item in items]
+            try:
+                message = _message(user, items)
+                message.connection = connection
+                message.message()  # builds the headers: a bad subject is refused here
+                accepted = connection.send_messages([message])
+            except MESSAGE_REFUSALS as exc:
+                logger.warning("reminder e-mail to %s refused: %s", user.email, exc)
+                Notification.objects.filter(pk__in=ids).update(
+                    email_error=f"{type(exc).__name__}: {exc}"[:1000], claim_expires_at=None)
+                continue
+            if accepted:
+                Notification.objects.filter(pk__in=ids).update(emailed_at=Now(), claim_expires_at=None)
+                sent += 1
     except Exception:
-        # Nothing was sent for sure: release the claim so the next run tries again.
-        Notification.objects.filter(batch=token).update(emailed_at=None)
+        Notification.objects.filter(batch=token, emailed_at__isnull=True, email_error="").update(
+            claim_expires_at=None)
         raise
-    return len(messages)
+    finally:
+        with contextlib.suppress(Exception):
+            connection.close()
+    return sent
 
 
 def _message(user, items: list[Notification]) -> EmailMessage:

@@ -12,7 +12,7 @@ from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.renderers import BaseRenderer
 from rest_framework.response import Response
 
-from core import roles, uploads
+from core import jobs, roles, uploads
 from core.changelog import record_change
 from core.importing import ImportFailed
 from core.parsers import CellError, normalize_identifier
@@ -135,8 +135,11 @@ class ImportActionMixin:
                             status=status.HTTP_400_BAD_REQUEST)
         importer = self.importer_class(actor=request.user)
         try:
-            with transaction.atomic():
+            # Tracked as a job (core.jobs.tracked); the import itself stays synchronous.
+            with jobs.tracked("api_import", label=f"{importer.name}: {file.name}", actor=request.user) as job, \
+                    transaction.atomic():
                 result = importer.run(file, dry_run=upload.validated_data["dry_run"], filename=file.name)
+                job.counts = result.as_dict()
         except ImportFailed as failure:
             return Response(
                 {"detail": f"{len(failure.errors)} error(s); nothing was written",

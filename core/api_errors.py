@@ -6,7 +6,8 @@ and this turns them into HTTP answers, so views do not translate them by hand.
   or ``{"detail": ["message", …]}`` when the error names no field;
 - Django ``PermissionDenied`` → 403 with its message (DRF's default text when it has none);
   ``Http404`` → 404;
-- ``DomainError`` → its ``status_code`` with ``{"detail": "message"}``;
+- ``DomainError`` → its ``status_code`` with ``{"detail": "message"}`` and the error's ``extra()``
+  fields (a refused recalculation names the run holding the quarter: ``{"detail", "run"}``);
 - anything else: DRF's default handler (an unexpected error stays a 500 and is logged).
 """
 
@@ -24,6 +25,9 @@ class DomainRefusal(exceptions.APIException):
     def __init__(self, error: DomainError):
         self.status_code = error.status_code
         super().__init__(detail=str(error))
+        if extra := error.extra():
+            # Set as given: DRF would turn the extra values (ids) into strings.
+            self.detail = {"detail": self.detail, **extra}
 
 
 def validation_detail(error: DjangoValidationError) -> dict:

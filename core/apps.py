@@ -10,3 +10,8 @@ class CoreConfig(AppConfig):
         from core.setup import ensure_role_groups
 
         post_migrate.connect(ensure_role_groups, dispatch_uid="core.ensure_role_groups")
+
+        from core import jobs
+        from core.models import Job
+
+        jobs.register(jobs.JobKind(name="tracked", model=Job, entity_type="job"))

@@ -11,3 +11,7 @@ class DomainError(Exception):
     way); the message is shown to the user as it is."""
 
     status_code = 400
+
+    def extra(self) -> dict:
+        """More fields for the API's answer besides ``detail`` (e.g. the blocking job's id)."""
+        return {}

@@ -6,6 +6,7 @@ from pathlib import Path
 
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
+from django.db import InterfaceError, OperationalError
 
 from core.importing import ImportFailed
 
@@ -37,6 +38,10 @@ class ImportCommand(BaseCommand):
                 self.stderr.write(str(error))
             self.stderr.write(f"{len(failure.errors)} error(s); nothing was written")
             raise SystemExit(1) from None
+        except (OperationalError, InterfaceError) as exc:
+            reason = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+            raise CommandError(f"the database connection was lost ({reason}); nothing was written: "
+                               "run the import again") from None
         for warning in result.warnings:
             self.stdout.write(f"warning: {warning}")
         self.stdout.write(result.summary())

@@ -21,6 +21,7 @@ from typing import Any
 from django.db import transaction
 
 from core.changelog import record_change
+from core.jobs import hold_exclusive
 from core.parsers import CellError
 from core.quarter import pinned_today
 from core.tabular import (
@@ -184,6 +185,13 @@ class Importer:
 
     # -- entry point -----------------------------------------------------------------
     def run(self, source, *, dry_run: bool = False, filename: str = "") -> ImportResult:
+        # Two imports of one kind run one after the other, each validated against what the
+        # other committed (docs/reliability.md, "Concurrent imports").
+        with transaction.atomic():
+            hold_exclusive(f"import:{self.name or type(self).__name__}")
+            return self._run(source, dry_run=dry_run, filename=filename)
+
+    def _run(self, source, *, dry_run: bool, filename: str) -> ImportResult:
         try:
             table = read_table(source)
         except UnreadableFile as exc:

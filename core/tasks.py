@@ -30,3 +30,12 @@ def count_groups(name: str | None = None) -> int:
     if name is not None:
         groups = groups.filter(name=name)
     return groups.count()
+
+
+@shared_task(name="core.sweep_jobs")
+def sweep_jobs() -> dict:
+    """Every minute (beat): requeue jobs whose worker stopped, send jobs the broker did not
+    take (``core.jobs.sweep``)."""
+    from core import jobs
+
+    return jobs.sweep().as_dict()

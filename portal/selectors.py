@@ -47,10 +47,10 @@ EXPIRING_DAYS = dates.DEFAULT_EXPIRING_DAYS
 
 
 def scored_quarters() -> list[str]:
-    """Quarters with stored results, newest first."""
-    scored = set(QuarterlyScore.objects.order_by().values_list("quarter", flat=True).distinct())
-    scored |= set(CoverageSnapshot.objects.values_list("quarter", flat=True))
-    return sorted(scored, reverse=True)
+    """Quarters with stored results, newest first (``scoring.selectors.scored_quarters``)."""
+    from scoring.selectors import scored_quarters
+
+    return scored_quarters()
 
 
 def pick_quarter(text: str | None, available: list[str]) -> str | None:

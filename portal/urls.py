@@ -58,6 +58,8 @@ urlpatterns = [
     path("scorecard/runs/", scorecard.run_list, name="run-list"),
     path("scorecard/runs/<int:pk>/", scorecard.run_detail, name="run-detail"),
     path("scorecard/runs/<int:pk>/status.json", scorecard.run_status, name="run-status"),
+    path("scorecard/runs/<int:pk>/cancel/", scorecard.run_cancel, name="run-cancel"),
+    path("scorecard/runs/<int:pk>/retry/", scorecard.run_retry, name="run-retry"),
     path("scorecard/values/", scorecard.value_queue, name="value-queue"),
     path("scorecard/values/<int:pk>/<str:decision>/", scorecard.value_review, name="value-review"),
     # reports and screening

@@ -9,11 +9,12 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.exceptions import Throttled
 from rest_framework.permissions import BasePermission, IsAuthenticated
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
-from core import roles
+from core import jobs, roles
 from core.api import DownloadRenderer
 from core.parsers import CellError, parse_quarter
 from reports import services
@@ -95,15 +96,23 @@ class ReportViewSet(SupplierScopedMixin, mixins.ListModelMixin, mixins.RetrieveM
     filterset_fields = {"quarter": ["exact"], "status": ["exact"], "supplier__code": ["exact"]}
     ordering_fields = ["created_at", "quarter"]
 
-    @extend_schema(request=ReportRequestSerializer, responses={202: ReportSerializer})
+    @extend_schema(request=ReportRequestSerializer, responses={
+        202: ReportSerializer, 200: ReportSerializer,
+        429: OpenApiResponse(description="Too many jobs started; see Retry-After.")})
     def create(self, request, *args, **kwargs):
+        """202 with a new report; 200 with the identical report already queued or running
+        (same quarter, format and supplier, requested by anyone)."""
         payload = ReportRequestSerializer(data=request.data, context=self.get_serializer_context())
         payload.is_valid(raise_exception=True)
         data = payload.validated_data
+        if (wait := jobs.start_wait(request.user)) is not None:
+            raise Throttled(wait=wait)
         report = services.report_enqueue(quarter=data["quarter"], format=data["format"],
                                          supplier=data.get("supplier_code"), actor=request.user)
+        reused = report.reused
         report = self.get_queryset().get(pk=report.pk)
-        return Response(self.get_serializer(report).data, status=status.HTTP_202_ACCEPTED)
+        return Response(self.get_serializer(report).data,
+                        status=status.HTTP_200_OK if reused else status.HTTP_202_ACCEPTED)
 
     @extend_schema(responses={(200, "application/octet-stream"): OpenApiTypes.BINARY,
                               409: OpenApiResponse(description="The report is not ready (queued, running or failed).")})

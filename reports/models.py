@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
 from scoring.models import ScoreRun
@@ -22,6 +23,7 @@ class ReportStatus(models.TextChoices):
     RUNNING = "running", _("Being written")
     SUCCEEDED = "succeeded", _("Ready to download")
     FAILED = "failed", _("Failed")
+    CANCELLED = "cancelled", _("Cancelled")
 
 
 ACTIVE_REPORT_STATUSES = (ReportStatus.QUEUED, ReportStatus.RUNNING)
@@ -56,10 +58,21 @@ class Report(models.Model):
     suppliers = models.PositiveIntegerField(null=True, blank=True, help_text=_("Suppliers in the file."))
     task_id = models.CharField(max_length=64, blank=True)
     error = models.TextField(blank=True)
+    # The job lifecycle (core/jobs.py).
+    sent_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    lease_expires_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
         indexes = [models.Index(fields=["supplier", "quarter"])]
+        constraints = [
+            # An identical request (quarter, format, supplier) while one is queued or
+            # running gets that report instead of a second one.
+            models.UniqueConstraint("quarter", "format", Coalesce("supplier", models.Value(0)),
+                                    condition=models.Q(status__in=["queued", "running"]),
+                                    name="report_one_active_per_request"),
+        ]
 
     def __str__(self) -> str:
         return f"report {self.pk} {self.quarter} {self.format} {self.scope} {self.status}"

@@ -30,7 +30,7 @@ def producing_run(quarter: Quarter) -> ScoreRun:
     run_id = (QuarterlyScore.objects.filter(quarter=str(quarter)).order_by()
               .values_list("run_id", flat=True).first())
     if run_id is None:
-        raise NoStoredScores(f"no stored scores for {quarter}: run recalculate_scores --quarter {quarter} first")
+        raise NoStoredScores(f"no stored scores for {quarter}: the quarter has not been recalculated yet")
     return ScoreRun.objects.select_related("methodology").get(pk=run_id)
 
 

@@ -4,30 +4,33 @@ Celery task and the tests call these."""
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import logging
+import shutil
 import tempfile
 from pathlib import Path
 
-from django.conf import settings
 from django.core.files import File
-from django.db import transaction
-from django.db.models import Q
-from django.utils import timezone
+from django.db import IntegrityError, InterfaceError, OperationalError, connection, transaction
 
-from core import roles
+from core import jobs, roles
 from core.changelog import actor_fields, record_change
 from core.errors import DomainError
 from core.quarter import Quarter
 from reports import exporters, selectors
 from reports.fonts import FontMissing
-from reports.models import Report, ReportFormat, ReportStatus
+from reports.models import ACTIVE_REPORT_STATUSES, Report, ReportFormat, ReportStatus, report_upload_to
 from reports.scores_csv import NoStoredScores, write_scores_csv
 from scoring.models import QuarterlyScore
+from scoring.services import score_run_deleting
 from suppliers.models import Supplier
 from suppliers.selectors import supplier_id_of
 
 logger = logging.getLogger(__name__)
+
+# Only errors that a retry can cure: a dropped or busy database connection.
+TRANSIENT = (OperationalError, InterfaceError)
 
 # Failures a new attempt cannot cure: the report fails with the reason.
 EXPECTED_FAILURES = (NoStoredScores, selectors.ScoresReplaced, FontMissing)
@@ -77,65 +80,144 @@ def report_create(*, quarter: Quarter, format: str, supplier: Supplier | None = 
     if supplier is not None and not QuarterlyScore.objects.filter(quarter=str(quarter), supplier=supplier).exists():
         raise ReportRefused(f"{supplier.code} has no stored score for {quarter}")
     who = actor_fields(actor)
-    report = Report.objects.create(quarter=str(quarter), format=format, supplier=supplier,
-                                   requested_by=who["actor"], requested_by_label=who["actor_label"])
-    record_change(actor=actor, entity_type="report", entity_id=report.pk, action="requested",
-                  changes={"quarter": report.quarter, "format": format, "supplier": supplier.code if supplier else ""})
-    return report
+    for _attempt in range(3):
+        try:
+            with transaction.atomic():
+                report = Report.objects.create(quarter=str(quarter), format=format, supplier=supplier,
+                                               requested_by=who["actor"], requested_by_label=who["actor_label"])
+        except IntegrityError:
+            # An identical request (same quarter, format and supplier, from anyone) is queued
+            # or running: that report is the answer (report_one_active_per_request).
+            active = Report.objects.filter(quarter=str(quarter), format=format, supplier=supplier,
+                                           status__in=ACTIVE_REPORT_STATUSES).first()
+            if active is not None:
+                active.reused = True
+                return active
+            continue
+        record_change(actor=actor, entity_type="report", entity_id=report.pk, action="requested",
+                      changes={"quarter": report.quarter, "format": format,
+                               "supplier": supplier.code if supplier else ""})
+        report.reused = False
+        return report
+    raise ReportRefused(f"identical exports of {quarter} are being requested concurrently; try again")
 
 
 def report_enqueue(*, quarter: Quarter, format: str, supplier: Supplier | None = None, actor=None) -> Report:
-    """Create a report and hand it to Celery once the transaction has committed."""
-    from reports.tasks import export_report
-
+    """Create a report (or return the identical queued/running one: ``report.reused``) and
+    hand it to Celery once the transaction has committed. A broker that cannot be reached
+    does not fail the request: the report stays queued and the job sweep sends it."""
     with transaction.atomic():
         report = report_create(quarter=quarter, format=format, supplier=supplier, actor=actor)
-        transaction.on_commit(lambda: _send(export_report, report.pk))
+        if not report.reused:
+            jobs.send_on_commit(REPORT_JOB, report.pk)
+    reused = report.reused
     report.refresh_from_db()
+    report.reused = reused
     return report
 
 
-def _send(task, report_id: int) -> None:
-    result = task.delay(report_id)
-    Report.objects.filter(pk=report_id, task_id="").update(task_id=result.id or "")
+def report_execute(*, report_id: int, task_id: str = "") -> Report | None:
+    """Write a queued report, or restart one whose worker stopped (lease expired) or whose
+    task is redelivered or retried (same ``task_id``); ``None`` when the report is gone,
+    done, or being written by a live worker.
 
-
-def _stale_before():
-    # No task outlives the hard time limit: a report running longer lost its worker.
-    return timezone.now() - timezone.timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT + 60)
-
-
-def report_execute(*, report_id: int) -> Report | None:
-    """Write a queued report. Idempotent: a report that is gone, done or being written by
-    a live worker is left alone (returns ``None``)."""
-    claimed = (Report.objects.filter(pk=report_id)
-               .filter(Q(status=ReportStatus.QUEUED) | Q(status=ReportStatus.RUNNING, started_at__lt=_stale_before()))
-               .update(status=ReportStatus.RUNNING, started_at=timezone.now(), progress=0, error=""))
-    if not claimed:
+    The file is written from one consistent snapshot (one transaction, ``REPEATABLE READ``
+    on PostgreSQL) and records the run it used. A failure leaves no file behind (neither
+    the temporary folder nor a partial stored file); a full or read-only media directory
+    fails the report with a clear reason. A connection error propagates with the report
+    still ``running``: the task's retry or the sweep restarts it."""
+    if not jobs.claim(Report, report_id, task_id=task_id):
         return None
     report = Report.objects.select_related("supplier").get(pk=report_id)
     quarter = Quarter.parse(report.quarter)
+    folder = _work_folder(report_id)
     try:
-        run = selectors.producing_run(quarter)
-        Report.objects.filter(pk=report_id).update(run=run)
-        report.run = run
-        with tempfile.TemporaryDirectory(prefix="esg-report-") as folder:
-            path = Path(folder) / report.download_name()
-            report.suppliers = _write(report, quarter, run, path)
+        with jobs.lease(Report, report_id) as lease:
+            shutil.rmtree(folder, ignore_errors=True)  # what a killed attempt left behind
+            folder.mkdir(parents=True)
+            path = folder / report.download_name()
+            with _snapshot():
+                run = selectors.producing_run(quarter)
+                report.run = run
+                report.suppliers = _write(report, quarter, run, path, lease)
+            lease.checkpoint("stored")
             report.size, report.checksum = _size_and_sha256(path)
-            with open(path, "rb") as handle:
-                report.file.save(f"{report.pk}-{report.download_name()}", File(handle), save=False)
+            _store(report, path)
     except EXPECTED_FAILURES as exc:
         return _finish(report, ReportStatus.FAILED, error=str(exc))
+    except jobs.JobCancelled:
+        _discard_file(report)
+        return Report.objects.get(pk=report_id)
+    except OSError as exc:
+        return _finish(report, ReportStatus.FAILED, error=f"the file could not be written: {exc.strerror or exc}")
+    except TRANSIENT:
+        _discard_file(report)
+        raise
     except Exception as exc:
         logger.exception("report %s failed", report_id)
         _finish(report, ReportStatus.FAILED, error=f"{type(exc).__name__}: {exc}")
         raise
+    except BaseException:
+        _finish(report, ReportStatus.CANCELLED, error="interrupted")
+        raise
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
     return _finish(report, ReportStatus.SUCCEEDED)
 
 
-def _write(report: Report, quarter: Quarter, run, path: Path) -> int:
-    progress = _progress_recorder(report.pk)
+def _work_folder(report_id: int) -> Path:
+    """Where a report is written before it is stored: one folder per report, emptied when
+    an attempt starts and removed when it ends (a killed attempt's files go at the restart)."""
+    return Path(tempfile.gettempdir()) / f"esg-report-{report_id}"
+
+
+@contextlib.contextmanager
+def _snapshot():
+    """One transaction whose reads all see the same committed state (PostgreSQL:
+    REPEATABLE READ; SQLite transactions are serialisable already)."""
+    outermost = not connection.in_atomic_block
+    with transaction.atomic():
+        if outermost and connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+        yield
+
+
+def _store(report: Report, path: Path) -> None:
+    """Save the file to the default storage; a partial file is removed on failure."""
+    storage = report.file.storage
+    name = storage.generate_filename(report_upload_to(report, f"{report.pk}-{report.download_name()}"))
+    try:
+        with open(path, "rb") as handle:
+            report.file.save(name.rsplit("/", 1)[-1], File(handle), save=False)
+    except BaseException:
+        with contextlib.suppress(Exception):
+            if report.file and report.file.name:
+                storage.delete(report.file.name)
+            for leftover in _partial_files(storage, name):
+                storage.delete(leftover)
+        report.file = None
+        raise
+
+
+def _partial_files(storage, name: str) -> list[str]:
+    folder, _sep, base = name.rpartition("/")
+    stem = base.rsplit(".", 1)[0]
+    try:
+        return [f"{folder}/{entry}" for entry in storage.listdir(folder)[1] if entry.startswith(stem)
+                and not Report.objects.filter(file=f"{folder}/{entry}").exists()]
+    except OSError:
+        return []
+
+
+def _discard_file(report: Report) -> None:
+    with contextlib.suppress(Exception):
+        if report.file:
+            report.file.delete(save=False)
+
+
+def _write(report: Report, quarter: Quarter, run, path: Path, lease: jobs.Lease) -> int:
+    progress = _progress_recorder(lease)
     if report.format == ReportFormat.XLSX:
         return exporters.write_workbook(quarter, path, progress=progress, run=run)
     if report.format == ReportFormat.PDF:
@@ -146,9 +228,13 @@ def _write(report: Report, quarter: Quarter, run, path: Path) -> int:
     return count
 
 
-def _progress_recorder(report_id: int):
+def _progress_recorder(lease: jobs.Lease):
+    """Progress goes through the lease's heartbeat (its own connection): the writer's
+    snapshot transaction does not hide it from the people following the report."""
+
     def record(percent: int) -> None:
-        Report.objects.filter(pk=report_id).update(progress=max(0, min(int(percent), 99)))
+        lease.progress = max(0, min(int(percent), 99))
+        lease.checkpoint("export")
 
     return record
 
@@ -164,21 +250,47 @@ def _size_and_sha256(path: Path) -> tuple[int, str]:
 
 
 def _finish(report: Report, status: str, *, error: str = "") -> Report:
-    report.status = status
-    report.error = error
-    report.finished_at = timezone.now()
+    """Record the outcome; a report that is not ``succeeded`` keeps no file."""
+    fields = {"error": error}
     if status == ReportStatus.SUCCEEDED:
-        report.progress = 100
+        fields.update(progress=100, run=report.run, file=report.file.name, size=report.size,
+                      checksum=report.checksum, suppliers=report.suppliers)
     else:
-        report.progress = Report.objects.filter(pk=report.pk).values_list("progress", flat=True).first() or 0
-        if report.file:  # never leave a file behind that the record does not vouch for
-            report.file.delete(save=False)
-        report.size, report.checksum = None, ""
-    report.save(update_fields=["status", "error", "finished_at", "progress", "run", "file", "size", "checksum",
-                               "suppliers"])
-    return report
+        _discard_file(report)
+        fields.update(file="", size=None, checksum="")
+        if report.run_id:
+            fields["run"] = report.run
+    if not jobs.finish(Report, report.pk, status, **fields):
+        _discard_file(report)  # cancelled meanwhile: the file is not vouched for
+    return Report.objects.get(pk=report.pk)
 
 
-def report_requeue(*, report_id: int) -> None:
-    """Put a report back in the queue after a transient error, so the retry claims it."""
-    Report.objects.filter(pk=report_id).update(status=ReportStatus.QUEUED, error="retrying after a transient error")
+def _report_failed(report_id: int) -> None:
+    shutil.rmtree(_work_folder(report_id), ignore_errors=True)
+
+
+def _delete_reports_of_run(sender, *, run, **kwargs) -> dict:
+    """A deleted score run takes the reports written from it (their files too)."""
+    names = [name for name in Report.objects.filter(run=run).values_list("file", flat=True) if name]
+    storage = Report._meta.get_field("file").storage
+    transaction.on_commit(lambda: [storage.delete(name) for name in names])
+    return {"reports": Report.objects.filter(run=run).delete()[0]}
+
+
+REPORT_JOB = jobs.register(jobs.JobKind(name="report", model=Report, task="reports.export_report",
+                                        entity_type="report", on_failed=_report_failed))
+score_run_deleting.connect(_delete_reports_of_run, dispatch_uid="reports.delete_reports_of_run")
+
+
+def report_cancel(*, report: Report, actor, reason: str = "") -> bool:
+    """Cancel a queued or running report (recorded); ``False`` when it had finished."""
+    return jobs.cancel(Report, report.pk, actor=actor, reason=reason or "cancelled by an administrator")
+
+
+def report_retry(*, report: Report, actor) -> bool:
+    """Queue a failed or cancelled report again (recorded); refused (``ReportRefused``)
+    while an identical report is queued or running."""
+    try:
+        return jobs.retry(Report, report.pk, actor=actor)
+    except IntegrityError:
+        raise ReportRefused(f"an identical export of {report.quarter} is already queued or running") from None

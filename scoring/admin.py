@@ -156,9 +156,59 @@ class QbrComponentAdmin(admin.ModelAdmin):
 
 @admin.register(ScoreRun)
 class ScoreRunAdmin(ReadOnlyAdmin):
+    """Runs are written by the recalculation; administrators cancel, retry or delete a
+    mistaken one (with its results) through the same services as the portal, recorded."""
+
     list_display = ["id", "quarter", "methodology", "status", "trigger", "started_by_label", "created_at",
-                    "duration_seconds"]
+                    "duration_seconds", "attempts", "lease_expires_at"]
     list_filter = ["status", "quarter", "trigger"]
+    actions = ["cancel_runs", "retry_runs", "delete_runs_with_results"]
+
+    def _require_admin(self, request):
+        if not roles.is_admin(request.user):
+            raise PermissionDenied
+
+    @admin.action(description="Cancel the selected queued or running runs")
+    def cancel_runs(self, request, queryset):
+        self._require_admin(request)
+        for run in queryset:
+            if services.score_run_cancel(run=run, actor=request.user):
+                self.message_user(request, f"Run {run.pk} of {run.quarter} cancelled.")
+            else:
+                self.message_user(request, f"Run {run.pk} had already finished.", level=messages.WARNING)
+
+    @admin.action(description="Retry the selected failed or cancelled runs")
+    def retry_runs(self, request, queryset):
+        self._require_admin(request)
+        for run in queryset:
+            try:
+                retried = services.score_run_retry(run=run, actor=request.user)
+            except services.RecalculationRefused as exc:
+                self.message_user(request, str(exc), level=messages.ERROR)
+            else:
+                if retried:
+                    self.message_user(request, f"Run {run.pk} of {run.quarter} queued again.")
+                else:
+                    self.message_user(request, f"Run {run.pk} is {run.status}; only failed or cancelled runs "
+                                      "are retried.", level=messages.WARNING)
+
+    @admin.action(description="Delete the selected mistaken runs and their results")
+    def delete_runs_with_results(self, request, queryset):
+        self._require_admin(request)
+        reason = (request.POST.get("reason") or "").strip()
+        if not reason:
+            context = {**self.admin_site.each_context(request), "runs": queryset, "title": "Delete runs",
+                       "action": "delete_runs_with_results", "opts": self.model._meta}
+            return TemplateResponse(request, "admin/scoring/scorerun_delete.html", context)
+        for run in queryset:
+            try:
+                deleted = services.score_run_delete(run=run, actor=request.user, reason=reason)
+            except services.RecalculationRefused as exc:
+                self.message_user(request, str(exc), level=messages.ERROR)
+            else:
+                self.message_user(request, f"Run {deleted['run']} of {deleted['quarter']} deleted with "
+                                  f"{deleted['scores']} stored score(s) and {deleted.get('reports', 0)} report(s).")
+        return None
 
 
 @admin.register(QuarterlyScore)

@@ -9,14 +9,14 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
 from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.exceptions import NotFound, Throttled, ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from core import roles
+from core import jobs, roles
 from core.api import IdentifierSlugRelatedField, ImportActionMixin
 from core.changelog import record_change
 from core.parsers import CellError, parse_past_quarter, parse_quarter
@@ -327,6 +327,9 @@ class ScoreRunSerializer(serializers.ModelSerializer):
                   "finished_at", "duration_seconds", "counts", "fingerprint", "error"]
         read_only_fields = ["status", "trigger", "started_by_label", "created_at", "started_at", "finished_at",
                             "duration_seconds", "counts", "fingerprint", "error"]
+        # "One active run per quarter" is answered by the service (200 with the identical run,
+        # 409 naming a different one), not by a generic uniqueness error.
+        validators = []
 
     def validate_quarter(self, value):
         return str(quarter_param(value))
@@ -341,15 +344,25 @@ class ScoreRunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.C
     filterset_fields = ["quarter", "status"]
     procurement_only = True
 
+    @extend_schema(responses={202: ScoreRunSerializer, 200: ScoreRunSerializer,
+                              409: OpenApiResponse(description="Another run of the quarter is queued or running; "
+                                                               "``run`` is its id."),
+                              429: OpenApiResponse(description="Too many jobs started; see Retry-After.")})
     def create(self, request, *args, **kwargs):
+        """202 with a new run; 200 with the identical run already queued or running (same
+        quarter and methodology, from anyone); 409 naming the run that holds the quarter."""
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         methodology = serializer.validated_data.get("methodology")
+        if (wait := jobs.start_wait(request.user)) is not None:
+            raise Throttled(wait=wait)
         with transaction.atomic():
             run = services.score_run_enqueue(quarter=parse_quarter(serializer.validated_data["quarter"]),
                                              methodology=methodology, actor=request.user, trigger="api")
+        reused = run.reused
         run.refresh_from_db()
-        return Response(self.get_serializer(run).data, status=status.HTTP_202_ACCEPTED)
+        return Response(self.get_serializer(run).data,
+                        status=status.HTTP_200_OK if reused else status.HTTP_202_ACCEPTED)
 
 
 class CoverageView(APIView):

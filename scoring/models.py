@@ -155,6 +155,7 @@ class RunStatus(models.TextChoices):
     RUNNING = "running", _("Running")
     SUCCEEDED = "succeeded", _("Succeeded")
     FAILED = "failed", _("Failed")
+    CANCELLED = "cancelled", _("Cancelled")
 
 
 ACTIVE_RUN_STATUSES = (RunStatus.QUEUED, RunStatus.RUNNING)
@@ -176,9 +177,19 @@ class ScoreRun(models.Model):
     counts = models.JSONField(default=dict, blank=True)
     fingerprint = models.CharField(max_length=64, blank=True)
     error = models.TextField(blank=True)
+    # The job lifecycle (core/jobs.py): when the task was published, how many times a
+    # worker claimed the run, and until when the running worker's claim holds.
+    sent_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    lease_expires_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
+        constraints = [
+            # The quarter lock: at most one queued or running run per quarter.
+            models.UniqueConstraint(fields=["quarter"], condition=models.Q(status__in=["queued", "running"]),
+                                    name="scorerun_one_active_per_quarter"),
+        ]
 
     def __str__(self) -> str:
         return f"run {self.pk} {self.quarter} {self.status}"

@@ -11,7 +11,7 @@ from django.db.models import QuerySet
 
 from audits.policy import AuditPolicy, default_policy
 from core.frames import read_frame
-from core.quarter import Quarter
+from core.quarter import Quarter, current_quarter
 from scoring.inputs import QBR_COLUMNS, VALUE_COLUMNS, VALUE_PRECEDENCE
 from scoring.methodology import IndicatorSpec, MethodologyParams
 from scoring.models import (
@@ -137,6 +137,18 @@ def stored_scores(quarter: Quarter):
     """The quarter's stored scores by rank, with supplier, methodology and run."""
     return (QuarterlyScore.objects.filter(quarter=str(quarter))
             .select_related("supplier", "methodology", "run").order_by("rank"))
+
+
+def scored_quarters() -> list[str]:
+    """Quarters whose stored scores come from a successful run, up to the current quarter,
+    newest first; the first is the default quarter of every page, export and API list.
+
+    A run that scored nobody stores no scores, and a quarter after the current one cannot be
+    recalculated; neither can become the default (docs/reliability.md, "The calendar")."""
+    current = str(current_quarter())
+    quarters = (QuarterlyScore.objects.filter(quarter__lte=current).order_by()
+                .values_list("quarter", flat=True).distinct())
+    return sorted(set(quarters), reverse=True)
 
 
 def coverage_snapshot(quarter: Quarter) -> CoverageSnapshot | None:

@@ -3,6 +3,7 @@ quarter's results atomically), and the coverage snapshot. Tasks and commands cal
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import logging
 import time
@@ -12,17 +13,18 @@ import numpy as np
 import pandas as pd
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import transaction
-from django.db.models import Q
+from django.db import IntegrityError, InterfaceError, OperationalError, transaction
+from django.db.models import Exists, OuterRef, Q
+from django.dispatch import Signal
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from audits.selectors import scoring_frames
-from core import roles
+from core import jobs, roles
 from core.changelog import actor_fields, record_change
 from core.errors import DomainError
 from core.parsers import CellError
-from core.quarter import InvalidQuarter, Quarter, ensure_plausible_quarter
+from core.quarter import FutureQuarter, InvalidQuarter, Quarter, ensure_not_future, ensure_plausible_quarter
 from scoring import engine, results, selectors
 from scoring.inputs import ScoringInputs
 from scoring.methodology import MethodologyParams
@@ -35,6 +37,7 @@ from scoring.models import (
     MethodologyStatus,
     QuarterClose,
     QuarterLock,
+    QuarterlyScore,
     RunStatus,
     ScoreRun,
     ValueOrigin,
@@ -48,14 +51,29 @@ from suppliers.spend import MissingFxRates
 
 logger = logging.getLogger(__name__)
 
-# A lock older than this belongs to a worker that died mid-run.
-STALE_LOCK_SECONDS = 6 * 3600
+# Only errors that a retry can cure: a dropped or busy database connection.
+TRANSIENT = (OperationalError, InterfaceError)
+
+# Sent inside the deleting transaction; receivers delete what they derived from the run and
+# return ``{"what": count}`` for the change record.
+score_run_deleting = Signal()
+
+RUN_JOB = jobs.register(jobs.JobKind(name="score_run", model=ScoreRun, task="scoring.recalculate_quarter",
+                                     entity_type="score_run"))
 
 
 class RecalculationRefused(DomainError):
-    """The run cannot start or its inputs are unusable; the message says why (API: 409)."""
+    """The run cannot start or its inputs are unusable; the message says why (API: 409).
+    ``run_id``: the queued or running run that holds the quarter, when that is the reason."""
 
     status_code = 409
+
+    def __init__(self, message: str, *, run_id: int | None = None):
+        super().__init__(message)
+        self.run_id = run_id
+
+    def extra(self) -> dict:
+        return {"run": self.run_id} if self.run_id is not None else {}
 
 
 class MethodologyNotPublishable(DomainError):
@@ -64,82 +82,112 @@ class MethodologyNotPublishable(DomainError):
 
 
 def score_run_create(*, quarter: Quarter, methodology: Methodology | None = None, actor=None,
-                     trigger: str = "api") -> ScoreRun:
-    """Record a queued run; refuses when a run of the same quarter is queued or running."""
+                     trigger: str = "api", reuse_identical: bool = False) -> ScoreRun:
+    """Record a queued run of ``quarter`` (docs/reliability.md, "One active run per quarter").
+
+    At most one run per quarter is queued or running (a partial unique constraint, not a
+    check-then-insert). When one is: with ``reuse_identical`` and the same methodology, that
+    run is returned with ``run.reused = True``; otherwise ``RecalculationRefused`` names it
+    (``run_id``). A quarter after the current one raises ``ValidationError({"quarter": …})``
+    (core.quarter.ensure_not_future); a draft methodology ``RecalculationRefused``."""
+    try:
+        ensure_not_future(quarter)
+    except FutureQuarter as exc:
+        raise ValidationError({"quarter": f"{exc}: a quarter that has not begun cannot be recalculated"}) from exc
     methodology = methodology or selectors.current_methodology()
     if not methodology.is_published:
         raise RecalculationRefused(f"methodology {methodology.version} is a draft: publish it before using it")
-    active = ScoreRun.objects.filter(quarter=str(quarter), status__in=ACTIVE_RUN_STATUSES).first()
-    if active is not None:
-        raise RecalculationRefused(
-            f"a recalculation of {quarter} is already {active.status} (run {active.pk}); wait for it to finish"
-        )
     who = actor_fields(actor)
-    return ScoreRun.objects.create(quarter=str(quarter), methodology=methodology, trigger=trigger,
-                                   started_by=who["actor"], started_by_label=who["actor_label"])
+    for _attempt in range(3):
+        try:
+            with transaction.atomic():
+                run = ScoreRun.objects.create(quarter=str(quarter), methodology=methodology, trigger=trigger,
+                                              started_by=who["actor"], started_by_label=who["actor_label"])
+        except IntegrityError:
+            active = ScoreRun.objects.filter(quarter=str(quarter), status__in=ACTIVE_RUN_STATUSES).first()
+            if active is None:  # it finished in the meantime: try again
+                continue
+            if reuse_identical and active.methodology_id == methodology.pk:
+                active.reused = True
+                return active
+            raise RecalculationRefused(
+                f"a recalculation of {quarter} is already {active.status} (run {active.pk}); wait for it to finish",
+                run_id=active.pk) from None
+        run.reused = False
+        return run
+    raise RecalculationRefused(f"recalculations of {quarter} are being started concurrently; try again")
 
 
 def score_run_enqueue(*, quarter: Quarter, methodology: Methodology | None = None, actor=None,
                       trigger: str = "api") -> ScoreRun:
-    """Create a run and hand it to Celery once the transaction has committed."""
-    from scoring.tasks import recalculate_quarter
-
+    """Create a run (or return the identical queued/running one, ``run.reused``) and hand it
+    to Celery once the transaction has committed. A broker that cannot be reached does not
+    fail the request: the run stays queued and the job sweep sends it (core.jobs)."""
     with transaction.atomic():
-        run = score_run_create(quarter=quarter, methodology=methodology, actor=actor, trigger=trigger)
-        transaction.on_commit(lambda: _send(recalculate_quarter, run.pk))
+        run = score_run_create(quarter=quarter, methodology=methodology, actor=actor, trigger=trigger,
+                               reuse_identical=True)
+        if not run.reused:
+            jobs.send_on_commit(RUN_JOB, run.pk)
+    reused = run.reused
     run.refresh_from_db()
+    run.reused = reused
     return run
 
 
-def _send(task, run_id: int) -> None:
-    result = task.delay(run_id)
-    ScoreRun.objects.filter(pk=run_id, task_id="").update(task_id=result.id or "")
+def score_run_execute(*, run_id: int, task_id: str = "") -> ScoreRun | None:
+    """Execute a queued run, or resume one whose worker stopped (its lease expired) or whose
+    task is redelivered or retried (same ``task_id``). Returns ``None`` when the run is gone,
+    finished, or held by another live worker.
 
-
-def score_run_execute(*, run_id: int) -> ScoreRun | None:
-    """Execute a queued run. Idempotent: a run that is gone or no longer queued is left alone."""
-    claimed = ScoreRun.objects.filter(pk=run_id, status=RunStatus.QUEUED).update(
-        status=RunStatus.RUNNING, started_at=timezone.now())
-    if not claimed:
+    Outcomes: ``succeeded`` (results replaced atomically with the run's status), ``failed``
+    with the reason, ``cancelled`` (an admin cancelled it, or the process was interrupted:
+    Ctrl-C on ``recalculate_scores``). A connection error propagates with the run still
+    ``running``: the task's retry (same task id) or the sweep resumes it."""
+    if not jobs.claim(ScoreRun, run_id, task_id=task_id):
         return None
     run = ScoreRun.objects.select_related("methodology").get(pk=run_id)
     if not _claim_quarter(run):
         return _finish(run, RunStatus.FAILED, error=f"another recalculation of {run.quarter} holds the quarter lock")
     started = time.perf_counter()
     try:
-        counts, fingerprint = _recalculate(run)
+        with jobs.lease(ScoreRun, run_id) as lease:
+            _recalculate(run, lease, started)
     except (RecalculationRefused, MissingFxRates) as exc:
         return _finish(run, RunStatus.FAILED, error=str(exc), started=started)
+    except jobs.JobCancelled:
+        pass
+    except TRANSIENT:
+        raise
     except Exception as exc:
         logger.exception("recalculation run %s failed", run_id)
         _finish(run, RunStatus.FAILED, error=f"{type(exc).__name__}: {exc}", started=started)
         raise
+    except BaseException:  # KeyboardInterrupt, SystemExit: the run stops here and frees the quarter
+        _finish(run, RunStatus.CANCELLED, error="interrupted", started=started)
+        raise
     finally:
-        QuarterLock.objects.filter(quarter=run.quarter, run=run).update(run=None, locked_at=None)
-    return _finish(run, RunStatus.SUCCEEDED, counts=counts, fingerprint=fingerprint, started=started)
+        with contextlib.suppress(*TRANSIENT):
+            QuarterLock.objects.filter(quarter=run.quarter, run=run).update(run=None, locked_at=None)
+    run.refresh_from_db()
+    return run
 
 
 def _claim_quarter(run: ScoreRun) -> bool:
+    """The quarter lock row: free, already ours (a resumed run), or held by a run that is
+    no longer active (whoever finishes or is reclaimed frees it)."""
     QuarterLock.objects.get_or_create(quarter=run.quarter)
-    now = timezone.now()
-    stale = now - timezone.timedelta(seconds=STALE_LOCK_SECONDS)
+    holder_active = ScoreRun.objects.filter(pk=OuterRef("run_id"), status__in=ACTIVE_RUN_STATUSES)
     return bool(QuarterLock.objects.filter(quarter=run.quarter)
-                .filter(Q(run__isnull=True) | Q(locked_at__lt=stale))
-                .update(run=run, locked_at=now))
+                .filter(Q(run__isnull=True) | Q(run=run) | ~Exists(holder_active))
+                .update(run=run, locked_at=timezone.now()))
 
 
-def _finish(run: ScoreRun, status: str, *, error: str = "", counts: dict | None = None, fingerprint: str = "",
-            started: float | None = None) -> ScoreRun:
-    run.status = status
-    run.error = error
-    run.finished_at = timezone.now()
+def _finish(run: ScoreRun, status: str, *, error: str = "", started: float | None = None) -> ScoreRun:
+    fields = {"error": error}
     if started is not None:
-        run.duration_seconds = round(time.perf_counter() - started, 3)
-    if counts is not None:
-        run.counts = counts
-    if fingerprint:
-        run.fingerprint = fingerprint
-    run.save(update_fields=["status", "error", "finished_at", "duration_seconds", "counts", "fingerprint"])
+        fields["duration_seconds"] = round(time.perf_counter() - started, 3)
+    jobs.finish(ScoreRun, run.pk, status, **fields)
+    run.refresh_from_db()
     return run
 
 
@@ -186,14 +234,28 @@ def _compute(quarter: Quarter, params: MethodologyParams):
     return inputs_fingerprint(inputs, params), engine.compute_quarter(inputs, params)
 
 
-def _recalculate(run: ScoreRun) -> tuple[dict, str]:
+def _recalculate(run: ScoreRun, lease: jobs.Lease, started: float) -> None:
+    """Read, compute, then replace the quarter's results and mark the run succeeded in one
+    transaction (a run cancelled meanwhile writes nothing)."""
+    lease.checkpoint("read")
     fingerprint, result = _compute(Quarter.parse(run.quarter), selectors.methodology_params(run.methodology))
+    lease.checkpoint("compute")
     coverage = {**result.coverage, "base_currency": settings.BASE_CURRENCY}
     coverage = _with_run_metadata(coverage, run)
     scores = results.score_rows(run, result)
+    counts = {
+        "scored": len(scores),
+        "full": int((result.scores["population"] == "full").sum()),
+        "ecovadis_only": int((result.scores["population"] == "ecovadis_only").sum()),
+        "termination_review": int(sum("termination_review" in flags for flags in result.scores["flags"])),
+        "coverage_met": {name: metric["met"] for name, metric in coverage["metrics"].items()},
+    }
     with transaction.atomic():
+        if not ScoreRun.objects.select_for_update().filter(pk=run.pk, status=RunStatus.RUNNING).exists():
+            raise jobs.JobCancelled(f"run {run.pk} is no longer running")
         # A quarter's results are replaced as a whole, never half-written.
         results.replace_quarter_scores(run.quarter, scores)
+        lease.checkpoint("write")
         metrics = coverage["metrics"]
         CoverageSnapshot.objects.update_or_create(
             quarter=run.quarter,
@@ -205,14 +267,8 @@ def _recalculate(run: ScoreRun) -> tuple[dict, str]:
                       entity_id=run.quarter, action="recalculated",
                       changes={"run": run.pk, "methodology": run.methodology.version, "suppliers": len(scores),
                                "fingerprint": fingerprint})
-    counts = {
-        "scored": len(scores),
-        "full": int((result.scores["population"] == "full").sum()),
-        "ecovadis_only": int((result.scores["population"] == "ecovadis_only").sum()),
-        "termination_review": int(sum("termination_review" in flags for flags in result.scores["flags"])),
-        "coverage_met": {name: metric["met"] for name, metric in coverage["metrics"].items()},
-    }
-    return counts, fingerprint
+        jobs.finish(ScoreRun, run.pk, RunStatus.SUCCEEDED, counts=counts, fingerprint=fingerprint,
+                    duration_seconds=round(time.perf_counter() - started, 3))
 
 
 def _with_run_metadata(coverage: dict, run: ScoreRun) -> dict:
@@ -249,19 +305,67 @@ def methodology_publish(*, methodology: Methodology, actor) -> Methodology:
     return methodology
 
 
-def score_run_requeue(*, run_id: int) -> None:
-    ScoreRun.objects.filter(pk=run_id).update(status=RunStatus.QUEUED, error="retrying after a transient error")
-
-
 def score_run_now(*, quarter: Quarter, methodology: Methodology | None = None, actor=None,
                   trigger: str = "command") -> ScoreRun:
-    """Run in the foreground through the same task code Celery runs (``.apply``)."""
+    """Run in the foreground through the same task code Celery runs (``.apply``). Refused
+    (``RecalculationRefused`` with ``run_id``) while another run of the quarter is active.
+    Interrupted (Ctrl-C), the run is recorded ``cancelled`` and the quarter is free."""
     from scoring.tasks import recalculate_quarter
 
     run = score_run_create(quarter=quarter, methodology=methodology, actor=actor, trigger=trigger)
-    recalculate_quarter.apply(args=[run.pk], throw=True)
+    try:
+        recalculate_quarter.apply(args=[run.pk], throw=True)
+    except BaseException:
+        # Interrupted before or after the claim: never leave the run queued or running.
+        ScoreRun.objects.filter(pk=run.pk, status__in=ACTIVE_RUN_STATUSES).update(
+            status=RunStatus.CANCELLED, error="interrupted", finished_at=timezone.now(), lease_expires_at=None)
+        raise
     run.refresh_from_db()
     return run
+
+
+def score_run_cancel(*, run: ScoreRun, actor, reason: str = "") -> bool:
+    """Cancel a queued or running run (recorded); the quarter is free at once. A running
+    worker stops at its next step and writes nothing. ``False`` when it had finished."""
+    return jobs.cancel(ScoreRun, run.pk, actor=actor, reason=reason or "cancelled by an administrator")
+
+
+def score_run_retry(*, run: ScoreRun, actor) -> bool:
+    """Queue a failed or cancelled run again (recorded). ``RecalculationRefused`` when
+    another run of its quarter is active; ``False`` when the run is not failed/cancelled."""
+    try:
+        ensure_not_future(Quarter.parse(run.quarter))
+        return jobs.retry(ScoreRun, run.pk, actor=actor)
+    except FutureQuarter as exc:
+        raise RecalculationRefused(str(exc)) from exc
+    except IntegrityError:
+        active = ScoreRun.objects.filter(quarter=run.quarter, status__in=ACTIVE_RUN_STATUSES).first()
+        raise RecalculationRefused(f"run {active.pk if active else '?'} of {run.quarter} is active; wait for it",
+                                   run_id=active.pk if active else None) from None
+
+
+def score_run_delete(*, run: ScoreRun, actor, reason: str) -> dict:
+    """Delete a mistaken run with its results: the quarter's stored scores and coverage when
+    they are this run's, and the reports written from it (files included). Recorded with
+    ``reason``. Refused (``RecalculationRefused``) for an active run (cancel it first) and
+    for the run that closed its quarter. Returns what was deleted."""
+    if not reason.strip():
+        raise ValidationError({"reason": "say why the run is deleted"})
+    if run.status in ACTIVE_RUN_STATUSES:
+        raise RecalculationRefused(f"run {run.pk} is {run.status}: cancel it before deleting it", run_id=run.pk)
+    if QuarterClose.objects.filter(run=run).exists():
+        raise RecalculationRefused(f"run {run.pk} closed {run.quarter}; a closed quarter's results stay")
+    with transaction.atomic():
+        deleted = {"run": run.pk, "quarter": run.quarter, "status": run.status,
+                   "scores": QuarterlyScore.objects.filter(run=run).delete()[0],
+                   "coverage": CoverageSnapshot.objects.filter(run=run).delete()[0]}
+        # Apps above scoring delete what they derived from the run (reports: its files).
+        for _receiver, removed in score_run_deleting.send(sender=ScoreRun, run=run):
+            deleted.update(removed or {})
+        run.delete()
+        record_change(actor=actor, entity_type="score_run", entity_id=deleted["run"], action="deleted",
+                      changes=deleted, reason=reason)
+    return deleted
 
 
 def _today(today: str | None):
@@ -285,14 +389,16 @@ def schedule_recent_quarters(*, today: str | None = None) -> list[int]:
 
 
 def close_previous_quarter(*, today: str | None = None) -> str | None:
-    """Final run of the quarter that just ended, then record it as closed."""
+    """Final run of the quarter that just ended, then record it as closed. Returns the
+    quarter closed, or ``None`` when it already was. Raises ``RecalculationRefused`` while
+    another run of the quarter is active or when the final run failed: the task retries."""
     quarter = Quarter.containing(_today(today)).previous()
     if QuarterClose.objects.filter(quarter=str(quarter)).exists():
         return None
     run = score_run_now(quarter=quarter, actor="schedule", trigger="schedule")
     if run.status != RunStatus.SUCCEEDED:
-        logger.error("closing %s failed: %s", quarter, run.error)
-        return None
+        raise RecalculationRefused(f"the final run of {quarter} (run {run.pk}) {run.status}: {run.error}",
+                                   run_id=run.pk)
     QuarterClose.objects.create(quarter=str(quarter), run=run, closed_by_label="schedule")
     record_change(actor="schedule", entity_type="quarter_scores", entity_id=str(quarter), action="closed",
                   changes={"run": run.pk})

@@ -3,22 +3,22 @@
 from __future__ import annotations
 
 from celery import shared_task
-from django.db import InterfaceError, OperationalError
 
 from scoring import services
 
 # Only errors that a retry can cure: a dropped or busy database connection.
-TRANSIENT = (OperationalError, InterfaceError)
+TRANSIENT = services.TRANSIENT
+
+# A closed quarter waits for an active run to end: retried every 10 minutes for a day.
+CLOSE_RETRY_SECONDS = 600
+CLOSE_MAX_RETRIES = 144
 
 
-@shared_task(acks_late=True, autoretry_for=TRANSIENT, retry_backoff=5, retry_backoff_max=300, max_retries=5,
-             name="scoring.recalculate_quarter")
-def recalculate_quarter(run_id: int) -> dict | None:
-    try:
-        run = services.score_run_execute(run_id=run_id)
-    except TRANSIENT:
-        services.score_run_requeue(run_id=run_id)  # so the retry can claim it again
-        raise
+@shared_task(bind=True, acks_late=True, autoretry_for=TRANSIENT, retry_backoff=5, retry_backoff_max=300,
+             max_retries=5, name="scoring.recalculate_quarter")
+def recalculate_quarter(self, run_id: int) -> dict | None:
+    """Run (or resume: a redelivered or retried message carries the same task id) one run."""
+    run = services.score_run_execute(run_id=run_id, task_id=self.request.id or "")
     if run is None:
         return None
     return {"run": run.pk, "status": run.status, "counts": run.counts, "error": run.error}
@@ -30,7 +30,11 @@ def recalculate_recent_quarters(today: str | None = None) -> list[int]:
     return services.schedule_recent_quarters(today=today)
 
 
-@shared_task(name="scoring.close_previous_quarter")
-def close_previous_quarter(today: str | None = None) -> str | None:
-    """First day of a quarter: a final run of the quarter just ended, then it is closed."""
-    return services.close_previous_quarter(today=today)
+@shared_task(bind=True, name="scoring.close_previous_quarter", max_retries=CLOSE_MAX_RETRIES)
+def close_previous_quarter(self, today: str | None = None) -> str | None:
+    """First day of a quarter: a final run of the quarter just ended, then it is closed.
+    Retried while another run of the quarter is active or the final run failed."""
+    try:
+        return services.close_previous_quarter(today=today)
+    except services.RecalculationRefused as exc:
+        raise self.retry(exc=exc, countdown=CLOSE_RETRY_SECONDS) from exc

@@ -50,6 +50,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "core.middleware.DatabaseUnavailableMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -73,6 +74,10 @@ TEMPLATES = [
 
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
+# Reuse connections for a minute, and check one before reusing it: after a database
+# restart the web process and the workers reconnect by themselves (docs/reliability.md).
+DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Imports and recalculations hold a write transaction for a while: wait instead of
     # failing with "database is locked".
@@ -142,6 +147,18 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Publishing while the broker is down fails fast (the job stays queued and the sweep sends
+# it when the broker is back) instead of holding the web request for ~20 s.
+CELERY_BROKER_CONNECTION_TIMEOUT = env.float("CELERY_BROKER_CONNECTION_TIMEOUT", default=2.0)
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.5,
+                                    "interval_max": 0.5}
+CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 2, "socket_timeout": 10}
+
+# --- Jobs (core/jobs.py, docs/reliability.md) ---------------------------------------
+JOB_LEASE_SECONDS = env.int("JOB_LEASE_SECONDS", default=120)  # a stopped worker's job is reclaimed after this
+JOB_RESEND_AFTER_SECONDS = env.int("JOB_RESEND_AFTER_SECONDS", default=60)  # queued and unclaimed: sent again
+JOB_MAX_ATTEMPTS = env.int("JOB_MAX_ATTEMPTS", default=5)  # claims before a job whose worker keeps dying fails
+JOB_STARTS_PER_MINUTE = env.int("JOB_STARTS_PER_MINUTE", default=10)  # exports + recalculations per user
 
 # --- REST API ---------------------------------------------------------------------
 REST_FRAMEWORK = {

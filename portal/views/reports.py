@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from core import roles
+from core import jobs, roles
 from core.quarter import Quarter
 from portal import selectors
 from portal.access import role_required
@@ -43,14 +43,22 @@ def report_list(request):
                 supplier = visible_suppliers(request.user).filter(code=request.POST["supplier"]).first()
                 if supplier is None:
                     raise Http404
+            wait = jobs.start_wait(request.user)
             try:
-                services.report_enqueue(quarter=Quarter.parse(form.cleaned_data["quarter"]),
+                if wait is not None:
+                    raise services.ReportRefused(_("You have started many jobs in the last minute; try again in "
+                                                   "%(seconds)s seconds.") % {"seconds": wait})
+                report = services.report_enqueue(quarter=Quarter.parse(form.cleaned_data["quarter"]),
                                                  format=form.cleaned_data["format"], supplier=supplier,
                                                  actor=request.user)
             except services.ReportRefused as exc:
                 form.add_error(None, str(exc))
             else:
-                messages.success(request, _("Export started; the file appears here when it is ready."))
+                if report.reused:
+                    messages.info(request, _("The same export is already being prepared; it appears here when "
+                                             "it is ready."))
+                else:
+                    messages.success(request, _("Export started; the file appears here when it is ready."))
                 return redirect("portal:report-list")
     return render(request, "portal/report_list.html", {
         "form": form, "page": paginate(request, _reports(request.user)), "quarters": quarters,

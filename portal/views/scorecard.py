@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from rest_framework.exceptions import ValidationError as ApiValidationError
 
-from core import roles
+from core import jobs, roles
 from portal import selectors
 from portal.access import admin_required, procurement_required, writer_required
 from portal.forms import DraftForm, ReviewForm, RunForm, WeightsForm, apply_errors
@@ -131,6 +131,11 @@ def run_list(request):
         if not roles.can_write_master_data(request.user):
             raise PermissionDenied
         form = RunForm(request.POST)
+        if form.is_valid() and (wait := jobs.start_wait(request.user)) is not None:
+            form.add_error(None, _("You have started many jobs in the last minute; try again in %(seconds)s "
+                                   "seconds.") % {"seconds": wait})
+            return render(request, "portal/run_list.html", {"form": form, "page": paginate(request, selectors.runs())},
+                          status=429, headers={"Retry-After": str(wait)})
         if form.is_valid():
             try:
                 with transaction.atomic():
@@ -139,8 +144,15 @@ def run_list(request):
                                                      actor=request.user, trigger="portal")
             except (services.RecalculationRefused, NoPublishedMethodology) as exc:
                 form.add_error(None, str(exc))
+            except ValidationError as exc:
+                for field, errors in exc.message_dict.items():
+                    form.add_error(field if field in form.fields else None, errors)
             else:
-                messages.success(request, _("Recalculation of %(quarter)s started.") % {"quarter": run.quarter})
+                if run.reused:
+                    messages.info(request, _("A recalculation of %(quarter)s is already %(status)s; showing it.")
+                                  % {"quarter": run.quarter, "status": run.get_status_display().lower()})
+                else:
+                    messages.success(request, _("Recalculation of %(quarter)s started.") % {"quarter": run.quarter})
                 return redirect("portal:run-detail", pk=run.pk)
     return render(request, "portal/run_list.html", {
         "form": form, "page": paginate(request, selectors.runs()),
@@ -159,7 +171,37 @@ def _run_payload(run: ScoreRun) -> dict:
 @procurement_required
 def run_detail(request, pk: int):
     run = get_object_or_404(ScoreRun.objects.select_related("methodology"), pk=pk)
-    return render(request, "portal/run_detail.html", {"run": run, "active": run.status in ACTIVE_RUN_STATUSES})
+    return render(request, "portal/run_detail.html", {"run": run, "active": run.status in ACTIVE_RUN_STATUSES,
+                                                      "can_manage": roles.is_admin(request.user)})
+
+
+@require_POST
+@admin_required
+def run_cancel(request, pk: int):
+    """An administrator stops a queued or running recalculation (recorded); the quarter is free."""
+    run = get_object_or_404(ScoreRun, pk=pk)
+    if services.score_run_cancel(run=run, actor=request.user, reason=request.POST.get("reason", "")):
+        messages.success(request, _("Recalculation %(id)s cancelled.") % {"id": run.pk})
+    else:
+        messages.error(request, _("Recalculation %(id)s had already finished.") % {"id": run.pk})
+    return redirect("portal:run-detail", pk=run.pk)
+
+
+@require_POST
+@admin_required
+def run_retry(request, pk: int):
+    """An administrator queues a failed or cancelled recalculation again (recorded)."""
+    run = get_object_or_404(ScoreRun, pk=pk)
+    try:
+        retried = services.score_run_retry(run=run, actor=request.user)
+    except services.RecalculationRefused as exc:
+        messages.error(request, str(exc))
+    else:
+        if retried:
+            messages.success(request, _("Recalculation %(id)s queued again.") % {"id": run.pk})
+        else:
+            messages.error(request, _("Only a failed or cancelled recalculation can be retried."))
+    return redirect("portal:run-detail", pk=run.pk)
 
 
 @procurement_required

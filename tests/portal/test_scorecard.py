@@ -3,6 +3,7 @@ methodology versions."""
 
 from __future__ import annotations
 
+from core.models import ChangeLogEntry
 from scoring.models import IndicatorValue, Methodology, MethodologyIndicator, QuarterlyScore, ScoreRun
 
 
@@ -56,12 +57,38 @@ def test_reviewing_an_already_reviewed_value_is_refused_politely(world, client_a
     assert "only submitted values can be reviewed" in response.content.decode()
 
 
-def test_a_second_run_while_one_is_active_is_refused_with_the_reason(world, client_as):
-    ScoreRun.objects.create(quarter=str(world.quarter), methodology=Methodology.objects.get(version="v1"),
-                            status="running")
+def test_a_second_identical_run_while_one_is_active_shows_the_active_one(world, client_as):
+    active = ScoreRun.objects.create(quarter=str(world.quarter), methodology=Methodology.objects.get(version="v1"),
+                                     status="running")
     response = client_as("procurement_analyst").post("/scorecard/runs/", {"quarter": str(world.quarter)})
+    assert response.status_code == 302
+    assert response.url == f"/scorecard/runs/{active.pk}/"
+    assert ScoreRun.objects.filter(quarter=str(world.quarter), status="running").count() == 1
+
+
+def test_a_quarter_after_the_current_one_is_refused_next_to_the_field(world, client_as):
+    response = client_as("procurement_analyst").post("/scorecard/runs/", {"quarter": "2030-Q1"})
     assert response.status_code == 400
-    assert "already running" in response.content.decode()
+    assert "after the current quarter" in str(response.context["form"].errors["quarter"])
+    assert not ScoreRun.objects.filter(quarter="2030-Q1").exists()
+
+
+def test_an_admin_cancels_and_retries_a_run_from_the_portal_and_both_are_recorded(
+        world, client_as, django_capture_on_commit_callbacks):
+    run = ScoreRun.objects.create(quarter=str(world.quarter), methodology=Methodology.objects.get(version="v1"),
+                                  status="running")
+    assert client_as("procurement_analyst").post(f"/scorecard/runs/{run.pk}/cancel/").status_code == 403
+    admin = client_as("procurement_admin")
+    admin.post(f"/scorecard/runs/{run.pk}/cancel/")
+    run.refresh_from_db()
+    assert run.status == "cancelled"
+    with django_capture_on_commit_callbacks(execute=True):
+        admin.post(f"/scorecard/runs/{run.pk}/retry/")
+    run.refresh_from_db()
+    assert run.status == "succeeded"  # queued again, and the eager task ran it
+    actions = list(ChangeLogEntry.objects.filter(entity_type="score_run", entity_id=str(run.pk))
+                   .order_by("id").values_list("action", "actor_label"))
+    assert actions == [("cancelled", "procurement_admin"), ("retried", "procurement_admin")]
 
 
 def test_bad_quarter_is_shown_next_to_the_field(world, client_as):

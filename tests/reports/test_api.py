@@ -196,7 +196,8 @@ def test_the_endpoint_is_in_the_openapi_schema(role_users, api_as):
     for url in ("/api/v1/reports/", "/api/v1/reports/{id}/", "/api/v1/reports/{id}/download/"):
         assert url in schema["paths"]
     assert "202" in schema["paths"]["/api/v1/reports/"]["post"]["responses"]
-    assert schema["components"]["schemas"]["ReportStatusEnum"]["enum"] == ["queued", "running", "succeeded", "failed"]
+    assert schema["components"]["schemas"]["ReportStatusEnum"]["enum"] == [
+        "queued", "running", "succeeded", "failed", "cancelled"]
 
 
 def test_viewers_read_and_download_but_do_not_start_exports(scored, start, api_as):

@@ -9,6 +9,7 @@ import pytest
 from django.db import OperationalError, transaction
 from django.utils import timezone
 
+from core import jobs
 from core.models import ChangeLogEntry
 from reports import exporters, fonts, services
 from reports.models import Report, ReportFormat, ReportStatus
@@ -51,13 +52,14 @@ def test_a_report_is_written_once(quarter_scored):
     assert services.report_execute(report_id=999_999) is None
 
 
-def test_a_report_whose_worker_died_is_picked_up_again(quarter_scored, settings):
+def test_a_report_whose_worker_died_is_picked_up_again_once_its_lease_expired(quarter_scored):
     report = services.report_create(quarter=Q3, format=ReportFormat.CSV, actor="script")
-    Report.objects.filter(pk=report.pk).update(status=ReportStatus.RUNNING, started_at=timezone.now())
-    assert services.report_execute(report_id=report.pk) is None  # a live worker holds it
-    long_ago = timezone.now() - timezone.timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT + 120)
-    Report.objects.filter(pk=report.pk).update(started_at=long_ago)
-    assert services.report_execute(report_id=report.pk).status == ReportStatus.SUCCEEDED
+    assert jobs.claim(Report, report.pk, task_id="first")
+    assert services.report_execute(report_id=report.pk, task_id="second") is None  # a live worker holds it
+    Report.objects.filter(pk=report.pk).update(lease_expires_at=timezone.now() - timezone.timedelta(seconds=1))
+    done = services.report_execute(report_id=report.pk, task_id="second")
+    assert (done.status, done.attempts, done.task_id, done.lease_expires_at) == (
+        ReportStatus.SUCCEEDED, 2, "second", None)
 
 
 def test_a_recalculation_during_the_export_fails_the_report_with_the_reason(quarter_scored, monkeypatch):
@@ -90,15 +92,15 @@ def test_a_missing_font_fails_the_pdf_with_what_to_install(quarter_scored, setti
     assert "REPORTS_CJK_FONT points to /nonexistent/font.ttc" in report.error
 
 
-def test_a_transient_database_error_puts_the_report_back_in_the_queue(quarter_scored, monkeypatch):
+def test_a_transient_database_error_is_resumed_by_the_retry_of_the_same_task(quarter_scored, monkeypatch):
     report = services.report_create(quarter=Q3, format=ReportFormat.CSV, actor="script")
     monkeypatch.setattr(services, "_write", lambda *args: (_ for _ in ()).throw(OperationalError("server closed")))
     with pytest.raises(OperationalError):
-        services.report_execute(report_id=report.pk)
-    services.report_requeue(report_id=report.pk)
-    assert Report.objects.get(pk=report.pk).status == ReportStatus.QUEUED
+        services.report_execute(report_id=report.pk, task_id="t-1")
+    assert Report.objects.get(pk=report.pk).status == ReportStatus.RUNNING
     monkeypatch.undo()
-    assert services.report_execute(report_id=report.pk).status == ReportStatus.SUCCEEDED
+    assert services.report_execute(report_id=report.pk, task_id="other") is None  # lease still held
+    assert services.report_execute(report_id=report.pk, task_id="t-1").status == ReportStatus.SUCCEEDED
 
 
 def test_the_task_acknowledges_late_and_retries_transient_errors_only():

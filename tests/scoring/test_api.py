@@ -5,6 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
+from django.core.cache import cache
 
 from core import roles
 from core.models import ChangeLogEntry
@@ -38,12 +39,37 @@ def test_follow_a_run(scored, api_as):
     assert body["methodology"] == "v1"
 
 
-def test_a_second_run_of_a_quarter_that_is_active_is_refused(own_supplier, api_as):
-    ScoreRun.objects.create(quarter="2026-Q3", methodology=Methodology.objects.get(version="v1"),
-                            status=RunStatus.RUNNING)
-    response = api_as(roles.PROCUREMENT_ADMIN).post("/api/v1/score-runs/", {"quarter": "2026-Q3"})
-    assert response.status_code == 409
-    assert "already running" in response.json()["detail"]
+def test_an_identical_request_gets_the_active_run_and_a_different_one_409_with_its_id(own_supplier, api_as):
+    v1 = Methodology.objects.get(version="v1")
+    active = ScoreRun.objects.create(quarter="2026-Q3", methodology=v1, status=RunStatus.RUNNING)
+    client = api_as(roles.PROCUREMENT_ADMIN)
+    same = client.post("/api/v1/score-runs/", {"quarter": "2026-Q3"})
+    assert (same.status_code, same.json()["id"], same.json()["status"]) == (200, active.pk, "running")
+    Methodology.objects.create(version="v2", status="published", grade_bands=v1.grade_bands,
+                               qbr_weights=v1.qbr_weights)
+    other = client.post("/api/v1/score-runs/", {"quarter": "2026-Q3", "methodology": "v2"})
+    assert other.status_code == 409
+    assert (other.json()["run"], "already running" in other.json()["detail"]) == (active.pk, True)
+    assert ScoreRun.objects.filter(quarter="2026-Q3").count() == 1
+
+
+def test_a_quarter_after_the_current_one_is_a_field_error_and_records_nothing(own_supplier, api_as):
+    response = api_as(roles.PROCUREMENT_ADMIN).post("/api/v1/score-runs/", {"quarter": "2030-Q1"})
+    assert response.status_code == 400
+    assert "after the current quarter" in str(response.json()["quarter"])
+    assert ScoreRun.objects.count() == 0
+
+
+def test_starting_runs_is_rate_limited_per_user_with_retry_after(own_supplier, api_as, settings):
+    settings.JOB_STARTS_PER_MINUTE = 2
+    cache.clear()
+    client = api_as(roles.PROCUREMENT_ADMIN)
+    codes = [client.post("/api/v1/score-runs/", {"quarter": "2026-Q3"}).status_code for _ in range(2)]
+    limited = client.post("/api/v1/score-runs/", {"quarter": "2026-Q3"})
+    assert codes == [202, 200]  # the second is identical to the queued first one
+    assert limited.status_code == 429
+    assert 1 <= int(limited["Retry-After"]) <= 60
+    cache.clear()
 
 
 @pytest.mark.parametrize("role", [roles.VIEWER, roles.SUPPLIER_USER])

@@ -1,6 +1,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from core.parsers import CellError, parse_quarter
+from core.quarter import FutureQuarter, ensure_not_future
 from scoring import services
 from scoring.models import Methodology, RunStatus
 from scoring.selectors import NoPublishedMethodology
@@ -15,8 +16,8 @@ class Command(BaseCommand):
 
     def handle(self, *args, quarter, methodology=None, **options):
         try:
-            quarter = parse_quarter(quarter)
-        except CellError as exc:
+            quarter = ensure_not_future(parse_quarter(quarter))
+        except (CellError, FutureQuarter) as exc:
             raise CommandError(str(exc)) from exc
         chosen = None
         if methodology:
@@ -28,6 +29,8 @@ class Command(BaseCommand):
                                          trigger="command")
         except (services.RecalculationRefused, NoPublishedMethodology) as exc:
             raise CommandError(str(exc)) from exc
+        except KeyboardInterrupt:
+            raise CommandError(f"interrupted: the recalculation of {quarter} was cancelled") from None
         if run.status != RunStatus.SUCCEEDED:
             raise CommandError(f"recalculation of {quarter} failed: {run.error}")
         counts = run.counts
