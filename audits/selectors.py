@@ -115,8 +115,11 @@ NEVER_OVERDUE_SEVERITIES = (Severity.OFI,)
 
 def open_at(as_of: dt.date) -> Q:
     """Findings open at ``as_of`` (scorecard.md section 4): opened on or before it and
-    not closed on or before it."""
-    return Q(opened_on__lte=as_of) & (Q(closed_on__isnull=True) | Q(closed_on__gt=as_of))
+    not closed on or before it, and whose CAP is not verified closed. A verified CAP owes
+    nothing more even when the finding's closing date (set at verification, or imported)
+    falls after ``as_of``; the CAP state is today's, there is no CAP history."""
+    return (Q(opened_on__lte=as_of) & (Q(closed_on__isnull=True) | Q(closed_on__gt=as_of))
+            & ~Q(corrective_action__state=CapState.VERIFIED_CLOSED))
 
 
 def overdue_conditions(as_of: dt.date) -> dict[str, Q]:

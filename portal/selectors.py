@@ -273,7 +273,8 @@ def scorecard(supplier: Supplier, quarter: str) -> Scorecard | None:
     category_weights = params.category_weights()
     subscores = [(key, title, category_weights.get(key, Decimal(0)), getattr(score, key)) for key, title in CATEGORIES]
     return Scorecard(score=score, rows=rows, subscores=subscores,
-                     gains=breakdown.points_to_gain(params, score.population, score.points))
+                     gains=breakdown.points_to_gain(params, score.population, score.points,
+                                                     flags=score.flags))
 
 
 def history(supplier: Supplier) -> list[dict]:

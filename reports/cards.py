@@ -10,7 +10,7 @@ from decimal import Decimal
 from xml.sax.saxutils import escape
 
 from reports.fonts import register_font
-from scoring.breakdown import Gain
+from scoring.breakdown import Gain, is_gated
 
 GRADE_COLOURS = {"A": "#2e7d32", "B": "#7cb342", "C": "#f9a825", "D": "#ef6c00", "X": "#c62828"}
 FLAG_TEXT = {
@@ -77,7 +77,9 @@ def _styles(font: str):
         "small": ParagraphStyle("small", parent=base, fontSize=8, leading=10),
         "title": ParagraphStyle("title", parent=base, fontSize=18, leading=24, spaceAfter=2),
         "subtitle": ParagraphStyle("subtitle", parent=base, fontSize=10, leading=14, textColor=colors.grey),
-        "h2": ParagraphStyle("h2", parent=base, fontSize=11, leading=14, spaceBefore=7, spaceAfter=3),
+        # A heading is never left alone at the bottom of a page: it moves with what follows.
+        "h2": ParagraphStyle("h2", parent=base, fontSize=11, leading=14, spaceBefore=7, spaceAfter=3,
+                             keepWithNext=1),
         "big": ParagraphStyle("big", parent=base, fontSize=22, leading=26),
     }
 
@@ -88,12 +90,34 @@ def _p(text, style):
     return Paragraph(escape("" if text is None else str(text)), style)
 
 
+CODE_FONT_SIZES = (8, 7, 6.5, 6, 5.5)
+
+
+def _code(text: str, width: float, font: str):
+    """A reference code (finding, site) in a table cell of ``width`` points: never broken
+    mid-code. The font shrinks (8 pt down to 5.5 pt) until the code fits on one line; a
+    code longer still keeps its single line."""
+    from reportlab.lib.styles import ParagraphStyle
+    from reportlab.pdfbase.pdfmetrics import stringWidth
+    from reportlab.platypus import Paragraph
+
+    text = "" if text is None else str(text)
+    available = width - 2 * TABLE_PADDING
+    size = next((size for size in CODE_FONT_SIZES if stringWidth(text, font, size) <= available),
+                CODE_FONT_SIZES[-1])
+    style = ParagraphStyle("code", fontName=font, fontSize=size, leading=size + 2, splitLongWords=0)
+    return Paragraph(escape(text).replace(" ", "&nbsp;"), style)
+
+
 def _num(value, places: int = 2) -> str:
     return "—" if value is None else f"{float(value):.{places}f}"
 
 
 def _date(value: dt.date | None) -> str:
     return value.isoformat() if value else "—"
+
+
+TABLE_PADDING = 6  # reportlab's default left and right cell padding, points
 
 
 def _table(rows, widths, font, *, header: bool = True, zebra: bool = True):
@@ -159,9 +183,11 @@ def _findings_section(card: CardData, st: dict, width: float, font: str) -> list
     out.append(_p(f"Open findings at {card.as_of.isoformat()}", st["h2"]))
     if card.findings:
         rows = [["Finding", "Site", "Severity", "Provision", "Opened", "CAP due", "CAP", "Correction due"]]
+        widths = [width * w for w in (0.17, 0.11, 0.08, 0.08, 0.10, 0.16, 0.13, 0.17)]
         overdue_cells = []
         for index, finding in enumerate(card.findings, start=1):
-            rows.append([_p(finding.finding_ref, st["small"]), _p(finding.site_code, st["small"]), finding.severity,
+            rows.append([_code(finding.finding_ref, widths[0], font), _code(finding.site_code, widths[1], font),
+                         finding.severity,
                          finding.provision, _date(finding.opened_on),
                          _date(finding.cap_due_on) + (" overdue" if finding.cap_overdue else ""),
                          finding.cap_state.replace("_", " "),
@@ -170,7 +196,7 @@ def _findings_section(card: CardData, st: dict, width: float, font: str) -> list
                 overdue_cells.append((5, index))
             if finding.correction_overdue:
                 overdue_cells.append((7, index))
-        table = _table(rows, [width * w for w in (0.12, 0.11, 0.09, 0.08, 0.11, 0.18, 0.12, 0.19)], font)
+        table = _table(rows, widths, font)
         for column, row in overdue_cells:
             table.setStyle(TableStyle([("TEXTCOLOR", (column, row), (column, row), colors.HexColor("#c62828"))]))
         out.append(table)
@@ -238,6 +264,9 @@ def render_card(card: CardData, stream) -> None:
         rows += [[gain.code, _p(gain.title, st["base"]), "missing" if gain.points is None else _num(gain.points),
                   f"+{gain.gain:.2f}"] for gain in card.gains]
         story.append(_table(rows, [width * 0.13, width * 0.55, width * 0.14, width * 0.18], font))
+    elif is_gated(card.flags):
+        story.append(_p("Termination review: the score stays 0 whatever the indicators until the review is "
+                        "closed, so no indicator has points to gain.", st["base"]))
     else:
         story.append(_p("Every applicable indicator has full points.", st["base"]))
 

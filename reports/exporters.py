@@ -469,7 +469,7 @@ class _CardContext:
             grade=score.grade, flags=sorted(score.flags),
             subscores=[(title, self.category_weights.get(key, Decimal(0)), getattr(score, key))
                        for key, title in CATEGORIES],
-            trend=trend, gains=points_to_gain(self.params, score.population, score.points),
+            trend=trend, gains=points_to_gain(self.params, score.population, score.points, flags=score.flags),
             findings=[self._finding(finding) for finding in findings],
             qbr=_qbr_lines(self.qbr_weights, self.qbr_names, score.qbr_components or {}),
             qbr_total=score.qbr_total, qbr_incomplete=score.qbr_incomplete, as_of=self.as_of, footer=self.footer,

@@ -63,9 +63,15 @@ def test_risk_findings_can_be_overdue_opportunities_for_improvement_never(audit,
 def test_overdue_is_judged_at_as_of_closed_and_not_yet_opened_findings_are_not(audit, make_finding):
     make_finding(audit, finding_ref="F-CLOSED", closed_on=D(2026, 1, 10), cap_state="verified_closed",
                  cap_due_on=D(2025, 4, 1), correction_due_on=D(2025, 12, 1))
-    # Closed on 10 Jan 2026: at the end of 2025 it was still open and its correction late.
-    assert flags(D(2025, 12, 31)) == {"F-CLOSED": (False, True, True)}
+    # Closed on 10 Jan 2026 with its CAP verified: a verified CAP owes nothing, so even at the
+    # end of 2025 it is neither open nor late (the CAP state is today's; no CAP history).
+    assert flags(D(2025, 12, 31)) == {"F-CLOSED": (False, False, False)}
     assert flags(D(2026, 1, 10)) == {"F-CLOSED": (False, False, False)}
+    make_finding(audit, finding_ref="F-IMPL", closed_on=D(2026, 1, 10), cap_state="implemented",
+                 cap_due_on=D(2025, 4, 1), correction_due_on=D(2025, 12, 1))
+    # Closed on 10 Jan 2026, its CAP not verified: at the end of 2025 it was open and its correction late.
+    assert flags(D(2025, 12, 31), finding_ref="F-IMPL") == {"F-IMPL": (False, True, True)}
+    assert flags(D(2026, 1, 10), finding_ref="F-IMPL") == {"F-IMPL": (False, False, False)}
     make_finding(audit, finding_ref="F-LATER", opened_on=D(2026, 2, 1), cap_due_on=D(2026, 2, 15),
                  correction_due_on=D(2026, 3, 1))
     assert flags(D(2026, 1, 31), finding_ref="F-LATER") == {"F-LATER": (False, False, False)}
