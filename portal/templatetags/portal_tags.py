@@ -11,6 +11,8 @@ from django.utils.translation import gettext_lazy as _
 from audits import dates
 from core import roles
 from portal import indicators
+from scoring import labels
+from scoring.labels import CATEGORY_LABELS
 
 register = template.Library()
 
@@ -36,10 +38,6 @@ CYCLE_LABELS = {
 }
 POINT_STATUS = {"value": _("value"), "missing": _("missing"), "not_applicable": _("not applicable")}
 SOURCE_LABELS = {"audit": _("audits"), "reported": _("reported")}
-CATEGORY_LABELS = {
-    "rba": _("RBA compliance"), "environment": _("Environment"), "minerals": _("Responsible minerals"),
-    "ecovadis": _("EcoVadis"), "esg_disclosure": _("ESG disclosure"),
-}
 POPULATION_LABELS = {"full": _("full scorecard"), "ecovadis_only": _("EcoVadis only")}
 
 
@@ -98,6 +96,26 @@ def source_label(source):
 @register.filter
 def category_label(key):
     return CATEGORY_LABELS.get(key, key)
+
+
+@register.filter
+def may_request_card(user, supplier):
+    """``portal.access.may_request_card``: whether the supplier page offers its PDF report card."""
+    from portal import access
+
+    return access.may_request_card(user, supplier)
+
+
+@register.filter
+def qbr_label(name):
+    """A QBR component's name in the active language (``scoring.labels``)."""
+    return labels.qbr_component_label(name)
+
+
+@register.filter
+def normalisation_label(kind):
+    """A normalisation's name in the active language (``scoring.labels``)."""
+    return labels.normalisation_label(kind)
 
 
 @register.filter
