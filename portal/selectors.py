@@ -8,7 +8,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Count, F, FilteredRelation, Prefetch, Q, QuerySet
+from django.db.models import Case, Count, F, FilteredRelation, IntegerField, Prefetch, Q, QuerySet, Value, When
 from django.db.models.functions import Coalesce
 
 from audits import dates
@@ -320,11 +320,21 @@ def planned_audits(user) -> QuerySet[Audit]:
             .order_by(F("planned_on").asc(nulls_last=True), "audit_ref"))
 
 
+FINDING_SORTS = {
+    "due": ("correction_due_on",), "cap_due": ("cap_due_on",), "overdue": ("overdue_since",),
+    "supplier": ("audit__site__supplier__name", "audit__site__supplier__code"),
+    "finding": ("finding_ref",), "severity": ("severity_rank",),
+}
+SEVERITY_ORDER = ("priority", "major", "minor", "risk", "ofi")
+
+
 def findings_board(user, today: dt.date, *, severity: str = "", status: str = "open", overdue: str = "",
-                   cap_state: str = "", supplier: str = "", query: str = "") -> QuerySet[Finding]:
-    """Findings the user may see, filtered; each carries ``cap_overdue``/``correction_overdue`` at ``today``
-    (``audits.selectors.with_overdue``); ``overdue`` is ``any``, ``cap``, ``correction`` or empty.
-    Earliest correction due date first."""
+                   cap_state: str = "", supplier: str = "", query: str = "", sort: str = "due") -> QuerySet[Finding]:
+    """Findings the user may see, filtered; each carries ``cap_overdue``/``correction_overdue``
+    and ``overdue_since`` at ``today`` (``audits.selectors.with_overdue``); ``overdue`` is
+    ``any``, ``cap``, ``correction`` or empty. ``sort``: a key of ``FINDING_SORTS`` (``due``,
+    the earliest correction due date first, by default; ``overdue``: the longest overdue
+    first), ``-`` before it reverses; empty dates last either way, then by reference."""
     findings = scope_to_user(Finding.objects.all(), user, "audit__site__supplier").select_related(
         "audit__site__supplier", "provision", "corrective_action")
     findings = audit_selectors.with_overdue(findings, today)
@@ -346,7 +356,14 @@ def findings_board(user, today: dt.date, *, severity: str = "", status: str = "o
         findings = findings.filter(Q(finding_ref__icontains=query) | Q(description__icontains=query)
                                    | Q(audit__audit_ref__icontains=query)
                                    | Q(audit__site__supplier__name__icontains=query))
-    return findings.order_by(F("correction_due_on").asc(nulls_last=True), "finding_ref")
+    descending = sort.startswith("-")
+    fields = FINDING_SORTS.get(sort.lstrip("-"), FINDING_SORTS["due"])
+    if "severity_rank" in fields:
+        findings = findings.annotate(severity_rank=Case(
+            *[When(severity=name, then=Value(rank)) for rank, name in enumerate(SEVERITY_ORDER)],
+            default=Value(len(SEVERITY_ORDER)), output_field=IntegerField()))
+    order = [F(name).desc(nulls_last=True) if descending else F(name).asc(nulls_last=True) for name in fields]
+    return findings.order_by(*order, "finding_ref")
 
 
 def finding_for(user, ref: str, today: dt.date) -> Finding | None:

@@ -9,6 +9,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from audits import dates
+from audits import selectors as audit_selectors
 from core import roles
 from portal import indicators
 from scoring import labels
@@ -104,6 +105,13 @@ def may_request_card(user, supplier):
     from portal import access
 
     return access.may_request_card(user, supplier)
+
+
+@register.filter
+def days_overdue(overdue_since, today):
+    """Days overdue at ``today`` (``audits.selectors.days_overdue``); "—" when not overdue."""
+    days = audit_selectors.days_overdue(overdue_since, today)
+    return "—" if days is None else days
 
 
 @register.filter

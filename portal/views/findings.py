@@ -43,7 +43,7 @@ def findings_board(request):
         "query": get.get("q", "").strip(),
     }
     query_filters = dict(filters, status="" if filters["status"] == "all" else filters["status"])
-    findings = selectors.findings_board(request.user, today(), **query_filters)
+    findings = selectors.findings_board(request.user, today(), sort=get.get("sort", "due"), **query_filters)
     return render(request, "portal/findings_board.html", {
         "page": paginate(request, findings, 50), "filters": filters, "severities": Severity.choices,
         "cap_states": CapState.choices, "today": today(),

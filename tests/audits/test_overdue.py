@@ -98,3 +98,13 @@ def test_every_caller_agrees_with_the_one_definition(audit, make_finding, api_as
     reminders.send_daily_reminders(as_of=today)
     kinds = set(Notification.objects.filter(finding__isnull=False).values_list("finding__finding_ref", "kind"))
     assert kinds == {("F-NOCAP", "cap_overdue")}
+
+
+def test_overdue_since_is_the_earliest_overdue_due_date(audit, make_finding):
+    make_finding(audit, finding_ref="F-BOTH", cap_due_on=D(2026, 2, 1), correction_due_on=D(2026, 1, 1))
+    make_finding(audit, finding_ref="F-CAP", cap_due_on=D(2026, 2, 1), correction_due_on=D(2099, 1, 1))
+    make_finding(audit, finding_ref="F-NONE", cap_due_on=D(2099, 1, 1), correction_due_on=D(2099, 1, 1))
+    rows = {f.finding_ref: f.overdue_since for f in selectors.with_overdue(Finding.objects.all(), D(2026, 3, 1))}
+    assert rows == {"F-BOTH": D(2026, 1, 1), "F-CAP": D(2026, 2, 1), "F-NONE": None}
+    assert selectors.days_overdue(D(2026, 1, 1), D(2026, 3, 1)) == 59
+    assert selectors.days_overdue(None, D(2026, 3, 1)) is None
