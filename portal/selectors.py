@@ -8,7 +8,20 @@ import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Case, Count, F, FilteredRelation, IntegerField, Prefetch, Q, QuerySet, Value, When
+from django.db.models import (
+    Case,
+    Count,
+    F,
+    FilteredRelation,
+    IntegerField,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
 from django.db.models.functions import Coalesce
 
 from audits import dates
@@ -203,7 +216,7 @@ def expiring_documents(user, today: dt.date, days: int = EXPIRING_DAYS) -> Query
 
 SUPPLIER_SORTS = {
     "code": "code", "name": "name", "country": "country", "status": "status", "category": "category",
-    "score": "q_score", "grade": "q_grade", "spend": "q_rank",
+    "score": "q_score", "grade": "q_grade", "spend": "q_rank", "spend_basis": "q_spend", "change": "q_change",
 }
 
 
@@ -211,11 +224,16 @@ def supplier_rows(user, quarter: str | None, *, query: str = "", country: str = 
                   status: str = "", grade: str = "", population: str = "", flag: str = "",
                   sort: str = "code") -> QuerySet[Supplier]:
     """Suppliers the user may see with the quarter's stored score joined in (one query
-    per page: the score comes through a filtered LEFT JOIN, not a query per row)."""
+    per page: the score comes through a filtered LEFT JOIN, not a query per row).
+    ``q_spend`` is the stored spend basis (base currency) and ``q_change`` the score change
+    against the previous quarter's stored score (``None`` without both)."""
+    previous = str(Quarter.parse(quarter).previous()) if quarter else ""
     suppliers = visible_suppliers(user).annotate(
         q=FilteredRelation("scores", condition=Q(scores__quarter=quarter or "")),
         q_score=F("q__score"), q_grade=F("q__grade"), q_population=F("q__population"),
         q_flags=F("q__flags_text"), q_rank=F("q__rank"), q_spend=F("q__spend_basis"),
+        q_change=F("q__score") - Subquery(QuarterlyScore.objects.filter(
+            supplier_id=OuterRef("pk"), quarter=previous).values("score")[:1]),
     )
     if query:
         suppliers = suppliers.filter(Q(code__icontains=query) | Q(name__icontains=query)
