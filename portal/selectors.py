@@ -221,12 +221,13 @@ SUPPLIER_SORTS = {
 
 
 def supplier_rows(user, quarter: str | None, *, query: str = "", country: str = "", category: str = "",
-                  status: str = "", grade: str = "", population: str = "", flag: str = "",
+                  status: str = "", grade: str = "", population: str = "", flag: str = "", mine: str = "",
                   sort: str = "code") -> QuerySet[Supplier]:
     """Suppliers the user may see with the quarter's stored score joined in (one query
     per page: the score comes through a filtered LEFT JOIN, not a query per row).
     ``q_spend`` is the stored spend basis (base currency) and ``q_change`` the score change
-    against the previous quarter's stored score (``None`` without both)."""
+    against the previous quarter's stored score (``None`` without both). ``mine``: only the
+    suppliers the user owns (category manager)."""
     previous = str(Quarter.parse(quarter).previous()) if quarter else ""
     suppliers = visible_suppliers(user).annotate(
         q=FilteredRelation("scores", condition=Q(scores__quarter=quarter or "")),
@@ -238,6 +239,8 @@ def supplier_rows(user, quarter: str | None, *, query: str = "", country: str = 
     if query:
         suppliers = suppliers.filter(Q(code__icontains=query) | Q(name__icontains=query)
                                      | Q(legal_name__icontains=query) | Q(commodity__icontains=query))
+    if mine:
+        suppliers = suppliers.filter(owner_id=user.pk)
     if country:
         suppliers = suppliers.filter(country=country.upper())
     if category:
@@ -347,12 +350,14 @@ SEVERITY_ORDER = ("priority", "major", "minor", "risk", "ofi")
 
 
 def findings_board(user, today: dt.date, *, severity: str = "", status: str = "open", overdue: str = "",
-                   cap_state: str = "", supplier: str = "", query: str = "", sort: str = "due") -> QuerySet[Finding]:
+                   cap_state: str = "", supplier: str = "", query: str = "", mine: str = "",
+                   sort: str = "due") -> QuerySet[Finding]:
     """Findings the user may see, filtered; each carries ``cap_overdue``/``correction_overdue``
     and ``overdue_since`` at ``today`` (``audits.selectors.with_overdue``); ``overdue`` is
     ``any``, ``cap``, ``correction`` or empty. ``sort``: a key of ``FINDING_SORTS`` (``due``,
     the earliest correction due date first, by default; ``overdue``: the longest overdue
-    first), ``-`` before it reverses; empty dates last either way, then by reference."""
+    first), ``-`` before it reverses; empty dates last either way, then by reference.
+    ``mine``: only findings of suppliers the user owns."""
     findings = scope_to_user(Finding.objects.all(), user, "audit__site__supplier").select_related(
         "audit__site__supplier", "provision", "corrective_action")
     findings = audit_selectors.with_overdue(findings, today)
@@ -370,6 +375,8 @@ def findings_board(user, today: dt.date, *, severity: str = "", status: str = "o
         findings = findings.filter(corrective_action__state=cap_state)
     if supplier:
         findings = findings.filter(audit__site__supplier__code=supplier)
+    if mine:
+        findings = findings.filter(audit__site__supplier__owner_id=user.pk)
     if query:
         findings = findings.filter(Q(finding_ref__icontains=query) | Q(description__icontains=query)
                                    | Q(audit__audit_ref__icontains=query)

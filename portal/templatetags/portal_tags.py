@@ -107,6 +107,12 @@ def may_request_card(user, supplier):
     return access.may_request_card(user, supplier)
 
 
+@register.simple_tag
+def owner_candidates():
+    """Users who may own suppliers (``core.roles.supplier_owner_candidates``)."""
+    return roles.supplier_owner_candidates()
+
+
 @register.filter
 def days_overdue(overdue_since, today):
     """Days overdue at ``today`` (``audits.selectors.days_overdue``); "—" when not overdue."""
