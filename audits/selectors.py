@@ -15,6 +15,7 @@ from collections.abc import Collection
 import numpy as np
 import pandas as pd
 from django.db.models import BooleanField, Case, DateField, ExpressionWrapper, F, Q, QuerySet, When
+from django.db.models.functions import Least
 
 from audits import dates, rules
 from audits.models import (
@@ -115,8 +116,11 @@ NEVER_OVERDUE_SEVERITIES = (Severity.OFI,)
 
 def open_at(as_of: dt.date) -> Q:
     """Findings open at ``as_of`` (scorecard.md section 4): opened on or before it and
-    not closed on or before it."""
-    return Q(opened_on__lte=as_of) & (Q(closed_on__isnull=True) | Q(closed_on__gt=as_of))
+    not closed on or before it, and whose CAP is not verified closed. A verified CAP owes
+    nothing more even when the finding's closing date (set at verification, or imported)
+    falls after ``as_of``; the CAP state is today's, there is no CAP history."""
+    return (Q(opened_on__lte=as_of) & (Q(closed_on__isnull=True) | Q(closed_on__gt=as_of))
+            & ~Q(corrective_action__state=CapState.VERIFIED_CLOSED))
 
 
 def overdue_conditions(as_of: dt.date) -> dict[str, Q]:
@@ -139,11 +143,25 @@ def overdue_conditions(as_of: dt.date) -> dict[str, Q]:
 
 def with_overdue(findings: QuerySet[Finding], as_of: dt.date) -> QuerySet[Finding]:
     """``findings`` annotated with booleans ``cap_overdue``, ``correction_overdue`` and
-    ``is_overdue`` (either of them) at ``as_of`` (``overdue_conditions``). No extra query."""
+    ``is_overdue`` (either of them) at ``as_of`` (``overdue_conditions``), and
+    ``overdue_since``: the earliest due date that is overdue (the CAP's, the correction's),
+    ``None`` when nothing is; ``days_overdue(finding.overdue_since, as_of)`` counts the days.
+    No extra query."""
     conditions = overdue_conditions(as_of)
-    conditions["is_overdue"] = conditions["cap_overdue"] | conditions["correction_overdue"]
-    return findings.annotate(**{name: ExpressionWrapper(condition, output_field=BooleanField())
-                                for name, condition in conditions.items()})
+    cap, correction = conditions["cap_overdue"], conditions["correction_overdue"]
+    conditions["is_overdue"] = cap | correction
+    annotated = findings.annotate(**{name: ExpressionWrapper(condition, output_field=BooleanField())
+                                     for name, condition in conditions.items()})
+    return annotated.annotate(overdue_since=Case(
+        When(cap & correction, then=Least("cap_due_on", "correction_due_on")),
+        When(cap, then=F("cap_due_on")), When(correction, then=F("correction_due_on")),
+        default=None, output_field=DateField()))
+
+
+def days_overdue(overdue_since: dt.date | None, as_of: dt.date) -> int | None:
+    """Whole days a finding is overdue at ``as_of``, from ``with_overdue``'s
+    ``overdue_since`` (1 the day after the due date); ``None`` when it is not overdue."""
+    return None if overdue_since is None else (as_of - overdue_since).days
 
 
 # --------------------------------------------------------------------------- the two-year cycle

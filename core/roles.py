@@ -42,3 +42,17 @@ def is_admin(user) -> bool:
 
 def is_supplier_user(user) -> bool:
     return role_of(user) == SUPPLIER_USER
+
+
+def may_own_suppliers(user) -> bool:
+    """Who can be a supplier's owner (category manager): an active procurement analyst or admin."""
+    return user is not None and user.is_active and can_write_master_data(user)
+
+
+def supplier_owner_candidates():
+    """Active users who may own suppliers (``may_own_suppliers``), by username. One query."""
+    from django.contrib.auth import get_user_model
+    from django.db.models import Q
+
+    return (get_user_model().objects.filter(Q(groups__name__in=WRITER_ROLES) | Q(is_superuser=True), is_active=True)
+            .distinct().order_by("username"))

@@ -14,10 +14,12 @@ from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404
 
 from core import roles
+from reports.models import ReportFormat
+from reports.services import may_request_report
 from suppliers.selectors import can_act_for_supplier, visible_suppliers
 
 __all__ = ["can_act_for_supplier", "supplier_for", "role_required", "procurement_required", "writer_required",
-           "admin_required"]
+           "admin_required", "may_start_export", "may_request_card"]
 
 
 def _require(check):
@@ -43,6 +45,20 @@ role_required = _require(has_role)
 procurement_required = _require(roles.is_procurement)
 writer_required = _require(roles.can_write_master_data)
 admin_required = _require(roles.is_admin)
+
+
+def may_start_export(user) -> bool:
+    """The Reports page's "Start export": analysts and admins start any export, a supplier
+    user its own supplier's PDF report card, a viewer none (``reports.services
+    .report_access_refusal`` is the rule; the view refuses with 403 what the page hides)."""
+    if roles.is_supplier_user(user):
+        return may_request_report(user, format=ReportFormat.PDF, supplier=visible_suppliers(user).first())
+    return may_request_report(user, format=ReportFormat.XLSX, supplier=None)
+
+
+def may_request_card(user, supplier) -> bool:
+    """The supplier page's "PDF report card" button (``reports.services.report_access_refusal``)."""
+    return may_request_report(user, format=ReportFormat.PDF, supplier=supplier)
 
 
 def supplier_for(user, code: str):

@@ -72,6 +72,19 @@ class StatusChangeForm(forms.Form):
     reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 2}))
 
 
+class OwnerForm(forms.Form):
+    """The supplier's owner (category manager): an analyst or admin, or nobody."""
+
+    owner = forms.ModelChoiceField(label=_("Owner"), queryset=None, required=False, empty_label=_("nobody"))
+    reason = forms.CharField(label=_("Reason"), required=False, max_length=500)
+
+    def __init__(self, *args, **kwargs):
+        from core import roles
+
+        super().__init__(*args, **kwargs)
+        self.fields["owner"].queryset = roles.supplier_owner_candidates()
+
+
 # Formatted when shown, so it follows the user's language (a module-level % would freeze English).
 _upload_help = lazy(lambda: _("PDF, PNG, JPEG, XLSX, DOCX, CSV or text; at most %(mb)s MB.")
                     % {"mb": uploads.document_max_bytes() // (1024 * 1024)}, str)

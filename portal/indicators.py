@@ -14,42 +14,9 @@ from decimal import Decimal, InvalidOperation
 
 from django.utils.translation import gettext_lazy as _
 
+from scoring.labels import TITLES as TITLES  # the shipped indicators' titles live with the catalogue
+from scoring.labels import indicator_title as indicator_title
 from scoring.methodology import NORMALISATIONS, V1
-
-TITLES = {
-    "RBA-01": _("Active production sites with a valid full audit (%)"),
-    "RBA-02": _("Mean latest valid full-audit score (0-200)"),
-    "RBA-03": _("Open Priority findings"),
-    "RBA-04": _("Open Major findings"),
-    "RBA-05": _("Open Minor findings"),
-    "RBA-06": _("Findings due in the last 12 months closed on time (%)"),
-    "RBA-07": _("Risk level of the latest SAQ"),
-    "RBA-08": _("Mean recognition of latest valid full audits"),
-    "RBA-09": _("Zero-tolerance finding in the last 24 months"),
-    "ENV-01": _("Scope 1+2 GHG inventory disclosed"),
-    "ENV-02": _("Scope 3 GHG inventory disclosed"),
-    "ENV-03": _("CDP climate score"),
-    "ENV-04": _("Science Based Targets status"),
-    "ENV-05": _("YoY change of Scope 1+2 intensity (%)"),
-    "ENV-06": _("Renewable share of electricity (%)"),
-    "ENV-07": _("Production sites with valid ISO 14001 (%)"),
-    "ENV-08": _("Waste diverted from landfill (%)"),
-    "ENV-09": _("Post-consumer recycled fibre in packaging (%)"),
-    "MIN-01": _("CMRT (3TG) submitted for the current year"),
-    "MIN-02": _("3TG smelters RMAP-conformant (%)"),
-    "MIN-03": _("EMRT (cobalt, mica) submitted"),
-    "MIN-04": _("Cobalt refiners RMAP-conformant (%)"),
-    "MIN-05": _("Minerals policy aligned with OECD guidance"),
-    "ECO-01": _("EcoVadis overall score"),
-    "ECO-02": _("EcoVadis Environment theme score"),
-    "ECO-03": _("EcoVadis Labor & Human Rights theme score"),
-    "ECO-04": _("EcoVadis Ethics theme score"),
-    "ECO-05": _("EcoVadis Sustainable Procurement theme score"),
-    "ESG-01": _("Sustainability report published within 18 months"),
-    "ESG-02": _("Report prepared with GRI, SASB or ISSB"),
-    "ESG-03": _("ESG data externally assured"),
-    "ESG-04": _("ESG staff who completed our ESG courses (%)"),
-}
 
 # Labels of the codes a mapping indicator stores (lower case), by indicator code.
 VALUE_LABELS = {
@@ -70,15 +37,6 @@ _DRAFT_DESCRIPTION = re.compile(r"^Draft based on (?P<version>\S+)$")
 
 _SHIPPED = {spec.code: spec for spec in V1.indicators}
 _TRUE, _FALSE = ("true", "yes", "1"), ("false", "no", "0")
-
-
-def indicator_title(code: str, stored: str = "") -> str:
-    """The title of indicator ``code`` in the active language; an indicator the portal has
-    no translation for (a custom one) keeps its ``stored`` title."""
-    title = TITLES.get(str(code or "").strip().upper())
-    if title is not None:
-        return str(title)
-    return stored or str(code or "")
 
 
 def methodology_description(text: str) -> str:

@@ -8,7 +8,20 @@ import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Count, F, FilteredRelation, Prefetch, Q, QuerySet
+from django.db.models import (
+    Case,
+    Count,
+    F,
+    FilteredRelation,
+    IntegerField,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
 from django.db.models.functions import Coalesce
 
 from audits import dates
@@ -203,23 +216,31 @@ def expiring_documents(user, today: dt.date, days: int = EXPIRING_DAYS) -> Query
 
 SUPPLIER_SORTS = {
     "code": "code", "name": "name", "country": "country", "status": "status", "category": "category",
-    "score": "q_score", "grade": "q_grade", "spend": "q_rank",
+    "score": "q_score", "grade": "q_grade", "spend": "q_rank", "spend_basis": "q_spend", "change": "q_change",
 }
 
 
 def supplier_rows(user, quarter: str | None, *, query: str = "", country: str = "", category: str = "",
-                  status: str = "", grade: str = "", population: str = "", flag: str = "",
+                  status: str = "", grade: str = "", population: str = "", flag: str = "", mine: str = "",
                   sort: str = "code") -> QuerySet[Supplier]:
     """Suppliers the user may see with the quarter's stored score joined in (one query
-    per page: the score comes through a filtered LEFT JOIN, not a query per row)."""
+    per page: the score comes through a filtered LEFT JOIN, not a query per row).
+    ``q_spend`` is the stored spend basis (base currency) and ``q_change`` the score change
+    against the previous quarter's stored score (``None`` without both). ``mine``: only the
+    suppliers the user owns (category manager)."""
+    previous = str(Quarter.parse(quarter).previous()) if quarter else ""
     suppliers = visible_suppliers(user).annotate(
         q=FilteredRelation("scores", condition=Q(scores__quarter=quarter or "")),
         q_score=F("q__score"), q_grade=F("q__grade"), q_population=F("q__population"),
         q_flags=F("q__flags_text"), q_rank=F("q__rank"), q_spend=F("q__spend_basis"),
+        q_change=F("q__score") - Subquery(QuarterlyScore.objects.filter(
+            supplier_id=OuterRef("pk"), quarter=previous).values("score")[:1]),
     )
     if query:
         suppliers = suppliers.filter(Q(code__icontains=query) | Q(name__icontains=query)
                                      | Q(legal_name__icontains=query) | Q(commodity__icontains=query))
+    if mine:
+        suppliers = suppliers.filter(owner_id=user.pk)
     if country:
         suppliers = suppliers.filter(country=country.upper())
     if category:
@@ -273,7 +294,8 @@ def scorecard(supplier: Supplier, quarter: str) -> Scorecard | None:
     category_weights = params.category_weights()
     subscores = [(key, title, category_weights.get(key, Decimal(0)), getattr(score, key)) for key, title in CATEGORIES]
     return Scorecard(score=score, rows=rows, subscores=subscores,
-                     gains=breakdown.points_to_gain(params, score.population, score.points))
+                     gains=breakdown.points_to_gain(params, score.population, score.points,
+                                                     flags=score.flags))
 
 
 def history(supplier: Supplier) -> list[dict]:
@@ -319,11 +341,23 @@ def planned_audits(user) -> QuerySet[Audit]:
             .order_by(F("planned_on").asc(nulls_last=True), "audit_ref"))
 
 
+FINDING_SORTS = {
+    "due": ("correction_due_on",), "cap_due": ("cap_due_on",), "overdue": ("overdue_since",),
+    "supplier": ("audit__site__supplier__name", "audit__site__supplier__code"),
+    "finding": ("finding_ref",), "severity": ("severity_rank",),
+}
+SEVERITY_ORDER = ("priority", "major", "minor", "risk", "ofi")
+
+
 def findings_board(user, today: dt.date, *, severity: str = "", status: str = "open", overdue: str = "",
-                   cap_state: str = "", supplier: str = "", query: str = "") -> QuerySet[Finding]:
-    """Findings the user may see, filtered; each carries ``cap_overdue``/``correction_overdue`` at ``today``
-    (``audits.selectors.with_overdue``); ``overdue`` is ``any``, ``cap``, ``correction`` or empty.
-    Earliest correction due date first."""
+                   cap_state: str = "", supplier: str = "", query: str = "", mine: str = "",
+                   sort: str = "due") -> QuerySet[Finding]:
+    """Findings the user may see, filtered; each carries ``cap_overdue``/``correction_overdue``
+    and ``overdue_since`` at ``today`` (``audits.selectors.with_overdue``); ``overdue`` is
+    ``any``, ``cap``, ``correction`` or empty. ``sort``: a key of ``FINDING_SORTS`` (``due``,
+    the earliest correction due date first, by default; ``overdue``: the longest overdue
+    first), ``-`` before it reverses; empty dates last either way, then by reference.
+    ``mine``: only findings of suppliers the user owns."""
     findings = scope_to_user(Finding.objects.all(), user, "audit__site__supplier").select_related(
         "audit__site__supplier", "provision", "corrective_action")
     findings = audit_selectors.with_overdue(findings, today)
@@ -341,11 +375,20 @@ def findings_board(user, today: dt.date, *, severity: str = "", status: str = "o
         findings = findings.filter(corrective_action__state=cap_state)
     if supplier:
         findings = findings.filter(audit__site__supplier__code=supplier)
+    if mine:
+        findings = findings.filter(audit__site__supplier__owner_id=user.pk)
     if query:
         findings = findings.filter(Q(finding_ref__icontains=query) | Q(description__icontains=query)
                                    | Q(audit__audit_ref__icontains=query)
                                    | Q(audit__site__supplier__name__icontains=query))
-    return findings.order_by(F("correction_due_on").asc(nulls_last=True), "finding_ref")
+    descending = sort.startswith("-")
+    fields = FINDING_SORTS.get(sort.lstrip("-"), FINDING_SORTS["due"])
+    if "severity_rank" in fields:
+        findings = findings.annotate(severity_rank=Case(
+            *[When(severity=name, then=Value(rank)) for rank, name in enumerate(SEVERITY_ORDER)],
+            default=Value(len(SEVERITY_ORDER)), output_field=IntegerField()))
+    order = [F(name).desc(nulls_last=True) if descending else F(name).asc(nulls_last=True) for name in fields]
+    return findings.order_by(*order, "finding_ref")
 
 
 def finding_for(user, ref: str, today: dt.date) -> Finding | None:

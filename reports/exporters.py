@@ -22,6 +22,7 @@ from itertools import islice
 from pathlib import Path
 
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
@@ -36,6 +37,7 @@ from reports import selectors
 from reports.cards import CardData, OpenFinding, QbrLine, render_card, render_card_bytes
 from reports.scores_csv import SCORE_COLUMNS, NoStoredScores, safe_cell, score_rows
 from scoring.breakdown import points_to_gain
+from scoring.labels import indicator_title
 from scoring.methodology import CATEGORIES, CATEGORY_KEYS, MethodologyParams
 from scoring.models import QuarterlyScore, ScoreRun
 from scoring.selectors import methodology_params
@@ -68,11 +70,11 @@ class _Sheet:
     def __init__(self, ws, columns: list[tuple[str, str | None, int]], freeze: str = "A2"):
         self.ws = ws
         self.formats = [number_format for _, number_format, _ in columns]
-        for index, (_, _, width) in enumerate(columns, start=1):
+        for index, (_name, _format, width) in enumerate(columns, start=1):
             ws.column_dimensions[get_column_letter(index)].width = width
         ws.freeze_panes = freeze
         header = []
-        for name, _, _ in columns:
+        for name, _format, _width in columns:
             cell = WriteOnlyCell(ws, name)
             cell.font, cell.fill = HEADER_FONT, HEADER_FILL
             header.append(cell)
@@ -144,8 +146,11 @@ def _naive_utc(moment: dt.datetime) -> dt.datetime:
 
 
 def _run_text(run: ScoreRun) -> str:
-    finished = f", finished {run.finished_at:%Y-%m-%d %H:%M} UTC" if run.finished_at else ""
-    return f"run {run.pk} ({run.methodology.version}{finished})"
+    """"run 12 (v1, finished 2026-10-02 08:00 UTC)" in the active language."""
+    if run.finished_at:
+        return _("run %(id)s (%(version)s, finished %(moment)s UTC)") % {
+            "id": run.pk, "version": run.methodology.version, "moment": f"{run.finished_at:%Y-%m-%d %H:%M}"}
+    return _("run %(id)s (%(version)s)") % {"id": run.pk, "version": run.methodology.version}
 
 
 # --------------------------------------------------------------------------- workbook
@@ -292,7 +297,7 @@ def _summary_sheet(ws, quarter, run, params: MethodologyParams, totals, coverage
     add()
     add("Indicator", "Category", "Weight", "Title", bold=True)
     for spec in ordered_indicators(params):
-        add(spec.code, spec.category, spec.weight, spec.title)
+        add(spec.code, spec.category, spec.weight, indicator_title(spec.code, spec.title))
     add()
     add("QBR component", "Weight", bold=True)
     for name in _qbr_components(params.qbr_weights):
@@ -424,7 +429,7 @@ def write_report_cards(quarter: Quarter, path, supplier_ids: Iterable[int] | Non
     if ids is not None and len(ids) == 1:
         scores = list(selectors.report_card_scores(quarter, run, ids))
         if not scores:
-            raise NoStoredScores(f"no stored score for this supplier in {quarter}")
+            raise NoStoredScores(_("This supplier has no stored score in %(quarter)s.") % {"quarter": quarter})
         with _binary(path) as stream:
             render_card(context.cards(scores)[0], stream)
         selectors.ensure_still_current(quarter, run)
@@ -442,7 +447,7 @@ def write_report_cards(quarter: Quarter, path, supplier_ids: Iterable[int] | Non
                     progress(int(count * 99 / max(total, 1)))
     selectors.ensure_still_current(quarter, run)
     if count == 0:
-        raise NoStoredScores(f"no stored scores for these suppliers in {quarter}")
+        raise NoStoredScores(_("These suppliers have no stored scores in %(quarter)s.") % {"quarter": quarter})
     if progress:
         progress(100)
     return count
@@ -457,9 +462,12 @@ class _CardContext:
         self.category_weights = self.params.category_weights()
         self.qbr_weights = {name: Decimal(str(w)) for name, w in run.methodology.qbr_weights.items()}
         self.qbr_names = _qbr_components(self.qbr_weights)
-        fingerprint = f", inputs {run.fingerprint[:12]}" if run.fingerprint else ""
-        self.footer = (f"Stored results of score {_run_text(run)}{fingerprint} · audit register as of "
-                       f"{as_of.isoformat()} · generated {timezone.now():%Y-%m-%d %H:%M} UTC")
+        fingerprint = (_(", inputs %(fingerprint)s") % {"fingerprint": run.fingerprint[:12]}
+                       if run.fingerprint else "")
+        self.footer = _("Stored results of score %(run)s%(inputs)s · audit register as of %(date)s · "
+                        "generated %(moment)s UTC") % {
+            "run": _run_text(run), "inputs": fingerprint, "date": as_of.isoformat(),
+            "moment": f"{timezone.now():%Y-%m-%d %H:%M}"}
 
     def cards(self, scores: list[QuarterlyScore]) -> list[CardData]:
         ids = [score.supplier_id for score in scores]
@@ -473,9 +481,9 @@ class _CardContext:
             supplier_code=score.supplier.code, supplier_name=score.supplier.name, quarter=score.quarter,
             methodology=self.run.methodology.version, population=score.population, score=score.score,
             grade=score.grade, flags=sorted(score.flags),
-            subscores=[(title, self.category_weights.get(key, Decimal(0)), getattr(score, key))
-                       for key, title in CATEGORIES],
-            trend=trend, gains=points_to_gain(self.params, score.population, score.points),
+            subscores=[(key, self.category_weights.get(key, Decimal(0)), getattr(score, key))
+                       for key, _title in CATEGORIES],
+            trend=trend, gains=points_to_gain(self.params, score.population, score.points, flags=score.flags),
             findings=[self._finding(finding) for finding in findings],
             qbr=_qbr_lines(self.qbr_weights, self.qbr_names, score.qbr_components or {}),
             qbr_total=score.qbr_total, qbr_incomplete=score.qbr_incomplete, as_of=self.as_of, footer=self.footer,

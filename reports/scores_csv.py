@@ -9,6 +9,8 @@ import re
 from decimal import Decimal
 from pathlib import Path
 
+from django.utils.translation import gettext as _
+
 from core.quarter import Quarter
 from scoring import selectors
 
@@ -40,7 +42,8 @@ def _fixed(value: Decimal | None, places: int) -> str:
 def ensure_recalculated(quarter: Quarter) -> None:
     """Exports read stored results only: a quarter never recalculated cannot be exported."""
     if selectors.coverage_snapshot(quarter) is None:
-        raise NoStoredScores(f"no stored scores for {quarter}: run recalculate_scores --quarter {quarter} first")
+        raise NoStoredScores(_("No stored scores for %(quarter)s: run recalculate_scores --quarter %(quarter)s first.")
+                             % {"quarter": quarter})
 
 
 def score_rows(quarter: Quarter):

@@ -11,6 +11,7 @@ from decimal import Decimal
 
 from django.db.models import Count, QuerySet, Sum
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from audits.models import Finding
 from audits.selectors import open_at, with_overdue
@@ -30,7 +31,8 @@ def producing_run(quarter: Quarter) -> ScoreRun:
     run_id = (QuarterlyScore.objects.filter(quarter=str(quarter)).order_by()
               .values_list("run_id", flat=True).first())
     if run_id is None:
-        raise NoStoredScores(f"no stored scores for {quarter}: the quarter has not been recalculated yet")
+        raise NoStoredScores(_("No stored scores for %(quarter)s: the quarter has not been recalculated yet.")
+                             % {"quarter": quarter})
     return ScoreRun.objects.select_related("methodology").get(pk=run_id)
 
 
@@ -38,8 +40,9 @@ def ensure_still_current(quarter: Quarter, run: ScoreRun) -> None:
     """Raise ``ScoresReplaced`` when another run's results replaced ``run``'s meanwhile."""
     replaced = QuarterlyScore.objects.filter(quarter=str(quarter)).exclude(run_id=run.pk).exists()
     if replaced or not QuarterlyScore.objects.filter(quarter=str(quarter), run_id=run.pk).exists():
-        raise ScoresReplaced(f"the scores of {quarter} were recalculated while the report was written "
-                             f"(it started from run {run.pk}); start the export again")
+        raise ScoresReplaced(_("The scores of %(quarter)s were recalculated while the report was written "
+                               "(it started from run %(run)s): start the export again.")
+                             % {"quarter": quarter, "run": run.pk})
 
 
 def run_scores(quarter: Quarter, run: ScoreRun) -> QuerySet[QuarterlyScore]:

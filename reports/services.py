@@ -11,8 +11,11 @@ import shutil
 import tempfile
 from pathlib import Path
 
+from django.conf import settings
 from django.core.files import File
 from django.db import IntegrityError, InterfaceError, OperationalError, connection, transaction
+from django.utils import translation
+from django.utils.translation import gettext as _
 
 from core import jobs, roles
 from core.changelog import actor_fields, record_change
@@ -53,38 +56,47 @@ def report_access_refusal(user, *, format: str, supplier: Supplier | None) -> st
     if roles.can_write_master_data(user):
         return None
     if roles.is_procurement(user):
-        return "viewers download existing reports; analysts and admins start exports"
+        return _("Viewers download existing reports; analysts and administrators start exports.")
     if roles.is_supplier_user(user):
         if format == ReportFormat.PDF and supplier is not None and supplier.pk == supplier_id_of(user):
             return None
-        return "supplier users can request only the PDF report card of their own supplier"
-    return "your role does not allow exports"
+        return _("Supplier users can request only the PDF report card of their own supplier.")
+    return _("Your role does not allow exports.")
+
+
+def may_request_report(user, *, format: str, supplier: Supplier | None) -> bool:
+    """Whether ``user`` may request this report (``report_access_refusal``): the portal
+    offers the button only then, and ``report_create`` refuses it otherwise."""
+    return report_access_refusal(user, format=format, supplier=supplier) is None
 
 
 def report_create(*, quarter: Quarter, format: str, supplier: Supplier | None = None, actor=None) -> Report:
     """Record a queued report after checking the role, the scope and that the quarter
     (and the supplier) has stored scores. ``actor``: a user, or a label for scripts."""
     if format not in ReportFormat.values:
-        raise ReportRefused(f"unknown format {format!r}; expected one of {', '.join(ReportFormat.values)}")
+        raise ReportRefused(_("Unknown format “%(format)s”: expected one of %(formats)s.")
+                            % {"format": format, "formats": ", ".join(ReportFormat.values)})
     if actor is not None and not isinstance(actor, str):
         refusal = report_access_refusal(actor, format=format, supplier=supplier)
         if refusal:
             raise ReportForbidden(refusal)
     if supplier is not None and format != ReportFormat.PDF:
-        raise ReportRefused(f"{format} exports cover the whole quarter; a single supplier's report is its "
-                            "PDF report card (format pdf)")
+        raise ReportRefused(_("%(format)s exports cover the whole quarter; a single supplier's report is its "
+                              "PDF report card (format pdf).") % {"format": format})
     try:
         selectors.producing_run(quarter)
     except NoStoredScores as exc:
         raise ReportRefused(str(exc)) from exc
     if supplier is not None and not QuarterlyScore.objects.filter(quarter=str(quarter), supplier=supplier).exists():
-        raise ReportRefused(f"{supplier.code} has no stored score for {quarter}")
+        raise ReportRefused(_("%(code)s has no stored score for %(quarter)s.")
+                            % {"code": supplier.code, "quarter": quarter})
     who = actor_fields(actor)
     for _attempt in range(3):
         try:
             with transaction.atomic():
                 report = Report.objects.create(quarter=str(quarter), format=format, supplier=supplier,
-                                               requested_by=who["actor"], requested_by_label=who["actor_label"])
+                                               requested_by=who["actor"], requested_by_label=who["actor_label"],
+                                               language=translation.get_language() or settings.LANGUAGE_CODE)
         except IntegrityError:
             # An identical request (same quarter, format and supplier, from anyone) is queued
             # or running: that report is the answer (report_one_active_per_request).
@@ -217,6 +229,12 @@ def _discard_file(report: Report) -> None:
 
 
 def _write(report: Report, quarter: Quarter, run, path: Path, lease: jobs.Lease) -> int:
+    # The file speaks the language the requester used (card texts, indicator titles, errors).
+    with translation.override(report.language or settings.LANGUAGE_CODE):
+        return _write_file(report, quarter, run, path, lease)
+
+
+def _write_file(report: Report, quarter: Quarter, run, path: Path, lease: jobs.Lease) -> int:
     progress = _progress_recorder(lease)
     if report.format == ReportFormat.XLSX:
         return exporters.write_workbook(quarter, path, progress=progress, run=run)

@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
+from scoring.engine import FLAG_TERMINATION_REVIEW
 from scoring.methodology import MethodologyParams
 from scoring.models import MethodologyIndicator, QuarterlyScore
 
@@ -69,14 +70,24 @@ def breakdown(score: QuarterlyScore) -> list[BreakdownRow]:
     return rows
 
 
-def points_to_gain(params: MethodologyParams, population: str, points: dict, top: int = TOP_GAINS) -> list[Gain]:
+def is_gated(flags) -> bool:
+    """True when the stored flags say the termination gate forced the score to 0
+    (scorecard.md section 6): no indicator can raise the score while it holds."""
+    return FLAG_TERMINATION_REVIEW in (flags or ())
+
+
+def points_to_gain(params: MethodologyParams, population: str, points: dict, top: int = TOP_GAINS, *,
+                   flags=()) -> list[Gain]:
     """The ``top`` indicators whose full points would raise the stored score the most,
-    biggest gain first (ties by code).
+    biggest gain first (ties by code); none for a gated supplier (``flags`` holds the
+    termination-review flag: the gate keeps the score at 0 whatever the indicators).
 
     Full scorecard: weight × (100 − points) / applicable weight (missing = 0 points,
     not applicable left out, scorecard.md section 6). EcoVadis-only: ECO-01 alone.
     Gains below 0.005 score points are left out.
     """
+    if is_gated(flags):
+        return []
     specs = [spec for spec in params.indicators
              if (points.get(spec.code) or {}).get("status") != "not_applicable"]
     if population != "full":

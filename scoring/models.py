@@ -56,7 +56,7 @@ class Methodology(models.Model):
         verbose_name_plural = "methodologies"
 
     def __str__(self) -> str:
-        return f"{self.version} ({self.status})"
+        return f"{self.version} ({str(self.get_status_display()).lower()})"
 
     @property
     def is_published(self) -> bool:

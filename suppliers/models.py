@@ -51,6 +51,9 @@ class Supplier(models.Model):
     publishable = models.BooleanField(
         default=True, help_text="May appear on the public supplier list (scorecard.md section 10)."
     )
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                              related_name="owned_suppliers",
+                              help_text="Category manager: the procurement analyst or admin who owns the supplier.")
     # Identifiers for matching third-party lists; stored as given.
     lei = models.CharField("LEI", max_length=20, blank=True)
     duns = models.CharField("DUNS", max_length=13, blank=True)

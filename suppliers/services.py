@@ -11,7 +11,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from core import roles
-from core.changelog import actor_fields, record_changes
+from core.changelog import actor_fields, record_change, record_changes
 from core.quarter import Quarter
 from suppliers import selectors, spend
 from suppliers.models import Supplier, SupplierStatus, SupplierStatusChange
@@ -64,6 +64,27 @@ def supplier_status_change(*, supplier: Supplier, status: str, actor, reason: st
     if not reason.strip():
         raise ValidationError({"reason": _("Say why the status changes.")})
     return supplier_change_status(supplier=supplier, status=status, actor=actor, reason=reason)
+
+
+@transaction.atomic
+def supplier_set_owner(*, supplier: Supplier, owner, actor, reason: str = "") -> Supplier:
+    """Make ``owner`` (a user, or ``None`` for nobody) the supplier's category manager.
+    Procurement writers only (``PermissionDenied``); the owner must be an active analyst or
+    admin (``core.roles.may_own_suppliers``, else ``ValidationError({"owner": ...})``).
+    Recorded in the change log with who, when and the reason."""
+    if not roles.can_write_master_data(actor):
+        raise PermissionDenied(_("Only procurement analysts and administrators assign supplier owners."))
+    if owner is not None and not roles.may_own_suppliers(owner):
+        raise ValidationError({"owner": _("A supplier owner is an active procurement analyst or administrator.")})
+    old = supplier.owner
+    if (old.pk if old else None) == (owner.pk if owner else None):
+        return supplier
+    supplier.owner = owner
+    supplier.save(update_fields=["owner", "updated_at"])
+    record_change(actor=actor, entity_type="supplier", entity_id=supplier.code, action="owner",
+                  changes={"owner": [old.get_username() if old else None, owner.get_username() if owner else None]},
+                  reason=reason)
+    return supplier
 
 
 def record_status_changes(*, changes: list[tuple[Supplier, str, str]], actor, reason: str = "") -> None:

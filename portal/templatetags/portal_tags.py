@@ -9,8 +9,11 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from audits import dates
+from audits import selectors as audit_selectors
 from core import roles
 from portal import indicators
+from scoring import labels
+from scoring.labels import CATEGORY_LABELS
 
 register = template.Library()
 
@@ -36,10 +39,6 @@ CYCLE_LABELS = {
 }
 POINT_STATUS = {"value": _("value"), "missing": _("missing"), "not_applicable": _("not applicable")}
 SOURCE_LABELS = {"audit": _("audits"), "reported": _("reported")}
-CATEGORY_LABELS = {
-    "rba": _("RBA compliance"), "environment": _("Environment"), "minerals": _("Responsible minerals"),
-    "ecovadis": _("EcoVadis"), "esg_disclosure": _("ESG disclosure"),
-}
 POPULATION_LABELS = {"full": _("full scorecard"), "ecovadis_only": _("EcoVadis only")}
 
 
@@ -98,6 +97,39 @@ def source_label(source):
 @register.filter
 def category_label(key):
     return CATEGORY_LABELS.get(key, key)
+
+
+@register.filter
+def may_request_card(user, supplier):
+    """``portal.access.may_request_card``: whether the supplier page offers its PDF report card."""
+    from portal import access
+
+    return access.may_request_card(user, supplier)
+
+
+@register.simple_tag
+def owner_candidates():
+    """Users who may own suppliers (``core.roles.supplier_owner_candidates``)."""
+    return roles.supplier_owner_candidates()
+
+
+@register.filter
+def days_overdue(overdue_since, today):
+    """Days overdue at ``today`` (``audits.selectors.days_overdue``); "—" when not overdue."""
+    days = audit_selectors.days_overdue(overdue_since, today)
+    return "—" if days is None else days
+
+
+@register.filter
+def qbr_label(name):
+    """A QBR component's name in the active language (``scoring.labels``)."""
+    return labels.qbr_component_label(name)
+
+
+@register.filter
+def normalisation_label(kind):
+    """A normalisation's name in the active language (``scoring.labels``)."""
+    return labels.normalisation_label(kind)
 
 
 @register.filter

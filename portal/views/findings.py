@@ -41,9 +41,10 @@ def findings_board(request):
         "cap_state": get.get("cap_state", "") if get.get("cap_state") in CapState.values else "",
         "supplier": get.get("supplier", "").strip(),
         "query": get.get("q", "").strip(),
+        "mine": "1" if get.get("mine") == "1" and roles.is_procurement(request.user) else "",
     }
     query_filters = dict(filters, status="" if filters["status"] == "all" else filters["status"])
-    findings = selectors.findings_board(request.user, today(), **query_filters)
+    findings = selectors.findings_board(request.user, today(), sort=get.get("sort", "due"), **query_filters)
     return render(request, "portal/findings_board.html", {
         "page": paginate(request, findings, 50), "filters": filters, "severities": Severity.choices,
         "cap_states": CapState.choices, "today": today(),

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -13,7 +14,7 @@ from django.views.decorators.http import require_POST
 from core import jobs, roles
 from core.quarter import Quarter
 from portal import selectors
-from portal.access import role_required
+from portal.access import may_request_card, may_start_export, role_required
 from portal.forms import ReportForm
 from portal.views.common import paginate
 from reports import services
@@ -25,24 +26,34 @@ def _reports(user):
     return scope_to_user(Report.objects.select_related("supplier", "run__methodology"), user, "supplier")
 
 
+def _requested_supplier(request):
+    """The supplier a report is requested for: a supplier user's own; for procurement the
+    ``supplier`` code posted, if any (404 when it is not visible)."""
+    if roles.is_supplier_user(request.user):
+        return visible_suppliers(request.user).first()
+    if request.POST.get("supplier"):
+        supplier = visible_suppliers(request.user).filter(code=request.POST["supplier"]).first()
+        if supplier is None:
+            raise Http404
+        return supplier
+    return None
+
+
 @role_required
 def report_list(request):
     quarters = selectors.scored_quarters()
     form = ReportForm(quarters=quarters, initial={"quarter": quarters[0] if quarters else None})
     if not roles.is_procurement(request.user):
         form.fields["format"].choices = [(ReportFormat.PDF, ReportFormat.PDF.label)]
+    can_export = may_start_export(request.user)
     if request.method == "POST":
+        if not can_export:
+            raise PermissionDenied(_("Viewers download existing reports; analysts and administrators start exports."))
         form = ReportForm(request.POST, quarters=quarters)
         if not roles.is_procurement(request.user):
             form.fields["format"].choices = [(ReportFormat.PDF, ReportFormat.PDF.label)]
         if form.is_valid():
-            supplier = None
-            if roles.is_supplier_user(request.user):
-                supplier = visible_suppliers(request.user).first()
-            elif request.POST.get("supplier"):
-                supplier = visible_suppliers(request.user).filter(code=request.POST["supplier"]).first()
-                if supplier is None:
-                    raise Http404
+            supplier = _requested_supplier(request)
             wait = jobs.start_wait(request.user)
             try:
                 if wait is not None:
@@ -62,6 +73,7 @@ def report_list(request):
                 return redirect("portal:report-list")
     return render(request, "portal/report_list.html", {
         "form": form, "page": paginate(request, _reports(request.user)), "quarters": quarters,
+        "can_export": can_export,
         "has_active": _reports(request.user).filter(status__in=ACTIVE_REPORT_STATUSES).exists(),
     }, status=400 if form.is_bound and form.errors else 200)
 
@@ -71,11 +83,15 @@ def report_list(request):
 def report_card(request, code: str):
     """Start the PDF report card of one supplier for a quarter (from the supplier page)."""
     supplier = get_object_or_404(visible_suppliers(request.user), code=code)
+    if not may_request_card(request.user, supplier):
+        raise PermissionDenied(_("Viewers download existing reports; analysts and administrators start exports."))
     try:
         services.report_enqueue(quarter=Quarter.parse(request.POST.get("quarter", "")), format=ReportFormat.PDF,
                                 supplier=supplier, actor=request.user)
-    except (services.ReportRefused, ValueError) as exc:
+    except services.ReportRefused as exc:
         messages.error(request, str(exc))
+    except ValueError:
+        messages.error(request, _("Choose a quarter with stored scores."))
     else:
         messages.success(request, _("Report card requested; download it from Reports when it is ready."))
     return redirect("portal:report-list")

@@ -14,7 +14,7 @@ from django.views.decorators.http import require_POST
 from core import roles
 from portal import charts, selectors
 from portal.access import can_act_for_supplier, role_required, supplier_for, writer_required
-from portal.forms import IndicatorValueForm, StatusChangeForm, apply_errors
+from portal.forms import IndicatorValueForm, OwnerForm, StatusChangeForm, apply_errors
 from portal.views.common import paginate, today
 from scoring import services as scoring_services
 from scoring.models import ValueState
@@ -36,6 +36,7 @@ def supplier_list(request):
     filters = {name: get.get(name, "").strip() for name in
                ("query", "country", "category", "status", "grade", "population", "flag")}
     filters["query"] = get.get("q", "").strip()
+    filters["mine"] = "1" if get.get("mine") == "1" and roles.is_procurement(request.user) else ""
     rows = selectors.supplier_rows(request.user, quarter, sort=get.get("sort", "code"), **filters)
     return render(request, "portal/supplier_list.html", {
         "page": paginate(request, rows, 50), "quarters": quarters, "quarter": quarter, "filters": filters,
@@ -106,6 +107,27 @@ def supplier_status(request, code: str):
                 "status": supplier.get_status_display()})
             return redirect("portal:supplier-detail", code=supplier.code)
     return render(request, "portal/supplier_status.html", {"supplier": supplier, "form": form}, status=400)
+
+
+@require_POST
+@writer_required
+def supplier_owner(request, code: str):
+    """Set or clear the supplier's owner (category manager), recorded with the reason."""
+    supplier = supplier_for(request.user, code)
+    form = OwnerForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Choose an analyst or administrator as the owner."))
+        return redirect("portal:supplier-detail", code=supplier.code)
+    try:
+        supplier_services.supplier_set_owner(supplier=supplier, owner=form.cleaned_data["owner"],
+                                             actor=request.user, reason=form.cleaned_data["reason"])
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        owner = form.cleaned_data["owner"]
+        messages.success(request, _("Owner set to %(owner)s.") % {"owner": owner.get_username()} if owner
+                         else _("The supplier has no owner now."))
+    return redirect("portal:supplier-detail", code=supplier.code)
 
 
 @role_required

@@ -63,9 +63,15 @@ def test_risk_findings_can_be_overdue_opportunities_for_improvement_never(audit,
 def test_overdue_is_judged_at_as_of_closed_and_not_yet_opened_findings_are_not(audit, make_finding):
     make_finding(audit, finding_ref="F-CLOSED", closed_on=D(2026, 1, 10), cap_state="verified_closed",
                  cap_due_on=D(2025, 4, 1), correction_due_on=D(2025, 12, 1))
-    # Closed on 10 Jan 2026: at the end of 2025 it was still open and its correction late.
-    assert flags(D(2025, 12, 31)) == {"F-CLOSED": (False, True, True)}
+    # Closed on 10 Jan 2026 with its CAP verified: a verified CAP owes nothing, so even at the
+    # end of 2025 it is neither open nor late (the CAP state is today's; no CAP history).
+    assert flags(D(2025, 12, 31)) == {"F-CLOSED": (False, False, False)}
     assert flags(D(2026, 1, 10)) == {"F-CLOSED": (False, False, False)}
+    make_finding(audit, finding_ref="F-IMPL", closed_on=D(2026, 1, 10), cap_state="implemented",
+                 cap_due_on=D(2025, 4, 1), correction_due_on=D(2025, 12, 1))
+    # Closed on 10 Jan 2026, its CAP not verified: at the end of 2025 it was open and its correction late.
+    assert flags(D(2025, 12, 31), finding_ref="F-IMPL") == {"F-IMPL": (False, True, True)}
+    assert flags(D(2026, 1, 10), finding_ref="F-IMPL") == {"F-IMPL": (False, False, False)}
     make_finding(audit, finding_ref="F-LATER", opened_on=D(2026, 2, 1), cap_due_on=D(2026, 2, 15),
                  correction_due_on=D(2026, 3, 1))
     assert flags(D(2026, 1, 31), finding_ref="F-LATER") == {"F-LATER": (False, False, False)}
@@ -92,3 +98,13 @@ def test_every_caller_agrees_with_the_one_definition(audit, make_finding, api_as
     reminders.send_daily_reminders(as_of=today)
     kinds = set(Notification.objects.filter(finding__isnull=False).values_list("finding__finding_ref", "kind"))
     assert kinds == {("F-NOCAP", "cap_overdue")}
+
+
+def test_overdue_since_is_the_earliest_overdue_due_date(audit, make_finding):
+    make_finding(audit, finding_ref="F-BOTH", cap_due_on=D(2026, 2, 1), correction_due_on=D(2026, 1, 1))
+    make_finding(audit, finding_ref="F-CAP", cap_due_on=D(2026, 2, 1), correction_due_on=D(2099, 1, 1))
+    make_finding(audit, finding_ref="F-NONE", cap_due_on=D(2099, 1, 1), correction_due_on=D(2099, 1, 1))
+    rows = {f.finding_ref: f.overdue_since for f in selectors.with_overdue(Finding.objects.all(), D(2026, 3, 1))}
+    assert rows == {"F-BOTH": D(2026, 1, 1), "F-CAP": D(2026, 2, 1), "F-NONE": None}
+    assert selectors.days_overdue(D(2026, 1, 1), D(2026, 3, 1)) == 59
+    assert selectors.days_overdue(None, D(2026, 3, 1)) is None

@@ -91,10 +91,11 @@ def test_changed_due_date_cancels_and_the_new_date_gets_its_own_reminder(audit, 
 
 def test_closing_the_finding_cancels_its_reminders(audit, make_finding, users):
     finding = make_finding(audit, severity="minor", code="C1", correction_due_on=D(2025, 5, 1),
-                           cap_state="verified_closed")
+                           cap_state="implemented")
     reminders.send_daily_reminders(as_of=D(2025, 5, 2))
     assert len(kinds(kind="correction_overdue")) == 2
-    services.finding_close(finding=finding, actor=users["procurement_analyst"], closed_on=D(2025, 5, 3))
+    # Verifying the CAP closes the finding.
+    services.cap_verify(cap=finding.corrective_action, actor=users["procurement_analyst"], closed_on=D(2025, 5, 3))
     assert kinds() == []
 
 

@@ -193,3 +193,28 @@ def test_only_procurement_writers_change_due_dates(world, client_as, role):
     response = client.post("/findings/F-OWN-1/due-dates/", {"cap_due_on": "2031-01-01", "reason": "x"})
     assert response.status_code == 403
     assert Finding.objects.get(finding_ref="F-OWN-1").cap_due_on == world.own_finding.cap_due_on
+
+
+def test_board_shows_supplier_names_and_days_overdue_and_sorts(world, client_as):
+    client = client_as("viewer")
+    response = client.get("/findings/")
+    page = response.content.decode()
+    assert world.own.name in page and world.other.name in page
+    rows = {f.finding_ref: f for f in response.context["page"].object_list}
+    own, other = rows["F-OWN-1"], rows["F-OTHER-1"]
+    # Both plans are overdue; F-OWN-1's correction too: the earliest overdue due date counts.
+    assert own.overdue_since == min(own.cap_due_on, own.correction_due_on)
+    assert other.overdue_since == other.cap_due_on
+    assert f'<td class="num">{(world.today - own.overdue_since).days}</td>' in page
+
+    def refs(sort):
+        return [f.finding_ref for f in client.get(f"/findings/?sort={sort}").context["page"].object_list]
+
+    longest_first = sorted(rows.values(), key=lambda f: f.overdue_since)
+    assert refs("overdue") == [f.finding_ref for f in longest_first]
+    assert refs("-overdue") == [f.finding_ref for f in reversed(longest_first)]
+    by_name = sorted(rows.values(), key=lambda f: f.audit.site.supplier.name)
+    assert refs("supplier") == [f.finding_ref for f in by_name]
+    assert refs("severity") == ["F-OWN-1", "F-OTHER-1"]  # major before minor
+    assert refs("-severity") == ["F-OTHER-1", "F-OWN-1"]
+    assert refs("nonsense") == refs("due")

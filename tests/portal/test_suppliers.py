@@ -133,3 +133,27 @@ def test_status_change_errors_are_shown_next_to_the_fields(world, client_as):
                                                                                   "reason": ""})
     assert response.status_code == 400
     assert response.context["form"].errors["reason"]
+
+
+def test_list_shows_spend_basis_and_score_change_and_sorts_by_them(world, client_as):
+    from scoring.models import QuarterlyScore
+
+    previous = QuarterlyScore.objects.get(supplier__code="OWN-1", quarter=str(world.quarter))
+    current_score = previous.score
+    previous.pk, previous.quarter, previous.score = None, str(world.quarter.previous()), current_score - Decimal("5")
+    previous.save()
+    client = client_as("viewer")
+    response = client.get(f"/suppliers/?quarter={world.quarter}")
+    rows = {s.code: s for s in response.context["page"].object_list}
+    assert rows["OWN-1"].q_change == Decimal("5")
+    assert rows["OTHER-1"].q_change is None and rows["CAND-1"].q_spend is None
+    assert rows["OWN-1"].q_spend == Decimal("1000") and rows["OTHER-1"].q_spend == Decimal("500")
+    page = response.content.decode()
+    assert "+5.00" in page and "1,000.00" in page
+
+    def codes(sort):
+        return [s.code for s in client.get(f"/suppliers/?quarter={world.quarter}&sort={sort}")
+                .context["page"].object_list]
+
+    assert codes("-spend_basis") == ["OWN-1", "OTHER-1", "CAND-1"]
+    assert codes("change")[0] == "OWN-1"  # the only supplier with a change; the others last

@@ -156,7 +156,7 @@ def test_users_without_a_role_get_nothing(scored, start, api_as):
 @pytest.mark.parametrize(("payload", "field", "message"), [
     ({"quarter": "2026Q3", "format": "xlsx"}, "quarter", "is not a quarter"),
     ({"quarter": "2026-Q3", "format": "docx"}, "format", "not a valid choice"),
-    ({"quarter": "2026-Q4", "format": "xlsx"}, "detail", "no stored scores for 2026-Q4"),
+    ({"quarter": "2026-Q4", "format": "xlsx"}, "detail", "No stored scores for 2026-Q4"),
     ({"quarter": "2026-Q3", "format": "xlsx", "supplier_code": "A"}, "detail", "cover the whole quarter"),
 ])
 def test_requests_that_cannot_become_a_report_are_refused(scored, start, payload, field, message):
@@ -203,4 +203,4 @@ def test_the_endpoint_is_in_the_openapi_schema(role_users, api_as):
 def test_viewers_read_and_download_but_do_not_start_exports(scored, start, api_as):
     refused = start(roles.VIEWER, {"quarter": "2026-Q3", "format": "csv"})
     assert refused.status_code == 403
-    assert "analysts and admins start exports" in refused.json()["detail"]
+    assert "analysts and administrators start exports" in refused.json()["detail"]

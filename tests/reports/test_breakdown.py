@@ -31,3 +31,11 @@ def test_contributions_add_up_to_the_stored_score(quarter_scored):
         assert [g.gain for g in gains] == sorted((g.gain for g in gains), reverse=True)
         checked += 1
     assert checked >= 2
+
+
+def test_a_gated_supplier_has_no_points_to_gain(quarter_scored):
+    gated = QuarterlyScore.objects.select_related("methodology").get(quarter=str(Q3), supplier__code="D")
+    assert "termination_review" in gated.flags
+    params = methodology_params(gated.methodology)
+    assert breakdown.points_to_gain(params, gated.population, gated.points) != []  # the points alone
+    assert breakdown.points_to_gain(params, gated.population, gated.points, flags=gated.flags) == []

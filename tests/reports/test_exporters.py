@@ -215,7 +215,7 @@ def test_progress_is_reported_up_to_100(quarter_scored):
 
 
 def test_a_quarter_without_stored_scores_is_a_clear_error(quarter_scored):
-    with pytest.raises(NoStoredScores, match="no stored scores for 2026-Q4"):
+    with pytest.raises(NoStoredScores, match="No stored scores for 2026-Q4"):
         exporters.write_workbook(Quarter.parse("2026-Q4"), io.BytesIO())
 
 

@@ -147,7 +147,7 @@ def test_malformed_quarter_is_refused(bad):
 
 
 def test_export_before_any_run_is_a_clear_error(tmp_path):
-    with pytest.raises(CommandError, match="no stored scores for 2026-Q3"):
+    with pytest.raises(CommandError, match="No stored scores for 2026-Q3"):
         call_command("export_quarterly_report", "--quarter", "2026-Q3", "--format", "csv",
                      "--output", str(tmp_path / "x.csv"))
     with pytest.raises(CommandError, match="no coverage for 2026-Q3"):

@@ -15,13 +15,21 @@ from suppliers.models import Supplier
 
 
 class Command(BaseCommand):
-    help = "Load a reproducible demo supply base (suppliers, sites, spend, audits, values, scores) and demo logins."
+    help = ("Load a reproducible demo supply base (suppliers, sites, spend, audits, values, scores) and demo logins "
+            "into an empty database. E-mails the demo's workflow sends are written to EMAIL_FILE_PATH "
+            "(var/mail/ on a laptop); `manage.py demo_logins` prints the logins.")
 
     def add_arguments(self, parser):
-        parser.add_argument("--suppliers", type=int, default=300)
-        parser.add_argument("--seed", type=int, default=2026)
-        parser.add_argument("--if-empty", action="store_true", help="do nothing when suppliers already exist")
-        parser.add_argument("--no-scores", action="store_true", help="skip the recalculation at the end")
+        parser.add_argument("--suppliers", type=int, default=300, metavar="N",
+                            help="how many suppliers to create, with their sites, spend, audits and values "
+                                 "(default: 300)")
+        parser.add_argument("--seed", type=int, default=2026,
+                            help="random seed: the same seed and size give the same data (default: 2026)")
+        parser.add_argument("--if-empty", action="store_true",
+                            help="when suppliers already exist, keep them and only make sure the demo logins "
+                                 "exist (otherwise the command refuses to load into a non-empty database)")
+        parser.add_argument("--no-scores", action="store_true",
+                            help="skip recalculating the last two closed quarters at the end")
 
     def handle(self, *args, suppliers, seed, if_empty, no_scores, **options):
         if Supplier.objects.exists():
