@@ -22,6 +22,7 @@ from rest_framework.response import Response
 
 from audits import dates, escalation, importers, selectors, services
 from audits.models import (
+    DECISION_CHOICES,
     Audit,
     AuditStatus,
     CapEvidence,
@@ -34,11 +35,10 @@ from audits.models import (
     Notification,
     Provision,
     Severity,
-    TerminationDecision,
     TerminationReview,
 )
 from core import roles
-from core.api import ChangeLoggedMixin, ImportActionMixin, SupplierScopedMixin
+from core.api import ImportActionMixin, SupplierScopedMixin
 from suppliers.models import Site
 from suppliers.selectors import scope_to_user, visible_suppliers
 
@@ -525,14 +525,13 @@ class DeadlineRuleSerializer(serializers.ModelSerializer):
         extra_kwargs["overall_limit_months"] = {"max_value": 120}
 
 
-class DeadlineRuleViewSet(ChangeLoggedMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,
+class DeadlineRuleViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
                           mixins.UpdateModelMixin, viewsets.GenericViewSet):
     """The deadline table per severity; procurement admins may change it (new findings only)."""
 
     queryset = DeadlineRule.objects.all()
     serializer_class = DeadlineRuleSerializer
     procurement_only = True
-    change_entity = "deadline_rule"
     admin_only_write = True
     http_method_names = ["get", "patch", "head", "options"]
     pagination_class = None
@@ -697,7 +696,7 @@ class TerminationReviewSerializer(serializers.ModelSerializer):
 
 
 class DecisionSerializer(serializers.Serializer):
-    decision = serializers.ChoiceField(choices=TerminationDecision.choices)
+    decision = serializers.ChoiceField(choices=DECISION_CHOICES)
     reason = serializers.CharField()
     conditions = serializers.CharField(required=False, allow_blank=True, default="")
 

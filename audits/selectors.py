@@ -25,6 +25,7 @@ from audits.models import (
     AuditType,
     DeadlineRule,
     Finding,
+    FindingStatus,
     Provision,
     Standard,
 )
@@ -89,7 +90,8 @@ def scoring_frames(supplier_ids: SupplierIds = None) -> tuple[pd.DataFrame, pd.D
     ]), supplier_ids)[AUDIT_COLUMNS]
 
     finding_rows = (
-        _restrict(Finding.objects.all(), "audit__site__supplier_id", supplier_ids)
+        # A withdrawn finding is ignored as if never recorded (scorecard.md section 4).
+        _restrict(Finding.objects.exclude(status=FindingStatus.WITHDRAWN), "audit__site__supplier_id", supplier_ids)
         .order_by("id")
         .annotate(scored_due_on=Case(When(due_on_given=True, then=F("correction_due_on")), default=None,
                                      output_field=DateField()))
@@ -316,7 +318,7 @@ def rba_provisions_by_code() -> dict[str, tuple[int, str]]:
 
 
 def open_findings_count(audit_id: int) -> int:
-    return Finding.objects.filter(audit_id=audit_id, closed_on__isnull=True).count()
+    return Finding.objects.filter(audit_id=audit_id, status=FindingStatus.OPEN).count()
 
 
 def notifications_for(user) -> QuerySet:

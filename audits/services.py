@@ -38,7 +38,7 @@ from audits.models import (
     Standard,
 )
 from core import roles
-from core.changelog import actor_fields, record_change, record_changes
+from core.history import actor_fields, history_context, record_bulk_history, stamp
 from core.quarter import MAX_YEAR, MIN_YEAR
 
 # --------------------------------------------------------------------------- helpers
@@ -136,9 +136,7 @@ def audit_create(*, site, audit_type: str, actor, status: str = AuditStatus.PLAN
                   audit_ref=audit_ref or _generated_ref(site.code), **fields)
     _check_audit(audit)
     audit.valid_until = audit.computed_valid_until()
-    audit.save()
-    record_change(actor=actor, entity_type="audit", entity_id=audit.audit_ref, action="create",
-                  changes={"site": site.code, "audit_type": audit_type, "status": status})
+    stamp(audit, actor=actor).save()
     return audit
 
 
@@ -159,10 +157,9 @@ def audit_update(*, audit: Audit, actor, **fields) -> Audit:
         setattr(audit, name, value)
     _check_audit(audit)
     audit.valid_until = audit.computed_valid_until()
-    audit.save()
+    stamp(audit, actor=actor).save()
     changes = _changes(old, fields)
     if changes:
-        record_change(actor=actor, entity_type="audit", entity_id=audit.audit_ref, action="update", changes=changes)
         notifications.cancel_stale()
     return audit
 
@@ -198,9 +195,7 @@ def audit_change_status(*, audit: Audit, status: str, actor, note: str = "") -> 
     audit.status = status
     _check_audit(audit)
     audit.valid_until = audit.computed_valid_until()
-    audit.save()
-    record_change(actor=actor, entity_type="audit", entity_id=audit.audit_ref, action="status",
-                  changes={"status": [old, status]}, reason=note)
+    stamp(audit, actor=actor, reason=note).save()
     if status in CONDUCTED_STATUSES or status == AuditStatus.CANCELLED:
         notifications.cancel_stale()
     return audit
@@ -248,10 +243,8 @@ def audits_plan(*, as_of: dt.date, actor, horizon_days: int = dates.DEFAULT_EXPI
         for row in ordered
     ]
     Audit.objects.bulk_create(planned, batch_size=1000)
-    record_changes(actor=actor, entries=[
-        ("audit", audit.audit_ref, "plan", {"site": row.site_code, "due_by": row.next_due.isoformat()})
-        for audit, row in zip(planned, ordered, strict=True)
-    ])
+    with history_context(user=actor, reason="audit plan"):
+        record_bulk_history(Audit, planned)
     return planned
 
 
@@ -275,13 +268,16 @@ def _spend_basis_by_supplier(as_of: dt.date) -> dict[int, object]:
 def audits_refresh_status(audit_ids) -> int:
     """After findings changed in bulk: an audit already past its report with an open
     finding is ``corrective_actions_open``; one whose findings are all closed is ``closed``."""
-    open_finding = Finding.objects.filter(audit_id=OuterRef("pk"), closed_on__isnull=True)
+    open_finding = Finding.objects.filter(audit_id=OuterRef("pk"), status=FindingStatus.OPEN)
     base = Audit.objects.filter(pk__in=list(audit_ids))
-    reopened = base.filter(status=AuditStatus.CLOSED).filter(Exists(open_finding)).update(
-        status=AuditStatus.CORRECTIVE_ACTIONS_OPEN, updated_at=timezone.now())
-    closed = base.filter(status=AuditStatus.CORRECTIVE_ACTIONS_OPEN).exclude(Exists(open_finding)).update(
-        status=AuditStatus.CLOSED, updated_at=timezone.now())
-    return reopened + closed
+    reopen = list(base.filter(status=AuditStatus.CLOSED).filter(Exists(open_finding)).values_list("pk", flat=True))
+    close = list(base.filter(status=AuditStatus.CORRECTIVE_ACTIONS_OPEN).exclude(Exists(open_finding))
+                 .values_list("pk", flat=True))
+    now = timezone.now()
+    Audit.objects.filter(pk__in=reopen).update(status=AuditStatus.CORRECTIVE_ACTIONS_OPEN, updated_at=now)
+    Audit.objects.filter(pk__in=close).update(status=AuditStatus.CLOSED, updated_at=now)
+    record_bulk_history(Audit, Audit.objects.filter(pk__in=reopen + close), updated=True)
+    return len(reopen) + len(close)
 
 
 # --------------------------------------------------------------------------- findings
@@ -343,13 +339,8 @@ def finding_create(*, audit: Audit, provision: Provision, severity: str, opened_
         value = getattr(finding, name)
         if value is not None and value < opened_on:
             raise ValidationError({name: "the due date is before the opened date"})
-    finding.save()
-    CorrectiveAction.objects.create(finding=finding, manager=default_cap_manager(severity))
-    record_change(actor=actor, entity_type="finding", entity_id=finding.finding_ref, action="create", changes={
-        "audit": audit.audit_ref, "provision": provision.code, "severity": severity,
-        "zero_tolerance": zero_tolerance, "opened_on": opened_on.isoformat(),
-        "cap_due_on": jsonable(finding.cap_due_on), "correction_due_on": jsonable(finding.correction_due_on),
-    })
+    stamp(finding, actor=actor).save()
+    stamp(CorrectiveAction(finding=finding, manager=default_cap_manager(severity)), actor=actor).save()
     if zero_tolerance:
         escalation.open_termination_reviews(finding_ids=[finding.pk], actor=actor)
     return finding
@@ -379,9 +370,7 @@ def finding_update(*, finding: Finding, actor, reason: str = "", **fields) -> Fi
         return finding
     if "correction_due_on" in changes:
         finding.due_on_given = True  # set by hand: the scorecard's due_on from now on
-    finding.save()
-    record_change(actor=actor, entity_type="finding", entity_id=finding.finding_ref, action="update",
-                  changes=changes, reason=reason)
+    stamp(finding, actor=actor, reason=reason).save()
     if "cap_due_on" in changes or "correction_due_on" in changes:
         notifications.cancel_stale(finding_ids=[finding.pk])
     if finding.zero_tolerance and finding.termination_review_id is None:
@@ -418,11 +407,7 @@ def finding_close(*, finding: Finding, actor, closed_on: dt.date | None = None, 
     finding.closed_on = closed_on
     finding.closure_audit = closure_audit
     finding.closed_via = ClosureMethod.CLOSURE_AUDIT if closure_audit else ClosureMethod.EVIDENCE
-    finding.save()
-    record_change(actor=actor, entity_type="finding", entity_id=finding.finding_ref, action="close", changes={
-        "status": [FindingStatus.OPEN, FindingStatus.CLOSED], "closed_on": closed_on.isoformat(),
-        "closed_via": finding.closed_via, "closure_audit": closure_audit.audit_ref if closure_audit else None,
-    }, reason=note)
+    stamp(finding, actor=actor, reason=note).save()
     audits_refresh_status([finding.audit_id])
     notifications.cancel_stale(finding_ids=[finding.pk])
     return finding
@@ -441,6 +426,39 @@ ALLOWED_CAP_STATES = {
     CapState.IMPLEMENTED: {CapState.VERIFIED_CLOSED},
     CapState.VERIFIED_CLOSED: set(),
 }
+
+
+@transaction.atomic
+def finding_withdraw(*, finding: Finding, actor, reason: str) -> Finding:
+    """Withdraw a finding recorded in error (procurement admins only; never a deletion).
+
+    The finding stays visible with status ``withdrawn``, who, when and ``reason``; scoring
+    ignores it as if it had never been recorded (scorecard.md section 4, through
+    ``audits.selectors.scoring_frames``) from the next recalculation on; its reference can
+    no longer be imported. Its termination review is reconciled: when no zero-tolerance
+    finding of the review remains, the review closes (``findings_withdrawn``) and the
+    supplier's flag clears. Its audit's status and reminders follow.
+    Raises ``PermissionDenied`` for other roles, ``ValidationError`` without a reason or
+    when the finding is already withdrawn.
+    """
+    if not roles.is_admin(actor):
+        raise PermissionDenied("Only a procurement admin can withdraw a finding.")
+    if not (reason or "").strip():
+        raise ValidationError({"reason": "say why the finding is withdrawn"})
+    finding = Finding.objects.select_for_update().select_related("termination_review").get(pk=finding.pk)
+    if finding.status == FindingStatus.WITHDRAWN:
+        raise ValidationError({"status": "the finding is already withdrawn"})
+    finding.status = FindingStatus.WITHDRAWN
+    finding.withdrawn_at = timezone.now()
+    finding.withdrawn_by = actor
+    finding.withdrawal_reason = reason.strip()
+    stamp(finding, actor=actor, reason=finding.withdrawal_reason).save()
+    review = finding.termination_review
+    if review is not None and review.is_open:
+        escalation.termination_review_reconcile(review=review, actor=actor)
+    audits_refresh_status([finding.audit_id])
+    notifications.cancel_stale(finding_ids=[finding.pk])
+    return finding
 
 
 def cap_for_finding(finding: Finding) -> CorrectiveAction:
@@ -465,12 +483,10 @@ def _move(cap: CorrectiveAction, to: str, actor, note: str = "", extra: dict | N
     old = cap.state
     cap.state = to
     cap.state_changed_at = timezone.now()
-    cap.save()
+    stamp(cap, actor=actor, reason=note).save()
     who = actor_fields(actor)
     CapTransition.objects.create(corrective_action=cap, from_state=old, to_state=to, by=who["actor"],
                                  by_label=who["actor_label"], note=note)
-    record_change(actor=actor, entity_type="corrective_action", entity_id=cap.finding.finding_ref, action=to,
-                  changes={"state": [old, to], **(extra or {})}, reason=note)
     return cap
 
 
@@ -490,9 +506,7 @@ def cap_update(*, cap: CorrectiveAction, actor, **fields) -> CorrectiveAction:
         setattr(cap, name, value)
     changes = _changes(old, fields)
     if changes:
-        cap.save()
-        record_change(actor=actor, entity_type="corrective_action", entity_id=cap.finding.finding_ref,
-                      action="update", changes=changes)
+        stamp(cap, actor=actor).save()
     return cap
 
 
@@ -536,10 +550,9 @@ def cap_add_evidence(*, cap: CorrectiveAction, actor, file, description: str = "
     if cap.state == CapState.VERIFIED_CLOSED:
         raise ValidationError({"state": "the CAP is verified; no more evidence can be added"})
     who = actor_fields(actor)
-    evidence = CapEvidence.objects.create(corrective_action=cap, file=file, description=description,
-                                          uploaded_by=who["actor"])
-    record_change(actor=actor, entity_type="corrective_action", entity_id=cap.finding.finding_ref,
-                  action="evidence", changes={"file": evidence.file.name, "description": description})
+    evidence = stamp(CapEvidence(corrective_action=cap, file=file, description=description,
+                                 uploaded_by=who["actor"]), actor=actor)
+    evidence.save()
     return evidence
 
 

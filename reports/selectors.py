@@ -12,7 +12,7 @@ from decimal import Decimal
 from django.db.models import Count, Q, QuerySet, Sum
 from django.utils import timezone
 
-from audits.models import CapState, Finding
+from audits.models import CapState, Finding, FindingStatus
 from core.quarter import Quarter
 from scoring.exports import NoStoredScores
 from scoring.models import CoverageSnapshot, QuarterlyScore, ScoreRun
@@ -126,7 +126,7 @@ def score_trends(supplier_ids: list[int], quarter: Quarter, quarters: int = 8) -
 def open_findings(as_of: dt.date, supplier_ids: list[int] | None = None) -> QuerySet[Finding]:
     """Findings open at ``as_of`` (opened on or before, not closed by then) with their
     site, supplier, provision and CAP, by supplier code and correction due date."""
-    findings = (Finding.objects.filter(opened_on__lte=as_of)
+    findings = (Finding.objects.filter(opened_on__lte=as_of).exclude(status=FindingStatus.WITHDRAWN)
                 .filter(Q(closed_on__isnull=True) | Q(closed_on__gt=as_of))
                 .select_related("audit__site__supplier", "provision", "corrective_action")
                 .order_by("audit__site__supplier__code", "correction_due_on", "finding_ref"))

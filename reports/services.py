@@ -16,7 +16,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from core import roles
-from core.changelog import actor_fields, record_change
+from core.history import actor_fields
 from core.quarter import Quarter
 from reports import exporters, selectors
 from reports.fonts import FontMissing
@@ -76,8 +76,6 @@ def report_create(*, quarter: Quarter, format: str, supplier: Supplier | None = 
     who = actor_fields(actor)
     report = Report.objects.create(quarter=str(quarter), format=format, supplier=supplier,
                                    requested_by=who["actor"], requested_by_label=who["actor_label"])
-    record_change(actor=actor, entity_type="report", entity_id=report.pk, action="requested",
-                  changes={"quarter": report.quarter, "format": format, "supplier": supplier.code if supplier else ""})
     return report
 
 

@@ -17,7 +17,6 @@ from rest_framework.views import APIView
 
 from core import roles
 from core.api import ImportActionMixin, SupplierScopedMixin
-from core.changelog import record_change
 from core.parsers import CellError, parse_quarter
 from scoring import importers, methodologies, services
 from scoring.models import (
@@ -118,8 +117,6 @@ class MethodologyViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixin
     def perform_update(self, serializer):
         methodologies.ensure_draft(serializer.instance)
         serializer.save()
-        record_change(actor=self.request.user, entity_type="methodology", entity_id=serializer.instance.version,
-                      action="updated", changes={k: str(v) for k, v in serializer.validated_data.items()})
 
     @extend_schema(request=DraftSerializer, responses={201: MethodologySerializer})
     @action(detail=False, methods=["post"], url_path="drafts")

@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from audits.selectors import scoring_frames
 from core import roles
-from core.changelog import actor_fields, record_change
+from core.history import actor_fields, stamp
 from core.parsers import CellError
 from core.quarter import Quarter
 from scoring import engine, results, selectors
@@ -191,10 +191,6 @@ def _recalculate(run: ScoreRun) -> tuple[dict, str]:
                       "audit_met": metrics["audit"]["met"],
                       "all_met": all(metric["met"] for metric in metrics.values())},
         )
-        record_change(actor=run.started_by or run.started_by_label or "system", entity_type="quarter_scores",
-                      entity_id=run.quarter, action="recalculated",
-                      changes={"run": run.pk, "methodology": run.methodology.version, "suppliers": len(scores),
-                               "fingerprint": fingerprint})
     counts = {
         "scored": len(scores),
         "full": int((result.scores["population"] == "full").sum()),
@@ -232,8 +228,7 @@ def methodology_publish(*, methodology: Methodology, actor) -> Methodology:
     methodology.status = MethodologyStatus.PUBLISHED
     methodology.published_at = timezone.now()
     methodology.published_by = actor if not isinstance(actor, str) else None
-    methodology.save(update_fields=["status", "published_at", "published_by"])
-    record_change(actor=actor, entity_type="methodology", entity_id=methodology.version, action="published")
+    stamp(methodology, actor=actor).save(update_fields=["status", "published_at", "published_by"])
     return methodology
 
 
@@ -282,8 +277,6 @@ def close_previous_quarter(*, today: str | None = None) -> str | None:
         logger.error("closing %s failed: %s", quarter, run.error)
         return None
     QuarterClose.objects.create(quarter=str(quarter), run=run, closed_by_label="schedule")
-    record_change(actor="schedule", entity_type="quarter_scores", entity_id=str(quarter), action="closed",
-                  changes={"run": run.pk})
     return str(quarter)
 
 
@@ -297,10 +290,8 @@ def value_review(*, value, state: str, actor, comment: str = ""):
     value.reviewed_at = timezone.now()
     value.reviewed_by = actor
     value.review_comment = comment
-    value.save(update_fields=["state", "reviewed_at", "reviewed_by", "review_comment"])
-    record_change(actor=actor, entity_type="indicator_value", entity_id=value.pk, action=state,
-                  changes={"supplier": value.supplier.code, "indicator": value.indicator.code, "value": value.value},
-                  reason=comment)
+    stamp(value, actor=actor, reason=comment).save(update_fields=["state", "reviewed_at", "reviewed_by",
+                                                                  "review_comment"])
     return value
 
 
@@ -315,14 +306,12 @@ def indicator_value_submit(*, supplier: Supplier, quarter: Quarter, indicator: I
         raise ValidationError({"value": str(exc)}) from exc
     is_supplier = roles.is_supplier_user(actor)
     now = timezone.now()
-    row = IndicatorValue.objects.create(
+    row = IndicatorValue(
         supplier=supplier, quarter=str(quarter), indicator=indicator, value=canonical, source=source,
         evidence_ref=evidence_ref, origin=ValueOrigin.SUPPLIER if is_supplier else ValueOrigin.PROCUREMENT,
         state=ValueState.SUBMITTED if is_supplier else ValueState.ACCEPTED, submitted_at=now, submitted_by=actor,
         submitted_by_label=actor.get_username(), reviewed_at=None if is_supplier else now,
         reviewed_by=None if is_supplier else actor,
     )
-    record_change(actor=actor, entity_type="indicator_value", entity_id=row.pk, action="submitted",
-                  changes={"supplier": supplier.code, "quarter": row.quarter, "indicator": indicator.code,
-                           "value": canonical, "state": row.state})
+    stamp(row, actor=actor).save()
     return row

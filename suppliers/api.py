@@ -9,7 +9,7 @@ from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from core.api import ChangeLoggedMixin, ImportActionMixin, SupplierScopedMixin
+from core.api import ImportActionMixin, SupplierScopedMixin
 from core.parsers import COUNTRY_CODES, CURRENCY_CODES, CellError, parse_quarter
 from suppliers import importers, services
 from suppliers.models import FxRate, Site, SpendRecord, Supplier, SupplierStatusChange
@@ -67,7 +67,7 @@ class SupplierFilter(django_filters.FilterSet):
                   "code": ["exact"], "termination_review": ["exact"]}
 
 
-class SupplierViewSet(ChangeLoggedMixin, ImportActionMixin, SupplierScopedMixin, viewsets.ModelViewSet):
+class SupplierViewSet(ImportActionMixin, SupplierScopedMixin, viewsets.ModelViewSet):
     queryset = Supplier.objects.all()
     serializer_class = SupplierSerializer
     filterset_class = SupplierFilter
@@ -75,7 +75,6 @@ class SupplierViewSet(ChangeLoggedMixin, ImportActionMixin, SupplierScopedMixin,
     ordering_fields = ["code", "name", "country", "status", "tier"]
     supplier_path = ""
     importer_class = importers.SupplierImporter
-    change_entity = "supplier"
     http_method_names = ["get", "post", "patch", "head", "options"]
 
     @extend_schema(request=StatusChangeSerializer, responses=SupplierSerializer)
@@ -114,7 +113,7 @@ class SiteSerializer(serializers.ModelSerializer):
         return supplier
 
 
-class SiteViewSet(ChangeLoggedMixin, ImportActionMixin, SupplierScopedMixin, viewsets.ModelViewSet):
+class SiteViewSet(ImportActionMixin, SupplierScopedMixin, viewsets.ModelViewSet):
     queryset = Site.objects.select_related("supplier")
     serializer_class = SiteSerializer
     filterset_fields = {"supplier__code": ["exact"], "country": ["exact"], "is_production": ["exact"],
@@ -122,7 +121,6 @@ class SiteViewSet(ChangeLoggedMixin, ImportActionMixin, SupplierScopedMixin, vie
     search_fields = ["code", "name", "city", "supplier__code", "supplier__name"]
     ordering_fields = ["code", "name", "country"]
     importer_class = importers.SiteImporter
-    change_entity = "site"
     http_method_names = ["get", "post", "patch", "head", "options"]
 
 
@@ -140,13 +138,12 @@ class SpendSerializer(serializers.ModelSerializer):
         return validate_currency(value)
 
 
-class SpendViewSet(ChangeLoggedMixin, ImportActionMixin, SupplierScopedMixin, viewsets.ModelViewSet):
+class SpendViewSet(ImportActionMixin, SupplierScopedMixin, viewsets.ModelViewSet):
     queryset = SpendRecord.objects.select_related("supplier")
     serializer_class = SpendSerializer
     filterset_fields = {"supplier__code": ["exact"], "quarter": ["exact", "gte", "lte"], "currency": ["exact"]}
     ordering_fields = ["quarter", "amount", "currency"]
     importer_class = importers.SpendImporter
-    change_entity = "spend"
 
 
 class FxRateSerializer(serializers.ModelSerializer):
@@ -166,7 +163,7 @@ class FxRateSerializer(serializers.ModelSerializer):
         return value
 
 
-class FxRateViewSet(ChangeLoggedMixin, ImportActionMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,
+class FxRateViewSet(ImportActionMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,
                     mixins.CreateModelMixin, mixins.UpdateModelMixin, mixins.DestroyModelMixin,
                     viewsets.GenericViewSet):
     queryset = FxRate.objects.all()
@@ -175,4 +172,3 @@ class FxRateViewSet(ChangeLoggedMixin, ImportActionMixin, mixins.ListModelMixin,
     ordering_fields = ["quarter", "currency"]
     importer_class = importers.FxRateImporter
     procurement_only = True
-    change_entity = "fx_rate"

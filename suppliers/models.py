@@ -6,6 +6,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from core.history import tracked_history
 from core.quarter import Quarter
 
 
@@ -41,6 +42,8 @@ class Supplier(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+
+    history = tracked_history()
 
     class Meta:
         ordering = ["code"]
@@ -84,6 +87,8 @@ class Site(models.Model):
     is_production = models.BooleanField(default=True)
     status = models.CharField(max_length=10, choices=SiteStatus.choices, default=SiteStatus.ACTIVE)
 
+    history = tracked_history()
+
     class Meta:
         ordering = ["code"]
 
@@ -115,6 +120,8 @@ class SpendRecord(models.Model):
     currency = models.CharField(max_length=3)
     amount = models.DecimalField(max_digits=20, decimal_places=4)
 
+    history = tracked_history()
+
     class Meta:
         constraints = [
             models.UniqueConstraint(
@@ -132,6 +139,8 @@ class FxRate(models.Model):
     currency = models.CharField(max_length=3)
     rate_to_base = models.DecimalField(max_digits=24, decimal_places=10)
 
+    history = tracked_history()
+
     class Meta:
         constraints = [models.UniqueConstraint(fields=["quarter", "currency"], name="fx_unique_quarter_currency")]
         ordering = ["quarter", "currency"]
@@ -147,6 +156,8 @@ class SupplierMembership(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="supplier_membership"
     )
     supplier = models.ForeignKey(Supplier, on_delete=models.CASCADE, related_name="memberships")
+
+    history = tracked_history()
 
     def __str__(self) -> str:
         return f"{self.user} @ {self.supplier.code}"

@@ -9,7 +9,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from core.changelog import actor_fields, record_changes
+from core.history import actor_fields, stamp
 from core.quarter import Quarter
 from suppliers import selectors, spend
 from suppliers.models import Supplier, SupplierStatus, SupplierStatusChange
@@ -46,7 +46,7 @@ def supplier_change_status(*, supplier: Supplier, status: str, actor, reason: st
         return supplier
     old = supplier.status
     supplier.status = status
-    supplier.save(update_fields=["status", "updated_at"])
+    stamp(supplier, actor=actor, reason=reason).save(update_fields=["status", "updated_at"])
     record_status_changes(changes=[(supplier, old, status)], actor=actor, reason=reason)
     return supplier
 
@@ -61,11 +61,6 @@ def record_status_changes(*, changes: list[tuple[Supplier, str, str]], actor, re
             for supplier, old, new in changes
         ],
         batch_size=2000,
-    )
-    record_changes(
-        actor=actor,
-        entries=[("supplier", supplier.code, "status", {"status": [old, new]}) for supplier, old, new in changes],
-        reason=reason,
     )
 
 

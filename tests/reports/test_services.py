@@ -9,7 +9,6 @@ import pytest
 from django.db import OperationalError, transaction
 from django.utils import timezone
 
-from core.models import ChangeLogEntry
 from reports import exporters, fonts, services
 from reports.models import Report, ReportFormat, ReportStatus
 from reports.tasks import TRANSIENT, export_report
@@ -41,7 +40,6 @@ def test_executing_records_the_run_size_and_checksum_of_the_stored_file(quarter_
     assert report.file.name == f"reports/2026-Q3/{report.pk}-esg-report-2026-Q3.xlsx"
     assert (report.size, report.checksum) == (len(stored), hashlib.sha256(stored).hexdigest())
     assert report.started_at <= report.finished_at
-    assert ChangeLogEntry.objects.filter(entity_type="report", entity_id=str(report.pk), action="requested").exists()
 
 
 def test_a_report_is_written_once(quarter_scored):
