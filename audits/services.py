@@ -40,6 +40,7 @@ from audits.models import (
 from core import roles
 from core.history import actor_fields, history_context, record_bulk_history, stamp
 from core.quarter import MAX_YEAR, MIN_YEAR
+from suppliers.services import ensure_supplier_user_may_submit
 
 # --------------------------------------------------------------------------- helpers
 
@@ -468,8 +469,9 @@ def cap_for_finding(finding: Finding) -> CorrectiveAction:
     return cap
 
 
-def _locked_cap(cap: CorrectiveAction) -> CorrectiveAction:
-    cap = CorrectiveAction.objects.select_for_update().select_related("finding").get(pk=cap.pk)
+def _locked_cap(cap: CorrectiveAction, actor=None) -> CorrectiveAction:
+    cap = CorrectiveAction.objects.select_for_update().select_related("finding__audit__site").get(pk=cap.pk)
+    ensure_supplier_user_may_submit(actor=actor, supplier_id=cap.finding.audit.site.supplier_id)
     if not cap.finding.is_open:
         raise ValidationError({"state": "the finding is closed; its CAP cannot change"})
     return cap
@@ -493,7 +495,7 @@ def _move(cap: CorrectiveAction, to: str, actor, note: str = "", extra: dict | N
 @transaction.atomic
 def cap_update(*, cap: CorrectiveAction, actor, **fields) -> CorrectiveAction:
     """Edit the plan's content; only before submission or after a rejection."""
-    cap = _locked_cap(cap)
+    cap = _locked_cap(cap, actor)
     unknown = set(fields) - set(CAP_CONTENT_FIELDS) - {"manager"}
     if unknown:
         raise ValidationError(dict.fromkeys(sorted(unknown), "this field cannot be changed here"))
@@ -512,7 +514,7 @@ def cap_update(*, cap: CorrectiveAction, actor, **fields) -> CorrectiveAction:
 
 @transaction.atomic
 def cap_submit(*, cap: CorrectiveAction, actor, note: str = "") -> CorrectiveAction:
-    cap = _locked_cap(cap)
+    cap = _locked_cap(cap, actor)
     if cap.state in (CapState.NOT_STARTED, CapState.REJECTED):
         missing = [name for name in CAP_REQUIRED_FOR_SUBMISSION if not getattr(cap, name)]
         if missing:
@@ -523,7 +525,7 @@ def cap_submit(*, cap: CorrectiveAction, actor, note: str = "") -> CorrectiveAct
 @transaction.atomic
 def cap_approve(*, cap: CorrectiveAction, actor, note: str = "") -> CorrectiveAction:
     _require_procurement_writer(actor, "approve a CAP")
-    cap = _locked_cap(cap)
+    cap = _locked_cap(cap, actor)
     return _move(cap, CapState.APPROVED, actor, note)
 
 
@@ -532,7 +534,7 @@ def cap_reject(*, cap: CorrectiveAction, actor, reason: str) -> CorrectiveAction
     _require_procurement_writer(actor, "reject a CAP")
     if not reason or not reason.strip():
         raise ValidationError({"reason": "say why the CAP is rejected"})
-    cap = _locked_cap(cap)
+    cap = _locked_cap(cap, actor)
     if cap.state == CapState.SUBMITTED:
         cap.rejection_reason = reason
     return _move(cap, CapState.REJECTED, actor, reason, extra={"rejection_reason": reason})
@@ -540,13 +542,13 @@ def cap_reject(*, cap: CorrectiveAction, actor, reason: str) -> CorrectiveAction
 
 @transaction.atomic
 def cap_implement(*, cap: CorrectiveAction, actor, note: str = "") -> CorrectiveAction:
-    return _move(_locked_cap(cap), CapState.IMPLEMENTED, actor, note)
+    return _move(_locked_cap(cap, actor), CapState.IMPLEMENTED, actor, note)
 
 
 @transaction.atomic
 def cap_add_evidence(*, cap: CorrectiveAction, actor, file, description: str = "") -> CapEvidence:
     """Attach a document to a plan that is still being worked on (not yet verified)."""
-    cap = _locked_cap(cap)
+    cap = _locked_cap(cap, actor)
     if cap.state == CapState.VERIFIED_CLOSED:
         raise ValidationError({"state": "the CAP is verified; no more evidence can be added"})
     who = actor_fields(actor)
@@ -561,7 +563,7 @@ def cap_verify(*, cap: CorrectiveAction, actor, closed_on: dt.date | None = None
                closure_audit: Audit | None = None, note: str = "") -> CorrectiveAction:
     """Verify the implemented plan (by a closure audit or accepted evidence) and close the finding."""
     _require_procurement_writer(actor, "verify a CAP")
-    cap = _locked_cap(cap)
+    cap = _locked_cap(cap, actor)
     cap = _move(cap, CapState.VERIFIED_CLOSED, actor, note,
                 extra={"closure_audit": closure_audit.audit_ref if closure_audit else None})
     finding_close(finding=cap.finding, actor=actor, closed_on=closed_on, closure_audit=closure_audit, note=note)

@@ -35,7 +35,7 @@ def _since(text: str | None):
     if value is None and parse_date(text) is not None:
         value = parse_datetime(f"{text}T00:00:00")
     if value is None:
-        raise ValidationError({"since": "give an ISO 8601 date or date-time, e.g. 2026-11-01T00:00:00Z"})
+        raise ValidationError({"since": ["give an ISO 8601 date or date-time, e.g. 2026-11-01T00:00:00Z"]})
     return timezone.make_aware(value) if timezone.is_naive(value) else value
 
 
@@ -57,8 +57,8 @@ class ChangesView(GenericAPIView):
         models = tracked_models()
         entity = (request.query_params.get("entity") or "").strip()
         if entity not in models:
-            raise ValidationError({"entity": f"'{entity}' is not a tracked model; use one of: "
-                                             + ", ".join(models)})
+            raise ValidationError({"entity": [f"'{entity}' is not a tracked model; use one of: "
+                                              + ", ".join(models)]})
         object_key = (request.query_params.get("object") or "").strip() or None
         model = models[entity]
         rows = history_rows(model, object_key=object_key, since=_since(request.query_params.get("since")))

@@ -42,3 +42,11 @@ def is_admin(user) -> bool:
 
 def is_supplier_user(user) -> bool:
     return role_of(user) == SUPPLIER_USER
+
+
+def sees_internal_data(user) -> bool:
+    """Procurement's internal data (the buyer's spend, spend basis and spend rank, who in
+    procurement changed a supplier's status and why, termination decisions, the change
+    history) is for procurement roles only; a supplier user sees its own records without
+    them (docs/security.md)."""
+    return is_procurement(user)

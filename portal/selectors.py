@@ -24,6 +24,8 @@ from audits.models import (
     TerminationReview,
 )
 from audits.selectors import site_cycle_status
+from core import roles
+from core.history import describe, history_rows
 from core.quarter import Quarter
 from portal.models import CERTIFICATE_KINDS, Document, Screening, ScreeningStatus
 from scoring.methodology import CATEGORIES
@@ -453,3 +455,12 @@ def notifications_for(user) -> QuerySet[Notification]:
 
 def unread_notification_count(user) -> int:
     return notifications_for(user).filter(read_at__isnull=True).count()
+
+
+def change_history(user, model, *, limit: int = 20, **filters) -> list[dict] | None:
+    """The latest ``limit`` recorded changes (``core.history.describe``) of ``model`` rows
+    matching ``filters`` (e.g. ``id=...``, ``methodology_id=...``), newest first, for the
+    "History" panels; ``None`` for users who may not see the history (supplier users)."""
+    if not roles.sees_internal_data(user):
+        return None
+    return describe(model, history_rows(model).filter(**filters)[:limit])

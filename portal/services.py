@@ -33,7 +33,7 @@ from portal.models import (
 from portal.selectors import notifications_for
 from scoring import services as scoring_services
 from suppliers.models import Supplier, SupplierStatus
-from suppliers.services import supplier_change_status
+from suppliers.services import ensure_supplier_user_may_submit, supplier_change_status
 
 # --------------------------------------------------------------------------- documents
 
@@ -46,6 +46,7 @@ def document_upload(*, supplier: Supplier, kind: str, title: str, upload, actor,
     Certificates need their expiry date. The file is saved under a generated name; the
     original name is kept for display only.
     """
+    ensure_supplier_user_may_submit(actor=actor, supplier=supplier)
     errors = {}
     if kind in CERTIFICATE_KINDS and expires_on is None:
         errors["expires_on"] = _("A certificate needs its expiry date.")

@@ -40,7 +40,7 @@ from scoring.models import (
 )
 from scoring.values import canonical_value
 from suppliers.models import Supplier
-from suppliers.services import population_for_quarter
+from suppliers.services import ensure_supplier_user_may_submit, population_for_quarter
 from suppliers.spend import MissingFxRates
 
 logger = logging.getLogger(__name__)
@@ -304,6 +304,7 @@ def indicator_value_submit(*, supplier: Supplier, quarter: Quarter, indicator: I
         canonical = canonical_value(spec, value)
     except CellError as exc:
         raise ValidationError({"value": str(exc)}) from exc
+    ensure_supplier_user_may_submit(actor=actor, supplier=supplier)
     is_supplier = roles.is_supplier_user(actor)
     now = timezone.now()
     row = IndicatorValue(

@@ -11,7 +11,7 @@ from rest_framework.response import Response
 
 from core.api import ImportActionMixin, SupplierScopedMixin
 from core.parsers import COUNTRY_CODES, CURRENCY_CODES, CellError, parse_quarter
-from suppliers import importers, services
+from suppliers import importers, selectors, services
 from suppliers.models import FxRate, Site, SpendRecord, Supplier, SupplierStatusChange
 
 SITE_MOVE_REFUSED = ("a site cannot move to another supplier (its audits and findings belong to the first one); "
@@ -94,7 +94,8 @@ class SupplierViewSet(ImportActionMixin, SupplierScopedMixin, viewsets.ModelView
     @action(detail=True, methods=["get"], url_path="status-history")
     def status_history(self, request, pk=None):
         supplier = self.get_object()
-        return Response(StatusHistorySerializer(supplier.status_changes.all(), many=True).data)
+        changes = selectors.status_changes_for(request.user, supplier)
+        return Response(StatusHistorySerializer(changes, many=True).data)
 
 
 class SiteSerializer(serializers.ModelSerializer):
@@ -139,6 +140,9 @@ class SpendSerializer(serializers.ModelSerializer):
 
 
 class SpendViewSet(ImportActionMixin, SupplierScopedMixin, viewsets.ModelViewSet):
+    """The buyer's spend: internal, procurement roles only (``roles.sees_internal_data``)."""
+
+    procurement_only = True
     queryset = SpendRecord.objects.select_related("supplier")
     serializer_class = SpendSerializer
     filterset_fields = {"supplier__code": ["exact"], "quarter": ["exact", "gte", "lte"], "currency": ["exact"]}

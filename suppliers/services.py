@@ -75,3 +75,23 @@ def population_for_quarter(*, quarter: Quarter, target: Decimal | None = None,
         base_currency or settings.BASE_CURRENCY,
     )
     return spend.assign_populations(basis, settings.COVERAGE_TARGET if target is None else target)
+
+
+TERMINATED_READ_ONLY = ("This supplier is terminated: its users can still read its records but no longer upload "
+                        "or submit.")
+
+
+def ensure_supplier_user_may_submit(*, actor, supplier: Supplier | None = None, supplier_id: int | None = None) -> None:
+    """A supplier user of a terminated supplier keeps read access but can no longer upload
+    or submit anything (documents, indicator values, CAPs and their evidence): raises
+    ``PermissionDenied``. Other roles and other supplier statuses pass (docs/security.md)."""
+    from django.core.exceptions import PermissionDenied
+
+    from core import roles
+
+    if not roles.is_supplier_user(actor):
+        return
+    status = supplier.status if supplier is not None else (
+        Supplier.objects.filter(pk=supplier_id).values_list("status", flat=True).first())
+    if status == SupplierStatus.TERMINATED:
+        raise PermissionDenied(TERMINATED_READ_ONLY)
