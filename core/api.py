@@ -98,9 +98,14 @@ class ObtainExpiringToken(ObtainAuthToken):
     def post(self, request, *args, **kwargs):
         serializer = self.get_serializer(data=request.data)
         try:
-            serializer.is_valid(raise_exception=True)
+            valid = serializer.is_valid()
         except AxesBackendPermissionDenied:
+            valid = False
+        # django-axes marks the request when the account is locked (authenticate() then fails).
+        if getattr(request, "axes_locked_out", False) or getattr(request._request, "axes_locked_out", False):
             return Response({"detail": LOCKED_OUT}, status=status.HTTP_429_TOO_MANY_REQUESTS)
+        if not valid:
+            raise serializers.ValidationError(serializer.errors)
         user = serializer.validated_data["user"]
         token, created = Token.objects.get_or_create(user=user)
         if not created and timezone.now() >= token_expires_at(token):
