@@ -48,6 +48,20 @@ def test_repeated_wrong_passwords_lock_the_account_with_a_clear_message(role_use
     assert client.post("/accounts/login/", {"username": "viewer", "password": "pw-viewer"}).status_code == 302
 
 
+def test_a_procurement_admin_unlocks_an_account_in_the_admin(role_users, settings):
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        Client().post("/accounts/login/", {"username": "viewer", "password": "wrong"})
+    attempt = AccessAttempt.objects.get(username="viewer")
+    admin = role_users[roles.PROCUREMENT_ADMIN]
+    admin.is_staff = True
+    admin.save()
+    client = Client()
+    client.force_login(admin)
+    assert client.get("/admin/axes/accessattempt/").status_code == 200
+    assert client.post(f"/admin/axes/accessattempt/{attempt.pk}/delete/", {"post": "yes"}).status_code == 302
+    assert Client().post("/accounts/login/", {"username": "viewer", "password": "pw-viewer"}).status_code == 302
+
+
 def test_the_token_endpoint_counts_failures_and_answers_429_when_locked(role_users, settings):
     client = APIClient()
     answers = [client.post("/api/v1/auth/token/", {"username": "viewer", "password": "nope"}).status_code
