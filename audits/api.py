@@ -261,6 +261,10 @@ class FindingCloseSerializer(serializers.Serializer):
     note = serializers.CharField(required=False, allow_blank=True, default="")
 
 
+class FindingWithdrawSerializer(serializers.Serializer):
+    reason = serializers.CharField(help_text="why the finding was recorded in error; kept in its history")
+
+
 class FindingFilter(django_filters.FilterSet):
     site = django_filters.CharFilter(field_name="audit__site__code")
     supplier = django_filters.CharFilter(field_name="audit__site__supplier__code")
@@ -318,6 +322,17 @@ class FindingViewSet(SupplierScopedMixin, ImportActionMixin, viewsets.ModelViewS
         data = payload.validated_data
         call_service(services.finding_close, finding=finding, actor=request.user, closed_on=data.get("closed_on"),
                      closure_audit=data.get("closure_audit_ref"), note=data["note"])
+        return Response(self.get_serializer(self.get_queryset().get(pk=finding.pk)).data)
+
+    @extend_schema(request=FindingWithdrawSerializer, responses=FindingSerializer)
+    @action(detail=True, methods=["post"])
+    def withdraw(self, request, pk=None):
+        """Withdraw a finding recorded in error (procurement admins; ``services.finding_withdraw``)."""
+        finding = self.get_object()
+        payload = FindingWithdrawSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        call_service(services.finding_withdraw, finding=finding, actor=request.user,
+                     reason=payload.validated_data["reason"])
         return Response(self.get_serializer(self.get_queryset().get(pk=finding.pk)).data)
 
 

@@ -9,7 +9,7 @@ from django.utils.dateparse import parse_date, parse_datetime
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
 from rest_framework.exceptions import ValidationError
-from rest_framework.generics import GenericAPIView
+from rest_framework.generics import ListAPIView
 
 from core.history import describe, history_rows, tracked_models
 
@@ -39,11 +39,25 @@ def _since(text: str | None):
     return timezone.make_aware(value) if timezone.is_naive(value) else value
 
 
-class ChangesView(GenericAPIView):
+class ChangesView(ListAPIView):
     """Who changed what, when, through which channel, newest first."""
 
     procurement_only = True
     serializer_class = ChangeSerializer
+    filter_backends = []  # the query parameters below are the only filters
+
+    def _model(self):
+        models = tracked_models()
+        entity = (self.request.query_params.get("entity") or "").strip()
+        if entity not in models:
+            raise ValidationError({"entity": [f"'{entity}' is not a tracked model; use one of: "
+                                              + ", ".join(models)]})
+        return models[entity]
+
+    def get_queryset(self):
+        object_key = (self.request.query_params.get("object") or "").strip() or None
+        return history_rows(self._model(), object_key=object_key,
+                            since=_since(self.request.query_params.get("since")))
 
     @extend_schema(parameters=[
         OpenApiParameter("entity", str, required=True,
@@ -53,14 +67,9 @@ class ChangesView(GenericAPIView):
                                                     "finding_ref, version)"),
         OpenApiParameter("since", str, description="ISO 8601 date-time: changes at or after it"),
     ])
-    def get(self, request):
-        models = tracked_models()
-        entity = (request.query_params.get("entity") or "").strip()
-        if entity not in models:
-            raise ValidationError({"entity": [f"'{entity}' is not a tracked model; use one of: "
-                                              + ", ".join(models)]})
-        object_key = (request.query_params.get("object") or "").strip() or None
-        model = models[entity]
-        rows = history_rows(model, object_key=object_key, since=_since(request.query_params.get("since")))
-        page = self.paginate_queryset(rows)
-        return self.get_paginated_response(ChangeSerializer(describe(model, page), many=True).data)
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+    def list(self, request, *args, **kwargs):
+        page = self.paginate_queryset(self.get_queryset())
+        return self.get_paginated_response(ChangeSerializer(describe(self._model(), page), many=True).data)

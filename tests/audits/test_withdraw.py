@@ -113,4 +113,17 @@ def test_a_withdrawn_finding_stays_visible_as_withdrawn(zero_tolerance, role_use
     assert "Withdrawn" in page and "typo" not in page  # the reason is procurement's
     analyst = Client()
     analyst.force_login(role_users["procurement_analyst"])
-    assert "typo" in analyst.get("/findings/ZT-1/").content.decode()
+    analyst_page = analyst.get("/findings/ZT-1/").content.decode()
+    assert "typo" in analyst_page and 'id="changes-h"' in analyst_page and 'id="cap-history-h"' in analyst_page
+    assert 'id="changes-h"' not in page
+
+
+def test_the_api_withdraws_for_admins_only(zero_tolerance, api_as):
+    url = f"/api/v1/findings/{zero_tolerance.pk}/withdraw/"
+    assert api_as("procurement_analyst").post(url, {"reason": "dup"}, format="json").status_code == 403
+    assert api_as("supplier_user").post(url, {"reason": "dup"}, format="json").status_code == 403
+    assert api_as("procurement_admin").post(url, {}, format="json").status_code == 400
+    assert Finding.objects.get(pk=zero_tolerance.pk).status == "open"
+    response = api_as("procurement_admin").post(url, {"reason": "raised twice"}, format="json")
+    assert response.status_code == 200 and response.json()["status"] == "withdrawn"
+    assert changes(Finding, "ZT-1")[-1]["channel"] == "api"
