@@ -19,11 +19,13 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager, suppress
 from contextvars import ContextVar
 from dataclasses import dataclass, replace
+from itertools import islice
 from typing import Any
 
 from celery.signals import task_postrun, task_prerun
 from django.db.models import Q
 from django.dispatch import receiver
+from django.utils import timezone
 from simple_history.models import HistoricalRecords
 from simple_history.signals import pre_create_historical_record
 
@@ -95,6 +97,12 @@ def _stamp_channel(sender, history_instance, **kwargs) -> None:
         history_instance.history_change_reason = state.reason
 
 
+def batched(items: Iterable, size: int) -> Iterator[list]:
+    iterator = iter(items)
+    while batch := list(islice(iterator, size)):
+        yield batch
+
+
 def record_bulk_history(model, instances: Iterable, *, updated: bool = False, batch_size: int = 5000) -> int:
     """Record one historical row per instance already written in bulk (``bulk_create``,
     ``bulk_update`` or COPY), stamped with the context's user, channel and reason.
@@ -104,15 +112,18 @@ def record_bulk_history(model, instances: Iterable, *, updated: bool = False, ba
     ``batch_size`` rows; returns the number of rows recorded. The single bulk path: imports
     and any COPY loader use it so their history matches a save() made through the admin.
     """
-    instances = list(instances)
-    if not instances:
-        return 0
     state = _STATE.get()
-    model.history.bulk_history_create(
-        instances, batch_size=batch_size, update=updated, default_user=history_user(),
-        default_change_reason=state.reason, custom_historical_attrs={"channel": state.channel},
-    )
-    return len(instances)
+    user = history_user()
+    recorded = 0
+    # Built and inserted a batch at a time: a million-row import never holds a million
+    # historical objects at once.
+    for batch in batched(instances, batch_size):
+        model.history.bulk_history_create(
+            batch, batch_size=batch_size, update=updated, default_user=user, default_date=timezone.now(),
+            default_change_reason=state.reason, custom_historical_attrs={"channel": state.channel},
+        )
+        recorded += len(batch)
+    return recorded
 
 
 # --- the doors ----------------------------------------------------------------------------
