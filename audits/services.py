@@ -477,7 +477,7 @@ def _locked_cap(cap: CorrectiveAction, actor=None) -> CorrectiveAction:
     return cap
 
 
-def _move(cap: CorrectiveAction, to: str, actor, note: str = "", extra: dict | None = None) -> CorrectiveAction:
+def _move(cap: CorrectiveAction, to: str, actor, note: str = "") -> CorrectiveAction:
     allowed = ALLOWED_CAP_STATES[cap.state]
     if to not in allowed:
         names = ", ".join(sorted(allowed)) or "none (final)"
@@ -537,7 +537,7 @@ def cap_reject(*, cap: CorrectiveAction, actor, reason: str) -> CorrectiveAction
     cap = _locked_cap(cap, actor)
     if cap.state == CapState.SUBMITTED:
         cap.rejection_reason = reason
-    return _move(cap, CapState.REJECTED, actor, reason, extra={"rejection_reason": reason})
+    return _move(cap, CapState.REJECTED, actor, reason)
 
 
 @transaction.atomic
@@ -564,8 +564,7 @@ def cap_verify(*, cap: CorrectiveAction, actor, closed_on: dt.date | None = None
     """Verify the implemented plan (by a closure audit or accepted evidence) and close the finding."""
     _require_procurement_writer(actor, "verify a CAP")
     cap = _locked_cap(cap, actor)
-    cap = _move(cap, CapState.VERIFIED_CLOSED, actor, note,
-                extra={"closure_audit": closure_audit.audit_ref if closure_audit else None})
+    cap = _move(cap, CapState.VERIFIED_CLOSED, actor, note)
     finding_close(finding=cap.finding, actor=actor, closed_on=closed_on, closure_audit=closure_audit, note=note)
     cap.finding.refresh_from_db()
     return cap
