@@ -446,7 +446,7 @@ def finding_withdraw(*, finding: Finding, actor, reason: str) -> Finding:
         raise PermissionDenied("Only a procurement admin can withdraw a finding.")
     if not (reason or "").strip():
         raise ValidationError({"reason": "say why the finding is withdrawn"})
-    finding = Finding.objects.select_for_update().select_related("termination_review").get(pk=finding.pk)
+    finding = Finding.objects.select_for_update(of=("self",)).select_related("termination_review").get(pk=finding.pk)
     if finding.status == FindingStatus.WITHDRAWN:
         raise ValidationError({"status": "the finding is already withdrawn"})
     finding.status = FindingStatus.WITHDRAWN
