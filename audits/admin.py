@@ -1,12 +1,17 @@
 """Admin screens. Workflow fields (statuses, CAP states, closure, decisions) are read-only
-here: they move through the API so that every change has who/when/why. What an admin
-edits directly (audit details, finding texts and due dates, the provision catalogue and
-the deadline table) goes through the same validation and change log as the API."""
+here: they move through the API and the portal so that every change has who/when/why. What
+the admin edits (audit details, finding texts and due dates) goes through the same services
+as the API (``audit_update``, ``finding_update``); a finding is never deleted, a procurement
+admin may withdraw it (``finding_withdraw``, with a reason). The provision catalogue and the
+deadline table are admin-only reference data. Every change is in the models' history."""
 
 from __future__ import annotations
 
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.template.response import TemplateResponse
+from simple_history.admin import SimpleHistoryAdmin
 
 from audits import services
 from audits.models import (
@@ -20,19 +25,8 @@ from audits.models import (
     Provision,
     TerminationReview,
 )
-from core.changelog import record_change
-
-
-class ReadOnlyInline(admin.TabularInline):
-    extra = 0
-    can_delete = False
-    show_change_link = True
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
+from core import roles
+from core.admin import ReadOnlyInline, ServiceOnlyAdmin
 
 
 class FindingInline(ReadOnlyInline):
@@ -58,7 +52,7 @@ class AuditForm(forms.ModelForm):
 
 
 @admin.register(Audit)
-class AuditAdmin(admin.ModelAdmin):
+class AuditAdmin(SimpleHistoryAdmin):
     form = AuditForm
     list_display = ["audit_ref", "site", "audit_type", "status", "end_date", "valid_until", "score", "recognition",
                     "saq_risk", "audit_firm"]
@@ -71,15 +65,20 @@ class AuditAdmin(admin.ModelAdmin):
     inlines = [FindingInline]
 
     def get_readonly_fields(self, request, obj=None):
-        # The status moves through the API (audits/{id}/change-status/) for the change log.
-        return [*self.readonly_fields, "status"] if obj else self.readonly_fields
+        # Only what ``audit_update`` accepts; the status moves through change-status (who/why).
+        return [name for name in AuditForm.Meta.fields if name not in services.AUDIT_EDITABLE_FIELDS] \
+            + self.readonly_fields
+
+    def has_add_permission(self, request):
+        # Audits are recorded through the API, the portal or import_audits.
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
     def save_model(self, request, obj, form, change):
-        obj.valid_until = obj.computed_valid_until()
-        super().save_model(request, obj, form, change)
-        changes = {name: str(form.cleaned_data.get(name)) for name in form.changed_data}
-        record_change(actor=request.user, entity_type="audit", entity_id=obj.audit_ref,
-                      action="admin_update" if change else "admin_create", changes=changes)
+        fields = {name: form.cleaned_data[name] for name in form.changed_data if name in services.AUDIT_EDITABLE_FIELDS}
+        services.audit_update(audit=Audit.objects.get(pk=obj.pk), actor=request.user, **fields)
 
 
 class CapInline(ReadOnlyInline):
@@ -102,8 +101,13 @@ class FindingForm(forms.ModelForm):
         return cleaned
 
 
+class WithdrawForm(forms.Form):
+    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}),
+                             help_text="Why the finding was recorded in error; kept in its history.")
+
+
 @admin.register(Finding)
-class FindingAdmin(admin.ModelAdmin):
+class FindingAdmin(SimpleHistoryAdmin):
     form = FindingForm
     list_display = ["finding_ref", "audit", "provision", "severity", "zero_tolerance", "opened_on", "cap_due_on",
                     "correction_due_on", "closed_on", "status"]
@@ -113,8 +117,9 @@ class FindingAdmin(admin.ModelAdmin):
     raw_id_fields = ["audit", "provision", "closure_audit", "termination_review"]
     fields = ["finding_ref", "audit", "provision", "severity", "zero_tolerance", "description", "sample_share",
               "opened_on", "cap_due_on", "correction_due_on", "status", "closed_on", "closed_via", "closure_audit",
-              "termination_review"]
+              "termination_review", "withdrawn_at", "withdrawn_by", "withdrawal_reason"]
     inlines = [CapInline]
+    actions = ["withdraw"]
 
     def get_readonly_fields(self, request, obj=None):
         editable = set(services.FINDING_EDITABLE_FIELDS) if obj and obj.is_open else set()
@@ -124,10 +129,38 @@ class FindingAdmin(admin.ModelAdmin):
         # Findings are recorded through the API or import, which start their CAP and deadlines.
         return False
 
+    def has_delete_permission(self, request, obj=None):
+        # Never deleted: a procurement admin withdraws a finding recorded in error.
+        return False
+
+    def has_withdraw_permission(self, request):
+        return roles.is_admin(request.user)
+
     def save_model(self, request, obj, form, change):
         fields = {name: form.cleaned_data[name] for name in form.changed_data}
         current = Finding.objects.get(pk=obj.pk)
         services.finding_update(finding=current, actor=request.user, reason="admin", **fields)
+
+    @admin.action(description="Withdraw the selected findings (recorded in error)", permissions=["withdraw"])
+    def withdraw(self, request, queryset):
+        if not roles.is_admin(request.user):
+            raise PermissionDenied
+        form = WithdrawForm(request.POST if "reason" in request.POST else None)
+        if not form.is_valid():
+            context = {**self.admin_site.each_context(request), "title": "Withdraw findings", "form": form,
+                       "findings": queryset, "opts": self.model._meta,
+                       "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME}
+            return TemplateResponse(request, "admin/audits/finding_withdraw.html", context)
+        done = 0
+        for finding in queryset:
+            try:
+                services.finding_withdraw(finding=finding, actor=request.user, reason=form.cleaned_data["reason"])
+            except ValidationError as exc:
+                self.message_user(request, f"{finding.finding_ref}: {'; '.join(exc.messages)}", level=messages.ERROR)
+            else:
+                done += 1
+        self.message_user(request, f"{done} finding(s) withdrawn.")
+        return None
 
 
 class CapTransitionInline(ReadOnlyInline):
@@ -145,30 +178,23 @@ class CapEvidenceInline(ReadOnlyInline):
 
 
 @admin.register(CorrectiveAction)
-class CorrectiveActionAdmin(admin.ModelAdmin):
+class CorrectiveActionAdmin(ServiceOnlyAdmin):
     list_display = ["finding", "state", "manager", "owner", "planned_completion", "state_changed_at"]
     list_filter = ["state", "manager"]
     search_fields = ["finding__finding_ref", "owner", "root_cause"]
     list_select_related = ["finding"]
-    readonly_fields = [f.name for f in CorrectiveAction._meta.fields]
     inlines = [CapTransitionInline, CapEvidenceInline]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Provision)
-class ProvisionAdmin(admin.ModelAdmin):
+class ProvisionAdmin(SimpleHistoryAdmin):
     list_display = ["standard", "version", "code", "title"]
     list_filter = ["standard", "version"]
     search_fields = ["code", "title"]
 
 
 @admin.register(DeadlineRule)
-class DeadlineRuleAdmin(admin.ModelAdmin):
+class DeadlineRuleAdmin(SimpleHistoryAdmin):
     list_display = ["severity", "cap_days", "cap_clock", "correction_days", "correction_days_health_safety",
                     "overall_limit_months"]
     readonly_fields = ["severity"]
@@ -179,10 +205,6 @@ class DeadlineRuleAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None):
         return False
 
-    def save_model(self, request, obj, form, change):
-        super().save_model(request, obj, form, change)
-        record_change(actor=request.user, entity_type="deadline_rule", entity_id=obj.severity, action="admin_update",
-                      changes={name: str(form.cleaned_data.get(name)) for name in form.changed_data})
 
 
 @admin.register(Notification)
@@ -209,17 +231,10 @@ class ReviewFindingInline(ReadOnlyInline):
 
 
 @admin.register(TerminationReview)
-class TerminationReviewAdmin(admin.ModelAdmin):
+class TerminationReviewAdmin(ServiceOnlyAdmin):
     list_display = ["supplier", "opened_at", "decision", "decided_at", "decided_by_label"]
     list_filter = ["decision"]
     search_fields = ["supplier__code", "supplier__name", "reason"]
     list_select_related = ["supplier"]
-    readonly_fields = [f.name for f in TerminationReview._meta.fields]
+    # Decisions go through termination-reviews/{id}/decide/ (who/when/why).
     inlines = [ReviewFindingInline]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        # Decisions go through termination-reviews/{id}/decide/ (who/when/why).
-        return False

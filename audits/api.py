@@ -20,6 +20,7 @@ from rest_framework.response import Response
 
 from audits import dates, escalation, importers, selectors, services
 from audits.models import (
+    DECISION_CHOICES,
     Audit,
     AuditStatus,
     CapEvidence,
@@ -30,17 +31,10 @@ from audits.models import (
     Notification,
     Provision,
     Severity,
-    TerminationDecision,
     TerminationReview,
 )
 from core import roles
-from core.api import (
-    ChangeLoggedMixin,
-    IdentifierField,
-    IdentifierModelSerializerMixin,
-    IdentifierSlugRelatedField,
-    ImportActionMixin,
-)
+from core.api import IdentifierField, IdentifierModelSerializerMixin, IdentifierSlugRelatedField, ImportActionMixin
 from suppliers.models import Site
 from suppliers.scoping import SupplierScopedMixin
 from suppliers.selectors import scope_to_user, visible_suppliers
@@ -244,6 +238,10 @@ class FindingCloseSerializer(serializers.Serializer):
     note = serializers.CharField(required=False, allow_blank=True, default="")
 
 
+class FindingWithdrawSerializer(serializers.Serializer):
+    reason = serializers.CharField(help_text="why the finding was recorded in error; kept in its history")
+
+
 class FindingFilter(django_filters.FilterSet):
     site = django_filters.CharFilter(field_name="audit__site__code")
     supplier = django_filters.CharFilter(field_name="audit__site__supplier__code")
@@ -300,6 +298,16 @@ class FindingViewSet(SupplierScopedMixin, ImportActionMixin, viewsets.ModelViewS
         data = payload.validated_data
         services.finding_close(finding=finding, actor=request.user, closed_on=data.get("closed_on"),
                      closure_audit=data.get("closure_audit_ref"), note=data["note"])
+        return Response(self.get_serializer(self.get_queryset().get(pk=finding.pk)).data)
+
+    @extend_schema(request=FindingWithdrawSerializer, responses=FindingSerializer)
+    @action(detail=True, methods=["post"])
+    def withdraw(self, request, pk=None):
+        """Withdraw a finding recorded in error (procurement admins; ``services.finding_withdraw``)."""
+        finding = self.get_object()
+        payload = FindingWithdrawSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        services.finding_withdraw(finding=finding, actor=request.user, reason=payload.validated_data["reason"])
         return Response(self.get_serializer(self.get_queryset().get(pk=finding.pk)).data)
 
 
@@ -507,14 +515,13 @@ class DeadlineRuleSerializer(serializers.ModelSerializer):
         extra_kwargs["overall_limit_months"] = {"max_value": 120}
 
 
-class DeadlineRuleViewSet(ChangeLoggedMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,
+class DeadlineRuleViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
                           mixins.UpdateModelMixin, viewsets.GenericViewSet):
     """The deadline table per severity; procurement admins may change it (new findings only)."""
 
     queryset = DeadlineRule.objects.all()
     serializer_class = DeadlineRuleSerializer
     procurement_only = True
-    change_entity = "deadline_rule"
     admin_only_write = True
     http_method_names = ["get", "patch", "head", "options"]
     pagination_class = None
@@ -680,7 +687,7 @@ class TerminationReviewSerializer(serializers.ModelSerializer):
 
 
 class DecisionSerializer(serializers.Serializer):
-    decision = serializers.ChoiceField(choices=TerminationDecision.choices)
+    decision = serializers.ChoiceField(choices=DECISION_CHOICES)
     reason = serializers.CharField()
     conditions = serializers.CharField(required=False, allow_blank=True, default="")
 

@@ -4,7 +4,6 @@ when, why) clears the flag."""
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Iterable
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -13,9 +12,16 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from audits import notifications
-from audits.models import Finding, NotificationKind, TerminationDecision, TerminationReview
+from audits.models import (
+    DECISION_CHOICES,
+    Finding,
+    FindingStatus,
+    NotificationKind,
+    TerminationDecision,
+    TerminationReview,
+)
 from core import roles
-from core.changelog import actor_fields, record_changes
+from core.history import actor_fields, history_context, record_bulk_history, stamp
 from suppliers.models import Supplier, SupplierStatus
 
 
@@ -24,7 +30,8 @@ def open_termination_reviews(*, actor, finding_ids: Iterable[int] | None = None)
     all) to its supplier's open review, opening one where there is none; flag those
     suppliers for termination review and notify the procurement admins. Idempotent and
     bulk: a fixed number of queries whatever the number of findings."""
-    pending = Finding.objects.filter(zero_tolerance=True, termination_review__isnull=True)
+    pending = Finding.objects.filter(zero_tolerance=True, termination_review__isnull=True).exclude(
+        status=FindingStatus.WITHDRAWN)
     if finding_ids is not None:
         pending = pending.filter(id__in=list(finding_ids))
     rows = list(pending.order_by("id").values_list(
@@ -34,28 +41,22 @@ def open_termination_reviews(*, actor, finding_ids: Iterable[int] | None = None)
         return []
     supplier_ids = sorted({row[6] for row in rows})
     open_reviews = _open_reviews(supplier_ids)
-    missing = [TerminationReview(supplier_id=s) for s in supplier_ids if s not in open_reviews]
+    missing = [s for s in supplier_ids if s not in open_reviews]
     if missing:
-        TerminationReview.objects.bulk_create(missing, ignore_conflicts=True)
+        TerminationReview.objects.bulk_create([TerminationReview(supplier_id=s) for s in missing],
+                                              ignore_conflicts=True)
         open_reviews = _open_reviews(supplier_ids)
     Finding.objects.bulk_update(
         [Finding(id=row[0], termination_review_id=open_reviews[row[6]].pk) for row in rows],
         ["termination_review"], batch_size=1000,
     )
     flagged = list(Supplier.objects.filter(id__in=supplier_ids, termination_review=False)
-                   .values_list("code", flat=True))
-    Supplier.objects.filter(id__in=supplier_ids, termination_review=False).update(
-        termination_review=True, updated_at=timezone.now())
-    by_supplier: dict[int, list[str]] = defaultdict(list)
-    for row in rows:
-        by_supplier[row[6]].append(row[1])
-    codes = {row[6]: row[7] for row in rows}
-    record_changes(actor=actor, entries=[
-        ("supplier", codes[s], "termination_review",
-         {"termination_review": [codes[s] not in flagged, True], "findings": refs,
-          "review": open_reviews[s].pk})
-        for s, refs in by_supplier.items()
-    ], reason="zero-tolerance finding")
+                   .values_list("pk", flat=True))
+    Supplier.objects.filter(pk__in=flagged).update(termination_review=True, updated_at=timezone.now())
+    with history_context(user=actor, reason="zero-tolerance finding"):
+        record_bulk_history(TerminationReview, [open_reviews[s] for s in missing if s in open_reviews])
+        record_bulk_history(Finding, Finding.objects.filter(id__in=[row[0] for row in rows]), updated=True)
+        record_bulk_history(Supplier, Supplier.objects.filter(pk__in=flagged), updated=True)
     admins = notifications.admin_ids()
     drafts = [
         notifications.Draft(
@@ -89,7 +90,7 @@ def termination_review_decide(*, review: TerminationReview, decision: str, reaso
     errors = {}
     if not review.is_open:
         errors["decision"] = "this review has already been decided"
-    if decision not in TerminationDecision.values:
+    if decision not in dict(DECISION_CHOICES):
         errors["decision"] = f"'{decision}' is not a decision; use terminate or keep_with_conditions"
     if not (reason or "").strip():
         errors["reason"] = "say why"
@@ -104,12 +105,11 @@ def termination_review_decide(*, review: TerminationReview, decision: str, reaso
     review.decided_at = timezone.now()
     review.decided_by = who["actor"]
     review.decided_by_label = who["actor_label"]
-    review.save()
+    stamp(review, actor=actor, reason=reason).save()
     supplier = review.supplier
-    Supplier.objects.filter(pk=supplier.pk).update(termination_review=False, updated_at=timezone.now())
-    record_changes(actor=actor, entries=[("supplier", supplier.code, "termination_decision", {
-        "termination_review": [True, False], "decision": decision, "conditions": conditions,
-        "review": review.pk})], reason=reason)
+    supplier.termination_review = False
+    stamp(supplier, actor=actor, reason=f"termination review #{review.pk} decided").save(
+        update_fields=["termination_review", "updated_at"])
     if decision == TerminationDecision.TERMINATE and supplier.status != SupplierStatus.TERMINATED:
         from suppliers.services import supplier_change_status
 
@@ -119,3 +119,25 @@ def termination_review_decide(*, review: TerminationReview, decision: str, reaso
                                # stays on the review, which only procurement can open.
                                reason=f"termination review #{review.pk} decision")
     return review
+
+
+def termination_review_reconcile(*, review: TerminationReview, actor) -> bool:
+    """After findings were withdrawn: an open review with no zero-tolerance finding left
+    (withdrawn ones do not count) closes as ``findings_withdrawn`` and the supplier's flag
+    clears. Returns whether the review closed."""
+    review = TerminationReview.objects.select_for_update().select_related("supplier").get(pk=review.pk)
+    if not review.is_open or review.findings.filter(zero_tolerance=True).exclude(
+            status=FindingStatus.WITHDRAWN).exists():
+        return False
+    who = actor_fields(actor)
+    review.decision = TerminationDecision.FINDINGS_WITHDRAWN
+    review.reason = "every finding under review was withdrawn"
+    review.decided_at = timezone.now()
+    review.decided_by = who["actor"]
+    review.decided_by_label = who["actor_label"]
+    stamp(review, actor=actor, reason=review.reason).save()
+    supplier = review.supplier
+    supplier.termination_review = False
+    stamp(supplier, actor=actor, reason="termination review closed: findings withdrawn").save(
+        update_fields=["termination_review", "updated_at"])
+    return True

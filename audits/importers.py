@@ -47,8 +47,7 @@ from audits.models import (
     Severity,
 )
 from audits.policy import policy_at
-from audits.services import jsonable
-from core.changelog import record_changes
+from core.history import record_bulk_history
 from core.importing import NOT_GIVEN, Column, Importer, Kind, RowError, given, upsert
 from core.parsers import (
     choice_parser,
@@ -147,9 +146,6 @@ class AuditImporter(Importer):
 
     def write(self, rows, *, dry_run):
         existing = {(ref,): audit for ref, audit in self.existing.items()}
-        old_values: dict[str, dict] = {}
-        fields = ("site_id", "audit_type", "audit_firm", "end_date", "score", "recognition", "saq_risk", "category",
-                  "protocol", "rba_audit_id", "start_date", "report_received_on", "valid_until", "status")
         validity_months = policy_at(timezone.localdate()).validity_months
         prepared = []
         for row in rows:
@@ -172,8 +168,6 @@ class AuditImporter(Importer):
                                 else None),
                 "status": status,
             }
-            if current is not None:
-                old_values[v["audit_ref"]] = {name: getattr(current, name) for name in fields}
             prepared.append(((v["audit_ref"],), values))
 
         # Parents are compared by reference (a parent may be created by this same file).
@@ -211,15 +205,8 @@ class AuditImporter(Importer):
                        .values_list("audit_ref", "id"))
             Audit.objects.bulk_update([Audit(id=ids[child], parent_id=ids[parent])
                                        for child, parent in new_parents.items()], ["parent"], batch_size=1000)
-        entries = [("audit", a.audit_ref, "import_create",
-                    {name: jsonable(getattr(a, name)) for name in fields}
-                    | {"parent": parent_changes.get(a.audit_ref)}) for a in created]
-        entries += [("audit", instance.audit_ref, "import_update",
-                     {name: [jsonable(old), jsonable(new)] for name, (old, new) in changed.items()})
-                    for instance, changed in changes]
-        entries += [("audit", ref, "import_update",
-                     {"parent": [self.existing[ref].parent_ref, parent_changes[ref]]}) for ref in late_updates]
-        record_changes(actor=self.actor or self.name, entries=entries, reason=self.name)
+        if parent_changes:  # parents are set after the rows exist: record where they ended up
+            record_bulk_history(Audit, Audit.objects.filter(audit_ref__in=list(parent_changes)), updated=True)
         return result
 
 
@@ -272,15 +259,17 @@ class FindingImporter(Importer):
             else:
                 v["provision_id"], v["provision_code"] = provision
             current = self.existing.get(v["finding_ref"])
-            if current is not None and not _present(v, "closed_on") and current.closed_on is not None \
+            if current is not None and current.status == FindingStatus.WITHDRAWN:
+                errors.append(RowError(row.line, "finding_ref",
+                                       f"finding '{current.finding_ref}' was withdrawn on "
+                                       f"{current.withdrawn_at:%Y-%m-%d}; a withdrawn finding cannot be imported "
+                                       "again"))
+            elif current is not None and not _present(v, "closed_on") and current.closed_on is not None \
                     and current.closed_on < v["opened_on"]:
                 errors.append(RowError(row.line, "opened_on",
                                        f"the finding was closed on {current.closed_on}, before this opened_on"))
 
     def write(self, rows, *, dry_run):
-        fields = ("audit_id", "provision_id", "severity", "zero_tolerance", "opened_on", "cap_due_on",
-                  "correction_due_on", "due_on_given", "closed_on", "closed_via", "status", "description",
-                  "sample_share")
         prepared = []
         for row in rows:
             v = row.values
@@ -320,17 +309,12 @@ class FindingImporter(Importer):
                        .values_list("finding_ref", "id"))
             for finding in created:
                 finding.pk = finding.id = ids[finding.finding_ref]
-        CorrectiveAction.objects.bulk_create([
+        caps = CorrectiveAction.objects.bulk_create([
             CorrectiveAction(finding_id=f.pk, manager=services.default_cap_manager(f.severity),
                              state=CapState.VERIFIED_CLOSED if f.closed_on else CapState.NOT_STARTED)
             for f in created
         ], batch_size=2000)
-        entries = [("finding", f.finding_ref, "import_create", {name: jsonable(getattr(f, name)) for name in fields})
-                   for f in created]
-        entries += [("finding", instance.finding_ref, "import_update",
-                     {name: [jsonable(old), jsonable(new)] for name, (old, new) in changed.items()})
-                    for instance, changed in changes]
-        record_changes(actor=self.actor or self.name, entries=entries, reason=self.name)
+        record_bulk_history(CorrectiveAction, caps)
         touched = [f.pk for f in created] + [instance.pk for instance, _ in changes]
         audit_ids = {f.audit_id for f in created} | {instance.audit_id for instance, _ in changes}
         audit_ids |= {changed["audit_id"][0] for _, changed in changes if "audit_id" in changed}

@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from audits import dates
+from core.history import tracked_history
 from suppliers.models import Site, Supplier
 
 # --------------------------------------------------------------------------- audits
@@ -112,6 +113,8 @@ class Audit(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
+    history = tracked_history()
+
     class Meta:
         ordering = ["-end_date", "audit_ref"]
         verbose_name = _("audit")
@@ -168,6 +171,8 @@ class Provision(models.Model):
     code = models.CharField(_("code"), max_length=20)
     title = models.CharField(_("title"), max_length=255)
 
+    history = tracked_history()
+
     class Meta:
         ordering = ["standard", "-version", "code"]
         verbose_name = _("provision")
@@ -223,6 +228,8 @@ class DeadlineRule(models.Model):
         help_text=_("No correction deadline falls later than this many months after the audit end date."),
     )
 
+    history = tracked_history()
+
     class Meta:
         ordering = ["severity"]
         verbose_name = _("deadline rule")
@@ -238,6 +245,9 @@ class DeadlineRule(models.Model):
 class FindingStatus(models.TextChoices):
     OPEN = "open", _("Open")
     CLOSED = "closed", _("Closed")
+    # Recorded in error: ignored by scoring as if never recorded (scorecard.md section 4),
+    # kept visible with who/when/why; its reference cannot be imported again.
+    WITHDRAWN = "withdrawn", _("Withdrawn")
 
 
 class ClosureMethod(models.TextChoices):
@@ -273,8 +283,14 @@ class Finding(models.Model):
                               db_index=True)
     termination_review = models.ForeignKey("TerminationReview", on_delete=models.SET_NULL, null=True, blank=True,
                                            related_name="findings", verbose_name=_("termination review"))
+    withdrawn_at = models.DateTimeField(_("withdrawn at"), null=True, blank=True)
+    withdrawn_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                                     related_name="+", verbose_name=_("withdrawn by"))
+    withdrawal_reason = models.TextField(_("reason for withdrawal"), blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+
+    history = tracked_history()
 
     class Meta:
         ordering = ["-opened_on", "finding_ref"]
@@ -284,7 +300,8 @@ class Finding(models.Model):
             models.CheckConstraint(condition=Q(closed_on__isnull=True) | Q(closed_on__gte=models.F("opened_on")),
                                    name="finding_closed_after_opened"),
             models.CheckConstraint(
-                condition=Q(status="open", closed_on__isnull=True) | Q(status="closed", closed_on__isnull=False),
+                condition=(Q(status="open", closed_on__isnull=True) | Q(status="closed", closed_on__isnull=False)
+                           | Q(status="withdrawn", withdrawn_at__isnull=False)),
                 name="finding_status_matches_closed_on",
             ),
             models.CheckConstraint(condition=Q(sample_share__isnull=True) | Q(sample_share__gte=0,
@@ -342,6 +359,8 @@ class CorrectiveAction(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
+    history = tracked_history()
+
     class Meta:
         ordering = ["-updated_at", "-id"]
         verbose_name = _("corrective action plan")
@@ -387,6 +406,8 @@ class CapEvidence(models.Model):
     uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
                                     related_name="+")
 
+    history = tracked_history()
+
     class Meta:
         ordering = ["uploaded_at", "id"]
         verbose_name = _("CAP evidence")
@@ -402,6 +423,13 @@ class CapEvidence(models.Model):
 class TerminationDecision(models.TextChoices):
     TERMINATE = "terminate", _("Terminate")
     KEEP_WITH_CONDITIONS = "keep_with_conditions", _("Keep with conditions")
+    # Not chosen by anyone: the review closed because every finding behind it was withdrawn.
+    FINDINGS_WITHDRAWN = "findings_withdrawn", _("Closed: findings withdrawn")
+
+
+# What a procurement admin may decide on an open review.
+DECISION_CHOICES = [choice for choice in TerminationDecision.choices
+                    if choice[0] != TerminationDecision.FINDINGS_WITHDRAWN]
 
 
 class TerminationReview(models.Model):
@@ -420,6 +448,8 @@ class TerminationReview(models.Model):
     decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
                                    related_name="+", verbose_name=_("decided by"))
     decided_by_label = models.CharField(_("decided by"), max_length=150, blank=True)
+
+    history = tracked_history()
 
     class Meta:
         ordering = ["-opened_at", "-id"]

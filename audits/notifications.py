@@ -170,7 +170,7 @@ def cancel_stale(*, finding_ids: Iterable[int] | None = None) -> int:
     live = Notification.objects.filter(cancelled_at__isnull=True)
     if finding_ids is not None:
         live = live.filter(finding_id__in=list(finding_ids))
-    finding_closed = Q(finding__status=FindingStatus.CLOSED)
+    finding_closed = Q(finding__status__in=[FindingStatus.CLOSED, FindingStatus.WITHDRAWN])
     cancelled = live.filter(kind=NotificationKind.CAP_OVERDUE).filter(
         finding_closed | Q(finding__cap_due_on__isnull=True) | Q(finding__cap_due_on__lt=F("due_on"))
         | Q(finding__cap_due_on__gt=F("due_on"))

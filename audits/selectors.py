@@ -26,6 +26,7 @@ from audits.models import (
     CapState,
     DeadlineRule,
     Finding,
+    FindingStatus,
     Provision,
     Severity,
     Standard,
@@ -91,7 +92,8 @@ def scoring_frames(supplier_ids: SupplierIds = None) -> tuple[pd.DataFrame, pd.D
     ]), supplier_ids)[AUDIT_COLUMNS]
 
     finding_rows = (
-        _restrict(Finding.objects.all(), "audit__site__supplier_id", supplier_ids)
+        # A withdrawn finding is ignored as if never recorded (scorecard.md section 4).
+        _restrict(Finding.objects.exclude(status=FindingStatus.WITHDRAWN), "audit__site__supplier_id", supplier_ids)
         .order_by("id")
         .annotate(scored_due_on=Case(When(due_on_given=True, then=F("correction_due_on")), default=None,
                                      output_field=DateField()))
@@ -320,8 +322,8 @@ def rba_provisions_by_code() -> dict[str, tuple[int, str]]:
 
 
 def open_findings_count(audit_id: int) -> int:
-    """Number of the audit's findings not closed yet. One query."""
-    return Finding.objects.filter(audit_id=audit_id, closed_on__isnull=True).count()
+    """Number of the audit's findings still open (withdrawn and closed ones are not). One query."""
+    return Finding.objects.filter(audit_id=audit_id, status=FindingStatus.OPEN).count()
 
 
 def notifications_for(user) -> QuerySet:

@@ -38,8 +38,9 @@ from audits.models import (
     Standard,
 )
 from core import roles, uploads
-from core.changelog import actor_fields, record_change, record_changes
+from core.history import actor_fields, history_context, record_bulk_history, stamp
 from core.quarter import MAX_YEAR, MIN_YEAR
+from suppliers.services import ensure_supplier_user_may_submit
 
 # --------------------------------------------------------------------------- helpers
 
@@ -159,9 +160,7 @@ def audit_create(*, site, audit_type: str, actor, status: str = AuditStatus.PLAN
                   audit_ref=audit_ref or _generated_ref(site.code), **fields)
     _check_audit(audit)
     audit.valid_until = audit.computed_valid_until()
-    audit.save()
-    record_change(actor=actor, entity_type="audit", entity_id=audit.audit_ref, action="create",
-                  changes={"site": site.code, "audit_type": audit_type, "status": status})
+    stamp(audit, actor=actor).save()
     return audit
 
 
@@ -184,10 +183,9 @@ def audit_update(*, audit: Audit, actor, **fields) -> Audit:
         setattr(audit, name, value)
     _check_audit(audit)
     audit.valid_until = audit.computed_valid_until()
-    audit.save()
+    stamp(audit, actor=actor).save()
     changes = _changes(old, fields)
     if changes:
-        record_change(actor=actor, entity_type="audit", entity_id=audit.audit_ref, action="update", changes=changes)
         notifications.cancel_stale()
     return audit
 
@@ -223,9 +221,7 @@ def audit_change_status(*, audit: Audit, status: str, actor, note: str = "") -> 
     audit.status = status
     _check_audit(audit)
     audit.valid_until = audit.computed_valid_until()
-    audit.save()
-    record_change(actor=actor, entity_type="audit", entity_id=audit.audit_ref, action="status",
-                  changes={"status": [old, status]}, reason=note)
+    stamp(audit, actor=actor, reason=note).save()
     if status in CONDUCTED_STATUSES or status == AuditStatus.CANCELLED:
         notifications.cancel_stale()
     return audit
@@ -275,10 +271,8 @@ def audits_plan(*, as_of: dt.date, actor, horizon_days: int | None = None, limit
         for row in ordered
     ]
     Audit.objects.bulk_create(planned, batch_size=1000)
-    record_changes(actor=actor, entries=[
-        ("audit", audit.audit_ref, "plan", {"site": row.site_code, "due_by": row.next_due.isoformat()})
-        for audit, row in zip(planned, ordered, strict=True)
-    ])
+    with history_context(user=actor, reason="audit plan"):
+        record_bulk_history(Audit, planned)
     return planned
 
 
@@ -297,13 +291,16 @@ def _spend_basis_by_supplier(as_of: dt.date) -> dict[int, object]:
 def audits_refresh_status(audit_ids) -> int:
     """After findings changed in bulk: an audit already past its report with an open
     finding is ``corrective_actions_open``; one whose findings are all closed is ``closed``."""
-    open_finding = Finding.objects.filter(audit_id=OuterRef("pk"), closed_on__isnull=True)
+    open_finding = Finding.objects.filter(audit_id=OuterRef("pk"), status=FindingStatus.OPEN)
     base = Audit.objects.filter(pk__in=list(audit_ids))
-    reopened = base.filter(status=AuditStatus.CLOSED).filter(Exists(open_finding)).update(
-        status=AuditStatus.CORRECTIVE_ACTIONS_OPEN, updated_at=timezone.now())
-    closed = base.filter(status=AuditStatus.CORRECTIVE_ACTIONS_OPEN).exclude(Exists(open_finding)).update(
-        status=AuditStatus.CLOSED, updated_at=timezone.now())
-    return reopened + closed
+    reopen = list(base.filter(status=AuditStatus.CLOSED).filter(Exists(open_finding)).values_list("pk", flat=True))
+    close = list(base.filter(status=AuditStatus.CORRECTIVE_ACTIONS_OPEN).exclude(Exists(open_finding))
+                 .values_list("pk", flat=True))
+    now = timezone.now()
+    Audit.objects.filter(pk__in=reopen).update(status=AuditStatus.CORRECTIVE_ACTIONS_OPEN, updated_at=now)
+    Audit.objects.filter(pk__in=close).update(status=AuditStatus.CLOSED, updated_at=now)
+    record_bulk_history(Audit, Audit.objects.filter(pk__in=reopen + close), updated=True)
+    return len(reopen) + len(close)
 
 
 # --------------------------------------------------------------------------- findings
@@ -366,13 +363,8 @@ def finding_create(*, audit: Audit, provision: Provision, severity: str, opened_
         value = getattr(finding, name)
         if value is not None and value < opened_on:
             raise ValidationError({name: "the due date is before the opened date"})
-    finding.save()
-    CorrectiveAction.objects.create(finding=finding, manager=default_cap_manager(severity))
-    record_change(actor=actor, entity_type="finding", entity_id=finding.finding_ref, action="create", changes={
-        "audit": audit.audit_ref, "provision": provision.code, "severity": severity,
-        "zero_tolerance": zero_tolerance, "opened_on": opened_on.isoformat(),
-        "cap_due_on": jsonable(finding.cap_due_on), "correction_due_on": jsonable(finding.correction_due_on),
-    })
+    stamp(finding, actor=actor).save()
+    stamp(CorrectiveAction(finding=finding, manager=default_cap_manager(severity)), actor=actor).save()
     if zero_tolerance:
         escalation.open_termination_reviews(finding_ids=[finding.pk], actor=actor)
     return finding
@@ -402,9 +394,7 @@ def finding_update(*, finding: Finding, actor, reason: str = "", **fields) -> Fi
         return finding
     if "correction_due_on" in changes:
         finding.due_on_given = True  # set by hand: the scorecard's due_on from now on
-    finding.save()
-    record_change(actor=actor, entity_type="finding", entity_id=finding.finding_ref, action="update",
-                  changes=changes, reason=reason)
+    stamp(finding, actor=actor, reason=reason).save()
     if "cap_due_on" in changes or "correction_due_on" in changes:
         notifications.cancel_stale(finding_ids=[finding.pk])
     if finding.zero_tolerance and finding.termination_review_id is None:
@@ -441,11 +431,7 @@ def finding_close(*, finding: Finding, actor, closed_on: dt.date | None = None, 
     finding.closed_on = closed_on
     finding.closure_audit = closure_audit
     finding.closed_via = ClosureMethod.CLOSURE_AUDIT if closure_audit else ClosureMethod.EVIDENCE
-    finding.save()
-    record_change(actor=actor, entity_type="finding", entity_id=finding.finding_ref, action="close", changes={
-        "status": [FindingStatus.OPEN, FindingStatus.CLOSED], "closed_on": closed_on.isoformat(),
-        "closed_via": finding.closed_via, "closure_audit": closure_audit.audit_ref if closure_audit else None,
-    }, reason=note)
+    stamp(finding, actor=actor, reason=note).save()
     audits_refresh_status([finding.audit_id])
     notifications.cancel_stale(finding_ids=[finding.pk])
     return finding
@@ -466,6 +452,39 @@ ALLOWED_CAP_STATES = {
 }
 
 
+@transaction.atomic
+def finding_withdraw(*, finding: Finding, actor, reason: str) -> Finding:
+    """Withdraw a finding recorded in error (procurement admins only; never a deletion).
+
+    The finding stays visible with status ``withdrawn``, who, when and ``reason``; scoring
+    ignores it as if it had never been recorded (scorecard.md section 4, through
+    ``audits.selectors.scoring_frames``) from the next recalculation on; its reference can
+    no longer be imported. Its termination review is reconciled: when no zero-tolerance
+    finding of the review remains, the review closes (``findings_withdrawn``) and the
+    supplier's flag clears. Its audit's status and reminders follow.
+    Raises ``PermissionDenied`` for other roles, ``ValidationError`` without a reason or
+    when the finding is already withdrawn.
+    """
+    if not roles.is_admin(actor):
+        raise PermissionDenied("Only a procurement admin can withdraw a finding.")
+    if not (reason or "").strip():
+        raise ValidationError({"reason": "say why the finding is withdrawn"})
+    finding = Finding.objects.select_for_update(of=("self",)).select_related("termination_review").get(pk=finding.pk)
+    if finding.status == FindingStatus.WITHDRAWN:
+        raise ValidationError({"status": "the finding is already withdrawn"})
+    finding.status = FindingStatus.WITHDRAWN
+    finding.withdrawn_at = timezone.now()
+    finding.withdrawn_by = actor
+    finding.withdrawal_reason = reason.strip()
+    stamp(finding, actor=actor, reason=finding.withdrawal_reason).save()
+    review = finding.termination_review
+    if review is not None and review.is_open:
+        escalation.termination_review_reconcile(review=review, actor=actor)
+    audits_refresh_status([finding.audit_id])
+    notifications.cancel_stale(finding_ids=[finding.pk])
+    return finding
+
+
 def cap_for_finding(finding: Finding) -> CorrectiveAction:
     """The finding's CAP, created ``not_started`` if the finding has none yet (imports)."""
     cap, _ = CorrectiveAction.objects.get_or_create(finding=finding,
@@ -473,14 +492,15 @@ def cap_for_finding(finding: Finding) -> CorrectiveAction:
     return cap
 
 
-def _locked_cap(cap: CorrectiveAction) -> CorrectiveAction:
-    cap = CorrectiveAction.objects.select_for_update().select_related("finding").get(pk=cap.pk)
+def _locked_cap(cap: CorrectiveAction, actor=None) -> CorrectiveAction:
+    cap = CorrectiveAction.objects.select_for_update().select_related("finding__audit__site").get(pk=cap.pk)
+    ensure_supplier_user_may_submit(actor=actor, supplier_id=cap.finding.audit.site.supplier_id)
     if not cap.finding.is_open:
         raise ValidationError({"state": "the finding is closed; its CAP cannot change"})
     return cap
 
 
-def _move(cap: CorrectiveAction, to: str, actor, note: str = "", extra: dict | None = None) -> CorrectiveAction:
+def _move(cap: CorrectiveAction, to: str, actor, note: str = "") -> CorrectiveAction:
     allowed = ALLOWED_CAP_STATES[cap.state]
     if to not in allowed:
         names = ", ".join(sorted(allowed)) or "none (final)"
@@ -488,19 +508,17 @@ def _move(cap: CorrectiveAction, to: str, actor, note: str = "", extra: dict | N
     old = cap.state
     cap.state = to
     cap.state_changed_at = timezone.now()
-    cap.save()
+    stamp(cap, actor=actor, reason=note).save()
     who = actor_fields(actor)
     CapTransition.objects.create(corrective_action=cap, from_state=old, to_state=to, by=who["actor"],
                                  by_label=who["actor_label"], note=note)
-    record_change(actor=actor, entity_type="corrective_action", entity_id=cap.finding.finding_ref, action=to,
-                  changes={"state": [old, to], **(extra or {})}, reason=note)
     return cap
 
 
 @transaction.atomic
 def cap_update(*, cap: CorrectiveAction, actor, **fields) -> CorrectiveAction:
     """Edit the plan's content; only before submission or after a rejection."""
-    cap = _locked_cap(cap)
+    cap = _locked_cap(cap, actor)
     unknown = set(fields) - set(CAP_CONTENT_FIELDS) - {"manager"}
     if unknown:
         raise ValidationError(dict.fromkeys(sorted(unknown), "this field cannot be changed here"))
@@ -513,9 +531,7 @@ def cap_update(*, cap: CorrectiveAction, actor, **fields) -> CorrectiveAction:
         setattr(cap, name, value)
     changes = _changes(old, fields)
     if changes:
-        cap.save()
-        record_change(actor=actor, entity_type="corrective_action", entity_id=cap.finding.finding_ref,
-                      action="update", changes=changes)
+        stamp(cap, actor=actor).save()
     return cap
 
 
@@ -523,7 +539,7 @@ def cap_update(*, cap: CorrectiveAction, actor, **fields) -> CorrectiveAction:
 def cap_submit(*, cap: CorrectiveAction, actor, note: str = "") -> CorrectiveAction:
     """Supplier or procurement submits the plan (``not_started``/``rejected`` → ``submitted``); the plan
     fields must be filled. Raises ``ValidationError`` / ``PermissionDenied``."""
-    cap = _locked_cap(cap)
+    cap = _locked_cap(cap, actor)
     if cap.state in (CapState.NOT_STARTED, CapState.REJECTED):
         missing = [name for name in CAP_REQUIRED_FOR_SUBMISSION if not getattr(cap, name)]
         if missing:
@@ -535,7 +551,7 @@ def cap_submit(*, cap: CorrectiveAction, actor, note: str = "") -> CorrectiveAct
 def cap_approve(*, cap: CorrectiveAction, actor, note: str = "") -> CorrectiveAction:
     """Procurement approves a submitted plan (→ ``approved``). Raises ``ValidationError`` / ``PermissionDenied``."""
     _require_procurement_writer(actor, "approve a CAP")
-    cap = _locked_cap(cap)
+    cap = _locked_cap(cap, actor)
     return _move(cap, CapState.APPROVED, actor, note)
 
 
@@ -546,16 +562,16 @@ def cap_reject(*, cap: CorrectiveAction, actor, reason: str) -> CorrectiveAction
     _require_procurement_writer(actor, "reject a CAP")
     if not reason or not reason.strip():
         raise ValidationError({"reason": "say why the CAP is rejected"})
-    cap = _locked_cap(cap)
+    cap = _locked_cap(cap, actor)
     if cap.state == CapState.SUBMITTED:
         cap.rejection_reason = reason
-    return _move(cap, CapState.REJECTED, actor, reason, extra={"rejection_reason": reason})
+    return _move(cap, CapState.REJECTED, actor, reason)
 
 
 @transaction.atomic
 def cap_implement(*, cap: CorrectiveAction, actor, note: str = "") -> CorrectiveAction:
     """The supplier reports the approved plan carried out (→ ``implemented``). Raises ``ValidationError``."""
-    return _move(_locked_cap(cap), CapState.IMPLEMENTED, actor, note)
+    return _move(_locked_cap(cap, actor), CapState.IMPLEMENTED, actor, note)
 
 
 @transaction.atomic
@@ -564,7 +580,7 @@ def cap_add_evidence(*, cap: CorrectiveAction, actor, file, description: str = "
     (not yet verified). The file passes ``core.uploads.check_document`` like every
     document (size before reading, type by content, structure); a refusal is a
     ``ValidationError({"file": ...})`` and nothing is stored."""
-    cap = _locked_cap(cap)
+    cap = _locked_cap(cap, actor)
     if cap.state == CapState.VERIFIED_CLOSED:
         raise ValidationError({"state": "the CAP is verified; no more evidence can be added"})
     try:
@@ -572,10 +588,9 @@ def cap_add_evidence(*, cap: CorrectiveAction, actor, file, description: str = "
     except uploads.UploadRefused as exc:
         raise ValidationError({"file": str(exc)}) from exc
     who = actor_fields(actor)
-    evidence = CapEvidence.objects.create(corrective_action=cap, file=file, description=description,
-                                          uploaded_by=who["actor"])
-    record_change(actor=actor, entity_type="corrective_action", entity_id=cap.finding.finding_ref,
-                  action="evidence", changes={"file": evidence.file.name, "description": description})
+    evidence = stamp(CapEvidence(corrective_action=cap, file=file, description=description,
+                                 uploaded_by=who["actor"]), actor=actor)
+    evidence.save()
     return evidence
 
 
@@ -584,9 +599,8 @@ def cap_verify(*, cap: CorrectiveAction, actor, closed_on: dt.date | None = None
                closure_audit: Audit | None = None, note: str = "") -> CorrectiveAction:
     """Verify the implemented plan (by a closure audit or accepted evidence) and close the finding."""
     _require_procurement_writer(actor, "verify a CAP")
-    cap = _locked_cap(cap)
-    cap = _move(cap, CapState.VERIFIED_CLOSED, actor, note,
-                extra={"closure_audit": closure_audit.audit_ref if closure_audit else None})
+    cap = _locked_cap(cap, actor)
+    cap = _move(cap, CapState.VERIFIED_CLOSED, actor, note)
     finding_close(finding=cap.finding, actor=actor, closed_on=closed_on, closure_audit=closure_audit, note=note)
     cap.finding.refresh_from_db()
     return cap

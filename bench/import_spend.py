@@ -6,6 +6,8 @@ Usage (PostgreSQL, as in production):
 Creates a fresh schema in the named database (drops its tables first), generates N spend
 rows for N/8 suppliers over 8 quarters into a temporary CSV, and times the import twice:
 the first (every row created) and a re-import of the same file (every row unchanged).
+Every created row is recorded in the spend history (one row each); ``--no-history`` skips
+it, to measure its cost on the same machine.
 """
 
 from __future__ import annotations
@@ -26,11 +28,16 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.base")
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument("--no-history", action="store_true",
+                        help="skip the per-row history (core/history.py), to compare on the same machine")
     args = parser.parse_args()
 
     import django
 
     django.setup()
+    from django.conf import settings
+
+    settings.SIMPLE_HISTORY_ENABLED = not args.no_history
     from django.core.management import call_command
     from django.db import connection
 
@@ -72,6 +79,7 @@ def main() -> None:
     print(f"first import:  {first_seconds:6.1f} s  ({first.summary()})")
     print(f"re-import:     {second_seconds:6.1f} s  ({second.summary()})")
     print(f"peak memory:   {peak_mb:,.0f} MB")
+    print(f"history rows:  {SpendRecord.history.count():,}")
 
 
 def _has_tables(connection) -> bool:

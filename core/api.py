@@ -4,16 +4,20 @@ from __future__ import annotations
 
 import json
 
+from axes.exceptions import AxesBackendPermissionDenied
 from django.db import transaction
+from django.utils import timezone
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers, status
+from rest_framework.authtoken.models import Token
+from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.renderers import BaseRenderer
 from rest_framework.response import Response
 
 from core import jobs, roles, uploads
-from core.changelog import record_change
+from core.auth import token_expires_at
 from core.importing import ImportFailed
 from core.parsers import CellError, normalize_identifier
 
@@ -68,35 +72,6 @@ class IdentifierModelSerializerMixin:
             field_class = IdentifierField
         return field_class, kwargs
 
-
-class ChangeLoggedMixin:
-    """Creates, updates and deletes through the API are recorded: who, when, what."""
-
-    change_entity = ""  # entity_type in the change log, e.g. "supplier"
-
-    def _entity_id(self, instance) -> str:
-        return str(getattr(instance, "code", "") or instance.pk)
-
-    def perform_create(self, serializer):
-        instance = serializer.save()
-        record_change(actor=self.request.user, entity_type=self.change_entity, entity_id=self._entity_id(instance),
-                      action="created", changes={k: str(v) for k, v in serializer.validated_data.items()})
-
-    def perform_update(self, serializer):
-        before = {name: getattr(serializer.instance, name) for name in serializer.validated_data}
-        instance = serializer.save()
-        changes = {name: [str(old), str(getattr(instance, name))] for name, old in before.items()
-                   if old != getattr(instance, name)}
-        if changes:
-            record_change(actor=self.request.user, entity_type=self.change_entity,
-                          entity_id=self._entity_id(instance), action="updated", changes=changes)
-
-    def perform_destroy(self, instance):
-        record_change(actor=self.request.user, entity_type=self.change_entity, entity_id=self._entity_id(instance),
-                      action="deleted", changes={"deleted": str(instance)})
-        instance.delete()
-
-
 class ImportUploadSerializer(serializers.Serializer):
     file = serializers.FileField()
     dry_run = serializers.BooleanField(required=False, default=False)
@@ -147,3 +122,31 @@ class ImportActionMixin:
                 status=status.HTTP_400_BAD_REQUEST,
             )
         return Response(result.as_dict())
+
+
+LOCKED_OUT = ("Too many failed sign-in attempts for this account from your address: try again later, "
+              "or ask a procurement admin to unlock it.")
+
+
+class ObtainExpiringToken(ObtainAuthToken):
+    """``POST /api/v1/auth/token/`` with username and password: the user's token (a new one
+    when the stored one has expired) and its expiry. Failed attempts count towards the
+    sign-in lock-out (django-axes): a locked account answers 429 with a clear message."""
+
+    def post(self, request, *args, **kwargs):
+        serializer = self.get_serializer(data=request.data)
+        try:
+            valid = serializer.is_valid()
+        except AxesBackendPermissionDenied:
+            valid = False
+        # django-axes marks the request when the account is locked (authenticate() then fails).
+        if getattr(request, "axes_locked_out", False) or getattr(request._request, "axes_locked_out", False):
+            return Response({"detail": LOCKED_OUT}, status=status.HTTP_429_TOO_MANY_REQUESTS)
+        if not valid:
+            raise serializers.ValidationError(serializer.errors)
+        user = serializer.validated_data["user"]
+        token, created = Token.objects.get_or_create(user=user)
+        if not created and timezone.now() >= token_expires_at(token):
+            token.delete()
+            token = Token.objects.create(user=user)
+        return Response({"token": token.key, "expires_at": token_expires_at(token)})

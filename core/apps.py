@@ -7,6 +7,7 @@ class CoreConfig(AppConfig):
     verbose_name = "Core"
 
     def ready(self) -> None:
+        from core import auth, history, tasks_guard  # noqa: F401 (signal receivers, checks)
         from core.setup import ensure_role_groups
 
         post_migrate.connect(ensure_role_groups, dispatch_uid="core.ensure_role_groups")

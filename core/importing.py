@@ -16,11 +16,12 @@ import re
 import unicodedata
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from pathlib import PurePath
 from typing import Any
 
 from django.db import transaction
 
-from core.changelog import record_change
+from core.history import history_context, record_bulk_history
 from core.jobs import hold_exclusive
 from core.parsers import CellError
 from core.quarter import pinned_today
@@ -208,15 +209,16 @@ class Importer:
             self.resolve(clean, errors)
         if errors:
             raise ImportFailed(errors, self.warnings)
-        with transaction.atomic():
+        # Every row written is recorded (core/history.py) with the channel "import:<file name>".
+        if not filename and isinstance(source, str | PurePath):
+            filename = PurePath(source).name
+        with transaction.atomic(), history_context(channel=f"import:{filename or self.name}", user=self.actor,
+                                                   reason=self.name):
             result = self.write(rows, dry_run=dry_run)
             result.dry_run = dry_run
             result.warnings = self.warnings
             if dry_run:
                 transaction.set_rollback(True)
-            else:
-                record_change(actor=self.actor or self.name, entity_type="import", entity_id=self.name,
-                              action="import", changes={"file": filename, "rows": len(rows), **result.as_dict()})
         return result
 
     # -- parsing ---------------------------------------------------------------------
@@ -339,7 +341,8 @@ def upsert(model, *, rows: Iterable[tuple[tuple, dict]], existing: dict[tuple, A
 
     ``rows``: (natural key, {field: value or NOT_GIVEN}); ``existing``: natural key →
     model instance. NOT_GIVEN fields keep the stored value. Returns the result, the created
-    instances and (instance, {field: (old, new)}) for every updated instance.
+    instances and (instance, {field: (old, new)}) for every updated instance. Created and
+    updated rows are recorded in the model's history (``record_bulk_history``).
     """
     result = ImportResult()
     to_create, to_update, changes = [], [], []
@@ -369,4 +372,6 @@ def upsert(model, *, rows: Iterable[tuple[tuple, dict]], existing: dict[tuple, A
         model.objects.bulk_create(to_create, batch_size=batch_size)
         if to_update:
             model.objects.bulk_update(to_update, sorted(update_fields), batch_size=500)
+        record_bulk_history(model, to_create)
+        record_bulk_history(model, to_update, updated=True)
     return result, to_create, changes

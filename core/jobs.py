@@ -40,7 +40,7 @@ from django.db import close_old_connections, connection, models, transaction
 from django.db.models import F, Q
 from django.db.models.functions import Now
 
-from core.changelog import record_change
+from core.history import history_context, record_bulk_history
 
 logger = logging.getLogger(__name__)
 
@@ -249,7 +249,7 @@ def tracked(kind: str, *, label: str = "", actor=None) -> Iterator:
     (with ``job.counts`` as set by the block) or ``failed`` with the exception. A process
     killed meanwhile leaves a lease that expires; the sweep then records it failed. The
     row is written outside the caller's transaction only if the caller has none open."""
-    from core.changelog import actor_fields
+    from core.history import actor_fields
     from core.models import Job
 
     who = actor_fields(actor) if actor is not None else {"actor": None, "actor_label": ""}
@@ -270,16 +270,24 @@ def tracked(kind: str, *, label: str = "", actor=None) -> Iterator:
 # --------------------------------------------------------------------------- admin actions
 
 
+def _record_action(model: type[models.Model], pk: int, *, actor, reason: str) -> None:
+    """An administrator's action on a job, in the job model's history when it keeps one
+    (who, when, the new state and the reason); the status moved by a conditional UPDATE,
+    which writes no history by itself."""
+    if not hasattr(model, "history"):
+        return
+    with history_context(user=actor if not isinstance(actor, str) else None, reason=reason):
+        record_bulk_history(model, model.objects.filter(pk=pk), updated=True)
+
+
 def cancel(model: type[models.Model], pk: int, *, actor, reason: str = "") -> bool:
     """Cancel a queued or running job (a running one stops at its next checkpoint, or its
-    result is discarded). Recorded in the change log. ``False`` when it was already done."""
-    kind = kind_of(model)
+    result is discarded). Recorded in the job's history. ``False`` when it was already done."""
     with transaction.atomic():
         done = model.objects.filter(pk=pk, status__in=ACTIVE).update(
             status=CANCELLED, finished_at=Now(), lease_expires_at=None, error=reason or "cancelled")
         if done:
-            record_change(actor=actor, entity_type=kind.entity_type or kind.name, entity_id=pk, action="cancelled",
-                          reason=reason)
+            _record_action(model, pk, actor=actor, reason=reason or "cancelled")
     return bool(done)
 
 
@@ -292,7 +300,7 @@ def retry(model: type[models.Model], pk: int, *, actor) -> bool:
         done = model.objects.filter(pk=pk, status__in=(FAILED, CANCELLED)).update(
             status=QUEUED, error="", finished_at=None, lease_expires_at=None, sent_at=None, attempts=0)
         if done:
-            record_change(actor=actor, entity_type=kind.entity_type or kind.name, entity_id=pk, action="retried")
+            _record_action(model, pk, actor=actor, reason="retried")
             send_on_commit(kind, pk)
     return bool(done)
 

@@ -1,30 +1,17 @@
-"""Cross-cutting records: the change log (who changed what, when) and the jobs that have
-no domain row of their own (reminder batches, API imports)."""
+"""Cross-cutting records: the ``channel`` column every historical table carries (core/history.py)
+and the jobs that have no domain row of their own (reminder batches, API imports)."""
 
 from django.conf import settings
 from django.db import models
 
 
-class ChangeLogEntry(models.Model):
-    """One recorded change to a business object: scores, findings, weights, statuses."""
+class HistoryChannel(models.Model):
+    """Base of every historical model: through which door the change came (core/history.py)."""
 
-    at = models.DateTimeField(auto_now_add=True, db_index=True)
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
-    # Who acted when no user did: "import_suppliers", "celery:recalculate", ...
-    actor_label = models.CharField(max_length=150, blank=True)
-    entity_type = models.CharField(max_length=60, db_index=True)
-    entity_id = models.CharField(max_length=64, db_index=True)
-    action = models.CharField(max_length=40)
-    changes = models.JSONField(default=dict, blank=True)
-    reason = models.TextField(blank=True)
+    channel = models.CharField(max_length=200, blank=True, default="")
 
     class Meta:
-        ordering = ["-at", "-id"]
-        indexes = [models.Index(fields=["entity_type", "entity_id"])]
-        verbose_name_plural = "change log entries"
-
-    def __str__(self) -> str:
-        return f"{self.at:%Y-%m-%d %H:%M} {self.entity_type} {self.entity_id} {self.action}"
+        abstract = True
 
 
 class Job(models.Model):

@@ -56,3 +56,11 @@ def supplier_owner_candidates():
 
     return (get_user_model().objects.filter(Q(groups__name__in=WRITER_ROLES) | Q(is_superuser=True), is_active=True)
             .distinct().order_by("username"))
+
+
+def sees_internal_data(user) -> bool:
+    """Procurement's internal data (the buyer's spend, spend basis and spend rank, who in
+    procurement changed a supplier's status and why, termination decisions, the change
+    history) is for procurement roles only; a supplier user sees its own records without
+    them (docs/security.md)."""
+    return is_procurement(user)

@@ -31,8 +31,9 @@ def ensure_role_groups(sender=None, apps=global_apps, **kwargs) -> None:
     admin_only = product.filter(
         content_type__model__in=ADMIN_ONLY_MODELS).exclude(codename__startswith="view_")
     grants = {
+        # Plus the schedules and the sign-in lock-outs (django-axes: an admin unlocks accounts).
         roles.PROCUREMENT_ADMIN: list(product) + list(user_admin) + list(
-            Permission.objects.filter(content_type__app_label="django_celery_beat")),
+            Permission.objects.filter(content_type__app_label__in=("django_celery_beat", "axes"))),
         roles.PROCUREMENT_ANALYST: list(product.exclude(pk__in=admin_only)),
         roles.VIEWER: list(view_only),
         roles.SUPPLIER_USER: [],

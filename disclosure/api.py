@@ -8,7 +8,7 @@ from rest_framework import serializers, status, viewsets
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from core.api import ChangeLoggedMixin, ImportActionMixin
+from core.api import ImportActionMixin
 from core.parsers import CellError, parse_quarter
 from disclosure import importers, selectors
 from disclosure.models import EmissionFactor, EmissionInventory, commodity_key
@@ -63,7 +63,7 @@ class EmissionInventorySerializer(serializers.ModelSerializer):
         return attrs
 
 
-class EmissionInventoryViewSet(ChangeLoggedMixin, ImportActionMixin, SupplierScopedMixin, viewsets.ModelViewSet):
+class EmissionInventoryViewSet(ImportActionMixin, SupplierScopedMixin, viewsets.ModelViewSet):
     """Procurement reads and writes; a supplier user reads its own inventories only."""
 
     queryset = EmissionInventory.objects.select_related("supplier")
@@ -72,7 +72,6 @@ class EmissionInventoryViewSet(ChangeLoggedMixin, ImportActionMixin, SupplierSco
                         "state": ["exact"], "verified": ["exact"]}
     ordering_fields = ["year", "scope1_tco2e"]
     importer_class = importers.EmissionInventoryImporter
-    change_entity = "emission_inventory"
     http_method_names = ["get", "post", "patch", "delete", "head", "options"]
 
     def _entity_id(self, instance) -> str:
@@ -97,7 +96,7 @@ class EmissionFactorSerializer(serializers.ModelSerializer):
         return value
 
 
-class EmissionFactorViewSet(ChangeLoggedMixin, ImportActionMixin, viewsets.ModelViewSet):
+class EmissionFactorViewSet(ImportActionMixin, viewsets.ModelViewSet):
     """The admin-maintained factor table (``*`` = default factor); procurement only."""
 
     queryset = EmissionFactor.objects.all()
@@ -105,7 +104,6 @@ class EmissionFactorViewSet(ChangeLoggedMixin, ImportActionMixin, viewsets.Model
     procurement_only = True
     admin_only_write = True
     importer_class = importers.EmissionFactorImporter
-    change_entity = "emission_factor"
 
     def _entity_id(self, instance) -> str:
         return instance.commodity_key

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from core.changelog import record_changes
 from core.importing import NOT_GIVEN, Column, Importer, RowError, given, upsert
 from core.parsers import CellError, choice_parser, decimal_parser, parse_bool, parse_currency, text_parser
 from core.quarter import today
@@ -94,13 +93,6 @@ class EmissionInventoryImporter(Importer):
             create=create,
             dry_run=dry_run,
         )
-        if not dry_run:
-            codes = {r.values["supplier_id"]: r.values["supplier_code"] for r in rows}
-            record_changes(actor=self.actor or self.name, reason=self.name, entries=[
-                ("emission_inventory", f"{codes[inv.supplier_id]}/{inv.year}", "import_update",
-                 {name: [str(old), str(new)] for name, (old, new) in changed.items()})
-                for inv, changed in changes
-            ])
         return result
 
 
@@ -130,13 +122,4 @@ class EmissionFactorImporter(Importer):
             create=lambda key, values: EmissionFactor(**values),
             dry_run=dry_run,
         )
-        if not dry_run:
-            record_changes(actor=self.actor or self.name, reason=self.name, entries=[
-                ("emission_factor", f.commodity_key, "import_create", {"tco2e_per_unit": str(f.tco2e_per_unit)})
-                for f in created
-            ] + [
-                ("emission_factor", f.commodity_key, "import_update",
-                 {name: [str(old), str(new)] for name, (old, new) in changed.items()})
-                for f, changed in changes
-            ])
         return result

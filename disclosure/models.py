@@ -7,6 +7,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from core.history import tracked_history
 from suppliers.models import Supplier
 
 DEFAULT_FACTOR = "*"
@@ -33,6 +34,8 @@ class EmissionInventory(models.Model):
 
     Only ``accepted`` inventories count (imports by procurement are accepted on import).
     """
+
+    history = tracked_history()
 
     supplier = models.ForeignKey(Supplier, on_delete=models.PROTECT, related_name="emission_inventories")
     year = models.PositiveSmallIntegerField(help_text="Reporting year")
@@ -62,6 +65,8 @@ class EmissionInventory(models.Model):
 class EmissionFactor(models.Model):
     """tCO2e per one unit of the base currency of spend, per commodity; ``*`` is the
     default factor. ``commodity_key`` (trimmed, lower-cased) is what matching uses."""
+
+    history = tracked_history()
 
     commodity = models.CharField(max_length=120)
     commodity_key = models.CharField(max_length=120, unique=True, editable=False)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from core.changelog import record_change
+from core.history import stamp
 from suppliers.models import Supplier
 
 
@@ -19,9 +19,6 @@ def supplier_set_publishable(*, supplier: Supplier, publishable: bool, actor, re
         raise ValidationError({"reason": "a reason is required"})
     if supplier.publishable == publishable:
         return supplier
-    old = supplier.publishable
     supplier.publishable = publishable
-    supplier.save(update_fields=["publishable", "updated_at"])
-    record_change(actor=actor, entity_type="supplier", entity_id=supplier.code, action="publishable",
-                  changes={"publishable": [old, publishable]}, reason=reason)
+    stamp(supplier, actor=actor, reason=reason).save(update_fields=["publishable", "updated_at"])
     return supplier

@@ -9,7 +9,15 @@ from django.utils import timezone
 from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy as _
 
-from audits.models import AuditStatus, AuditType, Recognition, SaqRisk, Severity, TerminationDecision
+from audits.models import (
+    DECISION_CHOICES,
+    AuditStatus,
+    AuditType,
+    Recognition,
+    SaqRisk,
+    Severity,
+    TerminationDecision,
+)
 from core import uploads
 from core.parsers import CellError, normalize_identifier, parse_quarter
 from core.quarter import Quarter
@@ -265,7 +273,7 @@ class FindingForm(forms.Form):
 
 
 class TerminationDecisionForm(forms.Form):
-    decision = forms.ChoiceField(label=_("Decision"), choices=TerminationDecision.choices, widget=forms.RadioSelect)
+    decision = forms.ChoiceField(label=_("Decision"), choices=DECISION_CHOICES, widget=forms.RadioSelect)
     conditions = forms.CharField(label=_("Conditions"), required=False, widget=forms.Textarea(attrs={"rows": 3}),
                                  help_text=_("Required when the supplier is kept: what it must do, by when."))
     reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 3}),

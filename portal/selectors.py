@@ -37,6 +37,8 @@ from audits.models import (
     TerminationReview,
 )
 from audits.selectors import site_cycle_status
+from core import roles
+from core.history import describe, history_rows
 from core.quarter import Quarter
 from scoring import breakdown
 from scoring.breakdown import BreakdownRow
@@ -444,3 +446,12 @@ def notifications_for(user) -> QuerySet[Notification]:
 def unread_notification_count(user) -> int:
     """The user's unread in-app notifications. One query."""
     return notifications_for(user).filter(read_at__isnull=True).count()
+
+
+def change_history(user, model, *, limit: int = 20, **filters) -> list[dict] | None:
+    """The latest ``limit`` recorded changes (``core.history.describe``) of ``model`` rows
+    matching ``filters`` (e.g. ``id=...``, ``methodology_id=...``), newest first, for the
+    "History" panels; ``None`` for users who may not see the history (supplier users)."""
+    if not roles.sees_internal_data(user):
+        return None
+    return describe(model, history_rows(model).filter(**filters)[:limit])

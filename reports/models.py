@@ -8,6 +8,7 @@ from django.db import models
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
+from core.history import tracked_history
 from scoring.models import ScoreRun
 from suppliers.models import QuarterField, Supplier
 
@@ -38,6 +39,8 @@ def report_upload_to(report: Report, filename: str) -> str:
 class Report(models.Model):
     """A quarterly export. ``supplier`` empty: the whole quarter; set: that supplier's
     report card only. ``run`` is the recalculation whose stored results the file holds."""
+
+    history = tracked_history()
 
     quarter = QuarterField(db_index=True)
     format = models.CharField(max_length=4, choices=ReportFormat.choices)

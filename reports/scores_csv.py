@@ -3,7 +3,6 @@ recomputed); the workbook's Scores sheet reuses its rows so both files always ag
 
 from __future__ import annotations
 
-import csv
 import io
 import re
 from decimal import Decimal
@@ -33,6 +32,18 @@ def safe_cell(value) -> str:
     if text.startswith(_DANGEROUS_START) and not _NUMBER_RE.match(text):
         return "'" + text
     return text
+
+
+# Quoted: what the csv module quotes (comma, quote, line breaks) and also ';' and tab, so a
+# spreadsheet that splits on them keeps the cell whole; the value itself is unchanged.
+_QUOTE_IF_ANY = frozenset(',"\r\n;\t')
+
+
+def csv_line(cells) -> str:
+    """One CSV line (``\n``-terminated) of already safe text cells (``safe_cell``)."""
+    return ",".join(
+        '"' + cell.replace('"', '""') + '"' if not _QUOTE_IF_ANY.isdisjoint(cell) else cell for cell in cells
+    ) + "\n"
 
 
 def _fixed(value: Decimal | None, places: int) -> str:
@@ -65,11 +76,10 @@ def write_scores_csv(quarter: Quarter, target) -> int:
     if isinstance(target, str | Path):
         with open(target, "w", encoding="utf-8", newline="") as handle:
             return write_scores_csv(quarter, handle)
-    writer = csv.writer(target, lineterminator="\n")
-    writer.writerow(SCORE_COLUMNS)
+    target.write(csv_line(SCORE_COLUMNS))
     count = 0
     for row in score_rows(quarter):
-        writer.writerow([safe_cell(cell) for cell in row])
+        target.write(csv_line([safe_cell(cell) for cell in row]))
         count += 1
     return count
 

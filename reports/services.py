@@ -18,8 +18,8 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from core import jobs, roles
-from core.changelog import actor_fields, record_change
 from core.errors import DomainError
+from core.history import actor_fields
 from core.quarter import Quarter
 from reports import exporters, selectors
 from reports.fonts import FontMissing
@@ -106,9 +106,6 @@ def report_create(*, quarter: Quarter, format: str, supplier: Supplier | None = 
                 active.reused = True
                 return active
             continue
-        record_change(actor=actor, entity_type="report", entity_id=report.pk, action="requested",
-                      changes={"quarter": report.quarter, "format": format,
-                               "supplier": supplier.code if supplier else ""})
         report.reused = False
         return report
     raise ReportRefused(f"identical exports of {quarter} are being requested concurrently; try again")

@@ -1,13 +1,16 @@
-"""Admin screens for the scorecard. Published methodologies are read-only; drafting,
-publishing and diffing run through the same services as the API."""
+"""Admin screens for the scorecard. Methodologies, values and QBR components are read-only,
+with their history; drafting, publishing, diffing and value reviews are admin actions that
+run through the same services as the API and the portal."""
 
 from __future__ import annotations
 
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.template.response import TemplateResponse
+from simple_history.admin import SimpleHistoryAdmin
 
 from core import roles
+from core.admin import ReadOnlyInline, ServiceOnlyAdmin
 from scoring import methodology_drafts, services
 from scoring.models import (
     CoverageSnapshot,
@@ -36,49 +39,36 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
 
 @admin.register(Indicator)
-class IndicatorAdmin(admin.ModelAdmin):
+class IndicatorAdmin(SimpleHistoryAdmin):
     list_display = ["code", "title", "category", "source"]
     list_filter = ["category", "source"]
     search_fields = ["code", "title"]
 
 
-class MethodologyIndicatorInline(admin.TabularInline):
+class MethodologyIndicatorInline(ReadOnlyInline):
+    """Weights change on a draft through the API or the portal (``methodologies.weights_set``)."""
+
     model = MethodologyIndicator
-    extra = 0
     fields = ["indicator", "weight", "normalisation", "params"]
-    raw_id_fields = ["indicator"]
-
-    def has_change_permission(self, request, obj=None):
-        return obj is None or not obj.is_published
-
-    def has_add_permission(self, request, obj=None):
-        return obj is None or not obj.is_published
-
-    def has_delete_permission(self, request, obj=None):
-        return obj is None or not obj.is_published
+    readonly_fields = fields
+    show_change_link = False
 
 
 @admin.register(Methodology)
-class MethodologyAdmin(admin.ModelAdmin):
+class MethodologyAdmin(ServiceOnlyAdmin):
     list_display = ["version", "status", "based_on", "coverage_target", "published_at"]
     list_filter = ["status"]
     inlines = [MethodologyIndicatorInline]
     actions = ["create_draft_from", "publish", "diff_two"]
-    readonly_fields = ["status", "based_on", "published_at", "published_by", "created_at", "created_by"]
 
-    def get_readonly_fields(self, request, obj=None):
-        if obj is not None and obj.is_published:
-            return [field.name for field in Methodology._meta.fields]
-        return self.readonly_fields
-
-    def has_delete_permission(self, request, obj=None):
-        return obj is not None and not obj.is_published and roles.is_admin(request.user)
+    def has_methodology_admin_permission(self, request):
+        return roles.is_admin(request.user)
 
     def _require_admin(self, request):
         if not roles.is_admin(request.user):
             raise PermissionDenied
 
-    @admin.action(description="Create a draft based on the selected version")
+    @admin.action(description="Create a draft based on the selected version", permissions=["methodology_admin"])
     def create_draft_from(self, request, queryset):
         self._require_admin(request)
         for source in queryset:
@@ -86,7 +76,7 @@ class MethodologyAdmin(admin.ModelAdmin):
             methodology_drafts.draft_create(version=version, based_on=source, description="", actor=request.user)
             self.message_user(request, f"Draft {version} created from {source.version}.")
 
-    @admin.action(description="Publish the selected drafts")
+    @admin.action(description="Publish the selected drafts", permissions=["methodology_admin"])
     def publish(self, request, queryset):
         self._require_admin(request)
         for methodology in queryset:
@@ -109,26 +99,23 @@ class MethodologyAdmin(admin.ModelAdmin):
 
 
 @admin.register(IndicatorValue)
-class IndicatorValueAdmin(admin.ModelAdmin):
+class IndicatorValueAdmin(ServiceOnlyAdmin):
+    """Values are added through imports, the API and the portal; reviews call ``value_review``."""
+
     list_display = ["supplier", "quarter", "indicator", "value", "state", "origin", "submitted_at"]
     list_filter = ["state", "origin", "quarter", "indicator__category"]
     search_fields = ["supplier__code", "supplier__name", "indicator__code", "evidence_ref"]
     list_select_related = ["supplier", "indicator"]
-    raw_id_fields = ["supplier", "indicator", "submitted_by", "reviewed_by"]
-    readonly_fields = ["state", "submitted_at", "submitted_by", "reviewed_at", "reviewed_by"]
     actions = ["accept", "reject"]
 
-    def get_readonly_fields(self, request, obj=None):
-        # A stored value changes only through imports, the API or a review, which record it.
-        if obj is not None:
-            return [field.name for field in IndicatorValue._meta.fields]
-        return self.readonly_fields
+    def has_review_permission(self, request):
+        return roles.can_write_master_data(request.user)
 
-    @admin.action(description="Accept the selected submitted values")
+    @admin.action(description="Accept the selected submitted values", permissions=["review"])
     def accept(self, request, queryset):
         self._review(request, queryset, "accepted")
 
-    @admin.action(description="Reject the selected submitted values")
+    @admin.action(description="Reject the selected submitted values", permissions=["review"])
     def reject(self, request, queryset):
         self._review(request, queryset, "rejected")
 
@@ -143,15 +130,12 @@ class IndicatorValueAdmin(admin.ModelAdmin):
 
 
 @admin.register(QbrComponent)
-class QbrComponentAdmin(admin.ModelAdmin):
+class QbrComponentAdmin(ServiceOnlyAdmin):
+    """Components change through ``import_qbr_components``, which records every row."""
+
     list_display = ["supplier", "quarter", "component", "score"]
     list_filter = ["quarter", "component"]
     search_fields = ["supplier__code", "supplier__name"]
-    raw_id_fields = ["supplier"]
-
-    def get_readonly_fields(self, request, obj=None):
-        # Components change through import_qbr_components, which records the change.
-        return ["supplier", "quarter", "component", "score"] if obj is not None else []
 
 
 @admin.register(ScoreRun)

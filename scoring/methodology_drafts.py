@@ -7,7 +7,7 @@ from decimal import Decimal
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from core.changelog import record_change, record_changes
+from core.history import history_context, record_bulk_history, stamp
 from scoring.models import Methodology, MethodologyIndicator
 from scoring.selectors import current_methodology
 
@@ -24,19 +24,20 @@ def draft_create(*, version: str, based_on: Methodology | None, description: str
     if Methodology.objects.filter(version=version).exists():
         raise ValidationError({"version": f"methodology version '{version}' already exists"})
     source = based_on or current_methodology()
-    draft = Methodology.objects.create(
+    draft = Methodology(
         version=version, description=description or f"Draft based on {source.version}", based_on=source,
         coverage_target=source.coverage_target, grade_bands=source.grade_bands, qbr_weights=source.qbr_weights,
         audit_validity_months=source.audit_validity_months, expiring_days=source.expiring_days,
         created_by=None if isinstance(actor, str) else actor,
     )
-    MethodologyIndicator.objects.bulk_create([
+    stamp(draft, actor=actor).save()
+    rows = MethodologyIndicator.objects.bulk_create([
         MethodologyIndicator(methodology=draft, indicator_id=row.indicator_id, weight=row.weight,
                              normalisation=row.normalisation, params=row.params)
         for row in source.indicators.all()
     ])
-    record_change(actor=actor, entity_type="methodology", entity_id=version, action="drafted",
-                  changes={"based_on": source.version})
+    with history_context(user=actor, reason=f"drafted from {source.version}"):
+        record_bulk_history(MethodologyIndicator, rows)
     return draft
 
 
@@ -53,18 +54,15 @@ def weights_set(*, methodology: Methodology, changes: list[dict], actor) -> None
     problems = {code: errors for code, errors in problems.items() if errors}
     if problems:
         raise ValidationError({"params": [f"{code}: {'; '.join(errors)}" for code, errors in problems.items()]})
-    log = []
     for change in changes:
         row = rows[change["code"]]
-        before = {"weight": str(row.weight), "params": row.params}
         row.weight = Decimal(change["weight"])
         if "params" in change:
             row.params = change["params"]
-        log.append(("methodology", methodology.version, "weight",
-                    {"indicator": change["code"], "before": before,
-                     "after": {"weight": str(row.weight), "params": row.params}}))
-    MethodologyIndicator.objects.bulk_update([rows[c["code"]] for c in changes], ["weight", "params"])
-    record_changes(actor=actor, entries=log)
+    changed = [rows[c["code"]] for c in changes]
+    MethodologyIndicator.objects.bulk_update(changed, ["weight", "params"])
+    with history_context(user=actor):
+        record_bulk_history(MethodologyIndicator, changed, updated=True)
 
 
 def diff(first: Methodology, second: Methodology) -> dict:

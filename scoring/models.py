@@ -7,6 +7,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from core.history import tracked_history
 from scoring.methodology import CATEGORIES, NORMALISATIONS
 from suppliers.models import QuarterField, Supplier
 
@@ -16,6 +17,8 @@ class Indicator(models.Model):
     title = models.CharField(max_length=200)
     category = models.CharField(max_length=20, choices=CATEGORIES)
     source = models.CharField(max_length=10, choices=[("audit", _("Audit-derived")), ("reported", _("Reported"))])
+
+    history = tracked_history()
 
     class Meta:
         ordering = ["code"]
@@ -51,6 +54,8 @@ class Methodology(models.Model):
     published_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
                                      related_name="+")
 
+    history = tracked_history()
+
     class Meta:
         ordering = ["-published_at", "-id"]
         verbose_name_plural = "methodologies"
@@ -69,6 +74,8 @@ class MethodologyIndicator(models.Model):
     weight = models.DecimalField(max_digits=7, decimal_places=3)
     normalisation = models.CharField(max_length=10, choices=[(n, n) for n in NORMALISATIONS])
     params = models.JSONField(default=dict, blank=True)
+
+    history = tracked_history()
 
     class Meta:
         ordering = ["indicator__code"]
@@ -113,6 +120,8 @@ class IndicatorValue(models.Model):
                                     related_name="+")
     review_comment = models.TextField(blank=True)
 
+    history = tracked_history()
+
     class Meta:
         ordering = ["supplier_id", "quarter", "indicator_id", "-submitted_at"]
         constraints = [
@@ -141,6 +150,8 @@ class QbrComponent(models.Model):
     component = models.CharField(max_length=10, choices=QbrComponentName.choices)
     score = models.DecimalField(max_digits=6, decimal_places=2)
 
+    history = tracked_history()
+
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["supplier", "quarter", "component"], name="qbr_component_unique"),
@@ -162,6 +173,8 @@ ACTIVE_RUN_STATUSES = (RunStatus.QUEUED, RunStatus.RUNNING)
 
 
 class ScoreRun(models.Model):
+
+    history = tracked_history()
     quarter = QuarterField(db_index=True)
     methodology = models.ForeignKey(Methodology, on_delete=models.PROTECT, related_name="runs")
     status = models.CharField(max_length=10, choices=RunStatus.choices, default=RunStatus.QUEUED)
@@ -266,6 +279,8 @@ class QuarterClose(models.Model):
     run = models.ForeignKey(ScoreRun, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     closed_at = models.DateTimeField(auto_now_add=True)
     closed_by_label = models.CharField(max_length=150, blank=True)
+
+    history = tracked_history()
 
     def __str__(self) -> str:
         return f"{self.quarter} closed"

@@ -21,8 +21,8 @@ from django.utils.translation import gettext as _
 
 from audits.selectors import scoring_frames
 from core import jobs, roles
-from core.changelog import actor_fields, record_change
 from core.errors import DomainError
+from core.history import actor_fields, stamp
 from core.parsers import CellError
 from core.quarter import FutureQuarter, InvalidQuarter, Quarter, ensure_not_future, ensure_plausible_quarter
 from scoring import engine, results, selectors
@@ -46,7 +46,7 @@ from scoring.models import (
 from scoring.values import canonical_value
 from suppliers.documents import evidence_document_error
 from suppliers.models import Supplier
-from suppliers.services import population_for_quarter
+from suppliers.services import ensure_supplier_user_may_submit, population_for_quarter
 from suppliers.spend import MissingFxRates
 
 logger = logging.getLogger(__name__)
@@ -263,10 +263,6 @@ def _recalculate(run: ScoreRun, lease: jobs.Lease, started: float) -> None:
                       "audit_met": metrics["audit"]["met"],
                       "all_met": all(metric["met"] for metric in metrics.values())},
         )
-        record_change(actor=run.started_by or run.started_by_label or "system", entity_type="quarter_scores",
-                      entity_id=run.quarter, action="recalculated",
-                      changes={"run": run.pk, "methodology": run.methodology.version, "suppliers": len(scores),
-                               "fingerprint": fingerprint})
         jobs.finish(ScoreRun, run.pk, RunStatus.SUCCEEDED, counts=counts, fingerprint=fingerprint,
                     duration_seconds=round(time.perf_counter() - started, 3))
 
@@ -300,8 +296,7 @@ def methodology_publish(*, methodology: Methodology, actor) -> Methodology:
     methodology.status = MethodologyStatus.PUBLISHED
     methodology.published_at = timezone.now()
     methodology.published_by = actor if not isinstance(actor, str) else None
-    methodology.save(update_fields=["status", "published_at", "published_by"])
-    record_change(actor=actor, entity_type="methodology", entity_id=methodology.version, action="published")
+    stamp(methodology, actor=actor).save(update_fields=["status", "published_at", "published_by"])
     return methodology
 
 
@@ -362,9 +357,8 @@ def score_run_delete(*, run: ScoreRun, actor, reason: str) -> dict:
         # Apps above scoring delete what they derived from the run (reports: its files).
         for _receiver, removed in score_run_deleting.send(sender=ScoreRun, run=run):
             deleted.update(removed or {})
-        run.delete()
-        record_change(actor=actor, entity_type="score_run", entity_id=deleted["run"], action="deleted",
-                      changes=deleted, reason=reason)
+        # The run's history keeps its last state, who deleted it and why (and what went with it).
+        stamp(run, actor=actor, reason=f"{reason} (deleted: {deleted})").delete()
     return deleted
 
 
@@ -400,8 +394,6 @@ def close_previous_quarter(*, today: str | None = None) -> str | None:
         raise RecalculationRefused(f"the final run of {quarter} (run {run.pk}) {run.status}: {run.error}",
                                    run_id=run.pk)
     QuarterClose.objects.create(quarter=str(quarter), run=run, closed_by_label="schedule")
-    record_change(actor="schedule", entity_type="quarter_scores", entity_id=str(quarter), action="closed",
-                  changes={"run": run.pk})
     return str(quarter)
 
 
@@ -427,10 +419,8 @@ def value_review(*, value: IndicatorValue, state: str, actor, comment: str = "")
     value.reviewed_at = timezone.now()
     value.reviewed_by = actor
     value.review_comment = comment
-    value.save(update_fields=["state", "reviewed_at", "reviewed_by", "review_comment"])
-    record_change(actor=actor, entity_type="indicator_value", entity_id=value.pk, action=state,
-                  changes={"supplier": value.supplier.code, "indicator": value.indicator.code, "value": value.value},
-                  reason=comment)
+    stamp(value, actor=actor, reason=comment).save(update_fields=["state", "reviewed_at", "reviewed_by",
+                                                                  "review_comment"])
     return value
 
 
@@ -461,16 +451,15 @@ def indicator_value_submit(*, supplier: Supplier, quarter: Quarter, indicator: I
         errors["evidence_ref"] = evidence_error
     if errors:
         raise ValidationError(errors)
+    ensure_supplier_user_may_submit(actor=actor, supplier=supplier)
     is_supplier = roles.is_supplier_user(actor)
     now = timezone.now()
-    row = IndicatorValue.objects.create(
+    row = IndicatorValue(
         supplier=supplier, quarter=str(quarter), indicator=indicator, value=canonical, source=source,
         evidence_ref=evidence_ref, origin=ValueOrigin.SUPPLIER if is_supplier else ValueOrigin.PROCUREMENT,
         state=ValueState.SUBMITTED if is_supplier else ValueState.ACCEPTED, submitted_at=now, submitted_by=actor,
         submitted_by_label=actor.get_username(), reviewed_at=None if is_supplier else now,
         reviewed_by=None if is_supplier else actor,
     )
-    record_change(actor=actor, entity_type="indicator_value", entity_id=row.pk, action="submitted",
-                  changes={"supplier": supplier.code, "quarter": row.quarter, "indicator": indicator.code,
-                           "value": canonical, "state": row.state})
+    stamp(row, actor=actor).save()
     return row

@@ -8,14 +8,9 @@ from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from core.api import (
-    ChangeLoggedMixin,
-    IdentifierModelSerializerMixin,
-    IdentifierSlugRelatedField,
-    ImportActionMixin,
-)
+from core.api import IdentifierModelSerializerMixin, IdentifierSlugRelatedField, ImportActionMixin
 from core.parsers import CellError, parse_country, parse_currency, parse_past_quarter, parse_quarter
-from suppliers import importers, services
+from suppliers import importers, selectors, services
 from suppliers.models import FxRate, Site, SpendRecord, Supplier, SupplierStatusChange
 from suppliers.scoping import SupplierScopedMixin
 
@@ -85,7 +80,7 @@ class SupplierFilter(django_filters.FilterSet):
                   "code": ["exact"], "termination_review": ["exact"]}
 
 
-class SupplierViewSet(ChangeLoggedMixin, ImportActionMixin, SupplierScopedMixin, viewsets.ModelViewSet):
+class SupplierViewSet(ImportActionMixin, SupplierScopedMixin, viewsets.ModelViewSet):
     queryset = Supplier.objects.all()
     serializer_class = SupplierSerializer
     filterset_class = SupplierFilter
@@ -93,7 +88,6 @@ class SupplierViewSet(ChangeLoggedMixin, ImportActionMixin, SupplierScopedMixin,
     ordering_fields = ["code", "name", "country", "status", "tier"]
     supplier_path = ""
     importer_class = importers.SupplierImporter
-    change_entity = "supplier"
     http_method_names = ["get", "post", "patch", "head", "options"]
 
     @extend_schema(request=StatusChangeSerializer, responses=SupplierSerializer)
@@ -110,7 +104,8 @@ class SupplierViewSet(ChangeLoggedMixin, ImportActionMixin, SupplierScopedMixin,
     @action(detail=True, methods=["get"], url_path="status-history")
     def status_history(self, request, pk=None):
         supplier = self.get_object()
-        return Response(StatusHistorySerializer(supplier.status_changes.all(), many=True).data)
+        changes = selectors.status_changes_for(request.user, supplier)
+        return Response(StatusHistorySerializer(changes, many=True).data)
 
 
 class SiteSerializer(IdentifierModelSerializerMixin, serializers.ModelSerializer):
@@ -131,7 +126,7 @@ class SiteSerializer(IdentifierModelSerializerMixin, serializers.ModelSerializer
         return supplier
 
 
-class SiteViewSet(ChangeLoggedMixin, ImportActionMixin, SupplierScopedMixin, viewsets.ModelViewSet):
+class SiteViewSet(ImportActionMixin, SupplierScopedMixin, viewsets.ModelViewSet):
     queryset = Site.objects.select_related("supplier")
     serializer_class = SiteSerializer
     filterset_fields = {"supplier__code": ["exact"], "country": ["exact"], "is_production": ["exact"],
@@ -139,7 +134,6 @@ class SiteViewSet(ChangeLoggedMixin, ImportActionMixin, SupplierScopedMixin, vie
     search_fields = ["code", "name", "city", "supplier__code", "supplier__name"]
     ordering_fields = ["code", "name", "country"]
     importer_class = importers.SiteImporter
-    change_entity = "site"
     http_method_names = ["get", "post", "patch", "head", "options"]
 
 
@@ -157,13 +151,15 @@ class SpendSerializer(serializers.ModelSerializer):
         return validate_currency(value)
 
 
-class SpendViewSet(ChangeLoggedMixin, ImportActionMixin, SupplierScopedMixin, viewsets.ModelViewSet):
+class SpendViewSet(ImportActionMixin, SupplierScopedMixin, viewsets.ModelViewSet):
+    """The buyer's spend: internal, procurement roles only (``roles.sees_internal_data``)."""
+
+    procurement_only = True
     queryset = SpendRecord.objects.select_related("supplier")
     serializer_class = SpendSerializer
     filterset_fields = {"supplier__code": ["exact"], "quarter": ["exact", "gte", "lte"], "currency": ["exact"]}
     ordering_fields = ["quarter", "amount", "currency"]
     importer_class = importers.SpendImporter
-    change_entity = "spend"
 
 
 class FxRateSerializer(serializers.ModelSerializer):
@@ -191,7 +187,7 @@ class FxRateSerializer(serializers.ModelSerializer):
         return attrs
 
 
-class FxRateViewSet(ChangeLoggedMixin, ImportActionMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,
+class FxRateViewSet(ImportActionMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,
                     mixins.CreateModelMixin, mixins.UpdateModelMixin, mixins.DestroyModelMixin,
                     viewsets.GenericViewSet):
     queryset = FxRate.objects.all()
@@ -200,4 +196,3 @@ class FxRateViewSet(ChangeLoggedMixin, ImportActionMixin, mixins.ListModelMixin,
     ordering_fields = ["quarter", "currency"]
     importer_class = importers.FxRateImporter
     procurement_only = True
-    change_entity = "fx_rate"

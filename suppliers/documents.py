@@ -17,9 +17,10 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from core import uploads
-from core.changelog import actor_fields, record_change
+from core.history import actor_fields, stamp
 from suppliers.models import CERTIFICATE_KINDS, Document, DocumentKind, Supplier
 from suppliers.selectors import can_act_for_supplier
+from suppliers.services import ensure_supplier_user_may_submit
 
 DOCUMENT_REF_PREFIX = "document:"
 
@@ -39,6 +40,7 @@ def document_upload(*, supplier: Supplier, kind: str, title: str = "", upload, a
     """
     if not can_act_for_supplier(actor, supplier):
         raise PermissionDenied(_("Your role does not allow uploading documents for this supplier."))
+    ensure_supplier_user_may_submit(actor=actor, supplier=supplier)  # a terminated supplier's users read only
     errors = {}
     if kind not in DocumentKind.values:
         errors["kind"] = _("Choose one of the document kinds.")
@@ -56,10 +58,7 @@ def document_upload(*, supplier: Supplier, kind: str, title: str = "", upload, a
                         content_type=file_kind.content_type, size=upload.size, expires_on=expires_on,
                         uploaded_by=who["actor"], uploaded_by_label=who["actor_label"])
     document.file.save(uploads.stored_name(file_kind), File(upload), save=False)
-    document.save()
-    record_change(actor=actor, entity_type="document", entity_id=document.pk, action="upload",
-                  changes={"supplier": supplier.code, "kind": kind, "name": original,
-                           "expires_on": expires_on.isoformat() if expires_on else None})
+    stamp(document, actor=actor).save()
     return document
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from core.changelog import record_changes
+from core.history import record_bulk_history
 from core.importing import NOT_GIVEN, Column, Importer, ImportResult, Kind, ParsedRow, RowError, given, upsert
 from core.parsers import (
     choice_parser,
@@ -95,11 +95,6 @@ class SupplierImporter(Importer):
             status_changes += [(s, old_status[s.code], s.status) for s, changed in changes if "status" in changed]
             if status_changes:
                 record_status_changes(changes=status_changes, actor=self.actor or self.name, reason="import")
-            # Publication consent is recorded like a status: who changed it, when, from what.
-            record_changes(actor=self.actor or self.name, reason="import", entries=[
-                ("supplier", s.code, "publishable", {"publishable": list(changed["publishable"])})
-                for s, changed in changes if "publishable" in changed
-            ])
         return result
 
 
@@ -177,7 +172,7 @@ class SpendImporter(Importer):
             .iterator(chunk_size=20000)
         }
         result = ImportResult()
-        to_create, to_update, log = [], [], []
+        to_create, to_update = [], []
         for row in rows:
             values = row.values
             key = (values["supplier_id"], str(values["quarter"]), values["currency"])
@@ -186,17 +181,17 @@ class SpendImporter(Importer):
                 to_create.append(SpendRecord(supplier_id=key[0], quarter=key[1], currency=key[2],
                                              amount=values["amount"]))
             elif stored[1] != values["amount"]:
-                to_update.append(SpendRecord(id=stored[0], amount=values["amount"]))
-                # Corrections of booked spend are recorded row by row (new rows: the file entry).
-                log.append(("spend", f"{values['supplier_code']}/{key[1]}/{key[2]}", "import_update",
-                            {"amount": [str(stored[1]), str(values["amount"])]}))
+                # Complete rows: the history records a snapshot of each.
+                to_update.append(SpendRecord(id=stored[0], supplier_id=key[0], quarter=key[1], currency=key[2],
+                                             amount=values["amount"]))
             else:
                 result.unchanged += 1
         result.created, result.updated = len(to_create), len(to_update)
         if not dry_run:
             SpendRecord.objects.bulk_create(to_create, batch_size=5000)
             SpendRecord.objects.bulk_update(to_update, ["amount"], batch_size=1000)
-            record_changes(actor=self.actor or self.name, entries=log, reason=self.name)
+            record_bulk_history(SpendRecord, to_create)
+            record_bulk_history(SpendRecord, to_update, updated=True)
         return result
 
 
@@ -220,7 +215,7 @@ class FxRateImporter(Importer):
     def write(self, rows, *, dry_run):
         existing = {(r.quarter, r.currency): r for r in FxRate.objects.filter(
             quarter__in={str(row.values["quarter"]) for row in rows})}
-        result, created, changes = upsert(
+        result, _, _ = upsert(
             FxRate,
             rows=(
                 ((str(r.values["quarter"]), r.values["currency"]),
@@ -232,13 +227,4 @@ class FxRateImporter(Importer):
             create=lambda key, values: FxRate(**values),
             dry_run=dry_run,
         )
-        if not dry_run:
-            record_changes(actor=self.actor or self.name, reason=self.name, entries=[
-                ("fx_rate", f"{r.quarter}/{r.currency}", "import_create", {"rate_to_base": str(r.rate_to_base)})
-                for r in created
-            ] + [
-                ("fx_rate", f"{r.quarter}/{r.currency}", "import_update",
-                 {name: [str(old), str(new)] for name, (old, new) in changed.items()})
-                for r, changed in changes
-            ])
         return result

@@ -15,6 +15,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from core.history import tracked_history
 from core.quarter import Quarter
 
 
@@ -62,6 +63,8 @@ class Supplier(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
+    history = tracked_history()
+
     class Meta:
         ordering = ["code"]
         indexes = [models.Index(fields=["country", "category", "status"])]
@@ -106,6 +109,8 @@ class Site(models.Model):
     is_production = models.BooleanField(default=True)
     status = models.CharField(max_length=10, choices=SiteStatus.choices, default=SiteStatus.ACTIVE)
 
+    history = tracked_history()
+
     class Meta:
         ordering = ["code"]
 
@@ -137,6 +142,8 @@ class SpendRecord(models.Model):
     currency = models.CharField(max_length=3)
     amount = models.DecimalField(max_digits=20, decimal_places=4)
 
+    history = tracked_history()
+
     class Meta:
         constraints = [
             models.UniqueConstraint(
@@ -154,6 +161,8 @@ class FxRate(models.Model):
     currency = models.CharField(max_length=3)
     rate_to_base = models.DecimalField(max_digits=24, decimal_places=10)
 
+    history = tracked_history()
+
     class Meta:
         constraints = [models.UniqueConstraint(fields=["quarter", "currency"], name="fx_unique_quarter_currency")]
         ordering = ["quarter", "currency"]
@@ -169,6 +178,8 @@ class SupplierMembership(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="supplier_membership"
     )
     supplier = models.ForeignKey(Supplier, on_delete=models.CASCADE, related_name="memberships")
+
+    history = tracked_history()
 
     def __str__(self) -> str:
         return f"{self.user} @ {self.supplier.code}"
@@ -203,6 +214,9 @@ def document_upload_to(document: Document, filename: str) -> str:
 
 
 class Document(models.Model):
+
+    # Historical table in ``core`` (``core_historical<model>``), made before these models moved here.
+    history = tracked_history(app="core")
     supplier = models.ForeignKey(Supplier, on_delete=models.PROTECT, related_name="documents",
                                  verbose_name=_("supplier"))
     kind = models.CharField(_("kind"), max_length=30, choices=DocumentKind.choices)
@@ -294,6 +308,9 @@ class Screening(models.Model):
     """The onboarding screening of a candidate supplier: the questionnaire the supplier
     answers, the reviewer's verdict per item and the decision (who, when, why)."""
 
+    # Historical table in ``core`` (``core_historical<model>``), made before these models moved here.
+    history = tracked_history(app="core")
+
     supplier = models.ForeignKey(Supplier, on_delete=models.PROTECT, related_name="screenings",
                                  verbose_name=_("supplier"))
     status = models.CharField(_("status"), max_length=10, choices=ScreeningStatus.choices,
@@ -341,6 +358,9 @@ class Verdict(models.TextChoices):
 
 
 class ScreeningItem(models.Model):
+
+    # Historical table in ``core`` (``core_historical<model>``), made before these models moved here.
+    history = tracked_history(app="core")
     screening = models.ForeignKey(Screening, on_delete=models.CASCADE, related_name="items",
                                   verbose_name=_("screening"))
     topic = models.CharField(_("topic"), max_length=30, choices=ScreeningTopic.choices)

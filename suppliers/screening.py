@@ -1,8 +1,7 @@
 """Onboarding screening: the questionnaire a candidate answers, the review, the decision,
 and the rule that a candidate becomes active only after an activating decision (domain.md,
-onboarding). Keyword-only services that validate before saving and record every change
-with ``record_change`` (who, when, what); they raise ``ValidationError`` /
-``PermissionDenied``.
+onboarding). Keyword-only services that validate before saving; every change is recorded in
+the models' history (core/history.py); they raise ``ValidationError`` / ``PermissionDenied``.
 """
 
 from __future__ import annotations
@@ -13,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core import roles
-from core.changelog import actor_fields, record_change
+from core.history import actor_fields, record_bulk_history, stamp
 from suppliers.models import (
     ISO_TOPICS,
     Screening,
@@ -41,11 +40,11 @@ def screening_open(*, supplier: Supplier, actor) -> Screening:
     if Screening.objects.filter(supplier=supplier).exclude(status=ScreeningStatus.DECIDED).exists():
         raise ValidationError({"supplier": _("This supplier already has a screening under way.")})
     who = actor_fields(actor)
-    screening = Screening.objects.create(supplier=supplier, opened_by_label=who["actor_label"])
-    ScreeningItem.objects.bulk_create([ScreeningItem(screening=screening, topic=topic)
-                                       for topic in ScreeningTopic.values])
-    record_change(actor=actor, entity_type="screening", entity_id=screening.pk, action="open",
-                  changes={"supplier": supplier.code})
+    screening = stamp(Screening(supplier=supplier, opened_by_label=who["actor_label"]), actor=actor)
+    screening.save()
+    items = ScreeningItem.objects.bulk_create([ScreeningItem(screening=screening, topic=topic)
+                                               for topic in ScreeningTopic.values])
+    record_bulk_history(ScreeningItem, items)
     return screening
 
 
@@ -78,9 +77,7 @@ def screening_answer(*, screening: Screening, answers: dict[str, dict], actor) -
                 setattr(item, name, value)
             changed.append(item)
     ScreeningItem.objects.bulk_update(changed, ["answer", "evidence", "certificate_expires_on"])
-    if changed:
-        record_change(actor=actor, entity_type="screening", entity_id=screening.pk, action="answer",
-                      changes={"topics": [item.topic for item in changed]})
+    record_bulk_history(ScreeningItem, changed, updated=True)
     return screening
 
 
@@ -103,8 +100,7 @@ def screening_submit(*, screening: Screening, actor) -> Screening:
     screening.status = ScreeningStatus.SUBMITTED
     screening.submitted_at = timezone.now()
     screening.submitted_by_label = who["actor_label"]
-    screening.save(update_fields=["status", "submitted_at", "submitted_by_label"])
-    record_change(actor=actor, entity_type="screening", entity_id=screening.pk, action="submit")
+    stamp(screening, actor=actor).save(update_fields=["status", "submitted_at", "submitted_by_label"])
     return screening
 
 
@@ -133,9 +129,7 @@ def screening_review(*, screening: Screening, verdicts: dict[str, tuple[str, str
             item.reviewed_at, item.reviewed_by_label = now, who["actor_label"]
             changed.append(item)
     ScreeningItem.objects.bulk_update(changed, ["verdict", "reviewer_comment", "reviewed_at", "reviewed_by_label"])
-    if changed:
-        record_change(actor=actor, entity_type="screening", entity_id=screening.pk, action="review",
-                      changes={item.topic: item.verdict for item in changed})
+    record_bulk_history(ScreeningItem, changed, updated=True)
     return screening
 
 
@@ -150,8 +144,7 @@ def screening_return(*, screening: Screening, actor, comment: str) -> Screening:
         raise ValidationError({"comment": _("Say what the supplier should add.")})
     screening.status = ScreeningStatus.OPEN
     screening.decision_comment = comment
-    screening.save(update_fields=["status", "decision_comment"])
-    record_change(actor=actor, entity_type="screening", entity_id=screening.pk, action="return", reason=comment)
+    stamp(screening, actor=actor, reason=comment).save(update_fields=["status", "decision_comment"])
     return screening
 
 
@@ -188,10 +181,7 @@ def screening_decide(*, screening: Screening, decision: str, actor, comment: str
     screening.decided_at = timezone.now()
     screening.decided_by = who["actor"]
     screening.decided_by_label = who["actor_label"]
-    screening.save()
-    record_change(actor=actor, entity_type="screening", entity_id=screening.pk, action="decide",
-                  changes={"supplier": screening.supplier.code, "decision": decision, "conditions": conditions},
-                  reason=comment)
+    stamp(screening, actor=actor, reason=comment).save()
     return screening
 
 

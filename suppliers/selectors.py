@@ -78,3 +78,17 @@ def fx_frame(quarter: Quarter) -> pd.DataFrame:
         ("quarter_ordinal", lambda quarters: pd.Series([ordinals[q] for q in quarters], dtype="int64")),
         ("currency", "str"), ("rate_to_base", "object"),
     ])
+
+
+NEUTRAL_STATUS_REASON = "Status changed by procurement."
+
+
+def status_changes_for(user, supplier: Supplier, *, limit: int | None = None) -> list:
+    """The supplier's status changes, newest first. A supplier user gets them without the
+    procurement user's name and with a neutral reason (``roles.sees_internal_data``); the
+    rows are never saved."""
+    changes = list(supplier.status_changes.all()[:limit] if limit else supplier.status_changes.all())
+    if not roles.sees_internal_data(user):
+        for change in changes:
+            change.changed_by, change.changed_by_label, change.reason = None, "", NEUTRAL_STATUS_REASON
+    return changes

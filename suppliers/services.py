@@ -11,7 +11,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from core import roles
-from core.changelog import actor_fields, record_change, record_changes
+from core.history import actor_fields, stamp
 from core.quarter import Quarter
 from suppliers import selectors, spend
 from suppliers.models import Supplier, SupplierStatus, SupplierStatusChange
@@ -50,7 +50,7 @@ def supplier_change_status(*, supplier: Supplier, status: str, actor, reason: st
         return supplier
     old = supplier.status
     supplier.status = status
-    supplier.save(update_fields=["status", "updated_at"])
+    stamp(supplier, actor=actor, reason=reason).save(update_fields=["status", "updated_at"])
     record_status_changes(changes=[(supplier, old, status)], actor=actor, reason=reason)
     return supplier
 
@@ -71,7 +71,7 @@ def supplier_set_owner(*, supplier: Supplier, owner, actor, reason: str = "") ->
     """Make ``owner`` (a user, or ``None`` for nobody) the supplier's category manager.
     Procurement writers only (``PermissionDenied``); the owner must be an active analyst or
     admin (``core.roles.may_own_suppliers``, else ``ValidationError({"owner": ...})``).
-    Recorded in the change log with who, when and the reason."""
+    Recorded in the supplier's history with who, when and the reason."""
     if not roles.can_write_master_data(actor):
         raise PermissionDenied(_("Only procurement analysts and administrators assign supplier owners."))
     if owner is not None and not roles.may_own_suppliers(owner):
@@ -80,10 +80,7 @@ def supplier_set_owner(*, supplier: Supplier, owner, actor, reason: str = "") ->
     if (old.pk if old else None) == (owner.pk if owner else None):
         return supplier
     supplier.owner = owner
-    supplier.save(update_fields=["owner", "updated_at"])
-    record_change(actor=actor, entity_type="supplier", entity_id=supplier.code, action="owner",
-                  changes={"owner": [old.get_username() if old else None, owner.get_username() if owner else None]},
-                  reason=reason)
+    stamp(supplier, actor=actor, reason=reason).save(update_fields=["owner", "updated_at"])
     return supplier
 
 
@@ -97,11 +94,6 @@ def record_status_changes(*, changes: list[tuple[Supplier, str, str]], actor, re
             for supplier, old, new in changes
         ],
         batch_size=2000,
-    )
-    record_changes(
-        actor=actor,
-        entries=[("supplier", supplier.code, "status", {"status": [old, new]}) for supplier, old, new in changes],
-        reason=reason,
     )
 
 
@@ -125,3 +117,23 @@ def population_for_quarter(*, quarter: Quarter, target: Decimal | None = None,
         base_currency or settings.BASE_CURRENCY,
     )
     return spend.assign_populations(basis, settings.COVERAGE_TARGET if target is None else target)
+
+
+TERMINATED_READ_ONLY = ("This supplier is terminated: its users can still read its records but no longer upload "
+                        "or submit.")
+
+
+def ensure_supplier_user_may_submit(*, actor, supplier: Supplier | None = None, supplier_id: int | None = None) -> None:
+    """A supplier user of a terminated supplier keeps read access but can no longer upload
+    or submit anything (documents, indicator values, CAPs and their evidence): raises
+    ``PermissionDenied``. Other roles and other supplier statuses pass (docs/security.md)."""
+    from django.core.exceptions import PermissionDenied
+
+    from core import roles
+
+    if not roles.is_supplier_user(actor):
+        return
+    status = supplier.status if supplier is not None else (
+        Supplier.objects.filter(pk=supplier_id).values_list("status", flat=True).first())
+    if status == SupplierStatus.TERMINATED:
+        raise PermissionDenied(TERMINATED_READ_ONLY)

@@ -106,3 +106,22 @@ def last_closed_quarter() -> Quarter:
 def quarters_ago(quarters: int) -> Quarter:
     """The quarter ``quarters`` before the test day's (1 = ``last_closed_quarter()``)."""
     return current_quarter().shift(-quarters)
+
+
+# --------------------------------------------------------------------------- the database clock
+
+
+def database_now() -> dt.datetime:
+    """The database's current time (aware, UTC). Job leases are measured on the database clock
+    (``core.jobs``), which time-machine does not move: a test that sets a lease relative to
+    "now" must take this one, not ``timezone.now()`` (they differ by years on a frozen day)."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT CURRENT_TIMESTAMP")
+        value = cursor.fetchone()[0]
+    if isinstance(value, str):  # SQLite: "YYYY-MM-DD HH:MM:SS" in UTC
+        value = dt.datetime.fromisoformat(value)
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=dt.UTC)
+    return value

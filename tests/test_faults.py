@@ -310,8 +310,6 @@ def test_an_import_whose_connection_is_terminated_mid_write_commits_nothing_and_
         faults_db, tmp_path, make_supplier, make_site):
     from django.core.management import CommandError, call_command
 
-    from core.models import ChangeLogEntry
-
     _data(make_supplier, make_site)
     before = SpendRecord.objects.count()
     path = _spend_file(tmp_path, 48)
@@ -326,11 +324,11 @@ def test_an_import_whose_connection_is_terminated_mid_write_commits_nothing_and_
         finally:
             connections.close_all()
 
-    # Hold the change log: the import writes every row, then waits to record itself.
+    # Hold the spend history: the import writes every row, then waits to record their history.
     blocker = connections.create_connection("default")
     blocker.set_autocommit(False)
     with blocker.cursor() as cursor:
-        cursor.execute(f"LOCK TABLE {ChangeLogEntry._meta.db_table} IN EXCLUSIVE MODE")
+        cursor.execute(f"LOCK TABLE {SpendRecord.history.model._meta.db_table} IN EXCLUSIVE MODE")
     thread = threading.Thread(target=run_import)
     thread.start()
 

@@ -7,6 +7,10 @@ DEBUG = False
 SECRET_KEY = env("SECRET_KEY")  # no default: refuse to start without it
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS")
 
+# Tasks never run in-process here: without a broker, starting a recalculation or an export
+# is refused (core/tasks_guard.py) and ``manage.py check`` reports the missing setting.
+CELERY_TASK_ALWAYS_EAGER = False
+
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
 SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31536000)

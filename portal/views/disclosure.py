@@ -10,7 +10,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from core.models import ChangeLogEntry
+from core.history import describe
 from core.parsers import CellError, parse_quarter
 from core.quarter import current_quarter
 from disclosure import publication, selectors, services
@@ -83,8 +83,9 @@ def supplier_publishable(request, code: str):
         else:
             messages.success(request, _("Publication setting saved."))
             return redirect("portal:supplier-publishable", code=supplier.code)
-    history = ChangeLogEntry.objects.filter(entity_type="supplier", entity_id=supplier.code,
-                                            action="publishable")[:20]
+    # The supplier's recorded changes of its publication consent (core/history.py).
+    history = [entry for entry in describe(Supplier, supplier.history.order_by("-history_date", "-history_id")[:200])
+               if "publishable" in entry["changes"]][:20]
     return render(request, "portal/supplier_publishable.html", {"supplier": supplier, "form": form,
                                                                  "history": history},
                   status=400 if form.is_bound and form.errors else 200)

@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from audits import services
-from audits.models import Audit, AuditType, CapState, FindingStatus, Severity
+from audits.models import Audit, AuditType, CapState, CorrectiveAction, Finding, FindingStatus, Severity
 from core import roles
 from portal import selectors
 from portal.access import can_act_for_supplier, role_required, writer_required
@@ -75,6 +75,8 @@ def _page(request, finding, *, cap_form=None, reject_form=None, verify_form=None
         "due_form": due_form or FindingDueDatesForm(initial={"cap_due_on": finding.cap_due_on,
                                                              "correction_due_on": finding.correction_due_on}),
         "today": today(),
+        "changes": selectors.change_history(request.user, Finding, id=finding.pk),
+        "cap_changes": selectors.change_history(request.user, CorrectiveAction, id=cap.pk) if cap else None,
     }, status=status)
 
 

@@ -21,7 +21,14 @@ from portal.forms import DraftForm, ReviewForm, RunForm, WeightsForm, apply_erro
 from portal.indicators import display_value
 from portal.views.common import as_django_error, error_text, paginate
 from scoring import methodology_drafts, services
-from scoring.models import ACTIVE_RUN_STATUSES, IndicatorValue, Methodology, ScoreRun, ValueState
+from scoring.models import (
+    ACTIVE_RUN_STATUSES,
+    IndicatorValue,
+    Methodology,
+    MethodologyIndicator,
+    ScoreRun,
+    ValueState,
+)
 from scoring.selectors import NoPublishedMethodology
 from suppliers.selectors import scope_to_user
 
@@ -57,6 +64,8 @@ def methodology_detail(request, version: str):
         "methodology": methodology, "rows": rows, "total": total, "diff": diff, "other": other_methodology,
         "versions": Methodology.objects.exclude(pk=methodology.pk).order_by("-created_at"),
         "weights_form": WeightsForm(rows=rows) if not methodology.is_published else None,
+        "changes": selectors.change_history(request.user, Methodology, id=methodology.pk),
+        "weight_changes": selectors.change_history(request.user, MethodologyIndicator, methodology_id=methodology.pk),
     })
 
 

@@ -21,7 +21,8 @@ from scoring.models import ValueState
 from suppliers import documents as supplier_documents
 from suppliers import screening as supplier_screening
 from suppliers import services as supplier_services
-from suppliers.models import DocumentKind, SupplierCategory, SupplierStatus
+from suppliers.models import DocumentKind, Supplier, SupplierCategory, SupplierStatus
+from suppliers.selectors import status_changes_for
 
 GRADE_BANDS = (("A", 85), ("B", 70), ("C", 50))
 FLAGS = ("termination_review", "no_valid_audit", "audit_expiring", "open_priority_finding", "low_completeness",
@@ -59,7 +60,9 @@ def supplier_detail(request, code: str):
         _("Score by quarter"), [(entry["quarter"], float(entry["score"])) for entry in history], y_max=100,
         bands=GRADE_BANDS,
     ) if history else None
-    spend = selectors.spend_in_base(supplier, settings.BASE_CURRENCY)
+    # The buyer's spend is internal: a supplier user sees neither it nor its rank.
+    internal = roles.sees_internal_data(request.user)
+    spend = selectors.spend_in_base(supplier, settings.BASE_CURRENCY) if internal else []
     spend_chart = charts.line_chart(
         _("Spend by quarter (%(currency)s)") % {"currency": settings.BASE_CURRENCY},
         [(entry["quarter"], float(entry["base"]) if entry["complete"] else None) for entry in spend],
@@ -78,7 +81,8 @@ def supplier_detail(request, code: str):
         "audits": paginate(request, selectors.supplier_audits(supplier), 10, "audits_page"),
         "documents": paginate(request, documents, 10, "documents_page"),
         "open_findings": selectors.findings_board(request.user, day, supplier=supplier.code).count(),
-        "status_changes": supplier.status_changes.all()[:10],
+        "status_changes": status_changes_for(request.user, supplier, limit=10), "internal": internal,
+        "changes": selectors.change_history(request.user, Supplier, id=supplier.pk),
         "status_form": StatusChangeForm(initial={"status": supplier.status}),
         "screening": screening, "activation_error": (supplier_screening.activation_error(supplier)
                                                      if supplier.status == SupplierStatus.CANDIDATE else None),

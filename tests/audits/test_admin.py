@@ -4,7 +4,7 @@ import pytest
 from django.urls import reverse
 
 from audits.models import Audit, CorrectiveAction, DeadlineRule, Finding, Notification, Provision, TerminationReview
-from core.models import ChangeLogEntry
+from tests.history import changes
 
 
 @pytest.fixture
@@ -38,16 +38,18 @@ def test_admin_finding_edit_goes_through_the_service(admin_client, setup):
     assert response.status_code == 302, response.content.decode()[:2000]
     finding.refresh_from_db()
     assert (finding.description, finding.correction_due_on) == ("updated", dt.date(2025, 12, 31))
-    assert ChangeLogEntry.objects.filter(entity_type="finding", entity_id=finding.finding_ref, action="update").exists()
+    entry = changes(Finding, finding.finding_ref)[-1]
+    assert entry["changes"]["description"][1] == "updated" and entry["channel"] == "admin"
 
 
 def test_admin_audit_form_refuses_an_saq_score(admin_client, setup):
     audit = setup["audit"]
+    Audit.objects.filter(pk=audit.pk).update(audit_type="saq", saq_risk="low", score=None, valid_until=None)
     response = admin_client.post(reverse("admin:audits_audit_change", args=[audit.pk]), {
-        "audit_ref": audit.audit_ref, "site": audit.site_id, "audit_type": "saq", "saq_risk": "low",
-        "score": "150", "end_date": "2025-03-10", "section_scores": "{}",
+        "saq_risk": "low", "score": "150", "end_date": "2025-03-10", "section_scores": "{}",
         "findings-TOTAL_FORMS": "1", "findings-INITIAL_FORMS": "1", "findings-MIN_NUM_FORMS": "0",
         "findings-MAX_NUM_FORMS": "1000", "findings-0-id": setup["finding"].pk, "findings-0-audit": audit.pk,
     })
     assert response.status_code == 200
     assert "an SAQ has no audit score" in response.content.decode()
+    assert Audit.objects.get(pk=audit.pk).score is None

@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from audits import notifications
 from audits.models import Notification
+from tests import clock
 
 ACCEPTED: list = []
 STATE = {"accept": 3}
@@ -66,9 +67,9 @@ def test_a_message_that_cannot_be_built_is_recorded_and_the_others_go(ten_pendin
 
 def test_claims_of_a_run_killed_before_sending_are_taken_over_once_their_lease_expired(ten_pending):
     STATE["accept"] = 100
-    in_a_minute = timezone.now() + timezone.timedelta(minutes=1)
+    in_a_minute = clock.database_now() + timezone.timedelta(minutes=1)
     Notification.objects.update(claim_expires_at=in_a_minute)  # a run holds them, then dies
     assert notifications.deliver() == 0
-    Notification.objects.update(claim_expires_at=timezone.now() - timezone.timedelta(seconds=1))
+    Notification.objects.update(claim_expires_at=clock.database_now() - timezone.timedelta(seconds=1))
     assert notifications.deliver() == 10
     assert len(ACCEPTED) == 10

@@ -5,8 +5,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 
 from audits import escalation, services
 from audits.models import Finding, Notification, TerminationReview
-from core.models import ChangeLogEntry
 from suppliers.models import Supplier, SupplierStatusChange
+from tests.history import changes
 
 D = dt.date
 
@@ -41,8 +41,9 @@ def test_zero_tolerance_finding_flags_supplier_and_notifies_admins_at_once(
     note = Notification.objects.get(kind="zero_tolerance")
     assert note.recipient == admin and note.finding == finding and note.emailed_at is not None
     assert len(mailoutbox) == 1 and "OWN-1" in mailoutbox[0].subject
-    assert ChangeLogEntry.objects.filter(entity_type="supplier", entity_id="OWN-1",
-                                         action="termination_review").exists()
+    flagged = changes(Supplier, "OWN-1", action="updated")[-1]
+    assert flagged["changes"]["termination_review"] == [False, True]
+    assert flagged["reason"] == "zero-tolerance finding"
 
 
 def test_further_zero_tolerance_findings_join_the_open_review(audit, provision, admin):

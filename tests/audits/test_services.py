@@ -6,8 +6,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 
 from audits import services
 from audits.models import Audit, AuditStatus, CapState, CapTransition, CorrectiveAction, Finding, TerminationReview
-from core.models import ChangeLogEntry
 from tests import clock
+from tests.history import changes
 
 D = dt.date
 
@@ -59,7 +59,9 @@ def test_audit_lifecycle_from_plan_to_closure(site, analyst, provision):
     services.cap_verify(cap=cap, actor=analyst, closed_on=D(2025, 6, 10))
     # Closing the last open finding closes the audit.
     assert Audit.objects.get(pk=audit.pk).status == "closed"
-    assert ChangeLogEntry.objects.filter(entity_type="audit", entity_id="NEW-1", action="status").count() == 4
+    statuses = [row["changes"]["status"] for row in changes(Audit, "NEW-1") if "status" in row["changes"]]
+    assert statuses[1:] == [["planned", "scheduled"], ["scheduled", "in_progress"], ["in_progress", "report_pending"],
+                            ["report_pending", "corrective_actions_open"], ["corrective_actions_open", "closed"]]
 
 
 ALL_STATUSES = [s.value for s in AuditStatus]
@@ -181,8 +183,9 @@ def test_finding_create_computes_deadlines_and_starts_a_cap(reported_audit, anal
     assert finding.zero_tolerance is False
     cap = CorrectiveAction.objects.get(finding=finding)
     assert (cap.state, cap.manager) == ("not_started", "rba")
-    entry = ChangeLogEntry.objects.get(entity_type="finding", entity_id=finding.finding_ref, action="create")
-    assert entry.actor == analyst and entry.changes["correction_due_on"] == "2025-04-09"
+    [entry] = changes(Finding, finding.finding_ref)
+    assert entry["action"] == "created" and entry["user"] == analyst.username
+    assert entry["changes"]["correction_due_on"] == [None, "2025-04-09"]
     major = services.finding_create(audit=reported_audit, provision=provision("A3"), severity="major",
                                     opened_on=D(2025, 3, 10), actor=analyst)
     assert major.cap_due_on == D(2025, 4, 3)  # 14 days after the report was received
@@ -223,8 +226,9 @@ def test_finding_refused_on_an_audit_that_cannot_take_one(site, make_audit, anal
 def test_finding_update_records_and_refuses_closed(reported_audit, make_finding, analyst):
     finding = make_finding(reported_audit)
     services.finding_update(finding=finding, actor=analyst, correction_due_on=D(2025, 12, 31), reason="extension")
-    entry = ChangeLogEntry.objects.get(entity_type="finding", entity_id=finding.finding_ref, action="update")
-    assert entry.changes == {"correction_due_on": ["2025-09-06", "2025-12-31"]} and entry.reason == "extension"
+    entry = changes(Finding, finding.finding_ref)[-1]
+    assert entry["changes"] == {"correction_due_on": ["2025-09-06", "2025-12-31"]} and entry["reason"] == "extension"
+    assert (entry["action"], entry["user"]) == ("updated", analyst.username)
     with pytest.raises(ValidationError):
         services.finding_update(finding=finding, actor=analyst, correction_due_on=D(2025, 1, 1))
     closed = make_finding(reported_audit, closed_on=D(2025, 5, 1))
@@ -283,8 +287,7 @@ def test_every_cap_transition(reported_audit, make_finding, analyst, old, new):
         assert CAP_ACTIONS[new](cap, analyst).state == new
         transition = CapTransition.objects.get(corrective_action=cap)
         assert (transition.from_state, transition.to_state, transition.by) == (old, new, analyst)
-        assert ChangeLogEntry.objects.filter(entity_type="corrective_action", entity_id=finding.finding_ref,
-                                             action=new).exists()
+        assert changes(CorrectiveAction, cap.pk)[-1]["changes"]["state"] == [old, new]
     else:
         with pytest.raises(ValidationError) as refused:
             CAP_ACTIONS[new](cap, analyst)

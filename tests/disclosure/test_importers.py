@@ -11,11 +11,11 @@ import time_machine
 from django.core.management import call_command
 
 from core.importing import ImportFailed
-from core.models import ChangeLogEntry
 from disclosure.importers import EmissionFactorImporter, EmissionInventoryImporter
 from disclosure.models import EmissionFactor, EmissionInventory
 from suppliers.importers import SiteImporter, SupplierImporter
 from suppliers.models import Site, Supplier
+from tests.history import changes
 
 pytestmark = pytest.mark.django_db
 TODAY = dt.datetime(2026, 11, 30, 12, tzinfo=dt.UTC)
@@ -66,7 +66,7 @@ def test_import_emissions_updates_on_supplier_and_year(suppliers):
     result = run(EmissionInventoryImporter, "supplier_code,year,scope1_tco2e,scope2_market_tco2e\nS-1,2025,90,20\n")
     assert (result.created, result.updated, result.unchanged) == (0, 1, 0)
     assert EmissionInventory.objects.get().scope1_tco2e == Decimal(90)
-    assert ChangeLogEntry.objects.filter(entity_type="emission_inventory", entity_id="S-1/2025").exists()
+    assert [row["action"] for row in changes(EmissionInventory)] == ["created", "updated"]
 
 
 def test_import_emissions_refuses_bad_rows_precisely_and_writes_nothing(suppliers):
@@ -156,8 +156,7 @@ def test_import_suppliers_publishable_and_identifiers():
     run(SupplierImporter, "code,name,country,category,publishable\nS-1,One,CN,production,yes\n")
     s1.refresh_from_db()
     assert s1.publishable is True
-    assert ChangeLogEntry.objects.get(entity_type="supplier", entity_id="S-1", action="publishable").changes == {
-        "publishable": [False, True]}
+    assert changes(Supplier, "S-1", action="updated")[-1]["changes"]["publishable"] == [False, True]
     assert errors_of(SupplierImporter, "code,name,country,category,publishable\nS-3,Three,CN,production,perhaps\n") \
         == ["row 2, column publishable: 'perhaps' is not a yes/no value; use true/false, yes/no, 1/0 or y/n"]
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 import pytest
 from django.core.exceptions import ValidationError
 
-from core.models import ChangeLogEntry
 from disclosure.services import supplier_set_publishable
+from suppliers.models import Supplier
+from tests.history import changes
 
 pytestmark = pytest.mark.django_db
 
@@ -22,8 +23,8 @@ def test_service_requires_reason_and_records_change(own_supplier, role_users):
                              reason="NDA with the customer")
     own_supplier.refresh_from_db()
     assert own_supplier.publishable is False
-    entry = ChangeLogEntry.objects.get(entity_type="supplier", entity_id="OWN-1", action="publishable")
-    assert (entry.changes, entry.reason, entry.actor_label) == (
+    entry = changes(Supplier, "OWN-1", action="updated")[-1]
+    assert (entry["changes"], entry["reason"], entry["user"]) == (
         {"publishable": [True, False]}, "NDA with the customer", "procurement_analyst")
 
 
@@ -55,7 +56,6 @@ def test_api_exposes_new_supplier_and_site_fields(own_supplier, make_site, api_a
                             {"publishable": False, "lei": "529900T8BM49AURSDO55"}, format="json")
     assert response.status_code == 200
     assert (response.json()["publishable"], response.json()["lei"]) == (False, "529900T8BM49AURSDO55")
-    assert ChangeLogEntry.objects.filter(entity_type="supplier", entity_id="OWN-1", action="updated",
-                                         changes__publishable=["True", "False"]).exists()
+    assert changes(Supplier, "OWN-1", action="updated")[-1]["changes"]["publishable"] == [True, False]
     site = client.get("/api/v1/sites/", {"supplier__code": "OWN-1"}).json()["results"][0]
     assert (site["address"], site["province"]) == ("1 Road", "Guangdong")

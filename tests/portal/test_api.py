@@ -11,9 +11,9 @@ from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from core import roles
-from core.models import ChangeLogEntry
 from suppliers.models import Document
 from tests import clock
+from tests.history import changes
 from tests.portal.conftest import PDF_BYTES, PNG_BYTES
 
 pytestmark = pytest.mark.django_db
@@ -130,7 +130,8 @@ def test_supplier_user_uploads_for_its_own_supplier(api_as, own_supplier, role_u
     assert document.original_name == "ISO 14001 证书.pdf" and document.content_type == "application/pdf"
     assert document.file.name.startswith(f"documents/{own_supplier.pk}/") and "证书" not in document.file.name
     assert document.uploaded_by == role_users[roles.SUPPLIER_USER]
-    assert ChangeLogEntry.objects.filter(entity_type="document", action="upload").exists()
+    [created] = changes(Document, document.pk)
+    assert (created["action"], created["user"], created["channel"]) == ("created", roles.SUPPLIER_USER, "api")
     assert upload(api_as(roles.SUPPLIER_USER), supplier_code="OWN-1").status_code == 201
 
 

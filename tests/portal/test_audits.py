@@ -8,7 +8,7 @@ import pytest
 
 from audits import services as audit_services
 from audits.models import Audit, Finding
-from core.models import ChangeLogEntry
+from tests.history import changes
 
 
 def test_cycle_shows_each_sites_status(world, client_as):
@@ -96,7 +96,8 @@ def test_schedule_a_planned_audit(planned, world, client_as):
     audit = Audit.objects.get(audit_ref="AUD-PLAN-1")
     assert (audit.status, audit.audit_firm, audit.start_date, audit.end_date) == (
         "scheduled", "ELEVATE 上海", start, end)
-    assert ChangeLogEntry.objects.filter(entity_type="audit", entity_id="AUD-PLAN-1", action="status").exists()
+    entry = changes(Audit, "AUD-PLAN-1")[-1]
+    assert entry["changes"]["status"] == ["planned", "scheduled"] and entry["channel"] == "portal"
 
 
 def test_save_keeps_the_audit_planned(planned, client_as):
@@ -106,8 +107,9 @@ def test_save_keeps_the_audit_planned(planned, client_as):
     assert response.status_code == 302
     audit = Audit.objects.get(audit_ref="AUD-PLAN-1")
     assert (audit.status, audit.audit_firm) == ("planned", "Firm A")
-    entry = ChangeLogEntry.objects.get(entity_type="audit", entity_id="AUD-PLAN-1", action="update")
-    assert entry.changes == {"audit_firm": ["", "Firm A"]}
+    entry = changes(Audit, "AUD-PLAN-1")[-1]
+    assert entry["changes"] == {"audit_firm": ["", "Firm A"]}
+    assert (entry["user"], entry["channel"]) == ("procurement_admin", "portal")
 
 
 @pytest.mark.parametrize(("data", "field"), [

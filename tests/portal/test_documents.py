@@ -8,9 +8,9 @@ from urllib.parse import quote
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from core.models import ChangeLogEntry
 from suppliers.models import Document
 from tests import clock
+from tests.history import changes
 from tests.portal.conftest import PDF_BYTES
 
 
@@ -31,7 +31,7 @@ def test_supplier_uploads_a_certificate(world, client_as):
     assert document.file.name.startswith(f"documents/{world.own.pk}/")
     assert "证书" not in document.file.name and document.file.name.endswith(".pdf")
     assert document.uploaded_by_label == "supplier_user"
-    assert ChangeLogEntry.objects.filter(entity_type="document", action="upload").exists()
+    assert [row["action"] for row in changes(Document, document.pk)] == ["created"]
     page = client_as("supplier_user").get("/suppliers/OWN-1/documents/").content.decode()
     assert "ISO 14001 证书.pdf" in page and "supplier_user" in page
 

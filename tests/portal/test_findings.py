@@ -9,8 +9,8 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from audits.models import CapEvidence, CapTransition, CorrectiveAction, Finding, Notification
-from core.models import ChangeLogEntry
 from tests import clock
+from tests.history import changes
 from tests.portal.conftest import PDF_BYTES
 
 
@@ -85,7 +85,8 @@ def test_full_cap_workflow(world, client_as):
     assert finding.status == "closed" and finding.closed_via == "evidence"
     states = list(CapTransition.objects.filter(corrective_action=cap).values_list("to_state", flat=True))
     assert states == ["submitted", "rejected", "submitted", "approved", "implemented", "verified_closed"]
-    assert ChangeLogEntry.objects.filter(entity_type="corrective_action", entity_id="F-OWN-1").count() >= 7
+    recorded = [row["changes"]["state"][1] for row in changes(CorrectiveAction, cap.pk) if "state" in row["changes"]]
+    assert recorded[-6:] == states
     page = analyst.get("/findings/F-OWN-1/").content.decode()
     assert "Verified closed" in page
 
@@ -155,9 +156,9 @@ def test_procurement_moves_a_findings_due_dates_and_says_why(world, client_as, r
     assert response.status_code == 302 and response["Location"] == "/findings/F-OWN-1/"
     finding.refresh_from_db()
     assert (finding.cap_due_on, finding.correction_due_on) == (cap_due, correction_due)
-    entry = ChangeLogEntry.objects.get(entity_type="finding", entity_id="F-OWN-1", action="update")
-    assert entry.reason == "Factory closed for Chinese New Year"
-    assert entry.changes["cap_due_on"][1] == cap_due.isoformat()
+    entry = changes(Finding, "F-OWN-1")[-1]
+    assert entry["reason"] == "Factory closed for Chinese New Year" and entry["channel"] == "portal"
+    assert entry["changes"]["cap_due_on"][1] == cap_due.isoformat()
     reminder.refresh_from_db()
     assert reminder.cancelled_at is not None  # the reminder for the old date is withdrawn
     refs = [f.finding_ref for f in analyst.get("/findings/?overdue=any").context["page"].object_list]

@@ -3,8 +3,8 @@ methodology versions."""
 
 from __future__ import annotations
 
-from core.models import ChangeLogEntry
 from scoring.models import IndicatorValue, Methodology, MethodologyIndicator, QuarterlyScore, ScoreRun
+from tests.history import changes
 
 
 def test_value_queue_lists_submitted_values_with_evidence(world, client_as):
@@ -86,9 +86,8 @@ def test_an_admin_cancels_and_retries_a_run_from_the_portal_and_both_are_recorde
         admin.post(f"/scorecard/runs/{run.pk}/retry/")
     run.refresh_from_db()
     assert run.status == "succeeded"  # queued again, and the eager task ran it
-    actions = list(ChangeLogEntry.objects.filter(entity_type="score_run", entity_id=str(run.pk))
-                   .order_by("id").values_list("action", "actor_label"))
-    assert actions == [("cancelled", "procurement_admin"), ("retried", "procurement_admin")]
+    actions = [(row["reason"], row["user"]) for row in changes(ScoreRun, run.pk, action="updated")]
+    assert actions == [("cancelled by an administrator", "procurement_admin"), ("retried", "procurement_admin")]
 
 
 def test_bad_quarter_is_shown_next_to_the_field(world, client_as):

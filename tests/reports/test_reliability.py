@@ -10,9 +10,9 @@ import pytest
 from django.core.files.storage import FileSystemStorage
 
 from core import roles
-from core.models import ChangeLogEntry
 from reports import services
 from reports.models import Report, ReportFormat, ReportStatus
+from tests.history import changes
 from tests.reports.conftest import Q3
 
 
@@ -70,8 +70,8 @@ def test_an_admin_cancels_and_retries_a_report_and_both_are_recorded(quarter_sco
     with django_capture_on_commit_callbacks(execute=True):
         assert services.report_retry(report=report, actor=admin)
     assert Report.objects.get(pk=report.pk).status == ReportStatus.SUCCEEDED
-    assert list(ChangeLogEntry.objects.filter(entity_type="report", entity_id=str(report.pk))
-                .order_by("id").values_list("action", flat=True)) == ["requested", "cancelled", "retried"]
+    assert [(row["action"], row["reason"]) for row in changes(Report, report.pk)] == [
+        ("created", ""), ("updated", "cancelled by an administrator"), ("updated", "retried")]
 
 
 @pytest.mark.parametrize("path", ["/api/v1/score-runs/", "/scorecard/runs/"])

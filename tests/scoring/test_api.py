@@ -8,9 +8,17 @@ import pytest
 from django.core.cache import cache
 
 from core import roles
-from core.models import ChangeLogEntry
-from scoring.models import IndicatorValue, Methodology, QuarterlyScore, RunStatus, ScoreRun, ValueState
+from scoring.models import (
+    IndicatorValue,
+    Methodology,
+    MethodologyIndicator,
+    QuarterlyScore,
+    RunStatus,
+    ScoreRun,
+    ValueState,
+)
 from suppliers.models import SpendRecord
+from tests.history import changes
 
 pytestmark = pytest.mark.django_db
 
@@ -131,7 +139,10 @@ def test_supplier_submits_a_value_for_itself_only_and_procurement_accepts_it(own
     assert accepted.status_code == 200
     value = IndicatorValue.objects.get(pk=value_id)
     assert (value.state, value.review_comment) == (ValueState.ACCEPTED, "evidence checked")
-    assert ChangeLogEntry.objects.filter(entity_type="indicator_value", action="accepted").count() == 1
+    reviewed = changes(IndicatorValue, value_id)[-1]
+    assert reviewed["changes"]["state"] == ["submitted", "accepted"]
+    assert (reviewed["reason"], reviewed["channel"]) == ("evidence checked", "api")
+    assert reviewed["user"] == roles.PROCUREMENT_ANALYST
     again = api_as(roles.PROCUREMENT_ANALYST).post(f"/api/v1/indicator-values/{value_id}/reject/")
     assert again.status_code == 400
 
@@ -169,7 +180,8 @@ def test_methodology_draft_weights_diff_publish_is_admin_only(api_as, role_users
     frozen = admin.post("/api/v1/methodologies/v2/weights/", [{"code": "ECO-01", "weight": "7"}], format="json")
     assert frozen.status_code == 400
     assert Methodology.objects.get(version="v2").indicators.get(indicator__code="ECO-01").weight == Decimal("9")
-    assert ChangeLogEntry.objects.filter(entity_type="methodology", action="weight").count() == 2
+    weights = [row["changes"]["weight"] for row in changes(MethodologyIndicator, action="updated")]
+    assert len(weights) == 2 and weights[0] == ["7.000", "9.000"] and weights[1][1] == "0.000"
 
 
 def test_supplier_users_cannot_import_values_even_where_they_may_submit(own_supplier, other_supplier, api_as):

@@ -86,13 +86,13 @@ def test_qbr_reimport_is_unchanged_and_a_new_score_updates(own_supplier):
 
 
 def test_value_imports_record_each_change_with_before_and_after(own_supplier):
-    from core.models import ChangeLogEntry
+    from scoring.models import IndicatorValue
+    from tests.history import changes
 
     run(IndicatorValueImporter, HEADER + "OWN-1,2026-Q3,ENV-01,yes,,\n")
     run(IndicatorValueImporter, HEADER + "OWN-1,2026-Q3,ENV-01,no,,\n")
-    entries = ChangeLogEntry.objects.filter(entity_type="indicator_value").order_by("id")
-    assert [(e.entity_id, e.action, e.changes) for e in entries] == [
-        ("OWN-1/2026-Q3/ENV-01", "import_create", {"value": "true"}),
-        ("OWN-1/2026-Q3/ENV-01", "import_update", {"value": ["true", "false"]}),
+    entries = changes(IndicatorValue)
+    assert [(e["action"], e["changes"]["value"], e["channel"]) for e in entries] == [
+        ("created", [None, "true"], "import:import_indicator_values"),
+        ("updated", ["true", "false"], "import:import_indicator_values"),
     ]
-    assert entries[1].actor_label == "test"

@@ -8,9 +8,9 @@ import pytest
 from django.core.management import call_command
 
 from core.importing import ImportFailed
-from core.models import ChangeLogEntry
 from suppliers.importers import FxRateImporter, SiteImporter, SpendImporter, SupplierImporter
 from suppliers.models import FxRate, Site, SpendRecord, Supplier, SupplierStatusChange
+from tests.history import changes
 
 pytestmark = pytest.mark.django_db
 
@@ -39,7 +39,8 @@ def test_import_suppliers_creates_with_defaults_and_records_status():
     s2 = Supplier.objects.get(code="S-002")
     assert (s2.country, s2.status, s2.tier, s2.legal_name) == ("DE", "active", None, "")
     assert SupplierStatusChange.objects.filter(to_status="active").count() == 2
-    assert ChangeLogEntry.objects.filter(entity_type="import", entity_id="import_suppliers").count() == 1
+    assert [(row["object"], row["action"], row["channel"]) for row in changes(Supplier)] == [
+        ("S-001", "created", "import:import_suppliers"), ("S-002", "created", "import:import_suppliers")]
 
 
 def test_reimporting_the_same_file_changes_nothing():
