@@ -121,7 +121,9 @@ BOOL_SPELLINGS = {
 NUMERIC_KINDS = ("percent", "score", "scaled", "count", "change")
 
 QBR_ESG = "esg"
-COVERAGE_METRICS = ("scorecard", "audit", "sbti", "ghg_disclosure")
+COVERAGE_METRICS = ("scorecard", "audit", "sbti", "ghg_disclosure", "foc")
+# Section 9, "Factory of Choice coverage": the one program a recognition may have.
+FOC_PROGRAM = "rba_foc"
 
 SCORE_COLUMNS = [
     "supplier_id",
@@ -622,6 +624,23 @@ def _audit_facts(inputs: ScoringInputs, methodology: MethodologyParams, pop: _Po
     )
 
 
+def _foc_recognised(inputs: ScoringInputs, sites: _Sites, n: int) -> np.ndarray:
+    """Section 9, "Factory of Choice coverage": per supplier, ≥ 1 relevant site and every
+    relevant site holds an ``rba_foc`` recognition with ``awarded_on <= D <= expires_on``.
+    Recognitions of unknown or non-relevant sites and of other programs are ignored."""
+    frame = inputs.recognitions
+    as_of = _day(inputs.quarter.as_of)
+    r_site = _site_rows(sites, _ints(_column(frame, "site_id")))
+    program = _strings(_column(frame, "program"))
+    valid = ((r_site >= 0) & (program == FOC_PROGRAM)
+             & (_dates(_column(frame, "awarded_on")) <= as_of) & (_dates(_column(frame, "expires_on")) >= as_of))
+    site_recognised = np.zeros(len(sites.site_ids), dtype=bool)
+    site_recognised[r_site[valid]] = True
+    n_rel = np.bincount(sites.pos[sites.relevant], minlength=n)
+    n_rel_recognised = np.bincount(sites.pos[sites.relevant & site_recognised], minlength=n)
+    return (n_rel > 0) & (n_rel_recognised == n_rel)
+
+
 def _audit_points(spec: IndicatorSpec, column: _Column, pop: _Population) -> _Column:
     """Fill the points of an audit-derived column from its raw values."""
     is_value = column.status == _S_VALUE
@@ -998,7 +1017,8 @@ def _points_frame(pop: _Population, codes: list[str], columns: list[_Column]) ->
     )
 
 
-def _coverage_masks(by_code: dict, picks: dict, facts: _AuditFacts, pop: _Population) -> dict:
+def _coverage_masks(by_code: dict, picks: dict, facts: _AuditFacts, pop: _Population,
+                    foc_met: np.ndarray) -> dict:
     """Section 7: per metric (denominator mask, numerator mask). ENV-04 / ENV-01 are read
     from their columns, or from the picked values when the methodology leaves them out."""
     n = len(pop.ids)
@@ -1024,6 +1044,7 @@ def _coverage_masks(by_code: dict, picks: dict, facts: _AuditFacts, pop: _Popula
         "audit": (facts.has_relevant, facts.all_relevant_audited),
         "sbti": (everyone, sbti_met),
         "ghg_disclosure": (everyone, ghg_met),
+        "foc": (facts.has_relevant, foc_met),
     }
 
 
@@ -1058,5 +1079,6 @@ def compute_quarter(inputs: ScoringInputs, methodology: MethodologyParams) -> En
     scores = _score_frame(pop, score_cents, grade, _subscores(totals, pop.full), _completeness(totals, pop.full),
                           flags, qbr)
     points = _points_frame(pop, codes, columns)
-    coverage = _coverage(str(inputs.quarter), methodology, pop, _coverage_masks(by_code, picks, facts, pop))
+    masks = _coverage_masks(by_code, picks, facts, pop, _foc_recognised(inputs, sites, n))
+    coverage = _coverage(str(inputs.quarter), methodology, pop, masks)
     return EngineResult(scores=scores, points=points, coverage=coverage)

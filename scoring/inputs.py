@@ -32,11 +32,19 @@ Column types (pandas):
 
 ``qbr`` — non-ESG QBR components of those suppliers for quarter Q:
     supplier_id int64, component str ("quality"|"delivery"|"cost"|"service"), score float64
+
+``recognitions`` — site recognitions at those suppliers' sites (all dates; the engine filters),
+from ``audits.selectors.recognitions_frame``; read by the coverage metric ``foc`` (section 9):
+    site_id int64, program str ("rba_foc"), awarded_on datetime64[ns],
+    expires_on datetime64[ns] (the last valid day; always set, the default of section 9 is
+    applied when the recognition is stored)
+
+Optional frames default to empty (an engine call without them sees no recognition).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pandas as pd
 
@@ -48,6 +56,7 @@ AUDIT_COLUMNS = ["audit_ref", "site_id", "audit_type", "conducted_on", "score", 
 FINDING_COLUMNS = ["finding_ref", "site_id", "severity", "zero_tolerance", "opened_on", "due_on", "closed_on"]
 VALUE_COLUMNS = ["value_id", "supplier_id", "indicator_code", "quarter_ordinal", "submitted_at", "value"]
 QBR_COLUMNS = ["supplier_id", "component", "score"]
+RECOGNITION_COLUMNS = ["site_id", "program", "awarded_on", "expires_on"]
 
 # scorecard.md section 5, which accepted value of Q-3 … Q counts for an indicator: the
 # greatest by these keys, most significant first (the latest quarter, then the latest
@@ -66,6 +75,7 @@ class ScoringInputs:
     findings: pd.DataFrame
     values: pd.DataFrame
     qbr: pd.DataFrame
+    recognitions: pd.DataFrame = field(default_factory=lambda: empty_frame(RECOGNITION_COLUMNS))
 
 
 def empty_frame(columns: list[str]) -> pd.DataFrame:

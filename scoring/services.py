@@ -17,7 +17,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from audits.selectors import scoring_frames
+from audits.selectors import recognitions_frame, scoring_frames
 from core import roles
 from core.changelog import actor_fields, record_change
 from core.errors import DomainError
@@ -153,9 +153,11 @@ def load_inputs(quarter: Quarter, params: MethodologyParams) -> ScoringInputs:
     findings = findings[findings["site_id"].isin(set(sites["site_id"]))]
     values = selectors.values_frame(quarter)
     qbr = selectors.qbr_frame(quarter)
+    recognitions = recognitions_frame(None)
     return ScoringInputs(
         quarter=quarter, population=population, sites=sites, audits=audits, findings=findings,
         values=values[values["supplier_id"].isin(supplier_ids)], qbr=qbr[qbr["supplier_id"].isin(supplier_ids)],
+        recognitions=recognitions[recognitions["site_id"].isin(set(sites["site_id"]))],
     )
 
 
@@ -166,7 +168,7 @@ def inputs_fingerprint(inputs: ScoringInputs, params: MethodologyParams) -> str:
     """
     digest = hashlib.sha256()
     digest.update(repr((str(inputs.quarter), params)).encode())
-    for name in ("population", "sites", "audits", "findings", "values", "qbr"):
+    for name in ("population", "sites", "audits", "findings", "values", "qbr", "recognitions"):
         frame = getattr(inputs, name)
         digest.update(f"{name}:{len(frame)}:{','.join(frame.columns)}".encode())
         if frame.empty:

@@ -27,6 +27,7 @@ METRIC_LABELS = {
     "scorecard": _("Scorecard coverage"),
     "sbti": _("Science-based targets"),
     "ghg_disclosure": _("GHG disclosure"),
+    "foc": _("Factory of Choice"),
 }
 CYCLE_LABELS = {
     dates.VALID: _("valid"),

@@ -18,6 +18,8 @@ Inputs are raw rows (lists of dicts), as the imports would store them:
 - values (accepted only): {supplier_code, quarter, indicator_code, value str,
   submitted_at datetime, seq int}
 - qbr: {supplier_code, quarter, component, score Decimal} (not part of the outputs here)
+- recognitions (keyword, optional): {site_code, program, awarded_on date, expires_on date|None}
+  (section 9, "Factory of Choice coverage"; ``expires_on`` None = the default expiry)
 
 Choices where the text leaves room (each named where it is used):
 
@@ -487,6 +489,36 @@ def reference_scores(
 # --- coverage (section 7) ----------------------------------------------------------------
 
 
+def plus_months(day: dt.date, months: int) -> dt.date:
+    year, month = day.year, day.month + months
+    while month > 12:
+        month -= 12
+        year += 1
+    return dt.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def recognition_last_day(recognition) -> dt.date:
+    """Section 9: without ``expires_on``, valid to the day before awarded_on + 24 months."""
+    if recognition.get("expires_on") is not None:
+        return recognition["expires_on"]
+    return plus_months(recognition["awarded_on"], 24) - dt.timedelta(days=1)
+
+
+def foc_recognised(sites, recognitions, as_of: dt.date) -> set[str]:
+    """Suppliers with >= 1 relevant site whose every relevant site holds an ``rba_foc``
+    recognition with awarded_on <= D <= expires_on (section 9)."""
+    held = {
+        r["site_code"]
+        for r in recognitions
+        if r["program"] == "rba_foc" and r["awarded_on"] <= as_of <= recognition_last_day(r)
+    }
+    relevant: dict[str, list[str]] = {}
+    for site in sites:
+        if site["is_production"] and site["status"] == "active":
+            relevant.setdefault(site["supplier_code"], []).append(site["site_code"])
+    return {code for code, site_codes in relevant.items() if all(c in held for c in site_codes)}
+
+
 def _metric(denominator, satisfied, target):
     """denominator: [(code, basis)] in ranking order; satisfied: set of codes."""
     total = sum((basis for _, basis in denominator), Fraction(0))
@@ -520,6 +552,7 @@ def reference_coverage(
     target=TARGET,
     *,
     exact: bool = False,
+    recognitions=(),
 ) -> dict:
     """The ``coverage_report --format json`` document; ``exact=True`` adds ``exact_shares``."""
     details = reference_details(
@@ -558,6 +591,10 @@ def reference_coverage(
             {c for c, d in by_code.items() if d["states"]["ENV-01"] != MISSING and d["states"]["ENV-01"] == 100},
         ),
     }
+    specs["foc"] = (
+        [(c, b) for c, b in everyone if c in relevant_owners],
+        foc_recognised(sites, recognitions, as_of_date(quarter)),
+    )
     for name, (denominator, satisfied) in specs.items():
         result["metrics"][name], exact_shares[name] = _metric(denominator, satisfied, target)
     if exact:

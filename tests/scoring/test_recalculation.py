@@ -176,7 +176,7 @@ def test_a_quarter_with_no_spend_recalculates_to_an_empty_export_and_full_covera
     coverage = json.loads(capsys.readouterr().out)
     assert coverage["total_spend"] == 0.0
     assert {name: (m["share"], m["met"], m["gaps"]) for name, m in coverage["metrics"].items()} == {
-        name: (1.0, True, []) for name in ("scorecard", "audit", "sbti", "ghg_disclosure")}
+        name: (1.0, True, []) for name in ("scorecard", "audit", "sbti", "ghg_disclosure", "foc")}
 
 
 def test_xlsx_and_pdf_exports_from_the_command(scenario):

@@ -41,7 +41,8 @@ DAY = dt.timedelta(days=1)
 
 
 def dataset(**tables):
-    data = {name: [] for name in ("suppliers", "sites", "spend", "fx", "audits", "findings", "values", "qbr")}
+    data = {name: [] for name in ("suppliers", "sites", "spend", "fx", "audits", "findings", "values", "qbr",
+                                  "recognitions")}
     data.update(tables)
     codes = {row["supplier_code"] for row in data["spend"]} | {s["supplier_code"] for s in data["sites"]}
     if not data["suppliers"]:
@@ -57,7 +58,7 @@ def run_reference(data, quarter="2026-Q3", target=TARGET):
     args = [data[k] for k in ("suppliers", "sites", "spend", "fx", "audits", "findings", "values", "qbr")]
     return (
         ref.reference_scores(*args, quarter, USD, target),
-        ref.reference_coverage(*args, quarter, USD, target),
+        ref.reference_coverage(*args, quarter, USD, target, recognitions=data.get("recognitions", ())),
     )
 
 
@@ -218,7 +219,7 @@ def test_reference_audit_edges_gate_and_flags():
         finding("f5", "a4", "ofi", dt.date(2024, 9, 30), zt=True),  # exactly 24 months: outside
     ]
     data = dataset(spend=[usd("A", 100)], sites=sites, audits=audits, findings=findings)
-    details = ref.reference_details(*[data[k] for k in data], "2026-Q3")
+    details = ref.reference_details(*[data[k] for k in data if k != "recognitions"], "2026-Q3")
     states = details[0]["states"]
     assert states["RBA-01"] == 50
     assert states["RBA-02"] == 90
@@ -430,8 +431,30 @@ def generate(rnd, n_suppliers, quarter=None):
         "findings": findings,
         "values": values,
         "qbr": qbr,
+        "recognitions": _recognitions(rnd, sites, d),
     }
     return data, quarter
+
+
+def _recognitions(rnd, sites, d):
+    """Factory of Choice recognitions around every edge of section 9 (awarded exactly on D,
+    expiring exactly on D, the default expiry day, another program)."""
+    default_start = ref.minus_months(d + DAY, 24)  # default expiry exactly on D
+    awarded_edges = [d, d + DAY, d - DAY, default_start, default_start - DAY, default_start + DAY,
+                     d - 400 * DAY]
+    expiry_edges = [None, None, None, d, d - DAY, d + DAY, d + 300 * DAY]
+    rows = []
+    for site in sites:
+        if rnd.random() < 0.45:
+            continue
+        for _ in range(rnd.choice((1, 1, 1, 2))):
+            awarded = rnd.choice(awarded_edges)
+            expires = rnd.choice(expiry_edges)
+            if expires is not None and expires < awarded:
+                expires = None
+            rows.append({"site_code": site["site_code"], "program": "rba_foc" if rnd.random() < 0.95 else "other",
+                         "awarded_on": awarded, "expires_on": expires})
+    return rows
 
 
 # --- the production pipeline --------------------------------------------------------------
@@ -606,6 +629,22 @@ def run_production(data, quarter, base_currency=USD, target=TARGET):
         ],
         {"supplier_id": "int64", "component": "str", "score": "float64"},
     )
+    from audits.dates import recognition_default_expiry
+
+    recognitions_df = _frame(
+        [
+            {
+                "site_id": site_id[r["site_code"]],
+                "program": r["program"],
+                "awarded_on": r["awarded_on"],
+                # Stored rows always carry expires_on: the default is applied on input.
+                "expires_on": r["expires_on"] or recognition_default_expiry(r["awarded_on"]),
+            }
+            for r in data.get("recognitions", [])
+            if site_owner[r["site_code"]] in scored
+        ],
+        {"site_id": "int64", "program": "str", "awarded_on": "datetime64[ns]", "expires_on": "datetime64[ns]"},
+    )
     inputs = ScoringInputs(
         quarter=q,
         population=population,
@@ -614,6 +653,7 @@ def run_production(data, quarter, base_currency=USD, target=TARGET):
         findings=findings_df,
         values=values_df,
         qbr=qbr_df,
+        recognitions=recognitions_df,
     )
     return engine.compute_quarter(inputs, methodology)
 
@@ -647,7 +687,8 @@ def compare(data, quarter, target=TARGET, base_currency=USD):
     args = [data[k] for k in ("suppliers", "sites", "spend", "fx", "audits", "findings", "values", "qbr")]
     details = ref.reference_details(*args, quarter, base_currency, target)
     expected_rows = by_code(ref.reference_scores(*args, quarter, base_currency, target))
-    expected_cov = ref.reference_coverage(*args, quarter, base_currency, target)
+    expected_cov = ref.reference_coverage(*args, quarter, base_currency, target,
+                                          recognitions=data.get("recognitions", ()))
     # Production gets the rows in another order: nothing may depend on input order.
     shuffled = {name: random.Random(len(rows)).sample(rows, len(rows)) for name, rows in data.items()}
     result = run_production(shuffled, quarter, base_currency, target)
@@ -830,7 +871,8 @@ def test_crosscheck_same_day_tie_breaks():
         for v, seq in (("10", 7), ("90", 9), ("40", 8))
     ]
     data = dataset(spend=[usd("A", 100), usd("B", 100), usd("C", 100)], sites=sites, audits=audits, values=values)
-    details = {d["supplier_code"]: d["states"] for d in ref.reference_details(*[data[k] for k in data], "2026-Q3")}
+    tables = [data[k] for k in data if k != "recognitions"]
+    details = {d["supplier_code"]: d["states"] for d in ref.reference_details(*tables, "2026-Q3")}
     assert details["A"]["RBA-08"] == 85 and details["A"]["ECO-01"] == 90
     assert details["B"]["RBA-08"] == 70 and details["B"]["RBA-02"] == 60
     assert details["C"]["RBA-07"] == 20
