@@ -39,6 +39,13 @@ from ``audits.selectors.recognitions_frame``; read by the coverage metric ``foc`
     expires_on datetime64[ns] (the last valid day; always set, the default of section 9 is
     applied when the recognition is stored)
 
+``inventories`` — accepted yearly GHG inventories of those suppliers for the years
+year(D)-3 … year(D)-1, from ``scoring.selectors.inventories_frame``; read only when the
+methodology takes ENV-01/ENV-02/ENV-05 from the source ``emissions`` (section 9;
+``scoring.derived.emissions_raw``):
+    supplier_id int64, year int64, scope1_tco2e / scope2_market_tco2e / scope2_location_tco2e /
+    scope3_tco2e / revenue object (Decimal or None), revenue_currency str ("" when none)
+
 Optional frames default to empty (an engine call without them sees no recognition).
 """
 
@@ -57,6 +64,8 @@ FINDING_COLUMNS = ["finding_ref", "site_id", "severity", "zero_tolerance", "open
 VALUE_COLUMNS = ["value_id", "supplier_id", "indicator_code", "quarter_ordinal", "submitted_at", "value"]
 QBR_COLUMNS = ["supplier_id", "component", "score"]
 RECOGNITION_COLUMNS = ["site_id", "program", "awarded_on", "expires_on"]
+INVENTORY_COLUMNS = ["supplier_id", "year", "scope1_tco2e", "scope2_market_tco2e", "scope2_location_tco2e",
+                     "scope3_tco2e", "revenue", "revenue_currency"]
 
 # scorecard.md section 5, which accepted value of Q-3 … Q counts for an indicator: the
 # greatest by these keys, most significant first (the latest quarter, then the latest
@@ -76,6 +85,7 @@ class ScoringInputs:
     values: pd.DataFrame
     qbr: pd.DataFrame
     recognitions: pd.DataFrame = field(default_factory=lambda: empty_frame(RECOGNITION_COLUMNS))
+    inventories: pd.DataFrame = field(default_factory=lambda: empty_frame(INVENTORY_COLUMNS))
 
 
 def empty_frame(columns: list[str]) -> pd.DataFrame:

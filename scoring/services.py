@@ -24,8 +24,8 @@ from core.errors import DomainError
 from core.parsers import CellError
 from core.quarter import Quarter
 from scoring import engine, results, selectors
-from scoring.inputs import ScoringInputs
-from scoring.methodology import MethodologyParams
+from scoring.inputs import INVENTORY_COLUMNS, ScoringInputs, empty_frame
+from scoring.methodology import EMISSIONS, MethodologyParams
 from scoring.models import (
     ACTIVE_RUN_STATUSES,
     CoverageSnapshot,
@@ -154,10 +154,13 @@ def load_inputs(quarter: Quarter, params: MethodologyParams) -> ScoringInputs:
     values = selectors.values_frame(quarter)
     qbr = selectors.qbr_frame(quarter)
     recognitions = recognitions_frame(None)
+    uses_emissions = any(spec.source == EMISSIONS for spec in params.indicators)
+    inventories = selectors.inventories_frame(quarter) if uses_emissions else empty_frame(INVENTORY_COLUMNS)
     return ScoringInputs(
         quarter=quarter, population=population, sites=sites, audits=audits, findings=findings,
         values=values[values["supplier_id"].isin(supplier_ids)], qbr=qbr[qbr["supplier_id"].isin(supplier_ids)],
         recognitions=recognitions[recognitions["site_id"].isin(set(sites["site_id"]))],
+        inventories=inventories[inventories["supplier_id"].isin(supplier_ids)],
     )
 
 
@@ -168,7 +171,7 @@ def inputs_fingerprint(inputs: ScoringInputs, params: MethodologyParams) -> str:
     """
     digest = hashlib.sha256()
     digest.update(repr((str(inputs.quarter), params)).encode())
-    for name in ("population", "sites", "audits", "findings", "values", "qbr", "recognitions"):
+    for name in ("population", "sites", "audits", "findings", "values", "qbr", "recognitions", "inventories"):
         frame = getattr(inputs, name)
         digest.update(f"{name}:{len(frame)}:{','.join(frame.columns)}".encode())
         if frame.empty:

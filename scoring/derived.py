@@ -1,0 +1,105 @@
+"""Derived raw values of scorecard.md section 9, as pure functions over data frames.
+
+A methodology version may take some reported indicators from data the product holds
+instead of from indicator values (``scoring.methodology.DERIVED_SOURCES``). Each function
+here computes the raw values at D for every supplier of a population, by position; the
+engine normalises them as section 3 says. Nothing here knows Django: the frames come from
+``scoring.selectors`` (see ``scoring.inputs`` for their columns).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from scoring.inputs import INVENTORY_COLUMNS
+
+__all__ = ["INVENTORY_COLUMNS", "EmissionsRaw", "emissions_raw", "inventory_years"]
+
+
+def inventory_years(as_of: dt.date) -> tuple[int, int]:
+    """The years an ``emissions`` computation at D reads: Y lies in year(D)-2 … year(D)-1 and
+    ENV-05 needs Y-1 as well, so year(D)-3 … year(D)-1."""
+    return as_of.year - 3, as_of.year - 1
+
+
+@dataclass(frozen=True)
+class EmissionsRaw:
+    """Raw values of the ``emissions`` source per supplier position.
+
+    ``env01``/``env02``: bool (never missing); ``env05``: float, NaN = missing."""
+
+    env01: np.ndarray
+    env02: np.ndarray
+    env05: np.ndarray
+
+
+def _numbers(series: pd.Series) -> np.ndarray:
+    return pd.to_numeric(series.astype(object).where(series.notna(), None)).to_numpy(dtype=float,
+                                                                                     na_value=np.nan)
+
+
+def emissions_raw(inventories: pd.DataFrame, positions: np.ndarray, n: int, as_of: dt.date) -> EmissionsRaw:
+    """ENV-01, ENV-02 and ENV-05 from accepted yearly inventories (section 9).
+
+    ``inventories``: ``INVENTORY_COLUMNS`` (figures as Decimal or float, None/NaN when not
+    given; one row per supplier and year); ``positions``: the supplier position of each
+    row (-1: not a scored supplier, ignored); ``n``: number of suppliers.
+
+    - Y = the latest inventory year with year(D)-2 <= Y <= year(D)-1 (whatever its source);
+    - ENV-01 = Y exists; ENV-02 = the Y inventory has a scope 3 figure (0 included);
+    - ENV-05 = 100 × (intensity(Y) / intensity(Y-1) - 1), intensity = (scope1 + scope2) /
+      revenue, scope 2 market-based when both years have it, else location-based when both
+      have it, else missing; both revenues needed in the same currency; no Y, no Y-1 or
+      intensity(Y-1) = 0: missing (NaN).
+    """
+    env01 = np.zeros(n, dtype=bool)
+    env02 = np.zeros(n, dtype=bool)
+    env05 = np.full(n, np.nan)
+    if not len(inventories):
+        return EmissionsRaw(env01, env02, env05)
+    year = pd.to_numeric(inventories["year"]).to_numpy(dtype=np.int64)
+    first_y, last_y = as_of.year - 2, as_of.year - 1
+    keep = (positions >= 0) & (year >= first_y - 1) & (year <= last_y)
+    frame = pd.DataFrame({
+        "pos": positions[keep], "year": year[keep],
+        "s1": _numbers(inventories["scope1_tco2e"])[keep],
+        "s2m": _numbers(inventories["scope2_market_tco2e"])[keep],
+        "s2l": _numbers(inventories["scope2_location_tco2e"])[keep],
+        "s3": _numbers(inventories["scope3_tco2e"])[keep],
+        "rev": _numbers(inventories["revenue"])[keep],
+        "cur": inventories["revenue_currency"].to_numpy(dtype=object)[keep],
+    })
+    candidates = frame[frame["year"] >= first_y]
+    latest = candidates.sort_values(["pos", "year"]).drop_duplicates("pos", keep="last")
+    pos_y = latest["pos"].to_numpy(dtype=np.int64)
+    env01[pos_y] = True
+    env02[pos_y] = ~np.isnan(latest["s3"].to_numpy(dtype=float))
+
+    before = frame.set_index(["pos", "year"])
+    wanted = pd.MultiIndex.from_arrays([latest["pos"].to_numpy(), latest["year"].to_numpy() - 1])
+    prior = before.reindex(wanted)  # Y-1 of each supplier with a Y (NaN rows when absent)
+    y = {name: latest[name].to_numpy() for name in ("s1", "s2m", "s2l", "rev", "cur")}
+    p = {name: prior[name].to_numpy() for name in prior.columns}
+    s2m_y, s2m_p = np.asarray(y["s2m"], dtype=float), p["s2m"].astype(float)
+    s2l_y, s2l_p = np.asarray(y["s2l"], dtype=float), p["s2l"].astype(float)
+    market = ~np.isnan(s2m_y) & ~np.isnan(s2m_p)
+    location = ~market & ~np.isnan(s2l_y) & ~np.isnan(s2l_p)
+    s2_y = np.where(market, s2m_y, np.where(location, s2l_y, np.nan))
+    s2_p = np.where(market, s2m_p, np.where(location, s2l_p, np.nan))
+    rev_y, rev_p = np.asarray(y["rev"], dtype=float), p["rev"].astype(float)
+    cur_y = np.asarray(y["cur"], dtype=object)
+    cur_p = p["cur"].astype(object)
+    same_currency = np.array([bool(a) and isinstance(b, str) and a == b for a, b in zip(cur_y, cur_p, strict=True)],
+                             dtype=bool)
+    emissions_y = np.asarray(y["s1"], dtype=float) + s2_y
+    emissions_p = p["s1"].astype(float) + s2_p
+    ok = (~np.isnan(emissions_y) & ~np.isnan(emissions_p) & ~np.isnan(rev_y) & ~np.isnan(rev_p)
+          & (rev_y > 0) & (rev_p > 0) & same_currency & (emissions_p != 0))
+    # intensity(Y) / intensity(Y-1) = (E_Y × R_{Y-1}) / (E_{Y-1} × R_Y); one division.
+    ratio = np.where(ok, emissions_y * np.where(ok, rev_p, 1.0) / np.where(ok, emissions_p * rev_y, 1.0), np.nan)
+    env05[pos_y] = np.where(ok, 100.0 * (ratio - 1.0), np.nan)
+    return EmissionsRaw(env01, env02, env05)
