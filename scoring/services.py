@@ -25,7 +25,7 @@ from core.parsers import CellError
 from core.quarter import Quarter
 from scoring import engine, results, selectors
 from scoring.inputs import INVENTORY_COLUMNS, ScoringInputs, empty_frame
-from scoring.methodology import EMISSIONS, MethodologyParams
+from scoring.methodology import EMISSIONS, MethodologyParams, source_error
 from scoring.models import (
     ACTIVE_RUN_STATUSES,
     CoverageSnapshot,
@@ -242,6 +242,8 @@ def methodology_publish(*, methodology: Methodology, actor) -> Methodology:
         raise MethodologyNotPublishable(f"indicator weights of {methodology.version} sum to {total}, not 100")
     problems = [f"{row.indicator.code}: {'; '.join(errors)}" for row in rows
                 if (errors := params_errors(row.indicator.code, row.normalisation, row.params))]
+    problems += [f"{row.indicator.code}: {error}" for row in rows if row.source
+                 and (error := source_error(row.indicator.code, row.indicator.source, row.source))]
     problems += [f"{name}: {error}" for name, error in settings_errors(
         grade_bands=methodology.grade_bands, qbr_weights=methodology.qbr_weights).items()]
     if problems:

@@ -20,6 +20,9 @@ Inputs are raw rows (lists of dicts), as the imports would store them:
 - qbr: {supplier_code, quarter, component, score Decimal} (not part of the outputs here)
 - recognitions (keyword, optional): {site_code, program, awarded_on date, expires_on date|None}
   (section 9, "Factory of Choice coverage"; ``expires_on`` None = the default expiry)
+- derived (keyword, optional): {"sources": {code: source}, "inventories": [{supplier_code,
+  year, scope1_tco2e Decimal, scope2_market_tco2e / scope2_location_tco2e / scope3_tco2e /
+  revenue Decimal|None, revenue_currency str|None}]} (section 9; accepted inventories only)
 
 Choices where the text leaves room (each named where it is used):
 
@@ -346,6 +349,40 @@ def reported_indicators(supplier_values, quarter: str):
     return states
 
 
+def emissions_indicators(supplier_inventories, as_of: dt.date) -> dict[str, object]:
+    """Section 9, source ``emissions``: the points of ENV-01, ENV-02 and ENV-05 (or MISSING)."""
+    by_year = {inv["year"]: inv for inv in supplier_inventories}
+    years = [y for y in by_year if as_of.year - 2 <= y <= as_of.year - 1]
+    if not years:
+        return {"ENV-01": Fraction(0), "ENV-02": Fraction(0), "ENV-05": MISSING}
+    y = max(years)
+    current = by_year[y]
+    states = {"ENV-01": Fraction(100), "ENV-02": Fraction(100 if current["scope3_tco2e"] is not None else 0)}
+    prior = by_year.get(y - 1)
+    states["ENV-05"] = MISSING
+    if prior is None:
+        return states
+    if current["scope2_market_tco2e"] is not None and prior["scope2_market_tco2e"] is not None:
+        scope2 = "scope2_market_tco2e"
+    elif current["scope2_location_tco2e"] is not None and prior["scope2_location_tco2e"] is not None:
+        scope2 = "scope2_location_tco2e"
+    else:
+        return states
+    if current["revenue"] is None or prior["revenue"] is None:
+        return states
+    if not current["revenue_currency"] or current["revenue_currency"] != prior["revenue_currency"]:
+        return states
+
+    def intensity(inv):
+        return (Fraction(inv["scope1_tco2e"]) + Fraction(inv[scope2])) / Fraction(inv["revenue"])
+
+    if intensity(prior) == 0:
+        return states
+    change = 100 * (intensity(current) / intensity(prior) - 1)
+    states["ENV-05"] = clamp((10 - change) / 20 * 100)
+    return states
+
+
 # --- totals (section 6) ------------------------------------------------------------------
 
 
@@ -383,8 +420,14 @@ def reference_details(
     quarter: str,
     base_currency: str = BASE_CURRENCY,
     target=TARGET,
+    *,
+    derived=None,
 ) -> list[dict]:
     """Everything the reference computes per scored supplier, exact, in ranking order."""
+    sources = (derived or {}).get("sources", {})
+    inventories_by_supplier: dict[str, list] = {}
+    for inventory in (derived or {}).get("inventories", ()):
+        inventories_by_supplier.setdefault(inventory["supplier_code"], []).append(inventory)
     as_of = as_of_date(quarter)
     ranked = populations(spend_bases(suppliers, spend, fx, quarter, base_currency), target)
 
@@ -413,6 +456,9 @@ def reference_details(
             sites_by_supplier.get(code, []), audits_by_site, findings_by_supplier.get(code, []), as_of
         )
         states.update(reported_indicators(values_by_supplier.get(code, []), quarter))
+        if "emissions" in sources.values():
+            from_inventories = emissions_indicators(inventories_by_supplier.get(code, []), as_of)
+            states.update({c: from_inventories[c] for c, source in sources.items() if source == "emissions"})
         gated = states["RBA-09"] == 0
         subscores: dict[str, Fraction | None] = dict.fromkeys(CATEGORIES)
         completeness = None
@@ -465,11 +511,13 @@ def reference_scores(
     quarter: str,
     base_currency: str = BASE_CURRENCY,
     target=TARGET,
+    *,
+    derived=None,
 ) -> list[dict]:
     """The scores CSV columns of docs/contract.md (as text), one row per scored supplier."""
     rows = []
     for d in reference_details(
-        suppliers, sites, spend, fx, audits, findings, values, qbr, quarter, base_currency, target
+        suppliers, sites, spend, fx, audits, findings, values, qbr, quarter, base_currency, target, derived=derived
     ):
         row = {
             "supplier_code": d["supplier_code"],
@@ -553,10 +601,11 @@ def reference_coverage(
     *,
     exact: bool = False,
     recognitions=(),
+    derived=None,
 ) -> dict:
     """The ``coverage_report --format json`` document; ``exact=True`` adds ``exact_shares``."""
     details = reference_details(
-        suppliers, sites, spend, fx, audits, findings, values, qbr, quarter, base_currency, target
+        suppliers, sites, spend, fx, audits, findings, values, qbr, quarter, base_currency, target, derived=derived
     )
     relevant_owners = {s["supplier_code"] for s in sites if s["is_production"] and s["status"] == "active"}
     everyone = [(d["supplier_code"], d["basis"]) for d in details]

@@ -494,7 +494,9 @@ def run_production(data, quarter, base_currency=USD, target=TARGET):
     from scoring.inputs import ScoringInputs
     from scoring.methodology import V1
 
-    methodology = dataclasses.replace(V1, coverage_target=target)
+    sources = data.get("derived", {}).get("sources", {})
+    indicators = tuple(dataclasses.replace(spec, source=sources.get(spec.code, spec.source)) for spec in V1.indicators)
+    methodology = dataclasses.replace(V1, coverage_target=target, indicators=indicators)
     q = Quarter.parse(quarter)
     codes = [s["code"] for s in data["suppliers"]]
     order = list(range(len(codes)))
@@ -645,6 +647,19 @@ def run_production(data, quarter, base_currency=USD, target=TARGET):
         ],
         {"site_id": "int64", "program": "str", "awarded_on": "datetime64[ns]", "expires_on": "datetime64[ns]"},
     )
+    inventories_df = _frame(
+        [
+            {"supplier_id": supplier_id[r["supplier_code"]], "year": r["year"],
+             **{name: r[name] for name in ("scope1_tco2e", "scope2_market_tco2e", "scope2_location_tco2e",
+                                           "scope3_tco2e", "revenue")},
+             "revenue_currency": r["revenue_currency"] or ""}
+            for r in data.get("derived", {}).get("inventories", [])
+            if supplier_id[r["supplier_code"]] in scored
+        ],
+        {"supplier_id": "int64", "year": "int64", "scope1_tco2e": "object", "scope2_market_tco2e": "object",
+         "scope2_location_tco2e": "object", "scope3_tco2e": "object", "revenue": "object",
+         "revenue_currency": "str"},
+    )
     inputs = ScoringInputs(
         quarter=q,
         population=population,
@@ -654,6 +669,7 @@ def run_production(data, quarter, base_currency=USD, target=TARGET):
         values=values_df,
         qbr=qbr_df,
         recognitions=recognitions_df,
+        inventories=inventories_df,
     )
     return engine.compute_quarter(inputs, methodology)
 
@@ -685,12 +701,18 @@ def _num(value):
 def compare(data, quarter, target=TARGET, base_currency=USD):
     """Every disagreement between the reference and production, as readable lines."""
     args = [data[k] for k in ("suppliers", "sites", "spend", "fx", "audits", "findings", "values", "qbr")]
-    details = ref.reference_details(*args, quarter, base_currency, target)
-    expected_rows = by_code(ref.reference_scores(*args, quarter, base_currency, target))
+    derived = data.get("derived")
+    details = ref.reference_details(*args, quarter, base_currency, target, derived=derived)
+    expected_rows = by_code(ref.reference_scores(*args, quarter, base_currency, target, derived=derived))
     expected_cov = ref.reference_coverage(*args, quarter, base_currency, target,
-                                          recognitions=data.get("recognitions", ()))
+                                          recognitions=data.get("recognitions", ()), derived=derived)
     # Production gets the rows in another order: nothing may depend on input order.
-    shuffled = {name: random.Random(len(rows)).sample(rows, len(rows)) for name, rows in data.items()}
+    shuffled = {name: random.Random(len(rows)).sample(rows, len(rows)) for name, rows in data.items()
+                if name != "derived"}
+    if derived:
+        inventories = derived["inventories"]
+        shuffled["derived"] = {"sources": derived["sources"],
+                               "inventories": random.Random(len(inventories)).sample(inventories, len(inventories))}
     result = run_production(shuffled, quarter, base_currency, target)
     problems = []
 
@@ -954,3 +976,91 @@ def test_crosscheck_large_fixed_seed(seed):
     data, quarter = generate(rnd, 300, QUARTERS[seed % len(QUARTERS)])
     assert len({r["supplier_code"] for r in data["spend"]}) > 200
     assert_agree(data, quarter)
+
+
+# --- derived sources (section 9) ------------------------------------------------------------
+
+
+def _inventories(rnd, codes, d):
+    """Yearly inventories around every edge of the emissions source: Y exactly two years
+    before D or older, a missing Y-1, market/location scope 2 in one or both years, revenue in
+    another currency or absent, scope 3 of 0, zero emissions in Y-1, changes of exactly ±10%."""
+    rows = []
+    for code in codes:
+        if rnd.random() < 0.2:
+            continue
+        years = sorted(rnd.sample(range(d.year - 4, d.year + 1), rnd.randint(1, 4)))
+        base = Decimal(rnd.choice(("0", "10", "100", "250.5")))
+        for year in years:
+            scope1 = base if rnd.random() < 0.3 else Decimal(rnd.randint(0, 500))
+            market = rnd.choice((None, Decimal(rnd.randint(0, 200)), Decimal("0")))
+            location = rnd.choice((None, Decimal(rnd.randint(0, 200))))
+            if market is None and location is None:
+                location = Decimal(rnd.randint(0, 50))
+            revenue = rnd.choice((None, Decimal(1000), Decimal(1100), Decimal(900), Decimal(rnd.randint(1, 5000))))
+            rows.append({
+                "supplier_code": code, "year": year, "scope1_tco2e": scope1, "scope2_market_tco2e": market,
+                "scope2_location_tco2e": location, "scope3_tco2e": rnd.choice((None, Decimal(0), Decimal(12))),
+                "revenue": revenue,
+                "revenue_currency": None if revenue is None else rnd.choice(("USD", "USD", "USD", "EUR")),
+            })
+    return rows
+
+
+def with_emissions(data, quarter, rnd, sources=("ENV-01", "ENV-02", "ENV-05")):
+    codes = [s["code"] for s in data["suppliers"]]
+    data = dict(data)
+    data["derived"] = {"sources": dict.fromkeys(sources, "emissions"),
+                       "inventories": _inventories(rnd, codes, ref.as_of_date(quarter))}
+    return data
+
+
+def test_reference_emissions_hand_computed():
+    d = dt.date(2026, 9, 30)
+
+    def inv(year, s1, market=None, location=None, scope3=None, revenue=None, currency="USD"):
+        return {"year": year, "scope1_tco2e": Decimal(s1), "scope2_market_tco2e": market,
+                "scope2_location_tco2e": location, "scope3_tco2e": scope3, "revenue": revenue,
+                "revenue_currency": currency if revenue is not None else None}
+
+    # Y = 2025; market-based in both years: I(2025) = 110/1000, I(2024) = 100/1000 → +10% → 0 points.
+    states = ref.emissions_indicators([inv(2025, 100, market=Decimal(10), scope3=Decimal(0), revenue=Decimal(1000)),
+                                       inv(2024, 90, market=Decimal(10), revenue=Decimal(1000))], d)
+    assert states == {"ENV-01": 100, "ENV-02": 100, "ENV-05": 0}
+    # Y exactly two years before (2024); 2026 does not count; location-based since 2023 has no market.
+    states = ref.emissions_indicators([inv(2026, 1, market=Decimal(1), revenue=Decimal(1)),
+                                       inv(2024, 45, market=Decimal(5), location=Decimal(5), revenue=Decimal(1000)),
+                                       inv(2023, 50, location=Decimal(50), revenue=Decimal(1000))], d)
+    assert states == {"ENV-01": 100, "ENV-02": 0, "ENV-05": 100}  # -50% → clamp 100
+    # Revenue in another currency: missing; three years before only: nothing.
+    assert ref.emissions_indicators([inv(2025, 1, location=Decimal(1), revenue=Decimal(5), currency="EUR"),
+                                     inv(2024, 1, location=Decimal(1), revenue=Decimal(5))], d)["ENV-05"] == ref.MISSING
+    assert ref.emissions_indicators([inv(2023, 1, location=Decimal(1))], d) == {
+        "ENV-01": 0, "ENV-02": 0, "ENV-05": ref.MISSING}
+    # intensity(Y-1) = 0: missing.
+    assert ref.emissions_indicators([inv(2025, 1, market=Decimal(0), revenue=Decimal(5)),
+                                     inv(2024, 0, market=Decimal(0), revenue=Decimal(5))], d)["ENV-05"] == ref.MISSING
+
+
+@pytest.mark.parametrize("seed", [3, 14, 2026])
+def test_crosscheck_emissions_source(seed):
+    _production()
+    rnd = random.Random(seed)
+    data, quarter = generate(rnd, 60, QUARTERS[seed % len(QUARTERS)])
+    assert_agree(with_emissions(data, quarter, rnd), quarter)
+
+
+def test_crosscheck_emissions_source_for_one_indicator_only():
+    _production()
+    rnd = random.Random(99)
+    data, quarter = generate(rnd, 40, "2026-Q3")
+    assert_agree(with_emissions(data, quarter, rnd, sources=("ENV-01",)), quarter)
+
+
+@settings(max_examples=40, deadline=None,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.filter_too_much])
+@given(st.randoms(use_true_random=False), st.integers(min_value=1, max_value=8))
+def test_crosscheck_emissions_property(rnd, n_suppliers):
+    _production()
+    data, quarter = generate(rnd, n_suppliers)
+    assert_agree(with_emissions(data, quarter, rnd), quarter)
