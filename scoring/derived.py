@@ -15,9 +15,10 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from core.quarter import months_before
 from scoring.inputs import INVENTORY_COLUMNS
 
-__all__ = ["INVENTORY_COLUMNS", "EmissionsRaw", "emissions_raw", "inventory_years"]
+__all__ = ["INVENTORY_COLUMNS", "EmissionsRaw", "emissions_raw", "inventory_years", "training_raw"]
 
 
 def inventory_years(as_of: dt.date) -> tuple[int, int]:
@@ -103,3 +104,52 @@ def emissions_raw(inventories: pd.DataFrame, positions: np.ndarray, n: int, as_o
     ratio = np.where(ok, emissions_y * np.where(ok, rev_p, 1.0) / np.where(ok, emissions_p * rev_y, 1.0), np.nan)
     env05[pos_y] = np.where(ok, 100.0 * (ratio - 1.0), np.nan)
     return EmissionsRaw(env01, env02, env05)
+
+
+def training_raw(persons: pd.DataFrame, courses: pd.DataFrame, records: pd.DataFrame, positions: np.ndarray,
+                 n: int, as_of: dt.date) -> np.ndarray:
+    """ESG-04 from training records (section 9): per supplier position, 100 × trained / staff
+    (float; NaN = missing).
+
+    ``persons``: ``TRAINING_PERSON_COLUMNS``, ``positions`` the supplier position of each
+    person row (-1: ignored); ``courses``: ``TRAINING_COURSE_COLUMNS`` (``valid_months`` NaN =
+    a completion never expires); ``records``: accepted ``TRAINING_RECORD_COLUMNS`` rows
+    (``completed_on`` NaT = enrolled).
+
+    Staff = persons with ``is_esg_staff`` and ``active``. A person is trained at D when, for
+    every required course, they have a record with ``completed_on <= D`` and, when the course
+    has ``valid_months``, ``completed_on > D - valid_months months`` (section 1). No staff, or
+    no required course: missing.
+    """
+    raw = np.full(n, np.nan)
+    required = courses[courses["required"].fillna(False).astype(bool)]
+    if required.empty or persons.empty:
+        return raw
+    staff = (persons["is_esg_staff"].fillna(False).astype(bool).to_numpy()
+             & persons["active"].fillna(False).astype(bool).to_numpy() & (positions >= 0))
+    staff_count = np.bincount(positions[staff], minlength=n)
+
+    # The earliest valid completion day of each required course (exclusive lower bound).
+    day = np.datetime64(as_of, "ns")
+    months = pd.to_numeric(required["valid_months"]).to_numpy(dtype=float, na_value=np.nan)
+    bounds = np.array([np.datetime64("NaT", "ns") if m != m else np.datetime64(months_before(as_of, int(m)), "ns")
+                       for m in months.tolist()], dtype="datetime64[ns]")
+    course_index = pd.Index(pd.to_numeric(required["course_id"]).to_numpy(dtype=np.int64))
+    rec_course = course_index.get_indexer(pd.to_numeric(records["course_id"]).to_numpy(dtype=np.int64)) \
+        if len(records) else np.zeros(0, dtype=np.int64)
+    completed = pd.to_datetime(records["completed_on"]).to_numpy(dtype="datetime64[ns]") if len(records) \
+        else np.zeros(0, dtype="datetime64[ns]")
+    is_required = rec_course >= 0
+    lower = bounds[np.where(is_required, rec_course, 0)] if len(bounds) else completed
+    valid = (is_required & ~np.isnat(completed) & (completed <= day)
+             & (np.isnat(lower) | (completed > np.where(np.isnat(lower), day, lower))))
+    done = pd.DataFrame({"person_id": pd.to_numeric(records["person_id"]).to_numpy(dtype=np.int64)[valid]
+                         if len(records) else np.zeros(0, dtype=np.int64),
+                         "course": rec_course[valid]}).drop_duplicates()
+    courses_done = done.groupby("person_id").size()
+    person_ids = pd.to_numeric(persons["person_id"]).to_numpy(dtype=np.int64)
+    trained = staff & (courses_done.reindex(person_ids).fillna(0).to_numpy() == len(required))
+    trained_count = np.bincount(positions[trained], minlength=n)
+    has_staff = staff_count > 0
+    raw[has_staff] = 100.0 * trained_count[has_staff] / staff_count[has_staff]
+    return raw

@@ -48,6 +48,7 @@ from scoring.methodology import (
     EMISSIONS,
     REPORTED,
     SOURCES,
+    TRAINING,
     IndicatorSpec,
     MethodologyParams,
     source_error,
@@ -895,6 +896,11 @@ def _derived_raw(specs, inputs: ScoringInputs, pop: _Population) -> dict:
         positions = pop.positions(_ints(_column(frame, "supplier_id")))
         values = derived.emissions_raw(frame, positions, len(pop.ids), inputs.quarter.as_of)
         raw.update({"ENV-01": values.env01, "ENV-02": values.env02, "ENV-05": values.env05})
+    if TRAINING in sources:
+        persons = inputs.training_persons
+        positions = pop.positions(_ints(_column(persons, "supplier_id")))
+        raw["ESG-04"] = derived.training_raw(persons, inputs.training_courses, inputs.training_records, positions,
+                                             len(pop.ids), inputs.quarter.as_of)
     return raw
 
 

@@ -46,6 +46,14 @@ methodology takes ENV-01/ENV-02/ENV-05 from the source ``emissions`` (section 9;
     supplier_id int64, year int64, scope1_tco2e / scope2_market_tco2e / scope2_location_tco2e /
     scope3_tco2e / revenue object (Decimal or None), revenue_currency str ("" when none)
 
+``training_persons`` / ``training_courses`` / ``training_records`` — read only when the
+methodology takes ESG-04 from the source ``training`` (section 9; ``scoring.derived.training_raw``),
+from ``scoring.selectors.training_frames``:
+    persons: person_id int64, supplier_id int64, is_esg_staff bool, active bool
+    courses: course_id int64, required bool, valid_months float64 (NaN: never expires)
+    records (accepted only): person_id int64, course_id int64, completed_on datetime64[ns]
+    (NaT: enrolled, not completed)
+
 Optional frames default to empty (an engine call without them sees no recognition).
 """
 
@@ -64,6 +72,9 @@ FINDING_COLUMNS = ["finding_ref", "site_id", "severity", "zero_tolerance", "open
 VALUE_COLUMNS = ["value_id", "supplier_id", "indicator_code", "quarter_ordinal", "submitted_at", "value"]
 QBR_COLUMNS = ["supplier_id", "component", "score"]
 RECOGNITION_COLUMNS = ["site_id", "program", "awarded_on", "expires_on"]
+TRAINING_PERSON_COLUMNS = ["person_id", "supplier_id", "is_esg_staff", "active"]
+TRAINING_COURSE_COLUMNS = ["course_id", "required", "valid_months"]
+TRAINING_RECORD_COLUMNS = ["person_id", "course_id", "completed_on"]
 INVENTORY_COLUMNS = ["supplier_id", "year", "scope1_tco2e", "scope2_market_tco2e", "scope2_location_tco2e",
                      "scope3_tco2e", "revenue", "revenue_currency"]
 
@@ -86,6 +97,9 @@ class ScoringInputs:
     qbr: pd.DataFrame
     recognitions: pd.DataFrame = field(default_factory=lambda: empty_frame(RECOGNITION_COLUMNS))
     inventories: pd.DataFrame = field(default_factory=lambda: empty_frame(INVENTORY_COLUMNS))
+    training_persons: pd.DataFrame = field(default_factory=lambda: empty_frame(TRAINING_PERSON_COLUMNS))
+    training_courses: pd.DataFrame = field(default_factory=lambda: empty_frame(TRAINING_COURSE_COLUMNS))
+    training_records: pd.DataFrame = field(default_factory=lambda: empty_frame(TRAINING_RECORD_COLUMNS))
 
 
 def empty_frame(columns: list[str]) -> pd.DataFrame:

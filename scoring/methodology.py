@@ -47,7 +47,6 @@ DERIVED_SOURCES = {
 }
 # Derived sources whose data the product does not hold yet: refused with this reason.
 UNAVAILABLE_SOURCES = {
-    TRAINING: "training records are not held yet: the source training cannot be chosen",
     MINERALS_REPORTS: "minerals reports (CMRT/EMRT) are not held yet: the source minerals_reports cannot be chosen",
 }
 SOURCES = (AUDIT, REPORTED, *DERIVED_SOURCES)

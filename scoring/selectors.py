@@ -12,7 +12,7 @@ from django.db.models import QuerySet
 from audits.policy import AuditPolicy, default_policy
 from core.frames import read_frame
 from core.quarter import Quarter
-from disclosure.models import EmissionInventory, InventoryState
+from disclosure.models import Course, EmissionInventory, InventoryState, TrainingPerson, TrainingRecord
 from scoring.derived import inventory_years
 from scoring.inputs import INVENTORY_COLUMNS, QBR_COLUMNS, VALUE_COLUMNS, VALUE_PRECEDENCE
 from scoring.methodology import IndicatorSpec, MethodologyParams
@@ -139,6 +139,20 @@ def inventories_frame(quarter: Quarter) -> pd.DataFrame:
         ("scope2_location_tco2e", "object"), ("scope3_tco2e", "object"), ("revenue", "object"),
         ("revenue_currency", "str"),
     ])
+
+
+def training_frames() -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """The engine's (training_persons, training_courses, training_records) frames
+    (``scoring.inputs``): every person and course, accepted records only. Three queries."""
+    persons = read_frame(
+        TrainingPerson.objects.order_by("id").values_list("id", "supplier_id", "is_esg_staff", "active"),
+        [("person_id", "int64"), ("supplier_id", "int64"), ("is_esg_staff", "bool"), ("active", "bool")])
+    courses = read_frame(Course.objects.order_by("id").values_list("id", "required", "valid_months"),
+                         [("course_id", "int64"), ("required", "bool"), ("valid_months", "float")])
+    records = read_frame(TrainingRecord.objects.filter(state=InventoryState.ACCEPTED).order_by("id")
+                         .values_list("person_id", "course_id", "completed_on"),
+                         [("person_id", "int64"), ("course_id", "int64"), ("completed_on", "datetime")])
+    return persons, courses, records
 
 
 def qbr_frame(quarter: Quarter) -> pd.DataFrame:

@@ -22,7 +22,9 @@ Inputs are raw rows (lists of dicts), as the imports would store them:
   (section 9, "Factory of Choice coverage"; ``expires_on`` None = the default expiry)
 - derived (keyword, optional): {"sources": {code: source}, "inventories": [{supplier_code,
   year, scope1_tco2e Decimal, scope2_market_tco2e / scope2_location_tco2e / scope3_tco2e /
-  revenue Decimal|None, revenue_currency str|None}]} (section 9; accepted inventories only)
+  revenue Decimal|None, revenue_currency str|None}], "courses": [{course_code, required,
+  valid_months|None}], "training": [{supplier_code, person_ref, is_esg_staff, active,
+  course_code, completed_on date|None}]} (section 9; accepted rows only)
 
 Choices where the text leaves room (each named where it is used):
 
@@ -383,6 +385,36 @@ def emissions_indicators(supplier_inventories, as_of: dt.date) -> dict[str, obje
     return states
 
 
+def person_key(ref: str) -> str:
+    text = ref.strip()
+    return text.lower() if "@" in text else text
+
+
+def training_indicator(supplier_records, courses, as_of: dt.date):
+    """Section 9, source ``training``: the points of ESG-04 (or MISSING). ``supplier_records``:
+    one supplier's rows {person_ref, is_esg_staff, active, course_code, completed_on|None};
+    ``courses``: [{course_code, required, valid_months|None}]."""
+    required = [c for c in courses if c["required"]]
+    if not required:
+        return MISSING
+    persons: dict[str, dict] = {}
+    for row in supplier_records:
+        person = persons.setdefault(person_key(row["person_ref"]), {
+            "staff": row["is_esg_staff"] and row["active"], "done": set()})
+        course = next((c for c in required if c["course_code"] == row["course_code"]), None)
+        day = row["completed_on"]
+        if course is None or day is None or day > as_of:
+            continue
+        if course["valid_months"] is not None and not day > minus_months(as_of, course["valid_months"]):
+            continue
+        person["done"].add(course["course_code"])
+    staff = [p for p in persons.values() if p["staff"]]
+    if not staff:
+        return MISSING
+    trained = sum(1 for p in staff if len(p["done"]) == len(required))
+    return clamp(Fraction(100 * trained, len(staff)))
+
+
 # --- totals (section 6) ------------------------------------------------------------------
 
 
@@ -428,6 +460,9 @@ def reference_details(
     inventories_by_supplier: dict[str, list] = {}
     for inventory in (derived or {}).get("inventories", ()):
         inventories_by_supplier.setdefault(inventory["supplier_code"], []).append(inventory)
+    training_by_supplier: dict[str, list] = {}
+    for record in (derived or {}).get("training", ()):
+        training_by_supplier.setdefault(record["supplier_code"], []).append(record)
     as_of = as_of_date(quarter)
     ranked = populations(spend_bases(suppliers, spend, fx, quarter, base_currency), target)
 
@@ -456,6 +491,9 @@ def reference_details(
             sites_by_supplier.get(code, []), audits_by_site, findings_by_supplier.get(code, []), as_of
         )
         states.update(reported_indicators(values_by_supplier.get(code, []), quarter))
+        if sources.get("ESG-04") == "training":
+            states["ESG-04"] = training_indicator(training_by_supplier.get(code, []),
+                                                  (derived or {}).get("courses", ()), as_of)
         if "emissions" in sources.values():
             from_inventories = emissions_indicators(inventories_by_supplier.get(code, []), as_of)
             states.update({c: from_inventories[c] for c, source in sources.items() if source == "emissions"})

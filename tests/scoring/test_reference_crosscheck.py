@@ -660,6 +660,29 @@ def run_production(data, quarter, base_currency=USD, target=TARGET):
          "scope2_location_tco2e": "object", "scope3_tco2e": "object", "revenue": "object",
          "revenue_currency": "str"},
     )
+    courses = data.get("derived", {}).get("courses", [])
+    course_id = {c["course_code"]: 70 + i for i, c in enumerate(courses)}
+    person_id, person_rows, record_rows = {}, [], []
+    for r in data.get("derived", {}).get("training", []):
+        if supplier_id[r["supplier_code"]] not in scored:
+            continue
+        key = (r["supplier_code"], ref.person_key(r["person_ref"]))
+        if key not in person_id:
+            person_id[key] = 5000 + len(person_id)
+            person_rows.append({"person_id": person_id[key], "supplier_id": supplier_id[r["supplier_code"]],
+                                "is_esg_staff": r["is_esg_staff"], "active": r["active"]})
+        record_rows.append({"person_id": person_id[key], "course_id": course_id[r["course_code"]],
+                            "completed_on": r["completed_on"]})
+    training = {
+        "training_persons": _frame(person_rows, {"person_id": "int64", "supplier_id": "int64", "is_esg_staff": "bool",
+                                                 "active": "bool"}),
+        "training_courses": _frame(
+            [{"course_id": course_id[c["course_code"]], "required": c["required"],
+              "valid_months": math.nan if c["valid_months"] is None else float(c["valid_months"])} for c in courses],
+            {"course_id": "int64", "required": "bool", "valid_months": "float64"}),
+        "training_records": _frame(record_rows, {"person_id": "int64", "course_id": "int64",
+                                                 "completed_on": "datetime64[ns]"}),
+    }
     inputs = ScoringInputs(
         quarter=q,
         population=population,
@@ -670,6 +693,7 @@ def run_production(data, quarter, base_currency=USD, target=TARGET):
         qbr=qbr_df,
         recognitions=recognitions_df,
         inventories=inventories_df,
+        **training,
     )
     return engine.compute_quarter(inputs, methodology)
 
@@ -710,9 +734,8 @@ def compare(data, quarter, target=TARGET, base_currency=USD):
     shuffled = {name: random.Random(len(rows)).sample(rows, len(rows)) for name, rows in data.items()
                 if name != "derived"}
     if derived:
-        inventories = derived["inventories"]
-        shuffled["derived"] = {"sources": derived["sources"],
-                               "inventories": random.Random(len(inventories)).sample(inventories, len(inventories))}
+        shuffled["derived"] = {name: rows if name == "sources" else random.Random(len(rows)).sample(rows, len(rows))
+                               for name, rows in derived.items()}
     result = run_production(shuffled, quarter, base_currency, target)
     problems = []
 
@@ -1064,3 +1087,60 @@ def test_crosscheck_emissions_property(rnd, n_suppliers):
     _production()
     data, quarter = generate(rnd, n_suppliers)
     assert_agree(with_emissions(data, quarter, rnd), quarter)
+
+
+def _training(rnd, codes, d):
+    """Courses and training records around every edge of the training source: a completion
+    exactly valid_months before D (not valid) and the day after (valid), on D and after D,
+    enrolments without completion, optional courses, inactive or non-ESG persons, e-mail
+    references in other case and with blanks, suppliers without staff or without records."""
+    courses = [{"course_code": f"C{i}", "required": rnd.random() < 0.75,
+                "valid_months": rnd.choice((None, None, 1, 6, 12, 24))} for i in range(rnd.randint(0, 3))]
+    records = []
+    for code in codes:
+        if rnd.random() < 0.25 or not courses:
+            continue
+        for p in range(rnd.randint(1, 4)):
+            email = rnd.random() < 0.5
+            base = f"p{p}@{code.lower()}.example" if email else f"{code}-{p}"
+            staff, active = rnd.random() < 0.85, rnd.random() < 0.9
+            for course in rnd.sample(courses, rnd.randint(1, len(courses))):
+                months = course["valid_months"] or rnd.choice((1, 12))
+                edge = ref.minus_months(d, months)
+                day = rnd.choice((None, d, d + DAY, edge, edge + DAY, edge - DAY, d - 40 * DAY))
+                ref_text = base.upper() if email and rnd.random() < 0.3 else base
+                records.append({"supplier_code": code, "person_ref": (" " if rnd.random() < 0.2 else "") + ref_text,
+                                "is_esg_staff": staff, "active": active, "course_code": course["course_code"],
+                                "completed_on": day})
+    # One record per (person, course): the natural key of the import.
+    seen, unique = set(), []
+    for r in records:
+        key = (r["supplier_code"], ref.person_key(r["person_ref"]), r["course_code"])
+        if key not in seen:
+            seen.add(key)
+            unique.append(r)
+    return courses, unique
+
+
+def with_training(data, quarter, rnd):
+    courses, records = _training(rnd, [s["code"] for s in data["suppliers"]], ref.as_of_date(quarter))
+    data = dict(data)
+    data["derived"] = {"sources": {"ESG-04": "training"}, "inventories": [], "courses": courses, "training": records}
+    return data
+
+
+@pytest.mark.parametrize("seed", [5, 17, 2027, 31])
+def test_crosscheck_training_source(seed):
+    _production()
+    rnd = random.Random(seed)
+    data, quarter = generate(rnd, 60, QUARTERS[seed % len(QUARTERS)])
+    assert_agree(with_training(data, quarter, rnd), quarter)
+
+
+@settings(max_examples=40, deadline=None,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.filter_too_much])
+@given(st.randoms(use_true_random=False), st.integers(min_value=1, max_value=8))
+def test_crosscheck_training_property(rnd, n_suppliers):
+    _production()
+    data, quarter = generate(rnd, n_suppliers)
+    assert_agree(with_training(data, quarter, rnd), quarter)
