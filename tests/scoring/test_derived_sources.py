@@ -194,3 +194,13 @@ def test_draft_takes_env_from_inventories_and_stored_scores_record_the_source(ad
     assert score.points["ENV-05"]["source"] == "emissions"
     assert score.points["ENV-03"]["source"] == "reported"
     assert score.points["RBA-09"]["source"] == "audit"
+
+
+@pytest.mark.django_db
+def test_esg04_may_take_the_training_source(admin):
+    changed = admin.post("/api/v1/methodologies/v2/weights/", [{"code": "ESG-04", "source": "training"}],
+                         format="json")
+    assert changed.status_code == 200, changed.json()
+    assert {r["code"]: r["source"] for r in changed.json()["indicators"]}["ESG-04"] == "training"
+    back = admin.post("/api/v1/methodologies/v2/weights/", [{"code": "ESG-04", "source": "reported"}], format="json")
+    assert {r["code"]: r["source"] for r in back.json()["indicators"]}["ESG-04"] == "reported"
