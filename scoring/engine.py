@@ -4,8 +4,8 @@
 stored results of one quarter: a score row per scored supplier, the long table of
 indicator points and the coverage metrics. It knows nothing of Django: only pandas,
 numpy, the standard library and ``core.quarter`` / ``scoring.inputs`` /
-``scoring.methodology`` / ``audits.rules`` (the pure audit rules it shares with the
-audit selectors).
+``scoring.methodology`` / ``scoring.derived`` (the derived sources of section 9) /
+``audits.rules`` (the pure audit rules it shares with the audit selectors).
 
 Everything is vectorised over the supplier axis. Suppliers are put in their final
 order (basis descending, code ascending) first and every intermediate result is an

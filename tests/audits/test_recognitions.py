@@ -145,3 +145,22 @@ def test_foc_in_the_stored_coverage_and_the_api(sites, own_supplier, other_suppl
     assert foc["gaps"] == [{"supplier": "OTHER-1", "spend": 400.0, "cumulative_share": 1.0}]
     body = api_as("procurement_analyst").get("/api/v1/coverage/", {"quarter": "2026-Q3"}).json()
     assert body["metrics"]["foc"] == foc
+
+
+def test_foc_in_the_workbook(sites, own_supplier, other_supplier, tmp_path):
+    from openpyxl import load_workbook
+
+    from suppliers.models import SpendRecord
+
+    SpendRecord.objects.create(supplier=own_supplier, quarter="2026-Q3", currency="USD", amount=600)
+    SpendRecord.objects.create(supplier=other_supplier, quarter="2026-Q3", currency="USD", amount=400)
+    SiteRecognition.objects.create(site=sites[0], awarded_on=dt.date(2026, 9, 30), expires_on=dt.date(2028, 9, 29))
+    call_command("recalculate_scores", "--quarter", "2026-Q3", stdout=io.StringIO())
+    output = tmp_path / "q.xlsx"
+    call_command("export_quarterly_report", "--quarter", "2026-Q3", "--format", "xlsx", "--output", str(output),
+                 stdout=io.StringIO())
+    book = load_workbook(output, read_only=True)
+    summary = [row for row in book["Summary"].iter_rows(values_only=True) if row and row[0] == "foc"]
+    assert [tuple(row[:4]) for row in summary] == [("foc", 0.6, 0.95, "missed")]
+    gaps = [row[:2] for row in book["Coverage gaps"].iter_rows(values_only=True) if row and row[0] == "foc"]
+    assert gaps == [("foc", "OTHER-1")]
