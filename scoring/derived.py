@@ -125,8 +125,13 @@ def training_raw(persons: pd.DataFrame, courses: pd.DataFrame, records: pd.DataF
     required = courses[courses["required"].fillna(False).astype(bool)]
     if required.empty or persons.empty:
         return raw
+    # A supplier's persons are those appearing in its (accepted) training records.
+    person_ids = pd.to_numeric(persons["person_id"]).to_numpy(dtype=np.int64)
+    record_person_ids = pd.to_numeric(records["person_id"]).to_numpy(dtype=np.int64) if len(records) \
+        else np.zeros(0, dtype=np.int64)
+    appears = np.isin(person_ids, record_person_ids)
     staff = (persons["is_esg_staff"].fillna(False).astype(bool).to_numpy()
-             & persons["active"].fillna(False).astype(bool).to_numpy() & (positions >= 0))
+             & persons["active"].fillna(False).astype(bool).to_numpy() & (positions >= 0) & appears)
     staff_count = np.bincount(positions[staff], minlength=n)
 
     # The earliest valid completion day of each required course (exclusive lower bound).
@@ -147,7 +152,6 @@ def training_raw(persons: pd.DataFrame, courses: pd.DataFrame, records: pd.DataF
                          if len(records) else np.zeros(0, dtype=np.int64),
                          "course": rec_course[valid]}).drop_duplicates()
     courses_done = done.groupby("person_id").size()
-    person_ids = pd.to_numeric(persons["person_id"]).to_numpy(dtype=np.int64)
     trained = staff & (courses_done.reindex(person_ids).fillna(0).to_numpy() == len(required))
     trained_count = np.bincount(positions[trained], minlength=n)
     has_staff = staff_count > 0

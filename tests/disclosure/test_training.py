@@ -247,3 +247,12 @@ def test_procurement_reads_all_and_writes(records, api_as):
     assert future.status_code == 400 and "completed_on" in future.json()
     course = client.post("/api/v1/courses/", {"code": "ESG-200", "title": "Carbon", "valid_months": 0}, format="json")
     assert course.status_code == 400 and "valid_months" in course.json()
+
+
+def test_a_person_without_any_record_is_not_counted():
+    case = TrainingCase()
+    course = case.course()
+    case.supplier("A", "10")
+    case.person("A", completions=[(course, dt.date(2026, 1, 1))])
+    case.person("A")  # no record left (e.g. deleted): not one of the supplier's persons
+    assert esg04(case.run(TRAINING_V1))["A"][:2] == (100.0, "value")
