@@ -164,3 +164,12 @@ def test_foc_in_the_workbook(sites, own_supplier, other_supplier, tmp_path):
     assert [tuple(row[:4]) for row in summary] == [("foc", 0.6, 0.95, "missed")]
     gaps = [row[:2] for row in book["Coverage gaps"].iter_rows(values_only=True) if row and row[0] == "foc"]
     assert gaps == [("foc", "OTHER-1")]
+
+
+def test_api_refuses_a_second_recognition_with_the_same_natural_key(sites, api_as):
+    client = api_as("procurement_analyst")
+    payload = {"site_code": "OWN-F1", "program": "rba_foc", "awarded_on": "2026-01-01"}
+    assert client.post("/api/v1/site-recognitions/", payload, format="json").status_code == 201
+    again = client.post("/api/v1/site-recognitions/", payload, format="json")
+    assert again.status_code == 400
+    assert SiteRecognition.objects.count() == 1
