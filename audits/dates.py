@@ -42,6 +42,17 @@ def audit_valid_until(end_date: dt.date, months: int = VALIDITY_MONTHS) -> dt.da
     return audit_expires_on(end_date, months) - dt.timedelta(days=1)
 
 
+RECOGNITION_VALIDITY_MONTHS = 24
+
+
+def recognition_default_expiry(awarded_on: dt.date) -> dt.date:
+    """The last valid day of a recognition given without ``expires_on`` (scorecard.md
+    section 9, contract.md "Additions"): the day before ``awarded_on + 24 months``, the
+    month arithmetic of section 1 (the day is clamped to the target month's length, so an
+    award of 29 Feb 2024 runs to 27 Feb 2026)."""
+    return add_months_clamped(awarded_on, RECOGNITION_VALIDITY_MONTHS) - dt.timedelta(days=1)
+
+
 # --------------------------------------------------------------------------- deadlines
 
 

@@ -514,3 +514,36 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return self.subject
+
+
+# --------------------------------------------------------------------------- site recognitions
+
+
+class RecognitionProgram(models.TextChoices):
+    # scorecard.md section 9: ``rba_foc`` is the only program; others are refused at input.
+    RBA_FOC = "rba_foc", _("RBA Factory of Choice")
+
+
+class SiteRecognition(models.Model):
+    """A recognition a site holds (RBA Factory of Choice), valid ``awarded_on`` …
+    ``expires_on`` inclusive. ``expires_on`` is always stored: when not given it is
+    ``audits.dates.recognition_default_expiry(awarded_on)`` (section 9)."""
+
+    history = tracked_history()
+
+    site = models.ForeignKey(Site, on_delete=models.PROTECT, related_name="recognitions")
+    program = models.CharField(_("program"), max_length=20, choices=RecognitionProgram.choices,
+                               default=RecognitionProgram.RBA_FOC)
+    awarded_on = models.DateField(_("awarded on"))
+    expires_on = models.DateField(_("expires on"), help_text=_("The last valid day"))
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["site_id", "program", "-awarded_on"]
+        constraints = [models.UniqueConstraint(fields=["site", "program", "awarded_on"],
+                                               name="recognition_unique_site_program_awarded_on")]
+        verbose_name = _("site recognition")
+        verbose_name_plural = _("site recognitions")
+
+    def __str__(self) -> str:
+        return f"{self.site_id} {self.program} {self.awarded_on}"

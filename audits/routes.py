@@ -1,6 +1,6 @@
 """API routes of this app: (prefix, viewset, basename), registered by config/urls.py."""
 
-from audits import api
+from audits import api, recognition_api
 
 ROUTES = [
     ("audits", api.AuditViewSet, "audit"),
@@ -12,6 +12,7 @@ ROUTES = [
     ("audit-coverage", api.AuditCoverageViewSet, "audit-coverage"),
     ("notifications", api.NotificationViewSet, "notification"),
     ("termination-reviews", api.TerminationReviewViewSet, "termination-review"),
+    ("site-recognitions", recognition_api.SiteRecognitionViewSet, "site-recognition"),
 ]
 
 # Extra paths under /api/v1/ that are not viewsets (e.g. coverage/).

@@ -29,6 +29,7 @@ from audits.models import (
     FindingStatus,
     Provision,
     Severity,
+    SiteRecognition,
     Standard,
 )
 from audits.policy import last_closed_quarter, policy_at, policy_for
@@ -339,3 +340,19 @@ def notifications_for(user) -> QuerySet:
     if not roles.is_procurement(user):
         rows = rows.filter(Q(supplier__isnull=True) | Q(supplier_id=supplier_id_of(user)))
     return rows.order_by("-created_at", "-id")
+
+
+# --------------------------------------------------------------------------- site recognitions
+
+RECOGNITION_COLUMNS = ["site_id", "program", "awarded_on", "expires_on"]
+
+
+def recognitions_frame(supplier_ids: SupplierIds = None) -> pd.DataFrame:
+    """Site recognitions of the given suppliers' sites, as ``scoring/inputs.py`` documents
+    (``recognitions``): site_id int64, program str, awarded_on / expires_on datetime64[ns]
+    (``expires_on`` always set: the last valid day). One query."""
+    rows = (_restrict(SiteRecognition.objects.all(), "site__supplier_id", supplier_ids)
+            .order_by("id").values_list("site_id", "program", "awarded_on", "expires_on", "site__supplier_id"))
+    return _keep(read_frame(rows, [("site_id", "int64"), ("program", "str"), ("awarded_on", "datetime"),
+                                   ("expires_on", "datetime"), ("supplier_id", "int64")]),
+                 supplier_ids)[RECOGNITION_COLUMNS]

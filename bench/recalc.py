@@ -11,6 +11,10 @@ values for all 23 reported indicators over four quarters, plus spend and QBR com
   (a) the floor: reading the same input rows into pandas, one query per table;
   (b) a full recalculation through ``score_run_now`` (read, compute, write results).
 Goal: (b) <= 2 x (a) and peak memory under 2 GB.
+
+``--derived`` also generates yearly GHG inventories (2023-2025) for 60% of the suppliers and
+measures (c) the same recalculation under a methodology taking ENV-01, ENV-02 and ENV-05 from
+them (scorecard.md section 9). Goal: (c) <= 1.2 x (b).
 """
 
 from __future__ import annotations
@@ -44,6 +48,7 @@ def generate(count: int) -> None:
         suppliers = _generate_suppliers(rng, count)
         _generate_audits(rng)
         _generate_values(rng, suppliers)
+        _generate_inventories(rng, suppliers)
 
 
 def _generate_suppliers(rng: random.Random, count: int) -> list[int]:
@@ -128,6 +133,41 @@ def _generate_values(rng: random.Random, suppliers: list[int]) -> None:
     QbrComponent.objects.bulk_create(qbr, batch_size=BATCH)
 
 
+def _generate_inventories(rng: random.Random, suppliers: list[int]) -> None:
+    from disclosure.models import EmissionInventory
+
+    rows = []
+    for supplier_id in suppliers:
+        if rng.random() >= 0.6:
+            continue
+        revenue = Decimal(rng.randint(10_000, 10_000_000))
+        for year in (2023, 2024, 2025):
+            if rng.random() < 0.15:
+                continue
+            rows.append(EmissionInventory(
+                supplier_id=supplier_id, year=year, scope1_tco2e=Decimal(rng.randint(0, 50_000)),
+                scope2_market_tco2e=Decimal(rng.randint(0, 20_000)) if rng.random() < 0.7 else None,
+                scope2_location_tco2e=Decimal(rng.randint(0, 20_000)),
+                scope3_tco2e=Decimal(rng.randint(0, 90_000)) if rng.random() < 0.5 else None,
+                revenue=revenue * Decimal(rng.randint(90, 110)) / 100, revenue_currency="USD", source="cdp"))
+    EmissionInventory.objects.bulk_create(rows, batch_size=BATCH)
+
+
+def derived_methodology():
+    """A published copy of v1 taking ENV-01, ENV-02 and ENV-05 from the inventories."""
+    from scoring import methodology_drafts, services
+    from scoring.models import Methodology
+
+    existing = Methodology.objects.filter(version="bench-derived").first()
+    if existing is not None:
+        return existing
+    draft = methodology_drafts.draft_create(version="bench-derived", based_on=Methodology.objects.get(version="v1"),
+                                            description="v1 with ENV-01/02/05 from inventories", actor="bench")
+    methodology_drafts.weights_set(methodology=draft, actor="bench", changes=[
+        {"code": code, "source": "emissions"} for code in ("ENV-01", "ENV-02", "ENV-05")])
+    return services.methodology_publish(methodology=draft, actor="bench")
+
+
 def read_floor(quarter) -> float:
     """(a): the same rows the recalculation needs, one query per table, into pandas."""
     from audits.selectors import scoring_frames
@@ -147,6 +187,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--suppliers", type=int, default=100_000)
     parser.add_argument("--reuse", action="store_true", help="keep existing generated data")
+    parser.add_argument("--derived", action="store_true", help="also measure with derived sources switched on")
     args = parser.parse_args()
 
     import django
@@ -173,13 +214,26 @@ def main() -> None:
           f"values {IndicatorValue.objects.count():,}")
     read_floor(quarter)  # warm the database cache so (a) and (b) read under the same conditions
     floor = min(read_floor(quarter) for _ in range(2))
+    from scoring.models import Methodology
+
+    v1 = Methodology.objects.get(version="v1")
     started = time.perf_counter()
-    run = score_run_now(quarter=quarter, actor="bench", trigger="command")
+    run = score_run_now(quarter=quarter, methodology=v1, actor="bench", trigger="command")
     full = time.perf_counter() - started
+    derived_time = None
+    if args.derived:
+        methodology = derived_methodology()
+        started = time.perf_counter()
+        derived_run = score_run_now(quarter=quarter, methodology=methodology, actor="bench", trigger="command")
+        derived_time = time.perf_counter() - started
+        assert derived_run.status == "succeeded", derived_run.error
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"(a) read floor:           {floor:7.1f} s")
     print(f"(b) full recalculation:   {full:7.1f} s  ({run.status}, {run.counts.get('scored')} scored)")
     print(f"ratio (b)/(a):            {full / floor:7.2f}")
+    if derived_time is not None:
+        print(f"(c) derived sources on:   {derived_time:7.1f} s")
+        print(f"ratio (c)/(b):            {derived_time / full:7.2f}")
     print(f"peak memory:              {peak_mb:7.0f} MB")
 
 
@@ -187,6 +241,7 @@ def _truncate(connection) -> None:
     """Empty the data tables (not the seeded catalogue ones) of the bench database."""
     tables = ["scoring_quarterlyscore", "scoring_coveragesnapshot", "scoring_quarterlock", "scoring_quarterclose",
               "scoring_scorerun", "scoring_indicatorvalue", "scoring_qbrcomponent", "audits_finding", "audits_audit",
+              "disclosure_emissioninventory", "audits_siterecognition",
               "suppliers_site", "suppliers_spendrecord", "suppliers_fxrate", "suppliers_supplierstatuschange",
               "suppliers_suppliermembership", "suppliers_supplier"]
     existing = set(connection.introspection.table_names())

@@ -88,3 +88,75 @@ class EmissionFactor(models.Model):
 def commodity_key(commodity: str | None) -> str:
     """How commodities are compared (section 11): trimmed and case-insensitive."""
     return (commodity or "").strip().lower()
+
+
+# --------------------------------------------------------------------------- training records
+
+
+class Course(models.Model):
+    """One of the buyer's ESG courses. ``valid_months``: a completion counts for that many
+    months (scorecard.md section 9); empty = never expires."""
+
+    history = tracked_history()
+
+    code = models.CharField(max_length=50, unique=True)
+    title = models.CharField(max_length=255)
+    title_zh = models.CharField(max_length=255, blank=True)
+    required = models.BooleanField(default=True)
+    valid_months = models.PositiveSmallIntegerField(null=True, blank=True)
+    material_url = models.URLField(blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.title}"
+
+
+class TrainingPerson(models.Model):
+    """A person of a supplier, known by the supplier's own reference (personal data).
+    ``is_esg_staff`` and ``active`` belong to the person: the latest import sets them."""
+
+    history = tracked_history()
+
+    supplier = models.ForeignKey(Supplier, on_delete=models.PROTECT, related_name="training_persons")
+    person_ref = models.CharField(max_length=254, help_text="Staff id or e-mail (trimmed; e-mails lower-cased)")
+    is_esg_staff = models.BooleanField(default=True)
+    active = models.BooleanField(default=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["supplier_id", "person_ref"]
+        constraints = [models.UniqueConstraint(fields=["supplier", "person_ref"], name="training_person_unique_ref")]
+
+    def __str__(self) -> str:
+        return f"{self.supplier_id} {self.person_ref}"
+
+
+class TrainingRecord(models.Model):
+    """A person's enrolment in a course; ``completed_on`` empty = enrolled, not completed.
+    Only ``accepted`` records count (imports by procurement are accepted on import)."""
+
+    history = tracked_history()
+
+    person = models.ForeignKey(TrainingPerson, on_delete=models.CASCADE, related_name="records")
+    course = models.ForeignKey(Course, on_delete=models.PROTECT, related_name="records")
+    completed_on = models.DateField(null=True, blank=True)
+    score = models.DecimalField(max_digits=5, decimal_places=2, null=True, blank=True)
+    state = models.CharField(max_length=10, choices=InventoryState.choices, default=InventoryState.ACCEPTED)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["person_id", "course_id"]
+        constraints = [models.UniqueConstraint(fields=["person", "course"], name="training_record_unique_course")]
+
+    def __str__(self) -> str:
+        return f"{self.person_id} {self.course_id} {self.completed_on or 'enrolled'}"
+
+
+def normalise_person_ref(text: str) -> str:
+    """How person references are matched (section 9): trimmed, exact; an e-mail address
+    (anything with ``@``) is lower-cased."""
+    cleaned = text.strip()
+    return cleaned.lower() if "@" in cleaned else cleaned

@@ -14,7 +14,7 @@ import pandas as pd
 from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
-from reports.scores_csv import safe_cell
+from core.spreadsheet import safe_cell
 from suppliers.models import SiteStatus, SupplierStatus
 from suppliers.spend import FULL
 

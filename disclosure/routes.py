@@ -2,11 +2,13 @@
 
 from django.urls import path
 
-from disclosure import api
+from disclosure import api, training_api
 
 ROUTES = [
     ("emissions", api.EmissionInventoryViewSet, "emission-inventory"),
     ("emission-factors", api.EmissionFactorViewSet, "emission-factor"),
+    ("courses", training_api.CourseViewSet, "course"),
+    ("training-records", training_api.TrainingRecordViewSet, "training-record"),
 ]
 
 URLS = [path("emissions-estimate/", api.EmissionsEstimateView.as_view(), name="emissions-estimate")]

@@ -8,6 +8,7 @@ from decimal import Decimal
 import pandas as pd
 from django.conf import settings
 
+from audits.policy import policy_for
 from core.frames import read_frame
 from core.quarter import Quarter
 from disclosure import emissions, publication
@@ -17,17 +18,10 @@ from suppliers.services import population_for_quarter
 
 
 def population_target(quarter: Quarter) -> Decimal:
-    """The coverage target that splits Q's population: the methodology of Q's latest
-    recalculation, else the current published methodology, else ``COVERAGE_TARGET``."""
-    from scoring.selectors import NoPublishedMethodology, coverage_snapshot, current_methodology
-
-    snapshot = coverage_snapshot(quarter)
-    if snapshot is not None:
-        return Decimal(snapshot.methodology.coverage_target)
-    try:
-        return Decimal(current_methodology().coverage_target)
-    except NoPublishedMethodology:
-        return Decimal(settings.COVERAGE_TARGET)
+    """The coverage target that splits Q's population: that of the methodology in force for
+    Q (its latest recalculation's, else the current published one, else ``COVERAGE_TARGET``),
+    asked through ``audits.policy.policy_for`` so that disclosure stays below scoring."""
+    return policy_for(quarter).coverage_target
 
 
 def supplier_list(quarter: Quarter) -> pd.DataFrame:

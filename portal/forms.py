@@ -23,6 +23,7 @@ from core.parsers import CellError, normalize_identifier, parse_quarter
 from core.quarter import Quarter
 from portal.indicators import indicator_title
 from reports.models import ReportFormat
+from scoring.methodology import DERIVED_SOURCES, REPORTED, source_error
 from scoring.models import Indicator, Methodology, MethodologyStatus
 from scoring.selectors import current_methodology, methodology_params
 from scoring.values import canonical_value
@@ -372,8 +373,13 @@ class DraftForm(forms.Form):
         return version
 
 
+def source_field_name(code: str) -> str:
+    return f"source-{code}"
+
+
 class WeightsForm(forms.Form):
-    """One weight field per indicator of a draft."""
+    """One weight field per indicator of a draft, and a source choice for the indicators a
+    derived source may serve (scorecard.md section 9; the service validates the choice)."""
 
     def __init__(self, *args, rows=(), **kwargs):
         super().__init__(*args, **kwargs)
@@ -383,6 +389,12 @@ class WeightsForm(forms.Form):
             self.fields[code] = forms.DecimalField(
                 label=f"{code} {indicator_title(code, row.indicator.title)}", min_value=0, max_digits=7,
                 decimal_places=3, initial=row.weight)
+            options = [source for source, codes in DERIVED_SOURCES.items() if code in codes
+                       and source_error(code, row.indicator.source, source) is None]
+            if row.indicator.source == REPORTED and options:
+                self.fields[source_field_name(code)] = forms.ChoiceField(
+                    label=_("Source of %(code)s") % {"code": code}, choices=[(s, s) for s in (REPORTED, *options)],
+                    initial=row.source or row.indicator.source, required=False)
 
     def clean(self):
         data = super().clean()

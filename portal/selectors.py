@@ -55,7 +55,7 @@ from suppliers.models import CERTIFICATE_KINDS, Document, FxRate, Screening, Scr
 from suppliers.screening import latest_screenings as _latest_screenings
 from suppliers.selectors import scope_to_user, visible_suppliers
 
-METRICS = ("audit", "scorecard", "sbti", "ghg_disclosure")
+METRICS = ("audit", "scorecard", "sbti", "ghg_disclosure", "foc")
 EXPIRING_DAYS = dates.DEFAULT_EXPIRING_DAYS
 
 # --------------------------------------------------------------------------- quarters

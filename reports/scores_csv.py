@@ -4,13 +4,13 @@ recomputed); the workbook's Scores sheet reuses its rows so both files always ag
 from __future__ import annotations
 
 import io
-import re
 from decimal import Decimal
 from pathlib import Path
 
 from django.utils.translation import gettext as _
 
 from core.quarter import Quarter
+from core.spreadsheet import safe_cell
 from scoring import selectors
 
 SCORE_COLUMNS = [
@@ -18,20 +18,10 @@ SCORE_COLUMNS = [
     "rba", "environment", "minerals", "ecovadis", "esg_disclosure", "completeness", "flags",
 ]
 SUBSCORES = ["rba", "environment", "minerals", "ecovadis", "esg_disclosure"]
-_NUMBER_RE = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
-_DANGEROUS_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 class NoStoredScores(LookupError):
     """The quarter was never recalculated: there is nothing to export."""
-
-
-def safe_cell(value) -> str:
-    """Cells that a spreadsheet would run as a formula get a leading apostrophe."""
-    text = "" if value is None else str(value)
-    if text.startswith(_DANGEROUS_START) and not _NUMBER_RE.match(text):
-        return "'" + text
-    return text
 
 
 # Quoted: what the csv module quotes (comma, quote, line breaks) and also ';' and tab, so a

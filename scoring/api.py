@@ -64,10 +64,14 @@ class IndicatorViewSet(viewsets.ReadOnlyModelViewSet):
 class MethodologyIndicatorSerializer(serializers.ModelSerializer):
     code = serializers.CharField(source="indicator.code", read_only=True)
     category = serializers.CharField(source="indicator.category", read_only=True)
+    source = serializers.SerializerMethodField()
 
     class Meta:
         model = MethodologyIndicator
-        fields = ["code", "category", "weight", "normalisation", "params"]
+        fields = ["code", "category", "weight", "normalisation", "params", "source"]
+
+    def get_source(self, row) -> str:
+        return methodology_drafts.effective_source(row)
 
 
 class MethodologySerializer(serializers.ModelSerializer):
@@ -101,8 +105,9 @@ class DraftSerializer(serializers.Serializer):
 
 class WeightChangeSerializer(serializers.Serializer):
     code = serializers.CharField()
-    weight = serializers.DecimalField(max_digits=7, decimal_places=3, min_value=0)
+    weight = serializers.DecimalField(max_digits=7, decimal_places=3, min_value=0, required=False)
     params = serializers.JSONField(required=False)
+    source = serializers.CharField(required=False, help_text="reported, or a derived source (scorecard.md section 9)")
 
 
 class MethodologyViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.UpdateModelMixin,

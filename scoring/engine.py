@@ -4,8 +4,8 @@
 stored results of one quarter: a score row per scored supplier, the long table of
 indicator points and the coverage metrics. It knows nothing of Django: only pandas,
 numpy, the standard library and ``core.quarter`` / ``scoring.inputs`` /
-``scoring.methodology`` / ``audits.rules`` (the pure audit rules it shares with the
-audit selectors).
+``scoring.methodology`` / ``scoring.derived`` (the derived sources of section 9) /
+``audits.rules`` (the pure audit rules it shares with the audit selectors).
 
 Everything is vectorised over the supplier axis. Suppliers are put in their final
 order (basis descending, code ascending) first and every intermediate result is an
@@ -40,8 +40,19 @@ import pandas as pd
 
 from audits.rules import latest_full_audits
 from core.quarter import months_before
+from scoring import derived
 from scoring.inputs import VALUE_PRECEDENCE, ScoringInputs
-from scoring.methodology import CATEGORY_KEYS, IndicatorSpec, MethodologyParams
+from scoring.methodology import (
+    AUDIT,
+    CATEGORY_KEYS,
+    EMISSIONS,
+    REPORTED,
+    SOURCES,
+    TRAINING,
+    IndicatorSpec,
+    MethodologyParams,
+    source_error,
+)
 
 __all__ = [
     "ECOVADIS_ONLY",
@@ -121,7 +132,9 @@ BOOL_SPELLINGS = {
 NUMERIC_KINDS = ("percent", "score", "scaled", "count", "change")
 
 QBR_ESG = "esg"
-COVERAGE_METRICS = ("scorecard", "audit", "sbti", "ghg_disclosure")
+COVERAGE_METRICS = ("scorecard", "audit", "sbti", "ghg_disclosure", "foc")
+# Section 9, "Factory of Choice coverage": the one program a recognition may have.
+FOC_PROGRAM = "rba_foc"
 
 SCORE_COLUMNS = [
     "supplier_id",
@@ -137,7 +150,7 @@ SCORE_COLUMNS = [
     "qbr_incomplete",
     "qbr_components",
 ]
-POINT_COLUMNS = ["supplier_id", "indicator_code", "raw", "points", "status"]
+POINT_COLUMNS = ["supplier_id", "indicator_code", "raw", "points", "status", "source"]
 
 # Decimal context for money: bases have up to ~14 fractional digits after FX
 # conversion; 60 significant digits keep sums and cross-multiplications exact.
@@ -622,6 +635,23 @@ def _audit_facts(inputs: ScoringInputs, methodology: MethodologyParams, pop: _Po
     )
 
 
+def _foc_recognised(inputs: ScoringInputs, sites: _Sites, n: int) -> np.ndarray:
+    """Section 9, "Factory of Choice coverage": per supplier, ≥ 1 relevant site and every
+    relevant site holds an ``rba_foc`` recognition with ``awarded_on <= D <= expires_on``.
+    Recognitions of unknown or non-relevant sites and of other programs are ignored."""
+    frame = inputs.recognitions
+    as_of = _day(inputs.quarter.as_of)
+    r_site = _site_rows(sites, _ints(_column(frame, "site_id")))
+    program = _strings(_column(frame, "program"))
+    valid = ((r_site >= 0) & (program == FOC_PROGRAM)
+             & (_dates(_column(frame, "awarded_on")) <= as_of) & (_dates(_column(frame, "expires_on")) >= as_of))
+    site_recognised = np.zeros(len(sites.site_ids), dtype=bool)
+    site_recognised[r_site[valid]] = True
+    n_rel = np.bincount(sites.pos[sites.relevant], minlength=n)
+    n_rel_recognised = np.bincount(sites.pos[sites.relevant & site_recognised], minlength=n)
+    return (n_rel > 0) & (n_rel_recognised == n_rel)
+
+
 def _audit_points(spec: IndicatorSpec, column: _Column, pop: _Population) -> _Column:
     """Fill the points of an audit-derived column from its raw values."""
     is_value = column.status == _S_VALUE
@@ -843,18 +873,65 @@ def _check_methodology(specs) -> None:
     if len(set(codes)) != len(codes):
         raise ValueError("methodology has duplicate indicator codes")
     for spec in specs:
-        if spec.source == "audit" and spec.code not in AUDIT_INDICATORS:
+        if spec.source == AUDIT and spec.code not in AUDIT_INDICATORS:
             raise ValueError(f"{spec.code}: no audit-derived computation for this code")
-        if spec.source not in ("audit", "reported"):
+        if spec.source not in SOURCES:
             raise ValueError(f"{spec.code}: unknown source {spec.source!r}")
+        if spec.source not in (AUDIT, REPORTED):
+            problem = source_error(spec.code, REPORTED, spec.source)
+            if problem:
+                raise ValueError(f"{spec.code}: {problem}")
         if spec.category not in CATEGORY_KEYS:
             raise ValueError(f"{spec.code}: unknown category {spec.category!r}")
 
 
-def _indicator_columns(specs, facts: _AuditFacts, picks: dict, pop: _Population) -> list[_Column]:
-    """One column of raw values, points and statuses per indicator, in methodology order."""
-    return [_audit_points(spec, facts.columns[spec.code], pop) if spec.source == "audit"
-            else _reported_column(spec, picks.get(spec.code), pop) for spec in specs]
+def _derived_raw(specs, inputs: ScoringInputs, pop: _Population) -> dict:
+    """Section 9: raw values of the indicators the methodology takes from a derived source,
+    code -> bool array (never missing) or float array (NaN = missing), by position. Each
+    source's frame is read only when some indicator uses it."""
+    sources = {spec.source for spec in specs}
+    raw = {}
+    if EMISSIONS in sources:
+        frame = inputs.inventories
+        positions = pop.positions(_ints(_column(frame, "supplier_id")))
+        values = derived.emissions_raw(frame, positions, len(pop.ids), inputs.quarter.as_of)
+        raw.update({"ENV-01": values.env01, "ENV-02": values.env02, "ENV-05": values.env05})
+    if TRAINING in sources:
+        persons = inputs.training_persons
+        positions = pop.positions(_ints(_column(persons, "supplier_id")))
+        raw["ESG-04"] = derived.training_raw(persons, inputs.training_courses, inputs.training_records, positions,
+                                             len(pop.ids), inputs.quarter.as_of)
+    return raw
+
+
+def _derived_column(spec: IndicatorSpec, values: np.ndarray, pop: _Population) -> _Column:
+    """A derived raw value normalised as section 3 (bool: always a value; numbers: NaN is missing)."""
+    n = len(pop.ids)
+    if values.dtype == bool:
+        column = _Column.empty(n, _S_VALUE)
+        column.raw[:] = values.astype(object)
+        column.points[:] = _bool_points(spec, values)
+        return column
+    column = _Column.empty(n, _S_MISSING)
+    present = np.flatnonzero(~np.isnan(values))
+    column.raw[present] = values[present].astype(object)
+    column.points[present] = _numeric_points(spec, values[present])
+    column.status[present] = _S_VALUE
+    return column
+
+
+def _indicator_columns(specs, facts: _AuditFacts, picks: dict, pop: _Population, derived_raw: dict) -> list[_Column]:
+    """One column of raw values, points and statuses per indicator, in methodology order. A
+    derived source ignores the indicator values (section 9: no fallback)."""
+    columns = []
+    for spec in specs:
+        if spec.source == AUDIT:
+            columns.append(_audit_points(spec, facts.columns[spec.code], pop))
+        elif spec.source == REPORTED:
+            columns.append(_reported_column(spec, picks.get(spec.code), pop))
+        else:
+            columns.append(_derived_column(spec, derived_raw[spec.code], pop))
+    return columns
 
 
 @dataclass
@@ -976,9 +1053,10 @@ def _score_frame(pop: _Population, score_cents, grade, subscores, completeness, 
     )
 
 
-def _points_frame(pop: _Population, codes: list[str], columns: list[_Column]) -> pd.DataFrame:
+def _points_frame(pop: _Population, specs, columns: list[_Column]) -> pd.DataFrame:
     """The long ``points`` output frame (``POINT_COLUMNS``): supplier-major, methodology order."""
     n, k = len(pop.ids), len(columns)
+    codes = [spec.code for spec in specs]
     raw_matrix = np.empty((n, k), dtype=object)
     points_matrix = np.empty((n, k))
     status_matrix = np.empty((n, k), dtype=np.int8)
@@ -993,12 +1071,14 @@ def _points_frame(pop: _Population, codes: list[str], columns: list[_Column]) ->
             "raw": pd.Series(raw_matrix.ravel(), dtype=object),
             "points": pd.Series(points_matrix.ravel(), dtype=float),
             "status": pd.Series(_STATUS_NAMES[status_matrix.ravel()], dtype=object),
+            "source": pd.Series(np.tile(np.array([spec.source for spec in specs], dtype=object), n), dtype=object),
         },
         columns=POINT_COLUMNS,
     )
 
 
-def _coverage_masks(by_code: dict, picks: dict, facts: _AuditFacts, pop: _Population) -> dict:
+def _coverage_masks(by_code: dict, picks: dict, facts: _AuditFacts, pop: _Population,
+                    foc_met: np.ndarray) -> dict:
     """Section 7: per metric (denominator mask, numerator mask). ENV-04 / ENV-01 are read
     from their columns, or from the picked values when the methodology leaves them out."""
     n = len(pop.ids)
@@ -1024,6 +1104,7 @@ def _coverage_masks(by_code: dict, picks: dict, facts: _AuditFacts, pop: _Popula
         "audit": (facts.has_relevant, facts.all_relevant_audited),
         "sbti": (everyone, sbti_met),
         "ghg_disclosure": (everyone, ghg_met),
+        "foc": (facts.has_relevant, foc_met),
     }
 
 
@@ -1045,7 +1126,7 @@ def compute_quarter(inputs: ScoringInputs, methodology: MethodologyParams) -> En
     rba08_table = _mapping_table(audit_specs["RBA-08"]) if "RBA-08" in audit_specs else None
     facts = _audit_facts(inputs, methodology, pop, sites, rba08_table)
     picks = _pick_values(inputs, pop)
-    columns = _indicator_columns(specs, facts, picks, pop)
+    columns = _indicator_columns(specs, facts, picks, pop, _derived_raw(specs, inputs, pop))
     by_code = dict(zip(codes, columns, strict=True))
 
     totals = _totals(specs, columns, n)
@@ -1057,6 +1138,7 @@ def compute_quarter(inputs: ScoringInputs, methodology: MethodologyParams) -> En
 
     scores = _score_frame(pop, score_cents, grade, _subscores(totals, pop.full), _completeness(totals, pop.full),
                           flags, qbr)
-    points = _points_frame(pop, codes, columns)
-    coverage = _coverage(str(inputs.quarter), methodology, pop, _coverage_masks(by_code, picks, facts, pop))
+    points = _points_frame(pop, specs, columns)
+    masks = _coverage_masks(by_code, picks, facts, pop, _foc_recognised(inputs, sites, n))
+    coverage = _coverage(str(inputs.quarter), methodology, pop, masks)
     return EngineResult(scores=scores, points=points, coverage=coverage)

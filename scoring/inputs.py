@@ -32,11 +32,34 @@ Column types (pandas):
 
 ``qbr`` — non-ESG QBR components of those suppliers for quarter Q:
     supplier_id int64, component str ("quality"|"delivery"|"cost"|"service"), score float64
+
+``recognitions`` — site recognitions at those suppliers' sites (all dates; the engine filters),
+from ``audits.selectors.recognitions_frame``; read by the coverage metric ``foc`` (section 9):
+    site_id int64, program str ("rba_foc"), awarded_on datetime64[ns],
+    expires_on datetime64[ns] (the last valid day; always set, the default of section 9 is
+    applied when the recognition is stored)
+
+``inventories`` — accepted yearly GHG inventories of those suppliers for the years
+year(D)-3 … year(D)-1, from ``scoring.selectors.inventories_frame``; read only when the
+methodology takes ENV-01/ENV-02/ENV-05 from the source ``emissions`` (section 9;
+``scoring.derived.emissions_raw``):
+    supplier_id int64, year int64, scope1_tco2e / scope2_market_tco2e / scope2_location_tco2e /
+    scope3_tco2e / revenue object (Decimal or None), revenue_currency str ("" when none)
+
+``training_persons`` / ``training_courses`` / ``training_records`` — read only when the
+methodology takes ESG-04 from the source ``training`` (section 9; ``scoring.derived.training_raw``),
+from ``scoring.selectors.training_frames``:
+    persons: person_id int64, supplier_id int64, is_esg_staff bool, active bool
+    courses: course_id int64, required bool, valid_months float64 (NaN: never expires)
+    records (accepted only): person_id int64, course_id int64, completed_on datetime64[ns]
+    (NaT: enrolled, not completed)
+
+Optional frames default to empty (an engine call without them sees no recognition).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pandas as pd
 
@@ -48,6 +71,12 @@ AUDIT_COLUMNS = ["audit_ref", "site_id", "audit_type", "conducted_on", "score", 
 FINDING_COLUMNS = ["finding_ref", "site_id", "severity", "zero_tolerance", "opened_on", "due_on", "closed_on"]
 VALUE_COLUMNS = ["value_id", "supplier_id", "indicator_code", "quarter_ordinal", "submitted_at", "value"]
 QBR_COLUMNS = ["supplier_id", "component", "score"]
+RECOGNITION_COLUMNS = ["site_id", "program", "awarded_on", "expires_on"]
+TRAINING_PERSON_COLUMNS = ["person_id", "supplier_id", "is_esg_staff", "active"]
+TRAINING_COURSE_COLUMNS = ["course_id", "required", "valid_months"]
+TRAINING_RECORD_COLUMNS = ["person_id", "course_id", "completed_on"]
+INVENTORY_COLUMNS = ["supplier_id", "year", "scope1_tco2e", "scope2_market_tco2e", "scope2_location_tco2e",
+                     "scope3_tco2e", "revenue", "revenue_currency"]
 
 # scorecard.md section 5, which accepted value of Q-3 … Q counts for an indicator: the
 # greatest by these keys, most significant first (the latest quarter, then the latest
@@ -66,6 +95,11 @@ class ScoringInputs:
     findings: pd.DataFrame
     values: pd.DataFrame
     qbr: pd.DataFrame
+    recognitions: pd.DataFrame = field(default_factory=lambda: empty_frame(RECOGNITION_COLUMNS))
+    inventories: pd.DataFrame = field(default_factory=lambda: empty_frame(INVENTORY_COLUMNS))
+    training_persons: pd.DataFrame = field(default_factory=lambda: empty_frame(TRAINING_PERSON_COLUMNS))
+    training_courses: pd.DataFrame = field(default_factory=lambda: empty_frame(TRAINING_COURSE_COLUMNS))
+    training_records: pd.DataFrame = field(default_factory=lambda: empty_frame(TRAINING_RECORD_COLUMNS))
 
 
 def empty_frame(columns: list[str]) -> pd.DataFrame:

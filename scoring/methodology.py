@@ -32,12 +32,51 @@ NORMALISATIONS = ("percent", "score", "scaled", "count", "bool", "mapping", "cha
 BOUNDED_0_100 = ("percent", "score")
 
 
+# Sources of an indicator's raw value. ``audit`` and ``reported`` are the catalogue's
+# (sections 4 and 5); a methodology version may choose a derived source instead for the
+# indicators listed here (section 9).
+AUDIT = "audit"
+REPORTED = "reported"
+EMISSIONS = "emissions"
+TRAINING = "training"
+MINERALS_REPORTS = "minerals_reports"
+DERIVED_SOURCES = {
+    EMISSIONS: ("ENV-01", "ENV-02", "ENV-05"),
+    TRAINING: ("ESG-04",),
+    MINERALS_REPORTS: ("MIN-01", "MIN-02", "MIN-03", "MIN-04"),
+}
+# Derived sources whose data the product does not hold yet: refused with this reason.
+UNAVAILABLE_SOURCES = {
+    MINERALS_REPORTS: "minerals reports (CMRT/EMRT) are not held yet: the source minerals_reports cannot be chosen",
+}
+SOURCES = (AUDIT, REPORTED, *DERIVED_SOURCES)
+
+
+def source_error(code: str, catalogue_source: str, source: str) -> str | None:
+    """Why indicator ``code`` (catalogue source ``audit`` or ``reported``) cannot take its raw
+    value from ``source`` (scorecard.md section 9), or None when it can. An audit-derived
+    indicator keeps ``audit``; a reported one may be ``reported`` or a derived source that
+    lists it and whose data the product holds."""
+    if catalogue_source == AUDIT:
+        return None if source == AUDIT else f"{code} is audit-derived; its source cannot change"
+    if source == REPORTED:
+        return None
+    if source not in DERIVED_SOURCES:
+        return f"unknown source '{source}'; expected one of: {', '.join(s for s in SOURCES if s != AUDIT)}"
+    if code not in DERIVED_SOURCES[source]:
+        return (f"{code} cannot take the source '{source}' (it serves "
+                f"{', '.join(DERIVED_SOURCES[source])})")
+    if source in UNAVAILABLE_SOURCES:
+        return UNAVAILABLE_SOURCES[source]
+    return None
+
+
 @dataclass(frozen=True)
 class IndicatorSpec:
     code: str
     category: str  # one of CATEGORY_KEYS
     weight: Decimal
-    source: str  # "audit" or "reported"
+    source: str  # "audit", "reported" or a derived source of DERIVED_SOURCES (section 9)
     normalisation: str  # one of NORMALISATIONS
     params: dict = field(default_factory=dict)
     title: str = ""

@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from core.history import history_context, record_bulk_history, stamp
+from scoring.methodology import source_error
 from scoring.models import Methodology, MethodologyIndicator
 from scoring.selectors import current_methodology
 
@@ -33,7 +34,7 @@ def draft_create(*, version: str, based_on: Methodology | None, description: str
     stamp(draft, actor=actor).save()
     rows = MethodologyIndicator.objects.bulk_create([
         MethodologyIndicator(methodology=draft, indicator_id=row.indicator_id, weight=row.weight,
-                             normalisation=row.normalisation, params=row.params)
+                             normalisation=row.normalisation, params=row.params, source=row.source)
         for row in source.indicators.all()
     ])
     with history_context(user=actor, reason=f"drafted from {source.version}"):
@@ -41,9 +42,18 @@ def draft_create(*, version: str, based_on: Methodology | None, description: str
     return draft
 
 
+def effective_source(row: MethodologyIndicator) -> str:
+    """The source a methodology indicator takes its raw value from (section 9): its derived
+    source, else the catalogue's (audit or reported)."""
+    return row.source or row.indicator.source
+
+
 @transaction.atomic
 def weights_set(*, methodology: Methodology, changes: list[dict], actor) -> None:
-    """Change indicator weights (and optionally parameters) of a draft; every change is logged."""
+    """Change indicator weights, parameters and sources of a draft; every change is logged.
+
+    ``changes``: [{"code", "weight"?, "params"?, "source"?}]. A source must be allowed for the
+    indicator (``scoring.methodology.source_error``, scorecard.md section 9)."""
     ensure_draft(methodology)
     rows = {row.indicator.code: row for row in methodology.indicators.select_related("indicator")}
     unknown = [change["code"] for change in changes if change["code"] not in rows]
@@ -54,13 +64,22 @@ def weights_set(*, methodology: Methodology, changes: list[dict], actor) -> None
     problems = {code: errors for code, errors in problems.items() if errors}
     if problems:
         raise ValidationError({"params": [f"{code}: {'; '.join(errors)}" for code, errors in problems.items()]})
+    source_problems = [f"{change['code']}: {problem}" for change in changes if "source" in change
+                       for problem in [source_error(change["code"], rows[change["code"]].indicator.source,
+                                                    change["source"])] if problem]
+    if source_problems:
+        raise ValidationError({"source": source_problems})
     for change in changes:
         row = rows[change["code"]]
-        row.weight = Decimal(change["weight"])
+        if "weight" in change:
+            row.weight = Decimal(change["weight"])
         if "params" in change:
             row.params = change["params"]
+        if "source" in change:
+            # Stored empty when it is the catalogue's own source.
+            row.source = "" if change["source"] == row.indicator.source else change["source"]
     changed = [rows[c["code"]] for c in changes]
-    MethodologyIndicator.objects.bulk_update(changed, ["weight", "params"])
+    MethodologyIndicator.objects.bulk_update(changed, ["weight", "params", "source"])
     with history_context(user=actor):
         record_bulk_history(MethodologyIndicator, changed, updated=True)
 
@@ -78,9 +97,9 @@ def diff(first: Methodology, second: Methodology) -> dict:
     for code in sorted(set(a) | set(b)):
         left, right = a.get(code), b.get(code)
         left_view = None if left is None else {"weight": str(left.weight), "normalisation": left.normalisation,
-                                                "params": left.params}
+                                                "params": left.params, "source": effective_source(left)}
         right_view = None if right is None else {"weight": str(right.weight), "normalisation": right.normalisation,
-                                                 "params": right.params}
+                                                 "params": right.params, "source": effective_source(right)}
         if left_view != right_view:
             indicators[code] = {first.version: left_view, second.version: right_view}
     return {"from": first.version, "to": second.version, "settings": changed_settings, "indicators": indicators}

@@ -74,6 +74,10 @@ class MethodologyIndicator(models.Model):
     weight = models.DecimalField(max_digits=7, decimal_places=3)
     normalisation = models.CharField(max_length=10, choices=[(n, n) for n in NORMALISATIONS])
     params = models.JSONField(default=dict, blank=True)
+    # scorecard.md section 9: a derived source for this indicator in this version
+    # (``scoring.methodology.DERIVED_SOURCES``); empty = the catalogue's source (audit or reported).
+    source = models.CharField(max_length=20, blank=True, default="",
+                              help_text="Derived source (section 9); empty: the indicator's own source")
 
     history = tracked_history()
 

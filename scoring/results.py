@@ -26,7 +26,8 @@ JSON_COLUMNS = {"flags", "qbr_components", "points"}
 
 
 def points_json_by_supplier(points: pd.DataFrame) -> dict[int, str]:
-    """{supplier_id: JSON text of {code: {"raw", "points", "status"}}} for every supplier.
+    """{supplier_id: JSON text of {code: {"raw", "points", "status", "source"}}} for every supplier
+    (``source``: where the raw value came from, scorecard.md section 9).
 
     Built with array operations: a 100,000-supplier quarter has 3.2 million entries. Texts
     are made once per distinct value (within one indicator all raw values have one type,
@@ -46,8 +47,9 @@ def points_json_by_supplier(points: pd.DataFrame) -> dict[int, str]:
     values = np.round(points["points"].to_numpy(dtype=float), 6)
     distinct, inverse = np.unique(values, return_inverse=True)
     points_text = np.array(["null" if v != v else repr(float(v)) for v in distinct], dtype=object)[inverse]
-    status_text = points["status"].map(lambda s: f', "status": "{s}"}}').to_numpy(dtype=object)
-    entries = entry_prefix + raw_text + ', "points": ' + points_text + status_text
+    status_text = points["status"].map(lambda s: f', "status": "{s}"').to_numpy(dtype=object)
+    source_text = points["source"].map(lambda s: f', "source": {json.dumps(s)}}}').to_numpy(dtype=object)
+    entries = entry_prefix + raw_text + ', "points": ' + points_text + status_text + source_text
     joined = pd.Series(entries).groupby(points["supplier_id"].to_numpy(), sort=False).agg(", ".join)
     return {int(supplier_id): "{" + text + "}" for supplier_id, text in joined.items()}
 

@@ -12,7 +12,9 @@ from django.db.models import QuerySet
 from audits.policy import AuditPolicy, default_policy
 from core.frames import read_frame
 from core.quarter import Quarter, current_quarter
-from scoring.inputs import QBR_COLUMNS, VALUE_COLUMNS, VALUE_PRECEDENCE
+from disclosure.models import Course, EmissionInventory, InventoryState, TrainingPerson, TrainingRecord
+from scoring.derived import inventory_years
+from scoring.inputs import INVENTORY_COLUMNS, QBR_COLUMNS, VALUE_COLUMNS, VALUE_PRECEDENCE
 from scoring.methodology import IndicatorSpec, MethodologyParams
 from scoring.models import (
     CoverageSnapshot,
@@ -66,7 +68,7 @@ def methodology_params(methodology: Methodology) -> MethodologyParams:
     indicators = tuple(
         IndicatorSpec(
             code=row.indicator.code, category=row.indicator.category, weight=Decimal(row.weight),
-            source=row.indicator.source, normalisation=row.normalisation, params=row.params or {},
+            source=row.source or row.indicator.source, normalisation=row.normalisation, params=row.params or {},
             title=row.indicator.title,
         )
         for row in rows
@@ -123,6 +125,34 @@ def values_frame(quarter: Quarter) -> pd.DataFrame:
         ("quarter_ordinal", lambda quarters: pd.Series([ordinals[q] for q in quarters], dtype="int64")),
         ("submitted_at", "datetime_utc"), ("value", "str"),
     ])[VALUE_COLUMNS]
+
+
+def inventories_frame(quarter: Quarter) -> pd.DataFrame:
+    """The engine's ``inventories`` frame (``scoring.inputs.INVENTORY_COLUMNS``): accepted
+    yearly GHG inventories of the years an ``emissions`` source reads at Q's as-of date
+    (``scoring.derived.inventory_years``). One query."""
+    first, last = inventory_years(quarter.as_of)
+    rows = (EmissionInventory.objects.filter(state=InventoryState.ACCEPTED, year__gte=first, year__lte=last)
+            .order_by("supplier_id", "year").values_list(*INVENTORY_COLUMNS))
+    return read_frame(rows, [
+        ("supplier_id", "int64"), ("year", "int64"), ("scope1_tco2e", "object"), ("scope2_market_tco2e", "object"),
+        ("scope2_location_tco2e", "object"), ("scope3_tco2e", "object"), ("revenue", "object"),
+        ("revenue_currency", "str"),
+    ])
+
+
+def training_frames() -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """The engine's (training_persons, training_courses, training_records) frames
+    (``scoring.inputs``): every person and course, accepted records only. Three queries."""
+    persons = read_frame(
+        TrainingPerson.objects.order_by("id").values_list("id", "supplier_id", "is_esg_staff", "active"),
+        [("person_id", "int64"), ("supplier_id", "int64"), ("is_esg_staff", "bool"), ("active", "bool")])
+    courses = read_frame(Course.objects.order_by("id").values_list("id", "required", "valid_months"),
+                         [("course_id", "int64"), ("required", "bool"), ("valid_months", "float")])
+    records = read_frame(TrainingRecord.objects.filter(state=InventoryState.ACCEPTED).order_by("id")
+                         .values_list("person_id", "course_id", "completed_on"),
+                         [("person_id", "int64"), ("course_id", "int64"), ("completed_on", "datetime")])
+    return persons, courses, records
 
 
 def qbr_frame(quarter: Quarter) -> pd.DataFrame:

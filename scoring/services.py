@@ -19,15 +19,15 @@ from django.dispatch import Signal
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from audits.selectors import scoring_frames
+from audits.selectors import recognitions_frame, scoring_frames
 from core import jobs, roles
 from core.errors import DomainError
 from core.history import actor_fields, stamp
 from core.parsers import CellError
 from core.quarter import FutureQuarter, InvalidQuarter, Quarter, ensure_not_future, ensure_plausible_quarter
 from scoring import engine, results, selectors
-from scoring.inputs import ScoringInputs
-from scoring.methodology import MethodologyParams
+from scoring.inputs import INVENTORY_COLUMNS, ScoringInputs, empty_frame
+from scoring.methodology import EMISSIONS, TRAINING, MethodologyParams, source_error
 from scoring.models import (
     ACTIVE_RUN_STATUSES,
     CoverageSnapshot,
@@ -201,9 +201,20 @@ def load_inputs(quarter: Quarter, params: MethodologyParams) -> ScoringInputs:
     findings = findings[findings["site_id"].isin(set(sites["site_id"]))]
     values = selectors.values_frame(quarter)
     qbr = selectors.qbr_frame(quarter)
+    recognitions = recognitions_frame(None)
+    uses_emissions = any(spec.source == EMISSIONS for spec in params.indicators)
+    inventories = selectors.inventories_frame(quarter) if uses_emissions else empty_frame(INVENTORY_COLUMNS)
+    training = {}
+    if any(spec.source == TRAINING for spec in params.indicators):
+        persons, courses, records = selectors.training_frames()
+        persons = persons[persons["supplier_id"].isin(supplier_ids)]
+        training = {"training_persons": persons, "training_courses": courses,
+                    "training_records": records[records["person_id"].isin(set(persons["person_id"]))]}
     return ScoringInputs(
         quarter=quarter, population=population, sites=sites, audits=audits, findings=findings,
         values=values[values["supplier_id"].isin(supplier_ids)], qbr=qbr[qbr["supplier_id"].isin(supplier_ids)],
+        recognitions=recognitions[recognitions["site_id"].isin(set(sites["site_id"]))],
+        inventories=inventories[inventories["supplier_id"].isin(supplier_ids)], **training,
     )
 
 
@@ -214,7 +225,8 @@ def inputs_fingerprint(inputs: ScoringInputs, params: MethodologyParams) -> str:
     """
     digest = hashlib.sha256()
     digest.update(repr((str(inputs.quarter), params)).encode())
-    for name in ("population", "sites", "audits", "findings", "values", "qbr"):
+    for name in ("population", "sites", "audits", "findings", "values", "qbr", "recognitions", "inventories",
+                 "training_persons", "training_courses", "training_records"):
         frame = getattr(inputs, name)
         digest.update(f"{name}:{len(frame)}:{','.join(frame.columns)}".encode())
         if frame.empty:
@@ -289,6 +301,8 @@ def methodology_publish(*, methodology: Methodology, actor) -> Methodology:
         raise MethodologyNotPublishable(f"indicator weights of {methodology.version} sum to {total}, not 100")
     problems = [f"{row.indicator.code}: {'; '.join(errors)}" for row in rows
                 if (errors := params_errors(row.indicator.code, row.normalisation, row.params))]
+    problems += [f"{row.indicator.code}: {error}" for row in rows if row.source
+                 and (error := source_error(row.indicator.code, row.indicator.source, row.source))]
     problems += [f"{name}: {error}" for name, error in settings_errors(
         grade_bands=methodology.grade_bands, qbr_weights=methodology.qbr_weights).items()]
     if problems:

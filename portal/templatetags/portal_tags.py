@@ -30,6 +30,7 @@ METRIC_LABELS = {
     "scorecard": _("Scorecard coverage"),
     "sbti": _("Science-based targets"),
     "ghg_disclosure": _("GHG disclosure"),
+    "foc": _("Factory of Choice"),
 }
 CYCLE_LABELS = {
     dates.VALID: _("valid"),
@@ -38,7 +39,8 @@ CYCLE_LABELS = {
     dates.NEVER_AUDITED: _("never audited"),
 }
 POINT_STATUS = {"value": _("value"), "missing": _("missing"), "not_applicable": _("not applicable")}
-SOURCE_LABELS = {"audit": _("audits"), "reported": _("reported")}
+SOURCE_LABELS = {"audit": _("audits"), "reported": _("reported"), "emissions": _("GHG inventories"),
+                 "training": _("training records"), "minerals_reports": _("minerals reports")}
 POPULATION_LABELS = {"full": _("full scorecard"), "ecovadis_only": _("EcoVadis only")}
 
 
@@ -92,6 +94,19 @@ def point_status(status):
 @register.filter
 def source_label(source):
     return SOURCE_LABELS.get(source, source)
+
+
+@register.filter
+def source_field(form, code):
+    """The draft form's source choice of an indicator (None when it has no derived option)."""
+    name = f"source-{code}"
+    return form[name] if name in form.fields else None
+
+
+@register.filter
+def effective_source(row):
+    """The source a methodology indicator row takes its raw value from (section 9)."""
+    return row.source or row.indicator.source
 
 
 @register.filter

@@ -17,7 +17,7 @@ from rest_framework.exceptions import ValidationError as ApiValidationError
 from core import jobs, roles
 from portal import selectors
 from portal.access import admin_required, procurement_required, writer_required
-from portal.forms import DraftForm, ReviewForm, RunForm, WeightsForm, apply_errors
+from portal.forms import DraftForm, ReviewForm, RunForm, WeightsForm, apply_errors, source_field_name
 from portal.indicators import display_value
 from portal.views.common import as_django_error, error_text, paginate
 from scoring import methodology_drafts, services
@@ -95,8 +95,17 @@ def methodology_weights(request, version: str):
     rows = list(methodology.indicators.select_related("indicator").order_by("indicator__code"))
     form = WeightsForm(request.POST, rows=rows)
     if form.is_valid():
-        changes = [{"code": row.indicator.code, "weight": form.cleaned_data[row.indicator.code]}
-                   for row in rows if form.cleaned_data[row.indicator.code] != row.weight]
+        changes = []
+        for row in rows:
+            code = row.indicator.code
+            change = {"code": code}
+            if form.cleaned_data[code] != row.weight:
+                change["weight"] = form.cleaned_data[code]
+            source = form.cleaned_data.get(source_field_name(code))
+            if source and source != methodology_drafts.effective_source(row):
+                change["source"] = source
+            if len(change) > 1:
+                changes.append(change)
         try:
             if changes:
                 methodology_drafts.weights_set(methodology=methodology, changes=changes, actor=request.user)

@@ -13,7 +13,7 @@ def test_dashboard_shows_the_latest_scored_quarter_with_its_four_metrics(world, 
     response = client_as("procurement_analyst").get("/dashboard/")
     body = response.content.decode()
     assert response.context["quarter"] == str(world.quarter)
-    assert [m["name"] for m in response.context["metrics"]] == ["audit", "scorecard", "sbti", "ghg_disclosure"]
+    assert [m["name"] for m in response.context["metrics"]] == ["audit", "scorecard", "sbti", "ghg_disclosure", "foc"]
     snapshot = CoverageSnapshot.objects.get(quarter=str(world.quarter))
     for metric in response.context["metrics"]:
         assert metric["met"] == snapshot.data["metrics"][metric["name"]]["met"]

@@ -126,3 +126,20 @@ def test_duplicate_draft_version_error_is_next_to_the_field(world, client_as):
                                                    {"version": "v1", "based_on": "v1"})
     assert response.status_code == 400
     assert response.context["draft_form"].errors["version"]
+
+
+def test_methodology_draft_sets_a_derived_source(world, client_as):
+    admin = client_as("procurement_admin")
+    admin.post("/scorecard/methodologies/new/", {"version": "v2", "based_on": "v1"})
+    draft = Methodology.objects.get(version="v2")
+    page = admin.get("/scorecard/methodologies/v2/").content.decode()
+    assert 'name="source-ENV-01"' in page and 'name="source-ESG-04"' in page
+    assert 'name="source-ENV-03"' not in page and 'name="source-MIN-01"' not in page
+    weights = {row.indicator.code: str(row.weight) for row in draft.indicators.select_related("indicator")}
+    admin.post("/scorecard/methodologies/v2/weights/", {**weights, "source-ENV-01": "emissions",
+                                                         "source-ESG-04": "training"})
+    sources = dict(MethodologyIndicator.objects.filter(methodology=draft).values_list("indicator__code", "source"))
+    assert (sources["ENV-01"], sources["ESG-04"], sources["ENV-02"]) == ("emissions", "training", "")
+    refused = admin.post("/scorecard/methodologies/v2/weights/", {**weights, "source-ENV-01": "minerals_reports"})
+    assert refused.status_code == 400
+    assert MethodologyIndicator.objects.get(methodology=draft, indicator__code="ENV-01").source == "emissions"

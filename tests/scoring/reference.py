@@ -18,6 +18,13 @@ Inputs are raw rows (lists of dicts), as the imports would store them:
 - values (accepted only): {supplier_code, quarter, indicator_code, value str,
   submitted_at datetime, seq int}
 - qbr: {supplier_code, quarter, component, score Decimal} (not part of the outputs here)
+- recognitions (keyword, optional): {site_code, program, awarded_on date, expires_on date|None}
+  (section 9, "Factory of Choice coverage"; ``expires_on`` None = the default expiry)
+- derived (keyword, optional): {"sources": {code: source}, "inventories": [{supplier_code,
+  year, scope1_tco2e Decimal, scope2_market_tco2e / scope2_location_tco2e / scope3_tco2e /
+  revenue Decimal|None, revenue_currency str|None}], "courses": [{course_code, required,
+  valid_months|None}], "training": [{supplier_code, person_ref, is_esg_staff, active,
+  course_code, completed_on date|None}]} (section 9; accepted rows only)
 
 Choices where the text leaves room (each named where it is used):
 
@@ -344,6 +351,70 @@ def reported_indicators(supplier_values, quarter: str):
     return states
 
 
+def emissions_indicators(supplier_inventories, as_of: dt.date) -> dict[str, object]:
+    """Section 9, source ``emissions``: the points of ENV-01, ENV-02 and ENV-05 (or MISSING)."""
+    by_year = {inv["year"]: inv for inv in supplier_inventories}
+    years = [y for y in by_year if as_of.year - 2 <= y <= as_of.year - 1]
+    if not years:
+        return {"ENV-01": Fraction(0), "ENV-02": Fraction(0), "ENV-05": MISSING}
+    y = max(years)
+    current = by_year[y]
+    states = {"ENV-01": Fraction(100), "ENV-02": Fraction(100 if current["scope3_tco2e"] is not None else 0)}
+    prior = by_year.get(y - 1)
+    states["ENV-05"] = MISSING
+    if prior is None:
+        return states
+    if current["scope2_market_tco2e"] is not None and prior["scope2_market_tco2e"] is not None:
+        scope2 = "scope2_market_tco2e"
+    elif current["scope2_location_tco2e"] is not None and prior["scope2_location_tco2e"] is not None:
+        scope2 = "scope2_location_tco2e"
+    else:
+        return states
+    if current["revenue"] is None or prior["revenue"] is None:
+        return states
+    if not current["revenue_currency"] or current["revenue_currency"] != prior["revenue_currency"]:
+        return states
+
+    def intensity(inv):
+        return (Fraction(inv["scope1_tco2e"]) + Fraction(inv[scope2])) / Fraction(inv["revenue"])
+
+    if intensity(prior) == 0:
+        return states
+    change = 100 * (intensity(current) / intensity(prior) - 1)
+    states["ENV-05"] = clamp((10 - change) / 20 * 100)
+    return states
+
+
+def person_key(ref: str) -> str:
+    text = ref.strip()
+    return text.lower() if "@" in text else text
+
+
+def training_indicator(supplier_records, courses, as_of: dt.date):
+    """Section 9, source ``training``: the points of ESG-04 (or MISSING). ``supplier_records``:
+    one supplier's rows {person_ref, is_esg_staff, active, course_code, completed_on|None};
+    ``courses``: [{course_code, required, valid_months|None}]."""
+    required = [c for c in courses if c["required"]]
+    if not required:
+        return MISSING
+    persons: dict[str, dict] = {}
+    for row in supplier_records:
+        person = persons.setdefault(person_key(row["person_ref"]), {
+            "staff": row["is_esg_staff"] and row["active"], "done": set()})
+        course = next((c for c in required if c["course_code"] == row["course_code"]), None)
+        day = row["completed_on"]
+        if course is None or day is None or day > as_of:
+            continue
+        if course["valid_months"] is not None and not day > minus_months(as_of, course["valid_months"]):
+            continue
+        person["done"].add(course["course_code"])
+    staff = [p for p in persons.values() if p["staff"]]
+    if not staff:
+        return MISSING
+    trained = sum(1 for p in staff if len(p["done"]) == len(required))
+    return clamp(Fraction(100 * trained, len(staff)))
+
+
 # --- totals (section 6) ------------------------------------------------------------------
 
 
@@ -381,8 +452,17 @@ def reference_details(
     quarter: str,
     base_currency: str = BASE_CURRENCY,
     target=TARGET,
+    *,
+    derived=None,
 ) -> list[dict]:
     """Everything the reference computes per scored supplier, exact, in ranking order."""
+    sources = (derived or {}).get("sources", {})
+    inventories_by_supplier: dict[str, list] = {}
+    for inventory in (derived or {}).get("inventories", ()):
+        inventories_by_supplier.setdefault(inventory["supplier_code"], []).append(inventory)
+    training_by_supplier: dict[str, list] = {}
+    for record in (derived or {}).get("training", ()):
+        training_by_supplier.setdefault(record["supplier_code"], []).append(record)
     as_of = as_of_date(quarter)
     ranked = populations(spend_bases(suppliers, spend, fx, quarter, base_currency), target)
 
@@ -411,6 +491,12 @@ def reference_details(
             sites_by_supplier.get(code, []), audits_by_site, findings_by_supplier.get(code, []), as_of
         )
         states.update(reported_indicators(values_by_supplier.get(code, []), quarter))
+        if sources.get("ESG-04") == "training":
+            states["ESG-04"] = training_indicator(training_by_supplier.get(code, []),
+                                                  (derived or {}).get("courses", ()), as_of)
+        if "emissions" in sources.values():
+            from_inventories = emissions_indicators(inventories_by_supplier.get(code, []), as_of)
+            states.update({c: from_inventories[c] for c, source in sources.items() if source == "emissions"})
         gated = states["RBA-09"] == 0
         subscores: dict[str, Fraction | None] = dict.fromkeys(CATEGORIES)
         completeness = None
@@ -463,11 +549,13 @@ def reference_scores(
     quarter: str,
     base_currency: str = BASE_CURRENCY,
     target=TARGET,
+    *,
+    derived=None,
 ) -> list[dict]:
     """The scores CSV columns of docs/contract.md (as text), one row per scored supplier."""
     rows = []
     for d in reference_details(
-        suppliers, sites, spend, fx, audits, findings, values, qbr, quarter, base_currency, target
+        suppliers, sites, spend, fx, audits, findings, values, qbr, quarter, base_currency, target, derived=derived
     ):
         row = {
             "supplier_code": d["supplier_code"],
@@ -485,6 +573,36 @@ def reference_scores(
 
 
 # --- coverage (section 7) ----------------------------------------------------------------
+
+
+def plus_months(day: dt.date, months: int) -> dt.date:
+    year, month = day.year, day.month + months
+    while month > 12:
+        month -= 12
+        year += 1
+    return dt.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def recognition_last_day(recognition) -> dt.date:
+    """Section 9: without ``expires_on``, valid to the day before awarded_on + 24 months."""
+    if recognition.get("expires_on") is not None:
+        return recognition["expires_on"]
+    return plus_months(recognition["awarded_on"], 24) - dt.timedelta(days=1)
+
+
+def foc_recognised(sites, recognitions, as_of: dt.date) -> set[str]:
+    """Suppliers with >= 1 relevant site whose every relevant site holds an ``rba_foc``
+    recognition with awarded_on <= D <= expires_on (section 9)."""
+    held = {
+        r["site_code"]
+        for r in recognitions
+        if r["program"] == "rba_foc" and r["awarded_on"] <= as_of <= recognition_last_day(r)
+    }
+    relevant: dict[str, list[str]] = {}
+    for site in sites:
+        if site["is_production"] and site["status"] == "active":
+            relevant.setdefault(site["supplier_code"], []).append(site["site_code"])
+    return {code for code, site_codes in relevant.items() if all(c in held for c in site_codes)}
 
 
 def _metric(denominator, satisfied, target):
@@ -520,10 +638,12 @@ def reference_coverage(
     target=TARGET,
     *,
     exact: bool = False,
+    recognitions=(),
+    derived=None,
 ) -> dict:
     """The ``coverage_report --format json`` document; ``exact=True`` adds ``exact_shares``."""
     details = reference_details(
-        suppliers, sites, spend, fx, audits, findings, values, qbr, quarter, base_currency, target
+        suppliers, sites, spend, fx, audits, findings, values, qbr, quarter, base_currency, target, derived=derived
     )
     relevant_owners = {s["supplier_code"] for s in sites if s["is_production"] and s["status"] == "active"}
     everyone = [(d["supplier_code"], d["basis"]) for d in details]
@@ -558,6 +678,10 @@ def reference_coverage(
             {c for c, d in by_code.items() if d["states"]["ENV-01"] != MISSING and d["states"]["ENV-01"] == 100},
         ),
     }
+    specs["foc"] = (
+        [(c, b) for c, b in everyone if c in relevant_owners],
+        foc_recognised(sites, recognitions, as_of_date(quarter)),
+    )
     for name, (denominator, satisfied) in specs.items():
         result["metrics"][name], exact_shares[name] = _metric(denominator, satisfied, target)
     if exact:

@@ -111,7 +111,7 @@ def test_scores_filter_by_quarter_and_supplier_user_sees_only_its_own(scored, ap
 def test_coverage_endpoint_has_the_contract_shape_and_is_for_procurement(scored, api_as):
     body = api_as(roles.VIEWER).get("/api/v1/coverage/?quarter=2026-Q3").json()
     assert {"quarter", "base_currency", "total_spend", "target", "populations", "metrics"} <= set(body)
-    assert set(body["metrics"]) == {"scorecard", "audit", "sbti", "ghg_disclosure"}
+    assert set(body["metrics"]) == {"scorecard", "audit", "sbti", "ghg_disclosure", "foc"}
     assert body["total_spend"] == 1000.0
     assert api_as(roles.VIEWER).get("/api/v1/coverage/?quarter=2026-Q2").status_code == 404
     assert api_as(roles.VIEWER).get("/api/v1/coverage/").status_code == 400

@@ -825,7 +825,7 @@ def test_coverage_metrics_and_gap_lists():
         "ecovadis_only": {"suppliers": 1, "spend_share": 0.05},
     }
     metrics = coverage["metrics"]
-    assert set(metrics) == {"scorecard", "audit", "sbti", "ghg_disclosure"}
+    assert set(metrics) == {"scorecard", "audit", "sbti", "ghg_disclosure", "foc"}
     # 95 / 100 is exactly the target: met.
     assert metrics["scorecard"] == {
         "share": 0.95,
@@ -896,7 +896,7 @@ def test_empty_population_and_empty_frames():
         },
         "metrics": {
             name: {"share": 1.0, "target": 0.95, "met": True, "gaps": []}
-            for name in ("scorecard", "audit", "sbti", "ghg_disclosure")
+            for name in ("scorecard", "audit", "sbti", "ghg_disclosure", "foc")
         },
     }
 

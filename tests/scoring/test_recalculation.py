@@ -111,7 +111,7 @@ def test_run_is_recorded_and_results_keep_indicator_points(scenario):
     assert (run.status, run.trigger, run.counts["scored"]) == (RunStatus.SUCCEEDED, "command", 4)
     assert len(run.fingerprint) == 64
     a = QuarterlyScore.objects.get(supplier__code="A")
-    assert a.points["RBA-06"] == {"raw": 50.0, "points": 50.0, "status": "value"}
+    assert a.points["RBA-06"] == {"raw": 50.0, "points": 50.0, "status": "value", "source": "audit"}
     assert a.points["ENV-01"]["status"] == "missing"  # the 2025-Q2 value is outside Q-3 … Q
     assert QuarterlyScore.objects.get(supplier__code="C").points["RBA-01"]["status"] == "not_applicable"
     assert CoverageSnapshot.objects.get(quarter="2026-Q3").audit_met is False
@@ -159,7 +159,7 @@ def test_a_finding_imported_without_due_on_does_not_count_for_on_time_closure(sc
     call_command("recalculate_scores", "--quarter", "2026-Q3", stdout=io.StringIO())
     a = QuarterlyScore.objects.get(supplier__code="A")
     # Still the two findings with a given due_on (one on time): 50%; the new one is open though.
-    assert a.points["RBA-06"] == {"raw": 50.0, "points": 50.0, "status": "value"}
+    assert a.points["RBA-06"] == {"raw": 50.0, "points": 50.0, "status": "value", "source": "audit"}
     assert a.points["RBA-05"]["raw"] == 2.0
 
 
@@ -174,7 +174,7 @@ def test_a_quarter_with_no_spend_recalculates_to_an_empty_export_and_full_covera
     coverage = json.loads(capsys.readouterr().out)
     assert coverage["total_spend"] == 0.0
     assert {name: (m["share"], m["met"], m["gaps"]) for name, m in coverage["metrics"].items()} == {
-        name: (1.0, True, []) for name in ("scorecard", "audit", "sbti", "ghg_disclosure")}
+        name: (1.0, True, []) for name in ("scorecard", "audit", "sbti", "ghg_disclosure", "foc")}
 
 
 def test_xlsx_and_pdf_exports_from_the_command(scenario):

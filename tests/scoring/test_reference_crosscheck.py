@@ -41,7 +41,8 @@ DAY = dt.timedelta(days=1)
 
 
 def dataset(**tables):
-    data = {name: [] for name in ("suppliers", "sites", "spend", "fx", "audits", "findings", "values", "qbr")}
+    data = {name: [] for name in ("suppliers", "sites", "spend", "fx", "audits", "findings", "values", "qbr",
+                                  "recognitions")}
     data.update(tables)
     codes = {row["supplier_code"] for row in data["spend"]} | {s["supplier_code"] for s in data["sites"]}
     if not data["suppliers"]:
@@ -57,7 +58,7 @@ def run_reference(data, quarter="2026-Q3", target=TARGET):
     args = [data[k] for k in ("suppliers", "sites", "spend", "fx", "audits", "findings", "values", "qbr")]
     return (
         ref.reference_scores(*args, quarter, USD, target),
-        ref.reference_coverage(*args, quarter, USD, target),
+        ref.reference_coverage(*args, quarter, USD, target, recognitions=data.get("recognitions", ())),
     )
 
 
@@ -218,7 +219,7 @@ def test_reference_audit_edges_gate_and_flags():
         finding("f5", "a4", "ofi", dt.date(2024, 9, 30), zt=True),  # exactly 24 months: outside
     ]
     data = dataset(spend=[usd("A", 100)], sites=sites, audits=audits, findings=findings)
-    details = ref.reference_details(*[data[k] for k in data], "2026-Q3")
+    details = ref.reference_details(*[data[k] for k in data if k != "recognitions"], "2026-Q3")
     states = details[0]["states"]
     assert states["RBA-01"] == 50
     assert states["RBA-02"] == 90
@@ -430,8 +431,30 @@ def generate(rnd, n_suppliers, quarter=None):
         "findings": findings,
         "values": values,
         "qbr": qbr,
+        "recognitions": _recognitions(rnd, sites, d),
     }
     return data, quarter
+
+
+def _recognitions(rnd, sites, d):
+    """Factory of Choice recognitions around every edge of section 9 (awarded exactly on D,
+    expiring exactly on D, the default expiry day, another program)."""
+    default_start = ref.minus_months(d + DAY, 24)  # default expiry exactly on D
+    awarded_edges = [d, d + DAY, d - DAY, default_start, default_start - DAY, default_start + DAY,
+                     d - 400 * DAY]
+    expiry_edges = [None, None, None, d, d - DAY, d + DAY, d + 300 * DAY]
+    rows = []
+    for site in sites:
+        if rnd.random() < 0.45:
+            continue
+        for _ in range(rnd.choice((1, 1, 1, 2))):
+            awarded = rnd.choice(awarded_edges)
+            expires = rnd.choice(expiry_edges)
+            if expires is not None and expires < awarded:
+                expires = None
+            rows.append({"site_code": site["site_code"], "program": "rba_foc" if rnd.random() < 0.95 else "other",
+                         "awarded_on": awarded, "expires_on": expires})
+    return rows
 
 
 # --- the production pipeline --------------------------------------------------------------
@@ -471,7 +494,9 @@ def run_production(data, quarter, base_currency=USD, target=TARGET):
     from scoring.inputs import ScoringInputs
     from scoring.methodology import V1
 
-    methodology = dataclasses.replace(V1, coverage_target=target)
+    sources = data.get("derived", {}).get("sources", {})
+    indicators = tuple(dataclasses.replace(spec, source=sources.get(spec.code, spec.source)) for spec in V1.indicators)
+    methodology = dataclasses.replace(V1, coverage_target=target, indicators=indicators)
     q = Quarter.parse(quarter)
     codes = [s["code"] for s in data["suppliers"]]
     order = list(range(len(codes)))
@@ -606,6 +631,58 @@ def run_production(data, quarter, base_currency=USD, target=TARGET):
         ],
         {"supplier_id": "int64", "component": "str", "score": "float64"},
     )
+    from audits.dates import recognition_default_expiry
+
+    recognitions_df = _frame(
+        [
+            {
+                "site_id": site_id[r["site_code"]],
+                "program": r["program"],
+                "awarded_on": r["awarded_on"],
+                # Stored rows always carry expires_on: the default is applied on input.
+                "expires_on": r["expires_on"] or recognition_default_expiry(r["awarded_on"]),
+            }
+            for r in data.get("recognitions", [])
+            if site_owner[r["site_code"]] in scored
+        ],
+        {"site_id": "int64", "program": "str", "awarded_on": "datetime64[ns]", "expires_on": "datetime64[ns]"},
+    )
+    inventories_df = _frame(
+        [
+            {"supplier_id": supplier_id[r["supplier_code"]], "year": r["year"],
+             **{name: r[name] for name in ("scope1_tco2e", "scope2_market_tco2e", "scope2_location_tco2e",
+                                           "scope3_tco2e", "revenue")},
+             "revenue_currency": r["revenue_currency"] or ""}
+            for r in data.get("derived", {}).get("inventories", [])
+            if supplier_id[r["supplier_code"]] in scored
+        ],
+        {"supplier_id": "int64", "year": "int64", "scope1_tco2e": "object", "scope2_market_tco2e": "object",
+         "scope2_location_tco2e": "object", "scope3_tco2e": "object", "revenue": "object",
+         "revenue_currency": "str"},
+    )
+    courses = data.get("derived", {}).get("courses", [])
+    course_id = {c["course_code"]: 70 + i for i, c in enumerate(courses)}
+    person_id, person_rows, record_rows = {}, [], []
+    for r in data.get("derived", {}).get("training", []):
+        if supplier_id[r["supplier_code"]] not in scored:
+            continue
+        key = (r["supplier_code"], ref.person_key(r["person_ref"]))
+        if key not in person_id:
+            person_id[key] = 5000 + len(person_id)
+            person_rows.append({"person_id": person_id[key], "supplier_id": supplier_id[r["supplier_code"]],
+                                "is_esg_staff": r["is_esg_staff"], "active": r["active"]})
+        record_rows.append({"person_id": person_id[key], "course_id": course_id[r["course_code"]],
+                            "completed_on": r["completed_on"]})
+    training = {
+        "training_persons": _frame(person_rows, {"person_id": "int64", "supplier_id": "int64", "is_esg_staff": "bool",
+                                                 "active": "bool"}),
+        "training_courses": _frame(
+            [{"course_id": course_id[c["course_code"]], "required": c["required"],
+              "valid_months": math.nan if c["valid_months"] is None else float(c["valid_months"])} for c in courses],
+            {"course_id": "int64", "required": "bool", "valid_months": "float64"}),
+        "training_records": _frame(record_rows, {"person_id": "int64", "course_id": "int64",
+                                                 "completed_on": "datetime64[ns]"}),
+    }
     inputs = ScoringInputs(
         quarter=q,
         population=population,
@@ -614,6 +691,9 @@ def run_production(data, quarter, base_currency=USD, target=TARGET):
         findings=findings_df,
         values=values_df,
         qbr=qbr_df,
+        recognitions=recognitions_df,
+        inventories=inventories_df,
+        **training,
     )
     return engine.compute_quarter(inputs, methodology)
 
@@ -645,11 +725,17 @@ def _num(value):
 def compare(data, quarter, target=TARGET, base_currency=USD):
     """Every disagreement between the reference and production, as readable lines."""
     args = [data[k] for k in ("suppliers", "sites", "spend", "fx", "audits", "findings", "values", "qbr")]
-    details = ref.reference_details(*args, quarter, base_currency, target)
-    expected_rows = by_code(ref.reference_scores(*args, quarter, base_currency, target))
-    expected_cov = ref.reference_coverage(*args, quarter, base_currency, target)
+    derived = data.get("derived")
+    details = ref.reference_details(*args, quarter, base_currency, target, derived=derived)
+    expected_rows = by_code(ref.reference_scores(*args, quarter, base_currency, target, derived=derived))
+    expected_cov = ref.reference_coverage(*args, quarter, base_currency, target,
+                                          recognitions=data.get("recognitions", ()), derived=derived)
     # Production gets the rows in another order: nothing may depend on input order.
-    shuffled = {name: random.Random(len(rows)).sample(rows, len(rows)) for name, rows in data.items()}
+    shuffled = {name: random.Random(len(rows)).sample(rows, len(rows)) for name, rows in data.items()
+                if name != "derived"}
+    if derived:
+        shuffled["derived"] = {name: rows if name == "sources" else random.Random(len(rows)).sample(rows, len(rows))
+                               for name, rows in derived.items()}
     result = run_production(shuffled, quarter, base_currency, target)
     problems = []
 
@@ -830,7 +916,8 @@ def test_crosscheck_same_day_tie_breaks():
         for v, seq in (("10", 7), ("90", 9), ("40", 8))
     ]
     data = dataset(spend=[usd("A", 100), usd("B", 100), usd("C", 100)], sites=sites, audits=audits, values=values)
-    details = {d["supplier_code"]: d["states"] for d in ref.reference_details(*[data[k] for k in data], "2026-Q3")}
+    tables = [data[k] for k in data if k != "recognitions"]
+    details = {d["supplier_code"]: d["states"] for d in ref.reference_details(*tables, "2026-Q3")}
     assert details["A"]["RBA-08"] == 85 and details["A"]["ECO-01"] == 90
     assert details["B"]["RBA-08"] == 70 and details["B"]["RBA-02"] == 60
     assert details["C"]["RBA-07"] == 20
@@ -912,3 +999,148 @@ def test_crosscheck_large_fixed_seed(seed):
     data, quarter = generate(rnd, 300, QUARTERS[seed % len(QUARTERS)])
     assert len({r["supplier_code"] for r in data["spend"]}) > 200
     assert_agree(data, quarter)
+
+
+# --- derived sources (section 9) ------------------------------------------------------------
+
+
+def _inventories(rnd, codes, d):
+    """Yearly inventories around every edge of the emissions source: Y exactly two years
+    before D or older, a missing Y-1, market/location scope 2 in one or both years, revenue in
+    another currency or absent, scope 3 of 0, zero emissions in Y-1, changes of exactly ±10%."""
+    rows = []
+    for code in codes:
+        if rnd.random() < 0.2:
+            continue
+        years = sorted(rnd.sample(range(d.year - 4, d.year + 1), rnd.randint(1, 4)))
+        base = Decimal(rnd.choice(("0", "10", "100", "250.5")))
+        for year in years:
+            scope1 = base if rnd.random() < 0.3 else Decimal(rnd.randint(0, 500))
+            market = rnd.choice((None, Decimal(rnd.randint(0, 200)), Decimal("0")))
+            location = rnd.choice((None, Decimal(rnd.randint(0, 200))))
+            if market is None and location is None:
+                location = Decimal(rnd.randint(0, 50))
+            revenue = rnd.choice((None, Decimal(1000), Decimal(1100), Decimal(900), Decimal(rnd.randint(1, 5000))))
+            rows.append({
+                "supplier_code": code, "year": year, "scope1_tco2e": scope1, "scope2_market_tco2e": market,
+                "scope2_location_tco2e": location, "scope3_tco2e": rnd.choice((None, Decimal(0), Decimal(12))),
+                "revenue": revenue,
+                "revenue_currency": None if revenue is None else rnd.choice(("USD", "USD", "USD", "EUR")),
+            })
+    return rows
+
+
+def with_emissions(data, quarter, rnd, sources=("ENV-01", "ENV-02", "ENV-05")):
+    codes = [s["code"] for s in data["suppliers"]]
+    data = dict(data)
+    data["derived"] = {"sources": dict.fromkeys(sources, "emissions"),
+                       "inventories": _inventories(rnd, codes, ref.as_of_date(quarter))}
+    return data
+
+
+def test_reference_emissions_hand_computed():
+    d = dt.date(2026, 9, 30)
+
+    def inv(year, s1, market=None, location=None, scope3=None, revenue=None, currency="USD"):
+        return {"year": year, "scope1_tco2e": Decimal(s1), "scope2_market_tco2e": market,
+                "scope2_location_tco2e": location, "scope3_tco2e": scope3, "revenue": revenue,
+                "revenue_currency": currency if revenue is not None else None}
+
+    # Y = 2025; market-based in both years: I(2025) = 110/1000, I(2024) = 100/1000 → +10% → 0 points.
+    states = ref.emissions_indicators([inv(2025, 100, market=Decimal(10), scope3=Decimal(0), revenue=Decimal(1000)),
+                                       inv(2024, 90, market=Decimal(10), revenue=Decimal(1000))], d)
+    assert states == {"ENV-01": 100, "ENV-02": 100, "ENV-05": 0}
+    # Y exactly two years before (2024); 2026 does not count; location-based since 2023 has no market.
+    states = ref.emissions_indicators([inv(2026, 1, market=Decimal(1), revenue=Decimal(1)),
+                                       inv(2024, 45, market=Decimal(5), location=Decimal(5), revenue=Decimal(1000)),
+                                       inv(2023, 50, location=Decimal(50), revenue=Decimal(1000))], d)
+    assert states == {"ENV-01": 100, "ENV-02": 0, "ENV-05": 100}  # -50% → clamp 100
+    # Revenue in another currency: missing; three years before only: nothing.
+    assert ref.emissions_indicators([inv(2025, 1, location=Decimal(1), revenue=Decimal(5), currency="EUR"),
+                                     inv(2024, 1, location=Decimal(1), revenue=Decimal(5))], d)["ENV-05"] == ref.MISSING
+    assert ref.emissions_indicators([inv(2023, 1, location=Decimal(1))], d) == {
+        "ENV-01": 0, "ENV-02": 0, "ENV-05": ref.MISSING}
+    # intensity(Y-1) = 0: missing.
+    assert ref.emissions_indicators([inv(2025, 1, market=Decimal(0), revenue=Decimal(5)),
+                                     inv(2024, 0, market=Decimal(0), revenue=Decimal(5))], d)["ENV-05"] == ref.MISSING
+
+
+@pytest.mark.parametrize("seed", [3, 14, 2026])
+def test_crosscheck_emissions_source(seed):
+    _production()
+    rnd = random.Random(seed)
+    data, quarter = generate(rnd, 60, QUARTERS[seed % len(QUARTERS)])
+    assert_agree(with_emissions(data, quarter, rnd), quarter)
+
+
+def test_crosscheck_emissions_source_for_one_indicator_only():
+    _production()
+    rnd = random.Random(99)
+    data, quarter = generate(rnd, 40, "2026-Q3")
+    assert_agree(with_emissions(data, quarter, rnd, sources=("ENV-01",)), quarter)
+
+
+@settings(max_examples=40, deadline=None,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.filter_too_much])
+@given(st.randoms(use_true_random=False), st.integers(min_value=1, max_value=8))
+def test_crosscheck_emissions_property(rnd, n_suppliers):
+    _production()
+    data, quarter = generate(rnd, n_suppliers)
+    assert_agree(with_emissions(data, quarter, rnd), quarter)
+
+
+def _training(rnd, codes, d):
+    """Courses and training records around every edge of the training source: a completion
+    exactly valid_months before D (not valid) and the day after (valid), on D and after D,
+    enrolments without completion, optional courses, inactive or non-ESG persons, e-mail
+    references in other case and with blanks, suppliers without staff or without records."""
+    courses = [{"course_code": f"C{i}", "required": rnd.random() < 0.75,
+                "valid_months": rnd.choice((None, None, 1, 6, 12, 24))} for i in range(rnd.randint(0, 3))]
+    records = []
+    for code in codes:
+        if rnd.random() < 0.25 or not courses:
+            continue
+        for p in range(rnd.randint(1, 4)):
+            email = rnd.random() < 0.5
+            base = f"p{p}@{code.lower()}.example" if email else f"{code}-{p}"
+            staff, active = rnd.random() < 0.85, rnd.random() < 0.9
+            for course in rnd.sample(courses, rnd.randint(1, len(courses))):
+                months = course["valid_months"] or rnd.choice((1, 12))
+                edge = ref.minus_months(d, months)
+                day = rnd.choice((None, d, d + DAY, edge, edge + DAY, edge - DAY, d - 40 * DAY))
+                ref_text = base.upper() if email and rnd.random() < 0.3 else base
+                records.append({"supplier_code": code, "person_ref": (" " if rnd.random() < 0.2 else "") + ref_text,
+                                "is_esg_staff": staff, "active": active, "course_code": course["course_code"],
+                                "completed_on": day})
+    # One record per (person, course): the natural key of the import.
+    seen, unique = set(), []
+    for r in records:
+        key = (r["supplier_code"], ref.person_key(r["person_ref"]), r["course_code"])
+        if key not in seen:
+            seen.add(key)
+            unique.append(r)
+    return courses, unique
+
+
+def with_training(data, quarter, rnd):
+    courses, records = _training(rnd, [s["code"] for s in data["suppliers"]], ref.as_of_date(quarter))
+    data = dict(data)
+    data["derived"] = {"sources": {"ESG-04": "training"}, "inventories": [], "courses": courses, "training": records}
+    return data
+
+
+@pytest.mark.parametrize("seed", [5, 17, 2027, 31])
+def test_crosscheck_training_source(seed):
+    _production()
+    rnd = random.Random(seed)
+    data, quarter = generate(rnd, 60, QUARTERS[seed % len(QUARTERS)])
+    assert_agree(with_training(data, quarter, rnd), quarter)
+
+
+@settings(max_examples=40, deadline=None,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.filter_too_much])
+@given(st.randoms(use_true_random=False), st.integers(min_value=1, max_value=8))
+def test_crosscheck_training_property(rnd, n_suppliers):
+    _production()
+    data, quarter = generate(rnd, n_suppliers)
+    assert_agree(with_training(data, quarter, rnd), quarter)

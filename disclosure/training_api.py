@@ -1,0 +1,107 @@
+"""``courses`` and ``training-records`` (contract.md "Additions").
+
+Courses: everyone with a role reads, procurement writers write. Training records carry
+person references (personal data): procurement roles read them all; a supplier user reads
+its own supplier's only (another supplier's is a 404); only procurement writes.
+"""
+
+from __future__ import annotations
+
+from django.db import transaction
+from rest_framework import serializers, viewsets
+
+from core.api import ImportActionMixin
+from core.parsers import CellError
+from disclosure import training
+from disclosure.models import Course, TrainingPerson, TrainingRecord, normalise_person_ref
+from suppliers.models import Supplier
+from suppliers.scoping import SupplierScopedMixin
+
+
+class CourseSerializer(serializers.ModelSerializer):
+    valid_months = serializers.IntegerField(required=False, allow_null=True, min_value=1, max_value=1200)
+
+    class Meta:
+        model = Course
+        fields = ["id", "code", "title", "title_zh", "required", "valid_months", "material_url", "updated_at"]
+        read_only_fields = ["updated_at"]
+
+
+class CourseViewSet(ImportActionMixin, viewsets.ModelViewSet):
+    queryset = Course.objects.all()
+    serializer_class = CourseSerializer
+    filterset_fields = ["required"]
+    search_fields = ["code", "title", "title_zh"]
+    importer_class = training.CourseImporter
+    http_method_names = ["get", "post", "patch", "head", "options"]
+
+
+class TrainingRecordSerializer(serializers.ModelSerializer):
+    supplier_code = serializers.SlugRelatedField(source="person.supplier", slug_field="code",
+                                                 queryset=Supplier.objects.all())
+    person_ref = serializers.CharField(source="person.person_ref", max_length=254)
+    is_esg_staff = serializers.BooleanField(source="person.is_esg_staff", required=False, default=True)
+    active = serializers.BooleanField(source="person.active", required=False, default=True)
+    course_code = serializers.SlugRelatedField(source="course", slug_field="code", queryset=Course.objects.all())
+    score = serializers.DecimalField(max_digits=5, decimal_places=2, min_value=0, max_value=100, required=False,
+                                     allow_null=True)
+
+    class Meta:
+        model = TrainingRecord
+        fields = ["id", "supplier_code", "person_ref", "is_esg_staff", "active", "course_code", "completed_on",
+                  "score", "state", "updated_at"]
+        read_only_fields = ["state", "updated_at"]
+
+    def validate_person_ref(self, value):
+        ref = normalise_person_ref(value)
+        if not ref:
+            raise serializers.ValidationError("a person reference is required")
+        return ref
+
+    def validate_completed_on(self, value):
+        if value is None:
+            return value
+        try:
+            return training.check_completed_on(value)
+        except CellError as exc:
+            raise serializers.ValidationError(str(exc)) from exc
+
+    def validate(self, attrs):
+        person = attrs.get("person", {})
+        supplier = person.get("supplier")
+        ref = person.get("person_ref")
+        course = attrs.get("course")
+        if self.instance is None and TrainingRecord.objects.filter(
+                person__supplier=supplier, person__person_ref=ref, course=course).exists():
+            raise serializers.ValidationError({"course_code": "this person already has a record for this course"})
+        return attrs
+
+    @transaction.atomic
+    def create(self, validated_data):
+        person_data = validated_data.pop("person")
+        person, _ = TrainingPerson.objects.get_or_create(
+            supplier=person_data["supplier"], person_ref=person_data["person_ref"],
+            defaults={"is_esg_staff": person_data.get("is_esg_staff", True), "active": person_data.get("active", True)})
+        # The person's flags belong to the person: the latest write sets them.
+        changed = [name for name in training.PERSON_FIELDS
+                   if name in person_data and getattr(person, name) != person_data[name]]
+        for name in changed:
+            setattr(person, name, person_data[name])
+        if changed:
+            person.save(update_fields=[*changed, "updated_at"])
+        return TrainingRecord.objects.create(person=person, **validated_data)
+
+    def update(self, instance, validated_data):
+        validated_data.pop("person", None)  # who and which course are the record's identity
+        validated_data.pop("course", None)
+        return super().update(instance, validated_data)
+
+
+class TrainingRecordViewSet(ImportActionMixin, SupplierScopedMixin, viewsets.ModelViewSet):
+    queryset = TrainingRecord.objects.select_related("person__supplier", "course")
+    serializer_class = TrainingRecordSerializer
+    supplier_path = "person__supplier"
+    filterset_fields = {"person__supplier__code": ["exact"], "course__code": ["exact"],
+                        "completed_on": ["exact", "gte", "lte", "isnull"]}
+    importer_class = training.TrainingRecordImporter
+    http_method_names = ["get", "post", "patch", "delete", "head", "options"]
