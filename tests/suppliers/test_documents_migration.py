@@ -10,7 +10,7 @@ from django.db.migrations.executor import MigrationExecutor
 
 from suppliers.models import Document, Screening, ScreeningItem
 
-pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+pytestmark = pytest.mark.django_db(transaction=True)
 
 BEFORE = [("suppliers", "0001_initial"), ("portal", "0001_initial")]
 
