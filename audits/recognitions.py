@@ -12,8 +12,8 @@ import datetime as dt
 
 from audits.dates import recognition_default_expiry
 from audits.models import RecognitionProgram, SiteRecognition
-from core.importing import NOT_GIVEN, Column, Importer, RowError, upsert
-from core.parsers import CellError, choice_parser, parse_date, text_parser
+from core.importing import NOT_GIVEN, Column, Importer, Kind, RowError, upsert
+from core.parsers import CellError, choice_parser, identifier_parser, parse_date
 from core.quarter import today
 from suppliers.models import Site
 
@@ -58,10 +58,10 @@ class SiteRecognitionImporter(Importer):
     name = "import_site_recognitions"
     key = ("site_code", "program", "awarded_on")
     columns = (
-        Column("site_code", text_parser(max_length=50)),
-        Column("program", parse_program),
-        Column("awarded_on", parse_awarded_on),
-        Column("expires_on", parse_date, required=False),
+        Column("site_code", identifier_parser(max_length=50), kind=Kind.CODE),
+        Column("program", parse_program, kind=Kind.CHOICE),
+        Column("awarded_on", parse_awarded_on, kind=Kind.DATE),
+        Column("expires_on", parse_date, required=False, kind=Kind.DATE),
     )
 
     def check_row(self, line, values, errors):

@@ -4,8 +4,16 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from core.importing import NOT_GIVEN, Column, Importer, RowError, given, upsert
-from core.parsers import CellError, choice_parser, decimal_parser, parse_bool, parse_currency, text_parser
+from core.importing import NOT_GIVEN, Column, Importer, Kind, RowError, given, upsert
+from core.parsers import (
+    CellError,
+    choice_parser,
+    decimal_parser,
+    identifier_parser,
+    parse_bool,
+    parse_currency,
+    text_parser,
+)
 from core.quarter import today
 from disclosure.models import EmissionFactor, EmissionInventory, InventorySource, InventoryState, commodity_key
 from suppliers.importers import resolve_supplier_codes
@@ -49,18 +57,18 @@ class EmissionInventoryImporter(Importer):
     name = "import_emissions"
     key = ("supplier_code", "year")
     columns = (
-        Column("supplier_code", text_parser(max_length=50)),
-        Column("year", parse_year),
-        Column("scope1_tco2e", _TCO2E),
-        Column("scope2_market_tco2e", _TCO2E, required=False),
-        Column("scope2_location_tco2e", _TCO2E, required=False),
-        Column("scope3_tco2e", _TCO2E, required=False),
+        Column("supplier_code", identifier_parser(max_length=50), kind=Kind.CODE),
+        Column("year", parse_year, kind=Kind.CHOICE),
+        Column("scope1_tco2e", _TCO2E, kind=Kind.AMOUNT),
+        Column("scope2_market_tco2e", _TCO2E, required=False, kind=Kind.AMOUNT),
+        Column("scope2_location_tco2e", _TCO2E, required=False, kind=Kind.AMOUNT),
+        Column("scope3_tco2e", _TCO2E, required=False, kind=Kind.AMOUNT),
         Column("revenue", decimal_parser(minimum=0, exclusive_minimum=True, places=4, maximum=Decimal("1e18")),
-               required=False),
-        Column("revenue_currency", parse_currency, required=False, default=""),
+               required=False, kind=Kind.AMOUNT),
+        Column("revenue_currency", parse_currency, required=False, default="", kind=Kind.CODE),
         Column("source", choice_parser(InventorySource.values, what="source"), required=False,
                default=InventorySource.OTHER),
-        Column("verified", parse_bool, required=False, default=False),
+        Column("verified", parse_bool, required=False, default=False, kind=Kind.BOOL),
     )
 
     def check_row(self, line, values, errors):
@@ -101,7 +109,7 @@ class EmissionFactorImporter(Importer):
     key = ("commodity",)
     columns = (
         Column("commodity", text_parser(max_length=120)),
-        Column("tco2e_per_unit", decimal_parser(minimum=0, places=12, maximum=Decimal("1e6"))),
+        Column("tco2e_per_unit", decimal_parser(minimum=0, places=12, maximum=Decimal("1e6")), kind=Kind.AMOUNT),
     )
 
     def natural_key(self, row):

@@ -16,8 +16,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-from core.importing import Column, Importer, RowError, given, upsert
-from core.parsers import CellError, decimal_parser, parse_bool, parse_date, text_parser
+from core.importing import Column, Importer, Kind, RowError, given, upsert
+from core.parsers import CellError, decimal_parser, identifier_parser, parse_bool, parse_date, text_parser
 from core.quarter import today
 from disclosure.models import Course, InventoryState, TrainingPerson, TrainingRecord, normalise_person_ref
 from suppliers.importers import resolve_supplier_codes
@@ -61,11 +61,11 @@ class CourseImporter(Importer):
     name = "import_courses"
     key = ("course_code",)
     columns = (
-        Column("course_code", text_parser(max_length=50)),
+        Column("course_code", identifier_parser(max_length=50), kind=Kind.CODE),
         Column("title", text_parser(max_length=255)),
         Column("title_zh", text_parser(max_length=255), required=False, default=""),
-        Column("required", parse_bool, required=False, default=True),
-        Column("valid_months", parse_valid_months, required=False, default=None),
+        Column("required", parse_bool, required=False, default=True, kind=Kind.BOOL),
+        Column("valid_months", parse_valid_months, required=False, default=None, kind=Kind.CHOICE),
     )
 
     def write(self, rows, *, dry_run):
@@ -90,13 +90,13 @@ class TrainingRecordImporter(Importer):
     name = "import_training_records"
     key = ("supplier_code", "person_ref", "course_code")
     columns = (
-        Column("supplier_code", text_parser(max_length=50)),
+        Column("supplier_code", identifier_parser(max_length=50), kind=Kind.CODE),
         Column("person_ref", parse_person_ref),
-        Column("is_esg_staff", parse_bool, required=False, default=True),
-        Column("active", parse_bool, required=False, default=True),
-        Column("course_code", text_parser(max_length=50)),
-        Column("completed_on", parse_completed_on, required=False),
-        Column("score", decimal_parser(minimum=0, maximum=100, places=2), required=False),
+        Column("is_esg_staff", parse_bool, required=False, default=True, kind=Kind.BOOL),
+        Column("active", parse_bool, required=False, default=True, kind=Kind.BOOL),
+        Column("course_code", identifier_parser(max_length=50), kind=Kind.CODE),
+        Column("completed_on", parse_completed_on, required=False, kind=Kind.DATE),
+        Column("score", decimal_parser(minimum=0, maximum=100, places=2), required=False, kind=Kind.PERCENT),
     )
 
     def resolve(self, rows, errors):

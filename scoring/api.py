@@ -261,7 +261,7 @@ class QbrComponentSerializer(serializers.ModelSerializer):
 
 
 class QbrComponentViewSet(ImportActionMixin, SupplierScopedMixin, viewsets.ReadOnlyModelViewSet):
-    queryset = QbrComponent.objects.select_related("supplier")
+    queryset = QbrComponent.objects.select_related("supplier").order_by("supplier__code", "quarter", "component")
     serializer_class = QbrComponentSerializer
     filterset_fields = {"supplier__code": ["exact"], "quarter": ["exact"], "component": ["exact"]}
     importer_class = importers.QbrComponentImporter

@@ -169,3 +169,32 @@ def test_import_sites_address_and_province(make_supplier):
     a, b = Site.objects.order_by("code")
     assert (a.city, a.province, a.address) == ("Shenzhen", "Guangdong", "1 Road, Bao'an")
     assert (b.province, b.address) == ("", "")
+
+
+def _workbook(rows, percent_cells=()) -> bytes:
+    import io
+
+    from openpyxl import Workbook
+
+    book = Workbook()
+    for row in rows:
+        book.active.append(row)
+    for coordinate in percent_cells:
+        book.active[coordinate].number_format = "0%"
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def test_import_emissions_reads_cells_like_every_import(suppliers):
+    """Codes are normalised at the edge (full-width is ASCII); a percent-formatted tCO2e cell is
+    refused, never read as a fraction (docs/imports.md, "Files from Excel, WPS and other tools")."""
+    header = ["supplier_code", "year", "scope1_tco2e", "scope2_market_tco2e"]
+    refused = _workbook([header, ["Ｓ－１", 2025, 0.85, 20]], percent_cells=["C2"])
+    with pytest.raises(ImportFailed) as failure:
+        EmissionInventoryImporter(actor="test").run(refused)
+    assert [(e.row, e.column) for e in failure.value.errors] == [(2, "scope1_tco2e")]
+    assert "percentage" in failure.value.errors[0].message
+    assert not EmissionInventory.objects.exists()
+    EmissionInventoryImporter(actor="test").run(_workbook([header, ["Ｓ－１", 2025, 85, 20]]))
+    assert EmissionInventory.objects.get().supplier.code == "S-1"
