@@ -14,7 +14,6 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
@@ -35,6 +34,7 @@ from audits.models import (
 )
 from core import roles
 from core.api import IdentifierField, IdentifierModelSerializerMixin, IdentifierSlugRelatedField, ImportActionMixin
+from core.api_parsers import FormParser, JSONParser, MultiPartParser
 from suppliers.models import Site
 from suppliers.scoping import SupplierScopedMixin
 from suppliers.selectors import scope_to_user, visible_suppliers

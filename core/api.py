@@ -12,11 +12,11 @@ from rest_framework import serializers, status
 from rest_framework.authtoken.models import Token
 from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.decorators import action
-from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.renderers import BaseRenderer
 from rest_framework.response import Response
 
 from core import jobs, roles, uploads
+from core.api_parsers import FormParser, MultiPartParser
 from core.auth import token_expires_at
 from core.importing import ImportFailed
 from core.parsers import CellError, normalize_identifier

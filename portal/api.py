@@ -13,11 +13,11 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
-from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.renderers import JSONRenderer
 from rest_framework.reverse import reverse
 
 from core.api import DownloadRenderer
+from core.api_parsers import FormParser, MultiPartParser
 from portal.downloads import file_response
 from suppliers.documents import document_upload
 from suppliers.models import CERTIFICATE_KINDS, Document, Supplier

@@ -39,6 +39,7 @@ from audits.models import (
 from audits.selectors import site_cycle_status
 from core import roles
 from core.history import describe, history_rows
+from core.parsers import CellError, parse_quarter
 from core.quarter import Quarter
 from scoring import breakdown
 from scoring.breakdown import BreakdownRow
@@ -72,8 +73,8 @@ def pick_quarter(text: str | None, available: list[str]) -> str | None:
     """The requested quarter if it parses, else the latest scored one (or None)."""
     if text:
         try:
-            return str(Quarter.parse(text))
-        except ValueError:
+            return str(parse_quarter(text))
+        except CellError:
             pass
     return available[0] if available else None
 

@@ -204,8 +204,13 @@ REST_FRAMEWORK = {
         "rest_framework.permissions.IsAuthenticated",
         "core.permissions.RolePermission",
     ],
+    "DEFAULT_PARSER_CLASSES": [
+        "core.api_parsers.JSONParser",
+        "core.api_parsers.FormParser",
+        "core.api_parsers.MultiPartParser",
+    ],
     "DEFAULT_FILTER_BACKENDS": [
-        "django_filters.rest_framework.DjangoFilterBackend",
+        "core.filters.IdentifierFilterBackend",
         "rest_framework.filters.OrderingFilter",
         "rest_framework.filters.SearchFilter",
     ],

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
+from django.http import HttpResponseBadRequest
 from django.utils import timezone
+
+from core.parsers import CellError, normalize_identifier
 
 PAGE_SIZE = 25
 
@@ -41,3 +44,24 @@ def as_django_error(error: Exception) -> ValidationError:
         return ValidationError({key: [str(m) for m in (value if isinstance(value, list) else [value])]
                                 for key, value in detail.items()})
     return ValidationError(error_text(error))
+
+
+class BadQuery(Exception):
+    """A query parameter that cannot be read; the page answers 400 with the message."""
+
+
+def identifier_param(request, name: str) -> str:
+    """The code or reference in query parameter ``name``, read by
+    ``core.parsers.normalize_identifier`` (``ＳＵＰ－００１`` is ``SUP-001``); "" when absent or
+    blank. Raises ``BadQuery`` naming the parameter and the refused character."""
+    text = request.GET.get(name, "").strip()
+    if not text:
+        return ""
+    try:
+        return normalize_identifier(text)
+    except CellError as exc:
+        raise BadQuery(f"{name}: {exc}") from exc
+
+
+def bad_query_response(error: BadQuery) -> HttpResponseBadRequest:
+    return HttpResponseBadRequest(str(error))

@@ -25,7 +25,7 @@ from portal.forms import (
     NoteForm,
     apply_errors,
 )
-from portal.views.common import paginate, today
+from portal.views.common import BadQuery, bad_query_response, identifier_param, paginate, today
 from suppliers.selectors import scope_to_user
 
 OVERDUE_CHOICES = (("any", "any"), ("cap", "cap"), ("correction", "correction"))
@@ -34,12 +34,16 @@ OVERDUE_CHOICES = (("any", "any"), ("cap", "cap"), ("correction", "correction"))
 @role_required
 def findings_board(request):
     get = request.GET
+    try:
+        supplier = identifier_param(request, "supplier")
+    except BadQuery as exc:
+        return bad_query_response(exc)
     filters = {
         "severity": get.get("severity", "") if get.get("severity") in Severity.values else "",
         "status": get.get("status", "open") if get.get("status", "open") in (*FindingStatus.values, "all") else "open",
         "overdue": get.get("overdue", "") if get.get("overdue") in ("any", "cap", "correction") else "",
         "cap_state": get.get("cap_state", "") if get.get("cap_state") in CapState.values else "",
-        "supplier": get.get("supplier", "").strip(),
+        "supplier": supplier,
         "query": get.get("q", "").strip(),
         "mine": "1" if get.get("mine") == "1" and roles.is_procurement(request.user) else "",
     }

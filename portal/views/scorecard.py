@@ -19,7 +19,7 @@ from portal import selectors
 from portal.access import admin_required, procurement_required, writer_required
 from portal.forms import DraftForm, ReviewForm, RunForm, WeightsForm, apply_errors, source_field_name
 from portal.indicators import display_value
-from portal.views.common import as_django_error, error_text, paginate
+from portal.views.common import BadQuery, as_django_error, bad_query_response, error_text, identifier_param, paginate
 from scoring import methodology_drafts, services
 from scoring.models import (
     ACTIVE_RUN_STATUSES,
@@ -235,7 +235,10 @@ def run_status(request, pk: int):
 @procurement_required
 def value_queue(request):
     values = selectors.values_awaiting_review(request.user)
-    supplier = request.GET.get("supplier", "").strip()
+    try:
+        supplier = identifier_param(request, "supplier")
+    except BadQuery as exc:
+        return bad_query_response(exc)
     if supplier:
         values = values.filter(supplier__code=supplier)
     return render(request, "portal/value_queue.html", {

@@ -52,8 +52,8 @@ def supplier_detail(request, code: str):
     supplier = supplier_for(request.user, code)
     day = today()
     quarters = selectors.quarters_of(supplier)
-    quarter = request.GET.get("quarter") if request.GET.get("quarter") in quarters else (quarters[0] if quarters
-                                                                                        else None)
+    quarter = selectors.pick_quarter(request.GET.get("quarter"), quarters)
+    quarter = quarter if quarter in quarters else (quarters[0] if quarters else None)
     card = selectors.scorecard(supplier, quarter) if quarter else None
     history = selectors.history(supplier)
     history_chart = charts.line_chart(
