@@ -61,6 +61,16 @@ class IdentifierFilterBackend(DjangoFilterBackend):
         data = kwargs["data"]
         model = filterset_class._meta.model
         cleaned, errors = None, {}
+        # ``?supplier=CODE`` is the documented filter everywhere (docs/api.md); where a list
+        # only declares the code path, the same value filters it rather than being ignored
+        # (an ignored filter would answer every row).
+        if "supplier" in data and "supplier" not in filterset_class.base_filters:
+            alias = next((name for name in ("supplier__code", "person__supplier__code", "site__supplier__code")
+                          if name in filterset_class.base_filters), None)
+            if alias is not None and alias not in data:
+                cleaned = data.copy()
+                cleaned.setlist(alias, data.getlist("supplier"))
+                data = cleaned
         for param, flt in filterset_class.base_filters.items():
             if param not in data or flt.method is not None:
                 continue

@@ -109,3 +109,19 @@ def test_form_bodies_are_checked_like_json(api_as, supplier):
                                "category": "production"})
     assert response.status_code == 400
     assert "U+200B ZERO WIDTH SPACE" in response.json()["name"][0]
+
+
+@pytest.mark.parametrize("endpoint", ["/api/v1/sites/", "/api/v1/spend/", "/api/v1/indicator-values/"])
+def test_the_documented_supplier_filter_is_never_silently_ignored(endpoint, api_as, own_supplier, other_supplier,
+                                                                 make_site):
+    from suppliers.models import SpendRecord
+
+    for supplier in (own_supplier, other_supplier):
+        make_site(supplier)
+        SpendRecord.objects.create(supplier=supplier, quarter="2026-Q1", currency="USD", amount=10)
+    response = api_as("procurement_analyst").get(endpoint, {"supplier": own_supplier.code})
+    assert response.status_code == 200
+    rows = response.json()["results"]
+    assert all(row.get("supplier_code", own_supplier.code) == own_supplier.code for row in rows)
+    if endpoint != "/api/v1/indicator-values/":
+        assert len(rows) == 1
