@@ -47,6 +47,23 @@ def identifier_reader(model, field_path: str):
     return None
 
 
+SUPPLIER_CODE_PATHS = ("supplier__code", "person__supplier__code", "site__supplier__code")
+
+
+def _supplier_alias(data, filters):
+    """``?supplier=CODE`` is the documented filter everywhere (docs/api.md); where a list only
+    declares the code path, the same value filters it rather than being ignored (an ignored
+    filter would answer every row). Returns a copy of ``data`` when it changes it, else None."""
+    if "supplier" not in data or "supplier" in filters:
+        return None
+    alias = next((name for name in SUPPLIER_CODE_PATHS if name in filters), None)
+    if alias is None or alias in data:
+        return None
+    aliased = data.copy()
+    aliased.setlist(alias, data.getlist("supplier"))
+    return aliased
+
+
 class IdentifierFilterBackend(DjangoFilterBackend):
     """``DjangoFilterBackend`` that reads identifier query parameters with ``core.parsers``
     (see the module docstring). An unreadable value is a 400 naming the parameter:
@@ -60,17 +77,9 @@ class IdentifierFilterBackend(DjangoFilterBackend):
             return kwargs
         data = kwargs["data"]
         model = filterset_class._meta.model
-        cleaned, errors = None, {}
-        # ``?supplier=CODE`` is the documented filter everywhere (docs/api.md); where a list
-        # only declares the code path, the same value filters it rather than being ignored
-        # (an ignored filter would answer every row).
-        if "supplier" in data and "supplier" not in filterset_class.base_filters:
-            alias = next((name for name in ("supplier__code", "person__supplier__code", "site__supplier__code")
-                          if name in filterset_class.base_filters), None)
-            if alias is not None and alias not in data:
-                cleaned = data.copy()
-                cleaned.setlist(alias, data.getlist("supplier"))
-                data = cleaned
+        errors = {}
+        cleaned = _supplier_alias(data, filterset_class.base_filters)
+        data = cleaned if cleaned is not None else data
         for param, flt in filterset_class.base_filters.items():
             if param not in data or flt.method is not None:
                 continue
