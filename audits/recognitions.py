@@ -14,10 +14,9 @@ from audits.dates import recognition_default_expiry
 from audits.models import RecognitionProgram, SiteRecognition
 from core.importing import NOT_GIVEN, Column, Importer, Kind, RowError, upsert
 from core.parsers import CellError, choice_parser, identifier_parser, parse_date
-from core.quarter import today
+from core.quarter import ImplausibleDate, ensure_plausible_date
 from suppliers.models import Site
 
-FIRST_AWARD_YEAR = 2000
 
 
 def parse_awarded_on(text: str) -> dt.date:
@@ -28,13 +27,12 @@ def parse_awarded_on(text: str) -> dt.date:
 
 
 def check_awarded_on(day: dt.date) -> dt.date:
-    """The plausibility rule of ``awarded_on`` on a parsed date (import and API)."""
-    if day.year < FIRST_AWARD_YEAR:
-        raise CellError(f"{day.isoformat()} is before {FIRST_AWARD_YEAR}-01-01")
-    current = today()
-    if day > current:
-        raise CellError(f"{day.isoformat()} is after today ({current.isoformat()})")
-    return day
+    """The plausibility rule of ``awarded_on`` on a parsed date (import and API): the one
+    rule of past events, ``core.quarter.ensure_plausible_date``."""
+    try:
+        return ensure_plausible_date(day, what="the award date")
+    except ImplausibleDate as exc:
+        raise CellError(str(exc)) from None
 
 
 def parse_program(text: str) -> str:

@@ -18,11 +18,10 @@ import datetime as dt
 
 from core.importing import Column, Importer, Kind, RowError, given, upsert
 from core.parsers import CellError, decimal_parser, identifier_parser, parse_bool, parse_date, text_parser
-from core.quarter import today
+from core.quarter import ImplausibleDate, ensure_plausible_date
 from disclosure.models import Course, InventoryState, TrainingPerson, TrainingRecord, normalise_person_ref
 from suppliers.importers import resolve_supplier_codes
 
-FIRST_YEAR = 2000
 PERSON_FIELDS = ("is_esg_staff", "active")
 
 
@@ -37,13 +36,12 @@ def parse_valid_months(text: str) -> int:
 
 
 def check_completed_on(day: dt.date) -> dt.date:
-    """A plausible completion date: not after today (``core.quarter.today``), not before 2000."""
-    if day.year < FIRST_YEAR:
-        raise CellError(f"{day.isoformat()} is before {FIRST_YEAR}-01-01")
-    current = today()
-    if day > current:
-        raise CellError(f"{day.isoformat()} is after today ({current.isoformat()})")
-    return day
+    """A plausible completion date: not after today, not before 2000 (the one rule of past
+    events, ``core.quarter.ensure_plausible_date``)."""
+    try:
+        return ensure_plausible_date(day, what="the completion date")
+    except ImplausibleDate as exc:
+        raise CellError(str(exc)) from None
 
 
 def parse_completed_on(text: str) -> dt.date:

@@ -70,7 +70,8 @@ def test_import_refuses_bad_rows_precisely_and_writes_nothing(sites):
     assert len(errors) == 6
     joined = "\n".join(errors)
     for expected in ("unknown site code 'NOPE'", "'other_program' is not a known program",
-                     "2026-12-01 is after today (2026-11-30)", "1999-12-31 is before 2000-01-01",
+                     "the award date 2026-12-01 is after today (2026-11-30)",
+                     "the award date 1999-12-31 is before 2000-01-01",
                      "expires_on 2025-04-30 is before awarded_on 2025-05-01", "'2026-02-30' is not a valid date"):
         assert expected in joined
     assert SiteRecognition.objects.count() == 0

@@ -184,8 +184,8 @@ def test_import_training_records_persons_and_refusals(make_supplier):
     assert "row 5, column course_code: duplicate of row 4" in errors
     assert "row 6, column supplier_code" in errors
     assert "row 7, column course_code: unknown course code 'NOPE'" in errors
-    assert "row 8, column completed_on: 2026-12-01 is after today (2026-11-30)" in errors
-    assert "row 9, column completed_on: 1999-12-31 is before 2000-01-01" in errors
+    assert "row 8, column completed_on: the completion date 2026-12-01 is after today (2026-11-30)" in errors
+    assert "row 9, column completed_on: the completion date 1999-12-31 is before 2000-01-01" in errors
     assert "row 9, column score" in errors
     assert TrainingRecord.objects.count() == 4
 
