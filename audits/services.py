@@ -12,6 +12,7 @@ import uuid
 from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.base import File
 from django.db import transaction
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
@@ -579,7 +580,8 @@ def cap_add_evidence(*, cap: CorrectiveAction, actor, file, description: str = "
     """Attach a file (a Django ``UploadedFile``) to a plan that is still being worked on
     (not yet verified). The file passes ``core.uploads.check_document`` like every
     document (size before reading, type by content, structure); a refusal is a
-    ``ValidationError({"file": ...})`` and nothing is stored."""
+    ``ValidationError({"file": ...})`` and nothing is stored. A storage that cannot write
+    raises ``core.uploads.StorageUnavailable`` (503); no file and no row remain."""
     cap = _locked_cap(cap, actor)
     if cap.state == CapState.VERIFIED_CLOSED:
         raise ValidationError({"state": "the CAP is verified; no more evidence can be added"})
@@ -588,8 +590,9 @@ def cap_add_evidence(*, cap: CorrectiveAction, actor, file, description: str = "
     except uploads.UploadRefused as exc:
         raise ValidationError({"file": str(exc)}) from exc
     who = actor_fields(actor)
-    evidence = stamp(CapEvidence(corrective_action=cap, file=file, description=description,
-                                 uploaded_by=who["actor"]), actor=actor)
+    evidence = stamp(CapEvidence(corrective_action=cap, description=description, uploaded_by=who["actor"]),
+                     actor=actor)
+    uploads.store_file(evidence.file, uploads.display_name(file.name), File(file))  # full disk: 503, nothing saved
     evidence.save()
     return evidence
 

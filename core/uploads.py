@@ -16,7 +16,9 @@ cheap before the next reads more:
 4. the name's **extension** must fit the content.
 
 Pure functions over bytes and file objects; ``UploadRefused`` carries the reason in the
-user's language. No domain model is known here.
+user's language. No domain model is known here. ``store_file`` is the one door that writes
+an accepted upload to storage: a full or read-only media directory is ``StorageUnavailable``
+(503), with no partial file left behind.
 """
 
 from __future__ import annotations
@@ -32,6 +34,8 @@ from dataclasses import dataclass
 import filetype
 from django.conf import settings
 from django.utils.translation import gettext as _
+
+from core.errors import DomainError
 
 MB = 1024 * 1024
 # Zip-bomb guard (issue: a 311 KB XLSX inflating to 300 MB). A 1,000,000-row XLSX inflates
@@ -280,3 +284,44 @@ def display_name(name: str) -> str:
 def stored_name(kind: FileKind) -> str:
     """A generated name that reveals nothing and cannot escape the upload folder."""
     return f"{uuid.uuid4().hex}{kind.extensions[0]}"
+
+
+class StorageUnavailable(DomainError):
+    """The storage refused to write an accepted upload (disk full, read-only, no
+    permission): the API answers 503, the portal shows it as a form error."""
+
+    status_code = 503
+
+
+def store_file(field_file, name: str, content) -> None:
+    """Write ``content`` (a Django ``File``) to ``field_file``'s storage under ``name``
+    (passed through the field's ``upload_to``) and set it on the field file, without saving
+    the model instance.
+
+    An ``OSError`` from the storage (``ENOSPC``, ``EROFS``, ``EACCES``…) removes whatever part
+    of the file was written and raises ``StorageUnavailable`` with "the file could not be
+    stored: <reason>; nothing was saved. Try again later."; called inside the service's
+    transaction, nothing of the request is then committed (docs/reliability.md).
+    """
+    storage, field = field_file.storage, field_file.field
+    target = storage.get_available_name(field.generate_filename(field_file.instance, name),
+                                        max_length=field.max_length)
+    try:
+        # As ``FieldFile.save(save=False)`` does, with the name known before the write.
+        field_file.name = storage.save(target, content, max_length=field.max_length)
+    except OSError as exc:
+        _remove_partial(storage, target)
+        reason = exc.strerror or str(exc)
+        raise StorageUnavailable(
+            _("the file could not be stored: %(reason)s; nothing was saved. Try again later.") % {"reason": reason}
+        ) from exc
+    setattr(field_file.instance, field.attname, field_file.name)
+    field_file._committed = True
+
+
+def _remove_partial(storage, name: str) -> None:
+    try:
+        if storage.exists(name):
+            storage.delete(name)
+    except OSError:
+        logging.getLogger(__name__).exception("could not remove the partial upload %s", name)

@@ -30,7 +30,7 @@ from scoring.models import (
     ScoreRun,
     ValueState,
 )
-from scoring.selectors import coverage_snapshot, current_methodology, methodology_params, score_history
+from scoring.selectors import coverage_snapshot, current_methodology, default_quarter, methodology_params, score_history
 from scoring.values import canonical_value
 from suppliers.models import Supplier
 from suppliers.scoping import SupplierScopedMixin
@@ -46,6 +46,22 @@ def quarter_param(value: str | None, *, required: bool = True):
         return parse_quarter(value)
     except CellError as exc:
         raise ValidationError({"quarter": str(exc)}) from exc
+
+
+NO_SCORED_QUARTER = "no quarter has been recalculated yet: recalculate a quarter first, or give ?quarter=YYYY-Qn"
+
+
+def quarter_or_default(value: str | None):
+    """The ``quarter`` query parameter, or when it is missing the default quarter (the
+    latest quarter whose stored scores come from a successful run,
+    ``scoring.selectors.scored_quarters``; docs/api.md "The default quarter"). A malformed
+    quarter is a 400 on ``quarter``; no recalculated quarter at all is a 404."""
+    if value:
+        return quarter_param(value)
+    quarter = default_quarter()
+    if quarter is None:
+        raise NotFound(NO_SCORED_QUARTER)
+    return parse_quarter(quarter)
 
 
 class IndicatorSerializer(serializers.ModelSerializer):
@@ -323,6 +339,16 @@ class ScoreViewSet(SupplierScopedMixin, viewsets.ReadOnlyModelViewSet):
             queryset = queryset.defer("points")
         return queryset
 
+    @extend_schema(parameters=[OpenApiParameter(
+        "quarter", str, description="YYYY-Qn; omitted: the latest quarter with a successful recalculation")])
+    def list(self, request, *args, **kwargs):
+        """One quarter's scores: ``quarter``, or the default quarter when it is omitted
+        (never several quarters mixed); 404 when no quarter has been recalculated."""
+        if not request.query_params.get("quarter"):
+            quarter = quarter_or_default(None)
+            self.queryset = self.queryset.filter(quarter=str(quarter))
+        return super().list(request, *args, **kwargs)
+
     @extend_schema(responses=OpenApiTypes.OBJECT)
     @action(detail=False, methods=["get"], url_path=r"history/(?P<supplier_code>[^/]+)")
     def history(self, request, supplier_code=None):
@@ -387,9 +413,11 @@ class CoverageView(APIView):
 
     procurement_only = True
 
-    @extend_schema(parameters=[OpenApiParameter("quarter", str, required=True)], responses=OpenApiTypes.OBJECT)
+    @extend_schema(parameters=[OpenApiParameter(
+        "quarter", str, description="YYYY-Qn; omitted: the latest quarter with a successful recalculation")],
+        responses=OpenApiTypes.OBJECT)
     def get(self, request):
-        quarter = quarter_param(request.query_params.get("quarter"))
+        quarter = quarter_or_default(request.query_params.get("quarter"))
         snapshot = coverage_snapshot(quarter)
         if snapshot is None:
             raise NotFound(f"no coverage for {quarter}: recalculate the quarter first")

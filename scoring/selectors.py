@@ -181,6 +181,13 @@ def scored_quarters() -> list[str]:
     return sorted(set(quarters), reverse=True)
 
 
+def default_quarter() -> str | None:
+    """The default quarter (``YYYY-Qn``) of every page, export and API list: the newest of
+    ``scored_quarters``, or ``None`` when no quarter has been recalculated. One query."""
+    quarters = scored_quarters()
+    return quarters[0] if quarters else None
+
+
 def coverage_snapshot(quarter: Quarter) -> CoverageSnapshot | None:
     """The quarter's stored coverage metrics (latest run), or ``None``. One query."""
     return CoverageSnapshot.objects.filter(quarter=str(quarter)).select_related("run", "methodology").first()

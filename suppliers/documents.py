@@ -35,8 +35,9 @@ def document_upload(*, supplier: Supplier, kind: str, title: str = "", upload, a
     certificate needs ``expires_on``; the file passes ``core.uploads.check_document``
     (size before reading, type by content, structure). Errors come as one
     ``ValidationError`` keyed by field (``kind``, ``expires_on``, ``file``); nothing is
-    stored then. The file is saved under a generated name; the original name is kept for
-    display only. Recorded in the change log.
+    stored then. A storage that cannot write (disk full, read-only) raises
+    ``core.uploads.StorageUnavailable`` (503) and nothing is stored either. The file is
+    saved under a generated name; the original name is kept for display only. Recorded in the change log.
     """
     if not can_act_for_supplier(actor, supplier):
         raise PermissionDenied(_("Your role does not allow uploading documents for this supplier."))
@@ -57,7 +58,7 @@ def document_upload(*, supplier: Supplier, kind: str, title: str = "", upload, a
     document = Document(supplier=supplier, kind=kind, title=(title or original)[:200], original_name=original,
                         content_type=file_kind.content_type, size=upload.size, expires_on=expires_on,
                         uploaded_by=who["actor"], uploaded_by_label=who["actor_label"])
-    document.file.save(uploads.stored_name(file_kind), File(upload), save=False)
+    uploads.store_file(document.file, uploads.stored_name(file_kind), File(upload))  # full disk: 503, nothing saved
     stamp(document, actor=actor).save()
     return document
 

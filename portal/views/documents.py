@@ -8,6 +8,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 
 from audits.models import CapEvidence
+from core import uploads
 from core.uploads import display_name
 from portal import selectors
 from portal.access import can_act_for_supplier, role_required, supplier_for
@@ -36,6 +37,8 @@ def supplier_documents(request, code: str):
                     expires_on=data.get("expires_on"), actor=request.user)
             except ValidationError as exc:
                 apply_errors(form, exc)
+            except uploads.StorageUnavailable as exc:
+                form.add_error("file", str(exc))
             else:
                 messages.success(request, _("“%(name)s” uploaded.") % {"name": document.original_name})
                 return redirect("portal:supplier-documents", code=supplier.code)

@@ -13,7 +13,7 @@ from django.views.decorators.http import require_POST
 
 from audits import services
 from audits.models import Audit, AuditType, CapState, CorrectiveAction, Finding, FindingStatus, Severity
-from core import roles
+from core import roles, uploads
 from portal import selectors
 from portal.access import can_act_for_supplier, role_required, writer_required
 from portal.forms import (
@@ -187,9 +187,14 @@ def _evidence(request, finding, cap):
     form = EvidenceForm(request.POST, request.FILES)
     if not form.is_valid():
         raise _invalid("evidence_form", form)
-    _with_form("evidence_form", form, lambda: services.cap_add_evidence(
-        cap=cap, actor=request.user, file=form.cleaned_data["file"],
-        description=form.cleaned_data.get("description", "")))
+    try:
+        _with_form("evidence_form", form, lambda: services.cap_add_evidence(
+            cap=cap, actor=request.user, file=form.cleaned_data["file"],
+            description=form.cleaned_data.get("description", "")))
+    except uploads.StorageUnavailable as exc:  # a full or read-only disk: shown on the form
+        error = ValidationError({"file": str(exc)})
+        error.portal_form = ("evidence_form", form)
+        raise error from exc
     messages.success(request, _("Evidence attached."))
 
 

@@ -11,7 +11,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from core import roles
+from core import roles, uploads
 from portal import charts, selectors
 from portal.access import can_act_for_supplier, role_required, supplier_for, writer_required
 from portal.forms import IndicatorValueForm, OwnerForm, StatusChangeForm, apply_errors
@@ -166,6 +166,8 @@ def supplier_values(request, code: str):
                         source=data.get("source", ""), evidence_ref=evidence, actor=request.user)
             except ValidationError as exc:
                 apply_errors(form, exc)
+            except uploads.StorageUnavailable as exc:
+                form.add_error("evidence_file", str(exc))
             else:
                 if value.state == ValueState.SUBMITTED:
                     messages.success(request, _("Value submitted. It counts once procurement accepts it."))

@@ -8,6 +8,8 @@ import pytest
 from django.core.cache import cache
 
 from core import roles
+from core.quarter import Quarter
+from scoring import services
 from scoring.models import (
     IndicatorValue,
     Methodology,
@@ -108,13 +110,44 @@ def test_scores_filter_by_quarter_and_supplier_user_sees_only_its_own(scored, ap
     assert supplier.get("/api/v1/scores/history/OWN-1/").status_code == 200
 
 
+def test_without_a_quarter_scores_and_coverage_answer_for_the_default_quarter(scored, api_as):
+    # An empty run of the current quarter, an older quarter and a future quarter's scores:
+    # none of them is the default, and the list never mixes quarters.
+    SpendRecord.objects.all().delete()
+    empty = services.score_run_now(quarter=Quarter.parse("2026-Q4"), actor="test")
+    assert (empty.status, empty.counts["scored"]) == (RunStatus.SUCCEEDED, 0)
+    future = ScoreRun.objects.create(quarter="2030-Q1", methodology=Methodology.objects.get(version="v1"),
+                                     status=RunStatus.SUCCEEDED)
+    for row in QuarterlyScore.objects.filter(quarter="2026-Q3").values():
+        QuarterlyScore.objects.create(**{**row, "id": None, "quarter": "2030-Q1", "run_id": future.pk})
+        QuarterlyScore.objects.create(**{**row, "id": None, "quarter": "2026-Q2"})
+    analyst = api_as(roles.PROCUREMENT_ANALYST)
+    listed = analyst.get("/api/v1/scores/").json()
+    assert listed["count"] == 2 and {row["quarter"] for row in listed["results"]} == {"2026-Q3"}
+    assert analyst.get("/api/v1/scores/", {"quarter": "2026-Q2"}).json()["count"] == 2  # given: unchanged
+    mine = api_as(roles.SUPPLIER_USER).get("/api/v1/scores/").json()
+    assert [(row["supplier_code"], row["quarter"]) for row in mine["results"]] == [("OWN-1", "2026-Q3")]
+    assert analyst.get("/api/v1/coverage/").json()["quarter"] == "2026-Q3"
+    assert analyst.get("/api/v1/coverage/", {"quarter": "2026-Q4"}).json()["quarter"] == "2026-Q4"
+
+
+def test_without_a_quarter_and_nothing_recalculated_the_answer_says_so(api_as, own_supplier):
+    analyst = api_as(roles.PROCUREMENT_ANALYST)
+    for url in ("/api/v1/scores/", "/api/v1/coverage/"):
+        response = analyst.get(url)
+        assert response.status_code == 404, url
+        assert response.json()["detail"].startswith("no quarter has been recalculated yet"), url
+    assert analyst.get("/api/v1/scores/", {"quarter": "2026-Q3"}).json()["count"] == 0
+
+
 def test_coverage_endpoint_has_the_contract_shape_and_is_for_procurement(scored, api_as):
     body = api_as(roles.VIEWER).get("/api/v1/coverage/?quarter=2026-Q3").json()
     assert {"quarter", "base_currency", "total_spend", "target", "populations", "metrics"} <= set(body)
     assert set(body["metrics"]) == {"scorecard", "audit", "sbti", "ghg_disclosure", "foc"}
     assert body["total_spend"] == 1000.0
     assert api_as(roles.VIEWER).get("/api/v1/coverage/?quarter=2026-Q2").status_code == 404
-    assert api_as(roles.VIEWER).get("/api/v1/coverage/").status_code == 400
+    assert api_as(roles.VIEWER).get("/api/v1/coverage/").json() == body  # the default quarter
+    assert api_as(roles.VIEWER).get("/api/v1/coverage/?quarter=2026Q3").status_code == 400
     assert api_as(roles.SUPPLIER_USER).get("/api/v1/coverage/?quarter=2026-Q3").status_code == 403
 
 
