@@ -18,7 +18,6 @@ from core.quarter import ImplausibleDate, ensure_plausible_date
 from suppliers.models import Site
 
 
-
 def parse_awarded_on(text: str) -> dt.date:
     """An ISO date that is plausible for an award: not after today (``core.quarter.today``)
     and not before 2000-01-01. Raises ``CellError``."""
