@@ -71,9 +71,27 @@ def seed_audits(*, suppliers, rng: random.Random, as_of: dt.date) -> int:
                              "\"Passports of foreign workers retained by the labour agent\"")
     AuditImporter(actor="seed_demo").run(_csv(audit_lines))
     FindingImporter(actor="seed_demo").run(_csv(finding_lines))
+    _recognise_some_factories(sites, top, rng, as_of)
     _advance_some_caps(rng, as_of)
     plan_audits(dt.date.today())
     return len(audit_lines) - 1
+
+
+def _recognise_some_factories(sites, top: set, rng: random.Random, as_of: dt.date) -> int:
+    """RBA Factory of Choice for most active production sites of the biggest suppliers and a
+    few of the tail (docs/factory-of-choice.md), some awarded long enough ago to have expired,
+    through the import like every recognition."""
+    lines = ["site_code,program,awarded_on"]
+    for site in sites:
+        if not site.is_production or site.status != "active":
+            continue
+        if rng.random() < (0.7 if site.supplier_id in top else 0.05):
+            lines.append(f"{site.code},rba_foc,{as_of - dt.timedelta(days=rng.randint(30, 900))}")
+    if len(lines) > 1:
+        from audits.recognitions import SiteRecognitionImporter
+
+        SiteRecognitionImporter(actor="seed_demo").run(_csv(lines))
+    return len(lines) - 1
 
 
 def _csv(lines: list[str]) -> bytes:
