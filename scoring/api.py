@@ -345,6 +345,7 @@ class ScoreViewSet(SupplierScopedMixin, viewsets.ReadOnlyModelViewSet):
         """One quarter's scores: ``quarter``, or the default quarter when it is omitted
         (never several quarters mixed); 404 when no quarter has been recalculated."""
         if not request.query_params.get("quarter"):
+            self.filter_queryset(self.get_queryset())  # an unreadable filter value is a 400 first
             quarter = quarter_or_default(None)
             self.queryset = self.queryset.filter(quarter=str(quarter))
         return super().list(request, *args, **kwargs)
