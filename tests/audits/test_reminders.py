@@ -169,6 +169,17 @@ def test_command_refuses_a_bad_date(db):
         call_command("send_audit_reminders", "--date", "01/04/2025")
 
 
+def test_command_refuses_a_day_after_today(db, mailoutbox):
+    from django.core.management.base import CommandError
+
+    from tests import clock
+
+    tomorrow = clock.days_ago(-1).isoformat()
+    with pytest.raises(CommandError, match=f"{tomorrow} is after today"):
+        call_command("send_audit_reminders", "--date", tomorrow)
+    assert mailoutbox == []
+
+
 def test_failed_delivery_is_retried_by_the_next_run(audit, make_finding, users, mailoutbox, monkeypatch):
     make_finding(audit, severity="minor", code="C1")
 
