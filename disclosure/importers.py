@@ -14,11 +14,10 @@ from core.parsers import (
     parse_currency,
     text_parser,
 )
-from core.quarter import today
+from core.quarter import PLAUSIBLE_FROM, today
 from disclosure.models import EmissionFactor, EmissionInventory, InventorySource, InventoryState, commodity_key
 from suppliers.importers import resolve_supplier_codes
 
-FIRST_YEAR = 2000
 _TCO2E = decimal_parser(minimum=0, places=6, maximum=Decimal("1e15"))
 
 
@@ -29,8 +28,8 @@ def parse_year(text: str) -> int:
         raise CellError(f"'{text}' is not a year (YYYY)")
     year = int(cleaned)
     current = today().year
-    if year < FIRST_YEAR:
-        raise CellError(f"{year} is before {FIRST_YEAR}")
+    if year < PLAUSIBLE_FROM.year:  # the one lower bound of plausible dates (contract.md)
+        raise CellError(f"{year} is before {PLAUSIBLE_FROM.year}")
     if year > current:
         raise CellError(f"{year} is after the current year {current}")
     return year
