@@ -40,7 +40,7 @@ class AuditForm(forms.ModelForm):
     class Meta:
         model = Audit
         fields = ["audit_ref", "site", "audit_type", "category", "protocol", "audit_firm", "rba_audit_id", "start_date",
-                  "end_date", "due_by", "report_received_on", "score", "section_scores", "recognition", "saq_risk",
+                  "conducted_on", "due_by", "report_received_on", "score", "section_scores", "recognition", "saq_risk",
                   "parent", "report_file", "status", "responsible_analyst"]
 
     def _post_clean(self):
@@ -54,14 +54,14 @@ class AuditForm(forms.ModelForm):
 @admin.register(Audit)
 class AuditAdmin(SimpleHistoryAdmin):
     form = AuditForm
-    list_display = ["audit_ref", "site", "audit_type", "status", "end_date", "valid_until", "score", "recognition",
+    list_display = ["audit_ref", "site", "audit_type", "status", "conducted_on", "valid_until", "score", "recognition",
                     "saq_risk", "audit_firm"]
     list_filter = ["audit_type", "status", "category", "protocol", "recognition", "saq_risk"]
     search_fields = ["audit_ref", "rba_audit_id", "audit_firm", "site__code", "site__supplier__code"]
     list_select_related = ["site"]
     raw_id_fields = ["site", "parent", "responsible_analyst"]
     readonly_fields = ["valid_until", "created_at", "updated_at"]
-    date_hierarchy = "end_date"
+    date_hierarchy = "conducted_on"
     inlines = [FindingInline]
 
     def get_readonly_fields(self, request, obj=None):

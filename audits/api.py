@@ -35,6 +35,7 @@ from audits.models import (
 from core import roles
 from core.api import IdentifierField, IdentifierModelSerializerMixin, IdentifierSlugRelatedField, ImportActionMixin
 from core.api_parsers import FormParser, JSONParser, MultiPartParser
+from core.quarter import today as business_day
 from suppliers.models import Site
 from suppliers.scoping import SupplierScopedMixin
 from suppliers.selectors import scope_to_user, visible_suppliers
@@ -55,7 +56,7 @@ class AuditSerializer(serializers.ModelSerializer):
     site_code = IdentifierSlugRelatedField(source="site", slug_field="code", queryset=Site.objects.all())
     supplier_code = serializers.CharField(source="site.supplier.code", read_only=True)
     supplier_termination_review = serializers.BooleanField(source="site.supplier.termination_review", read_only=True)
-    conducted_on = serializers.DateField(source="end_date", read_only=True)
+    end_date = serializers.DateField(source="conducted_on", read_only=True)  # earlier name, read-only
     parent_ref = IdentifierSlugRelatedField(source="parent", slug_field="audit_ref", required=False, allow_null=True,
                                               queryset=Audit.objects.all())
 
@@ -63,7 +64,7 @@ class AuditSerializer(serializers.ModelSerializer):
         model = Audit
         fields = [
             "id", "audit_ref", "site_code", "supplier_code", "supplier_termination_review", "audit_type", "category",
-            "protocol", "audit_firm", "rba_audit_id", "start_date", "end_date", "conducted_on", "due_by",
+            "protocol", "audit_firm", "rba_audit_id", "start_date", "conducted_on", "end_date", "due_by",
             "report_received_on", "score", "section_scores", "recognition", "saq_risk", "parent_ref", "report_file",
             "status", "valid_until", "responsible_analyst", "created_at", "updated_at",
         ]
@@ -93,7 +94,7 @@ class AuditStatusChangeSerializer(serializers.Serializer):
 class AuditScheduleSerializer(serializers.Serializer):
     audit_firm = serializers.CharField(required=False, allow_blank=True, default="")
     start_date = serializers.DateField()
-    end_date = serializers.DateField()
+    conducted_on = serializers.DateField()
 
 
 class AuditPlanSerializer(serializers.Serializer):
@@ -107,8 +108,8 @@ class AuditPlanSerializer(serializers.Serializer):
 class AuditFilter(django_filters.FilterSet):
     site = django_filters.CharFilter(field_name="site__code")
     supplier = django_filters.CharFilter(field_name="site__supplier__code")
-    conducted_after = django_filters.DateFilter(field_name="end_date", lookup_expr="gte")
-    conducted_before = django_filters.DateFilter(field_name="end_date", lookup_expr="lte")
+    conducted_after = django_filters.DateFilter(field_name="conducted_on", lookup_expr="gte")
+    conducted_before = django_filters.DateFilter(field_name="conducted_on", lookup_expr="lte")
 
     class Meta:
         model = Audit
@@ -120,7 +121,7 @@ class AuditViewSet(ImportActionMixin, SupplierScopedMixin, viewsets.ModelViewSet
     serializer_class = AuditSerializer
     filterset_class = AuditFilter
     search_fields = ["audit_ref", "site__code", "site__supplier__code", "audit_firm", "rba_audit_id"]
-    ordering_fields = ["end_date", "audit_ref", "score", "valid_until", "due_by"]
+    ordering_fields = ["conducted_on", "audit_ref", "score", "valid_until", "due_by"]
     supplier_path = "site__supplier"
     importer_class = importers.AuditImporter
     http_method_names = ["get", "post", "patch", "head", "options"]
@@ -166,7 +167,7 @@ class AuditViewSet(ImportActionMixin, SupplierScopedMixin, viewsets.ModelViewSet
         payload = AuditPlanSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         data = payload.validated_data
-        planned = services.audits_plan(as_of=data.get("as_of") or timezone.localdate(),
+        planned = services.audits_plan(as_of=data.get("as_of") or business_day(),
                                horizon_days=data["horizon_days"], limit=data["limit"],
                                audit_firm=data["audit_firm"], actor=request.user)
         audits = self.get_queryset().filter(pk__in=[a.pk for a in planned]).order_by("id")
@@ -268,7 +269,7 @@ class FindingViewSet(SupplierScopedMixin, ImportActionMixin, viewsets.ModelViewS
     http_method_names = ["get", "post", "patch", "head", "options"]
 
     def get_queryset(self):
-        return selectors.with_overdue(super().get_queryset(), timezone.localdate())
+        return selectors.with_overdue(super().get_queryset(), business_day())
 
     def perform_create(self, serializer):
         data = dict(serializer.validated_data)
@@ -570,7 +571,7 @@ class AuditCycleViewSet(viewsets.GenericViewSet):
         params.is_valid(raise_exception=True)
         p = params.validated_data
         supplier_ids = visible_suppliers(request.user).values("id")
-        frame = selectors.site_cycle_status(p.get("as_of") or timezone.localdate(), supplier_ids,
+        frame = selectors.site_cycle_status(p.get("as_of") or business_day(), supplier_ids,
                                             expiring_days=p["expiring_days"])
         if p.get("supplier"):
             frame = frame[frame["supplier_code"] == p["supplier"]]
@@ -619,7 +620,7 @@ class AuditCoverageViewSet(viewsets.GenericViewSet):
         params = CoverageParams(data=request.query_params)
         params.is_valid(raise_exception=True)
         p = params.validated_data
-        frame = selectors.supplier_cycle_coverage(p.get("as_of") or timezone.localdate(),
+        frame = selectors.supplier_cycle_coverage(p.get("as_of") or business_day(),
                                                   visible_suppliers(request.user).values("id"))
         rows = frame.to_dict("records")
         if p.get("supplier"):

@@ -1,7 +1,7 @@
 """Date arithmetic of the audit cycle and of finding deadlines. Pure functions: no ORM.
 
 Validity follows scorecard.md section 4: a full audit is valid at D when it was
-conducted within the 24 months before D, i.e. ``months_before(D, 24) < end_date <= D``.
+conducted within the 24 months before D, i.e. ``months_before(D, 24) < conducted_on <= D``.
 Its *expiry date* is the first day on which that no longer holds: the second
 anniversary of the end date, or 1 March when the audit ended on 29 February and the
 anniversary year has no such day. ``valid_until`` is the day before: the last valid day.
@@ -26,20 +26,20 @@ def add_months_clamped(day: dt.date, months: int) -> dt.date:
     return dt.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 
-def audit_expires_on(end_date: dt.date, months: int = VALIDITY_MONTHS) -> dt.date:
-    """The first day on which a full audit that ended on ``end_date`` is no longer valid."""
-    index = end_date.year * 12 + end_date.month - 1 + months
+def audit_expires_on(conducted_on: dt.date, months: int = VALIDITY_MONTHS) -> dt.date:
+    """The first day on which a full audit that ended on ``conducted_on`` is no longer valid."""
+    index = conducted_on.year * 12 + conducted_on.month - 1 + months
     year, month = divmod(index, 12)
     month += 1
-    if end_date.day > calendar.monthrange(year, month)[1]:
+    if conducted_on.day > calendar.monthrange(year, month)[1]:
         # 29 Feb + 2 years: 28 Feb is still within the window, so the audit runs out on 1 Mar.
         return dt.date(year, month, calendar.monthrange(year, month)[1]) + dt.timedelta(days=1)
-    return dt.date(year, month, end_date.day)
+    return dt.date(year, month, conducted_on.day)
 
 
-def audit_valid_until(end_date: dt.date, months: int = VALIDITY_MONTHS) -> dt.date:
-    """The last day on which a full audit that ended on ``end_date`` is valid."""
-    return audit_expires_on(end_date, months) - dt.timedelta(days=1)
+def audit_valid_until(conducted_on: dt.date, months: int = VALIDITY_MONTHS) -> dt.date:
+    """The last day on which a full audit that ended on ``conducted_on`` is valid."""
+    return audit_expires_on(conducted_on, months) - dt.timedelta(days=1)
 
 
 RECOGNITION_VALIDITY_MONTHS = 24

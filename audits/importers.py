@@ -25,7 +25,6 @@ Choices this module makes where the contract is silent:
 from __future__ import annotations
 
 from django.db.models import F
-from django.utils import timezone
 
 from audits import escalation, selectors, services
 from audits.dates import audit_valid_until
@@ -58,6 +57,7 @@ from core.parsers import (
     past_date_parser,
     text_parser,
 )
+from core.quarter import today as business_day
 from suppliers.models import Site
 
 
@@ -146,7 +146,7 @@ class AuditImporter(Importer):
 
     def write(self, rows, *, dry_run):
         existing = {(ref,): audit for ref, audit in self.existing.items()}
-        validity_months = policy_at(timezone.localdate()).validity_months
+        validity_months = policy_at(business_day()).validity_months
         prepared = []
         for row in rows:
             v = row.values
@@ -157,7 +157,7 @@ class AuditImporter(Importer):
                 status = AuditStatus.CLOSED
             values = {
                 "audit_ref": v["audit_ref"], "site_id": v["site_id"], "audit_type": audit_type,
-                "audit_firm": v["audit_firm"], "end_date": v["conducted_on"],
+                "audit_firm": v["audit_firm"], "conducted_on": v["conducted_on"],
                 # An SAQ never keeps a score, nor any other audit a risk band.
                 "score": None if audit_type == AuditType.SAQ else v["score"],
                 "recognition": v["recognition"],
@@ -236,10 +236,10 @@ class FindingImporter(Importer):
 
     def resolve(self, rows, errors):
         audits = {
-            ref: (pk, end_date, report_on)
-            for ref, pk, end_date, report_on in Audit.objects.filter(
+            ref: (pk, conducted_on, report_on)
+            for ref, pk, conducted_on, report_on in Audit.objects.filter(
                 audit_ref__in={r.values["audit_ref"] for r in rows}).values_list(
-                "audit_ref", "id", "end_date", "report_received_on")
+                "audit_ref", "id", "conducted_on", "report_received_on")
         }
         provisions = selectors.rba_provisions_by_code()
         self.terms = selectors.deadline_terms()

@@ -13,11 +13,11 @@ import datetime as dt
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from audits import dates
 from core.history import tracked_history
+from core.quarter import today as business_day
 from suppliers.models import Site, Supplier
 
 # --------------------------------------------------------------------------- audits
@@ -78,7 +78,7 @@ UPCOMING_STATUSES = (AuditStatus.PLANNED, AuditStatus.SCHEDULED, AuditStatus.IN_
 
 
 class Audit(models.Model):
-    """One audit (or SAQ) at a site. ``end_date`` is the contract's ``conducted_on``."""
+    """One audit (or SAQ) at a site; ``conducted_on`` is the last day of the audit (the contract's name)."""
 
     audit_ref = models.CharField(_("audit reference"), max_length=80, unique=True)
     site = models.ForeignKey(Site, on_delete=models.PROTECT, related_name="audits", verbose_name=_("site"))
@@ -88,7 +88,7 @@ class Audit(models.Model):
     audit_firm = models.CharField(_("audit firm"), max_length=255, blank=True)
     rba_audit_id = models.CharField(_("RBA audit id"), max_length=64, blank=True)
     start_date = models.DateField(_("start date"), null=True, blank=True)
-    end_date = models.DateField(_("end date (conducted on)"), null=True, blank=True, db_index=True)
+    conducted_on = models.DateField(_("end date (conducted on)"), null=True, blank=True, db_index=True)
     due_by = models.DateField(_("due by"), null=True, blank=True,
                               help_text=_("For planned audits: the date the site's cycle needs the audit by."))
     report_received_on = models.DateField(_("report received on"), null=True, blank=True)
@@ -116,10 +116,10 @@ class Audit(models.Model):
     history = tracked_history()
 
     class Meta:
-        ordering = ["-end_date", "audit_ref"]
+        ordering = ["-conducted_on", "audit_ref"]
         verbose_name = _("audit")
         verbose_name_plural = _("audits")
-        indexes = [models.Index(fields=["site", "audit_type", "end_date"])]
+        indexes = [models.Index(fields=["site", "audit_type", "conducted_on"], name="audits_audi_site_id_2afad3_idx")]
         constraints = [
             models.CheckConstraint(condition=Q(score__isnull=True) | Q(score__gte=0, score__lte=200),
                                    name="audit_score_0_200"),
@@ -146,13 +146,13 @@ class Audit(models.Model):
         """The value ``valid_until`` must hold for the current type and end date, with the
         validity period in force today (``audits.policy``) unless given. The stored value is
         informative: the cycle pages and the scores recompute validity for the quarter shown."""
-        if not self.is_full or self.end_date is None:
+        if not self.is_full or self.conducted_on is None:
             return None
         if validity_months is None:
             from audits.policy import policy_at
 
-            validity_months = policy_at(timezone.localdate()).validity_months
-        return dates.audit_valid_until(self.end_date, validity_months)
+            validity_months = policy_at(business_day()).validity_months
+        return dates.audit_valid_until(self.conducted_on, validity_months)
 
 
 # --------------------------------------------------------------------------- provisions

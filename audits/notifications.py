@@ -184,7 +184,7 @@ def cancel_stale(*, finding_ids: Iterable[int] | None = None) -> int:
         return cancelled
     newer_full_audit = Audit.objects.filter(
         site_id=OuterRef("audit__site_id"), audit_type__in=FULL_AUDIT_TYPES, status__in=CONDUCTED_STATUSES,
-        end_date__gt=OuterRef("audit__end_date"))
+        conducted_on__gt=OuterRef("audit__conducted_on"))
     cancelled += live.filter(kind=NotificationKind.AUDIT_EXPIRING).filter(
         Exists(newer_full_audit) | Q(audit__status=AuditStatus.CANCELLED) | Q(site__status=SiteStatus.CLOSED)
         | Q(audit__valid_until__isnull=True) | Q(audit__valid_until__lt=F("due_on"))

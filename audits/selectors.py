@@ -81,10 +81,10 @@ def scoring_frames(supplier_ids: SupplierIds = None) -> tuple[pd.DataFrame, pd.D
                                      ("status", "str")]), supplier_ids)
 
     audit_rows = (
-        _restrict(Audit.objects.filter(status__in=CONDUCTED_STATUSES, end_date__isnull=False),
+        _restrict(Audit.objects.filter(status__in=CONDUCTED_STATUSES, conducted_on__isnull=False),
                   "site__supplier_id", supplier_ids)
         .order_by("id")
-        .values_list("audit_ref", "site_id", "audit_type", "end_date", "score", "recognition", "saq_risk",
+        .values_list("audit_ref", "site_id", "audit_type", "conducted_on", "score", "recognition", "saq_risk",
                      "site__supplier_id")
     )
     audits = _keep(read_frame(audit_rows, [
@@ -208,8 +208,8 @@ def site_cycle_status(as_of: dt.date, supplier_ids: SupplierIds = None, *, expir
 
     audit_rows = list(
         _restrict(Audit.objects.filter(audit_type__in=FULL_AUDIT_TYPES, status__in=CONDUCTED_STATUSES,
-                                       end_date__lte=as_of), "site__supplier_id", supplier_ids)
-        .values_list("site_id", "id", "audit_ref", "end_date", "score", "recognition", "responsible_analyst_id",
+                                       conducted_on__lte=as_of), "site__supplier_id", supplier_ids)
+        .values_list("site_id", "id", "audit_ref", "conducted_on", "score", "recognition", "responsible_analyst_id",
                      "audit_type")
     )
     audits = pd.DataFrame.from_records(audit_rows, columns=[
@@ -225,16 +225,16 @@ def site_cycle_status(as_of: dt.date, supplier_ids: SupplierIds = None, *, expir
     upcoming_rows = list(
         _restrict(Audit.objects.filter(audit_type__in=FULL_AUDIT_TYPES, status__in=UPCOMING_STATUSES),
                   "site__supplier_id", supplier_ids)
-        .values_list("site_id", "id", "audit_ref", "status", "end_date", "due_by")
+        .values_list("site_id", "id", "audit_ref", "status", "conducted_on", "due_by")
     )
     upcoming = pd.DataFrame.from_records(upcoming_rows, columns=[
-        "site_id", "upcoming_audit_id", "upcoming_audit_ref", "upcoming_audit_status", "end_date", "due_by"])
+        "site_id", "upcoming_audit_id", "upcoming_audit_ref", "upcoming_audit_status", "conducted_on", "due_by"])
     if len(upcoming):
         upcoming["upcoming_audit_date"] = [e if e is not None else d
-                                           for e, d in zip(upcoming["end_date"], upcoming["due_by"], strict=True)]
+                                           for e, d in zip(upcoming["conducted_on"], upcoming["due_by"], strict=True)]
         upcoming["_order"] = [d or dt.date.max for d in upcoming["upcoming_audit_date"]]
         upcoming = upcoming.sort_values(["site_id", "_order", "upcoming_audit_ref"]).drop_duplicates("site_id")
-    upcoming = upcoming.drop(columns=["end_date", "due_by", "_order"], errors="ignore")
+    upcoming = upcoming.drop(columns=["conducted_on", "due_by", "_order"], errors="ignore")
     if "upcoming_audit_date" not in upcoming:
         upcoming["upcoming_audit_date"] = []
 

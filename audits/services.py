@@ -41,6 +41,7 @@ from audits.models import (
 from core import roles, uploads
 from core.history import actor_fields, history_context, record_bulk_history, stamp
 from core.quarter import MAX_YEAR, MIN_YEAR
+from core.quarter import today as business_day
 from suppliers.services import ensure_supplier_user_may_submit
 
 # --------------------------------------------------------------------------- helpers
@@ -80,7 +81,7 @@ ALLOWED_AUDIT_STATUS = {
 }
 
 AUDIT_EDITABLE_FIELDS = (
-    "category", "protocol", "audit_firm", "rba_audit_id", "start_date", "end_date", "due_by", "report_received_on",
+    "category", "protocol", "audit_firm", "rba_audit_id", "start_date", "conducted_on", "due_by", "report_received_on",
     "score", "section_scores", "recognition", "saq_risk", "parent", "report_file", "responsible_analyst",
 )
 
@@ -117,7 +118,7 @@ def _parent_errors(audit: Audit) -> dict[str, str]:
 def _year_errors(audit: Audit) -> dict[str, str]:
     """Dates within the supported years."""
     errors = {}
-    for name in ("start_date", "end_date", "due_by", "report_received_on"):
+    for name in ("start_date", "conducted_on", "due_by", "report_received_on"):
         day = getattr(audit, name, None)
         if day is not None and not MIN_YEAR <= day.year <= MAX_YEAR:
             errors[name] = f"the date must lie between the years {MIN_YEAR} and {MAX_YEAR}"
@@ -127,12 +128,12 @@ def _year_errors(audit: Audit) -> dict[str, str]:
 def _order_errors(audit: Audit) -> dict[str, str]:
     """Start before end; an audit that took place has an end date, not in the future."""
     errors = {}
-    if audit.start_date and audit.end_date and audit.start_date > audit.end_date:
-        errors["end_date"] = "the end date is before the start date"
-    if audit.status in CONDUCTED_STATUSES and audit.end_date is None:
-        errors["end_date"] = "an audit that took place needs its end date"
-    if audit.end_date and audit.status in CONDUCTED_STATUSES and audit.end_date > timezone.localdate():
-        errors["end_date"] = "an audit cannot have taken place in the future"
+    if audit.start_date and audit.conducted_on and audit.start_date > audit.conducted_on:
+        errors["conducted_on"] = "the end date is before the start date"
+    if audit.status in CONDUCTED_STATUSES and audit.conducted_on is None:
+        errors["conducted_on"] = "an audit that took place needs its end date"
+    if audit.conducted_on and audit.status in CONDUCTED_STATUSES and audit.conducted_on > business_day():
+        errors["conducted_on"] = "an audit cannot have taken place in the future"
     return errors
 
 
@@ -207,8 +208,8 @@ def audit_change_status(*, audit: Audit, status: str, actor, note: str = "") -> 
     if status == AuditStatus.SCHEDULED:
         if audit.audit_type != AuditType.SAQ and not audit.audit_firm:
             errors["audit_firm"] = "assign an audit firm before scheduling"
-        if audit.start_date is None or audit.end_date is None:
-            errors["end_date"] = "set the start and end dates before scheduling"
+        if audit.start_date is None or audit.conducted_on is None:
+            errors["conducted_on"] = "set the start and end dates before scheduling"
     leaves_report_pending = old == AuditStatus.REPORT_PENDING and status == AuditStatus.CORRECTIVE_ACTIONS_OPEN
     if ((status == AuditStatus.CLOSED or leaves_report_pending) and audit.report_received_on is None
             and audit.audit_type != AuditType.SAQ):
@@ -229,11 +230,11 @@ def audit_change_status(*, audit: Audit, status: str, actor, note: str = "") -> 
 
 
 @transaction.atomic
-def audit_schedule(*, audit: Audit, actor, start_date: dt.date, end_date: dt.date, audit_firm: str = "") -> Audit:
+def audit_schedule(*, audit: Audit, actor, start_date: dt.date, conducted_on: dt.date, audit_firm: str = "") -> Audit:
     """Assign the firm and dates of a planned audit and mark it scheduled."""
     if audit.status not in (AuditStatus.PLANNED, AuditStatus.SCHEDULED):
         raise ValidationError({"status": f"a {audit.status} audit cannot be (re)scheduled"})
-    fields = {"start_date": start_date, "end_date": end_date}
+    fields = {"start_date": start_date, "conducted_on": conducted_on}
     if audit_firm:
         fields["audit_firm"] = audit_firm
     audit = audit_update(audit=audit, actor=actor, **fields)
@@ -345,12 +346,12 @@ def finding_create(*, audit: Audit, provision: Provision, severity: str, opened_
         raise ValidationError({"audit": "an SAQ has no findings"})
     if audit.status not in FINDABLE_AUDIT_STATUSES:
         raise ValidationError({"audit": f"findings cannot be added to a {audit.status} audit"})
-    if audit.end_date and opened_on < (audit.start_date or audit.end_date):
+    if audit.conducted_on and opened_on < (audit.start_date or audit.conducted_on):
         raise ValidationError({"opened_on": "the finding cannot be opened before the audit started"})
-    if opened_on > timezone.localdate():
+    if opened_on > business_day():
         raise ValidationError({"opened_on": "the opened date is in the future"})
     computed_cap, computed_correction = compute_deadlines(
-        severity=severity, provision_code=provision.code, opened_on=opened_on, audit_end=audit.end_date,
+        severity=severity, provision_code=provision.code, opened_on=opened_on, audit_end=audit.conducted_on,
         report_received_on=audit.report_received_on)
     if zero_tolerance is None:
         zero_tolerance = default_zero_tolerance(severity, provision)
@@ -410,7 +411,7 @@ def finding_close(*, finding: Finding, actor, closed_on: dt.date | None = None, 
     none). Closed by a closure audit of the same site, or by accepted evidence."""
     _require_procurement_writer(actor, "close findings")
     finding = Finding.objects.select_for_update().select_related("audit").get(pk=finding.pk)
-    closed_on = closed_on or timezone.localdate()
+    closed_on = closed_on or business_day()
     if not finding.is_open:
         raise ValidationError({"status": "the finding is already closed"})
     if finding.needs_cap:
@@ -419,7 +420,7 @@ def finding_close(*, finding: Finding, actor, closed_on: dt.date | None = None, 
             raise ValidationError({"status": f"the finding's CAP is not verified (state: {state or 'none'})"})
     if closed_on < finding.opened_on:
         raise ValidationError({"closed_on": "the closing date is before the opened date"})
-    if closed_on > timezone.localdate():
+    if closed_on > business_day():
         raise ValidationError({"closed_on": "the closing date is in the future"})
     if closure_audit is not None:
         if closure_audit.audit_type != AuditType.VAP_CLOSURE:

@@ -6,10 +6,10 @@ import datetime as dt
 
 from celery import shared_task
 from django.db import InterfaceError, OperationalError
-from django.utils import timezone
 
 from audits import notifications, reminders
 from core import jobs
+from core.quarter import today as business_day
 
 # Errors a later attempt can cure: the database or the mail server unreachable.
 TRANSIENT = (OperationalError, InterfaceError, OSError)
@@ -20,7 +20,7 @@ def send_audit_reminders(as_of: str | None = None) -> str:
     """The daily job (registered with django-celery-beat for 06:00): reminders, expiry
     warnings and termination-review escalation at ``as_of`` (ISO date; default today).
     Tracked as a ``reminders`` job (core.jobs.tracked); rerunning it sends nothing twice."""
-    day = dt.date.fromisoformat(as_of) if as_of else timezone.localdate()
+    day = dt.date.fromisoformat(as_of) if as_of else business_day()
     with jobs.tracked("reminders", label=day.isoformat(), actor="send_audit_reminders") as job:
         run = reminders.send_daily_reminders(as_of=day)
         job.counts = {"created": run.created, "emails": run.emails, "cancelled": run.cancelled,

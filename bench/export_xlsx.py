@@ -183,14 +183,14 @@ def _audit(site, rng):
 
     end = dt.date(2025, 1, 1) + dt.timedelta(days=rng.randint(0, 600))
     return Audit(audit_ref=f"{site.code}-A1", site=site, audit_type="vap_full", audit_firm="Bench Audits",
-                 end_date=end, score=Decimal(rng.randint(90, 200)), status="closed",
+                 conducted_on=end, score=Decimal(rng.randint(90, 200)), status="closed",
                  recognition=rng.choice(["platinum", "gold", "silver", "none"]), valid_until=audit_valid_until(end))
 
 
 def _finding(audit, n, rng, provisions):
     from audits.models import Finding
 
-    opened = audit.end_date
+    opened = audit.conducted_on
     return Finding(audit=audit, finding_ref=f"{audit.audit_ref}-F{n}", provision_id=rng.choice(provisions),
                    severity=rng.choice(["priority", "major", "minor", "risk"]), opened_on=opened,
                    cap_due_on=opened + dt.timedelta(days=14), correction_due_on=opened + dt.timedelta(days=180),

@@ -84,23 +84,23 @@ def _generate_audits(rng: random.Random) -> None:
         for n in range(2):
             day = dt.date(2026, 9, 30) - dt.timedelta(days=rng.randint(0, 1000))
             audits.append(Audit(audit_ref=f"RA-{site_id}-{n}", site_id=site_id, audit_type="vap_full",
-                                end_date=day, score=Decimal(rng.randint(100, 200)),
+                                conducted_on=day, score=Decimal(rng.randint(100, 200)),
                                 recognition=rng.choice(["platinum", "gold", "silver", "none", None]),
                                 status="closed"))
         audits.append(Audit(audit_ref=f"RS-{site_id}", site_id=site_id, audit_type="saq", status="closed",
-                            end_date=dt.date(2026, 9, 30) - dt.timedelta(days=rng.randint(0, 500)),
+                            conducted_on=dt.date(2026, 9, 30) - dt.timedelta(days=rng.randint(0, 500)),
                             saq_risk=rng.choice(["low", "medium", "high"])))
     Audit.objects.bulk_create(audits, batch_size=BATCH)
     del audits
     findings = []
-    for audit_id, end_date in Audit.objects.filter(audit_type="vap_full").values_list("id", "end_date"):
+    for audit_id, conducted_on in Audit.objects.filter(audit_type="vap_full").values_list("id", "conducted_on"):
         for n in range(rng.choice([0, 1, 2, 3, 4])):
-            closed = end_date + dt.timedelta(days=rng.randint(10, 400)) if rng.random() < 0.7 else None
+            closed = conducted_on + dt.timedelta(days=rng.randint(10, 400)) if rng.random() < 0.7 else None
             findings.append(Finding(
                 audit_id=audit_id, finding_ref=f"RF-{audit_id}-{n}", provision_id=provision_id,
                 severity=rng.choice(["priority", "major", "minor", "minor", "risk", "ofi"]),
-                zero_tolerance=rng.random() < 0.002, opened_on=end_date,
-                correction_due_on=end_date + dt.timedelta(days=180), closed_on=closed,
+                zero_tolerance=rng.random() < 0.002, opened_on=conducted_on,
+                correction_due_on=conducted_on + dt.timedelta(days=180), closed_on=closed,
                 status="closed" if closed else "open"))
     Finding.objects.bulk_create(findings, batch_size=BATCH)
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
-from django.utils import timezone
 
 from core import roles
+from core.quarter import today as business_day
 from core.setup import ensure_role_groups
 from suppliers.models import Supplier, SupplierMembership
 from suppliers.spend import MissingFxRates
@@ -49,7 +49,7 @@ def _suppliers_by_spend(Supplier):
     from audits.selectors import last_closed_population
 
     try:
-        ranked = last_closed_population(timezone.localdate())
+        ranked = last_closed_population(business_day())
     except MissingFxRates:
         return list(Supplier.objects.order_by("code")[:2])
     codes = list(ranked["supplier_code"][:2])

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from django import forms
 from django.core.exceptions import ValidationError
-from django.utils import timezone
 from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy as _
 
@@ -21,6 +20,7 @@ from audits.models import (
 from core import uploads
 from core.parsers import CellError, normalize_identifier, parse_quarter
 from core.quarter import Quarter
+from core.quarter import today as business_day
 from portal.indicators import indicator_title
 from reports.models import ReportFormat
 from scoring.methodology import DERIVED_SOURCES, REPORTED, source_error
@@ -152,7 +152,7 @@ class IndicatorValueForm(forms.Form):
         self.fields["evidence_document"].label_from_instance = (
             lambda document: f"{document.title} ({document.original_name})")
         if not self.is_bound:
-            self.initial.setdefault("quarter", str(Quarter.containing(timezone.localdate())))
+            self.initial.setdefault("quarter", str(Quarter.containing(business_day())))
 
     def clean_evidence_file(self):
         upload = self.cleaned_data.get("evidence_file")
@@ -196,7 +196,7 @@ class AuditForm(forms.Form):
                                 help_text=_("Empty: one is generated."))
     audit_firm = forms.CharField(label=_("Audit firm"), max_length=255, required=False)
     start_date = forms.DateField(label=_("Start date"), required=False, widget=DATE)
-    end_date = forms.DateField(label=_("End date (conducted on)"), required=False, widget=DATE)
+    conducted_on = forms.DateField(label=_("End date (conducted on)"), required=False, widget=DATE)
     due_by = forms.DateField(label=_("Due by"), required=False, widget=DATE)
     report_received_on = forms.DateField(label=_("Report received on"), required=False, widget=DATE)
     score = forms.DecimalField(label=_("Official score (0–200)"), required=False, min_value=0, max_value=200,
@@ -231,15 +231,15 @@ class AuditScheduleForm(forms.Form):
 
     audit_firm = forms.CharField(label=_("Audit firm"), max_length=255, required=False)
     start_date = forms.DateField(label=_("Start date"), required=False, widget=DATE)
-    end_date = forms.DateField(label=_("End date"), required=False, widget=DATE)
+    conducted_on = forms.DateField(label=_("End date"), required=False, widget=DATE)
     due_by = forms.DateField(label=_("Due by"), required=False, widget=DATE,
                              help_text=_("The date the site's two-year cycle needs the audit by."))
 
     def clean(self):
         data = super().clean()
-        start, end = data.get("start_date"), data.get("end_date")
+        start, end = data.get("start_date"), data.get("conducted_on")
         if start and end and start > end:
-            self.add_error("end_date", _("The end date is before the start date."))
+            self.add_error("conducted_on", _("The end date is before the start date."))
         return data
 
 

@@ -331,7 +331,7 @@ def supplier_audits(supplier: Supplier) -> QuerySet[Audit]:
     return (Audit.objects.filter(site__supplier=supplier).select_related("site")
             .annotate(open_findings=Count("findings", filter=Q(findings__status=FindingStatus.OPEN)),
                       all_findings=Count("findings"))
-            .order_by(F("end_date").desc(nulls_first=True), "audit_ref"))
+            .order_by(F("conducted_on").desc(nulls_first=True), "audit_ref"))
 
 
 # --------------------------------------------------------------------------- audits and findings
@@ -340,7 +340,7 @@ def supplier_audits(supplier: Supplier) -> QuerySet[Audit]:
 def planned_audits(user) -> QuerySet[Audit]:
     """Audits still to take place, by their date (end date, else the date they are due by)."""
     audits = scope_to_user(Audit.objects.filter(status__in=UPCOMING_STATUSES), user, "site__supplier")
-    return (audits.select_related("site__supplier").annotate(planned_on=Coalesce("end_date", "due_by"))
+    return (audits.select_related("site__supplier").annotate(planned_on=Coalesce("conducted_on", "due_by"))
             .order_by(F("planned_on").asc(nulls_last=True), "audit_ref"))
 
 

@@ -10,12 +10,12 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.db.models import Count, QuerySet, Sum
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from audits.models import Finding
 from audits.selectors import open_at, with_overdue
 from core.quarter import Quarter
+from core.quarter import today as business_day
 from reports.scores_csv import NoStoredScores
 from scoring.models import CoverageSnapshot, QuarterlyScore, ScoreRun
 from suppliers.models import Supplier
@@ -59,7 +59,7 @@ def coverage_for(quarter: Quarter, run: ScoreRun) -> dict:
 def register_as_of(quarter: Quarter, today: dt.date | None = None) -> dt.date:
     """The date the audit register (audits, findings, overdue flags) is read at: the
     quarter's last day, or today while the quarter is still running."""
-    return min(quarter.as_of, today or timezone.localdate())
+    return min(quarter.as_of, today or business_day())
 
 
 @dataclass

@@ -25,6 +25,7 @@ from core.errors import DomainError
 from core.history import actor_fields, stamp
 from core.parsers import CellError
 from core.quarter import FutureQuarter, InvalidQuarter, Quarter, ensure_not_future, ensure_plausible_quarter
+from core.quarter import today as business_day
 from scoring import engine, results, selectors
 from scoring.inputs import INVENTORY_COLUMNS, ScoringInputs, empty_frame
 from scoring.methodology import EMISSIONS, TRAINING, MethodologyParams, source_error
@@ -377,7 +378,7 @@ def score_run_delete(*, run: ScoreRun, actor, reason: str) -> dict:
 
 
 def _today(today: str | None):
-    return timezone.localdate() if today is None else timezone.datetime.fromisoformat(today).date()
+    return business_day() if today is None else timezone.datetime.fromisoformat(today).date()
 
 
 def schedule_recent_quarters(*, today: str | None = None) -> list[int]:

@@ -55,7 +55,7 @@ def audit_detail(request, ref: str):
                 .prefetch_related("corrective_action__transitions").order_by("severity", "finding_ref"))
     return render(request, "portal/audit_detail.html", {
         "audit": audit, "findings": paginate(request, findings, 50), "today": today(),
-        "finding_form": FindingForm(initial={"opened_on": audit.end_date or today()}),
+        "finding_form": FindingForm(initial={"opened_on": audit.conducted_on or today()}),
         "status_form": AuditStatusForm(initial={"status": audit.status}),
         "closure_audits": audit.closure_audits.all(),
     })
@@ -145,8 +145,8 @@ def audit_edit(request, ref: str):
         data = form.cleaned_data
         # A scheduled audit stays scheduled: its dates change through audit_schedule too.
         schedule = "schedule" in request.POST or audit.status == AuditStatus.SCHEDULED
-        if schedule and not (data.get("start_date") and data.get("end_date")):
-            for name in ("start_date", "end_date"):
+        if schedule and not (data.get("start_date") and data.get("conducted_on")):
+            for name in ("start_date", "conducted_on"):
                 if not data.get(name):
                     form.add_error(name, _("Give the start and end dates to schedule the audit."))
         else:
@@ -158,7 +158,7 @@ def audit_edit(request, ref: str):
                 if schedule:
                     messages.success(request, _("Audit %(ref)s scheduled for %(start)s – %(end)s.") % {
                         "ref": audit.audit_ref, "start": audit.start_date.isoformat(),
-                        "end": audit.end_date.isoformat()})
+                        "end": audit.conducted_on.isoformat()})
                 else:
                     messages.success(request, _("Audit %(ref)s saved.") % {"ref": audit.audit_ref})
                 return redirect("portal:audit-detail", ref=audit.audit_ref)
@@ -168,11 +168,11 @@ def audit_edit(request, ref: str):
 
 @transaction.atomic
 def _save_schedule(audit: Audit, data: dict, *, schedule: bool, actor) -> Audit:
-    names = ("audit_firm", "due_by") if schedule else ("audit_firm", "due_by", "start_date", "end_date")
+    names = ("audit_firm", "due_by") if schedule else ("audit_firm", "due_by", "start_date", "conducted_on")
     changed = {name: data[name] for name in names if data[name] != getattr(audit, name)}
     if changed:
         audit = services.audit_update(audit=audit, actor=actor, **changed)
     if schedule:
         audit = services.audit_schedule(audit=audit, actor=actor, start_date=data["start_date"],
-                                        end_date=data["end_date"], audit_firm=data.get("audit_firm", ""))
+                                        conducted_on=data["conducted_on"], audit_firm=data.get("audit_firm", ""))
     return audit

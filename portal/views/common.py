@@ -5,9 +5,9 @@ from __future__ import annotations
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpResponseBadRequest
-from django.utils import timezone
 
 from core.parsers import CellError, normalize_identifier
+from core.quarter import today as business_day
 
 PAGE_SIZE = 25
 
@@ -17,7 +17,7 @@ def paginate(request, rows, per_page: int = PAGE_SIZE, param: str = "page"):
 
 
 def today():
-    return timezone.localdate()
+    return business_day()
 
 
 def error_text(error: Exception) -> str:

@@ -23,10 +23,10 @@ def provision(db):
 def make_audit(db):
     counter = itertools.count(1)
 
-    def make(site, audit_type="vap_full", end_date=dt.date(2025, 3, 10), status="closed", audit_ref=None,
+    def make(site, audit_type="vap_full", conducted_on=dt.date(2025, 3, 10), status="closed", audit_ref=None,
              **fields) -> Audit:
         audit = Audit(audit_ref=audit_ref or f"A-{next(counter):04d}", site=site, audit_type=audit_type,
-                      end_date=end_date, status=status, **fields)
+                      conducted_on=conducted_on, status=status, **fields)
         if audit_type == "saq" and status in ("report_pending", "corrective_actions_open", "closed"):
             audit.saq_risk = audit.saq_risk or "low"
         audit.valid_until = audit.computed_valid_until()
@@ -42,9 +42,9 @@ def make_finding(db, provision):
 
     def make(audit, severity="major", code="A3", opened_on=None, closed_on=None, finding_ref=None,
              cap_state="not_started", **fields) -> Finding:
-        opened_on = opened_on or audit.end_date
+        opened_on = opened_on or audit.conducted_on
         cap_due, correction_due = compute_deadlines(severity=severity, provision_code=code, opened_on=opened_on,
-                                                    audit_end=audit.end_date,
+                                                    audit_end=audit.conducted_on,
                                                     report_received_on=audit.report_received_on)
         values = {"cap_due_on": cap_due, "correction_due_on": correction_due, **fields}
         finding = Finding.objects.create(

@@ -46,7 +46,7 @@ def test_admin_audit_form_refuses_an_saq_score(admin_client, setup):
     audit = setup["audit"]
     Audit.objects.filter(pk=audit.pk).update(audit_type="saq", saq_risk="low", score=None, valid_until=None)
     response = admin_client.post(reverse("admin:audits_audit_change", args=[audit.pk]), {
-        "saq_risk": "low", "score": "150", "end_date": "2025-03-10", "section_scores": "{}",
+        "saq_risk": "low", "score": "150", "conducted_on": "2025-03-10", "section_scores": "{}",
         "findings-TOTAL_FORMS": "1", "findings-INITIAL_FORMS": "1", "findings-MIN_NUM_FORMS": "0",
         "findings-MAX_NUM_FORMS": "1000", "findings-0-id": setup["finding"].pk, "findings-0-audit": audit.pk,
     })

@@ -74,7 +74,7 @@ def test_analyst_records_and_moves_an_audit(api_as, world):
     audit_id = response.json()["id"]
     assert response.json()["status"] == "planned"
     response = client.post(f"/api/v1/audits/{audit_id}/schedule/", {
-        "audit_firm": "Firm", "start_date": "2025-05-01", "end_date": "2025-05-03"}, format="json")
+        "audit_firm": "Firm", "start_date": "2025-05-01", "conducted_on": "2025-05-03"}, format="json")
     assert response.json()["status"] == "scheduled"
     response = client.post(f"/api/v1/audits/{audit_id}/change-status/", {"status": "closed"}, format="json")
     assert response.status_code == 400

@@ -41,7 +41,7 @@ def test_import_audits_creates_rows_with_validity_and_status(sites, write_csv):
     assert (result.created, result.updated, result.unchanged) == (4, 0, 0)
     full = Audit.objects.get(audit_ref="VAP-1")
     assert full.site == sites[0]
-    assert full.end_date == dt.date(2025, 3, 10)
+    assert full.conducted_on == dt.date(2025, 3, 10)
     assert full.score == Decimal("182.5")
     assert full.recognition == "gold"
     assert full.valid_until == dt.date(2027, 3, 9)
@@ -69,12 +69,12 @@ def test_update_counts_and_empty_optional_cells_keep_stored_values(sites, write_
         "audit_ref,site_code,audit_type,conducted_on,score\nVAP-1,OWN-1-F1,vap_full,2025-03-11,\n"))
     assert (result.created, result.updated, result.unchanged) == (0, 1, 0)
     audit = Audit.objects.get(audit_ref="VAP-1")
-    assert audit.end_date == dt.date(2025, 3, 11)
+    assert audit.conducted_on == dt.date(2025, 3, 11)
     assert audit.valid_until == dt.date(2027, 3, 10)
     assert audit.score == Decimal("182.5")  # empty cell: not given
     assert audit.audit_firm == "Firm A"
     entry = changes(Audit, "VAP-1")[-1]
-    assert entry["changes"]["end_date"] == ["2025-03-10", "2025-03-11"]
+    assert entry["changes"]["conducted_on"] == ["2025-03-10", "2025-03-11"]
     assert entry["action"] == "updated" and entry["channel"].startswith("import:")
 
 

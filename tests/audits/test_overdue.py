@@ -22,7 +22,7 @@ def site(own_supplier, make_site):
 
 @pytest.fixture
 def audit(site, make_audit):
-    return make_audit(site, end_date=D(2025, 3, 10), audit_ref="A1")
+    return make_audit(site, conducted_on=D(2025, 3, 10), audit_ref="A1")
 
 
 def flags(as_of=AS_OF, **filters):

@@ -56,7 +56,7 @@ def test_without_a_published_methodology_the_defaults_apply(db, settings):
 
 def test_the_audit_cycle_reads_validity_and_horizon_from_the_methodology(v2, own_supplier, make_site, make_audit):
     site = make_site(own_supplier, "S1")
-    make_audit(site, end_date=D(2024, 3, 1), audit_ref="A1")
+    make_audit(site, conducted_on=D(2024, 3, 1), audit_ref="A1")
     row = audit_selectors.site_cycle_status(D(2026, 8, 1)).iloc[0]
     # v2: valid 36 months (to 2027-02-28), expiring 30 days ahead.
     assert (row["status"], row["valid_until"]) == ("valid", D(2027, 2, 28))
@@ -90,7 +90,7 @@ def test_planning_reads_the_horizon_and_validity_in_force(v2, own_supplier, make
     site = make_site(own_supplier, "S1")
     # Under v1 (24 months, 90 days) this audit is valid until 2026-09-30 and due on 2026-08-01;
     # under v2 (36 months, 30 days) it is valid for another year: nothing to plan.
-    make_audit(site, end_date=D(2024, 10, 1), audit_ref="A1")
+    make_audit(site, conducted_on=D(2024, 10, 1), audit_ref="A1")
     assert audits_plan(as_of=D(2026, 8, 1), actor=analyst) == []
     stored_with(Methodology.objects.get(version="v1"), Q3)
     planned = audits_plan(as_of=D(2026, 8, 1), actor=analyst)

@@ -27,7 +27,7 @@ def site(own_supplier, make_site):
 @pytest.fixture
 def audit(site, make_audit, users):
     # A recent audit so that expiry reminders stay out of the way.
-    return make_audit(site, end_date=D(2025, 3, 10), status="corrective_actions_open",
+    return make_audit(site, conducted_on=D(2025, 3, 10), status="corrective_actions_open",
                       report_received_on=D(2025, 3, 10), responsible_analyst=users["procurement_analyst"])
 
 
@@ -55,7 +55,7 @@ def test_overdue_cap_and_correction_notify_analyst_and_supplier_users_once(audit
 
 
 def test_without_a_responsible_analyst_every_analyst_is_told(site, make_audit, make_finding, users):
-    audit = make_audit(site, end_date=D(2025, 3, 10), status="corrective_actions_open")
+    audit = make_audit(site, conducted_on=D(2025, 3, 10), status="corrective_actions_open")
     make_finding(audit, severity="minor", code="C1")
     reminders.send_daily_reminders(as_of=D(2025, 4, 1))
     assert kinds() == [("cap_overdue", "procurement_analyst"), ("cap_overdue", "supplier_user")]
@@ -100,7 +100,8 @@ def test_closing_the_finding_cancels_its_reminders(audit, make_finding, users):
 
 
 def test_expiry_reminders_once_per_threshold(site, make_audit, users, mailoutbox):
-    make_audit(site, end_date=D(2024, 1, 10), responsible_analyst=users["procurement_analyst"])  # last valid 2026-01-09
+    # last valid 2026-01-09
+    make_audit(site, conducted_on=D(2024, 1, 10), responsible_analyst=users["procurement_analyst"])
     reminders.send_daily_reminders(as_of=D(2025, 10, 1))  # 101 days left
     assert kinds() == []
     reminders.send_daily_reminders(as_of=D(2025, 10, 20))  # 82 days left
@@ -115,15 +116,15 @@ def test_expiry_reminders_once_per_threshold(site, make_audit, users, mailoutbox
 
 
 def test_skipped_days_send_only_the_most_urgent_threshold(site, make_audit, users):
-    make_audit(site, end_date=D(2024, 1, 10))
+    make_audit(site, conducted_on=D(2024, 1, 10))
     reminders.send_daily_reminders(as_of=D(2025, 12, 20))
     assert set(Notification.objects.values_list("threshold", flat=True)) == {"30"}
 
 
 def test_a_new_full_audit_cancels_the_expiry_reminders(site, make_audit, users):
-    make_audit(site, end_date=D(2024, 1, 10))
+    make_audit(site, conducted_on=D(2024, 1, 10))
     reminders.send_daily_reminders(as_of=D(2025, 12, 20))
-    make_audit(site, end_date=D(2025, 12, 19))
+    make_audit(site, conducted_on=D(2025, 12, 19))
     run = reminders.send_daily_reminders(as_of=D(2025, 12, 21))
     assert run.cancelled == 2 and kinds() == []
 

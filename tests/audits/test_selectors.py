@@ -19,12 +19,12 @@ def data(own_supplier, other_supplier, make_site, make_audit, make_finding):
     s2 = make_site(own_supplier, "OWN-1-F2")
     closed = make_site(own_supplier, "OWN-1-F3", status="closed")
     o1 = make_site(other_supplier, "OTHER-1-F1", is_production=False)
-    a1 = make_audit(s1, end_date=D(2025, 3, 10), score=Decimal("182.5"), recognition="gold", audit_ref="A1")
-    make_audit(s1, audit_type="saq", end_date=D(2025, 1, 15), saq_risk="medium", audit_ref="SAQ1")
-    make_audit(s1, audit_type="vap_closure", end_date=D(2025, 9, 1), parent=a1, audit_ref="C1")
-    make_audit(s2, end_date=D(2024, 2, 29), audit_ref="A2")
-    make_audit(s2, end_date=None, status="planned", audit_ref="PLANNED", due_by=D(2026, 2, 1))
-    make_audit(o1, end_date=D(2025, 6, 1), score=Decimal("150"), audit_ref="O1")
+    a1 = make_audit(s1, conducted_on=D(2025, 3, 10), score=Decimal("182.5"), recognition="gold", audit_ref="A1")
+    make_audit(s1, audit_type="saq", conducted_on=D(2025, 1, 15), saq_risk="medium", audit_ref="SAQ1")
+    make_audit(s1, audit_type="vap_closure", conducted_on=D(2025, 9, 1), parent=a1, audit_ref="C1")
+    make_audit(s2, conducted_on=D(2024, 2, 29), audit_ref="A2")
+    make_audit(s2, conducted_on=None, status="planned", audit_ref="PLANNED", due_by=D(2026, 2, 1))
+    make_audit(o1, conducted_on=D(2025, 6, 1), score=Decimal("150"), audit_ref="O1")
     make_finding(a1, severity="priority", code="A1", zero_tolerance=True, finding_ref="F1")
     make_finding(a1, severity="minor", code="C1", closed_on=D(2025, 5, 1), finding_ref="F2")
     return {"sites": (s1, s2, closed, o1), "a1": a1}
@@ -108,9 +108,9 @@ def test_site_cycle_status(data):
 
 def test_site_cycle_status_picks_the_latest_full_audit_like_the_engine(own_supplier, make_site, make_audit):
     site = make_site(own_supplier, "S")
-    make_audit(site, end_date=D(2025, 1, 1), score=Decimal("150"), audit_ref="B")
-    make_audit(site, end_date=D(2025, 1, 1), score=Decimal("190"), audit_ref="A")
-    make_audit(site, end_date=D(2025, 1, 1), audit_type="equivalent_third_party", audit_ref="C")
+    make_audit(site, conducted_on=D(2025, 1, 1), score=Decimal("150"), audit_ref="B")
+    make_audit(site, conducted_on=D(2025, 1, 1), score=Decimal("190"), audit_ref="A")
+    make_audit(site, conducted_on=D(2025, 1, 1), audit_type="equivalent_third_party", audit_ref="C")
     row = selectors.site_cycle_status(D(2025, 6, 1)).iloc[0]
     assert row["last_full_audit_ref"] == "A" and row["score"] == Decimal("190")
 

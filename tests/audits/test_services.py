@@ -24,7 +24,7 @@ def analyst(role_users):
 
 @pytest.fixture
 def reported_audit(site, make_audit):
-    return make_audit(site, end_date=D(2025, 3, 10), status="report_pending", report_received_on=D(2025, 3, 20),
+    return make_audit(site, conducted_on=D(2025, 3, 10), status="report_pending", report_received_on=D(2025, 3, 20),
                       audit_firm="Firm", audit_ref="VAP-1")
 
 
@@ -39,7 +39,7 @@ def test_audit_lifecycle_from_plan_to_closure(site, analyst, provision):
     audit = services.audit_create(site=site, audit_type="vap_full", actor=analyst, audit_ref="NEW-1")
     assert audit.status == "planned" and audit.valid_until is None
     audit = services.audit_schedule(audit=audit, actor=analyst, audit_firm="Firm", start_date=D(2025, 3, 3),
-                                    end_date=D(2025, 3, 5))
+                                    conducted_on=D(2025, 3, 5))
     assert audit.status == "scheduled"
     for status in ("in_progress", "report_pending"):
         audit = services.audit_change_status(audit=audit, status=status, actor=analyst)
@@ -70,7 +70,7 @@ ALL_STATUSES = [s.value for s in AuditStatus]
 @pytest.mark.parametrize("old", ALL_STATUSES)
 @pytest.mark.parametrize("new", ALL_STATUSES)
 def test_every_audit_status_transition(site, make_audit, analyst, old, new):
-    audit = make_audit(site, status=old, start_date=D(2025, 3, 8), end_date=D(2025, 3, 10), audit_firm="Firm",
+    audit = make_audit(site, status=old, start_date=D(2025, 3, 8), conducted_on=D(2025, 3, 10), audit_firm="Firm",
                        report_received_on=D(2025, 3, 20))
     allowed = new == old or new in services.ALLOWED_AUDIT_STATUS[old]
     if allowed:
@@ -83,10 +83,10 @@ def test_every_audit_status_transition(site, make_audit, analyst, old, new):
 
 
 def test_scheduling_needs_a_firm_and_dates(site, make_audit, analyst):
-    audit = make_audit(site, status="planned", end_date=None)
+    audit = make_audit(site, status="planned", conducted_on=None)
     with pytest.raises(ValidationError) as refused:
         services.audit_change_status(audit=audit, status="scheduled", actor=analyst)
-    assert set(message(refused)) == {"audit_firm", "end_date"}
+    assert set(message(refused)) == {"audit_firm", "conducted_on"}
 
 
 def test_leaving_report_pending_needs_the_report_date(site, make_audit, analyst):
@@ -126,17 +126,17 @@ def test_score_and_risk_band_rules(site, analyst):
         services.audit_create(site=site, audit_type="vap_full", actor=analyst, score=Decimal("201"))
     assert message(refused) == {"score": ["the score must lie between 0 and 200"]}
     with pytest.raises(ValidationError) as refused:
-        services.audit_create(site=site, audit_type="saq", actor=analyst, status="closed", end_date=D(2025, 1, 1))
+        services.audit_create(site=site, audit_type="saq", actor=analyst, status="closed", conducted_on=D(2025, 1, 1))
     assert "saq_risk" in message(refused)
 
 
 def test_valid_until_follows_the_end_date(site, analyst):
     audit = services.audit_create(site=site, audit_type="equivalent_third_party", actor=analyst, status="closed",
-                                  end_date=D(2024, 2, 29), report_received_on=D(2024, 3, 5))
+                                  conducted_on=D(2024, 2, 29), report_received_on=D(2024, 3, 5))
     assert audit.valid_until == D(2026, 2, 28)
-    audit = services.audit_update(audit=audit, actor=analyst, end_date=D(2024, 3, 1))
+    audit = services.audit_update(audit=audit, actor=analyst, conducted_on=D(2024, 3, 1))
     assert Audit.objects.get(pk=audit.pk).valid_until == D(2026, 2, 28)
-    audit = services.audit_update(audit=audit, actor=analyst, end_date=D(2024, 3, 2))
+    audit = services.audit_update(audit=audit, actor=analyst, conducted_on=D(2024, 3, 2))
     assert Audit.objects.get(pk=audit.pk).valid_until == D(2026, 3, 1)
 
 
@@ -150,12 +150,12 @@ def test_planning_creates_audits_for_due_sites_biggest_spend_first(own_supplier,
     make_site(small, "SMALL-F1")
     never = make_site(own_supplier, "OWN-F1")
     expiring = make_site(other_supplier, "OTH-F1")
-    make_audit(expiring, end_date=D(2024, 2, 1))
+    make_audit(expiring, conducted_on=D(2024, 2, 1))
     ok = make_site(own_supplier, "OWN-F2")
-    make_audit(ok, end_date=D(2025, 6, 1))
+    make_audit(ok, conducted_on=D(2025, 6, 1))
     make_site(own_supplier, "OWN-F3", is_production=False)
     already = make_site(own_supplier, "OWN-F4")
-    make_audit(already, status="planned", end_date=None)
+    make_audit(already, status="planned", conducted_on=None)
     spend = {other_supplier.pk: Decimal("500"), own_supplier.pk: Decimal("100")}
     planned = services.audits_plan(as_of=as_of, actor=analyst, spend_rank=spend, audit_firm="Firm")
     assert [a.site.code for a in planned] == ["OTH-F1", "OWN-F1", "SMALL-F1"]
@@ -339,13 +339,14 @@ def test_verification_by_a_closure_audit_closes_the_finding(reported_audit, make
                                                             own_supplier, make_site):
     finding = make_finding(reported_audit, cap_state="implemented")
     other_site = make_site(own_supplier, "OWN-1-F9")
-    elsewhere = make_audit(other_site, audit_type="vap_closure", parent=make_audit(other_site), end_date=D(2025, 9, 1))
+    elsewhere = make_audit(other_site, audit_type="vap_closure", parent=make_audit(other_site),
+                           conducted_on=D(2025, 9, 1))
     with pytest.raises(ValidationError) as refused:
         services.cap_verify(cap=finding.corrective_action, actor=analyst, closure_audit=elsewhere,
                             closed_on=D(2025, 9, 1))
     assert message(refused) == {"closure_audit": ["the closure audit is at another site"]}
     assert CorrectiveAction.objects.get(finding=finding).state == "implemented"  # rolled back
-    closure = make_audit(site, audit_type="vap_closure", parent=reported_audit, end_date=D(2025, 9, 1))
+    closure = make_audit(site, audit_type="vap_closure", parent=reported_audit, conducted_on=D(2025, 9, 1))
     services.cap_verify(cap=finding.corrective_action, actor=analyst, closure_audit=closure, closed_on=D(2025, 9, 1))
     finding.refresh_from_db()
     assert (finding.status, finding.closed_on, finding.closed_via, finding.closure_audit) == (

@@ -22,7 +22,7 @@ READ_ONLY = ["suppliers.supplier", "suppliers.site", "suppliers.spendrecord", "s
 @pytest.fixture
 def objects(own_supplier, role_users):
     site = Site.objects.create(supplier=own_supplier, code="OWN-1-F1", name="F1", country="CN")
-    audit = Audit.objects.create(audit_ref="M-A", site=site, audit_type="vap_full", end_date=dt.date(2025, 3, 10),
+    audit = Audit.objects.create(audit_ref="M-A", site=site, audit_type="vap_full", conducted_on=dt.date(2025, 3, 10),
                                  status="corrective_actions_open")
     finding = Finding.objects.create(audit=audit, provision=Provision.objects.get(version="8.0", code="A3"),
                                      severity="major", opened_on=dt.date(2025, 3, 10), finding_ref="M-F")
@@ -132,7 +132,7 @@ def test_an_audit_edit_in_the_admin_goes_through_the_service_and_keeps_the_statu
     client = staff(role_users, roles.PROCUREMENT_ANALYST)
     assert client.get("/admin/audits/audit/add/").status_code == 403
     response = client.post(f"/admin/audits/audit/{audit.pk}/change/", {
-        "audit_firm": "Firm Z", "end_date": "2025-03-10", "section_scores": "{}", "status": "closed",
+        "audit_firm": "Firm Z", "conducted_on": "2025-03-10", "section_scores": "{}", "status": "closed",
         "findings-TOTAL_FORMS": "0", "findings-INITIAL_FORMS": "0", "findings-MIN_NUM_FORMS": "0",
         "findings-MAX_NUM_FORMS": "1000"})
     assert response.status_code == 302, response.content.decode()[:3000]

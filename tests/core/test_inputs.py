@@ -166,7 +166,7 @@ def test_typed_booleans_and_dates_keep_their_meaning(supplier, make_site):
     run(AuditImporter, data)
     from audits.models import Audit
 
-    assert Audit.objects.values_list("end_date", "score").get() == (dt.date(2026, 3, 4), Decimal("180"))
+    assert Audit.objects.values_list("conducted_on", "score").get() == (dt.date(2026, 3, 4), Decimal("180"))
 
 
 # --------------------------------------------------------------------------- 2. encodings
@@ -414,7 +414,7 @@ def test_finding_dates_are_plausible(supplier, make_site):
     from audits.models import Audit
 
     Audit.objects.create(audit_ref="A-1", site=make_site(supplier, "S-1"), audit_type="vap_full",
-                         end_date=dt.date(2026, 2, 1), status="closed")
+                         conducted_on=dt.date(2026, 2, 1), status="closed")
     header = "audit_ref,finding_ref,provision_code,severity,opened_on,due_on,closed_on\n"
     rows = ("A-1,F-1,A1,minor,2026-12-05,,\n"
             "A-1,F-2,A1,minor,2026-02-01,2041-01-01,\n"

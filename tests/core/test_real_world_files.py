@@ -90,7 +90,7 @@ def snapshot():
         sorted(Site.objects.values_list("code", "name", "city")),
         sorted(SpendRecord.objects.values_list("supplier__code", "quarter", "currency", "amount")),
         sorted(FxRate.objects.values_list("quarter", "currency", "rate_to_base")),
-        sorted(Audit.objects.values_list("audit_ref", "end_date")),
+        sorted(Audit.objects.values_list("audit_ref", "conducted_on")),
         sorted(Finding.objects.values_list("finding_ref", "zero_tolerance", "correction_due_on", "closed_on")),
         sorted(IndicatorValue.objects.values_list("supplier__code", "quarter", "indicator__code", "value")),
     )

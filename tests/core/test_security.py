@@ -179,7 +179,7 @@ def terminated(own_supplier, make_site, role_users):
     from audits.models import Audit, Provision
 
     site = make_site(own_supplier, "OWN-1-F1")
-    audit = Audit.objects.create(audit_ref="T-A", site=site, audit_type="vap_full", end_date=dt.date(2025, 3, 10),
+    audit = Audit.objects.create(audit_ref="T-A", site=site, audit_type="vap_full", conducted_on=dt.date(2025, 3, 10),
                                  status="corrective_actions_open")
     finding = Finding.objects.create(audit=audit, provision=Provision.objects.get(version="8.0", code="A3"),
                                      severity="major", opened_on=dt.date(2025, 3, 10), finding_ref="T-F")

@@ -40,7 +40,7 @@ def client_as(role_users):
 def _audit_with_finding(site, actor, *, severity: str, code: str, end: dt.date, ref: str, finding_ref: str):
     audit = audit_services.audit_create(
         site=site, audit_type="vap_full", status="corrective_actions_open", audit_ref=ref, actor=actor,
-        audit_firm="Firm", start_date=end - dt.timedelta(days=3), end_date=end,
+        audit_firm="Firm", start_date=end - dt.timedelta(days=3), conducted_on=end,
         report_received_on=end + dt.timedelta(days=10), score=Decimal("170"), recognition="silver")
     provision = Provision.objects.get(standard="rba", version="8.0", code=code)
     finding = audit_services.finding_create(audit=audit, provision=provision, severity=severity, opened_on=end,

@@ -55,7 +55,7 @@ def test_supplier_cannot_record_audits_in_another_suppliers_site(world, client_a
 
 def test_record_a_finding_through_the_form(world, client_as):
     analyst = client_as("procurement_analyst")
-    data = {"provision_code": "b3", "severity": "minor", "opened_on": world.own_audit.end_date.isoformat(),
+    data = {"provision_code": "b3", "severity": "minor", "opened_on": world.own_audit.conducted_on.isoformat(),
             "zero_tolerance": "", "description": "Missing guard"}
     response = analyst.post("/audits/AUD-OWN-1/findings/", data)
     assert response.status_code == 302
@@ -90,11 +90,11 @@ def test_schedule_a_planned_audit(planned, world, client_as):
     assert 'href="/audits/AUD-PLAN-1/edit/"' in analyst.get("/audits/planned/").content.decode()
     start, end = world.today + dt.timedelta(days=20), world.today + dt.timedelta(days=22)
     response = analyst.post("/audits/AUD-PLAN-1/edit/", {
-        "audit_firm": "ELEVATE 上海", "start_date": start.isoformat(), "end_date": end.isoformat(),
+        "audit_firm": "ELEVATE 上海", "start_date": start.isoformat(), "conducted_on": end.isoformat(),
         "due_by": planned.due_by.isoformat(), "schedule": "1"})
     assert response.status_code == 302 and response["Location"] == "/audits/AUD-PLAN-1/"
     audit = Audit.objects.get(audit_ref="AUD-PLAN-1")
-    assert (audit.status, audit.audit_firm, audit.start_date, audit.end_date) == (
+    assert (audit.status, audit.audit_firm, audit.start_date, audit.conducted_on) == (
         "scheduled", "ELEVATE 上海", start, end)
     entry = changes(Audit, "AUD-PLAN-1")[-1]
     assert entry["changes"]["status"] == ["planned", "scheduled"] and entry["channel"] == "portal"
@@ -102,7 +102,7 @@ def test_schedule_a_planned_audit(planned, world, client_as):
 
 def test_save_keeps_the_audit_planned(planned, client_as):
     response = client_as("procurement_admin").post("/audits/AUD-PLAN-1/edit/", {
-        "audit_firm": "Firm A", "start_date": "", "end_date": "", "due_by": planned.due_by.isoformat(),
+        "audit_firm": "Firm A", "start_date": "", "conducted_on": "", "due_by": planned.due_by.isoformat(),
         "save": "1"})
     assert response.status_code == 302
     audit = Audit.objects.get(audit_ref="AUD-PLAN-1")
@@ -113,10 +113,10 @@ def test_save_keeps_the_audit_planned(planned, client_as):
 
 
 @pytest.mark.parametrize(("data", "field"), [
-    ({"audit_firm": "Firm", "start_date": "", "end_date": ""}, "start_date"),
-    ({"audit_firm": "", "start_date": "2031-03-01", "end_date": "2031-03-03"}, "audit_firm"),  # from the service
-    ({"audit_firm": "Firm", "start_date": "2031-03-05", "end_date": "2031-03-03"}, "end_date"),
-    ({"audit_firm": "Firm", "start_date": "2031-03-01", "end_date": "3 March"}, "end_date"),
+    ({"audit_firm": "Firm", "start_date": "", "conducted_on": ""}, "start_date"),
+    ({"audit_firm": "", "start_date": "2031-03-01", "conducted_on": "2031-03-03"}, "audit_firm"),  # from the service
+    ({"audit_firm": "Firm", "start_date": "2031-03-05", "conducted_on": "2031-03-03"}, "conducted_on"),
+    ({"audit_firm": "Firm", "start_date": "2031-03-01", "conducted_on": "3 March"}, "conducted_on"),
 ])
 def test_scheduling_refusals_are_next_to_their_fields_and_change_nothing(planned, client_as, data, field):
     response = client_as("procurement_analyst").post("/audits/AUD-PLAN-1/edit/", {**data, "schedule": "1"})
@@ -130,23 +130,24 @@ def test_scheduling_refusals_are_next_to_their_fields_and_change_nothing(planned
 def test_rescheduling_a_scheduled_audit_keeps_it_scheduled(planned, client_as):
     analyst = client_as("procurement_analyst")
     analyst.post("/audits/AUD-PLAN-1/edit/", {"audit_firm": "Firm", "start_date": "2031-03-01",
-                                              "end_date": "2031-03-03", "schedule": "1"})
+                                              "conducted_on": "2031-03-03", "schedule": "1"})
     response = analyst.post("/audits/AUD-PLAN-1/edit/", {"audit_firm": "Firm B", "start_date": "2031-04-01",
-                                                         "end_date": "2031-04-02", "save": "1"})
+                                                         "conducted_on": "2031-04-02", "save": "1"})
     assert response.status_code == 302
     audit = Audit.objects.get(audit_ref="AUD-PLAN-1")
-    assert (audit.status, audit.audit_firm, audit.end_date) == ("scheduled", "Firm B", dt.date(2031, 4, 2))
+    assert (audit.status, audit.audit_firm, audit.conducted_on) == ("scheduled", "Firm B", dt.date(2031, 4, 2))
     response = analyst.post("/audits/AUD-PLAN-1/edit/", {"audit_firm": "Firm B", "start_date": "",
-                                                         "end_date": "", "save": "1"})
+                                                         "conducted_on": "", "save": "1"})
     assert response.status_code == 400 and response.context["form"].errors["start_date"]
-    assert Audit.objects.get(audit_ref="AUD-PLAN-1").end_date == dt.date(2031, 4, 2)
+    assert Audit.objects.get(audit_ref="AUD-PLAN-1").conducted_on == dt.date(2031, 4, 2)
 
 
 def test_an_audit_that_took_place_is_not_rescheduled(world, client_as):
     response = client_as("procurement_analyst").get("/audits/AUD-OWN-1/edit/", follow=True)
     assert "Only a planned or scheduled audit" in response.content.decode()
     assert client_as("procurement_analyst").post("/audits/AUD-OWN-1/edit/", {
-        "audit_firm": "X", "start_date": "2031-03-01", "end_date": "2031-03-03", "schedule": "1"}).status_code == 302
+        "audit_firm": "X", "start_date": "2031-03-01", "conducted_on": "2031-03-03", "schedule": "1",
+    }).status_code == 302
     assert Audit.objects.get(audit_ref="AUD-OWN-1").audit_firm == "Firm"
 
 
@@ -154,8 +155,8 @@ def test_an_audit_that_took_place_is_not_rescheduled(world, client_as):
 def test_only_procurement_writers_schedule_audits(planned, client_as, role, status):
     client = client_as(role)
     assert client.get("/audits/AUD-PLAN-1/edit/").status_code == status
-    assert client.post("/audits/AUD-PLAN-1/edit/", {"audit_firm": "X", "start_date": "2031-03-01",
-                                                    "end_date": "2031-03-03", "schedule": "1"}).status_code == status
+    form = {"audit_firm": "X", "start_date": "2031-03-01", "conducted_on": "2031-03-03", "schedule": "1"}
+    assert client.post("/audits/AUD-PLAN-1/edit/", form).status_code == status
     assert Audit.objects.get(audit_ref="AUD-PLAN-1").status == "planned"
     assert 'href="/audits/AUD-PLAN-1/edit/"' not in client.get("/audits/planned/").content.decode()
 

@@ -132,7 +132,7 @@ def test_board_query_count_does_not_grow_with_findings(world, client_as, role_us
     provision = Provision.objects.get(standard="rba", version="8.0", code="B1")
     for _ in range(5):
         finding_create(audit=world.other_audit, provision=provision, severity="minor",
-                       opened_on=world.other_audit.end_date, actor=role_users["procurement_analyst"])
+                       opened_on=world.other_audit.conducted_on, actor=role_users["procurement_analyst"])
     with CaptureQueriesContext(connection) as many:
         response = client.get("/findings/")
     assert len(response.context["page"].object_list) == 7

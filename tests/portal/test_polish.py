@@ -180,7 +180,7 @@ def test_supplier_page_shows_percentages_and_labels(world, client_as, make_site)
     end = world.quarter.as_of - dt.timedelta(days=30)
     audit_services.audit_create(
         site=audited, audit_type="vap_full", status="closed", audit_ref="AUD-OWN-2", actor=analyst,
-        audit_firm="Firm", start_date=end - dt.timedelta(days=3), end_date=end,
+        audit_firm="Firm", start_date=end - dt.timedelta(days=3), conducted_on=end,
         report_received_on=end + dt.timedelta(days=5), score=Decimal("180"), recognition="gold")
     IndicatorValue.objects.create(
         supplier=world.own, quarter=str(world.quarter), indicator=Indicator.objects.get(code="ENV-04"),

@@ -31,7 +31,7 @@ def _expiring_at_the_quarters_end(world):
     days), not at today, so the world's audit (expiring as seen today) is flagged only on some days."""
     end = months_before(world.quarter.as_of, 24) + dt.timedelta(days=30)
     audit_services.audit_update(audit=world.own_audit, actor=world.analyst, start_date=end - dt.timedelta(days=3),
-                                end_date=end)
+                                conducted_on=end)
     assert score_run_now(quarter=world.quarter, actor=world.analyst).status == "succeeded"
 
 

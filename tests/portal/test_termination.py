@@ -20,7 +20,7 @@ def flagged(world):
     """Our supplier with a zero-tolerance finding (forced labour, A1) under review."""
     provision = Provision.objects.get(standard="rba", version="8.0", code="A1")
     finding = audit_services.finding_create(
-        audit=world.own_audit, provision=provision, severity="priority", opened_on=world.own_audit.end_date,
+        audit=world.own_audit, provision=provision, severity="priority", opened_on=world.own_audit.conducted_on,
         actor=world.analyst, finding_ref="F-OWN-ZT", description="Recruitment fees charged to workers")
     assert finding.zero_tolerance
     world.own.refresh_from_db()

@@ -25,7 +25,7 @@ def build(count: int, offset: int) -> None:
         SpendRecord.objects.create(supplier=supplier, quarter="2026-Q3", currency="USD", amount=1000 - n)
         site = Site.objects.create(supplier=supplier, code=f"Q-{n:04d}-F", name="f", country="CN")
         audit = Audit.objects.create(site=site, audit_ref=f"QA-{n}", audit_type="vap_full", status="closed",
-                                     end_date=dt.date(2026, 1, 10), score=170, recognition="silver")
+                                     conducted_on=dt.date(2026, 1, 10), score=170, recognition="silver")
         Finding.objects.create(audit=audit, finding_ref=f"QF-{n}", provision=provision, severity="minor",
                                opened_on=dt.date(2026, 1, 10), correction_due_on=dt.date(2026, 6, 1))
         IndicatorValue.objects.create(supplier=supplier, quarter="2026-Q3", indicator=eco, value="55",

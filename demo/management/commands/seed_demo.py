@@ -6,9 +6,9 @@ import random
 
 from django.core.management.base import BaseCommand
 from django.db import transaction
-from django.utils import timezone
 
 from core.quarter import Quarter
+from core.quarter import today as business_day
 from demo.users import create_demo_users
 from suppliers.demo import demo_quarters, seed_master_data
 from suppliers.models import Supplier
@@ -40,7 +40,7 @@ class Command(BaseCommand):
             self.stderr.write("Suppliers already exist: seed_demo loads into an empty database only.")
             raise SystemExit(1)
         rng = random.Random(seed)
-        last = Quarter.containing(timezone.localdate()).previous()
+        last = Quarter.containing(business_day()).previous()
         quarters = demo_quarters(last)
         with transaction.atomic():
             supplier_rows = seed_master_data(count=suppliers, rng=rng, last_quarter=last)
