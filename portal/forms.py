@@ -4,6 +4,7 @@ validate again before writing, and their errors are shown next to the same field
 from __future__ import annotations
 
 from django import forms
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy as _
@@ -473,9 +474,45 @@ class ScreeningReviewForm(forms.Form):
 
 
 class ScreeningDecisionForm(forms.Form):
+    """The decision with up to ``CONDITION_ROWS`` conditions, each with its due date
+    (``suppliers.screening.screening_decide``)."""
+
+    CONDITION_ROWS = 4
+
     decision = forms.ChoiceField(label=_("Decision"), choices=ScreeningDecision.choices, widget=forms.RadioSelect)
-    conditions = forms.CharField(label=_("Conditions"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
     comment = forms.CharField(label=_("Comment"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for n in range(1, self.CONDITION_ROWS + 1):
+            self.fields[f"condition_{n}"] = forms.CharField(
+                label=_("Condition %(n)s") % {"n": n}, required=False, max_length=500)
+            self.fields[f"condition_{n}_due_on"] = forms.DateField(
+                label=_("Due by"), required=False, widget=DATE)
+
+    def conditions(self) -> list[tuple[str, object]]:
+        """``[(text, due_on)]`` of the rows filled in (either part)."""
+        rows = []
+        for n in range(1, self.CONDITION_ROWS + 1):
+            text, due_on = self.cleaned_data.get(f"condition_{n}", ""), self.cleaned_data.get(f"condition_{n}_due_on")
+            if text.strip() or due_on:
+                rows.append((text, due_on))
+        return rows
+
+
+class ScreeningConditionMetForm(forms.Form):
+    met_on = forms.DateField(label=_("Met on"), required=False, widget=DATE)
+    note = forms.CharField(label=_("Note"), required=False, max_length=1000)
+
+
+class ContactInviteForm(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=150)
+    email = forms.EmailField(label=_("E-mail address"), max_length=254)
+    language = forms.ChoiceField(label=_("Language of the e-mail"), choices=settings.LANGUAGES, initial="en")
+
+
+class ContactDeactivateForm(forms.Form):
+    reason = forms.CharField(label=_("Reason"), max_length=1000)
 
 
 class ScreeningReturnForm(forms.Form):

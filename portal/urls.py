@@ -2,6 +2,7 @@ from django.urls import path
 
 from portal.views import (
     audits,
+    contacts,
     dashboard,
     disclosure,
     documents,
@@ -29,6 +30,9 @@ urlpatterns = [
     path("suppliers/<str:code>/owner/", suppliers.supplier_owner, name="supplier-owner"),
     path("suppliers/<str:code>/values/", suppliers.supplier_values, name="supplier-values"),
     path("suppliers/<str:code>/documents/", documents.supplier_documents, name="supplier-documents"),
+    path("suppliers/<str:code>/contacts/", contacts.supplier_contacts, name="supplier-contacts"),
+    path("suppliers/<str:code>/contacts/invite/", contacts.contact_invite, name="contact-invite"),
+    path("suppliers/<str:code>/contacts/<int:pk>/<str:action>/", contacts.contact_action, name="contact-action"),
     path("suppliers/<str:code>/screening/", screening.screening_detail, name="screening-detail"),
     path("suppliers/<str:code>/screening/<str:action>/", screening.screening_action, name="screening-action"),
     path("suppliers/<str:code>/report-card/", reports.report_card, name="report-card"),

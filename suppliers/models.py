@@ -178,6 +178,14 @@ class SupplierMembership(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="supplier_membership"
     )
     supplier = models.ForeignKey(Supplier, on_delete=models.CASCADE, related_name="memberships")
+    # Supplier contacts invited from the portal (suppliers.contacts): who invited them, in
+    # which language they read e-mail, and who deactivated them, when and why.
+    language = models.CharField(_("language"), max_length=10, choices=settings.LANGUAGES, default="en")
+    invited_at = models.DateTimeField(_("invited at"), null=True, blank=True)
+    invited_by_label = models.CharField(_("invited by"), max_length=150, blank=True)
+    deactivated_at = models.DateTimeField(_("deactivated at"), null=True, blank=True)
+    deactivated_by_label = models.CharField(_("deactivated by"), max_length=150, blank=True)
+    deactivation_reason = models.TextField(_("reason for deactivation"), blank=True)
 
     history = tracked_history()
 
@@ -319,6 +327,8 @@ class Screening(models.Model):
     opened_by_label = models.CharField(_("opened by"), max_length=150, blank=True)
     submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)
     submitted_by_label = models.CharField(_("submitted by"), max_length=150, blank=True)
+    submitted_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                                     related_name="+", verbose_name=_("submitted by"))
     decision = models.CharField(_("decision"), max_length=12, choices=ScreeningDecision.choices, blank=True)
     decision_comment = models.TextField(_("decision comment"), blank=True)
     conditions = models.TextField(_("conditions"), blank=True)
@@ -365,6 +375,8 @@ class ScreeningItem(models.Model):
                                   verbose_name=_("screening"))
     topic = models.CharField(_("topic"), max_length=30, choices=ScreeningTopic.choices)
     answer = models.TextField(_("supplier's answer"), blank=True)
+    answered_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                                    related_name="+", verbose_name=_("answered by"))
     evidence = models.ForeignKey(Document, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
                                  verbose_name=_("evidence"))
     certificate_expires_on = models.DateField(_("certificate expires on"), null=True, blank=True)
@@ -386,3 +398,30 @@ class ScreeningItem(models.Model):
     @property
     def is_iso(self) -> bool:
         return self.topic in ISO_TOPICS
+
+
+class ScreeningCondition(models.Model):
+    """One condition of a conditional approval, with the date it is due by and, once
+    procurement confirms it, the day it was met (suppliers.screening)."""
+
+    history = tracked_history()
+
+    screening = models.ForeignKey(Screening, on_delete=models.CASCADE, related_name="condition_items",
+                                  verbose_name=_("screening"))
+    text = models.TextField(_("condition"))
+    due_on = models.DateField(_("due on"))
+    met_on = models.DateField(_("met on"), null=True, blank=True)
+    met_by_label = models.CharField(_("confirmed by"), max_length=150, blank=True)
+    note = models.TextField(_("note"), blank=True)
+
+    class Meta:
+        ordering = ["due_on", "id"]
+        verbose_name = _("screening condition")
+        verbose_name_plural = _("screening conditions")
+
+    def __str__(self) -> str:
+        return f"{self.screening_id} {self.due_on} {self.text[:40]}"
+
+    def is_overdue(self, as_of) -> bool:
+        """Not met and its due date has passed at ``as_of``."""
+        return self.met_on is None and self.due_on < as_of

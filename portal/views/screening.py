@@ -11,10 +11,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from core import roles
+from core.quarter import today as business_day
 from portal import selectors
 from portal.access import can_act_for_supplier, procurement_required, role_required, supplier_for
 from portal.forms import (
     ScreeningAnswersForm,
+    ScreeningConditionMetForm,
     ScreeningDecisionForm,
     ScreeningReturnForm,
     ScreeningReviewForm,
@@ -22,7 +24,8 @@ from portal.forms import (
 )
 from portal.views.common import error_text, paginate
 from suppliers import screening as services
-from suppliers.models import ScreeningStatus, SupplierStatus
+from suppliers.models import ScreeningCondition, ScreeningStatus, SupplierStatus
+from suppliers.services import supplier_status_change
 
 
 @procurement_required
@@ -56,6 +59,13 @@ def screening_detail(request, code: str, status: int = 200, **bound):
         "can_open": (roles.can_write_master_data(request.user) and supplier.status == SupplierStatus.CANDIDATE
                      and (screening is None or screening.status == ScreeningStatus.DECIDED)),
         "history": supplier.screenings.all()[:10],
+        "conditions": list(screening.condition_items.all()) if screening else [],
+        "today": business_day(),
+        "separation_error": (services.separation_error(screening, request.user)
+                             if screening and screening.status == ScreeningStatus.SUBMITTED else None),
+        "can_activate": (roles.can_write_master_data(request.user) and supplier.status == SupplierStatus.CANDIDATE
+                         and screening is not None and screening.allows_activation),
+        "met_form": bound.get("met_form") or ScreeningConditionMetForm(),
         **_forms(supplier, screening, **bound),
     }
     return render(request, "portal/screening_detail.html", context, status=status)
@@ -74,7 +84,8 @@ def screening_action(request, code: str, action: str):
         return _screening_answer(request, supplier, screening, submit=action == "submit")
     if not roles.can_write_master_data(request.user):
         raise PermissionDenied
-    handler = {"review": _screening_review, "return": _screening_return, "decide": _screening_decide}.get(action)
+    handler = {"review": _screening_review, "return": _screening_return, "decide": _screening_decide,
+               "activate": _screening_activate, "condition-met": _screening_condition_met}.get(action)
     if handler is None:
         raise Http404
     return handler(request, supplier.code, screening)
@@ -144,10 +155,44 @@ def _screening_decide(request, code: str, screening):
         data = form.cleaned_data
         try:
             services.screening_decide(screening=screening, decision=data["decision"], actor=request.user,
-                                      comment=data.get("comment", ""), conditions=data.get("conditions", ""))
+                                      comment=data.get("comment", ""), conditions=form.conditions())
         except ValidationError as exc:
             apply_errors(form, exc)
         else:
             messages.success(request, _("Decision recorded."))
             return redirect("portal:screening-detail", code=code)
     return screening_detail(request, code, status=400, decision_form=form)
+
+
+def _screening_activate(request, code: str, screening):
+    """Activate the candidate right after an activating decision (the same status rule as
+    the supplier page: ``suppliers.services.supplier_status_change``)."""
+    reason = _("Activated after the onboarding screening (%(decision)s).") % {
+        "decision": screening.get_decision_display()}
+    try:
+        supplier_status_change(supplier=screening.supplier, status=SupplierStatus.ACTIVE, actor=request.user,
+                               reason=reason)
+    except ValidationError as exc:
+        messages.error(request, error_text(exc))
+        return redirect("portal:screening-detail", code=code)
+    messages.success(request, _("The supplier is active."))
+    return redirect("portal:supplier-detail", code=code)
+
+
+def _screening_condition_met(request, code: str, screening):
+    try:
+        condition = screening.condition_items.get(pk=int(request.POST.get("condition", "")))
+    except (ValueError, ScreeningCondition.DoesNotExist):
+        raise Http404 from None
+    form = ScreeningConditionMetForm(request.POST)
+    if form.is_valid():
+        try:
+            services.screening_condition_met(condition=condition, actor=request.user,
+                                             met_on=form.cleaned_data.get("met_on"),
+                                             note=form.cleaned_data.get("note", ""))
+        except ValidationError as exc:
+            apply_errors(form, exc)
+        else:
+            messages.success(request, _("Condition recorded as met."))
+            return redirect("portal:screening-detail", code=code)
+    return screening_detail(request, code, status=400, met_form=form)

@@ -7,7 +7,7 @@ import datetime as dt
 
 from django.core.files.base import ContentFile
 
-from suppliers.models import Document, Screening, ScreeningTopic, Supplier, SupplierMembership
+from suppliers.models import Document, Screening, ScreeningCondition, ScreeningTopic, Supplier, SupplierMembership
 from tests import clock
 
 TOPICS = ScreeningTopic.values
@@ -79,11 +79,17 @@ def test_whole_screening_then_activation(world, client_as, role_users):
                       ).status_code == 302
     # Conditional approval needs its conditions.
     assert admin.post(url + "decide/", {"decision": "conditional"}).status_code == 400
-    assert admin.post(url + "decide/", {"decision": "conditional", "conditions": "Accounts within 60 days"}
-                      ).status_code == 302
+    due = clock.today() + dt.timedelta(days=60)
+    # Each condition needs its due date.
+    response = admin.post(url + "decide/", {"decision": "conditional", "condition_1": "Accounts within 60 days"})
+    assert response.status_code == 400 and "due by" in str(response.context["decision_form"].non_field_errors())
+    assert admin.post(url + "decide/", {"decision": "conditional", "condition_1": "Accounts within 60 days",
+                                        "condition_1_due_on": due.isoformat()}).status_code == 302
     screening.refresh_from_db()
     assert (screening.decision, screening.decided_by_label) == ("conditional", "procurement_admin")
     assert screening.decided_at is not None
+    assert list(screening.condition_items.values_list("text", "due_on", "met_on")) == [
+        ("Accounts within 60 days", due, None)]
 
     response = admin.post("/suppliers/CAND-1/status/", {"status": "active", "reason": "Screened"})
     assert response.status_code == 302
@@ -94,8 +100,9 @@ def test_rejected_screening_keeps_the_candidate_inactive(world, client_as):
     admin = client_as("procurement_admin")
     url = "/suppliers/CAND-1/screening/"
     admin.post(url + "open/")
-    admin.post(url + "answer/", answers())
-    admin.post(url + "submit/", answers())
+    analyst = client_as("procurement_analyst")  # answers on the supplier's behalf; the admin judges
+    analyst.post(url + "answer/", answers())
+    analyst.post(url + "submit/", answers())
     admin.post(url + "review/", verdicts("unsatisfactory", **{
         f"{t}-reviewer_comment": "No evidence" for t in TOPICS}))
     response = admin.post(url + "decide/", {"decision": "approved"})
@@ -124,3 +131,102 @@ def test_only_candidates_are_screened_and_board_lists_them(world, client_as):
     assert not Screening.objects.filter(supplier=world.own).exists()
     rows = admin.get("/screening/").context["rows"]
     assert [(s.code, screening) for s, screening in rows] == [("CAND-1", None)]
+
+
+def _submitted_by(client_as, role="procurement_analyst"):
+    """Open the CAND-1 questionnaire as the admin; ``role`` answers and submits it."""
+    url = "/suppliers/CAND-1/screening/"
+    client_as("procurement_admin").post(url + "open/")
+    writer = client_as(role)
+    assert writer.post(url + "submit/", answers()).status_code == 302
+    return url
+
+
+def test_whoever_answered_cannot_review_or_decide(world, client_as, role_users):
+    url = _submitted_by(client_as)
+    analyst, admin = client_as("procurement_analyst"), client_as("procurement_admin")
+    page = analyst.get(url).content.decode()
+    assert "another person in procurement must review" in page and "Record decision" not in page
+    response = analyst.post(url + "review/", verdicts())
+    assert response.status_code == 400
+    assert "another person in procurement" in str(response.context["review_form"].non_field_errors())
+    response = analyst.post(url + "decide/", {"decision": "approved"})
+    assert response.status_code == 400
+    screening = Screening.objects.get()
+    assert screening.items.exclude(verdict="pending").count() == 0 and screening.status == "submitted"
+    assert screening.submitted_by == role_users["procurement_analyst"]
+    assert set(screening.items.values_list("answered_by", flat=True)) == {role_users["procurement_analyst"].pk}
+    # Another person reviews and decides.
+    assert admin.post(url + "review/", verdicts()).status_code == 302
+    assert admin.post(url + "decide/", {"decision": "approved"}).status_code == 302
+    assert Screening.objects.get().decision == "approved"
+
+
+def test_a_supplier_answering_does_not_block_procurement(world, client_as, role_users):
+    candidate_user(world, role_users)
+    url = "/suppliers/CAND-1/screening/"
+    client_as("procurement_admin").post(url + "open/")
+    assert client_as("supplier_user").post(url + "submit/", answers()).status_code == 302
+    analyst = client_as("procurement_analyst")
+    assert analyst.post(url + "review/", verdicts()).status_code == 302
+    assert analyst.post(url + "decide/", {"decision": "approved"}).status_code == 302
+
+
+def test_conditions_are_tracked_until_met(world, client_as):
+    url = _submitted_by(client_as)
+    admin = client_as("procurement_admin")
+    admin.post(url + "review/", verdicts())
+    today = clock.today()
+    past = {"decision": "conditional", "condition_1": "Send 2025 accounts",
+            "condition_1_due_on": (today - dt.timedelta(days=1)).isoformat()}
+    assert admin.post(url + "decide/", past).status_code == 400
+    # Conditions belong to a conditional approval only.
+    assert admin.post(url + "decide/", {"decision": "approved", "condition_1": "X",
+                                        "condition_1_due_on": today.isoformat()}).status_code == 400
+    assert admin.post(url + "decide/", {
+        "decision": "conditional",
+        "condition_1": "Send 2025 accounts", "condition_1_due_on": (today + dt.timedelta(days=30)).isoformat(),
+        "condition_2": "Sign the code of conduct", "condition_2_due_on": today.isoformat(),
+    }).status_code == 302
+    screening = Screening.objects.get()
+    first, second = screening.condition_items.all()  # by due date
+    assert (first.text, second.text) == ("Sign the code of conduct", "Send 2025 accounts")
+    assert screening.conditions.splitlines() == [
+        f"Send 2025 accounts ({(today + dt.timedelta(days=30)).isoformat()})",
+        f"Sign the code of conduct ({today.isoformat()})"]
+    # A viewer sees the conditions but cannot record them met.
+    viewer = client_as("viewer")
+    assert "Sign the code of conduct" in viewer.get(url).content.decode()
+    assert viewer.post(url + "condition-met/", {"condition": first.pk}).status_code == 403
+    # Met in the future: refused; met today: recorded with who.
+    future = (today + dt.timedelta(days=1)).isoformat()
+    assert admin.post(url + "condition-met/", {"condition": first.pk, "met_on": future}).status_code == 400
+    assert admin.post(url + "condition-met/", {"condition": first.pk, "note": "Signed copy filed"}).status_code == 302
+    first.refresh_from_db()
+    assert (first.met_on, first.met_by_label, first.note) == (today, "procurement_admin", "Signed copy filed")
+    assert first.history.first().history_change_reason == "Signed copy filed"
+    assert admin.post(url + "condition-met/", {"condition": first.pk}).status_code == 400  # already met
+    assert admin.post(url + "condition-met/", {"condition": 999999}).status_code == 404
+    # The open condition turns overdue after its due date, in words.
+    assert "Overdue" not in admin.get(url).content.decode()
+    # (a due date set in the past here stands for the days passing; the session would expire)
+    ScreeningCondition.objects.filter(pk=second.pk).update(due_on=today - dt.timedelta(days=1))
+    assert "Overdue" in admin.get(url).content.decode()
+
+
+def test_activation_is_offered_after_the_decision(world, client_as):
+    url = _submitted_by(client_as)
+    admin = client_as("procurement_admin")
+    assert "Activate the supplier now" not in admin.get(url).content.decode()
+    assert admin.post(url + "activate/").status_code == 302  # refused: no decision yet
+    assert Supplier.objects.get(code="CAND-1").status == "candidate"
+    admin.post(url + "review/", verdicts())
+    admin.post(url + "decide/", {"decision": "approved"})
+    assert "Activate the supplier now" in admin.get(url).content.decode()
+    assert "Activate the supplier now" not in client_as("viewer").get(url).content.decode()
+    assert client_as("viewer").post(url + "activate/").status_code == 403
+    assert admin.post(url + "activate/").status_code == 302
+    supplier = Supplier.objects.get(code="CAND-1")
+    assert supplier.status == "active"
+    change = supplier.status_changes.get()
+    assert change.reason == "Activated after the onboarding screening (Approved)."
