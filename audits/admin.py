@@ -2,8 +2,8 @@
 here: they move through the API and the portal so that every change has who/when/why. What
 the admin edits (audit details, finding texts and due dates) goes through the same services
 as the API (``audit_update``, ``finding_update``); a finding is never deleted, a procurement
-admin may withdraw it (``finding_withdraw``, with a reason). The provision catalogue and the
-deadline table are admin-only reference data. Every change is in the models' history."""
+admin may withdraw it (``finding_withdraw``, with a reason). The provision catalogue, the
+deadline table and the register of audit firms are admin-only reference data. Every change is in the models' history."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from simple_history.admin import SimpleHistoryAdmin
 from audits import services
 from audits.models import (
     Audit,
+    AuditFirm,
     CapEvidence,
     CapTransition,
     CorrectiveAction,
@@ -191,6 +192,20 @@ class ProvisionAdmin(SimpleHistoryAdmin):
     list_display = ["standard", "version", "code", "title"]
     list_filter = ["standard", "version"]
     search_fields = ["code", "title"]
+
+
+@admin.register(AuditFirm)
+class AuditFirmAdmin(SimpleHistoryAdmin):
+    """The register of audit firms: reference data (planning suggests approved firms and
+    flags others; it never changes a score). Kept by procurement admins; every change is in
+    its history."""
+
+    list_display = ["name", "approved", "countries"]
+    list_filter = ["approved"]
+    search_fields = ["name"]
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # untick "approved" instead: audits keep naming the firm
 
 
 @admin.register(DeadlineRule)

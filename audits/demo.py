@@ -11,7 +11,7 @@ from django.contrib.auth import get_user_model
 
 from audits import selectors, services
 from audits.importers import AuditImporter, FindingImporter
-from audits.models import CapState, CorrectiveAction
+from audits.models import AuditFirm, CapState, CorrectiveAction
 from suppliers.models import Site
 
 FIRMS = ["Bureau Veritas", "ELEVATE", "Intertek", "SGS", "TÜV Rheinland", "UL Solutions"]
@@ -123,7 +123,10 @@ def _advance_some_caps(rng: random.Random, as_of: dt.date) -> None:
 
 
 def plan_audits(as_of: dt.date) -> int:
-    """Planned audits for the biggest due sites, as an analyst would create them."""
+    """The register of audit firms (the demo's firms approved), then planned audits for the
+    biggest due sites, as an analyst would create them."""
+    for name in FIRMS:
+        AuditFirm.objects.get_or_create(name=name, defaults={"approved": True})
     analyst = get_user_model().objects.filter(username="analyst").first()
     if analyst is None:
         return 0

@@ -13,6 +13,7 @@ import datetime as dt
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
 
 from audits import dates
@@ -156,6 +157,29 @@ class Audit(models.Model):
 
 
 # --------------------------------------------------------------------------- provisions
+
+
+class AuditFirm(models.Model):
+    """The register of audit firms procurement has approved (RBA-approved audit firms and
+    accepted equivalents). Planning suggests approved firms and flags any other text;
+    ``import_audits`` keeps accepting any ``audit_firm`` text (audits.planning)."""
+
+    name = models.CharField(_("name"), max_length=255)
+    approved = models.BooleanField(_("approved"), default=True)
+    countries = models.CharField(_("countries/regions served"), max_length=255, blank=True,
+                                 help_text=_("ISO country codes separated by spaces; empty: any."))
+    note = models.TextField(_("note"), blank=True)
+
+    history = tracked_history()
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("audit firm")
+        verbose_name_plural = _("audit firms")
+        constraints = [models.UniqueConstraint(Lower("name"), name="audit_firm_unique_name")]
+
+    def __str__(self) -> str:
+        return self.name
 
 
 class Standard(models.TextChoices):

@@ -16,8 +16,9 @@ from django.core.files.base import File
 from django.db import transaction
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
-from audits import dates, escalation, notifications, selectors
+from audits import dates, escalation, notifications, planning, selectors
 from audits.models import (
     CONDUCTED_STATUSES,
     FULL_AUDIT_TYPES,
@@ -42,6 +43,7 @@ from core import roles, uploads
 from core.history import actor_fields, history_context, record_bulk_history, stamp
 from core.quarter import MAX_YEAR, MIN_YEAR
 from core.quarter import today as business_day
+from suppliers.models import Site
 from suppliers.services import ensure_supplier_user_may_submit
 
 # --------------------------------------------------------------------------- helpers
@@ -245,49 +247,44 @@ def audit_schedule(*, audit: Audit, actor, start_date: dt.date, conducted_on: dt
 
 @transaction.atomic
 def audits_plan(*, as_of: dt.date, actor, horizon_days: int | None = None, limit: int | None = None,
-                audit_firm: str = "", spend_rank: dict[int, object] | None = None) -> list[Audit]:
-    """Create a planned full audit for every relevant site that is due (never audited,
-    expired, or expiring within ``horizon_days``, by default the methodology's expiring
-    days) and has no upcoming full audit yet, biggest supplier spend first (``spend_rank``:
-    supplier id → spend basis; by default the basis of the last closed quarter,
-    ``selectors.last_closed_population``), then earliest due date. Validity follows the
-    methodology in force at ``as_of``. Returns the audits created.
-    """
-    cycle = selectors.site_cycle_status(as_of, expiring_days=horizon_days)
-    due = cycle[cycle["relevant"] & cycle["status"].isin([dates.NEVER_AUDITED, dates.EXPIRED, dates.EXPIRING])
-                & cycle["upcoming_audit_id"].isna() & (cycle["supplier_status"] != "terminated")]
-    if due.empty:
-        return []
-    if spend_rank is None:
-        spend_rank = _spend_basis_by_supplier(as_of)
-    ordered = sorted(
-        due.itertuples(index=False),
-        key=lambda row: (-float(spend_rank.get(row.supplier_id, 0) or 0), row.next_due, row.site_code),
-    )
+                audit_firm: str = "", spend_rank: dict[int, object] | None = None, until: dt.date | None = None,
+                choices: dict[int, dict] | None = None) -> list[Audit]:
+    """Create a planned full audit for every site ``audits.planning.plan_proposals`` proposes
+    at ``as_of`` (never audited, expired, or expiring before ``until`` / within
+    ``horizon_days``, by default the methodology's expiring days; no upcoming full audit
+    yet), biggest supplier spend first, then earliest due date. ``limit`` keeps the first
+    ones. ``choices`` (``{site_id: {"audit_firm", "due_by"}}``, from the portal's "plan all
+    gaps") keeps only those sites, each with its own firm and due date (default: the
+    proposal's); a site no longer proposed is refused (``ValidationError``), nothing
+    written. Returns the audits created, in the proposal order."""
+    proposals = planning.plan_proposals(as_of, until=until, horizon_days=horizon_days, spend_rank=spend_rank)
+    if choices is not None:
+        missing = sorted(set(choices) - set(proposals["site_id"].astype(int)))
+        if missing:
+            codes = ", ".join(Site.objects.filter(pk__in=missing).order_by("code").values_list("code", flat=True))
+            raise ValidationError({"sites": _("No longer due or already planned: %(sites)s.") % {
+                "sites": codes or ", ".join(map(str, missing))}})
+        proposals = proposals[proposals["site_id"].astype(int).isin(list(choices))]
     if limit is not None:
-        ordered = ordered[:limit]
-    planned = [
-        Audit(audit_ref=_generated_ref(row.site_code), site_id=row.site_id, audit_type=AuditType.VAP_FULL,
-              status=AuditStatus.PLANNED, due_by=row.next_due, audit_firm=audit_firm,
-              responsible_analyst_id=row.responsible_analyst_id)
-        for row in ordered
-    ]
+        proposals = proposals.head(limit)
+    planned, errors = [], {}
+    for row in proposals.itertuples(index=False):
+        chosen = (choices or {}).get(int(row.site_id), {})
+        due_by = chosen.get("due_by") or row.next_due
+        firm = chosen.get("audit_firm", audit_firm) or ""
+        audit = Audit(audit_ref=_generated_ref(row.site_code), site_id=row.site_id, audit_type=AuditType.VAP_FULL,
+                      status=AuditStatus.PLANNED, due_by=due_by, audit_firm=firm,
+                      responsible_analyst_id=row.responsible_analyst_id)
+        problems = audit_errors(audit) if choices is not None else {}
+        if problems:
+            errors[row.site_code] = "; ".join(str(message) for message in problems.values())
+        planned.append(audit)
+    if errors:
+        raise ValidationError({"sites": [f"{code}: {text}" for code, text in errors.items()]})
     Audit.objects.bulk_create(planned, batch_size=1000)
     with history_context(user=actor, reason="audit plan"):
         record_bulk_history(Audit, planned)
     return planned
-
-
-def _spend_basis_by_supplier(as_of: dt.date) -> dict[int, object]:
-    """Supplier id → spend basis of the last closed quarter at ``as_of`` (empty when the
-    basis cannot be computed, e.g. missing FX rates)."""
-    from suppliers.spend import MissingFxRates
-
-    try:
-        population = selectors.last_closed_population(as_of)
-    except MissingFxRates:
-        return {}
-    return dict(zip(population["supplier_id"].astype(int), population["basis"], strict=True))
 
 
 def audits_refresh_status(audit_ids) -> int:

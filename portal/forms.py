@@ -195,7 +195,8 @@ class AuditForm(forms.Form):
     status = forms.ChoiceField(label=_("Status"), choices=RECORDABLE_STATUSES, initial=AuditStatus.PLANNED)
     audit_ref = IdentifierFormField(label=_("Audit reference"), max_length=80, required=False,
                                 help_text=_("Empty: one is generated."))
-    audit_firm = forms.CharField(label=_("Audit firm"), max_length=255, required=False)
+    audit_firm = forms.CharField(label=_("Audit firm"), max_length=255, required=False,
+                                 widget=forms.TextInput(attrs={"list": "audit-firms"}))
     start_date = forms.DateField(label=_("Start date"), required=False, widget=DATE)
     conducted_on = forms.DateField(label=_("End date (conducted on)"), required=False, widget=DATE)
     due_by = forms.DateField(label=_("Due by"), required=False, widget=DATE)
@@ -230,7 +231,8 @@ class AuditForm(forms.Form):
 class AuditScheduleForm(forms.Form):
     """The firm and dates of an audit still to take place."""
 
-    audit_firm = forms.CharField(label=_("Audit firm"), max_length=255, required=False)
+    audit_firm = forms.CharField(label=_("Audit firm"), max_length=255, required=False,
+                                 widget=forms.TextInput(attrs={"list": "audit-firms"}))
     start_date = forms.DateField(label=_("Start date"), required=False, widget=DATE)
     conducted_on = forms.DateField(label=_("End date"), required=False, widget=DATE)
     due_by = forms.DateField(label=_("Due by"), required=False, widget=DATE,
@@ -242,6 +244,10 @@ class AuditScheduleForm(forms.Form):
         if start and end and start > end:
             self.add_error("conducted_on", _("The end date is before the start date."))
         return data
+
+
+class AuditPlanGapsForm(forms.Form):
+    until = forms.DateField(label=_("Sites whose audit stops being valid before"), widget=DATE)
 
 
 class AuditStatusForm(forms.Form):

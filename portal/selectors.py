@@ -337,11 +337,28 @@ def supplier_audits(supplier: Supplier) -> QuerySet[Audit]:
 # --------------------------------------------------------------------------- audits and findings
 
 
-def planned_audits(user) -> QuerySet[Audit]:
-    """Audits still to take place, by their date (end date, else the date they are due by)."""
+def planned_audits(user, *, country: str = "", firm: str = "", supplier: str = "", status: str = "") -> QuerySet[Audit]:
+    """Audits still to take place that ``user`` may see, by their date (end date, else the
+    date they are due by), filtered by the site's country (ISO code), the audit firm
+    (case-insensitive, part of the name), the supplier (code or part of the name) and the
+    status (one of ``UPCOMING_STATUSES``; anything else is ignored)."""
     audits = scope_to_user(Audit.objects.filter(status__in=UPCOMING_STATUSES), user, "site__supplier")
+    if country:
+        audits = audits.filter(site__country__iexact=country)
+    if firm:
+        audits = audits.filter(audit_firm__icontains=firm)
+    if supplier:
+        audits = audits.filter(Q(site__supplier__code__iexact=supplier) | Q(site__supplier__name__icontains=supplier))
+    if status in UPCOMING_STATUSES:
+        audits = audits.filter(status=status)
     return (audits.select_related("site__supplier").annotate(planned_on=Coalesce("conducted_on", "due_by"))
             .order_by(F("planned_on").asc(nulls_last=True), "audit_ref"))
+
+
+def planned_audit_countries(user) -> list[str]:
+    """Countries (ISO codes) of the sites with an audit still to take place that ``user`` may see."""
+    audits = scope_to_user(Audit.objects.filter(status__in=UPCOMING_STATUSES), user, "site__supplier")
+    return list(audits.order_by("site__country").values_list("site__country", flat=True).distinct())
 
 
 FINDING_SORTS = {

@@ -42,6 +42,7 @@ urlpatterns = [
     # audits and findings
     path("audits/", audits.audit_cycle, name="audit-cycle"),
     path("audits/planned/", audits.audit_planned, name="audit-planned"),
+    path("audits/plan-gaps/", audits.audit_plan_gaps, name="audit-plan-gaps"),
     path("audits/new/", audits.audit_create, name="audit-create"),
     path("audits/<str:ref>/", audits.audit_detail, name="audit-detail"),
     path("audits/<str:ref>/findings/", audits.finding_create, name="finding-create"),

@@ -3,18 +3,29 @@ and findings (procurement writers)."""
 
 from __future__ import annotations
 
+import calendar
+import datetime as dt
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
-from audits import dates, services
-from audits.models import Audit, AuditStatus
+from audits import dates, planning, services
+from audits.models import UPCOMING_STATUSES, Audit, AuditStatus
 from portal import selectors
 from portal.access import role_required, writer_required
-from portal.forms import AuditForm, AuditScheduleForm, AuditStatusForm, FindingForm, apply_errors
+from portal.forms import (
+    AuditForm,
+    AuditPlanGapsForm,
+    AuditScheduleForm,
+    AuditStatusForm,
+    FindingForm,
+    apply_errors,
+)
 from portal.views.common import error_text, paginate, today
 from suppliers.models import Site
 from suppliers.selectors import scope_to_user
@@ -36,11 +47,94 @@ def audit_cycle(request):
     })
 
 
+PLANNED_FILTERS = ("country", "firm", "supplier", "status")
+
+
+def _month(text: str, day: dt.date) -> dt.date:
+    """The first day of the month ``YYYY-MM`` (default: ``day``'s month; anything unreadable too)."""
+    try:
+        year, month = (int(part) for part in text.split("-"))
+        first = dt.date(year, month, 1)
+    except (TypeError, ValueError):
+        return day.replace(day=1)
+    return first if dt.date(2000, 1, 1) <= first <= dt.date(day.year + 10, 12, 1) else day.replace(day=1)
+
+
 @role_required
 def audit_planned(request):
-    return render(request, "portal/audit_planned.html", {
-        "page": paginate(request, selectors.planned_audits(request.user), 50), "today": today(),
-    })
+    """Audits still to take place, as a list or a month calendar (``?view=calendar&month=YYYY-MM``),
+    filtered by country/region, audit firm, supplier and status; overdue plans said in words."""
+    day = today()
+    filters = {name: request.GET.get(name, "").strip() for name in PLANNED_FILTERS}
+    audits = planning.with_plan_overdue(selectors.planned_audits(request.user, **filters), day)
+    view = "calendar" if request.GET.get("view") == "calendar" else "list"
+    context = {"today": day, "filters": filters, "view": view, "statuses": UPCOMING_STATUSES,
+               "countries": selectors.planned_audit_countries(request.user),
+               "firms": planning.approved_firm_names(), "query": request.GET.urlencode()}
+    if view == "calendar":
+        first = _month(request.GET.get("month", ""), day)
+        last = (first + dt.timedelta(days=32)).replace(day=1) - dt.timedelta(days=1)
+        weeks = calendar.Calendar(firstweekday=0).monthdatescalendar(first.year, first.month)
+        shown = list(audits.filter(planned_on__gte=weeks[0][0], planned_on__lte=weeks[-1][-1]))
+        by_day: dict[dt.date, list] = {}
+        for audit in shown:
+            by_day.setdefault(audit.planned_on, []).append(audit)
+        context.update({
+            "month": first, "weeks": [[(d, d.month == first.month, by_day.get(d, [])) for d in week] for week in weeks],
+            "previous_month": (first - dt.timedelta(days=1)).strftime("%Y-%m"),
+            "next_month": (last + dt.timedelta(days=1)).strftime("%Y-%m"),
+            "undated": audits.filter(planned_on__isnull=True)[:50],
+            "in_month": sum(1 for a in shown if first <= a.planned_on <= last),
+        })
+    else:
+        context["page"] = paginate(request, audits, 50)
+    return render(request, "portal/audit_planned.html", context)
+
+
+@writer_required
+def audit_plan_gaps(request):
+    """"Plan audits for all gaps": the sites never audited or whose audit stops being valid
+    before a chosen date, biggest spend first, each with a firm and a due date that can be
+    changed before saving (``audits.services.audits_plan`` with ``choices``)."""
+    day = today()
+    form = AuditPlanGapsForm(request.GET or None, initial={"until": day + dt.timedelta(days=180)})
+    until = form.cleaned_data["until"] if form.is_bound and form.is_valid() else day + dt.timedelta(days=180)
+    proposals = planning.plan_proposals(day, until=until)
+    rows = proposals.head(PLAN_GAPS_ROWS).to_dict("records")
+    errors = []
+    if request.method == "POST":
+        choices = {}
+        for row in rows:
+            key = str(row["site_id"])
+            if request.POST.get(f"pick-{key}") != "1":
+                continue
+            due_text = request.POST.get(f"due-{key}", "").strip()
+            try:
+                due_by = dt.date.fromisoformat(due_text) if due_text else row["next_due"]
+            except ValueError:
+                errors.append(_("%(site)s: the due date %(text)s is not a date (YYYY-MM-DD).") % {
+                    "site": row["site_code"], "text": due_text})
+                continue
+            choices[row["site_id"]] = {"due_by": due_by, "audit_firm": request.POST.get(f"firm-{key}", "").strip()}
+            row.update(picked=True, due_by_text=due_text, firm_text=choices[row["site_id"]]["audit_firm"])
+        if not choices and not errors:
+            errors.append(_("Tick at least one site to plan."))
+        if not errors:
+            try:
+                planned = services.audits_plan(as_of=day, until=until, actor=request.user, choices=choices)
+            except ValidationError as exc:
+                errors.extend(exc.messages)
+            else:
+                messages.success(request, ngettext("%(n)s audit planned.", "%(n)s audits planned.", len(planned))
+                                 % {"n": len(planned)})
+                return redirect("portal:audit-planned")
+    return render(request, "portal/audit_plan_gaps.html", {
+        "form": form, "until": until, "rows": rows, "total": len(proposals), "errors": errors,
+        "firms": planning.approved_firm_names(), "today": day,
+    }, status=400 if errors else 200)
+
+
+PLAN_GAPS_ROWS = 200
 
 
 def _audit_for(user, ref: str) -> Audit:
@@ -58,6 +152,8 @@ def audit_detail(request, ref: str):
         "finding_form": FindingForm(initial={"opened_on": audit.conducted_on or today()}),
         "status_form": AuditStatusForm(initial={"status": audit.status}),
         "closure_audits": audit.closure_audits.all(),
+        "plan_overdue": planning.plan_overdue(audit, today()),
+        "schedule_warnings": planning.schedule_warnings(audit) if audit.status in UPCOMING_STATUSES else [],
     })
 
 
@@ -78,8 +174,10 @@ def audit_create(request):
             apply_errors(form, exc)
         else:
             messages.success(request, _("Audit %(ref)s recorded.") % {"ref": audit.audit_ref})
+            for warning in planning.schedule_warnings(audit):
+                messages.warning(request, warning)
             return redirect("portal:audit-detail", ref=audit.audit_ref)
-    return render(request, "portal/audit_form.html", {"form": form},
+    return render(request, "portal/audit_form.html", {"form": form, "firms": planning.approved_firm_names()},
                   status=400 if form.is_bound and form.errors else 200)
 
 
@@ -161,9 +259,13 @@ def audit_edit(request, ref: str):
                         "end": audit.conducted_on.isoformat()})
                 else:
                     messages.success(request, _("Audit %(ref)s saved.") % {"ref": audit.audit_ref})
+                for warning in planning.schedule_warnings(audit):
+                    messages.warning(request, warning)
                 return redirect("portal:audit-detail", ref=audit.audit_ref)
-    return render(request, "portal/audit_schedule.html", {"audit": audit, "form": form},
-                  status=400 if form.is_bound and form.errors else 200)
+    return render(request, "portal/audit_schedule.html", {
+        "audit": audit, "form": form, "warnings": planning.schedule_warnings(audit),
+        "firms": planning.approved_firm_names(),
+        "plan_overdue": planning.plan_overdue(audit, today())}, status=400 if form.is_bound and form.errors else 200)
 
 
 @transaction.atomic
