@@ -501,6 +501,48 @@ class NotificationKind(models.TextChoices):
     AUDIT_EXPIRING = "audit_expiring", _("Audit expiring")
     SITE_NEVER_AUDITED = "site_never_audited", _("Site never audited")
     ZERO_TOLERANCE = "zero_tolerance", _("Zero-tolerance finding")
+    CAP_SUBMITTED = "cap_submitted", _("CAP submitted for review")
+    CAP_CHANGES_REQUESTED = "cap_changes_requested", _("CAP changes requested")
+    CAP_APPROVED = "cap_approved", _("CAP approved")
+    VALUE_SUBMITTED = "value_submitted", _("Indicator value submitted for review")
+    VALUE_REVIEWED = "value_reviewed", _("Indicator value reviewed")
+
+
+class Delivery(models.TextChoices):
+    IMMEDIATE = "immediate", _("Immediately, one e-mail per notification run")
+    DAILY = "daily", _("Once a day, in a digest")
+    OFF = "off", _("No e-mail (in the portal only)")
+
+
+class NotificationPreference(models.Model):
+    """How a person receives notifications by e-mail, and in which language
+    (audits.notifications). A person without a row gets immediate e-mails in their
+    supplier contact language, else English."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
+                                related_name="notification_preference")
+    delivery = models.CharField(_("e-mail"), max_length=10, choices=Delivery.choices, default=Delivery.IMMEDIATE)
+    language = models.CharField(_("language"), max_length=10, choices=settings.LANGUAGES, default="en")
+
+    history = tracked_history()
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.delivery} {self.language}"
+
+
+class NotificationDigest(models.Model):
+    """One daily digest e-mail per person per day: the unique row is what makes it once-only."""
+
+    recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    day = models.DateField()
+    items = models.PositiveIntegerField(default=0)
+    sent_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["recipient", "day"], name="one_digest_per_person_per_day")]
+
+    def __str__(self) -> str:
+        return f"{self.recipient_id} {self.day}"
 
 
 class Notification(models.Model):

@@ -24,7 +24,7 @@ from django.core.mail import BadHeaderError, EmailMessage, get_connection
 from django.db import transaction
 from django.db.models import DateTimeField, Exists, ExpressionWrapper, F, OuterRef, Q
 from django.db.models.functions import Now
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from audits import selectors
@@ -34,9 +34,12 @@ from audits.models import (
     Audit,
     AuditStatus,
     CapState,
+    Delivery,
     FindingStatus,
     Notification,
+    NotificationDigest,
     NotificationKind,
+    NotificationPreference,
 )
 from audits.selectors import CAP_AWAITING_SUBMISSION
 from core import jobs, roles
@@ -109,21 +112,31 @@ def deliver(notification_ids: Iterable[int] | None = None) -> int:
     that cannot be built or is refused (e.g. a header with a newline) is recorded on its
     notifications (``email_error``) and the others go on. A connection error is raised
     after releasing the unsent claims (the task retries)."""
-    pending = (Notification.objects.filter(emailed_at__isnull=True, cancelled_at__isnull=True, email_error="")
-               .filter(Q(claim_expires_at__isnull=True) | Q(claim_expires_at__lt=Now())))
+    pending = _pending().exclude(recipient__notification_preference__delivery=Delivery.DAILY)
     if notification_ids is not None:
         pending = pending.filter(id__in=list(notification_ids))
+    return _send(pending)
+
+
+def _pending():
+    return (Notification.objects.filter(emailed_at__isnull=True, cancelled_at__isnull=True, email_error="")
+            .filter(Q(claim_expires_at__isnull=True) | Q(claim_expires_at__lt=Now())))
+
+
+def _send(pending, *, digest_day: dt.date | None = None) -> int:
     token = uuid.uuid4()
     lease_until = ExpressionWrapper(Now() + dt.timedelta(seconds=jobs.lease_seconds()),
                                     output_field=DateTimeField())
     if not pending.update(claim_expires_at=lease_until, batch=token):
         return 0
     claimed = list(Notification.objects.filter(batch=token).select_related("recipient").order_by("recipient_id", "id"))
+    settings_of = preferences({n.recipient_id for n in claimed})
     by_recipient: dict = defaultdict(list)
     unreachable = []
     for notification in claimed:
-        if notification.recipient.email and notification.recipient.is_active:
-            by_recipient[notification.recipient].append(notification)
+        user = notification.recipient
+        if user.email and user.is_active and settings_of[user.pk][0] != Delivery.OFF:
+            by_recipient[user].append(notification)
         else:
             unreachable.append(notification.pk)
     # Nobody to e-mail: in-app only, done.
@@ -134,13 +147,17 @@ def deliver(notification_ids: Iterable[int] | None = None) -> int:
         connection.open()
         for user, items in by_recipient.items():
             ids = [item.pk for item in items]
+            if digest_day is not None and not _claim_digest(user, digest_day, len(items)):
+                Notification.objects.filter(pk__in=ids).update(claim_expires_at=None)
+                continue
             try:
-                message = _message(user, items)
+                with translation.override(settings_of[user.pk][1]):
+                    message = _message(user, items, digest=digest_day is not None)
                 message.connection = connection
                 message.message()  # builds the headers: a bad subject is refused here
                 accepted = connection.send_messages([message])
             except MESSAGE_REFUSALS as exc:
-                logger.warning("reminder e-mail to %s refused: %s", user.email, exc)
+                logger.warning("notification e-mail to %s refused: %s", user.email, exc)
                 Notification.objects.filter(pk__in=ids).update(
                     email_error=f"{type(exc).__name__}: {exc}"[:1000], claim_expires_at=None)
                 continue
@@ -150,6 +167,9 @@ def deliver(notification_ids: Iterable[int] | None = None) -> int:
     except Exception:
         Notification.objects.filter(batch=token, emailed_at__isnull=True, email_error="").update(
             claim_expires_at=None)
+        if digest_day is not None:  # unsent digests of the day may go out on a later run
+            NotificationDigest.objects.filter(day=digest_day, recipient_id__in=[
+                n.recipient_id for n in Notification.objects.filter(batch=token, emailed_at__isnull=True)]).delete()
         raise
     finally:
         with contextlib.suppress(Exception):
@@ -157,10 +177,118 @@ def deliver(notification_ids: Iterable[int] | None = None) -> int:
     return sent
 
 
-def _message(user, items: list[Notification]) -> EmailMessage:
-    subject = items[0].subject if len(items) == 1 else _("%(count)d ESG audit reminders") % {"count": len(items)}
+def _message(user, items: list[Notification], *, digest: bool = False) -> EmailMessage:
+    """One e-mail for ``items`` in the active language (the recipient's)."""
+    if digest:
+        subject = _("Your daily ESG digest: %(count)d notifications") % {"count": len(items)}
+    elif len(items) == 1:
+        subject = items[0].subject
+    else:
+        subject = _("%(count)d ESG notifications") % {"count": len(items)}
     body = "\n\n".join(f"{item.subject}\n{item.body}".strip() for item in items)
+    if digest:
+        body = _("What needs your attention since the last digest:") + "\n\n" + body
     return EmailMessage(subject=subject, body=body, from_email=settings.DEFAULT_FROM_EMAIL, to=[user.email])
+
+
+def _claim_digest(user, day: dt.date, count: int) -> bool:
+    """Record the person's digest of ``day``; False when one was already sent that day."""
+    with transaction.atomic():
+        _digest, created = NotificationDigest.objects.get_or_create(recipient=user, day=day,
+                                                                   defaults={"items": count})
+    return created
+
+
+def send_digests(day: dt.date) -> int:
+    """The daily digest: for every person who chose ``daily``, one e-mail with all their
+    pending notifications, at most one per person per ``day`` (``NotificationDigest``);
+    what arrives after it waits for the next day's digest. Returns the e-mails sent."""
+    pending = _pending().filter(recipient__notification_preference__delivery=Delivery.DAILY)
+    return _send(pending, digest_day=day)
+
+
+def preferences(user_ids: Iterable[int]) -> dict[int, tuple[str, str]]:
+    """User id → (delivery, language) for notifications: the person's
+    ``NotificationPreference``, else immediate e-mail in their supplier contact language
+    (``SupplierMembership.language``), else English. Two queries."""
+    user_ids = set(user_ids)
+    result = dict.fromkeys(user_ids, (Delivery.IMMEDIATE, "en"))
+    for pk, language in SupplierMembership.objects.filter(user_id__in=user_ids).values_list("user_id", "language"):
+        result[pk] = (Delivery.IMMEDIATE, language or "en")
+    for pk, delivery, language in NotificationPreference.objects.filter(user_id__in=user_ids).values_list(
+            "user_id", "delivery", "language"):
+        result[pk] = (delivery, language)
+    return result
+
+
+def drafts_for(recipient_ids: Iterable[int], subject, *, languages: dict[int, tuple[str, str]] | None = None,
+               **fields) -> list[Draft]:
+    """One draft per recipient with ``subject()`` (a callable building the sentence)
+    rendered in the recipient's language (``preferences``)."""
+    recipient_ids = list(dict.fromkeys(recipient_ids))
+    languages = preferences(recipient_ids) if languages is None else languages
+    drafts = []
+    for recipient_id in recipient_ids:
+        with translation.override(languages.get(recipient_id, (None, "en"))[1]):
+            drafts.append(Draft(recipient_id=recipient_id, subject=str(subject()), **fields))
+    return drafts
+
+
+def preference_save(*, user, delivery: str, language: str) -> NotificationPreference:
+    """Set how ``user`` receives notifications by e-mail and in which language."""
+    from django.core.exceptions import ValidationError
+
+    errors = {}
+    if delivery not in Delivery.values:
+        errors["delivery"] = _("Choose immediately, daily or no e-mail.")
+    if language not in {code for code, _name in settings.LANGUAGES}:
+        errors["language"] = _("Choose English or Chinese.")
+    if errors:
+        raise ValidationError(errors)
+    preference = NotificationPreference.objects.filter(user=user).first() or NotificationPreference(user=user)
+    if (preference.pk, preference.delivery, preference.language) != (preference.pk or 0, delivery, language):
+        preference.delivery, preference.language = delivery, language
+        preference.save()
+    return preference
+
+
+# --------------------------------------------------------------------------- workflow steps
+
+
+def notify_cap_step(cap, to_state: str, actor) -> None:
+    """Tell the person who must act next about a CAP step: a submitted plan goes to the
+    audit's responsible analyst (every analyst when none); changes requested and approval
+    go to the supplier's users. Delivered once the transaction commits."""
+    finding = cap.finding
+    audit = finding.audit
+    supplier_id = audit.site.supplier_id
+    code = audit.site.supplier.code
+    actor_id = getattr(actor, "pk", None)
+    if to_state == CapState.SUBMITTED:
+        kind = NotificationKind.CAP_SUBMITTED
+        recipients = [audit.responsible_analyst_id] if audit.responsible_analyst_id else analyst_ids()
+
+        def subject():
+            return _("CAP submitted for finding %(ref)s (supplier %(code)s): review it") % {
+                "ref": finding.finding_ref, "code": code}
+    elif to_state in (CapState.REJECTED, CapState.APPROVED):
+        kind = (NotificationKind.CAP_CHANGES_REQUESTED if to_state == CapState.REJECTED
+                else NotificationKind.CAP_APPROVED)
+        recipients = supplier_user_ids([supplier_id]).get(supplier_id, [])
+
+        def subject():
+            if to_state == CapState.REJECTED:
+                return _("Changes requested to the CAP of finding %(ref)s: %(reason)s") % {
+                    "ref": finding.finding_ref, "reason": cap.rejection_reason or "—"}
+            return _("The CAP of finding %(ref)s is approved: carry it out and report it implemented") % {
+                "ref": finding.finding_ref}
+    else:
+        return
+    recipients = [r for r in recipients if r and r != actor_id]
+    stamp_at = cap.state_changed_at.isoformat() if cap.state_changed_at else ""
+    drafts = drafts_for(recipients, subject, kind=kind, item=f"cap:{cap.pk}:{stamp_at}", supplier_id=supplier_id,
+                        site_id=audit.site_id, audit_id=audit.pk, finding_id=finding.pk)
+    deliver_on_commit(create(drafts))
 
 
 def cancel_stale(*, finding_ids: Iterable[int] | None = None) -> int:

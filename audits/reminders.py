@@ -32,10 +32,12 @@ class ReminderRun:
     cancelled: int = 0
     created: int = 0
     emails: int = 0
+    digests: int = 0
     reviews_opened: int = 0
 
     def summary(self) -> str:
         return (f"{self.as_of}: {self.created} new notification(s), {self.emails} e-mail(s) sent, "
+                f"{self.digests} daily digest(s), "
                 f"{self.cancelled} cancelled, {self.reviews_opened} termination review(s) opened or extended")
 
 
@@ -47,8 +49,10 @@ def send_daily_reminders(*, as_of: dt.date, actor="send_audit_reminders") -> Rem
         analysts = notifications.analyst_ids()
         drafts = _finding_drafts(as_of, analysts) + _site_drafts(as_of, analysts)
         run.created = len(notifications.create(drafts))
-    # Everything pending: this run's rows, and any left by an earlier failed delivery.
+    # Everything pending: this run's rows, and any left by an earlier failed delivery; then
+    # one digest per person who chose a daily e-mail.
     run.emails = notifications.deliver()
+    run.digests = notifications.send_digests(as_of)
     logger.info("audit reminders %s", run.summary())
     return run
 
@@ -67,6 +71,8 @@ def _finding_drafts(as_of: dt.date, analysts: list[int]) -> list[notifications.D
                      "audit__responsible_analyst_id")
     )
     members = notifications.supplier_user_ids(row[8] for row in rows)
+    languages = notifications.preferences({*analysts, *(row[10] for row in rows if row[10]),
+                                           *(u for users in members.values() for u in users)})
     drafts = []
     for (fid, ref, cap_due, correction_due, cap_overdue, correction_overdue, audit_id, site_id, supplier_id, code,
          analyst) in rows:
@@ -74,15 +80,18 @@ def _finding_drafts(as_of: dt.date, analysts: list[int]) -> list[notifications.D
                   "item": f"finding:{fid}", "threshold": "overdue"}
         recipients = _recipients(analyst, analysts, members.get(supplier_id, []))
         if cap_overdue:
-            subject = _("CAP overdue: finding %(ref)s (supplier %(code)s) was due %(due)s") % {
-                "ref": ref, "code": code, "due": cap_due.isoformat()}
-            drafts += [notifications.Draft(kind=NotificationKind.CAP_OVERDUE, recipient_id=r, due_on=cap_due,
-                                           subject=subject, **common) for r in recipients]
+            def subject(ref=ref, code=code, due=cap_due):
+                return _("CAP overdue: finding %(ref)s (supplier %(code)s) was due %(due)s") % {
+                    "ref": ref, "code": code, "due": due.isoformat()}
+            drafts += notifications.drafts_for(recipients, subject, languages=languages,
+                                               kind=NotificationKind.CAP_OVERDUE, due_on=cap_due, **common)
         if correction_overdue:
-            subject = _("Correction overdue: finding %(ref)s (supplier %(code)s) was due %(due)s") % {
-                "ref": ref, "code": code, "due": correction_due.isoformat()}
-            drafts += [notifications.Draft(kind=NotificationKind.CORRECTION_OVERDUE, recipient_id=r,
-                                           due_on=correction_due, subject=subject, **common) for r in recipients]
+            def subject(ref=ref, code=code, due=correction_due):
+                return _("Correction overdue: finding %(ref)s (supplier %(code)s) was due %(due)s") % {
+                    "ref": ref, "code": code, "due": due.isoformat()}
+            drafts += notifications.drafts_for(recipients, subject, languages=languages,
+                                               kind=NotificationKind.CORRECTION_OVERDUE, due_on=correction_due,
+                                               **common)
     return drafts
 
 
@@ -99,6 +108,8 @@ def _site_drafts(as_of: dt.date, analysts: list[int]) -> list[notifications.Draf
     cycle = cycle[cycle["relevant"] & (cycle["supplier_status"] != "terminated")]
     population = _full_population_ids(as_of)
     members = notifications.supplier_user_ids(cycle["supplier_id"].tolist())
+    languages = notifications.preferences({*analysts, *(int(a) for a in cycle["responsible_analyst_id"].dropna()),
+                                           *(u for users in members.values() for u in users)})
     drafts = []
     for row in cycle.itertuples(index=False):
         recipients = _recipients(row.responsible_analyst_id, analysts, members.get(row.supplier_id, []))
@@ -106,25 +117,28 @@ def _site_drafts(as_of: dt.date, analysts: list[int]) -> list[notifications.Draf
         if row.status == dates.NEVER_AUDITED:
             if row.supplier_id not in population:
                 continue
-            subject = _("Site %(site)s of supplier %(code)s has never had a full audit") % {
-                "site": row.site_code, "code": row.supplier_code}
-            drafts += [notifications.Draft(kind=NotificationKind.SITE_NEVER_AUDITED, item=f"site:{row.site_id}",
-                                           recipient_id=r, subject=subject, **common) for r in recipients]
+            def subject(row=row):
+                return _("Site %(site)s of supplier %(code)s has never had a full audit") % {
+                    "site": row.site_code, "code": row.supplier_code}
+            drafts += notifications.drafts_for(recipients, subject, languages=languages,
+                                               kind=NotificationKind.SITE_NEVER_AUDITED, item=f"site:{row.site_id}",
+                                               **common)
             continue
         threshold = expiry_threshold(row.valid_until, as_of)
         if threshold is None:
             continue
-        if threshold == 0:
-            subject = _("Audit %(ref)s of site %(site)s (supplier %(code)s) expired: last valid day %(until)s")
-        else:
-            subject = _("Audit %(ref)s of site %(site)s (supplier %(code)s) expires within %(days)s days: "
-                        "last valid day %(until)s")
-        subject = subject % {"ref": row.last_full_audit_ref, "site": row.site_code, "code": row.supplier_code,
-                             "days": threshold, "until": row.valid_until.isoformat()}
-        drafts += [notifications.Draft(kind=NotificationKind.AUDIT_EXPIRING, item=f"audit:{row.last_full_audit_id}",
-                                       recipient_id=r, threshold=str(threshold), due_on=row.valid_until,
-                                       audit_id=row.last_full_audit_id, subject=subject, **common)
-                   for r in recipients]
+        def subject(row=row, threshold=threshold):
+            if threshold == 0:
+                text = _("Audit %(ref)s of site %(site)s (supplier %(code)s) expired: last valid day %(until)s")
+            else:
+                text = _("Audit %(ref)s of site %(site)s (supplier %(code)s) expires within %(days)s days: "
+                         "last valid day %(until)s")
+            return text % {"ref": row.last_full_audit_ref, "site": row.site_code, "code": row.supplier_code,
+                           "days": threshold, "until": row.valid_until.isoformat()}
+        drafts += notifications.drafts_for(recipients, subject, languages=languages,
+                                           kind=NotificationKind.AUDIT_EXPIRING, item=f"audit:{row.last_full_audit_id}",
+                                           threshold=str(threshold), due_on=row.valid_until,
+                                           audit_id=row.last_full_audit_id, **common)
     return drafts
 
 

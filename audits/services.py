@@ -511,6 +511,7 @@ def _move(cap: CorrectiveAction, to: str, actor, note: str = "") -> CorrectiveAc
     who = actor_fields(actor)
     CapTransition.objects.create(corrective_action=cap, from_state=old, to_state=to, by=who["actor"],
                                  by_label=who["actor_label"], note=note)
+    notifications.notify_cap_step(cap, to, actor)
     return cap
 
 

@@ -13,6 +13,7 @@ from audits.models import (
     DECISION_CHOICES,
     AuditStatus,
     AuditType,
+    Delivery,
     Recognition,
     SaqRisk,
     Severity,
@@ -509,6 +510,11 @@ class ScreeningDecisionForm(forms.Form):
 class ScreeningConditionMetForm(forms.Form):
     met_on = forms.DateField(label=_("Met on"), required=False, widget=DATE)
     note = forms.CharField(label=_("Note"), required=False, max_length=1000)
+
+
+class NotificationPreferenceForm(forms.Form):
+    delivery = forms.ChoiceField(label=_("E-mail me"), choices=Delivery.choices)
+    language = forms.ChoiceField(label=_("Language of the e-mails"), choices=settings.LANGUAGES)
 
 
 class ContactInviteForm(forms.Form):

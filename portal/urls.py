@@ -80,4 +80,5 @@ urlpatterns = [
     # the user's own in-app notifications
     path("notifications/", notifications.notification_list, name="notification-list"),
     path("notifications/read/", notifications.notification_read, name="notification-read"),
+    path("notifications/settings/", notifications.notification_settings, name="notification-settings"),
 ]

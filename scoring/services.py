@@ -26,7 +26,7 @@ from core.history import actor_fields, stamp
 from core.parsers import CellError
 from core.quarter import FutureQuarter, InvalidQuarter, Quarter, ensure_not_future, ensure_plausible_quarter
 from core.quarter import today as business_day
-from scoring import engine, results, selectors
+from scoring import engine, results, selectors, value_notifications
 from scoring.inputs import INVENTORY_COLUMNS, ScoringInputs, empty_frame
 from scoring.methodology import EMISSIONS, TRAINING, MethodologyParams, source_error
 from scoring.models import (
@@ -436,6 +436,7 @@ def value_review(*, value: IndicatorValue, state: str, actor, comment: str = "")
     value.review_comment = comment
     stamp(value, actor=actor, reason=comment).save(update_fields=["state", "reviewed_at", "reviewed_by",
                                                                   "review_comment"])
+    value_notifications.notify_value_step(value, actor)
     return value
 
 
@@ -477,4 +478,6 @@ def indicator_value_submit(*, supplier: Supplier, quarter: Quarter, indicator: I
         reviewed_by=None if is_supplier else actor,
     )
     stamp(row, actor=actor).save()
+    if row.state == ValueState.SUBMITTED:
+        value_notifications.notify_value_step(row, actor)
     return row
