@@ -139,7 +139,7 @@ class ReportResult:
         verb = "created" if self.created else "replaced"
         report = self.report
         return (f"{prefix}{verb} {TEMPLATE_NAMES[report.template]} {report.version} of {report.supplier.code} "
-                f"dated {report.declaration_date.isoformat()} ({report.get_state_display().lower()}), "
+                f"dated {report.declaration_date.isoformat()} ({report.state}), "
                 f"{self.smelter_rows} smelter row(s)")
 
     def as_dict(self) -> dict:

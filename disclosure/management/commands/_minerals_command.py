@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management.base import BaseCommand, CommandError
+from django.utils import translation
 
 from core.parsers import CellError, normalize_identifier
 from disclosure.minerals import minerals_report_import, path_upload
@@ -39,8 +41,11 @@ class MineralsReportCommand(BaseCommand):
             if actor is None:
                 raise CommandError(f"unknown user '{user}'")
         try:
-            result = minerals_report_import(supplier=found, template=self.template, upload=path_upload(file_path),
-                                            actor=actor, dry_run=dry_run, channel=f"import:{file_path.name}")
+            # The upload checker's messages are translated: a command speaks the site's language.
+            with translation.override(settings.LANGUAGE_CODE):
+                result = minerals_report_import(supplier=found, template=self.template,
+                                                upload=path_upload(file_path), actor=actor, dry_run=dry_run,
+                                                channel=f"import:{file_path.name}")
         except ValidationError as exc:
             for message in exc.messages:
                 self.stderr.write(f"{file_path.name}: {message}")
