@@ -407,3 +407,39 @@ def test_api_smelters_read_and_import(api_as):
     assert response.json()["created"] == 6
     rows = api_as(roles.SUPPLIER_USER).get("/api/v1/smelters/?metal=gold").json()["results"]
     assert {r["smelter_id"] for r in rows} == {"CID000002", "CID000005", "CID000006"}
+
+
+@pytest.mark.django_db
+def test_reads_do_not_grow_with_reports_or_rows(django_assert_num_queries, own_supplier, other_supplier):
+    import_list(FIRST_LIST)
+    for supplier in (own_supplier, other_supplier):
+        accepted(supplier, build(date=dt.date(2026, 2, 7), rows=CMRT_ROWS))
+        accepted(supplier, build(template="emrt", version="2.1", date=dt.date(2026, 2, 7),
+                                 rows=[smelter("Cobalt", "Cobalt Refinery")] * 30), template="emrt")
+    with django_assert_num_queries(3):
+        reports, rows, smelters = selectors.minerals_frames(Q3)
+    assert (len(reports), len(rows), len(smelters)) == (4, 2 * 14 + 2 * 30, 6)
+    from portal.selectors import minerals_summary
+    with django_assert_num_queries(5):
+        summaries = minerals_summary(own_supplier, dt.date(2026, 9, 30))
+    assert [s.share for s in summaries] == [25.0, 100.0]
+
+
+@pytest.mark.django_db
+def test_a_terminated_suppliers_user_cannot_upload(own_supplier, role_users):
+    from django.core.exceptions import PermissionDenied
+
+    own_supplier.status = "terminated"
+    own_supplier.save()
+    with pytest.raises(PermissionDenied):
+        minerals_report_import(supplier=own_supplier, template="cmrt", upload=upload(build()),
+                               actor=role_users[roles.SUPPLIER_USER])
+    assert MineralsReport.objects.count() == 0
+
+
+def test_version_stamps_as_written():
+    from disclosure.rmi import read_report
+
+    for stamp, version in (("Revision 6.31", "6.31"), (6.4, "6.4"), ("Rev. 6.01 (2021)", "6.01")):
+        report = read_report(io.BytesIO(build(version_cell=stamp)), "cmrt", today=dt.date(2026, 11, 30))
+        assert report.version == version
