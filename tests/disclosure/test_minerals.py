@@ -443,3 +443,67 @@ def test_version_stamps_as_written():
     for stamp, version in (("Revision 6.31", "6.31"), (6.4, "6.4"), ("Rev. 6.01 (2021)", "6.01")):
         report = read_report(io.BytesIO(build(version_cell=stamp)), "cmrt", today=dt.date(2026, 11, 30))
         assert report.version == version
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_crosscheck_minerals_against_the_reference(seed, make_supplier):
+    """Random lists, histories and reports: the engine's raw values equal the plain-Python
+    reference (tests/scoring/reference.py ``minerals_indicators``) at D of 2026-Q3."""
+    import random
+    from fractions import Fraction
+
+    from tests.scoring.reference import MISSING, minerals_indicators
+
+    rng = random.Random(seed)
+    metals = ["tin", "tantalum", "tungsten", "gold", "cobalt", "mica"]
+    names = ["Alpha", "Beta", "Gamma", "Delta", "Twin"]
+    listed = []
+    for number in range(1, 16):
+        metal = rng.choice(metals)
+        smelter_row = Smelter.objects.create(smelter_id=f"CID{number:06d}", metal=metal, name=rng.choice(names),
+                                             country="CN", status="active", as_of=dt.date(2026, 1, 1))
+        history = sorted({(dt.date(2025, 1, 1) + dt.timedelta(days=rng.randrange(0, 690)),
+                           rng.choice(["conformant", "conformant", "active", "not_enrolled"]))
+                          for _ in range(rng.randrange(0, 4))})
+        history = list(dict(history).items())  # one status per date
+        SmelterStatus.objects.bulk_create([SmelterStatus(smelter=smelter_row, as_of=d, status=s) for d, s in history])
+        listed.append({"smelter_id": smelter_row.smelter_id, "metal": metal, "name": smelter_row.name,
+                       "history": history})
+    suppliers = [make_supplier() for _ in range(12)]
+    per_supplier = {s.pk: [] for s in suppliers}
+    for supplier in suppliers:
+        for _ in range(rng.randrange(0, 4)):
+            template = rng.choice(["cmrt", "emrt"])
+            report = MineralsReport.objects.create(
+                supplier=supplier, template=template, version="6.5",
+                declaration_date=dt.date(2025, 6, 1) + dt.timedelta(days=rng.randrange(0, 540)))
+            rows = []
+            for line in range(rng.randrange(0, 12)):
+                kind = rng.choice([0, 1, 1, 1, 2, 2, 3, 4])
+                entry = rng.choice(listed)
+                number = int(entry["smelter_id"][3:]) if rng.random() < 0.8 else rng.randrange(16, 20)
+                metal = entry["metal"] if rng.random() < 0.7 else rng.choice(metals + [" gold ", "silver"])
+                row = {"metal": rng.choice([metal, metal.upper(), f" {metal.title()} "]),
+                       "smelter_id_input": f"cid{number:06d}" if kind == 0 else "",
+                       "smelter_identification": f"CID{number:06d}" if kind == 1 else "",
+                       "smelter_lookup": {2: rng.choice([entry["name"], *names]), 3: "Smelter not yet identified",
+                                          4: "Smelter not listed"}.get(kind, ""),
+                       "smelter_name": rng.choice(names + [" twin "]) if kind == 4 else "",
+                       "country": rng.choice(["CN", "cn ", "PE"])}
+                rows.append(row)
+                MineralsReportSmelter.objects.create(report=report, row=5 + line, **row)
+            per_supplier[supplier.pk].append({"report_id": report.pk, "template": template,
+                                              "declaration_date": report.declaration_date, "rows": rows})
+    raw = raw_at(Q3, *suppliers)
+    for i, supplier in enumerate(suppliers):
+        expected = minerals_indicators(per_supplier[supplier.pk], listed, Q3.as_of)
+        assert (bool(raw.min01[i]), bool(raw.min03[i])) == (expected["MIN-01"], expected["MIN-03"])
+        for code, values in (("MIN-02", raw.min02), ("MIN-04", raw.min04)):
+            if expected[code] is MISSING:
+                assert math.isnan(values[i]), (seed, supplier.code, code)
+            else:
+                assert values[i] == pytest.approx(float(Fraction(expected[code]))), (seed, supplier.code, code)
+    # The draw exercises real shares, not only missing values.
+    assert any(0 < v < 100 for v in np.concatenate([raw.min02, raw.min04]) if not math.isnan(v)) or seed == 0
+    assert not np.isnan(raw.min02).all()
