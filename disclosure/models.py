@@ -160,3 +160,126 @@ def normalise_person_ref(text: str) -> str:
     (anything with ``@``) is lower-cased."""
     cleaned = text.strip()
     return cleaned.lower() if "@" in cleaned else cleaned
+
+
+# --------------------------------------------------------------------------- responsible minerals
+
+
+class Metal(models.TextChoices):
+    """Metals of the RMI smelter list and templates (contract.md ``import_smelter_list``)."""
+
+    TIN = "tin", _("Tin")
+    TANTALUM = "tantalum", _("Tantalum")
+    TUNGSTEN = "tungsten", _("Tungsten")
+    GOLD = "gold", _("Gold")
+    COBALT = "cobalt", _("Cobalt")
+    MICA = "mica", _("Mica")
+    COPPER = "copper", _("Copper")
+    GRAPHITE = "graphite", _("Graphite")
+    LITHIUM = "lithium", _("Lithium")
+    NICKEL = "nickel", _("Nickel")
+
+
+class RmapStatus(models.TextChoices):
+    CONFORMANT = "conformant", _("Conformant")
+    ACTIVE = "active", _("Active")
+    NOT_ENROLLED = "not_enrolled", _("Not enrolled")
+
+
+class Smelter(models.Model):
+    """One facility of the RMI smelter/refiner list for one metal, with its current RMAP
+    status (the status of its latest ``as_of``). Every dated status is kept in
+    ``SmelterStatus``: a quarter reads the status in force at its date (scorecard.md §9)."""
+
+    history = tracked_history()
+
+    smelter_id = models.CharField(max_length=20, help_text="RMI smelter identification, e.g. CID000001")
+    metal = models.CharField(max_length=10, choices=Metal.choices)
+    name = models.CharField(max_length=255)
+    country = models.CharField(max_length=100, blank=True)
+    status = models.CharField(max_length=12, choices=RmapStatus.choices)
+    as_of = models.DateField(help_text="Date of the list the current status comes from")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["metal", "smelter_id"]
+        constraints = [models.UniqueConstraint(fields=["smelter_id", "metal"], name="smelter_unique_id_metal")]
+
+    def __str__(self) -> str:
+        return f"{self.smelter_id} {self.metal} {self.name}"
+
+
+class SmelterStatus(models.Model):
+    """A smelter's RMAP status as of one list date; in force from ``as_of`` until the next one."""
+
+    smelter = models.ForeignKey(Smelter, on_delete=models.CASCADE, related_name="statuses")
+    as_of = models.DateField()
+    status = models.CharField(max_length=12, choices=RmapStatus.choices)
+
+    class Meta:
+        ordering = ["smelter_id", "as_of"]
+        constraints = [models.UniqueConstraint(fields=["smelter", "as_of"], name="smelter_status_unique_as_of")]
+
+    def __str__(self) -> str:
+        return f"{self.smelter_id} {self.as_of} {self.status}"
+
+
+class MineralsTemplate(models.TextChoices):
+    CMRT = "cmrt", _("CMRT")
+    EMRT = "emrt", _("EMRT")
+
+
+class MineralsReport(models.Model):
+    """A supplier's CMRT or EMRT as read from the RMI workbook: the declaration (company,
+    scope, declaration date, answers) and its smelter rows. Only ``accepted`` reports count
+    (procurement's imports are accepted on import; a supplier's upload waits for review)."""
+
+    history = tracked_history()
+
+    supplier = models.ForeignKey(Supplier, on_delete=models.PROTECT, related_name="minerals_reports")
+    template = models.CharField(max_length=4, choices=MineralsTemplate.choices)
+    version = models.CharField(max_length=10, help_text="Template revision, from Declaration!J3")
+    company_name = models.CharField(max_length=255, blank=True)
+    declaration_scope = models.CharField(max_length=255, blank=True)
+    declaration_date = models.DateField(help_text="Effective Date (Date of Completion in older templates)")
+    answers = models.JSONField(default=list, blank=True,
+                               help_text="[{question, metal, answer}] as read from the Declaration sheet")
+    original_name = models.CharField(max_length=255, blank=True)
+    state = models.CharField(max_length=10, choices=InventoryState.choices, default=InventoryState.ACCEPTED)
+    submitted_at = models.DateTimeField(auto_now_add=True)
+    submitted_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                     related_name="+")
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    reviewed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                    related_name="+")
+    review_comment = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["supplier_id", "template", "-declaration_date", "-id"]
+        indexes = [models.Index(fields=["template", "state", "declaration_date"], name="minerals_report_window")]
+
+    def __str__(self) -> str:
+        return f"{self.supplier_id} {self.template} {self.version} {self.declaration_date}"
+
+
+class MineralsReportSmelter(models.Model):
+    """One non-blank row of a report's Smelter List sheet, as written (cells trimmed)."""
+
+    report = models.ForeignKey(MineralsReport, on_delete=models.CASCADE, related_name="smelters")
+    row = models.PositiveIntegerField(help_text="Row in the Smelter List sheet")
+    metal = models.CharField(max_length=50, blank=True, help_text="As written (trimmed)")
+    smelter_id_input = models.CharField(max_length=50, blank=True,
+                                        help_text="Smelter Identification Number Input Column (typed)")
+    smelter_lookup = models.CharField(max_length=255, blank=True)
+    smelter_name = models.CharField(max_length=255, blank=True)
+    country = models.CharField(max_length=100, blank=True)
+    smelter_identification = models.CharField(max_length=50, blank=True,
+                                              help_text="Smelter Identification (filled from the look-up)")
+    id_source = models.CharField(max_length=255, blank=True,
+                                 help_text="Source of Smelter Identification Number")
+
+    class Meta:
+        ordering = ["report_id", "row"]
+
+    def __str__(self) -> str:
+        return f"{self.report_id} row {self.row}"

@@ -2,13 +2,15 @@
 
 from django.urls import path
 
-from disclosure import api, training_api
+from disclosure import api, minerals_api, training_api
 
 ROUTES = [
     ("emissions", api.EmissionInventoryViewSet, "emission-inventory"),
     ("emission-factors", api.EmissionFactorViewSet, "emission-factor"),
     ("courses", training_api.CourseViewSet, "course"),
     ("training-records", training_api.TrainingRecordViewSet, "training-record"),
+    ("smelters", minerals_api.SmelterViewSet, "smelter"),
+    ("minerals-reports", minerals_api.MineralsReportViewSet, "minerals-report"),
 ]
 
 URLS = [path("emissions-estimate/", api.EmissionsEstimateView.as_view(), name="emissions-estimate")]

@@ -529,3 +529,17 @@ class ContactDeactivateForm(forms.Form):
 
 class ScreeningReturnForm(forms.Form):
     comment = forms.CharField(label=_("What the supplier should add"), widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class MineralsReportForm(forms.Form):
+    """A supplier's CMRT or EMRT (the RMI Excel workbook); the service reads and checks it."""
+
+    template = forms.ChoiceField(label=_("Template"), choices=(("cmrt", _("CMRT (tin, tantalum, tungsten, gold)")),
+                                                               ("emrt", _("EMRT (cobalt, mica and more)"))))
+    file = forms.FileField(label=_("RMI workbook (.xlsx)"),
+                           widget=forms.ClearableFileInput(attrs={"accept": ".xlsx"}),
+                           help_text=_("The template as filled in: CMRT 6.01–6.5 or EMRT 1.1–2.1."))
+
+
+class MineralsReviewForm(forms.Form):
+    comment = forms.CharField(label=_("Comment"), required=False, max_length=2000)

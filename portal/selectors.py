@@ -473,3 +473,48 @@ def change_history(user, model, *, limit: int = 20, **filters) -> list[dict] | N
     if not roles.sees_internal_data(user):
         return None
     return describe(model, history_rows(model).filter(**filters)[:limit])
+
+
+@dataclass
+class MineralsSummary:
+    """The latest accepted CMRT or EMRT of a supplier as scorecard.md section 9 counts it at
+    ``as_of``: the counted smelters with their RMAP status, and those that keep the share of
+    conformant smelters below 100 %."""
+
+    template: str
+    report: object | None
+    units: list[dict] = field(default_factory=list)
+    share: float | None = None
+    stored_rows: int = 0
+
+    @property
+    def below_full(self) -> list[dict]:
+        return [unit for unit in self.units if not unit["conformant"]]
+
+
+def minerals_summary(supplier: Supplier, as_of: dt.date) -> list[MineralsSummary]:
+    """Per template (CMRT, EMRT), the latest accepted report and its counted smelters
+    (``scoring.derived.minerals_counted``, the rule of MIN-02/MIN-04) with the status in force
+    at ``as_of``. At most five queries."""
+    import pandas as pd
+
+    from disclosure.minerals import latest_reports, smelter_list_at
+    from scoring.derived import MINERALS_METALS, minerals_counted
+    from scoring.inputs import MINERALS_ROW_COLUMNS, SMELTER_COLUMNS
+
+    latest = latest_reports(supplier)
+    if not any(latest.values()):
+        return [MineralsSummary(template, None) for template in MINERALS_METALS]
+    smelters = pd.DataFrame(list(smelter_list_at(as_of).values_list("smelter_id", "metal", "name", "status_at")),
+                            columns=SMELTER_COLUMNS)
+    summaries = []
+    for template, metals in MINERALS_METALS.items():
+        report = latest[template]
+        if report is None:
+            summaries.append(MineralsSummary(template, None))
+            continue
+        rows = pd.DataFrame(list(report.smelters.values_list(*MINERALS_ROW_COLUMNS)), columns=MINERALS_ROW_COLUMNS)
+        units = minerals_counted(rows, smelters, metals).to_dict("records")
+        share = 100.0 * sum(u["conformant"] for u in units) / len(units) if units else None
+        summaries.append(MineralsSummary(template, report, units, share, len(rows)))
+    return summaries

@@ -18,7 +18,8 @@ import pandas as pd
 from core.quarter import months_before
 from scoring.inputs import INVENTORY_COLUMNS
 
-__all__ = ["INVENTORY_COLUMNS", "EmissionsRaw", "emissions_raw", "inventory_years", "training_raw"]
+__all__ = ["INVENTORY_COLUMNS", "EmissionsRaw", "MineralsRaw", "emissions_raw", "inventory_years", "minerals_counted",
+           "minerals_raw", "training_raw"]
 
 
 def inventory_years(as_of: dt.date) -> tuple[int, int]:
@@ -157,3 +158,138 @@ def training_raw(persons: pd.DataFrame, courses: pd.DataFrame, records: pd.DataF
     has_staff = staff_count > 0
     raw[has_staff] = 100.0 * trained_count[has_staff] / staff_count[has_staff]
     return raw
+
+
+# --------------------------------------------------------------------------- minerals_reports
+
+MINERALS_METALS = {"cmrt": ("tin", "tantalum", "tungsten", "gold"), "emrt": ("cobalt",)}
+NOT_YET_IDENTIFIED = "smelter not yet identified"
+_LOOKUP_OPTIONS = ("smelter not listed", NOT_YET_IDENTIFIED)
+CONFORMANT = "conformant"
+
+
+def _key(series: pd.Series) -> pd.Series:
+    return series.fillna("").astype(str).str.split().str.join(" ").str.lower()
+
+
+def minerals_counted(rows: pd.DataFrame, smelters: pd.DataFrame, metals) -> pd.DataFrame:
+    """The counted smelter rows of section 9 (MIN-02, MIN-04), one per counted unit.
+
+    ``rows``: ``MINERALS_ROW_COLUMNS`` (report_id, row, metal, smelter_id_input,
+    smelter_lookup, smelter_name, country, smelter_identification); ``smelters``:
+    ``SMELTER_COLUMNS`` (smelter_id, metal, name, status: the status in force at D, None when
+    the list had none yet); ``metals``: the metals scored.
+
+    Metal compared trimmed and case-insensitively. A row's id is its Smelter Identification,
+    else its typed id; a row with neither whose name (Smelter Name, else the look-up's name)
+    matches exactly one list entry of the same metal (trimmed, case-insensitive) takes its id.
+    Units: once per (report, metal, id); rows still without an id once per (report, metal,
+    name, country); "Smelter not yet identified" rows once per (report, metal). Returns
+    report_id, row (the first row of the unit), metal, smelter_id ("" without), name,
+    country, kind ("id" | "no_id" | "not_yet_identified"), status, conformant (bool)."""
+    columns = ["report_id", "row", "metal", "smelter_id", "name", "country", "kind", "status", "conformant"]
+    if rows.empty:
+        return pd.DataFrame({c: pd.Series(dtype=object) for c in columns})
+    frame = pd.DataFrame({
+        "report_id": pd.to_numeric(rows["report_id"]).to_numpy(dtype=np.int64),
+        "row": pd.to_numeric(rows["row"]).to_numpy(dtype=np.int64),
+        "metal": _key(rows["metal"]).to_numpy(dtype=object),
+    })
+    frame = frame.assign(
+        lookup=_key(rows["smelter_lookup"]).to_numpy(dtype=object),
+        identification=rows["smelter_identification"].fillna("").astype(str).str.strip().str.upper().to_numpy(),
+        typed=rows["smelter_id_input"].fillna("").astype(str).str.strip().str.upper().to_numpy(),
+        name_written=rows["smelter_name"].fillna("").astype(str).str.strip().to_numpy(),
+        lookup_written=rows["smelter_lookup"].fillna("").astype(str).str.strip().to_numpy(),
+        country=rows["country"].fillna("").astype(str).str.strip().to_numpy(),
+    )
+    frame = frame[frame["metal"].isin(metals)]
+    frame["smelter_id"] = np.where(frame["identification"] != "", frame["identification"], frame["typed"])
+    frame["name"] = np.where(frame["name_written"] != "", frame["name_written"],
+                             np.where(frame["lookup"].isin(_LOOKUP_OPTIONS), "", frame["lookup_written"]))
+    listed = pd.DataFrame({"smelter_id": smelters["smelter_id"].astype(str).str.upper().to_numpy(),
+                           "metal": smelters["metal"].astype(str).to_numpy(),
+                           "name_key": _key(smelters["name"]).to_numpy(),
+                           "status": smelters["status"].to_numpy(dtype=object)})
+    unique_names = listed.drop_duplicates(["metal", "name_key"], keep=False)
+    by_name = dict(zip(zip(unique_names["metal"], unique_names["name_key"], strict=True),
+                       unique_names["smelter_id"], strict=True))
+    name_key = _key(frame["name"])
+    no_id = frame["smelter_id"] == ""
+    matched = [by_name.get((m, k), "") if missing and k else sid for m, k, missing, sid in
+               zip(frame["metal"], name_key, no_id, frame["smelter_id"], strict=True)]
+    frame["smelter_id"] = np.asarray(matched, dtype=object) if len(frame) else frame["smelter_id"]
+    not_yet = (frame["lookup"] == NOT_YET_IDENTIFIED) & (frame["smelter_id"] == "")
+    frame["kind"] = np.where(not_yet, "not_yet_identified", np.where(frame["smelter_id"] != "", "id", "no_id"))
+    frame["name_key"] = _key(frame["name"])
+    frame["country_key"] = _key(frame["country"])
+    frame = frame.sort_values(["report_id", "row"])
+    units = pd.concat([
+        frame[frame["kind"] == "id"].drop_duplicates(["report_id", "metal", "smelter_id"]),
+        frame[frame["kind"] == "no_id"].drop_duplicates(["report_id", "metal", "name_key", "country_key"]),
+        frame[frame["kind"] == "not_yet_identified"].drop_duplicates(["report_id", "metal"]),
+    ]).sort_values(["report_id", "row"])
+    status = listed.drop_duplicates(["smelter_id", "metal"]).set_index(["smelter_id", "metal"])["status"]
+    looked_up = status.reindex(pd.MultiIndex.from_arrays([units["smelter_id"], units["metal"]])).to_numpy(
+        dtype=object) if len(units) else np.zeros(0, dtype=object)
+    units = units.assign(status=[s if isinstance(s, str) else None for s in looked_up])
+    units["conformant"] = (units["kind"] == "id") & (units["status"] == CONFORMANT)
+    return units[columns].reset_index(drop=True)
+
+
+@dataclass(frozen=True)
+class MineralsRaw:
+    """Raw values of the ``minerals_reports`` source per supplier position: ``min01`` and
+    ``min03`` bool (never missing); ``min02`` and ``min04`` float (NaN = missing)."""
+
+    min01: np.ndarray
+    min02: np.ndarray
+    min03: np.ndarray
+    min04: np.ndarray
+
+
+def latest_minerals_reports(reports: pd.DataFrame, positions: np.ndarray, as_of: dt.date,
+                            template: str) -> pd.DataFrame:
+    """The latest ``template`` report per supplier position dated within the 12 months before
+    D (``D - 12 months < date <= D``, section 1): latest date, same date the later import
+    (higher report_id). Returns columns pos, report_id."""
+    if reports.empty:
+        return pd.DataFrame({"pos": pd.Series(dtype="int64"), "report_id": pd.Series(dtype="int64")})
+    dates = pd.to_datetime(reports["declaration_date"]).to_numpy(dtype="datetime64[ns]")
+    low = np.datetime64(months_before(as_of, 12), "ns")
+    keep = ((positions >= 0) & (reports["template"].to_numpy(dtype=object) == template)
+            & (dates > low) & (dates <= np.datetime64(as_of, "ns")))
+    frame = pd.DataFrame({"pos": positions[keep], "date": dates[keep],
+                          "report_id": pd.to_numeric(reports["report_id"]).to_numpy(dtype=np.int64)[keep]})
+    latest = frame.sort_values(["pos", "date", "report_id"]).drop_duplicates("pos", keep="last")
+    return latest[["pos", "report_id"]]
+
+
+def minerals_raw(reports: pd.DataFrame, rows: pd.DataFrame, smelters: pd.DataFrame, positions: np.ndarray, n: int,
+                 as_of: dt.date) -> MineralsRaw:
+    """MIN-01 … MIN-04 from accepted CMRT/EMRT reports (section 9).
+
+    ``reports``: ``MINERALS_REPORT_COLUMNS`` (report_id, supplier_id, template "cmrt"/"emrt",
+    declaration_date); ``positions``: the supplier position of each report (-1: ignored);
+    ``rows``: their smelter rows (``minerals_counted``); ``smelters``: the list with the
+    status in force at D.
+
+    MIN-01 / MIN-03 = a CMRT / EMRT dated within the 12 months before D. MIN-02 = 100 ×
+    conformant / counted over the latest such CMRT's tin, tantalum, tungsten and gold units;
+    MIN-04 the same over the latest EMRT's cobalt units; nothing counted or no report:
+    missing."""
+    flags, shares = {}, {}
+    for template, metals in MINERALS_METALS.items():
+        flag = np.zeros(n, dtype=bool)
+        share = np.full(n, np.nan)
+        latest = latest_minerals_reports(reports, positions, as_of, template)
+        flag[latest["pos"].to_numpy(dtype=np.int64)] = True
+        chosen = rows[pd.to_numeric(rows["report_id"]).isin(set(latest["report_id"].tolist()))] if len(rows) else rows
+        units = minerals_counted(chosen, smelters, metals)
+        if len(units):
+            counts = units.groupby("report_id")["conformant"].agg(["size", "sum"])
+            report_pos = dict(zip(latest["report_id"].tolist(), latest["pos"].tolist(), strict=True))
+            for report_id, size, conformant in zip(counts.index, counts["size"], counts["sum"], strict=True):
+                share[report_pos[int(report_id)]] = 100.0 * float(conformant) / float(size)
+        flags[template], shares[template] = flag, share
+    return MineralsRaw(flags["cmrt"], shares["cmrt"], flags["emrt"], shares["emrt"])

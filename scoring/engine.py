@@ -46,6 +46,7 @@ from scoring.methodology import (
     AUDIT,
     CATEGORY_KEYS,
     EMISSIONS,
+    MINERALS_REPORTS,
     REPORTED,
     SOURCES,
     TRAINING,
@@ -901,6 +902,12 @@ def _derived_raw(specs, inputs: ScoringInputs, pop: _Population) -> dict:
         positions = pop.positions(_ints(_column(persons, "supplier_id")))
         raw["ESG-04"] = derived.training_raw(persons, inputs.training_courses, inputs.training_records, positions,
                                              len(pop.ids), inputs.quarter.as_of)
+    if MINERALS_REPORTS in sources:
+        reports = inputs.minerals_reports
+        positions = pop.positions(_ints(_column(reports, "supplier_id")))
+        values = derived.minerals_raw(reports, inputs.minerals_rows, inputs.smelters, positions, len(pop.ids),
+                                      inputs.quarter.as_of)
+        raw.update({"MIN-01": values.min01, "MIN-02": values.min02, "MIN-03": values.min03, "MIN-04": values.min04})
     return raw
 
 

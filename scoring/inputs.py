@@ -54,6 +54,16 @@ from ``scoring.selectors.training_frames``:
     records (accepted only): person_id int64, course_id int64, completed_on datetime64[ns]
     (NaT: enrolled, not completed)
 
+``minerals_reports`` / ``minerals_rows`` / ``smelters`` — read only when the methodology
+takes MIN-01 … MIN-04 from the source ``minerals_reports`` (section 9;
+``scoring.derived.minerals_raw``), from ``scoring.selectors.minerals_frames``:
+    reports (accepted, dated within the 12 months before D): report_id int64, supplier_id
+    int64, template str ("cmrt"|"emrt"), declaration_date datetime64[ns]
+    rows (their smelter rows, as written): report_id int64, row int64, metal,
+    smelter_id_input, smelter_lookup, smelter_name, country, smelter_identification str
+    smelters (the smelter list): smelter_id str, metal str, name str, status str (in force
+    at D; None before the smelter's first dated status)
+
 Optional frames default to empty (an engine call without them sees no recognition).
 """
 
@@ -75,6 +85,10 @@ RECOGNITION_COLUMNS = ["site_id", "program", "awarded_on", "expires_on"]
 TRAINING_PERSON_COLUMNS = ["person_id", "supplier_id", "is_esg_staff", "active"]
 TRAINING_COURSE_COLUMNS = ["course_id", "required", "valid_months"]
 TRAINING_RECORD_COLUMNS = ["person_id", "course_id", "completed_on"]
+MINERALS_REPORT_COLUMNS = ["report_id", "supplier_id", "template", "declaration_date"]
+MINERALS_ROW_COLUMNS = ["report_id", "row", "metal", "smelter_id_input", "smelter_lookup", "smelter_name", "country",
+                        "smelter_identification"]
+SMELTER_COLUMNS = ["smelter_id", "metal", "name", "status"]
 INVENTORY_COLUMNS = ["supplier_id", "year", "scope1_tco2e", "scope2_market_tco2e", "scope2_location_tco2e",
                      "scope3_tco2e", "revenue", "revenue_currency"]
 
@@ -100,6 +114,9 @@ class ScoringInputs:
     training_persons: pd.DataFrame = field(default_factory=lambda: empty_frame(TRAINING_PERSON_COLUMNS))
     training_courses: pd.DataFrame = field(default_factory=lambda: empty_frame(TRAINING_COURSE_COLUMNS))
     training_records: pd.DataFrame = field(default_factory=lambda: empty_frame(TRAINING_RECORD_COLUMNS))
+    minerals_reports: pd.DataFrame = field(default_factory=lambda: empty_frame(MINERALS_REPORT_COLUMNS))
+    minerals_rows: pd.DataFrame = field(default_factory=lambda: empty_frame(MINERALS_ROW_COLUMNS))
+    smelters: pd.DataFrame = field(default_factory=lambda: empty_frame(SMELTER_COLUMNS))
 
 
 def empty_frame(columns: list[str]) -> pd.DataFrame:

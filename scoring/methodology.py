@@ -46,9 +46,7 @@ DERIVED_SOURCES = {
     MINERALS_REPORTS: ("MIN-01", "MIN-02", "MIN-03", "MIN-04"),
 }
 # Derived sources whose data the product does not hold yet: refused with this reason.
-UNAVAILABLE_SOURCES = {
-    MINERALS_REPORTS: "minerals reports (CMRT/EMRT) are not held yet: the source minerals_reports cannot be chosen",
-}
+UNAVAILABLE_SOURCES: dict[str, str] = {}
 SOURCES = (AUDIT, REPORTED, *DERIVED_SOURCES)
 
 

@@ -11,8 +11,17 @@ from django.db.models import QuerySet
 
 from audits.policy import AuditPolicy, default_policy
 from core.frames import read_frame
-from core.quarter import Quarter, current_quarter
-from disclosure.models import Course, EmissionInventory, InventoryState, TrainingPerson, TrainingRecord
+from core.quarter import Quarter, current_quarter, months_before
+from disclosure.minerals import smelter_list_at
+from disclosure.models import (
+    Course,
+    EmissionInventory,
+    InventoryState,
+    MineralsReport,
+    MineralsReportSmelter,
+    TrainingPerson,
+    TrainingRecord,
+)
 from scoring.derived import inventory_years
 from scoring.inputs import INVENTORY_COLUMNS, QBR_COLUMNS, VALUE_COLUMNS, VALUE_PRECEDENCE
 from scoring.methodology import IndicatorSpec, MethodologyParams
@@ -153,6 +162,29 @@ def training_frames() -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
                          .values_list("person_id", "course_id", "completed_on"),
                          [("person_id", "int64"), ("course_id", "int64"), ("completed_on", "datetime")])
     return persons, courses, records
+
+
+def minerals_frames(quarter: Quarter) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """The engine's (minerals_reports, minerals_rows, smelters) frames (``scoring.inputs``):
+    accepted CMRT/EMRT reports dated within the 12 months before Q's as-of date, their
+    smelter rows, and the smelter list with each smelter's status in force at that date.
+    Three queries."""
+    as_of = quarter.as_of
+    reports = MineralsReport.objects.filter(state=InventoryState.ACCEPTED, declaration_date__lte=as_of,
+                                            declaration_date__gt=months_before(as_of, 12))
+    report_frame = read_frame(
+        reports.order_by("id").values_list("id", "supplier_id", "template", "declaration_date"),
+        [("report_id", "int64"), ("supplier_id", "int64"), ("template", "str"), ("declaration_date", "datetime")])
+    rows = read_frame(
+        MineralsReportSmelter.objects.filter(report__in=reports).order_by("report_id", "row").values_list(
+            "report_id", "row", "metal", "smelter_id_input", "smelter_lookup", "smelter_name", "country",
+            "smelter_identification"),
+        [("report_id", "int64"), ("row", "int64"), ("metal", "str"), ("smelter_id_input", "str"),
+         ("smelter_lookup", "str"), ("smelter_name", "str"), ("country", "str"), ("smelter_identification", "str")])
+    smelters = read_frame(
+        smelter_list_at(as_of).order_by("id").values_list("smelter_id", "metal", "name", "status_at"),
+        [("smelter_id", "str"), ("metal", "str"), ("name", "str"), ("status", "object")])
+    return report_frame, rows, smelters
 
 
 def qbr_frame(quarter: Quarter) -> pd.DataFrame:

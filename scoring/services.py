@@ -28,7 +28,7 @@ from core.quarter import FutureQuarter, InvalidQuarter, Quarter, ensure_not_futu
 from core.quarter import today as business_day
 from scoring import engine, results, selectors, value_notifications
 from scoring.inputs import INVENTORY_COLUMNS, ScoringInputs, empty_frame
-from scoring.methodology import EMISSIONS, TRAINING, MethodologyParams, source_error
+from scoring.methodology import EMISSIONS, MINERALS_REPORTS, TRAINING, MethodologyParams, source_error
 from scoring.models import (
     ACTIVE_RUN_STATUSES,
     CoverageSnapshot,
@@ -205,17 +205,22 @@ def load_inputs(quarter: Quarter, params: MethodologyParams) -> ScoringInputs:
     recognitions = recognitions_frame(None)
     uses_emissions = any(spec.source == EMISSIONS for spec in params.indicators)
     inventories = selectors.inventories_frame(quarter) if uses_emissions else empty_frame(INVENTORY_COLUMNS)
-    training = {}
+    derived_frames = {}
     if any(spec.source == TRAINING for spec in params.indicators):
         persons, courses, records = selectors.training_frames()
         persons = persons[persons["supplier_id"].isin(supplier_ids)]
-        training = {"training_persons": persons, "training_courses": courses,
-                    "training_records": records[records["person_id"].isin(set(persons["person_id"]))]}
+        derived_frames = {"training_persons": persons, "training_courses": courses,
+                          "training_records": records[records["person_id"].isin(set(persons["person_id"]))]}
+    if any(spec.source == MINERALS_REPORTS for spec in params.indicators):
+        reports, rows, smelters = selectors.minerals_frames(quarter)
+        reports = reports[reports["supplier_id"].isin(supplier_ids)]
+        derived_frames.update(minerals_reports=reports, smelters=smelters,
+                              minerals_rows=rows[rows["report_id"].isin(set(reports["report_id"]))])
     return ScoringInputs(
         quarter=quarter, population=population, sites=sites, audits=audits, findings=findings,
         values=values[values["supplier_id"].isin(supplier_ids)], qbr=qbr[qbr["supplier_id"].isin(supplier_ids)],
         recognitions=recognitions[recognitions["site_id"].isin(set(sites["site_id"]))],
-        inventories=inventories[inventories["supplier_id"].isin(supplier_ids)], **training,
+        inventories=inventories[inventories["supplier_id"].isin(supplier_ids)], **derived_frames,
     )
 
 
@@ -227,7 +232,8 @@ def inputs_fingerprint(inputs: ScoringInputs, params: MethodologyParams) -> str:
     digest = hashlib.sha256()
     digest.update(repr((str(inputs.quarter), params)).encode())
     for name in ("population", "sites", "audits", "findings", "values", "qbr", "recognitions", "inventories",
-                 "training_persons", "training_courses", "training_records"):
+                 "training_persons", "training_courses", "training_records", "minerals_reports", "minerals_rows",
+                 "smelters"):
         frame = getattr(inputs, name)
         digest.update(f"{name}:{len(frame)}:{','.join(frame.columns)}".encode())
         if frame.empty:

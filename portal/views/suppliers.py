@@ -91,7 +91,7 @@ def supplier_detail(request, code: str):
         # Who decided and why is procurement's business, not the supplier's.
         "termination_decision": next((review for review in reviews if not review.is_open), None)
         if is_procurement else None,
-        "today": day,
+        "today": day, "minerals": selectors.minerals_summary(supplier, day),
     })
 
 

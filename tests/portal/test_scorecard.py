@@ -134,7 +134,8 @@ def test_methodology_draft_sets_a_derived_source(world, client_as):
     draft = Methodology.objects.get(version="v2")
     page = admin.get("/scorecard/methodologies/v2/").content.decode()
     assert 'name="source-ENV-01"' in page and 'name="source-ESG-04"' in page
-    assert 'name="source-ENV-03"' not in page and 'name="source-MIN-01"' not in page
+    assert 'name="source-ENV-03"' not in page and 'name="source-MIN-05"' not in page
+    assert 'name="source-MIN-01"' in page and 'name="source-MIN-04"' in page
     weights = {row.indicator.code: str(row.weight) for row in draft.indicators.select_related("indicator")}
     admin.post("/scorecard/methodologies/v2/weights/", {**weights, "source-ENV-01": "emissions",
                                                          "source-ESG-04": "training"})

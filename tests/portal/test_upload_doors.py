@@ -108,3 +108,22 @@ def test_api_import(world, api_as, settings):
                            format="multipart")
     assert response.status_code == 200, response.json()
     assert Supplier.objects.filter(code="NEW-1").exists()
+
+
+def test_minerals_reports_api_and_portal(world, api_as, client_as, settings):
+    from disclosure.models import MineralsReport
+
+    settings.IMPORT_MAX_UPLOAD_MB = 1
+    api = api_as("procurement_analyst")
+    portal = client_as("supplier_user")
+    code = Supplier.objects.get(code="OWN-1").code
+    for name, content, why in hostile() + [("cmrt.pdf", files.PDF, "Upload CSV or XLSX")]:
+        response = api.post("/api/v1/minerals-reports/", {"file": SimpleUploadedFile(name, content),
+                                                          "template": "cmrt", "supplier_code": code},
+                            format="multipart")
+        assert response.status_code == 400, name
+        assert why in response.json()["file"][0] and "nothing was written" in response.json()["detail"], name
+        page = portal.post(f"/suppliers/{code}/minerals/", {"file": SimpleUploadedFile(name, content),
+                                                           "template": "cmrt"})
+        assert page.status_code == 400 and why.split("“")[0] in page.content.decode().replace("&#x27;", "'"), name
+    assert MineralsReport.objects.count() == 0

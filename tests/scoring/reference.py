@@ -415,6 +415,56 @@ def training_indicator(supplier_records, courses, as_of: dt.date):
     return clamp(Fraction(100 * trained, len(staff)))
 
 
+def _fold(text) -> str:
+    return " ".join(str(text or "").split()).lower()
+
+
+def minerals_indicators(supplier_reports, smelter_list, as_of: dt.date) -> dict[str, object]:
+    """Section 9, source ``minerals_reports``: raw MIN-01 … MIN-04 of one supplier (bool, or a
+    Fraction / MISSING). ``supplier_reports``: [{report_id, template, declaration_date, rows:
+    [{metal, smelter_id_input, smelter_lookup, smelter_name, country, smelter_identification}]}]
+    (accepted only); ``smelter_list``: [{smelter_id, metal, name, history: [(as_of, status)]}]."""
+    def status_at(entry):
+        dated = [(day, status) for day, status in entry["history"] if day <= as_of]
+        return max(dated)[1] if dated else None
+
+    def share(report, metals):
+        units = {}
+        for row in report["rows"]:
+            metal = _fold(row["metal"])
+            if metal not in metals:
+                continue
+            sid = ((row["smelter_identification"] or "").strip().upper()
+                   or (row["smelter_id_input"] or "").strip().upper())
+            lookup = _fold(row["smelter_lookup"])
+            name = (row["smelter_name"] or "").strip() or (
+                "" if lookup in ("smelter not listed", "smelter not yet identified") else row["smelter_lookup"].strip())
+            if not sid and name:
+                same = [e for e in smelter_list if e["metal"] == metal and _fold(e["name"]) == _fold(name)]
+                if len(same) == 1:
+                    sid = same[0]["smelter_id"]
+            if sid:
+                entry = next((e for e in smelter_list if e["smelter_id"] == sid and e["metal"] == metal), None)
+                units[("id", metal, sid)] = entry is not None and status_at(entry) == "conformant"
+            elif lookup == "smelter not yet identified":
+                units[("not_yet", metal)] = False
+            else:
+                units[("name", metal, _fold(name), _fold(row["country"]))] = False
+        if not units:
+            return MISSING
+        return Fraction(100 * sum(units.values()), len(units))
+
+    result = {}
+    for template, flag, value, metals in (("cmrt", "MIN-01", "MIN-02", {"tin", "tantalum", "tungsten", "gold"}),
+                                          ("emrt", "MIN-03", "MIN-04", {"cobalt"})):
+        eligible = [r for r in supplier_reports
+                    if r["template"] == template and within(r["declaration_date"], as_of, 12)]
+        latest = max(eligible, key=lambda r: (r["declaration_date"], r["report_id"]), default=None)
+        result[flag] = latest is not None
+        result[value] = MISSING if latest is None else share(latest, metals)
+    return result
+
+
 # --- totals (section 6) ------------------------------------------------------------------
 
 

@@ -149,7 +149,8 @@ def test_v1_is_all_catalogue_sources(api_as, role_users):
 @pytest.mark.django_db
 @pytest.mark.parametrize(("code", "source", "message"), [
     ("ENV-03", "emissions", "ENV-03 cannot take the source 'emissions' (it serves ENV-01, ENV-02, ENV-05)"),
-    ("MIN-01", "minerals_reports", "minerals reports (CMRT/EMRT) are not held yet"),
+    ("MIN-05", "minerals_reports",
+     "MIN-05 cannot take the source 'minerals_reports' (it serves MIN-01, MIN-02, MIN-03, MIN-04)"),
     ("ESG-04", "emissions", "ESG-04 cannot take the source 'emissions'"),
     ("RBA-01", "reported", "RBA-01 is audit-derived; its source cannot change"),
     ("ENV-01", "cdp", "unknown source 'cdp'"),
