@@ -32,6 +32,7 @@ from django.utils import timezone
 from core.history import _STATE, history_user
 
 STAGING_TABLE = "import_staging"
+WORK_MEM = "256MB"  # hash tables over a million staged keys stay in memory
 
 
 @dataclass(frozen=True)
@@ -73,6 +74,7 @@ class Staging:
         self.columns = columns  # import columns staged, in order
         self.rows = 0
         self.postgres = connection.vendor == "postgresql"
+        self._analyzed = False
         meta = target.model._meta
         self._decimal = {column for field, column in target.fields.items()
                          if _field(meta, field).get_internal_type() == "DecimalField"}
@@ -88,6 +90,7 @@ class Staging:
         with connection.cursor() as cursor:
             cursor.execute(f"DELETE FROM {STAGING_TABLE}")
         self.rows = 0
+        self._analyzed = False
 
     def drop(self) -> None:
         with connection.cursor() as cursor:
@@ -123,6 +126,15 @@ class Staging:
                                list(zip(lines.tolist(), *columns, strict=True)))
 
     # -- checks -----------------------------------------------------------------------
+    def _analyze(self) -> None:
+        """Once the file is staged (PostgreSQL): memory for hashing the file's keys without
+        spilling to disk (this transaction only). The planner sizes the staging table from its
+        pages (no ANALYZE: it costs more than it saves)."""
+        if self.postgres and not self._analyzed:
+            with connection.cursor() as cursor:
+                cursor.execute(f"SET LOCAL work_mem = '{WORK_MEM}'")
+            self._analyzed = True
+
     def duplicates(self) -> list[tuple[int, int, tuple]]:
         """(line, first line, key values) of every row repeating the key of an earlier row."""
         key = [_q(column) for column in self.target.key]
@@ -130,6 +142,7 @@ class Staging:
         sql = (f"SELECT t.line, d.first_line, {', '.join(f't.{column}' for column in key)} FROM {STAGING_TABLE} t "
                f"JOIN (SELECT {', '.join(key)}, MIN(line) AS first_line FROM {STAGING_TABLE} GROUP BY "
                f"{', '.join(key)} HAVING COUNT(*) > 1) d ON {match} WHERE t.line > d.first_line ORDER BY t.line")
+        self._analyze()
         with connection.cursor() as cursor:
             cursor.execute(sql)
             return [(line, first, tuple(rest)) for line, first, *rest in cursor.fetchall()]
@@ -137,6 +150,7 @@ class Staging:
     def unresolved(self) -> list[tuple[int, str, str]]:
         """(line, import column, message) of every code naming nothing (one query per lookup)."""
         found = []
+        self._analyze()
         with connection.cursor() as cursor:
             for lookup in self.target.lookups:
                 column = _q(lookup.column)
@@ -152,6 +166,7 @@ class Staging:
         """Write the staged rows; returns (created, updated, unchanged)."""
         if not self.rows:
             return 0, 0, 0
+        self._analyze()
         created, updated = self._upsert_postgres() if self.postgres else self._upsert_sqlite()
         return created, updated, self.rows - created - updated
 
@@ -193,25 +208,35 @@ class Staging:
         select, columns = self._source()
         conflict = [_field(meta, field).column for field in self.target.conflict]
         values = [column for column in columns if column not in conflict]
-        assignments = ", ".join(f"{_q(column)} = EXCLUDED.{_q(column)}" for column in values)
-        changed = " OR ".join(f"target.{_q(column)} IS DISTINCT FROM EXCLUDED.{_q(column)}" for column in values)
-        # xmax is 0 on a row version this statement inserted, the locking transaction on one it updated.
-        upsert = (f"INSERT INTO {table} AS target ({', '.join(map(_q, columns))}) {select} "
-                  f"ON CONFLICT ({', '.join(map(_q, conflict))}) DO UPDATE SET {assignments} WHERE {changed} "
-                  "RETURNING target.*, (target.xmax = 0) AS _created")
+        match = " AND ".join(f"x.{_q(column)} = s.{_q(column)}" for column in conflict)
+        changed = " OR ".join(f"x.{_q(column)} IS DISTINCT FROM s.{_q(column)}" for column in values)
+        assignments = ", ".join(f"{_q(column)} = s.{_q(column)}" for column in values)
+        names = ", ".join(map(_q, columns))
+        # One snapshot for the whole statement: the UPDATE changes existing rows whose values
+        # differ, the INSERT adds the rows no existing one matches; an identical row is only read
+        # (no row lock, no new row version: unlike ON CONFLICT … DO UPDATE, which locks it).
+        statement = (
+            f"WITH source ({names}) AS MATERIALIZED ({select}), "
+            f"changed AS (UPDATE {table} x SET {assignments} FROM source s WHERE {match} AND ({changed}) "
+            "RETURNING x.*), "
+            f"created AS (INSERT INTO {table} ({names}) SELECT {', '.join(f's.{_q(c)}' for c in columns)} "
+            f"FROM source s WHERE NOT EXISTS (SELECT 1 FROM {table} x WHERE {match}) RETURNING *)"
+        )
         params: list = []
-        recorded = ""
         history = self._history()
         if history is not None:
             history_table, tracked, stamp = history
-            names = [*tracked, *stamp, "history_type"]
-            recorded = (f", recorded AS (INSERT INTO {_q(history_table)} ({', '.join(map(_q, names))}) "
-                        f"SELECT {', '.join(_q(name) for name in tracked)}, {', '.join(['%s'] * len(stamp))}, "
-                        "CASE WHEN _created THEN '+' ELSE '~' END FROM upserted)")
-            params = list(stamp.values())
+            recorded = ", ".join(map(_q, [*tracked, *stamp, "history_type"]))
+            picked = ", ".join(_q(name) for name in tracked)
+            history_meta = self.target.model.history.model._meta
+            marks = ", ".join(f"CAST(%s AS {_field(history_meta, name).db_type(connection)})" for name in stamp)
+            statement += (f", recorded AS (INSERT INTO {_q(history_table)} ({recorded}) "
+                          f"SELECT {picked}, {marks}, '+' FROM created "
+                          f"UNION ALL SELECT {picked}, {marks}, '~' FROM changed)")
+            params = [*stamp.values(), *stamp.values()]
         with connection.cursor() as cursor:
-            cursor.execute(f"WITH upserted AS ({upsert}){recorded} SELECT COUNT(*) FILTER (WHERE _created), "
-                           "COUNT(*) FILTER (WHERE NOT _created) FROM upserted", params)
+            cursor.execute(f"{statement} SELECT (SELECT COUNT(*) FROM created), (SELECT COUNT(*) FROM changed)",
+                           params)
             created, updated = cursor.fetchone()
         return created, updated
 
