@@ -30,6 +30,7 @@ import re
 import warnings
 from dataclasses import dataclass
 from decimal import Decimal
+from itertools import islice
 from pathlib import Path
 from typing import Any
 
@@ -180,6 +181,12 @@ def _has_utf8_lines(data: bytes) -> bool:
 
 # --------------------------------------------------------------------------- CSV
 def _read_csv(text: str) -> Table:
+    first_line, records = _csv_records(text)
+    return _table(list(records), first_line=first_line)
+
+
+def _csv_records(text: str):
+    """(the header's line number, the (line, stripped cells) of every row, streamed)."""
     delimiter, offset = ",", 0
     first_end = text.find("\n")
     first = text[: first_end if first_end >= 0 else len(text)]
@@ -191,20 +198,28 @@ def _read_csv(text: str) -> Table:
         reader = csv.reader(io.StringIO(text, newline=""), strict=True, delimiter=delimiter)
     except TypeError as exc:
         raise UnreadableFile(f"row 1: '{first.strip()}' does not name a usable separator") from exc
-    records: list[tuple[int, list[str]]] = []
-    line_after_previous = 0
-    try:
-        for cells in reader:
-            start_line = line_after_previous + 1
-            line_after_previous = reader.line_num
-            records.append((start_line + offset, [cell.strip() for cell in cells]))
-    except csv.Error as exc:
-        raise UnreadableFile(f"row {reader.line_num + offset}: the CSV cannot be parsed ({exc})") from exc
-    return _table(records, first_line=1 + offset)
+
+    def records():
+        line_after_previous = 0
+        try:
+            for cells in reader:
+                start_line = line_after_previous + 1
+                line_after_previous = reader.line_num
+                yield start_line + offset, [cell.strip() for cell in cells]
+        except csv.Error as exc:
+            raise UnreadableFile(f"row {reader.line_num + offset}: the CSV cannot be parsed ({exc})") from exc
+
+    return 1 + offset, records()
 
 
 # --------------------------------------------------------------------------- XLSX
 def _read_xlsx(data: bytes) -> Table:
+    return _table(list(_xlsx_stream(data)))
+
+
+def _xlsx_stream(data: bytes):
+    """The (row number, cells) of the first sheet, streamed; ``UnreadableFile`` for a refused
+    package or a damaged workbook (raised when the stream is read)."""
     from openpyxl import load_workbook
 
     from core.uploads import UploadRefused, check_ooxml_package
@@ -230,14 +245,13 @@ def _read_xlsx(data: bytes) -> Table:
             sheets = workbook.worksheets
             if not sheets or not hasattr(sheets[0], "_worksheet_path"):
                 raise UnreadableFile("the XLSX workbook has no worksheet as its first sheet")
-            records = list(_xlsx_records(workbook, sheets[0]))
+            yield from _xlsx_records(workbook, sheets[0])
         except UnreadableFile:
             raise
         except Exception as exc:  # damaged sheet XML, styles or shared strings
             raise UnreadableFile(f"the first sheet of the XLSX workbook cannot be read ({exc})") from exc
         finally:
             workbook.close()
-    return _table(records)
 
 
 class _StreamingSheetParser(WorkSheetParser):
@@ -404,6 +418,18 @@ def _plain(value: Decimal) -> str:
 
 
 # --------------------------------------------------------------------------- both
+def _stream_table(records, *, first_line: int = 1):
+    """``_table`` without holding the rows: (header line, header, the non-blank rows after it)."""
+    records = ((number, cells) for number, cells in records if any(cells))
+    first = next(records, None)
+    if first is None:
+        raise UnreadableFile("the file has no header row")
+    header_line, header = first
+    if header_line != first_line:
+        raise UnreadableFile(f"row {first_line}: the first line must be the header")
+    return header_line, [str(name).strip() for name in header], records
+
+
 def _table(records: list[tuple[int, list[str]]], *, first_line: int = 1) -> Table:
     records = [(number, cells) for number, cells in records if any(cells)]
     if not records:
@@ -448,6 +474,7 @@ class ColumnTable:
     header_line: int
     _data: bytes
     _fast: tuple | None  # (body bytes, delimiter, first data line) when pyarrow reads the CSV
+    _rows: Any = None  # the row reader's remaining rows (XLSX, other CSVs), streamed
 
     def batches(self):
         """Every batch of the file; may raise ``RestartWithRows`` (then use ``row_batches``)."""
@@ -457,13 +484,16 @@ class ColumnTable:
         yield from _arrow_batches(*self._fast, len(self.header))
 
     def row_batches(self, size: int = BATCH_ROWS):
-        """The same rows through ``read_table`` (every CSV quirk and XLSX), cut in batches."""
+        """The rows of the row reader (every CSV quirk and XLSX), streamed in batches."""
         import numpy as np
 
-        rows = read_table(self._data).rows
+        rows = self._rows
+        if rows is None:  # the fast CSV reader gave up: read the text again, row by row
+            first_line, records = _csv_records(decode_text(self._data))
+            _, _, rows = _stream_table(records, first_line=first_line)
+        self._rows = None
         width = len(self.header)
-        for start in range(0, len(rows), size):
-            chunk = rows[start:start + size]
+        while chunk := list(islice(rows, size)):
             lines = np.fromiter((line for line, _ in chunk), dtype=np.int64, count=len(chunk))
             cells = [[row[index] if index < len(row) else "" for _, row in chunk] for index in range(width)]
             yield ColumnBatch(lines, cells)
@@ -479,14 +509,17 @@ def read_columns(source) -> ColumnTable:
     data = _read_bytes(source)
     if not data.strip():
         raise UnreadableFile("the file is empty")
-    if data.startswith(XLSX_MAGIC) or data.startswith(OLE_MAGIC):
-        table = read_table(data)
-        return ColumnTable(table.header, table.header_line, data, None)
+    if data.startswith(OLE_MAGIC):
+        return read_table(data)  # raises the refusal
+    if data.startswith(XLSX_MAGIC):
+        header_line, header, rows = _stream_table(_xlsx_stream(data))
+        return ColumnTable(header, header_line, data, None, rows)
     text = decode_text(data)
     fast = _plain_csv(text)
     if fast is None:
-        table = _read_csv(text)
-        return ColumnTable(table.header, table.header_line, data, None)
+        first_line, records = _csv_records(text)
+        header_line, header, rows = _stream_table(records, first_line=first_line)
+        return ColumnTable(header, header_line, data, None, rows)
     header, header_line, delimiter, body_start = fast
     prefix = len(text[:body_start].encode("utf-8"))
     if data.startswith(UTF8_BOM):

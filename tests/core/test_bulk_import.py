@@ -131,4 +131,4 @@ def test_a_ragged_or_quoted_file_reads_as_the_row_reader_reads_it(suppliers):
 
 
 def test_cells_are_trimmed_as_str_strip_trims():
-    assert core.tabular.PYTHON_WHITESPACE == "".join(chr(code) for code in range(0x110000) if chr(code).isspace())
+    assert "".join(chr(code) for code in range(0x110000) if chr(code).isspace()) == core.tabular.PYTHON_WHITESPACE
