@@ -413,11 +413,14 @@ class ColumnarImporter(Importer):
                                                    reason=self.name):
             staging = Staging(self.target, [column.name for column in self.columns])
             try:
-                read = self._stage(table.batches(), positions, staging, errors)
-            except RestartWithRows:
-                errors.clear()
-                staging.clear()
-                read = self._stage(table.row_batches(), positions, staging, errors)
+                try:
+                    read = self._stage(table.batches(), positions, staging, errors)
+                except RestartWithRows:
+                    errors.clear()
+                    staging.clear()
+                    read = self._stage(table.row_batches(), positions, staging, errors)
+            except UnreadableFile as exc:  # met while streaming: a damaged sheet, a broken quote
+                raise ImportFailed([RowError(1, "-", str(exc))], self.warnings) from exc
             if not read:
                 errors.append(RowError(table.header_line + 1, "-", "the file has a header but no data rows"))
             if staging.rows:

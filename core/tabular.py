@@ -483,10 +483,11 @@ class ColumnTable:
             return
         yield from _arrow_batches(*self._fast, len(self.header))
 
-    def row_batches(self, size: int = BATCH_ROWS):
+    def row_batches(self, size: int | None = None):
         """The rows of the row reader (every CSV quirk and XLSX), streamed in batches."""
         import numpy as np
 
+        size = size or BATCH_ROWS
         rows = self._rows
         if rows is None:  # the fast CSV reader gave up: read the text again, row by row
             first_line, records = _csv_records(decode_text(self._data))

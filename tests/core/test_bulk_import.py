@@ -130,5 +130,15 @@ def test_a_ragged_or_quoted_file_reads_as_the_row_reader_reads_it(suppliers):
         "row 5, column supplier_code: unknown supplier code 'B-00404'"]
 
 
+def test_a_csv_broken_after_its_first_batch_is_refused_as_the_row_reader_refuses_it(suppliers, monkeypatch):
+    monkeypatch.setattr(core.tabular, "BATCH_ROWS", 10)
+    text = spend_file(40).decode() + 'B-00001,2026-Q1,"10"x,USD\n'
+    with pytest.raises(ImportFailed) as failure:
+        SpendImporter(actor="test").run(text.encode())
+    assert [str(error) for error in failure.value.errors] == [
+        "row 1, column -: row 42: the CSV cannot be parsed (',' expected after '\"')"]
+    assert not SpendRecord.objects.exists()
+
+
 def test_cells_are_trimmed_as_str_strip_trims():
     assert "".join(chr(code) for code in range(0x110000) if chr(code).isspace()) == core.tabular.PYTHON_WHITESPACE
