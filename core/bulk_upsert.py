@@ -74,7 +74,7 @@ class Staging:
         self.columns = columns  # import columns staged, in order
         self.rows = 0
         self.postgres = connection.vendor == "postgresql"
-        self._analyzed = False
+        self._prepared = False
         meta = target.model._meta
         self._decimal = {column for field, column in target.fields.items()
                          if _field(meta, field).get_internal_type() == "DecimalField"}
@@ -90,7 +90,7 @@ class Staging:
         with connection.cursor() as cursor:
             cursor.execute(f"DELETE FROM {STAGING_TABLE}")
         self.rows = 0
-        self._analyzed = False
+        self._prepared = False
 
     def drop(self) -> None:
         with connection.cursor() as cursor:
@@ -126,14 +126,14 @@ class Staging:
                                list(zip(lines.tolist(), *columns, strict=True)))
 
     # -- checks -----------------------------------------------------------------------
-    def _analyze(self) -> None:
+    def _prepare(self) -> None:
         """Once the file is staged (PostgreSQL): memory for hashing the file's keys without
         spilling to disk (this transaction only). The planner sizes the staging table from its
         pages (no ANALYZE: it costs more than it saves)."""
-        if self.postgres and not self._analyzed:
+        if self.postgres and not self._prepared:
             with connection.cursor() as cursor:
                 cursor.execute(f"SET LOCAL work_mem = '{WORK_MEM}'")
-            self._analyzed = True
+            self._prepared = True
 
     def duplicates(self) -> list[tuple[int, int, tuple]]:
         """(line, first line, key values) of every row repeating the key of an earlier row."""
@@ -142,7 +142,7 @@ class Staging:
         sql = (f"SELECT t.line, d.first_line, {', '.join(f't.{column}' for column in key)} FROM {STAGING_TABLE} t "
                f"JOIN (SELECT {', '.join(key)}, MIN(line) AS first_line FROM {STAGING_TABLE} GROUP BY "
                f"{', '.join(key)} HAVING COUNT(*) > 1) d ON {match} WHERE t.line > d.first_line ORDER BY t.line")
-        self._analyze()
+        self._prepare()
         with connection.cursor() as cursor:
             cursor.execute(sql)
             return [(line, first, tuple(rest)) for line, first, *rest in cursor.fetchall()]
@@ -150,7 +150,7 @@ class Staging:
     def unresolved(self) -> list[tuple[int, str, str]]:
         """(line, import column, message) of every code naming nothing (one query per lookup)."""
         found = []
-        self._analyze()
+        self._prepare()
         with connection.cursor() as cursor:
             for lookup in self.target.lookups:
                 column = _q(lookup.column)
@@ -166,7 +166,7 @@ class Staging:
         """Write the staged rows; returns (created, updated, unchanged)."""
         if not self.rows:
             return 0, 0, 0
-        self._analyze()
+        self._prepare()
         created, updated = self._upsert_postgres() if self.postgres else self._upsert_sqlite()
         return created, updated, self.rows - created - updated
 

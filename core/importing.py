@@ -390,6 +390,11 @@ class ColumnarImporter(Importer):
     ``accepts`` pattern is taken as written, every other distinct spelling is handed to the
     parser once (quarters, currencies) or cell by cell (what the pattern did not accept), so
     the message is the parser's own. Python memory holds one batch (about 100,000 rows).
+
+    For now it serves imports whose columns are all required (``CopyTarget.fields``) and hold
+    codes, text, quarters or amounts (``str`` of the parsed value is what the database reads);
+    an import with optional columns, ``check_row`` checks or indicator values stays on
+    ``Importer`` and the shared ``upsert``.
     """
 
     target = None  # core.bulk_upsert.CopyTarget
