@@ -8,6 +8,21 @@ rows for N/8 suppliers over 8 quarters into a temporary CSV, and times the impor
 the first (every row created) and a re-import of the same file (every row unchanged).
 Every created row is recorded in the spend history (one row each); ``--no-history`` skips
 it, to measure its cost on the same machine.
+
+The floors, measured in the same run (PostgreSQL), each a bare ``COPY … FROM STDIN (FORMAT
+csv, HEADER)`` of the same file streamed from disk through the same connection into an empty
+table created for it (committed, then dropped):
+
+- "COPY floor": a table of the file's shape (``supplier_code varchar(50), quarter varchar(7),
+  amount numeric(20,4), currency varchar(3)``), no index, no constraint: what PostgreSQL
+  needs to take the bytes in;
+- "indexed COPY floor": the same columns with the spend table's keys and indexes (``bigserial``
+  primary key, unique (supplier_code, quarter, currency), quarter with its ``LIKE`` index,
+  supplier_code): what it needs to file them as the spend table does.
+
+The import does more than either: it checks every cell, resolves codes and finds duplicates,
+checks the supplier foreign key of each row at commit and writes a history row (seven indexes)
+per created or changed row. Each floor is timed before each import; the ratios are printed.
 """
 
 from __future__ import annotations
@@ -67,19 +82,62 @@ def main() -> None:
         path = handle.name
     size_mb = Path(path).stat().st_size / 1e6
 
+    floors, indexed_floors = [], []
+    if connection.vendor == "postgresql":
+        floors.append(_copy_floor(connection, path))
+        indexed_floors.append(_copy_floor(connection, path, indexed=True))
     started = time.perf_counter()
     first = SpendImporter(actor="bench").run(Path(path))
     first_seconds = time.perf_counter() - started
+    if connection.vendor == "postgresql":
+        floors.append(_copy_floor(connection, path))
+        indexed_floors.append(_copy_floor(connection, path, indexed=True))
     started = time.perf_counter()
     second = SpendImporter(actor="bench").run(Path(path))
     second_seconds = time.perf_counter() - started
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     os.unlink(path)
-    print(f"database: {connection.vendor}; rows: {written:,}; file: {size_mb:.1f} MB; suppliers: {supplier_count:,}")
-    print(f"first import:  {first_seconds:6.1f} s  ({first.summary()})")
-    print(f"re-import:     {second_seconds:6.1f} s  ({second.summary()})")
+    print(f"database: {connection.vendor}; rows: {written:,}; file: {size_mb:.1f} MB; suppliers: {supplier_count:,}; "
+          f"load average: {' '.join(f'{value:.2f}' for value in os.getloadavg())}")
+    floor = min(floors) if floors else None
+    indexed = min(indexed_floors) if indexed_floors else None
+    if floors:
+        print(f"COPY floor:    {floor:6.1f} s  (bare COPY into an empty table of the file's shape; "
+              f"runs: {', '.join(f'{value:.1f}' for value in floors)})")
+        print(f"indexed floor: {indexed:6.1f} s  (the same with the spend table's keys and indexes; "
+              f"runs: {', '.join(f'{value:.1f}' for value in indexed_floors)})")
+    for label, seconds, result in (("first import:", first_seconds, first), ("re-import:   ", second_seconds, second)):
+        ratio = f"{seconds / floor:5.1f}x floor, {seconds / indexed:4.1f}x indexed floor" if floor else ""
+        print(f"{label}  {seconds:6.1f} s  {ratio}  ({result.summary()})")
     print(f"peak memory:   {peak_mb:,.0f} MB")
     print(f"history rows:  {SpendRecord.history.count():,}")
+
+
+def _copy_floor(connection, path: str, *, indexed: bool = False) -> float:
+    """Seconds for a bare COPY of the CSV file into an empty table of its shape (committed);
+    ``indexed``: with the spend table's keys and indexes."""
+    with connection.cursor() as cursor:
+        cursor.execute("DROP TABLE IF EXISTS bench_copy_floor")
+        if indexed:
+            cursor.execute("CREATE TABLE bench_copy_floor (id bigserial PRIMARY KEY, supplier_code varchar(50), "
+                           "quarter varchar(7), amount numeric(20, 4), currency varchar(3), "
+                           "UNIQUE (supplier_code, quarter, currency))")
+            cursor.execute("CREATE INDEX ON bench_copy_floor (quarter)")
+            cursor.execute("CREATE INDEX ON bench_copy_floor (quarter varchar_pattern_ops)")
+            cursor.execute("CREATE INDEX ON bench_copy_floor (supplier_code)")
+        else:
+            cursor.execute("CREATE TABLE bench_copy_floor (supplier_code varchar(50), quarter varchar(7), "
+                           "amount numeric(20, 4), currency varchar(3))")
+    columns = "(supplier_code, quarter, amount, currency)"
+    started = time.perf_counter()
+    with connection.cursor() as cursor, open(path, "rb") as source, \
+            cursor.copy(f"COPY bench_copy_floor {columns} FROM STDIN (FORMAT csv, HEADER true)") as copy:
+        while block := source.read(1 << 20):
+            copy.write(block)
+    seconds = time.perf_counter() - started
+    with connection.cursor() as cursor:
+        cursor.execute("DROP TABLE bench_copy_floor")
+    return seconds
 
 
 def _has_tables(connection) -> bool:

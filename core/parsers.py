@@ -68,7 +68,22 @@ def decimal_parser(*, minimum: Decimal | int | None = None, maximum: Decimal | i
             raise CellError(f"{text} is above the maximum {maximum}")
         return value
 
+    parse.accepts = _decimal_pattern(minimum, maximum, places, exclusive_minimum)
     return parse
+
+
+def _decimal_pattern(minimum, maximum, places, exclusive_minimum) -> str | None:
+    """A pattern (RE2 and ``re``) matching only texts ``decimal_parser`` accepts unchanged:
+    ASCII digits with at most ``places`` decimals and few enough integer digits to lie within
+    the bounds; ``None`` when the bounds leave no such simple rule. Column-wise validation
+    (core/importing.py) accepts what matches and asks the parser about the rest."""
+    if maximum is None or minimum is None or exclusive_minimum or Decimal(maximum) < 1 or Decimal(minimum) > -1:
+        return None
+    digits = min(len(str(int(Decimal(maximum)))), len(str(int(-Decimal(minimum))))) - 1
+    fraction = "[0-9]*" if places is None else f"[0-9]{{0,{places}}}"
+    tail = "[0-9]+" if places is None else f"[0-9]{{1,{places}}}" if places else None
+    integer = f"[0-9]{{1,{digits}}}(\\.{fraction})?"
+    return f"^[+-]?({integer}|\\.{tail})$" if tail else f"^[+-]?{integer}$"
 
 
 def parse_date(text: str) -> dt.date:
@@ -218,6 +233,7 @@ def identifier_parser(*, max_length: int) -> Callable[[str], str]:
             raise CellError(f"is longer than {max_length} characters")
         return code
 
+    parse.accepts = f"^[A-Za-z0-9._/-]{{1,{max_length}}}$"  # returned as they are (see _decimal_pattern)
     return parse
 
 

@@ -30,7 +30,9 @@ import re
 import warnings
 from dataclasses import dataclass
 from decimal import Decimal
+from itertools import islice
 from pathlib import Path
+from typing import Any
 
 from openpyxl.utils.cell import coordinate_to_tuple
 from openpyxl.worksheet._reader import FORMULA_TAG, VALUE_TAG, WorkSheetParser
@@ -179,6 +181,12 @@ def _has_utf8_lines(data: bytes) -> bool:
 
 # --------------------------------------------------------------------------- CSV
 def _read_csv(text: str) -> Table:
+    first_line, records = _csv_records(text)
+    return _table(list(records), first_line=first_line)
+
+
+def _csv_records(text: str):
+    """(the header's line number, the (line, stripped cells) of every row, streamed)."""
     delimiter, offset = ",", 0
     first_end = text.find("\n")
     first = text[: first_end if first_end >= 0 else len(text)]
@@ -190,20 +198,28 @@ def _read_csv(text: str) -> Table:
         reader = csv.reader(io.StringIO(text, newline=""), strict=True, delimiter=delimiter)
     except TypeError as exc:
         raise UnreadableFile(f"row 1: '{first.strip()}' does not name a usable separator") from exc
-    records: list[tuple[int, list[str]]] = []
-    line_after_previous = 0
-    try:
-        for cells in reader:
-            start_line = line_after_previous + 1
-            line_after_previous = reader.line_num
-            records.append((start_line + offset, [cell.strip() for cell in cells]))
-    except csv.Error as exc:
-        raise UnreadableFile(f"row {reader.line_num + offset}: the CSV cannot be parsed ({exc})") from exc
-    return _table(records, first_line=1 + offset)
+
+    def records():
+        line_after_previous = 0
+        try:
+            for cells in reader:
+                start_line = line_after_previous + 1
+                line_after_previous = reader.line_num
+                yield start_line + offset, [cell.strip() for cell in cells]
+        except csv.Error as exc:
+            raise UnreadableFile(f"row {reader.line_num + offset}: the CSV cannot be parsed ({exc})") from exc
+
+    return 1 + offset, records()
 
 
 # --------------------------------------------------------------------------- XLSX
 def _read_xlsx(data: bytes) -> Table:
+    return _table(list(_xlsx_stream(data)))
+
+
+def _xlsx_stream(data: bytes):
+    """The (row number, cells) of the first sheet, streamed; ``UnreadableFile`` for a refused
+    package or a damaged workbook (raised when the stream is read)."""
     from openpyxl import load_workbook
 
     from core.uploads import UploadRefused, check_ooxml_package
@@ -229,14 +245,13 @@ def _read_xlsx(data: bytes) -> Table:
             sheets = workbook.worksheets
             if not sheets or not hasattr(sheets[0], "_worksheet_path"):
                 raise UnreadableFile("the XLSX workbook has no worksheet as its first sheet")
-            records = list(_xlsx_records(workbook, sheets[0]))
+            yield from _xlsx_records(workbook, sheets[0])
         except UnreadableFile:
             raise
         except Exception as exc:  # damaged sheet XML, styles or shared strings
             raise UnreadableFile(f"the first sheet of the XLSX workbook cannot be read ({exc})") from exc
         finally:
             workbook.close()
-    return _table(records)
 
 
 class _StreamingSheetParser(WorkSheetParser):
@@ -403,6 +418,18 @@ def _plain(value: Decimal) -> str:
 
 
 # --------------------------------------------------------------------------- both
+def _stream_table(records, *, first_line: int = 1):
+    """``_table`` without holding the rows: (header line, header, the non-blank rows after it)."""
+    records = ((number, cells) for number, cells in records if any(cells))
+    first = next(records, None)
+    if first is None:
+        raise UnreadableFile("the file has no header row")
+    header_line, header = first
+    if header_line != first_line:
+        raise UnreadableFile(f"row {first_line}: the first line must be the header")
+    return header_line, [str(name).strip() for name in header], records
+
+
 def _table(records: list[tuple[int, list[str]]], *, first_line: int = 1) -> Table:
     records = [(number, cells) for number, cells in records if any(cells)]
     if not records:
@@ -411,3 +438,159 @@ def _table(records: list[tuple[int, list[str]]], *, first_line: int = 1) -> Tabl
     if header_line != first_line:
         raise UnreadableFile(f"row {first_line}: the first line must be the header")
     return Table(header=[str(name).strip() for name in header], rows=records[1:], header_line=header_line)
+
+
+# --------------------------------------------------------------------------- columns, in batches
+# What ``str.strip()`` removes: the cells of the column reader are trimmed exactly as the row reader's.
+PYTHON_WHITESPACE = ("\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006"
+                     "\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000")
+BATCH_ROWS = 100_000
+CSV_BLOCK_BYTES = 4 << 20  # ~100,000 rows of a spend file per batch
+
+
+@dataclass
+class ColumnBatch:
+    """Consecutive data rows of a table, column by column.
+
+    ``lines``: the physical line number of each row (numpy int64). ``cells``: one entry per
+    header column, each a pyarrow string array (CSV, already stripped) or a list of cells
+    (XLSX and the row reader's fallback: ``str`` or the ``SpecialCell`` subclasses, stripped,
+    ``""`` for a missing cell). Blank rows are not in a batch."""
+
+    lines: Any
+    cells: list
+
+
+class RestartWithRows(Exception):
+    """The fast CSV reader met something only the row reader reads exactly (a ragged row):
+    the caller starts again with ``ColumnTable.row_batches()``."""
+
+
+@dataclass
+class ColumnTable:
+    """A table read column-wise, in batches of bounded size (``read_columns``)."""
+
+    header: list[str]
+    header_line: int
+    _data: bytes
+    _fast: tuple | None  # (body bytes, delimiter, first data line) when pyarrow reads the CSV
+    _rows: Any = None  # the row reader's remaining rows (XLSX, other CSVs), streamed
+
+    def batches(self):
+        """Every batch of the file; may raise ``RestartWithRows`` (then use ``row_batches``)."""
+        if self._fast is None:
+            yield from self.row_batches()
+            return
+        yield from _arrow_batches(*self._fast, len(self.header))
+
+    def row_batches(self, size: int | None = None):
+        """The rows of the row reader (every CSV quirk and XLSX), streamed in batches."""
+        import numpy as np
+
+        size = size or BATCH_ROWS
+        rows = self._rows
+        if rows is None:  # the fast CSV reader gave up: read the text again, row by row
+            first_line, records = _csv_records(decode_text(self._data))
+            _, _, rows = _stream_table(records, first_line=first_line)
+        self._rows = None
+        width = len(self.header)
+        while chunk := list(islice(rows, size)):
+            lines = np.fromiter((line for line, _ in chunk), dtype=np.int64, count=len(chunk))
+            cells = [[row[index] if index < len(row) else "" for _, row in chunk] for index in range(width)]
+            yield ColumnBatch(lines, cells)
+
+
+def read_columns(source) -> ColumnTable:
+    """``source`` as ``read_table`` takes it, read column by column in batches.
+
+    A plain CSV (no quote character, no lone carriage return: what Excel, WPS and most exports
+    write) is parsed by pyarrow; any other CSV and every XLSX go through ``read_table`` and are
+    handed over in batches. Line numbers, trimming, blank rows, the ``sep=`` line and every
+    ``UnreadableFile`` message are those of ``read_table``."""
+    data = _read_bytes(source)
+    if not data.strip():
+        raise UnreadableFile("the file is empty")
+    if data.startswith(OLE_MAGIC):
+        return read_table(data)  # raises the refusal
+    if data.startswith(XLSX_MAGIC):
+        header_line, header, rows = _stream_table(_xlsx_stream(data))
+        return ColumnTable(header, header_line, data, None, rows)
+    text = decode_text(data)
+    fast = _plain_csv(text)
+    if fast is None:
+        first_line, records = _csv_records(text)
+        header_line, header, rows = _stream_table(records, first_line=first_line)
+        return ColumnTable(header, header_line, data, None, rows)
+    header, header_line, delimiter, body_start = fast
+    prefix = len(text[:body_start].encode("utf-8"))
+    if data.startswith(UTF8_BOM):
+        body = data[len(UTF8_BOM) + prefix:]
+    elif text.isascii() or _is_utf8(data):
+        body = data[prefix:]
+    else:  # GB18030, decoded: pyarrow reads UTF-8
+        body = text.encode("utf-8")[prefix:]
+    return ColumnTable(header, header_line, data, (body, delimiter, header_line + 1))
+
+
+def _is_utf8(data: bytes) -> bool:
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def _plain_csv(text: str):
+    """(header, header line, delimiter, offset of the first data row) when pyarrow reads ``text``
+    exactly as ``_read_csv`` would, else ``None``."""
+    if '"' in text or ("\r" in text and text.count("\r") != text.count("\r\n")):
+        return None
+    delimiter, header_line, start = ",", 1, 0
+    end = text.find("\n")
+    first = text[: end if end >= 0 else len(text)]
+    match = _SEP_LINE.match(first.strip())
+    if match:
+        delimiter, header_line, start = match.group(1), 2, (end + 1 if end >= 0 else len(text))
+        end = text.find("\n", start)
+    if delimiter in "\r\n" or end < 0:
+        return None
+    header = [cell.strip() for cell in text[start:end].rstrip("\r").split(delimiter)]
+    if not any(header):
+        return None  # a blank first line: read_table names the problem
+    return header, header_line, delimiter, end + 1
+
+
+def _arrow_batches(body: bytes, delimiter: str, first_line: int, width: int):
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    import pyarrow.csv as pa_csv
+
+    if not body.strip(b"\r\n"):
+        return
+    names = [f"c{index}" for index in range(width)]
+    try:
+        reader = pa_csv.open_csv(
+            pa.BufferReader(body),
+            read_options=pa_csv.ReadOptions(column_names=names, block_size=CSV_BLOCK_BYTES),
+            # Blank lines are kept (as rows of empty cells) so that row i is on line first_line + i.
+            parse_options=pa_csv.ParseOptions(delimiter=delimiter, quote_char=False, ignore_empty_lines=False),
+            convert_options=pa_csv.ConvertOptions(column_types=dict.fromkeys(names, pa.string())),
+        )
+        line = first_line
+        for batch in reader:
+            count = batch.num_rows
+            lines = np.arange(line, line + count, dtype=np.int64)
+            line += count
+            cells = [pc.utf8_trim(column, characters=PYTHON_WHITESPACE) for column in batch.columns]
+            blank = pc.equal(cells[0], "")
+            for column in cells[1:]:
+                blank = pc.and_(blank, pc.equal(column, ""))
+            if pc.any(blank).as_py():
+                keep = pc.invert(blank)
+                lines = lines[keep.to_numpy(zero_copy_only=False)]
+                cells = [pc.filter(column, keep) for column in cells]
+            if len(lines):
+                yield ColumnBatch(lines, cells)
+    except pa.ArrowInvalid as exc:  # a ragged row: the row reader knows what to say
+        raise RestartWithRows(str(exc)) from exc

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from core.history import record_bulk_history
-from core.importing import NOT_GIVEN, Column, Importer, ImportResult, Kind, ParsedRow, RowError, given, upsert
+from core.bulk_upsert import CopyTarget, Lookup
+from core.importing import NOT_GIVEN, Column, ColumnarImporter, Importer, Kind, ParsedRow, RowError, given, upsert
 from core.parsers import (
     choice_parser,
     decimal_parser,
@@ -149,7 +149,9 @@ class SiteImporter(Importer):
         return result
 
 
-class SpendImporter(Importer):
+class SpendImporter(ColumnarImporter):
+    """Spend per supplier, quarter and currency: read, checked and written column-wise (#13)."""
+
     name = "import_spend"
     key = ("supplier_code", "quarter", "currency")
     columns = (
@@ -159,40 +161,13 @@ class SpendImporter(Importer):
                kind=Kind.AMOUNT),
         Column("currency", parse_currency, kind=Kind.CODE),
     )
-
-    def resolve(self, rows, errors):
-        resolve_supplier_codes(rows, errors)
-
-    def write(self, rows, *, dry_run):
-        quarters = sorted({str(r.values["quarter"]) for r in rows})
-        existing = {
-            (supplier_id, quarter, currency): (pk, amount)
-            for pk, supplier_id, quarter, currency, amount in SpendRecord.objects.filter(quarter__in=quarters)
-            .values_list("id", "supplier_id", "quarter", "currency", "amount")
-            .iterator(chunk_size=20000)
-        }
-        result = ImportResult()
-        to_create, to_update = [], []
-        for row in rows:
-            values = row.values
-            key = (values["supplier_id"], str(values["quarter"]), values["currency"])
-            stored = existing.get(key)
-            if stored is None:
-                to_create.append(SpendRecord(supplier_id=key[0], quarter=key[1], currency=key[2],
-                                             amount=values["amount"]))
-            elif stored[1] != values["amount"]:
-                # Complete rows: the history records a snapshot of each.
-                to_update.append(SpendRecord(id=stored[0], supplier_id=key[0], quarter=key[1], currency=key[2],
-                                             amount=values["amount"]))
-            else:
-                result.unchanged += 1
-        result.created, result.updated = len(to_create), len(to_update)
-        if not dry_run:
-            SpendRecord.objects.bulk_create(to_create, batch_size=5000)
-            SpendRecord.objects.bulk_update(to_update, ["amount"], batch_size=1000)
-            record_bulk_history(SpendRecord, to_create)
-            record_bulk_history(SpendRecord, to_update, updated=True)
-        return result
+    target = CopyTarget(
+        model=SpendRecord,
+        fields={"quarter": "quarter", "currency": "currency", "amount": "amount"},
+        lookups=(Lookup("supplier_id", Supplier, "code", "supplier_code", "unknown supplier code '{}'"),),
+        conflict=("supplier_id", "quarter", "currency"),
+        key=("supplier_code", "quarter", "currency"),
+    )
 
 
 class FxRateImporter(Importer):

@@ -1,0 +1,293 @@
+# ruff: noqa: S608  -- every identifier in the SQL below comes from model metadata, quoted by quote_name;
+# every value is a parameter or travels through COPY.
+"""The write path of column-wise imports: staged rows upserted in a few statements, with history.
+
+An import validated column by column (``core.importing.ColumnarImporter``) hands its clean
+rows to a ``Staging`` a batch at a time; they go to a temporary table (PostgreSQL: ``COPY``
+through Django's own connection; SQLite: ``executemany``). Once the whole file is staged:
+
+- ``duplicates()`` and ``unresolved()`` find rows repeating a natural key and codes that name
+  nothing (one query each, whatever the number of rows), as ``RowError``s;
+- ``upsert()`` writes: new rows are inserted, rows whose values differ are updated, identical
+  rows write nothing; every created (``+``) and changed (``~``) row is recorded in the model's
+  django-simple-history table, stamped like ``core.history.record_bulk_history`` (one date,
+  the context's user, reason and channel ``import:<file>``). On PostgreSQL this is one
+  statement: ``INSERT … SELECT … ON CONFLICT … DO UPDATE … WHERE changed RETURNING`` feeding
+  an ``INSERT INTO <history> SELECT`` in the same ``WITH``.
+
+Everything runs in the caller's transaction: an error leaves nothing written. Python memory
+holds one batch at a time; the rows of the file live in the temporary table.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import connection
+from django.utils import timezone
+
+from core.history import _STATE, history_user
+
+STAGING_TABLE = "import_staging"
+WORK_MEM = "256MB"  # hash tables over a million staged keys stay in memory
+
+
+@dataclass(frozen=True)
+class Lookup:
+    """A model field filled from a code column: ``field`` (attname, e.g. ``supplier_id``) is the
+    id of the ``model`` row whose ``by`` equals the import column ``column``; a code naming no
+    row is the row error ``message.format(code)``."""
+
+    field: str
+    model: type
+    by: str
+    column: str
+    message: str
+
+
+@dataclass(frozen=True)
+class CopyTarget:
+    """Where a column-wise import writes. ``fields``: model attname → import column (required
+    columns); ``lookups``: fields resolved from codes; ``conflict``: the model's unique fields
+    (attnames) the upsert matches on; ``key``: the import columns of the natural key (duplicates
+    are reported on its last column, as ``Importer.check_duplicates`` does)."""
+
+    model: type
+    fields: dict[str, str]
+    conflict: tuple[str, ...]
+    key: tuple[str, ...]
+    lookups: tuple[Lookup, ...] = ()
+
+
+def _q(name: str) -> str:
+    return connection.ops.quote_name(name)
+
+
+class Staging:
+    """The temporary table of one import run (see the module docstring)."""
+
+    def __init__(self, target: CopyTarget, columns: list[str]):
+        self.target = target
+        self.columns = columns  # import columns staged, in order
+        self.rows = 0
+        self.postgres = connection.vendor == "postgresql"
+        self._prepared = False
+        meta = target.model._meta
+        self._decimal = {column for field, column in target.fields.items()
+                         if _field(meta, field).get_internal_type() == "DecimalField"}
+        types = {column: _field(meta, field).db_type(connection) for field, column in target.fields.items()}
+        definitions = ["line integer"] + [f"{_q(column)} {types.get(column, 'text')}" for column in columns]
+        definitions += [f"{_q(lookup.field)} bigint" for lookup in target.lookups]
+        definitions += ["_target bigint", "_changed integer"]
+        with connection.cursor() as cursor:
+            cursor.execute(f"DROP TABLE IF EXISTS {STAGING_TABLE}")
+            cursor.execute(f"CREATE TEMPORARY TABLE {STAGING_TABLE} ({', '.join(definitions)})")
+
+    def clear(self) -> None:
+        with connection.cursor() as cursor:
+            cursor.execute(f"DELETE FROM {STAGING_TABLE}")
+        self.rows = 0
+        self._prepared = False
+
+    def drop(self) -> None:
+        with connection.cursor() as cursor:
+            cursor.execute(f"DROP TABLE IF EXISTS {STAGING_TABLE}")
+
+    # -- loading ----------------------------------------------------------------------
+    def add(self, lines, values: dict) -> None:
+        """``lines``: numpy int array; ``values``: import column → pyarrow string array (null:
+        not given), all of the same length."""
+        count = len(lines)
+        if not count:
+            return
+        self.rows += count
+        names = ", ".join(["line", *(_q(column) for column in self.columns)])
+        if self.postgres:
+            import pyarrow as pa
+            import pyarrow.csv as pa_csv
+
+            table = pa.table({"line": pa.array(lines), **{column: values[column] for column in self.columns}})
+            buffer = io.BytesIO()
+            pa_csv.write_csv(table, buffer, pa_csv.WriteOptions(include_header=False))
+            with connection.cursor() as cursor, \
+                    cursor.copy(f"COPY {STAGING_TABLE} ({names}) FROM STDIN (FORMAT csv)") as copy:
+                copy.write(buffer.getbuffer())
+            return
+        columns = [values[column].to_pylist() for column in self.columns]
+        for index, column in enumerate(self.columns):
+            if column in self._decimal:  # stored as Django stores a Decimal
+                columns[index] = [None if value is None else Decimal(value) for value in columns[index]]
+        placeholders = ", ".join(["%s"] * (len(self.columns) + 1))
+        with connection.cursor() as cursor:
+            cursor.executemany(f"INSERT INTO {STAGING_TABLE} ({names}) VALUES ({placeholders})",
+                               list(zip(lines.tolist(), *columns, strict=True)))
+
+    # -- checks -----------------------------------------------------------------------
+    def _prepare(self) -> None:
+        """Once the file is staged (PostgreSQL): memory for hashing the file's keys without
+        spilling to disk (this transaction only). The planner sizes the staging table from its
+        pages (no ANALYZE: it costs more than it saves)."""
+        if self.postgres and not self._prepared:
+            with connection.cursor() as cursor:
+                cursor.execute(f"SET LOCAL work_mem = '{WORK_MEM}'")
+            self._prepared = True
+
+    def duplicates(self) -> list[tuple[int, int, tuple]]:
+        """(line, first line, key values) of every row repeating the key of an earlier row."""
+        key = [_q(column) for column in self.target.key]
+        match = " AND ".join(f"t.{column} = d.{column}" for column in key)
+        sql = (f"SELECT t.line, d.first_line, {', '.join(f't.{column}' for column in key)} FROM {STAGING_TABLE} t "
+               f"JOIN (SELECT {', '.join(key)}, MIN(line) AS first_line FROM {STAGING_TABLE} GROUP BY "
+               f"{', '.join(key)} HAVING COUNT(*) > 1) d ON {match} WHERE t.line > d.first_line ORDER BY t.line")
+        self._prepare()
+        with connection.cursor() as cursor:
+            cursor.execute(sql)
+            return [(line, first, tuple(rest)) for line, first, *rest in cursor.fetchall()]
+
+    def unresolved(self) -> list[tuple[int, str, str]]:
+        """(line, import column, message) of every code naming nothing (one query per lookup)."""
+        found = []
+        self._prepare()
+        with connection.cursor() as cursor:
+            for lookup in self.target.lookups:
+                column = _q(lookup.column)
+                table = lookup.model._meta.db_table
+                cursor.execute(f"SELECT t.line, t.{column} FROM {STAGING_TABLE} t WHERE t.{column} IS NOT NULL "
+                               f"AND NOT EXISTS (SELECT 1 FROM {_q(table)} s WHERE s.{_q(lookup.by)} = t.{column}) "
+                               "ORDER BY t.line")
+                found += [(line, lookup.column, lookup.message.format(code)) for line, code in cursor.fetchall()]
+        return found
+
+    # -- writing ----------------------------------------------------------------------
+    def upsert(self) -> tuple[int, int, int]:
+        """Write the staged rows; returns (created, updated, unchanged)."""
+        if not self.rows:
+            return 0, 0, 0
+        self._prepare()
+        created, updated = self._upsert_postgres() if self.postgres else self._upsert_sqlite()
+        return created, updated, self.rows - created - updated
+
+    def _history(self):
+        """(historical table, its columns, the stamp columns' values) or ``None`` when history
+        is off (``SIMPLE_HISTORY_ENABLED``, as ``bulk_history_create``)."""
+        if not getattr(settings, "SIMPLE_HISTORY_ENABLED", True):
+            return None
+        history = self.target.model.history.model
+        tracked = [field.attname for field in history.tracked_fields]
+        user = history_user()
+        state = _STATE.get()
+        stamp = {
+            "history_date": connection.ops.adapt_datetimefield_value(timezone.now()),
+            "history_change_reason": state.reason,
+            "history_user_id": getattr(user, "pk", None),
+            "channel": state.channel,
+        }
+        return history._meta.db_table, tracked, stamp
+
+    def _source(self) -> tuple[str, list[str]]:
+        """FROM clause giving every model field of a staged row, and the model columns in order."""
+        meta = self.target.model._meta
+        fields = list(self.target.fields) + [lookup.field for lookup in self.target.lookups]
+        expressions = [f"t.{_q(self.target.fields[field])}" for field in self.target.fields]
+        joins = []
+        for index, lookup in enumerate(self.target.lookups):
+            alias = f"l{index}"
+            joins.append(f"JOIN {_q(lookup.model._meta.db_table)} {alias} "
+                         f"ON {alias}.{_q(lookup.by)} = t.{_q(lookup.column)}")
+            expressions.append(f"{alias}.{_q(lookup.model._meta.pk.column)}")
+        columns = [_field(meta, field).column for field in fields]
+        select = f"SELECT {', '.join(expressions)} FROM {STAGING_TABLE} t {' '.join(joins)}"
+        return select, columns
+
+    def _upsert_postgres(self) -> tuple[int, int]:
+        meta = self.target.model._meta
+        table = _q(meta.db_table)
+        select, columns = self._source()
+        conflict = [_field(meta, field).column for field in self.target.conflict]
+        values = [column for column in columns if column not in conflict]
+        match = " AND ".join(f"x.{_q(column)} = s.{_q(column)}" for column in conflict)
+        changed = " OR ".join(f"x.{_q(column)} IS DISTINCT FROM s.{_q(column)}" for column in values)
+        assignments = ", ".join(f"{_q(column)} = s.{_q(column)}" for column in values)
+        names = ", ".join(map(_q, columns))
+        # One snapshot for the whole statement: the UPDATE changes existing rows whose values
+        # differ, the INSERT adds the rows no existing one matches; an identical row is only read
+        # (no row lock, no new row version: unlike ON CONFLICT … DO UPDATE, which locks it).
+        statement = (
+            f"WITH source ({names}) AS MATERIALIZED ({select}), "
+            f"changed AS (UPDATE {table} x SET {assignments} FROM source s WHERE {match} AND ({changed}) "
+            "RETURNING x.*), "
+            f"created AS (INSERT INTO {table} ({names}) SELECT {', '.join(f's.{_q(c)}' for c in columns)} "
+            f"FROM source s WHERE NOT EXISTS (SELECT 1 FROM {table} x WHERE {match}) RETURNING *)"
+        )
+        params: list = []
+        history = self._history()
+        if history is not None:
+            history_table, tracked, stamp = history
+            recorded = ", ".join(map(_q, [*tracked, *stamp, "history_type"]))
+            picked = ", ".join(_q(name) for name in tracked)
+            history_meta = self.target.model.history.model._meta
+            marks = ", ".join(f"CAST(%s AS {_field(history_meta, name).db_type(connection)})" for name in stamp)
+            statement += (f", recorded AS (INSERT INTO {_q(history_table)} ({recorded}) "
+                          f"SELECT {picked}, {marks}, '+' FROM created "
+                          f"UNION ALL SELECT {picked}, {marks}, '~' FROM changed)")
+            params = [*stamp.values(), *stamp.values()]
+        with connection.cursor() as cursor:
+            cursor.execute(f"{statement} SELECT (SELECT COUNT(*) FROM created), (SELECT COUNT(*) FROM changed)",
+                           params)
+            created, updated = cursor.fetchone()
+        return created, updated
+
+    def _upsert_sqlite(self) -> tuple[int, int]:
+        meta = self.target.model._meta
+        table = _q(meta.db_table)
+        pk = _q(meta.pk.column)
+        staged = dict(self.target.fields)  # model field → staging column
+        with connection.cursor() as cursor:
+            for lookup in self.target.lookups:
+                source = lookup.model._meta
+                cursor.execute(f"UPDATE {STAGING_TABLE} SET {_q(lookup.field)} = (SELECT s.{_q(source.pk.column)} "
+                               f"FROM {_q(source.db_table)} s WHERE s.{_q(lookup.by)} = "
+                               f"{STAGING_TABLE}.{_q(lookup.column)})")
+                staged[lookup.field] = lookup.field
+            columns = {_field(meta, field).column: column for field, column in staged.items()}
+            conflict = [_field(meta, field).column for field in self.target.conflict]
+            match = " AND ".join(f"x.{_q(column)} = {STAGING_TABLE}.{_q(columns[column])}" for column in conflict)
+            cursor.execute(f"UPDATE {STAGING_TABLE} SET _target = (SELECT x.{pk} FROM {table} x WHERE {match})")
+            values = [column for column in columns if column not in conflict]
+            differs = " OR ".join(f"x.{_q(column)} IS NOT {STAGING_TABLE}.{_q(columns[column])}" for column in values)
+            cursor.execute(f"UPDATE {STAGING_TABLE} SET _changed = 1 WHERE _target IS NOT NULL AND EXISTS "
+                           f"(SELECT 1 FROM {table} x WHERE x.{pk} = {STAGING_TABLE}._target AND ({differs}))")
+            if values:
+                assignments = ", ".join(f"{_q(column)} = (SELECT s.{_q(columns[column])} FROM {STAGING_TABLE} s "
+                                        f"WHERE s._target = {table}.{pk})" for column in values)
+                cursor.execute(f"UPDATE {table} SET {assignments} "
+                               f"WHERE {pk} IN (SELECT _target FROM {STAGING_TABLE} WHERE _changed = 1)")
+            names = list(columns)
+            cursor.execute(f"INSERT INTO {table} ({', '.join(map(_q, names))}) SELECT "
+                           f"{', '.join(_q(columns[name]) for name in names)} FROM {STAGING_TABLE} "
+                           "WHERE _target IS NULL ORDER BY line")
+            cursor.execute(f"SELECT COUNT(*) - COUNT(_target), COUNT(_changed) FROM {STAGING_TABLE}")
+            created, updated = cursor.fetchone()
+            history = self._history()
+            if history is not None:
+                history_table, tracked, stamp = history
+                names = ", ".join(map(_q, [*tracked, *stamp, "history_type"]))
+                head = (f"INSERT INTO {_q(history_table)} ({names}) "
+                        f"SELECT {', '.join(f'x.{_q(name)}' for name in tracked)}, "
+                        f"{', '.join(['%s'] * len(stamp))}, %s FROM {table} x JOIN {STAGING_TABLE} ")
+                match = " AND ".join(f"x.{_q(column)} = {STAGING_TABLE}.{_q(columns[column])}" for column in conflict)
+                cursor.execute(head + f"ON {match} WHERE {STAGING_TABLE}._target IS NULL "
+                               f"ORDER BY {STAGING_TABLE}.line", [*stamp.values(), "+"])
+                cursor.execute(head + f"ON x.{pk} = {STAGING_TABLE}._target WHERE {STAGING_TABLE}._changed = 1 "
+                               f"ORDER BY {STAGING_TABLE}.line", [*stamp.values(), "~"])
+        return created, updated
+
+
+def _field(meta, attname: str):
+    for field in meta.concrete_fields:
+        if field.attname == attname or field.name == attname:
+            return field
+    raise LookupError(attname)

@@ -1,0 +1,144 @@
+"""Column-wise imports written in bulk (core/bulk_upsert.py, #13): the same history as the per-row
+path, queries that do not grow with rows, nothing written by a re-import or a failing file."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+from django.db import connection, transaction
+from django.db.models.expressions import RawSQL
+
+import core.tabular
+from core.history import history_context
+from core.importing import ImportFailed
+from suppliers.importers import SpendImporter
+from suppliers.models import SpendRecord, Supplier
+from tests.history import changes
+
+pytestmark = pytest.mark.django_db
+
+HEADER = "supplier_code,quarter,amount,currency\n"
+
+
+def spend_file(rows: int, *, amount=lambda index: f"{index}.5") -> bytes:
+    return (HEADER + "".join(f"B-{index // 8:05d},{2025 + index % 8 // 4}-Q{index % 4 + 1},{amount(index)},USD\n"
+                             for index in range(rows))).encode()
+
+
+@pytest.fixture
+def suppliers(db):
+    Supplier.objects.bulk_create([Supplier(code=f"B-{index:05d}", name=f"Bench {index}", country="CN",
+                                           category="production") for index in range(300)])
+
+
+def _history_as_read(model) -> list[dict]:
+    """What the changes API shows, without what differs between two writes of the same rows."""
+    rows = []
+    for row in changes(model):
+        row = {key: value for key, value in row.items() if key not in ("object_id", "object", "at")}
+        row["changes"] = {name: values for name, values in row["changes"].items() if name != "id"}
+        rows.append(row)
+    return sorted(rows, key=lambda row: (row["channel"], row["action"], str(row["changes"])))
+
+
+def test_bulk_history_equals_what_saving_each_row_records(own_supplier, role_users):
+    user = role_users["procurement_analyst"]
+    first = HEADER + "OWN-1,2026-Q1,100,USD\nOWN-1,2026-Q1,-20,CNY\n"
+    second = HEADER + "OWN-1,2026-Q1,120,USD\nOWN-1,2026-Q1,-20.00,CNY\nOWN-1,2026-Q2,5,EUR\n"
+    with transaction.atomic():  # the per-row path, rolled back once read
+        with history_context(channel="import:q1.csv", user=user, reason="import_spend"):
+            usd = SpendRecord.objects.create(supplier=own_supplier, quarter="2026-Q1", currency="USD", amount=100)
+            SpendRecord.objects.create(supplier=own_supplier, quarter="2026-Q1", currency="CNY", amount=-20)
+        with history_context(channel="import:q1-fixed.csv", user=user, reason="import_spend"):
+            usd.amount = Decimal("120")
+            usd.save()
+            SpendRecord.objects.create(supplier=own_supplier, quarter="2026-Q2", currency="EUR", amount=5)
+        expected = _history_as_read(SpendRecord)
+        transaction.set_rollback(True)
+    assert not SpendRecord.history.exists()
+
+    SpendImporter(actor=user).run(first.encode(), filename="q1.csv")
+    result = SpendImporter(actor=user).run(second.encode(), filename="q1-fixed.csv")
+    assert (result.created, result.updated, result.unchanged) == (1, 1, 1)
+    recorded = _history_as_read(SpendRecord)
+    assert recorded == expected
+    assert [row["changes"] for row in recorded if row["action"] == "updated"] == [{"amount": ["100.0000", "120.0000"]}]
+    assert {(row["channel"], row["user"], row["reason"]) for row in recorded} == {
+        ("import:q1.csv", "procurement_analyst", "import_spend"),
+        ("import:q1-fixed.csv", "procurement_analyst", "import_spend")}
+
+
+def test_the_queries_of_an_import_do_not_grow_with_its_rows(suppliers, django_assert_max_num_queries):
+    for rows in (8, 2000):
+        SpendRecord.objects.all().delete()
+        with django_assert_max_num_queries(20):
+            assert SpendImporter(actor="test").run(spend_file(rows)).created == rows
+        with django_assert_max_num_queries(20):
+            assert SpendImporter(actor="test").run(spend_file(rows, amount=str)).updated == rows
+
+
+def _row_versions():
+    if connection.vendor != "postgresql":
+        return list(SpendRecord.objects.order_by("pk").values_list("pk", "amount"))
+    # xmin names the transaction that wrote the row version: a rewrite changes it.
+    return list(SpendRecord.objects.order_by("pk").annotate(version=RawSQL("xmin::text", []))
+                .values_list("pk", "amount", "version"))
+
+
+def test_a_reimport_writes_nothing(suppliers):
+    data = spend_file(500)
+    assert SpendImporter(actor="test").run(data).created == 500
+    before, history = _row_versions(), SpendRecord.history.count()
+    result = SpendImporter(actor="test").run(data)
+    assert (result.created, result.updated, result.unchanged) == (0, 0, 500)
+    assert _row_versions() == before
+    assert SpendRecord.history.count() == history == 500
+
+
+def test_a_failing_row_anywhere_leaves_nothing_written(suppliers, monkeypatch):
+    monkeypatch.setattr(core.tabular, "CSV_BLOCK_BYTES", 512)  # many batches: the errors come late
+    SpendImporter(actor="test").run(spend_file(100))
+    before, history = _row_versions(), SpendRecord.history.count()
+    rows = spend_file(2000, amount=lambda index: "1e5" if index == 1900 else str(index)).decode().splitlines()
+    rows[1500] = rows[1500].replace("B-00", "X-00", 1)
+    rows.append(rows[1000])
+    with pytest.raises(ImportFailed) as failure:
+        SpendImporter(actor="test").run(("\n".join(rows) + "\n").encode())
+    assert [str(error) for error in failure.value.errors] == [
+        "row 1501, column supplier_code: unknown supplier code 'X-00187'",
+        "row 1902, column amount: '1e5' is not a number (use digits with a dot as decimal separator)",
+        "row 2002, column currency: duplicate of row 1001 (B-00124, 2026-Q4, USD)",
+    ]
+    assert _row_versions() == before
+    assert SpendRecord.history.count() == history
+
+
+def test_a_ragged_or_quoted_file_reads_as_the_row_reader_reads_it(suppliers):
+    plain = HEADER + "B-00001,2026-Q1,10,USD\n\nB-00002,2026-Q1,20,USD\n"
+    ragged = HEADER + "B-00001,2026-Q1,10,USD\nB-00002,2026-Q1,20,USD,\n"
+    quoted = HEADER + 'B-00001,2026-Q1,"10",USD\n"B-00002",2026-Q1,"2\n0",USD\n'
+    assert SpendImporter(actor="test").run(plain.encode()).created == 2
+    assert SpendImporter(actor="test").run(ragged.encode()).unchanged == 2
+    with pytest.raises(ImportFailed) as failure:
+        SpendImporter(actor="test").run(quoted.encode())
+    assert [str(error) for error in failure.value.errors] == [
+        "row 3, column amount: '2\n0' is not a number (use digits with a dot as decimal separator)"]
+    with pytest.raises(ImportFailed) as failure:
+        SpendImporter(actor="test").run((HEADER + "B-00001,2026-Q1,10,USD\n\n   \nB-00404,2026-Q1,5,USD\n").encode())
+    assert [str(error) for error in failure.value.errors] == [
+        "row 5, column supplier_code: unknown supplier code 'B-00404'"]
+
+
+def test_a_csv_broken_after_its_first_batch_is_refused_as_the_row_reader_refuses_it(suppliers, monkeypatch):
+    monkeypatch.setattr(core.tabular, "BATCH_ROWS", 10)
+    text = spend_file(40).decode() + 'B-00001,2026-Q1,"10"x,USD\n'
+    with pytest.raises(ImportFailed) as failure:
+        SpendImporter(actor="test").run(text.encode())
+    assert [str(error) for error in failure.value.errors] == [
+        "row 1, column -: row 42: the CSV cannot be parsed (',' expected after '\"')"]
+    assert not SpendRecord.objects.exists()
+
+
+def test_cells_are_trimmed_as_str_strip_trims():
+    assert "".join(chr(code) for code in range(0x110000) if chr(code).isspace()) == core.tabular.PYTHON_WHITESPACE
