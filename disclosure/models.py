@@ -8,7 +8,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from core.history import tracked_history
-from suppliers.models import Supplier
+from suppliers.models import Document, Supplier
 
 DEFAULT_FACTOR = "*"
 
@@ -51,6 +51,12 @@ class EmissionInventory(models.Model):
     submitted_at = models.DateTimeField(auto_now_add=True)
     submitted_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
                                      related_name="+")
+    # A supplier's submission carries its evidence and, once reviewed, who decided and why.
+    evidence = models.ForeignKey(Document, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    reviewed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                    related_name="+")
+    review_comment = models.TextField(blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -153,6 +159,38 @@ class TrainingRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.person_id} {self.course_id} {self.completed_on or 'enrolled'}"
+
+
+class TrainingSubmission(models.Model):
+    """A completion a supplier registers for one of its persons, with the certificate, waiting
+    for procurement's review. It counts only once accepted: acceptance writes the completion
+    into the person's ``TrainingRecord`` (``disclosure.services.training_submission_review``);
+    a rejection keeps the comment for the supplier."""
+
+    history = tracked_history()
+
+    person = models.ForeignKey(TrainingPerson, on_delete=models.CASCADE, related_name="submissions")
+    course = models.ForeignKey(Course, on_delete=models.PROTECT, related_name="submissions")
+    completed_on = models.DateField()
+    score = models.DecimalField(max_digits=5, decimal_places=2, null=True, blank=True)
+    certificate = models.ForeignKey(Document, on_delete=models.PROTECT, related_name="+")
+    state = models.CharField(max_length=10, choices=InventoryState.choices, default=InventoryState.SUBMITTED)
+    submitted_at = models.DateTimeField()
+    submitted_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                     related_name="+")
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    reviewed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                    related_name="+")
+    review_comment = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-submitted_at", "-id"]
+        constraints = [models.UniqueConstraint(fields=["person", "course"], condition=models.Q(state="submitted"),
+                                               name="training_submission_one_pending")]
+        indexes = [models.Index(fields=["state", "submitted_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.person_id} {self.course_id} {self.completed_on} ({self.state})"
 
 
 def normalise_person_ref(text: str) -> str:

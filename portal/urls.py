@@ -13,6 +13,7 @@ from portal.views import (
     site,
     suppliers,
     termination,
+    training,
 )
 
 app_name = "portal"
@@ -72,6 +73,14 @@ urlpatterns = [
     path("disclosure/supplier-list/", disclosure.supplier_publication, name="supplier-publication"),
     path("suppliers/<str:code>/publishable/", disclosure.supplier_publishable, name="supplier-publishable"),
     path("disclosure/emissions/", disclosure.emissions_estimate, name="emissions-estimate"),
+    # supplier training and GHG inventories: self-service and procurement's review
+    path("suppliers/<str:code>/training/", training.supplier_training, name="supplier-training"),
+    path("suppliers/<str:code>/emissions/", training.supplier_emissions, name="supplier-emissions"),
+    path("disclosure/submissions/", training.submission_queue, name="submission-queue"),
+    path("disclosure/submissions/training/<int:pk>/<str:decision>/", training.training_review,
+         name="training-review"),
+    path("disclosure/submissions/emissions/<int:pk>/<str:decision>/", training.inventory_review,
+         name="inventory-review"),
     # the user's own in-app notifications
     path("notifications/", notifications.notification_list, name="notification-list"),
     path("notifications/read/", notifications.notification_read, name="notification-read"),

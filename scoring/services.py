@@ -26,6 +26,7 @@ from core.history import actor_fields, stamp
 from core.parsers import CellError
 from core.quarter import FutureQuarter, InvalidQuarter, Quarter, ensure_not_future, ensure_plausible_quarter
 from core.quarter import today as business_day
+from core.review import ensure_reviewable
 from scoring import engine, results, selectors
 from scoring.inputs import INVENTORY_COLUMNS, ScoringInputs, empty_frame
 from scoring.methodology import EMISSIONS, TRAINING, MethodologyParams, source_error
@@ -412,7 +413,7 @@ def close_previous_quarter(*, today: str | None = None) -> str | None:
     return str(quarter)
 
 
-REVIEW_STATES = (ValueState.ACCEPTED, ValueState.REJECTED)
+REVIEW_STATES = (ValueState.ACCEPTED, ValueState.REJECTED)  # core.review.REVIEW_STATES
 
 
 @transaction.atomic
@@ -424,12 +425,8 @@ def value_review(*, value: IndicatorValue, state: str, actor, comment: str = "")
     ``state`` is ``accepted`` or ``rejected``; a rejection needs a comment (the supplier
     must know what to correct). Raises ``ValidationError`` keyed ``state``/``comment``.
     """
-    if state not in REVIEW_STATES:
-        raise ValidationError({"state": _("Choose accept or reject.")})
-    if value.state != ValueState.SUBMITTED:
-        raise ValidationError({"state": f"only submitted values can be reviewed; this one is {value.state}"})
-    if state == ValueState.REJECTED and not comment.strip():
-        raise ValidationError({"comment": _("Say why the value is rejected so the supplier can correct it.")})
+    ensure_reviewable(current_state=value.state, state=state, comment=comment, what="values",
+                      reason_message=_("Say why the value is rejected so the supplier can correct it."))
     value.state = state
     value.reviewed_at = timezone.now()
     value.reviewed_by = actor
