@@ -477,6 +477,7 @@ class NotificationKind(models.TextChoices):
     AUDIT_EXPIRING = "audit_expiring", _("Audit expiring")
     SITE_NEVER_AUDITED = "site_never_audited", _("Site never audited")
     ZERO_TOLERANCE = "zero_tolerance", _("Zero-tolerance finding")
+    RECOGNITION_EXPIRING = "recognition_expiring", _("Factory of Choice expiring")
 
 
 class Notification(models.Model):
@@ -495,6 +496,8 @@ class Notification(models.Model):
     site = models.ForeignKey(Site, on_delete=models.CASCADE, null=True, blank=True, related_name="+")
     audit = models.ForeignKey(Audit, on_delete=models.CASCADE, null=True, blank=True, related_name="+")
     finding = models.ForeignKey(Finding, on_delete=models.CASCADE, null=True, blank=True, related_name="+")
+    recognition = models.ForeignKey("SiteRecognition", on_delete=models.CASCADE, null=True, blank=True,
+                                    related_name="+")
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     read_at = models.DateTimeField(null=True, blank=True)
     cancelled_at = models.DateTimeField(null=True, blank=True)

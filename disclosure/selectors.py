@@ -133,6 +133,11 @@ class TrainingStatus:
         return sum(1 for p in self.persons if p.is_staff and p.trained)
 
     @property
+    def missing_count(self) -> int:
+        """Staff still missing a required course."""
+        return self.staff - self.trained
+
+    @property
     def raw(self) -> float | None:
         return 100.0 * self.trained / self.staff if self.staff and self.required else None
 

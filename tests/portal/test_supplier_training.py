@@ -278,3 +278,33 @@ def test_inventory_rejection_keeps_the_reason(role_users, own_supplier, client_a
     assert "Scope 2 differs from the CDP response" in page
     queue = client_as("viewer").get("/disclosure/submissions/")
     assert queue.status_code == 200
+
+
+# --------------------------------------------------------------------------- Factory of Choice and the summary
+
+
+def test_factory_of_choice_on_the_supplier_page_and_the_audit_cycle(role_users, own_supplier, make_site, client_as):
+    from audits.models import SiteRecognition
+
+    valid_site = make_site(own_supplier, "OWN-1-F1")
+    expired_site = make_site(own_supplier, "OWN-1-F2")
+    make_site(own_supplier, "OWN-1-F3")
+    day = clock.today()
+    SiteRecognition.objects.create(site=valid_site, program="rba_foc", awarded_on=day, expires_on=day)
+    SiteRecognition.objects.create(site=expired_site, program="rba_foc", awarded_on=day - dt.timedelta(days=800),
+                                   expires_on=day - dt.timedelta(days=1))
+    page = client_as("supplier_user").get("/suppliers/OWN-1/").content.decode()
+    assert f"FOC until {day.isoformat()}" in page  # valid on its last day
+    assert f"FOC expired {(day - dt.timedelta(days=1)).isoformat()}" in page
+    cycle = client_as("procurement_analyst").get("/audits/").content.decode()
+    assert f"FOC until {day.isoformat()}" in cycle and "FOC expired" in cycle
+
+
+def test_supplier_page_sums_up_training(role_users, own_supplier, courses, client_as):
+    record(own_supplier, "a", courses["ESG-101"], clock.today())
+    record(own_supplier, "a", courses["ESG-201"], clock.today())
+    record(own_supplier, "b", courses["ESG-101"], clock.today())
+    page = client_as("procurement_analyst").get("/suppliers/OWN-1/").content.decode()
+    assert "1 of 2 ESG staff trained today." in page
+    assert "1 person still needs a required course." in page
+    assert "/suppliers/OWN-1/training/" in page
