@@ -198,3 +198,39 @@ def normalise_person_ref(text: str) -> str:
     (anything with ``@``) is lower-cased."""
     cleaned = text.strip()
     return cleaned.lower() if "@" in cleaned else cleaned
+
+
+class TrainingSession(models.Model):
+    """A webinar or on-site session the buyer runs (issue #14): ``held_on``, a topic, and the
+    course it teaches (optional). Attendance is imported or ticked in the portal."""
+
+    history = tracked_history()
+
+    code = models.CharField(max_length=50, unique=True)
+    held_on = models.DateField()
+    topic = models.CharField(max_length=255)
+    course = models.ForeignKey(Course, null=True, blank=True, on_delete=models.PROTECT, related_name="sessions")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-held_on", "code"]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.held_on} {self.topic}"
+
+
+class SessionAttendance(models.Model):
+    """One person of a supplier attended one session (the person reference is personal data)."""
+
+    history = tracked_history()
+
+    session = models.ForeignKey(TrainingSession, on_delete=models.CASCADE, related_name="attendances")
+    person = models.ForeignKey(TrainingPerson, on_delete=models.CASCADE, related_name="attendances")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["session_id", "person_id"]
+        constraints = [models.UniqueConstraint(fields=["session", "person"], name="session_attendance_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.session_id} {self.person_id}"

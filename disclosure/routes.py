@@ -11,4 +11,5 @@ ROUTES = [
     ("training-records", training_api.TrainingRecordViewSet, "training-record"),
 ]
 
-URLS = [path("emissions-estimate/", api.EmissionsEstimateView.as_view(), name="emissions-estimate")]
+URLS = [path("emissions-estimate/", api.EmissionsEstimateView.as_view(), name="emissions-estimate"),
+        path("training-report/", training_api.TrainingReportView.as_view(), name="training-report")]

@@ -8,11 +8,14 @@ its own supplier's only (another supplier's is a 404); only procurement writes.
 from __future__ import annotations
 
 from django.db import transaction
-from rest_framework import serializers, viewsets
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import serializers, status, viewsets
+from rest_framework.response import Response
+from rest_framework.views import APIView
 
 from core.api import ImportActionMixin
 from core.parsers import CellError
-from disclosure import training
+from disclosure import sessions, training
 from disclosure.models import Course, TrainingPerson, TrainingRecord, normalise_person_ref
 from suppliers.models import Supplier
 from suppliers.scoping import SupplierScopedMixin
@@ -105,3 +108,22 @@ class TrainingRecordViewSet(ImportActionMixin, SupplierScopedMixin, viewsets.Mod
                         "completed_on": ["exact", "gte", "lte", "isnull"]}
     importer_class = training.TrainingRecordImporter
     http_method_names = ["get", "post", "patch", "delete", "head", "options"]
+
+
+class TrainingReportView(APIView):
+    """``GET training-report/``: per calendar year, sessions, attendances, attendees,
+    suppliers attending, persons and suppliers completing a course, suppliers trained
+    (``disclosure.sessions.yearly_report``; counts only). Procurement roles only.
+    ``?year=YYYY`` keeps one year (400 when not a year)."""
+
+    procurement_only = True
+
+    @extend_schema(parameters=[OpenApiParameter("year", int, required=False)], responses={200: dict})
+    def get(self, request):
+        rows = sessions.yearly_report()
+        year = request.query_params.get("year", "").strip()
+        if year:
+            if len(year) != 4 or not year.isdigit():
+                return Response({"year": [f"'{year}' is not a year (YYYY)"]}, status=status.HTTP_400_BAD_REQUEST)
+            rows = [row for row in rows if row["year"] == int(year)]
+        return Response({"years": rows})

@@ -533,3 +533,16 @@ class InventoryForm(forms.Form):
         self.fields["source"].choices = InventorySource.choices
         if not self.is_bound:
             self.initial.setdefault("year", business_day().year - 1)
+
+
+class SessionForm(forms.Form):
+    code = IdentifierFormField(label=_("Session code"), max_length=50)
+    held_on = forms.DateField(label=_("Held on"), widget=DATE)
+    topic = forms.CharField(label=_("Topic"), max_length=255)
+    course = forms.ModelChoiceField(label=_("Course"), queryset=None, required=False, to_field_name="code",
+                                    empty_label=_("— none —"))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["course"].queryset = Course.objects.order_by("code")
+        self.fields["course"].label_from_instance = lambda course: f"{course.code} — {course_title(course)}"

@@ -76,6 +76,9 @@ urlpatterns = [
     # supplier training and GHG inventories: self-service and procurement's review
     path("suppliers/<str:code>/training/", training.supplier_training, name="supplier-training"),
     path("suppliers/<str:code>/emissions/", training.supplier_emissions, name="supplier-emissions"),
+    path("training/sessions/", training.session_list, name="session-list"),
+    path("training/sessions/<str:code>/", training.session_detail, name="session-detail"),
+    path("training/report/", training.training_report, name="training-report"),
     path("disclosure/submissions/", training.submission_queue, name="submission-queue"),
     path("disclosure/submissions/training/<int:pk>/<str:decision>/", training.training_review,
          name="training-review"),

@@ -12,6 +12,7 @@ import csv
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Count
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -19,12 +20,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from core import roles, uploads
-from disclosure import selectors, services
-from disclosure.models import EmissionInventory, InventoryState, TrainingSubmission
+from disclosure import selectors, services, sessions
+from disclosure.models import EmissionInventory, InventoryState, TrainingSession, TrainingSubmission
 from portal.access import can_act_for_supplier, procurement_required, role_required, supplier_for, writer_required
-from portal.forms import InventoryForm, ReviewForm, TrainingCompletionForm, apply_errors, course_title
+from portal.forms import InventoryForm, ReviewForm, SessionForm, TrainingCompletionForm, apply_errors, course_title
 from portal.views.common import BadQuery, bad_query_response, error_text, identifier_param, paginate, today
-from suppliers.selectors import scope_to_user
+from suppliers.selectors import scope_to_user, visible_suppliers
 
 DECISIONS = {"accept": InventoryState.ACCEPTED, "reject": InventoryState.REJECTED}
 
@@ -184,3 +185,75 @@ def inventory_review(request, pk: int, decision: str):
     label = _("the %(year)s inventory of %(supplier)s") % {"year": inventory.year, "supplier": inventory.supplier.code}
     return _review(request, inventory, lambda **kw: services.inventory_review(inventory=inventory, **kw), label,
                    decision)
+
+
+# --------------------------------------------------------------------------- sessions and the yearly report
+
+
+@procurement_required
+def session_list(request):
+    """Webinars and sessions, newest first, with their attendance counts; writers add one."""
+    form = SessionForm(request.POST or None)
+    if request.method == "POST":
+        if not roles.can_write_master_data(request.user):
+            raise PermissionDenied
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                session = sessions.session_create(code=data["code"], held_on=data["held_on"], topic=data["topic"],
+                                                  course=data["course"], actor=request.user)
+            except ValidationError as exc:
+                apply_errors(form, exc)
+            else:
+                messages.success(request, _("Session %(code)s added.") % {"code": session.code})
+                return redirect("portal:session-detail", code=session.code)
+    rows = (TrainingSession.objects.select_related("course")
+            .annotate(attendees=Count("attendances"), suppliers=Count("attendances__person__supplier", distinct=True))
+            .order_by("-held_on", "code"))
+    return render(request, "portal/session_list.html", {"page": paginate(request, rows, 50), "form": form},
+                  status=400 if form.is_bound and form.errors else 200)
+
+
+@procurement_required
+def session_detail(request, code: str):
+    """A session's attendees by supplier; writers tick one supplier's persons (``?supplier=``)."""
+    session = get_object_or_404(TrainingSession.objects.select_related("course"), code=code)
+    try:
+        supplier_code = identifier_param(request, "supplier")
+    except BadQuery as exc:
+        return bad_query_response(exc)
+    supplier = get_object_or_404(visible_suppliers(request.user), code=supplier_code) if supplier_code else None
+    error = None
+    if request.method == "POST":
+        if not roles.can_write_master_data(request.user) or supplier is None:
+            raise PermissionDenied
+        try:
+            attended = [int(value) for value in request.POST.getlist("attended")]
+        except ValueError:
+            attended = [-1]
+        try:
+            added, removed = sessions.set_attendance(
+                session=session, supplier=supplier, attended=attended,
+                new_refs=request.POST.get("new_refs", "").splitlines(), actor=request.user)
+        except ValidationError as exc:
+            error = error_text(exc)
+        else:
+            messages.success(request, _("Attendance saved: %(added)s added, %(removed)s removed.") % {
+                "added": added, "removed": removed})
+            return redirect(f"{request.path}?supplier={supplier.code}")
+    attendances = (session.attendances.select_related("person__supplier")
+                   .order_by("person__supplier__code", "person__person_ref"))
+    persons = ticked = None
+    if supplier is not None:
+        persons = supplier.training_persons.order_by("person_ref")
+        ticked = set(attendances.filter(person__supplier=supplier).values_list("person_id", flat=True))
+    return render(request, "portal/session_detail.html", {
+        "session": session, "page": paginate(request, attendances, 100), "supplier": supplier,
+        "persons": persons, "ticked": ticked, "error": error, "attendance_error": sessions.attendance_error(session),
+    }, status=400 if error else 200)
+
+
+@procurement_required
+def training_report(request):
+    """Per year: sessions, attendees, suppliers that attended or completed a course."""
+    return render(request, "portal/training_report.html", {"rows": sessions.yearly_report()})
