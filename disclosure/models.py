@@ -8,7 +8,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from core.history import tracked_history
-from suppliers.models import Document, Supplier
+from suppliers.models import Document, QuarterField, Supplier
 
 DEFAULT_FACTOR = "*"
 
@@ -234,3 +234,16 @@ class SessionAttendance(models.Model):
 
     def __str__(self) -> str:
         return f"{self.session_id} {self.person_id}"
+
+
+class EmissionsEstimate(models.Model):
+    """The section 11 estimate of a quarter as stored after its latest successful
+    recalculation (``disclosure.services.store_emissions_estimate``), so that the dashboard
+    reads one row. ``data`` is the ``emissions_report --format json`` document."""
+
+    quarter = QuarterField(unique=True)
+    data = models.JSONField()
+    computed_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"emissions estimate {self.quarter}"

@@ -18,6 +18,7 @@ from disclosure.models import (
     Course,
     EmissionFactor,
     EmissionInventory,
+    EmissionsEstimate,
     InventoryState,
     TrainingPerson,
     TrainingRecord,
@@ -173,3 +174,11 @@ def training_status(supplier_id: int, day: dt.date) -> TrainingStatus:
             row.courses.append(CourseStatus(course=course, status=status, completed_on=done))
         rows.append(row)
     return TrainingStatus(day=day, required=required, persons=rows)
+
+
+def stored_emissions_estimate(quarter: Quarter) -> tuple[dict, dt.datetime] | None:
+    """The section 11 estimate of Q as stored after its latest successful recalculation
+    (``disclosure.services.store_emissions_estimate``) and when it was computed; None when
+    none is stored. One query."""
+    row = EmissionsEstimate.objects.filter(quarter=str(quarter)).values_list("data", "computed_at").first()
+    return (row[0], row[1]) if row else None

@@ -4,6 +4,7 @@ completions and yearly GHG inventories a supplier submits and procurement review
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -14,11 +15,13 @@ from django.utils.translation import gettext as _
 from core import roles, uploads
 from core.history import stamp
 from core.parsers import CellError, parse_currency
+from core.quarter import Quarter
 from core.review import ensure_reviewable
-from disclosure import importers, training
+from disclosure import importers, selectors, training
 from disclosure.models import (
     Course,
     EmissionInventory,
+    EmissionsEstimate,
     InventorySource,
     InventoryState,
     TrainingPerson,
@@ -30,6 +33,9 @@ from suppliers.documents import document_upload
 from suppliers.models import DocumentKind, Supplier
 from suppliers.selectors import can_act_for_supplier
 from suppliers.services import ensure_supplier_user_may_submit
+from suppliers.spend import MissingFxRates
+
+logger = logging.getLogger(__name__)
 
 
 @transaction.atomic
@@ -261,3 +267,20 @@ def inventory_review(*, inventory: EmissionInventory, state: str, actor, comment
     inventory.reviewed_by, inventory.review_comment = actor, comment
     stamp(inventory, actor=actor, reason=comment).save()
     return inventory
+
+
+# --------------------------------------------------------------------------- the stored estimate
+
+
+def store_emissions_estimate(quarter) -> EmissionsEstimate | None:
+    """Compute the section 11 estimate of ``quarter`` (``disclosure.selectors
+    .emissions_estimate``, the one computation) and store it for the dashboard; returns the
+    row, or None (and stores nothing) when Q's FX rates are missing."""
+    quarter = quarter if isinstance(quarter, Quarter) else Quarter.parse(str(quarter))
+    try:
+        report = selectors.emissions_estimate(quarter)
+    except MissingFxRates as exc:
+        logger.warning("emissions estimate of %s not stored: %s", quarter, exc)
+        return None
+    row, _created = EmissionsEstimate.objects.update_or_create(quarter=str(quarter), defaults={"data": report})
+    return row

@@ -27,6 +27,7 @@ from core.parsers import CellError
 from core.quarter import FutureQuarter, InvalidQuarter, Quarter, ensure_not_future, ensure_plausible_quarter
 from core.quarter import today as business_day
 from core.review import ensure_reviewable
+from disclosure import tasks as disclosure_tasks
 from scoring import engine, results, selectors
 from scoring.inputs import INVENTORY_COLUMNS, ScoringInputs, empty_frame
 from scoring.methodology import EMISSIONS, TRAINING, MethodologyParams, source_error
@@ -279,6 +280,9 @@ def _recalculate(run: ScoreRun, lease: jobs.Lease, started: float) -> None:
         )
         jobs.finish(ScoreRun, run.pk, RunStatus.SUCCEEDED, counts=counts, fingerprint=fingerprint,
                     duration_seconds=round(time.perf_counter() - started, 3))
+        # The dashboard's emissions panel reads the quarter's stored estimate (section 11),
+        # computed once the run is committed, outside the run's own time.
+        transaction.on_commit(lambda: disclosure_tasks.store_emissions_estimate.delay(run.quarter), robust=True)
 
 
 def _with_run_metadata(coverage: dict, run: ScoreRun) -> dict:

@@ -308,3 +308,30 @@ def test_supplier_page_sums_up_training(role_users, own_supplier, courses, clien
     assert "1 of 2 ESG staff trained today." in page
     assert "1 person still needs a required course." in page
     assert "/suppliers/OWN-1/training/" in page
+
+
+# --------------------------------------------------------------------------- the dashboard's emissions panel
+
+
+def test_dashboard_emissions_panel_reads_the_stored_estimate(role_users, own_supplier, client_as,
+                                                            django_assert_num_queries):
+    from disclosure.models import EmissionsEstimate
+    from portal.emissions_panel import emissions_panel
+
+    quarter = str(clock.last_closed_quarter())
+    EmissionsEstimate.objects.create(quarter=quarter, data={
+        "quarter": quarter, "base_currency": "USD", "total_tco2e": 1234.5,
+        "methods": {"supplier_specific": {"suppliers": 1, "spend_share": 0.949999, "tco2e": 1000.0},
+                    "spend_based": {"suppliers": 1, "spend_share": 0.05, "tco2e": 234.5},
+                    "not_estimated": {"suppliers": 1, "spend_share": 0.000001, "tco2e": None}},
+        "suppliers": [{"supplier": "OWN-1", "method": "supplier_specific", "tco2e": 1000.0},
+                      {"supplier": "NOPE-9", "method": "spend_based", "tco2e": 234.5},
+                      {"supplier": "OTHER-1", "method": "not_estimated", "tco2e": None}]})
+    with django_assert_num_queries(2):
+        panel = emissions_panel(quarter)
+    # Just below the ambition: missed (compared before rounding).
+    assert panel["met"] is False and panel["supplier_specific_share"] == 0.949999
+    assert [e["supplier"] for e in panel["emitters"]] == ["OWN-1", "NOPE-9"]
+    assert panel["emitters"][0]["name"] == own_supplier.name
+    assert emissions_panel(str(clock.last_closed_quarter().previous())) is None
+    assert emissions_panel(None) is None
