@@ -9,6 +9,7 @@ ROUTES = [
     ("emission-factors", api.EmissionFactorViewSet, "emission-factor"),
     ("courses", training_api.CourseViewSet, "course"),
     ("training-records", training_api.TrainingRecordViewSet, "training-record"),
+    ("training-submissions", training_api.TrainingSubmissionViewSet, "training-submission"),
 ]
 
 URLS = [path("emissions-estimate/", api.EmissionsEstimateView.as_view(), name="emissions-estimate"),

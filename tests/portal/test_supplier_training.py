@@ -335,3 +335,49 @@ def test_dashboard_emissions_panel_reads_the_stored_estimate(role_users, own_sup
     assert panel["emitters"][0]["name"] == own_supplier.name
     assert emissions_panel(str(clock.last_closed_quarter().previous())) is None
     assert emissions_panel(None) is None
+
+
+# --------------------------------------------------------------------------- the API
+
+
+def test_training_submissions_api(role_users, own_supplier, other_supplier, courses, api_as):
+    supplier = api_as("supplier_user")
+    data = {"supplier_code": "OWN-1", "person_ref": "P-1", "course_code": "ESG-101",
+            "completed_on": clock.days_ago(2).isoformat(), "certificate": pdf()}
+    response = supplier.post("/api/v1/training-submissions/", data, format="multipart")
+    assert response.status_code == 201, response.content
+    body = response.json()
+    assert body["state"] == "submitted" and "certificate" not in body and body["certificate_document"]
+    refused = supplier.post("/api/v1/training-submissions/", {**data, "supplier_code": "OTHER-1",
+                                                              "certificate": pdf()}, format="multipart")
+    assert refused.status_code == 403
+    bad = supplier.post("/api/v1/training-submissions/", {**data, "person_ref": "P-2", "completed_on": "1999-01-01",
+                                                          "certificate": pdf()}, format="multipart")
+    assert bad.status_code == 400 and "completed_on" in bad.json()
+    theirs = services.training_completion_submit(
+        supplier=other_supplier, person_ref="X-1", course=courses["ESG-101"], completed_on=clock.today(),
+        certificate=pdf(), actor=role_users["procurement_admin"])
+    assert [row["person_ref"] for row in supplier.get("/api/v1/training-submissions/").json()["results"]] == ["P-1"]
+    assert supplier.get(f"/api/v1/training-submissions/{theirs.pk}/").status_code == 404
+    pk = body["id"]
+    assert supplier.post(f"/api/v1/training-submissions/{pk}/accept/", {}, format="json").status_code == 403
+    assert api_as("viewer").post(f"/api/v1/training-submissions/{pk}/accept/", {}, format="json").status_code == 403
+    analyst = api_as("procurement_analyst")
+    no_reason = analyst.post(f"/api/v1/training-submissions/{pk}/reject/", {}, format="json")
+    assert no_reason.status_code == 400 and "comment" in no_reason.json()
+    accepted = analyst.post(f"/api/v1/training-submissions/{pk}/accept/", {}, format="json")
+    assert accepted.status_code == 200 and accepted.json()["state"] == "accepted"
+    assert TrainingRecord.objects.get(person__person_ref="P-1").completed_on == clock.days_ago(2)
+
+
+def test_inventory_review_api(role_users, own_supplier, client_as, api_as):
+    inventory(client_as("supplier_user"))
+    stored = EmissionInventory.objects.get()
+    assert api_as("supplier_user").post(f"/api/v1/emissions/{stored.pk}/accept/", {}, format="json").status_code \
+        == 403
+    response = api_as("procurement_admin").post(f"/api/v1/emissions/{stored.pk}/reject/",
+                                                {"comment": "No evidence of scope 2"}, format="json")
+    assert response.status_code == 200
+    assert (response.json()["state"], response.json()["review_comment"]) == ("rejected", "No evidence of scope 2")
+    again = api_as("procurement_admin").post(f"/api/v1/emissions/{stored.pk}/accept/", {}, format="json")
+    assert again.status_code == 400 and "only submitted inventories" in str(again.json())
