@@ -145,7 +145,7 @@ def submission_queue(request):
     })
 
 
-def _review(request, item, review, label: str, decision: str):
+def _review(request, review, label: str, decision: str):
     state = DECISIONS.get(decision)
     form = ReviewForm(request.POST)
     if state is None or not form.is_valid():
@@ -173,8 +173,8 @@ def training_review(request, pk: int, decision: str):
                                                  request.user, "person__supplier"), pk=pk)
     label = _("the completion of %(course)s by %(person)s") % {"course": submission.course.code,
                                                                  "person": submission.person.person_ref}
-    return _review(request, submission,
-                   lambda **kw: services.training_submission_review(submission=submission, **kw), label, decision)
+    return _review(request, lambda **kw: services.training_submission_review(submission=submission, **kw), label,
+                   decision)
 
 
 @require_POST
@@ -183,7 +183,7 @@ def inventory_review(request, pk: int, decision: str):
     inventory = get_object_or_404(scope_to_user(EmissionInventory.objects.select_related("supplier"),
                                                 request.user, "supplier"), pk=pk)
     label = _("the %(year)s inventory of %(supplier)s") % {"year": inventory.year, "supplier": inventory.supplier.code}
-    return _review(request, inventory, lambda **kw: services.inventory_review(inventory=inventory, **kw), label,
+    return _review(request, lambda **kw: services.inventory_review(inventory=inventory, **kw), label,
                    decision)
 
 
