@@ -13,7 +13,7 @@ from core.api import ImportActionMixin
 from core.parsers import CellError, parse_quarter
 from disclosure import importers, selectors, services
 from disclosure.models import EmissionFactor, EmissionInventory, InventoryState, commodity_key
-from disclosure.training_api import ReviewSerializer, run_service
+from disclosure.training_api import SubmissionReviewSerializer, run_service
 from suppliers.api import validate_currency
 from suppliers.models import Supplier
 from suppliers.scoping import SupplierScopedMixin
@@ -81,19 +81,19 @@ class EmissionInventoryViewSet(ImportActionMixin, SupplierScopedMixin, viewsets.
 
     def _review(self, request, state: str):
         inventory = self.get_object()
-        payload = ReviewSerializer(data=request.data)
+        payload = SubmissionReviewSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         inventory = run_service(services.inventory_review, inventory=inventory, state=state, actor=request.user,
                              comment=payload.validated_data["comment"])
         return Response(self.get_serializer(inventory).data)
 
-    @extend_schema(request=ReviewSerializer, responses=EmissionInventorySerializer)
+    @extend_schema(request=SubmissionReviewSerializer, responses=EmissionInventorySerializer)
     @action(detail=True, methods=["post"])
     def accept(self, request, pk=None):
         """Accept an inventory a supplier submitted in the portal (procurement writers)."""
         return self._review(request, InventoryState.ACCEPTED)
 
-    @extend_schema(request=ReviewSerializer, responses=EmissionInventorySerializer)
+    @extend_schema(request=SubmissionReviewSerializer, responses=EmissionInventorySerializer)
     @action(detail=True, methods=["post"])
     def reject(self, request, pk=None):
         """Reject a submitted inventory; ``comment`` is required."""

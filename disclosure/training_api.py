@@ -168,7 +168,7 @@ class TrainingSubmissionSerializer(serializers.ModelSerializer):
         read_only_fields = ["state", "submitted_at", "reviewed_at", "review_comment"]
 
 
-class ReviewSerializer(serializers.Serializer):
+class SubmissionReviewSerializer(serializers.Serializer):
     comment = serializers.CharField(required=False, allow_blank=True, default="")
 
 
@@ -194,18 +194,18 @@ class TrainingSubmissionViewSet(SupplierScopedMixin, mixins.ListModelMixin, mixi
 
     def _review(self, request, state: str):
         submission = self.get_object()
-        payload = ReviewSerializer(data=request.data)
+        payload = SubmissionReviewSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         submission = run_service(services.training_submission_review, submission=submission, state=state,
                               actor=request.user, comment=payload.validated_data["comment"])
         return Response(self.get_serializer(submission).data)
 
-    @extend_schema(request=ReviewSerializer, responses=TrainingSubmissionSerializer)
+    @extend_schema(request=SubmissionReviewSerializer, responses=TrainingSubmissionSerializer)
     @action(detail=True, methods=["post"], parser_classes=[JSONParser, MultiPartParser, FormParser])
     def accept(self, request, pk=None):
         return self._review(request, InventoryState.ACCEPTED)
 
-    @extend_schema(request=ReviewSerializer, responses=TrainingSubmissionSerializer)
+    @extend_schema(request=SubmissionReviewSerializer, responses=TrainingSubmissionSerializer)
     @action(detail=True, methods=["post"], parser_classes=[JSONParser, MultiPartParser, FormParser])
     def reject(self, request, pk=None):
         return self._review(request, InventoryState.REJECTED)
