@@ -33,7 +33,7 @@ from openpyxl.utils import get_column_letter
 
 from audits.selectors import site_cycle_status
 from core.quarter import Quarter
-from disclosure.emissions import SUPPLIER_SPECIFIC, SUPPLIER_SPECIFIC_AMBITION
+from disclosure.emissions import METHODS, SUPPLIER_SPECIFIC, SUPPLIER_SPECIFIC_AMBITION
 from reports import selectors
 from reports.cards import CardData, OpenFinding, QbrLine, render_card, render_card_bytes
 from reports.scores_csv import SCORE_COLUMNS, NoStoredScores, safe_cell, score_rows
@@ -255,7 +255,8 @@ def _emissions_sheet(ws, quarter: Quarter, names: dict[str, str]) -> None:
     scored = sum(method["suppliers"] for method in report["methods"].values())
     sheet.append(["total", None, f"tCO2e, {report['base_currency']} spend of the four quarters ending {quarter}",
                   None, scored, 1.0 if scored else 0.0, None, None, report["total_tco2e"]])
-    for name, method in report["methods"].items():
+    for name in METHODS:  # a stored document's keys come back in any order (jsonb)
+        method = report["methods"][name]
         target = status = None
         if name == SUPPLIER_SPECIFIC:
             target = SUPPLIER_SPECIFIC_AMBITION
