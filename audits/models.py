@@ -543,6 +543,7 @@ class NotificationDigest(models.Model):
 
     def __str__(self) -> str:
         return f"{self.recipient_id} {self.day}"
+    RECOGNITION_EXPIRING = "recognition_expiring", _("Factory of Choice expiring")
 
 
 class Notification(models.Model):
@@ -561,6 +562,8 @@ class Notification(models.Model):
     site = models.ForeignKey(Site, on_delete=models.CASCADE, null=True, blank=True, related_name="+")
     audit = models.ForeignKey(Audit, on_delete=models.CASCADE, null=True, blank=True, related_name="+")
     finding = models.ForeignKey(Finding, on_delete=models.CASCADE, null=True, blank=True, related_name="+")
+    recognition = models.ForeignKey("SiteRecognition", on_delete=models.CASCADE, null=True, blank=True,
+                                    related_name="+")
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     read_at = models.DateTimeField(null=True, blank=True)
     cancelled_at = models.DateTimeField(null=True, blank=True)

@@ -40,6 +40,7 @@ from audits.models import (
     NotificationDigest,
     NotificationKind,
     NotificationPreference,
+    SiteRecognition,
 )
 from audits.selectors import CAP_AWAITING_SUBMISSION
 from core import jobs, roles
@@ -64,6 +65,7 @@ class Draft:
     site_id: int | None = None
     audit_id: int | None = None
     finding_id: int | None = None
+    recognition_id: int | None = None
 
     @property
     def key(self) -> str:
@@ -77,7 +79,8 @@ def create(drafts: Iterable[Draft]) -> list[int]:
     rows = [
         Notification(key=d.key, recipient_id=d.recipient_id, kind=d.kind, threshold=d.threshold, due_on=d.due_on,
                      subject=d.subject[:255], body=d.body, supplier_id=d.supplier_id, site_id=d.site_id,
-                     audit_id=d.audit_id, finding_id=d.finding_id, batch=token)
+                     audit_id=d.audit_id, finding_id=d.finding_id, recognition_id=d.recognition_id,
+                     batch=token)
         for d in {d.key: d for d in drafts}.values()
     ]
     if not rows:
@@ -322,6 +325,15 @@ def cancel_stale(*, finding_ids: Iterable[int] | None = None) -> int:
                                           status__in=CONDUCTED_STATUSES)
     cancelled += live.filter(kind=NotificationKind.SITE_NEVER_AUDITED).filter(
         Exists(any_full_audit) | Q(site__status=SiteStatus.CLOSED)
+    ).update(cancelled_at=now)
+    # A Factory of Choice reminder ends with a later recognition of the site, a changed expiry,
+    # or a closed site (audits.reminders._recognition_drafts).
+    later_recognition = SiteRecognition.objects.filter(
+        site_id=OuterRef("recognition__site_id"), program=OuterRef("recognition__program"),
+        expires_on__gt=OuterRef("recognition__expires_on"))
+    cancelled += live.filter(kind=NotificationKind.RECOGNITION_EXPIRING).filter(
+        Exists(later_recognition) | Q(recognition__isnull=True) | Q(site__status=SiteStatus.CLOSED)
+        | Q(recognition__expires_on__lt=F("due_on")) | Q(recognition__expires_on__gt=F("due_on"))
     ).update(cancelled_at=now)
     return cancelled
 

@@ -2,7 +2,9 @@
 
 At ``as_of`` it finds: findings whose CAP or correction is overdue, sites whose latest
 full audit expires within 90 / 30 / 0 days, relevant sites of the 95%-of-spend
-population never audited, and zero-tolerance findings not yet under termination review.
+population never audited, sites whose RBA Factory of Choice recognition expires within
+90 / 30 / 0 days (the latest one of each site), and zero-tolerance findings not yet under
+termination review.
 Each becomes a notification per recipient (the responsible analyst — or every analyst
 when none is assigned — and the supplier's users), in-app and by e-mail. Keys make each
 reminder once-only per threshold and due date; stale ones are cancelled first.
@@ -47,7 +49,8 @@ def send_daily_reminders(*, as_of: dt.date, actor="send_audit_reminders") -> Rem
         run.cancelled = notifications.cancel_stale()
         run.reviews_opened = len(escalation.open_termination_reviews(actor=actor))
         analysts = notifications.analyst_ids()
-        drafts = _finding_drafts(as_of, analysts) + _site_drafts(as_of, analysts)
+        drafts = (_finding_drafts(as_of, analysts) + _site_drafts(as_of, analysts)
+                  + _recognition_drafts(as_of, analysts))
         run.created = len(notifications.create(drafts))
     # Everything pending: this run's rows, and any left by an earlier failed delivery; then
     # one digest per person who chose a daily e-mail.
@@ -139,6 +142,39 @@ def _site_drafts(as_of: dt.date, analysts: list[int]) -> list[notifications.Draf
                                            kind=NotificationKind.AUDIT_EXPIRING, item=f"audit:{row.last_full_audit_id}",
                                            threshold=str(threshold), due_on=row.valid_until,
                                            audit_id=row.last_full_audit_id, **common)
+    return drafts
+
+
+def _recognition_drafts(as_of: dt.date, analysts: list[int]) -> list[notifications.Draft]:
+    """Factory of Choice expiry reminders, like audits': for each active site of a supplier
+    not terminated, its latest ``rba_foc`` recognition awarded by ``as_of`` (the one expiring
+    last); thresholds 90 / 30 / 0 days before the day after ``expires_on`` (its last valid
+    day). Recipients: the supplier's owner, else every analyst, and the supplier's users.
+    A later recognition cancels the reminders (``notifications.cancel_stale``). One query
+    besides the recipients'."""
+    latest = {}
+    for row in selectors.latest_recognitions(as_of):
+        latest[row["site_id"]] = row  # ordered by expires_on: the last one of the site wins
+    members = notifications.supplier_user_ids({row["supplier_id"] for row in latest.values()})
+    drafts = []
+    for row in latest.values():
+        threshold = expiry_threshold(row["expires_on"], as_of)
+        if threshold is None:
+            continue
+        if threshold == 0:
+            subject = _("Factory of Choice recognition of site %(site)s (supplier %(code)s) expired: "
+                        "last valid day %(until)s")
+        else:
+            subject = _("Factory of Choice recognition of site %(site)s (supplier %(code)s) expires within "
+                        "%(days)s days: last valid day %(until)s")
+        subject = subject % {"site": row["site_code"], "code": row["supplier_code"], "days": threshold,
+                             "until": row["expires_on"].isoformat()}
+        recipients = _recipients(row["owner_id"], analysts, members.get(row["supplier_id"], []))
+        drafts += [notifications.Draft(kind=NotificationKind.RECOGNITION_EXPIRING, item=f"recognition:{row['id']}",
+                                       recipient_id=r, threshold=str(threshold), due_on=row["expires_on"],
+                                       supplier_id=row["supplier_id"], site_id=row["site_id"],
+                                       recognition_id=row["id"], subject=subject)
+                   for r in recipients]
     return drafts
 
 

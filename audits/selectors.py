@@ -28,13 +28,14 @@ from audits.models import (
     Finding,
     FindingStatus,
     Provision,
+    RecognitionProgram,
     Severity,
     SiteRecognition,
     Standard,
 )
 from audits.policy import last_closed_quarter, policy_at, policy_for
 from core.frames import read_frame
-from suppliers.models import Site
+from suppliers.models import Site, SiteStatus, SupplierStatus
 
 SITE_COLUMNS = ["site_id", "supplier_id", "is_production", "status"]
 AUDIT_COLUMNS = ["audit_ref", "site_id", "audit_type", "conducted_on", "score", "recognition", "saq_risk"]
@@ -356,3 +357,28 @@ def recognitions_frame(supplier_ids: SupplierIds = None) -> pd.DataFrame:
     return _keep(read_frame(rows, [("site_id", "int64"), ("program", "str"), ("awarded_on", "datetime"),
                                    ("expires_on", "datetime"), ("supplier_id", "int64")]),
                  supplier_ids)[RECOGNITION_COLUMNS]
+
+
+def latest_recognitions(as_of: dt.date, site_ids: list[int] | None = None) -> list[dict]:
+    """``rba_foc`` recognitions awarded by ``as_of`` of active sites of suppliers not
+    terminated (of ``site_ids`` when given), ordered by site, then ``expires_on``, then id:
+    the last row of a site is the one expiring last. Keys: id, site_id, site_code,
+    supplier_id, supplier_code, owner_id, awarded_on, expires_on. One query."""
+    rows = SiteRecognition.objects.filter(
+        program=RecognitionProgram.RBA_FOC, awarded_on__lte=as_of, site__status=SiteStatus.ACTIVE,
+    ).exclude(site__supplier__status=SupplierStatus.TERMINATED)
+    if site_ids is not None:
+        rows = rows.filter(site_id__in=list(site_ids))
+    return list(rows.order_by("site_id", "expires_on", "id").values(
+        "id", "site_id", "awarded_on", "expires_on", site_code=F("site__code"), supplier_id=F("site__supplier_id"),
+        supplier_code=F("site__supplier__code"), owner_id=F("site__supplier__owner_id")))
+
+
+def site_recognitions(site_ids, as_of: dt.date) -> dict[int, dict]:
+    """Site id → its Factory of Choice status at ``as_of`` for pages: the latest recognition
+    (``latest_recognitions``) with ``valid`` = ``awarded_on <= as_of <= expires_on``
+    (section 9). Sites without one are absent. One query."""
+    result = {}
+    for row in latest_recognitions(as_of, site_ids):
+        result[row["site_id"]] = {**row, "valid": row["awarded_on"] <= as_of <= row["expires_on"]}
+    return result

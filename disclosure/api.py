@@ -5,13 +5,15 @@ from __future__ import annotations
 from django.conf import settings
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status, viewsets
+from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from core.api import ImportActionMixin
 from core.parsers import CellError, parse_quarter
-from disclosure import importers, selectors
-from disclosure.models import EmissionFactor, EmissionInventory, commodity_key
+from disclosure import importers, selectors, services
+from disclosure.models import EmissionFactor, EmissionInventory, InventoryState, commodity_key
+from disclosure.training_api import SubmissionReviewSerializer, run_service
 from suppliers.api import validate_currency
 from suppliers.models import Supplier
 from suppliers.scoping import SupplierScopedMixin
@@ -32,9 +34,9 @@ class EmissionInventorySerializer(serializers.ModelSerializer):
         model = EmissionInventory
         fields = ["id", "supplier_code", "year", "scope1_tco2e", "scope2_market_tco2e", "scope2_location_tco2e",
                   "scope3_tco2e", "revenue", "revenue_currency", "source", "verified", "state", "submitted_at",
-                  "updated_at"]
+                  "evidence", "reviewed_at", "review_comment", "updated_at"]
         # Procurement's entries are accepted, like its imports; review states belong to submissions.
-        read_only_fields = ["state", "submitted_at", "updated_at"]
+        read_only_fields = ["state", "submitted_at", "evidence", "reviewed_at", "review_comment", "updated_at"]
 
     def validate_year(self, value):
         try:
@@ -76,6 +78,26 @@ class EmissionInventoryViewSet(ImportActionMixin, SupplierScopedMixin, viewsets.
 
     def _entity_id(self, instance) -> str:
         return f"{instance.supplier.code}/{instance.year}"
+
+    def _review(self, request, state: str):
+        inventory = self.get_object()
+        payload = SubmissionReviewSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        inventory = run_service(services.inventory_review, inventory=inventory, state=state, actor=request.user,
+                             comment=payload.validated_data["comment"])
+        return Response(self.get_serializer(inventory).data)
+
+    @extend_schema(request=SubmissionReviewSerializer, responses=EmissionInventorySerializer)
+    @action(detail=True, methods=["post"])
+    def accept(self, request, pk=None):
+        """Accept an inventory a supplier submitted in the portal (procurement writers)."""
+        return self._review(request, InventoryState.ACCEPTED)
+
+    @extend_schema(request=SubmissionReviewSerializer, responses=EmissionInventorySerializer)
+    @action(detail=True, methods=["post"])
+    def reject(self, request, pk=None):
+        """Reject a submitted inventory; ``comment`` is required."""
+        return self._review(request, InventoryState.REJECTED)
 
 
 class EmissionFactorSerializer(serializers.ModelSerializer):

@@ -3,6 +3,9 @@ commodity with a default, and two years of GHG inventories for the larger suppli
 
 from __future__ import annotations
 
+import csv
+import datetime as dt
+import io
 import random
 from decimal import Decimal
 
@@ -76,3 +79,92 @@ def seed_disclosure(*, suppliers: list[Supplier], rng: random.Random, as_of) -> 
 
 def _tonnes(value: float) -> Decimal:
     return Decimal(str(round(value, 3)))
+
+
+# --------------------------------------------------------------------------- training
+
+COURSES = [
+    # code, title, title_zh, required, valid_months
+    ("ESG-101", "RBA Code of Conduct essentials", "RBA 行为准则要点", True, 24),
+    ("ESG-102", "Forced labour, working hours and wages", "强迫劳动、工时与工资", True, 12),
+    ("ENV-201", "Greenhouse-gas accounting for suppliers", "供应商温室气体核算", False, None),
+    ("MIN-301", "Responsible minerals sourcing (CMRT/EMRT)", "负责任矿产采购（CMRT/EMRT）", False, 24),
+]
+WEBINARS = [("ESG-101", "RBA Code of Conduct essentials — live Q&A"), ("ESG-102", "Working hours: what auditors check"),
+            ("ENV-201", "Reporting scope 1 and 2 through CDP"), ("MIN-301", "Filling in the CMRT"),
+            ("", "Supplier ESG day: scorecard results and next steps")]
+SURNAMES = ["wang", "li", "zhang", "liu", "chen", "yang", "huang", "zhao", "wu", "zhou"]
+GIVEN = ["wei", "fang", "min", "jing", "lei", "yan", "tao", "hui", "qiang", "xin"]
+
+
+def _csv(header: str, rows: list[list]) -> bytes:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(header.split(","))
+    writer.writerows(rows)
+    return buffer.getvalue().encode("utf-8")
+
+
+def _person_records(supplier_code: str, ref: str, flags: list[str], required, rng, today) -> list[list]:
+    """One person's training-record rows: trained (about a third), expired, half-way or
+    enrolled only; sometimes an optional course too."""
+    def days_ago(low, high):
+        return (today - dt.timedelta(days=rng.randint(low, high))).isoformat()
+
+    rows = []
+    outcome = rng.random()
+    for code, months in required:
+        window = (months or 36) * 30
+        if outcome < 0.34:  # trained: completed within the validity
+            rows.append([supplier_code, ref, *flags, code, days_ago(5, window - 20), rng.randint(70, 100)])
+        elif outcome < 0.55:  # expired: completed too long ago
+            rows.append([supplier_code, ref, *flags, code, days_ago(window + 20, window + 300), rng.randint(60, 100)])
+        elif outcome < 0.75 and code == required[0][0]:  # half-way: the first course only
+            rows.append([supplier_code, ref, *flags, code, days_ago(5, 300), rng.randint(60, 100)])
+        else:  # enrolled, not completed
+            rows.append([supplier_code, ref, *flags, code, "", ""])
+    if rng.random() < 0.2:
+        rows.append([supplier_code, ref, *flags, "ENV-201", days_ago(5, 600), rng.randint(50, 100)])
+    return rows
+
+
+def seed_training(*, suppliers: list[Supplier], rng: random.Random, as_of: dt.date) -> int:
+    """Courses in both languages, each supplier's ESG persons with about a third of the staff
+    trained (every required course completed within its validity), the others enrolled,
+    expired or half-way; webinars of the last two years with attendance. Through the imports
+    (``import_courses``, ``import_training_records``, ``import_training_sessions``,
+    ``import_session_attendance``), as procurement would load them. ``as_of``: today.
+    Returns the training records written."""
+    from disclosure.sessions import SessionAttendanceImporter, TrainingSessionImporter
+    from disclosure.training import CourseImporter, TrainingRecordImporter
+
+    CourseImporter(actor="seed_demo").run(_csv("course_code,title,title_zh,required,valid_months", [
+        [code, title, title_zh, str(required).lower(), months or ""] for code, title, title_zh, required, months
+        in COURSES]))
+    required = [(code, months) for code, _t, _z, is_required, months in COURSES if is_required]
+    rows, people = [], []
+    for supplier in suppliers:
+        if rng.random() < 0.25:
+            continue  # not every supplier has joined the programme yet
+        domain = f"{supplier.code.lower()}.example.com"
+        for index in range(rng.randint(2, 6)):
+            ref = (f"{rng.choice(SURNAMES)}.{rng.choice(GIVEN)}{index}@{domain}" if rng.random() < 0.6
+                   else f"E{rng.randint(100, 999)}{index}")
+            flags = [str(rng.random() < 0.9).lower(), str(rng.random() < 0.93).lower()]  # ESG staff, active
+            people.append((supplier.code, ref))
+            rows += _person_records(supplier.code, ref, flags, required, rng, as_of)
+    if rows:
+        TrainingRecordImporter(actor="seed_demo").run(_csv(
+            "supplier_code,person_ref,is_esg_staff,active,course_code,completed_on,score", rows))
+
+    sessions, attendance = [], []
+    for number, days in enumerate(sorted(rng.sample(range(7, 700), 8), reverse=True), start=1):
+        course, topic = WEBINARS[number % len(WEBINARS)]
+        code = f"WEB-{number:02d}"
+        sessions.append([code, (as_of - dt.timedelta(days=days)).isoformat(), topic, course])
+        for supplier_code, ref in rng.sample(people, min(len(people), rng.randint(10, 40))):
+            attendance.append([code, supplier_code, ref])
+    TrainingSessionImporter(actor="seed_demo").run(_csv("session_code,held_on,topic,course_code", sessions))
+    if attendance:
+        SessionAttendanceImporter(actor="seed_demo").run(_csv("session_code,supplier_code,person_ref", attendance))
+    return len(rows)

@@ -8,7 +8,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from core.history import tracked_history
-from suppliers.models import Supplier
+from suppliers.models import Document, QuarterField, Supplier
 
 DEFAULT_FACTOR = "*"
 
@@ -51,6 +51,12 @@ class EmissionInventory(models.Model):
     submitted_at = models.DateTimeField(auto_now_add=True)
     submitted_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
                                      related_name="+")
+    # A supplier's submission carries its evidence and, once reviewed, who decided and why.
+    evidence = models.ForeignKey(Document, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    reviewed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                    related_name="+")
+    review_comment = models.TextField(blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -153,6 +159,38 @@ class TrainingRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.person_id} {self.course_id} {self.completed_on or 'enrolled'}"
+
+
+class TrainingSubmission(models.Model):
+    """A completion a supplier registers for one of its persons, with the certificate, waiting
+    for procurement's review. It counts only once accepted: acceptance writes the completion
+    into the person's ``TrainingRecord`` (``disclosure.services.training_submission_review``);
+    a rejection keeps the comment for the supplier."""
+
+    history = tracked_history()
+
+    person = models.ForeignKey(TrainingPerson, on_delete=models.CASCADE, related_name="submissions")
+    course = models.ForeignKey(Course, on_delete=models.PROTECT, related_name="submissions")
+    completed_on = models.DateField()
+    score = models.DecimalField(max_digits=5, decimal_places=2, null=True, blank=True)
+    certificate = models.ForeignKey(Document, on_delete=models.PROTECT, related_name="+")
+    state = models.CharField(max_length=10, choices=InventoryState.choices, default=InventoryState.SUBMITTED)
+    submitted_at = models.DateTimeField()
+    submitted_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                     related_name="+")
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    reviewed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                    related_name="+")
+    review_comment = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-submitted_at", "-id"]
+        constraints = [models.UniqueConstraint(fields=["person", "course"], condition=models.Q(state="submitted"),
+                                               name="training_submission_one_pending")]
+        indexes = [models.Index(fields=["state", "submitted_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.person_id} {self.course_id} {self.completed_on} ({self.state})"
 
 
 def normalise_person_ref(text: str) -> str:
@@ -283,3 +321,50 @@ class MineralsReportSmelter(models.Model):
 
     def __str__(self) -> str:
         return f"{self.report_id} row {self.row}"
+class TrainingSession(models.Model):
+    """A webinar or on-site session the buyer runs (issue #14): ``held_on``, a topic, and the
+    course it teaches (optional). Attendance is imported or ticked in the portal."""
+
+    history = tracked_history()
+
+    code = models.CharField(max_length=50, unique=True)
+    held_on = models.DateField()
+    topic = models.CharField(max_length=255)
+    course = models.ForeignKey(Course, null=True, blank=True, on_delete=models.PROTECT, related_name="sessions")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-held_on", "code"]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.held_on} {self.topic}"
+
+
+class SessionAttendance(models.Model):
+    """One person of a supplier attended one session (the person reference is personal data)."""
+
+    history = tracked_history()
+
+    session = models.ForeignKey(TrainingSession, on_delete=models.CASCADE, related_name="attendances")
+    person = models.ForeignKey(TrainingPerson, on_delete=models.CASCADE, related_name="attendances")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["session_id", "person_id"]
+        constraints = [models.UniqueConstraint(fields=["session", "person"], name="session_attendance_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.session_id} {self.person_id}"
+
+
+class EmissionsEstimate(models.Model):
+    """The section 11 estimate of a quarter as stored after its latest successful
+    recalculation (``disclosure.services.store_emissions_estimate``), so that the dashboard
+    reads one row. ``data`` is the ``emissions_report --format json`` document."""
+
+    quarter = QuarterField(unique=True)
+    data = models.JSONField()
+    computed_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"emissions estimate {self.quarter}"

@@ -11,6 +11,8 @@ ROUTES = [
     ("training-records", training_api.TrainingRecordViewSet, "training-record"),
     ("smelters", minerals_api.SmelterViewSet, "smelter"),
     ("minerals-reports", minerals_api.MineralsReportViewSet, "minerals-report"),
+    ("training-submissions", training_api.TrainingSubmissionViewSet, "training-submission"),
 ]
 
-URLS = [path("emissions-estimate/", api.EmissionsEstimateView.as_view(), name="emissions-estimate")]
+URLS = [path("emissions-estimate/", api.EmissionsEstimateView.as_view(), name="emissions-estimate"),
+        path("training-report/", training_api.TrainingReportView.as_view(), name="training-report")]

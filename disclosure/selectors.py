@@ -3,6 +3,8 @@ estimate, one query per table whatever the number of suppliers, and the results.
 
 from __future__ import annotations
 
+import datetime as dt
+from dataclasses import dataclass, field
 from decimal import Decimal
 
 import pandas as pd
@@ -11,8 +13,17 @@ from django.conf import settings
 from audits.policy import policy_for
 from core.frames import read_frame
 from core.quarter import Quarter
-from disclosure import emissions, publication
-from disclosure.models import EmissionFactor, EmissionInventory, InventoryState
+from disclosure import emissions, publication, training
+from disclosure.models import (
+    Course,
+    EmissionFactor,
+    EmissionInventory,
+    EmissionsEstimate,
+    InventoryState,
+    TrainingPerson,
+    TrainingRecord,
+    TrainingSubmission,
+)
 from suppliers.models import FxRate, Site, SiteStatus, Supplier, SupplierStatus
 from suppliers.services import population_for_quarter
 
@@ -70,3 +81,104 @@ def emissions_estimate(quarter: Quarter, base_currency: str | None = None) -> di
                        [("currency", "str"), ("rate_to_base", "object")])
     return emissions.estimate_emissions(quarter=quarter, base_currency=base_currency, population=population,
                                         suppliers=suppliers, inventories=inventories, factors=factors, rates=rates)
+
+
+# --------------------------------------------------------------------------- training status
+
+MISSING, EXPIRED, PENDING, VALID = "missing", "expired", "pending", "valid"
+
+
+@dataclass
+class CourseStatus:
+    """One required course for one person at a day: ``status`` is ``valid`` (a completion
+    counts, section 9), ``pending`` (a completion awaits review), ``expired`` (the latest
+    completion no longer counts) or ``missing`` (never completed); ``completed_on`` is
+    the latest accepted completion."""
+
+    course: Course
+    status: str
+    completed_on: dt.date | None = None
+
+
+@dataclass
+class PersonStatus:
+    person: TrainingPerson
+    is_staff: bool
+    courses: list[CourseStatus] = field(default_factory=list)
+
+    @property
+    def trained(self) -> bool:
+        return bool(self.courses) and all(c.status == VALID for c in self.courses)
+
+    @property
+    def missing(self) -> list[CourseStatus]:
+        return [c for c in self.courses if c.status != VALID]
+
+
+@dataclass
+class TrainingStatus:
+    """A supplier's training at ``day``: every person with the status of each required
+    course; ``staff`` and ``trained`` count as ESG-04 does (section 9: staff = active ESG
+    staff appearing in accepted records), ``raw`` = 100 × trained / staff or None (missing)."""
+
+    day: dt.date
+    required: list[Course]
+    persons: list[PersonStatus]
+
+    @property
+    def staff(self) -> int:
+        return sum(1 for p in self.persons if p.is_staff)
+
+    @property
+    def trained(self) -> int:
+        return sum(1 for p in self.persons if p.is_staff and p.trained)
+
+    @property
+    def missing_count(self) -> int:
+        """Staff still missing a required course."""
+        return self.staff - self.trained
+
+    @property
+    def raw(self) -> float | None:
+        return 100.0 * self.trained / self.staff if self.staff and self.required else None
+
+
+def training_status(supplier_id: int, day: dt.date) -> TrainingStatus:
+    """Who of the supplier's persons is trained at ``day`` and who is missing which required
+    course (personal data: for procurement roles and the supplier's own users only). Four
+    queries whatever the number of persons."""
+    required = list(Course.objects.filter(required=True).order_by("code"))
+    persons = list(TrainingPerson.objects.filter(supplier_id=supplier_id).order_by("person_ref"))
+    latest: dict[tuple[int, int], dt.date | None] = {}
+    appears: set[int] = set()
+    for person_id, course_id, completed_on in (
+            TrainingRecord.objects.filter(person__supplier_id=supplier_id, state=InventoryState.ACCEPTED)
+            .values_list("person_id", "course_id", "completed_on")):
+        appears.add(person_id)
+        latest[(person_id, course_id)] = completed_on
+    pending = set(TrainingSubmission.objects.filter(person__supplier_id=supplier_id, state=InventoryState.SUBMITTED)
+                  .values_list("person_id", "course_id"))
+    rows = []
+    for person in persons:
+        row = PersonStatus(person=person, is_staff=person.is_esg_staff and person.active and person.pk in appears)
+        for course in required:
+            done = latest.get((person.pk, course.pk))
+            if training.completion_valid(done, course.valid_months, day):
+                status = VALID
+            elif (person.pk, course.pk) in pending:
+                status = PENDING
+            elif done is not None and done <= day:
+                status = EXPIRED
+            else:
+                status = MISSING
+            row.courses.append(CourseStatus(course=course, status=status, completed_on=done))
+        rows.append(row)
+    return TrainingStatus(day=day, required=required, persons=rows)
+
+
+def stored_emissions_estimate(quarter: Quarter) -> tuple[dict, dt.datetime] | None:
+    """The section 11 estimate of Q as stored after its latest successful recalculation
+    (``disclosure.services.store_emissions_estimate``) and when it was computed; None when
+    none is stored. One query."""
+    row = EmissionsEstimate.objects.filter(quarter=str(quarter)).values_list("data", "computed_at").first()
+    return (row[0], row[1]) if row else None

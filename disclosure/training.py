@@ -18,7 +18,7 @@ import datetime as dt
 
 from core.importing import Column, Importer, Kind, RowError, given, upsert
 from core.parsers import CellError, decimal_parser, identifier_parser, parse_bool, parse_date, text_parser
-from core.quarter import ImplausibleDate, ensure_plausible_date
+from core.quarter import ImplausibleDate, ensure_plausible_date, within_months_before
 from disclosure.models import Course, InventoryState, TrainingPerson, TrainingRecord, normalise_person_ref
 from suppliers.importers import resolve_supplier_codes
 
@@ -42,6 +42,16 @@ def check_completed_on(day: dt.date) -> dt.date:
         return ensure_plausible_date(day, what="the completion date")
     except ImplausibleDate as exc:
         raise CellError(str(exc)) from None
+
+
+def completion_valid(completed_on: dt.date | None, valid_months: int | None, day: dt.date) -> bool:
+    """A completion counts at ``day`` (scorecard.md section 9): ``completed_on <= day`` and,
+    when the course has ``valid_months``, ``completed_on > day - valid_months months``
+    (``core.quarter.within_months_before``). The vectorised form is
+    ``scoring.derived.training_raw``; both follow this definition."""
+    if completed_on is None or completed_on > day:
+        return False
+    return valid_months is None or within_months_before(completed_on, day, valid_months)
 
 
 def parse_completed_on(text: str) -> dt.date:

@@ -7,6 +7,7 @@ from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils.functional import lazy
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from audits.models import (
@@ -23,6 +24,7 @@ from core import uploads
 from core.parsers import CellError, normalize_identifier, parse_quarter
 from core.quarter import Quarter
 from core.quarter import today as business_day
+from disclosure.models import Course, InventorySource
 from portal.indicators import indicator_title
 from reports.models import ReportFormat
 from scoring.methodology import DERIVED_SOURCES, REPORTED, source_error
@@ -543,3 +545,65 @@ class MineralsReportForm(forms.Form):
 
 class MineralsReviewForm(forms.Form):
     comment = forms.CharField(label=_("Comment"), required=False, max_length=2000)
+# --------------------------------------------------------------------------- training and inventories
+
+
+class TrainingCompletionForm(forms.Form):
+    """A completion a supplier registers (``disclosure.services.training_completion_submit``)."""
+
+    person_ref = forms.CharField(label=_("Person reference"), max_length=254,
+                                 help_text=_("Your own staff id or e-mail for the person."))
+    course = forms.ModelChoiceField(label=_("Course"), queryset=None, to_field_name="code")
+    completed_on = forms.DateField(label=_("Completed on"), widget=DATE)
+    score = forms.DecimalField(label=_("Score (0–100)"), required=False, min_value=0, max_value=100,
+                               decimal_places=2)
+    certificate = _file_field(_("Certificate"))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["course"].queryset = Course.objects.order_by("code")
+        self.fields["course"].label_from_instance = lambda course: f"{course.code} — {course_title(course)}"
+
+
+def course_title(course) -> str:
+    """The course title in the active language (Chinese when given and active)."""
+    return course.title_zh if course.title_zh and (get_language() or "").startswith("zh") else course.title
+
+
+_TCO2E_FIELD = {"min_value": 0, "max_digits": 24, "decimal_places": 6}
+
+
+class InventoryForm(forms.Form):
+    """A year's GHG inventory a supplier submits (``disclosure.services.inventory_submit``)."""
+
+    year = forms.IntegerField(label=_("Reporting year"))
+    scope1_tco2e = forms.DecimalField(label=_("Scope 1 (tCO2e)"), **_TCO2E_FIELD)
+    scope2_market_tco2e = forms.DecimalField(label=_("Scope 2 market-based (tCO2e)"), required=False,
+                                             **_TCO2E_FIELD)
+    scope2_location_tco2e = forms.DecimalField(label=_("Scope 2 location-based (tCO2e)"), required=False,
+                                               **_TCO2E_FIELD)
+    scope3_tco2e = forms.DecimalField(label=_("Scope 3 (tCO2e)"), required=False, **_TCO2E_FIELD)
+    revenue = forms.DecimalField(label=_("Revenue"), required=False, max_digits=24, decimal_places=4)
+    revenue_currency = forms.CharField(label=_("Revenue currency (ISO 4217)"), required=False, max_length=3)
+    source = forms.ChoiceField(label=_("Source"), choices=(), required=False)
+    verified = forms.BooleanField(label=_("Externally verified"), required=False)
+    evidence = _file_field(_("Evidence (CDP response, RBA report, verification statement)"))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["source"].choices = InventorySource.choices
+        if not self.is_bound:
+            self.initial.setdefault("year", business_day().year - 1)
+
+
+class SessionForm(forms.Form):
+    code = IdentifierFormField(label=_("Session code"), max_length=50)
+    held_on = forms.DateField(label=_("Held on"), widget=DATE)
+    topic = forms.CharField(label=_("Topic"), max_length=255)
+    course = forms.ModelChoiceField(label=_("Course"), queryset=None, required=False, to_field_name="code",
+                                    empty_label=_("— none —"))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["course"].queryset = Course.objects.order_by("code")
+        self.fields["course"].label_from_instance = lambda course: f"{course.code} — {course_title(course)}"

@@ -15,6 +15,7 @@ from portal.views import (
     site,
     suppliers,
     termination,
+    training,
 )
 
 app_name = "portal"
@@ -80,6 +81,17 @@ urlpatterns = [
     path("disclosure/supplier-list/", disclosure.supplier_publication, name="supplier-publication"),
     path("suppliers/<str:code>/publishable/", disclosure.supplier_publishable, name="supplier-publishable"),
     path("disclosure/emissions/", disclosure.emissions_estimate, name="emissions-estimate"),
+    # supplier training and GHG inventories: self-service and procurement's review
+    path("suppliers/<str:code>/training/", training.supplier_training, name="supplier-training"),
+    path("suppliers/<str:code>/emissions/", training.supplier_emissions, name="supplier-emissions"),
+    path("training/sessions/", training.session_list, name="session-list"),
+    path("training/sessions/<str:code>/", training.session_detail, name="session-detail"),
+    path("training/report/", training.training_report, name="training-report"),
+    path("disclosure/submissions/", training.submission_queue, name="submission-queue"),
+    path("disclosure/submissions/training/<int:pk>/<str:decision>/", training.training_review,
+         name="training-review"),
+    path("disclosure/submissions/emissions/<int:pk>/<str:decision>/", training.inventory_review,
+         name="inventory-review"),
     # the user's own in-app notifications
     path("notifications/", notifications.notification_list, name="notification-list"),
     path("notifications/read/", notifications.notification_read, name="notification-read"),

@@ -33,6 +33,7 @@ from openpyxl.utils import get_column_letter
 
 from audits.selectors import site_cycle_status
 from core.quarter import Quarter
+from disclosure.emissions import METHODS, SUPPLIER_SPECIFIC, SUPPLIER_SPECIFIC_AMBITION
 from reports import selectors
 from reports.cards import CardData, OpenFinding, QbrLine, render_card, render_card_bytes
 from reports.scores_csv import SCORE_COLUMNS, NoStoredScores, safe_cell, score_rows
@@ -44,7 +45,8 @@ from scoring.selectors import methodology_params
 
 Progress = Callable[[int], None] | None
 
-SHEETS = ["Summary", "Scores", "Indicators", "Indicator values", "Coverage gaps", "Audits", "Findings", "QBR"]
+SHEETS = ["Summary", "Scores", "Indicators", "Indicator values", "Coverage gaps", "Audits", "Findings", "QBR",
+          "Emissions"]
 # Scores sheet columns (contract.md order) that hold numbers, with their display format.
 SCORE_NUMBER_FORMATS = {"spend_basis": "#,##0.00", "score": "0.00", "rba": "0.00", "environment": "0.00",
                         "minerals": "0.00", "ecovadis": "0.00", "esg_disclosure": "0.00", "completeness": "0.0000"}
@@ -161,7 +163,8 @@ def write_workbook(quarter: Quarter, target, progress: Progress = None, *, run: 
     """Write the quarterly workbook to a path or binary stream; returns the suppliers written.
 
     Sheets: Summary, Scores, Indicators, Indicator values, Coverage gaps, Audits,
-    Findings, QBR. ``progress`` is called with a percentage (0–100) as sheets fill.
+    Findings, QBR, Emissions (the section 11 estimate: ``reports.selectors.emissions_estimate``).
+    ``progress`` is called with a percentage (0–100) as sheets fill.
     Raises ``NoStoredScores`` before any run, and ``selectors.ScoresReplaced`` when a
     recalculation replaces the quarter's results meanwhile.
     """
@@ -174,7 +177,7 @@ def write_workbook(quarter: Quarter, target, progress: Progress = None, *, run: 
     coverage = selectors.coverage_for(quarter, run)
     as_of = selectors.register_as_of(quarter, today)
     stages = _Stages(progress, {"summary": 1, "scores": 25, "indicators": 40, "qbr": 15, "gaps": 5, "audits": 4,
-                                "findings": 5, "save": 5})
+                                "findings": 4, "emissions": 1, "save": 5})
     workbook = Workbook(write_only=True)
     sheets = {title: workbook.create_sheet(title) for title in SHEETS}  # the reading order
     _summary_sheet(sheets["Summary"], quarter, run, params, totals, coverage, as_of)
@@ -195,6 +198,8 @@ def write_workbook(quarter: Quarter, target, progress: Progress = None, *, run: 
     stages.report("audits")
     _findings_sheet(sheets["Findings"], as_of)
     stages.report("findings")
+    _emissions_sheet(sheets["Emissions"], quarter, names)
+    stages.report("emissions")
     selectors.ensure_still_current(quarter, run)
     workbook.save(target)
     stages.report("save")
@@ -228,6 +233,39 @@ def _gaps_sheet(ws, coverage: dict, names: dict[str, str]) -> None:
         for gap in data.get("gaps", []):
             sheet.append([metric, gap["supplier"], names.get(gap["supplier"], ""), gap["spend"],
                           gap["cumulative_share"]])
+    sheet.close()
+
+
+EMISSIONS_COLUMNS = [("line", None, 10), ("supplier_code", None, 14), ("supplier_name", None, 30),
+                     ("method", None, 18), ("suppliers", None, 10), ("spend_share", "0.0000", 12),
+                     ("target", SHARE, 10), ("status", None, 10), ("tco2e", "#,##0.000", 16)]
+
+
+def _emissions_sheet(ws, quarter: Quarter, names: dict[str, str]) -> None:
+    """The supply-chain emissions estimate of Q (scorecard.md section 11): a ``total`` line,
+    one ``method`` line per method (the supplier-specific share against the 95% ambition),
+    then one ``supplier`` line per scored supplier in the estimate's order; a single
+    ``not computed`` line saying why when Q's FX rates are missing."""
+    sheet = _Sheet(ws, EMISSIONS_COLUMNS)
+    report, error = selectors.emissions_estimate(quarter)
+    if report is None:
+        sheet.append(["not computed", None, error, None, None, None, None, None, None])
+        sheet.close()
+        return
+    scored = sum(method["suppliers"] for method in report["methods"].values())
+    sheet.append(["total", None, f"tCO2e, {report['base_currency']} spend of the four quarters ending {quarter}",
+                  None, scored, 1.0 if scored else 0.0, None, None, report["total_tco2e"]])
+    for name in METHODS:  # a stored document's keys come back in any order (jsonb)
+        method = report["methods"][name]
+        target = status = None
+        if name == SUPPLIER_SPECIFIC:
+            target = SUPPLIER_SPECIFIC_AMBITION
+            status = "met" if method["spend_share"] >= target else "missed"
+        sheet.append(["method", None, None, name, method["suppliers"], method["spend_share"], target, status,
+                      method["tco2e"]])
+    for line in report["suppliers"]:
+        sheet.append(["supplier", line["supplier"], names.get(line["supplier"], ""), line["method"], None, None,
+                      None, None, line["tco2e"]])
     sheet.close()
 
 

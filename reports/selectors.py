@@ -16,9 +16,11 @@ from audits.models import Finding
 from audits.selectors import open_at, with_overdue
 from core.quarter import Quarter
 from core.quarter import today as business_day
+from disclosure import selectors as disclosure_selectors
 from reports.scores_csv import NoStoredScores
 from scoring.models import CoverageSnapshot, QuarterlyScore, ScoreRun
 from suppliers.models import Supplier
+from suppliers.spend import MissingFxRates
 
 
 class ScoresReplaced(RuntimeError):
@@ -54,6 +56,20 @@ def coverage_for(quarter: Quarter, run: ScoreRun) -> dict:
     """The coverage JSON the run stored (empty when a later run of the quarter wrote it)."""
     snapshot = CoverageSnapshot.objects.filter(quarter=str(quarter), run_id=run.pk).first()
     return snapshot.data if snapshot else {}
+
+
+def emissions_estimate(quarter: Quarter) -> tuple[dict | None, str]:
+    """The section 11 estimate of Q for the workbook: the one stored after Q's latest
+    successful recalculation (``disclosure.selectors.stored_emissions_estimate``), else
+    computed now by the same function (``disclosure.selectors.emissions_estimate``).
+    Returns (report, "") or (None, why) when Q's FX rates are missing."""
+    stored = disclosure_selectors.stored_emissions_estimate(quarter)
+    if stored is not None:
+        return stored[0], ""
+    try:
+        return disclosure_selectors.emissions_estimate(quarter), ""
+    except MissingFxRates as exc:
+        return None, str(exc)
 
 
 def register_as_of(quarter: Quarter, today: dt.date | None = None) -> dt.date:

@@ -26,6 +26,8 @@ from core.history import actor_fields, stamp
 from core.parsers import CellError
 from core.quarter import FutureQuarter, InvalidQuarter, Quarter, ensure_not_future, ensure_plausible_quarter
 from core.quarter import today as business_day
+from core.review import ensure_reviewable
+from disclosure import tasks as disclosure_tasks
 from scoring import engine, results, selectors, value_notifications
 from scoring.inputs import INVENTORY_COLUMNS, ScoringInputs, empty_frame
 from scoring.methodology import EMISSIONS, MINERALS_REPORTS, TRAINING, MethodologyParams, source_error
@@ -284,6 +286,9 @@ def _recalculate(run: ScoreRun, lease: jobs.Lease, started: float) -> None:
         )
         jobs.finish(ScoreRun, run.pk, RunStatus.SUCCEEDED, counts=counts, fingerprint=fingerprint,
                     duration_seconds=round(time.perf_counter() - started, 3))
+        # The dashboard's emissions panel reads the quarter's stored estimate (section 11),
+        # computed once the run is committed, outside the run's own time.
+        transaction.on_commit(lambda: disclosure_tasks.store_emissions_estimate.delay(run.quarter), robust=True)
 
 
 def _with_run_metadata(coverage: dict, run: ScoreRun) -> dict:
@@ -418,7 +423,7 @@ def close_previous_quarter(*, today: str | None = None) -> str | None:
     return str(quarter)
 
 
-REVIEW_STATES = (ValueState.ACCEPTED, ValueState.REJECTED)
+REVIEW_STATES = (ValueState.ACCEPTED, ValueState.REJECTED)  # core.review.REVIEW_STATES
 
 
 @transaction.atomic
@@ -430,12 +435,8 @@ def value_review(*, value: IndicatorValue, state: str, actor, comment: str = "")
     ``state`` is ``accepted`` or ``rejected``; a rejection needs a comment (the supplier
     must know what to correct). Raises ``ValidationError`` keyed ``state``/``comment``.
     """
-    if state not in REVIEW_STATES:
-        raise ValidationError({"state": _("Choose accept or reject.")})
-    if value.state != ValueState.SUBMITTED:
-        raise ValidationError({"state": f"only submitted values can be reviewed; this one is {value.state}"})
-    if state == ValueState.REJECTED and not comment.strip():
-        raise ValidationError({"comment": _("Say why the value is rejected so the supplier can correct it.")})
+    ensure_reviewable(current_state=value.state, state=state, comment=comment, what="values",
+                      reason_message=_("Say why the value is rejected so the supplier can correct it."))
     value.state = state
     value.reviewed_at = timezone.now()
     value.reviewed_by = actor

@@ -308,3 +308,11 @@ def indicator_title(code, stored=""):
 @register.filter
 def methodology_description(text):
     return indicators.methodology_description(text)
+
+
+@register.filter
+def course_label(course):
+    """A course's title in the active language."""
+    from portal.forms import course_title
+
+    return course_title(course)

@@ -15,6 +15,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from audits import dates, planning, services
+from audits import selectors as audit_selectors
 from audits.models import UPCOMING_STATUSES, Audit, AuditStatus
 from portal import selectors
 from portal.access import role_required, writer_required
@@ -41,8 +42,11 @@ def audit_cycle(request):
     rows = [row for row in all_rows if row["status"] == status] if status else all_rows
     if status == dates.EXPIRING:
         rows.sort(key=lambda row: (row["valid_until"], row["site_code"]))
+    page = paginate(request, rows, 50)
     return render(request, "portal/audit_cycle.html", {
-        "page": paginate(request, rows, 50), "status": status, "query": query, "today": day,
+        "page": page, "status": status, "query": query, "today": day,
+        # Factory of Choice of the page's sites only: one query whatever the number of sites.
+        "foc": audit_selectors.site_recognitions([int(row["site_id"]) for row in page.object_list], day),
         "counts": selectors.cycle_counts(all_rows), "statuses": dates.CYCLE_STATUSES,
     })
 

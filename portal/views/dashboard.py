@@ -11,6 +11,7 @@ from core import roles
 from core.quarter import Quarter
 from portal import charts, selectors
 from portal.access import procurement_required, role_required
+from portal.emissions_panel import emissions_panel
 from portal.templatetags.portal_tags import METRIC_LABELS
 from portal.views.common import paginate, today
 from scoring.selectors import coverage_snapshot
@@ -73,6 +74,7 @@ def dashboard(request):
         "reviews": selectors.open_termination_reviews(request.user),
         "expiring": expiring[:DASHBOARD_ROWS], "expiring_count": len(expiring),
         "documents": documents[:DASHBOARD_ROWS], "document_count": documents.count(), "today": day,
+        "emissions": emissions_panel(quarter),
     })
 
 

@@ -13,16 +13,16 @@ from django.utils.translation import gettext_lazy
 from core.history import describe
 from core.parsers import CellError, parse_quarter
 from core.quarter import current_quarter
-from disclosure import publication, selectors, services
+from disclosure import emissions, publication, selectors, services
 from portal import charts
 from portal.access import procurement_required, supplier_for, writer_required
 from portal.views.common import paginate
 from suppliers.models import Supplier
 from suppliers.spend import MissingFxRates
 
-# The customer's 95%-of-spend ambition (domain.md, issue 14), against which the page shows the
-# share of spend whose estimate rests on the suppliers' own inventories.
-SUPPLIER_SPECIFIC_AMBITION = 0.95
+# The customer's 95%-of-spend ambition, against which the page shows the share of spend whose
+# estimate rests on the suppliers' own inventories.
+SUPPLIER_SPECIFIC_AMBITION = emissions.SUPPLIER_SPECIFIC_AMBITION
 TOP_EMITTERS = 20
 
 

@@ -11,7 +11,9 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from audits import selectors as audit_selectors
 from core import roles, uploads
+from disclosure import selectors as disclosure_selectors
 from portal import charts, selectors
 from portal.access import can_act_for_supplier, role_required, supplier_for, writer_required
 from portal.forms import IndicatorValueForm, OwnerForm, StatusChangeForm, apply_errors
@@ -69,6 +71,9 @@ def supplier_detail(request, code: str):
         value_format=charts.compact_number,
     ) if spend else None
     cycle = selectors.supplier_cycle(supplier, day)
+    sites = list(supplier.sites.order_by("code"))
+    foc = audit_selectors.site_recognitions([site.pk for site in sites], day)
+    training = disclosure_selectors.training_status(supplier.pk, day)
     documents = supplier.documents.all()
     screening = supplier_screening.latest_screening(supplier)
     is_procurement = roles.is_procurement(request.user)
@@ -77,7 +82,8 @@ def supplier_detail(request, code: str):
         "supplier": supplier, "quarters": quarters, "quarter": quarter, "card": card,
         "history": history, "history_chart": history_chart, "spend": spend, "spend_chart": spend_chart,
         "base_currency": settings.BASE_CURRENCY,
-        "sites": [(site, cycle.get(site.pk)) for site in supplier.sites.order_by("code")],
+        "sites": [(site, cycle.get(site.pk)) for site in sites], "foc": foc,
+        "training": training if training.persons else None,
         "audits": paginate(request, selectors.supplier_audits(supplier), 10, "audits_page"),
         "documents": paginate(request, documents, 10, "documents_page"),
         "open_findings": selectors.findings_board(request.user, day, supplier=supplier.code).count(),
