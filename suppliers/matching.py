@@ -3,7 +3,7 @@
 One function, ``match_suppliers``, for every list (EcoVadis, CDP, SBTi), in this order:
 
 1. **identifier**: a row's ``lei``, ``duns``, ``ecovadis_id`` or ``cdp_account`` equal to a
-   supplier's → ``matched``;
+   supplier's (ignoring case) → ``matched``;
 2. **exact legal name and country**: ``normalize_name`` of the row's name equal to that of the
    supplier's legal name (its name when it has no legal name), same country → ``matched``
    (several such suppliers, or a supplier holding a *different* value of the row's identifier:
@@ -85,7 +85,8 @@ def match_suppliers(queries: list[MatchQuery], *, threshold: float = FUZZY_THRES
                   {name: row[name] for name in IDENTIFIER_FIELDS if row[name]})
         for row in Supplier.objects.values("id", "code", "name", "legal_name", "country", *IDENTIFIER_FIELDS)
     ]
-    by_identifier = {(name, value): s for s in suppliers for name, value in s.identifiers.items()}
+    # Platform ids compared case-insensitively (``EV-9`` = ``ev-9``); LEI and DUNS are already canonical.
+    by_identifier = {(name, value.casefold()): s for s in suppliers for name, value in s.identifiers.items()}
     by_name: dict[tuple[str, str], list[_Supplier]] = {}
     names: dict[str, dict[int, str]] = {}  # country ("" = all) → {index: normalised name}
     for index, s in enumerate(suppliers):
@@ -103,8 +104,8 @@ def _candidate(s: _Supplier, score: float) -> Candidate:
 def _match_one(query, suppliers, by_identifier, by_name, names, threshold) -> MatchOutcome:
     for name in IDENTIFIER_FIELDS:
         value = query.identifiers.get(name)
-        if value and (name, value) in by_identifier:
-            return MatchOutcome(MATCHED, by_identifier[(name, value)].id, name)
+        if value and (name, value.casefold()) in by_identifier:
+            return MatchOutcome(MATCHED, by_identifier[(name, value.casefold())].id, name)
     normalised = normalize_name(query.name)
     if not normalised:
         return MatchOutcome(UNMATCHED, note="no known identifier and no name")
@@ -129,6 +130,6 @@ def _match_one(query, suppliers, by_identifier, by_name, names, threshold) -> Ma
 
 def _conflicting_identifier(query: MatchQuery, supplier: _Supplier) -> str | None:
     for name, value in query.identifiers.items():
-        if value and supplier.identifiers.get(name) not in (None, value):
+        if value and supplier.identifiers.get(name, value).casefold() != value.casefold():
             return name
     return None
