@@ -72,12 +72,12 @@ class MatchReviewSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class ConfirmSerializer(serializers.Serializer):
+class MatchConfirmSerializer(serializers.Serializer):
     supplier_code = IdentifierSlugRelatedField(slug_field="code", queryset=Supplier.objects.all())
     comment = serializers.CharField(required=False, allow_blank=True, default="")
 
 
-class RejectSerializer(serializers.Serializer):
+class MatchRejectSerializer(serializers.Serializer):
     comment = serializers.CharField()
 
 
@@ -90,21 +90,21 @@ class MatchReviewViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
     filterset_fields = {"status": ["exact"], "kind": ["exact"]}
     ordering_fields = ["created_at", "company_name"]
 
-    @extend_schema(request=ConfirmSerializer, responses=MatchReviewSerializer)
+    @extend_schema(request=MatchConfirmSerializer, responses=MatchReviewSerializer)
     @action(detail=True, methods=["post"])
     def confirm(self, request, pk=None):
         review = self.get_object()
-        payload = ConfirmSerializer(data=request.data)
+        payload = MatchConfirmSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         review = thirdparty.match_review_confirm(review=review, supplier=payload.validated_data["supplier_code"],
                                                  actor=request.user, comment=payload.validated_data["comment"])
         return Response(MatchReviewSerializer(review).data)
 
-    @extend_schema(request=RejectSerializer, responses=MatchReviewSerializer)
+    @extend_schema(request=MatchRejectSerializer, responses=MatchReviewSerializer)
     @action(detail=True, methods=["post"])
     def reject(self, request, pk=None):
         review = self.get_object()
-        payload = RejectSerializer(data=request.data)
+        payload = MatchRejectSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         review = thirdparty.match_review_reject(review=review, actor=request.user,
                                                 comment=payload.validated_data["comment"])
