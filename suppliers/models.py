@@ -59,7 +59,8 @@ class Supplier(models.Model):
     # Identifiers for matching third-party lists (suppliers.identifiers): checked, unique when set.
     lei = models.CharField("LEI", max_length=20, blank=True, validators=[identifiers.validate_lei],
                            help_text="Legal Entity Identifier (ISO 17442), 20 characters")
-    duns = models.CharField("DUNS", max_length=9, blank=True, validators=[identifiers.validate_duns],
+    # 13 wide: values stored before the check (e.g. "12-345-6789") keep fitting.
+    duns = models.CharField("DUNS", max_length=13, blank=True, validators=[identifiers.validate_duns],
                             help_text="D-U-N-S number, 9 digits")
     ecovadis_id = models.CharField("EcoVadis id", max_length=64, blank=True,
                                    validators=[identifiers.validate_ecovadis_id])

@@ -21,7 +21,7 @@ class Migration(migrations.Migration):
         migrations.AlterField(
             model_name='historicalsupplier',
             name='duns',
-            field=models.CharField(blank=True, help_text='D-U-N-S number, 9 digits', max_length=9, validators=[suppliers.identifiers.validate_duns], verbose_name='DUNS'),
+            field=models.CharField(blank=True, help_text='D-U-N-S number, 9 digits', max_length=13, validators=[suppliers.identifiers.validate_duns], verbose_name='DUNS'),
         ),
         migrations.AlterField(
             model_name='historicalsupplier',
@@ -41,7 +41,7 @@ class Migration(migrations.Migration):
         migrations.AlterField(
             model_name='supplier',
             name='duns',
-            field=models.CharField(blank=True, help_text='D-U-N-S number, 9 digits', max_length=9, validators=[suppliers.identifiers.validate_duns], verbose_name='DUNS'),
+            field=models.CharField(blank=True, help_text='D-U-N-S number, 9 digits', max_length=13, validators=[suppliers.identifiers.validate_duns], verbose_name='DUNS'),
         ),
         migrations.AlterField(
             model_name='supplier',
