@@ -352,3 +352,39 @@ def test_supplier_identifiers_are_checked_and_unique(make_supplier):
     assert any("row 4, column duns" in m for m in messages)
     SupplierImporter(actor="test").run((header + "N4,Four,CN,production,,12-345-6789\n").encode())
     assert Supplier.objects.get(code="N4").duns == "123456789"
+
+
+def test_sbti_dashboard_as_xlsx_with_date_cells(make_supplier):
+    from openpyxl import Workbook
+
+    supplier = make_supplier("SE-1", legal_name="Nordic Metals AB", country="SE")
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.append(["Company Name", "ISIN", "LEI", "Near term - Target Status", "Near term - Target Classification",
+                  "Long term - Target Status", "Net-Zero Committed", "Organization Type", "Sector", "Location",
+                  "Region", "Date"])
+    sheet.append(["Nordic Metals AB", "", "", "Targets Set", "1.5°C", "Targets Set", "Yes", "Company", "Mining",
+                  "Sweden", "Europe", clock.days_ago(40)])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    result = SbtiImporter(actor="test").run(buffer.getvalue(), filename="dashboard.xlsx")
+    assert result.extra["matched"] == 1
+    assert values_of(supplier) == {"ENV-04": "net_zero_validated"}
+    assert "dashboard.xlsx" in IndicatorValue.objects.get().source
+
+
+def test_query_count_does_not_grow_with_rows(make_supplier):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    for n in range(30):
+        make_supplier(f"Q-{n:02d}", legal_name=f"Quantum Parts {n:02d} Ltd", country="GB")
+
+    def queries(count: int) -> int:
+        IndicatorValue.objects.all().delete()
+        data = cdp(*[[f"Quantum Parts {n:02d} Ltd", "GB", "", "B", "2025"] for n in range(count)])
+        with CaptureQueriesContext(connection) as context:
+            CdpImporter(actor="test").run(data)
+        return len(context.captured_queries)
+
+    assert queries(3) == queries(30)
