@@ -217,7 +217,6 @@ class ThirdPartyImporter(Importer):
 
     def __init__(self, *, actor=None, mapping: dict[str, str] | None = None, as_of: dt.date | None = None):
         super().__init__(actor=actor)
-        self.name = f"import_{self.list_kind}"
         self.columns = _columns(self.list_kind)
         defaults = DEFAULT_MAPPINGS[self.list_kind]
         unknown = sorted(set(mapping or {}) - set(defaults))
@@ -424,6 +423,7 @@ def _given(value, default=""):
 
 
 class EcoVadisImporter(ThirdPartyImporter):
+    name = "import_ecovadis"
     list_kind = ThirdPartyList.ECOVADIS
 
     def quarter_of(self, values):
@@ -454,6 +454,7 @@ class EcoVadisImporter(ThirdPartyImporter):
 
 
 class CdpImporter(ThirdPartyImporter):
+    name = "import_cdp_scores"
     list_kind = ThirdPartyList.CDP
 
     def indicator_texts(self, values):
@@ -466,6 +467,7 @@ class CdpImporter(ThirdPartyImporter):
 
 
 class SbtiImporter(ThirdPartyImporter):
+    name = "import_sbti"
     list_kind = ThirdPartyList.SBTI
 
     def check_row(self, line, values, errors):
