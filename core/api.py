@@ -99,29 +99,36 @@ class ImportActionMixin:
         if not roles.can_write_master_data(request.user):
             return Response({"detail": "Only procurement analysts and admins import files."},
                             status=status.HTTP_403_FORBIDDEN)
-        upload = ImportUploadSerializer(data=request.data)
-        upload.is_valid(raise_exception=True)
-        file = upload.validated_data["file"]
-        try:
-            # Size before reading, type by content, and the zip-bomb / macro checks of an XLSX.
-            uploads.check_import(file)
-        except uploads.UploadRefused as refused:
-            return Response({"detail": "the file was refused; nothing was written", "file": [str(refused)]},
-                            status=status.HTTP_400_BAD_REQUEST)
-        importer = self.importer_class(actor=request.user)
-        try:
-            # Tracked as a job (core.jobs.tracked); the import itself stays synchronous.
-            with jobs.tracked("api_import", label=f"{importer.name}: {file.name}", actor=request.user) as job, \
-                    transaction.atomic():
-                result = importer.run(file, dry_run=upload.validated_data["dry_run"], filename=file.name)
-                job.counts = result.as_dict()
-        except ImportFailed as failure:
-            return Response(
-                {"detail": f"{len(failure.errors)} error(s); nothing was written",
-                 "errors": [error.as_dict() for error in failure.errors], "warnings": failure.warnings},
-                status=status.HTTP_400_BAD_REQUEST,
-            )
-        return Response(result.as_dict())
+        return import_upload(request, lambda: self.importer_class(actor=request.user))
+
+
+def import_upload(request, make_importer, *, serializer_class=None) -> Response:
+    """The upload side of every API import: the form checked (``ImportUploadSerializer`` or
+    ``serializer_class``), the file through ``core.uploads.check_import``, then
+    ``make_importer(validated_data)`` run as a tracked job; row errors as JSON (400)."""
+    upload = (serializer_class or ImportUploadSerializer)(data=request.data)
+    upload.is_valid(raise_exception=True)
+    file = upload.validated_data["file"]
+    try:
+        # Size before reading, type by content, and the zip-bomb / macro checks of an XLSX.
+        uploads.check_import(file)
+    except uploads.UploadRefused as refused:
+        return Response({"detail": "the file was refused; nothing was written", "file": [str(refused)]},
+                        status=status.HTTP_400_BAD_REQUEST)
+    importer = make_importer(upload.validated_data) if serializer_class else make_importer()
+    try:
+        # Tracked as a job (core.jobs.tracked); the import itself stays synchronous.
+        with jobs.tracked("api_import", label=f"{importer.name}: {file.name}", actor=request.user) as job, \
+                transaction.atomic():
+            result = importer.run(file, dry_run=upload.validated_data["dry_run"], filename=file.name)
+            job.counts = {key: value for key, value in result.as_dict().items() if key != "rows"}
+    except ImportFailed as failure:
+        return Response(
+            {"detail": f"{len(failure.errors)} error(s); nothing was written",
+             "errors": [error.as_dict() for error in failure.errors], "warnings": failure.warnings},
+            status=status.HTTP_400_BAD_REQUEST,
+        )
+    return Response(result.as_dict())
 
 
 LOCKED_OUT = ("Too many failed sign-in attempts for this account from your address: try again later, "

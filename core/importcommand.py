@@ -28,7 +28,7 @@ class ImportCommand(BaseCommand):
             actor = get_user_model().objects.filter(username=user).first()
             if actor is None:
                 raise CommandError(f"unknown user '{user}'")
-        importer = self.importer_class(actor=actor)
+        importer = self.make_importer(actor)
         try:
             result = importer.run(file_path, dry_run=dry_run, filename=file_path.name)
         except ImportFailed as failure:
@@ -45,3 +45,10 @@ class ImportCommand(BaseCommand):
         for warning in result.warnings:
             self.stdout.write(f"warning: {warning}")
         self.stdout.write(result.summary())
+        self.report(result)
+
+    def make_importer(self, actor):
+        return self.importer_class(actor=actor)
+
+    def report(self, result) -> None:
+        """Hook: more lines after the counts (e.g. the third-party lists' matching)."""

@@ -15,6 +15,7 @@ from portal.views import (
     site,
     suppliers,
     termination,
+    thirdparty,
     training,
 )
 
@@ -72,6 +73,10 @@ urlpatterns = [
     path("scorecard/runs/<int:pk>/retry/", scorecard.run_retry, name="run-retry"),
     path("scorecard/values/", scorecard.value_queue, name="value-queue"),
     path("scorecard/values/<int:pk>/<str:decision>/", scorecard.value_review, name="value-review"),
+    path("scorecard/lists/", thirdparty.thirdparty_import, name="thirdparty-import"),
+    path("scorecard/lists/commit/", thirdparty.thirdparty_commit, name="thirdparty-commit"),
+    path("scorecard/matches/", thirdparty.match_reviews, name="match-reviews"),
+    path("scorecard/matches/<int:pk>/<str:decision>/", thirdparty.match_review_decide, name="match-review-decide"),
     # reports and screening
     path("reports/", reports.report_list, name="report-list"),
     path("reports/<int:pk>/status.json", reports.report_status, name="report-status"),

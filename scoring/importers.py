@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from django.utils import timezone
-
-from core.history import actor_fields, record_bulk_history
-from core.importing import Column, Importer, ImportResult, Kind, RowError, given, upsert
+from core.importing import Column, Importer, Kind, RowError, given, upsert
 from core.parsers import CellError, choice_parser, decimal_parser, identifier_parser, parse_past_quarter, text_parser
-from scoring.models import Indicator, IndicatorValue, QbrComponent, QbrComponentName, ValueOrigin, ValueState
+from scoring.models import Indicator, QbrComponent, QbrComponentName
 from scoring.selectors import current_methodology, methodology_params
+from scoring.services import ImportedValue, indicator_values_import
 from scoring.values import canonical_value
 from suppliers.importers import resolve_supplier_codes
 
@@ -49,49 +47,11 @@ class IndicatorValueImporter(Importer):
                 errors.append(RowError(row.line, column, str(exc)))
 
     def write(self, rows, *, dry_run):
-        quarters = {str(r.values["quarter"]) for r in rows}
-        existing = {
-            (v.supplier_id, v.quarter, v.indicator_id): v
-            for v in IndicatorValue.objects.filter(origin=ValueOrigin.IMPORT, quarter__in=quarters)
-        }
-        now = timezone.now()
-        who = actor_fields(self.actor or self.name)
-        result = ImportResult()
-        to_create, to_update = [], []
-        for row in rows:
-            values = row.values
-            key = (values["supplier_id"], str(values["quarter"]), values["indicator_id"])
-            fields = {"value": values["value"], "source": given(values["source"]),
-                      "evidence_ref": given(values["evidence_ref"])}
-            stored = existing.get(key)
-            if stored is None:
-                to_create.append(IndicatorValue(
-                    supplier_id=key[0], quarter=key[1], indicator_id=key[2], origin=ValueOrigin.IMPORT,
-                    state=ValueState.ACCEPTED, submitted_at=now, submitted_by=who["actor"],
-                    submitted_by_label=who["actor_label"], reviewed_at=now, reviewed_by=who["actor"],
-                    **{name: value if value is not None else "" for name, value in fields.items()},
-                ))
-                continue
-            changed = {name: value for name, value in fields.items()
-                       if value is not None and getattr(stored, name) != value}
-            if not changed and stored.state == ValueState.ACCEPTED:
-                result.unchanged += 1
-                continue
-            for name, value in changed.items():
-                setattr(stored, name, value)
-            # A changed value is a new submission: it becomes the latest within its quarter.
-            stored.state, stored.submitted_at, stored.reviewed_at = ValueState.ACCEPTED, now, now
-            stored.submitted_by, stored.submitted_by_label = who["actor"], who["actor_label"]
-            to_update.append(stored)
-        result.created, result.updated = len(to_create), len(to_update)
-        if not dry_run:
-            IndicatorValue.objects.bulk_create(to_create, batch_size=2000)
-            IndicatorValue.objects.bulk_update(
-                to_update, ["value", "source", "evidence_ref", "state", "submitted_at", "reviewed_at",
-                            "submitted_by", "submitted_by_label"], batch_size=500)
-            record_bulk_history(IndicatorValue, to_create)
-            record_bulk_history(IndicatorValue, to_update, updated=True)
-        return result
+        values = [ImportedValue(supplier_id=r.values["supplier_id"], quarter=str(r.values["quarter"]),
+                                indicator_id=r.values["indicator_id"], value=r.values["value"],
+                                source=given(r.values["source"]), evidence_ref=given(r.values["evidence_ref"]))
+                  for r in rows]
+        return indicator_values_import(values=values, actor=self.actor or self.name, dry_run=dry_run)
 
 
 class QbrComponentImporter(Importer):

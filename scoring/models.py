@@ -288,3 +288,97 @@ class QuarterClose(models.Model):
 
     def __str__(self) -> str:
         return f"{self.quarter} closed"
+
+
+# --------------------------------------------------------------------------- third-party lists
+
+
+class ThirdPartyList(models.TextChoices):
+    """The lists ``scoring.thirdparty`` imports (docs/industry-files.md)."""
+
+    ECOVADIS = "ecovadis", _("EcoVadis scorecards")
+    CDP = "cdp", _("CDP climate scores")
+    SBTI = "sbti", _("SBTi target dashboard")
+
+
+class EcoVadisMedal(models.TextChoices):
+    PLATINUM = "platinum", _("Platinum")
+    GOLD = "gold", _("Gold")
+    SILVER = "silver", _("Silver")
+    BRONZE = "bronze", _("Bronze")
+    NONE = "none", _("No medal")
+
+
+class EcoVadisScorecard(models.Model):
+    """An EcoVadis scorecard of a supplier as imported: scores, medal and publication date.
+    ``scored`` is false for a scorecard older than 12 months at import: kept for history,
+    never turned into ECO-01…05 values."""
+
+    supplier = models.ForeignKey(Supplier, on_delete=models.PROTECT, related_name="ecovadis_scorecards")
+    published_on = models.DateField()
+    medal = models.CharField(max_length=10, choices=EcoVadisMedal.choices, default=EcoVadisMedal.NONE)
+    overall = models.DecimalField(max_digits=5, decimal_places=2)
+    environment = models.DecimalField(max_digits=5, decimal_places=2, null=True, blank=True)
+    labor_human_rights = models.DecimalField(max_digits=5, decimal_places=2, null=True, blank=True)
+    ethics = models.DecimalField(max_digits=5, decimal_places=2, null=True, blank=True)
+    sustainable_procurement = models.DecimalField(max_digits=5, decimal_places=2, null=True, blank=True)
+    scored = models.BooleanField(default=True)
+    source = models.CharField(max_length=200, blank=True)
+    imported_at = models.DateTimeField(auto_now=True)
+
+    history = tracked_history()
+
+    class Meta:
+        ordering = ["supplier_id", "-published_on"]
+        constraints = [models.UniqueConstraint(fields=["supplier", "published_on"],
+                                               name="ecovadis_scorecard_unique_supplier_date")]
+
+    def __str__(self) -> str:
+        return f"{self.supplier_id} {self.published_on} {self.overall} {self.medal}"
+
+
+class MatchReviewStatus(models.TextChoices):
+    PENDING = "pending", _("Waiting for review")
+    CONFIRMED = "confirmed", _("Confirmed")
+    REJECTED = "rejected", _("Rejected")
+
+
+class MatchReview(models.Model):
+    """A row of a third-party list whose supplier is uncertain (fuzzy name, or an exact name
+    that several suppliers share): it writes nothing until procurement confirms a supplier,
+    which stores the row's identifier on that supplier and applies the row's values."""
+
+    kind = models.CharField(max_length=10, choices=ThirdPartyList.choices)
+    # Normalised name, country, identifier and quarter: one pending review per list and key.
+    match_key = models.CharField(max_length=400)
+    file_name = models.CharField(max_length=255, blank=True)
+    line = models.PositiveIntegerField()
+    company_name = models.CharField(max_length=255)
+    country = models.CharField(max_length=2, blank=True)
+    identifier_field = models.CharField(max_length=20, blank=True)
+    identifier_value = models.CharField(max_length=64, blank=True)
+    quarter = QuarterField()
+    # {"values": {indicator code: canonical value}, "source": ..., "scorecard": {...} | None}
+    payload = models.JSONField(default=dict)
+    # [{"supplier_id", "code", "name", "score"}], best first
+    candidates = models.JSONField(default=list)
+    note = models.CharField(max_length=255, blank=True)
+    status = models.CharField(max_length=10, choices=MatchReviewStatus.choices, default=MatchReviewStatus.PENDING,
+                              db_index=True)
+    supplier = models.ForeignKey(Supplier, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="+")
+    decided_by_label = models.CharField(max_length=150, blank=True)
+    comment = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    history = tracked_history()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [models.UniqueConstraint(fields=["kind", "match_key"], condition=models.Q(status="pending"),
+                                               name="match_review_one_pending_per_key")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} row {self.line} {self.company_name} ({self.status})"

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from scoring import api
+from scoring import api, thirdparty_api
 
 ROUTES = [
     ("indicators", api.IndicatorViewSet, "indicator"),
@@ -11,7 +11,12 @@ ROUTES = [
     ("qbr-components", api.QbrComponentViewSet, "qbr-component"),
     ("scores", api.ScoreViewSet, "score"),
     ("score-runs", api.ScoreRunViewSet, "score-run"),
+    ("match-reviews", thirdparty_api.MatchReviewViewSet, "match-review"),
 ]
 
 # Extra paths under /api/v1/ that are not viewsets.
-URLS = [path("coverage/", api.CoverageView.as_view(), name="coverage")]
+URLS = [
+    path("coverage/", api.CoverageView.as_view(), name="coverage"),
+    path("third-party-lists/<str:kind>/import/", thirdparty_api.ThirdPartyImportView.as_view(),
+         name="third-party-import"),
+]

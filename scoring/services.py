@@ -7,6 +7,7 @@ import contextlib
 import hashlib
 import logging
 import time
+from dataclasses import dataclass
 from decimal import Decimal
 
 import numpy as np
@@ -22,7 +23,8 @@ from django.utils.translation import gettext as _
 from audits.selectors import recognitions_frame, scoring_frames
 from core import jobs, roles
 from core.errors import DomainError
-from core.history import actor_fields, stamp
+from core.history import actor_fields, record_bulk_history, stamp
+from core.importing import ImportResult
 from core.parsers import CellError
 from core.quarter import FutureQuarter, InvalidQuarter, Quarter, ensure_not_future, ensure_plausible_quarter
 from core.quarter import today as business_day
@@ -488,3 +490,64 @@ def indicator_value_submit(*, supplier: Supplier, quarter: Quarter, indicator: I
     if row.state == ValueState.SUBMITTED:
         value_notifications.notify_value_step(row, actor)
     return row
+
+
+@dataclass(frozen=True)
+class ImportedValue:
+    """One value an import brings: ``value`` already canonical (``scoring.values.canonical_value``);
+    ``source``/``evidence_ref`` ``None`` = not given (a stored one is kept)."""
+
+    supplier_id: int
+    quarter: str
+    indicator_id: int
+    value: str
+    source: str | None = None
+    evidence_ref: str | None = None
+
+
+def indicator_values_import(*, values: list[ImportedValue], actor, dry_run: bool = False) -> ImportResult:
+    """The one door for imported indicator values (``import_indicator_values`` and the
+    third-party lists of ``scoring.thirdparty``): each is ``accepted`` (scorecard.md section 5),
+    upserted on (supplier, quarter, indicator) among imported values; a changed value is a new
+    submission (the latest within its quarter). Bulk: three queries and the history, whatever
+    the number of values. Returns created / updated / unchanged counts."""
+    quarters = {value.quarter for value in values}
+    existing = {
+        (v.supplier_id, v.quarter, v.indicator_id): v
+        for v in IndicatorValue.objects.filter(origin=ValueOrigin.IMPORT, quarter__in=quarters)
+    }
+    now = timezone.now()
+    who = actor_fields(actor)
+    result = ImportResult()
+    to_create, to_update = [], []
+    for item in values:
+        key = (item.supplier_id, item.quarter, item.indicator_id)
+        fields = {"value": item.value, "source": item.source, "evidence_ref": item.evidence_ref}
+        stored = existing.get(key)
+        if stored is None:
+            to_create.append(IndicatorValue(
+                supplier_id=key[0], quarter=key[1], indicator_id=key[2], origin=ValueOrigin.IMPORT,
+                state=ValueState.ACCEPTED, submitted_at=now, submitted_by=who["actor"],
+                submitted_by_label=who["actor_label"], reviewed_at=now, reviewed_by=who["actor"],
+                **{name: value if value is not None else "" for name, value in fields.items()},
+            ))
+            continue
+        changed = {name: value for name, value in fields.items()
+                   if value is not None and getattr(stored, name) != value}
+        if not changed and stored.state == ValueState.ACCEPTED:
+            result.unchanged += 1
+            continue
+        for name, value in changed.items():
+            setattr(stored, name, value)
+        stored.state, stored.submitted_at, stored.reviewed_at = ValueState.ACCEPTED, now, now
+        stored.submitted_by, stored.submitted_by_label = who["actor"], who["actor_label"]
+        to_update.append(stored)
+    result.created, result.updated = len(to_create), len(to_update)
+    if not dry_run:
+        IndicatorValue.objects.bulk_create(to_create, batch_size=2000)
+        IndicatorValue.objects.bulk_update(
+            to_update, ["value", "source", "evidence_ref", "state", "submitted_at", "reviewed_at",
+                        "submitted_by", "submitted_by_label"], batch_size=500)
+        record_bulk_history(IndicatorValue, to_create)
+        record_bulk_history(IndicatorValue, to_update, updated=True)
+    return result

@@ -10,7 +10,7 @@ from rest_framework.response import Response
 
 from core.api import IdentifierModelSerializerMixin, IdentifierSlugRelatedField, ImportActionMixin
 from core.parsers import CellError, parse_country, parse_currency, parse_past_quarter, parse_quarter
-from suppliers import importers, selectors, services
+from suppliers import identifiers, importers, selectors, services
 from suppliers.models import FxRate, Site, SpendRecord, Supplier, SupplierStatusChange
 from suppliers.scoping import SupplierScopedMixin
 
@@ -47,8 +47,28 @@ def validate_quarter(value: str) -> str:
         raise serializers.ValidationError(str(exc)) from exc
 
 
+class SupplierIdentifierField(serializers.CharField):
+    """``lei``, ``duns``, ``ecovadis_id``, ``cdp_account``: parsed by ``suppliers.identifiers``
+    (an LEI's check digits, 9-digit DUNS); empty means none."""
+
+    def __init__(self, *, identifier: str, **kwargs):
+        self.parse = identifiers.optional_parser(identifier)
+        kwargs.update(required=False, allow_blank=True)
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data):
+        try:
+            return self.parse(super().to_internal_value(data))
+        except CellError as exc:
+            raise serializers.ValidationError(str(exc)) from exc
+
+
 class SupplierSerializer(IdentifierModelSerializerMixin, serializers.ModelSerializer):
     identifier_fields = ("code",)
+    lei = SupplierIdentifierField(identifier="lei", max_length=40)
+    duns = SupplierIdentifierField(identifier="duns", max_length=20)
+    ecovadis_id = SupplierIdentifierField(identifier="ecovadis_id", max_length=100)
+    cdp_account = SupplierIdentifierField(identifier="cdp_account", max_length=100)
 
     class Meta:
         model = Supplier
@@ -60,6 +80,14 @@ class SupplierSerializer(IdentifierModelSerializerMixin, serializers.ModelSerial
 
     def validate_country(self, value):
         return validate_country(value)
+
+    def validate(self, attrs):
+        code = attrs.get("code", getattr(self.instance, "code", None))
+        given = {name: attrs[name] for name in identifiers.IDENTIFIER_FIELDS if attrs.get(name)}
+        errors = {field: message for _, field, message in identifiers.assignment_errors([(0, code, given)])}
+        if errors:
+            raise serializers.ValidationError(errors)
+        return attrs
 
 
 class StatusChangeSerializer(serializers.Serializer):

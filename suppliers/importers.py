@@ -18,6 +18,7 @@ from core.parsers import (
     parse_quarter,
     text_parser,
 )
+from suppliers import identifiers
 from suppliers.models import FxRate, Site, SiteStatus, SpendRecord, Supplier, SupplierCategory, SupplierStatus
 from suppliers.screening import activation_errors
 from suppliers.services import fx_rate_error, record_status_changes, status_change_error
@@ -52,10 +53,8 @@ class SupplierImporter(Importer):
         Column("status", choice_parser(SupplierStatus.values, what="status"), required=False,
                default=SupplierStatus.ACTIVE, kind=Kind.CHOICE),
         Column("publishable", parse_bool, required=False, default=True, kind=Kind.BOOL),
-        Column("lei", text_parser(max_length=20), required=False, default=""),
-        Column("duns", text_parser(max_length=13), required=False, default=""),
-        Column("ecovadis_id", text_parser(max_length=64), required=False, default=""),
-        Column("cdp_account", text_parser(max_length=64), required=False, default=""),
+        *(Column(name, identifiers.PARSERS[name], required=False, default="", kind=Kind.CODE)
+          for name in identifiers.IDENTIFIER_FIELDS),
     )
 
     def resolve(self, rows, errors):
@@ -74,6 +73,11 @@ class SupplierImporter(Importer):
                     error = unscreened.get(current.pk)
                 if error:
                     errors.append(RowError(row.line, "status", str(error)))
+        for line, column, message in identifiers.assignment_errors(
+                [(row.line, row.values["code"], {name: row.values[name] for name in identifiers.IDENTIFIER_FIELDS
+                                                 if row.values[name] not in (NOT_GIVEN, "")})
+                 for row in rows]):
+            errors.append(RowError(line, column, message))
 
     def write(self, rows, *, dry_run):
         defaults = {column.name: column.default for column in self.columns}

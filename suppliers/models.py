@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 
 from core.history import tracked_history
 from core.quarter import Quarter
+from suppliers import identifiers
 
 
 class SupplierCategory(models.TextChoices):
@@ -55,11 +56,16 @@ class Supplier(models.Model):
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
                               related_name="owned_suppliers",
                               help_text="Category manager: the procurement analyst or admin who owns the supplier.")
-    # Identifiers for matching third-party lists; stored as given.
-    lei = models.CharField("LEI", max_length=20, blank=True)
-    duns = models.CharField("DUNS", max_length=13, blank=True)
-    ecovadis_id = models.CharField("EcoVadis id", max_length=64, blank=True)
-    cdp_account = models.CharField("CDP account", max_length=64, blank=True)
+    # Identifiers for matching third-party lists (suppliers.identifiers): checked, unique when set.
+    lei = models.CharField("LEI", max_length=20, blank=True, validators=[identifiers.validate_lei],
+                           help_text="Legal Entity Identifier (ISO 17442), 20 characters")
+    # 13 wide: values stored before the check (e.g. "12-345-6789") keep fitting.
+    duns = models.CharField("DUNS", max_length=13, blank=True, validators=[identifiers.validate_duns],
+                            help_text="D-U-N-S number, 9 digits")
+    ecovadis_id = models.CharField("EcoVadis id", max_length=64, blank=True,
+                                   validators=[identifiers.validate_ecovadis_id])
+    cdp_account = models.CharField("CDP account", max_length=64, blank=True,
+                                   validators=[identifiers.validate_cdp_account])
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -68,6 +74,10 @@ class Supplier(models.Model):
     class Meta:
         ordering = ["code"]
         indexes = [models.Index(fields=["country", "category", "status"])]
+        constraints = [
+            models.UniqueConstraint(fields=[name], condition=~models.Q(**{name: ""}), name=f"supplier_unique_{name}")
+            for name in identifiers.IDENTIFIER_FIELDS
+        ]
 
     def __str__(self) -> str:
         return f"{self.code} {self.name}"

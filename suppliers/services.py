@@ -137,3 +137,32 @@ def ensure_supplier_user_may_submit(*, actor, supplier: Supplier | None = None, 
         Supplier.objects.filter(pk=supplier_id).values_list("status", flat=True).first())
     if status == SupplierStatus.TERMINATED:
         raise PermissionDenied(TERMINATED_READ_ONLY)
+
+
+@transaction.atomic
+def supplier_set_identifier(*, supplier: Supplier, field: str, value: str, actor, reason: str = "") -> Supplier:
+    """Give ``supplier`` its ``field`` identifier (``lei``, ``duns``, ``ecovadis_id`` or
+    ``cdp_account``; parsed by ``suppliers.identifiers``), recorded in the supplier's history
+    with ``reason``. Setting the value it already has changes nothing. Raises
+    ``ValidationError({field: ...})`` for a malformed value, a value another supplier holds,
+    or when the supplier already has a different one (an identifier is never overwritten
+    silently: edit the supplier to change it)."""
+    from core.parsers import CellError
+    from suppliers import identifiers
+
+    try:
+        parsed = identifiers.PARSERS[field](value)
+    except CellError as exc:
+        raise ValidationError({field: str(exc)}) from exc
+    current = getattr(supplier, field)
+    if current == parsed:
+        return supplier
+    label = identifiers.IDENTIFIER_LABELS[field]
+    if current:
+        raise ValidationError({field: f"supplier {supplier.code} already has the {label} {current}"})
+    owner = Supplier.objects.filter(**{field: parsed}).exclude(pk=supplier.pk).values_list("code", flat=True).first()
+    if owner:
+        raise ValidationError({field: f"{parsed} is already the {label} of supplier {owner}"})
+    setattr(supplier, field, parsed)
+    stamp(supplier, actor=actor, reason=reason).save(update_fields=[field, "updated_at"])
+    return supplier

@@ -45,6 +45,8 @@ PAGES = [
     ("/scorecard/methodologies/v1/", PROCUREMENT),
     ("/scorecard/runs/", PROCUREMENT),
     ("/scorecard/values/", PROCUREMENT),
+    ("/scorecard/lists/", WRITERS),
+    ("/scorecard/matches/", PROCUREMENT),
     ("/reports/", EVERY_ROLE),
     ("/screening/", PROCUREMENT),
     ("/notifications/", EVERY_ROLE),
