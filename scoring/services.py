@@ -26,7 +26,7 @@ from core.history import actor_fields, stamp
 from core.parsers import CellError
 from core.quarter import FutureQuarter, InvalidQuarter, Quarter, ensure_not_future, ensure_plausible_quarter
 from core.quarter import today as business_day
-from scoring import engine, results, selectors
+from scoring import engine, results, selectors, serving
 from scoring.inputs import INVENTORY_COLUMNS, ScoringInputs, empty_frame
 from scoring.methodology import EMISSIONS, TRAINING, MethodologyParams, source_error
 from scoring.models import (
@@ -278,6 +278,8 @@ def _recalculate(run: ScoreRun, lease: jobs.Lease, started: float) -> None:
         )
         jobs.finish(ScoreRun, run.pk, RunStatus.SUCCEEDED, counts=counts, fingerprint=fingerprint,
                     duration_seconds=round(time.perf_counter() - started, 3))
+    # The pages' and the API's summaries of the new snapshot, ready for the first request.
+    serving.refresh_quarter(str(run.quarter))
 
 
 def _with_run_metadata(coverage: dict, run: ScoreRun) -> dict:

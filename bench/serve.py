@@ -1,0 +1,204 @@
+"""Benchmark: the pages and API endpoints at 100,000 suppliers, served as in production.
+
+Usage (PostgreSQL):
+    createdb -h 127.0.0.1 -U postgres esg_bench_serve
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/esg_bench_serve \
+        .venv/bin/python bench/serve.py [--suppliers 100000] [--reuse] [--seconds 30] [--clients 32]
+
+Builds the data of ``bench/recalc.py`` (its generator; kept with --reuse when present),
+recalculates the quarter when it has no stored results, runs ``VACUUM ANALYZE``, then
+serves it with gunicorn as the Dockerfile does (``config.settings.production``, 3 sync
+workers, ``WEB_CONCURRENCY=3``) and drives each URL with Debian's ``wrk``
+(``apt-get install wrk``) as a logged-in procurement analyst with ``Accept-Encoding: gzip``:
+  (a) one client alone for ``--alone`` seconds: p50 / p95 / p99;
+  (b) ``--clients`` concurrent clients for ``--seconds``: requests/s and p50 / p95 / p99.
+Each URL is requested once before measuring (a stale stored summary is computed then).
+Targets (#13): (a) p50 <= 50 ms for every URL; (b) p99 <= 1 s and >= 20 requests/s.
+The machine is shared: the load average is printed before and after each URL.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.base")
+
+WRK_SCRIPT = """
+done = function(summary, latency, requests)
+  io.write(string.format("RESULT %d %d %.2f %.2f %.2f %d %d\\n", summary.requests, summary.duration,
+    latency:percentile(50) / 1000, latency:percentile(95) / 1000, latency:percentile(99) / 1000,
+    summary.errors.status, summary.errors.connect + summary.errors.read + summary.errors.write
+    + summary.errors.timeout))
+end
+"""
+
+
+def prepare(count: int, reuse: bool) -> dict:
+    """Data, scores, a procurement session; returns what the URLs need."""
+    import django
+
+    django.setup()
+    import recalc
+    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY, get_user_model
+    from django.contrib.auth.models import Group
+    from django.contrib.sessions.backends.db import SessionStore
+    from django.core.management import call_command
+    from django.db import connection
+
+    from core import roles
+    from core.quarter import Quarter
+    from core.setup import ensure_role_groups
+    from scoring.models import CoverageSnapshot, Methodology, QuarterlyScore
+    from scoring.services import score_run_now
+    from suppliers.models import Supplier
+
+    call_command("migrate", verbosity=0)
+    if not (reuse and Supplier.objects.exists()):
+        recalc._truncate(connection)
+        started = time.perf_counter()
+        recalc.generate(count)
+        print(f"generated in {time.perf_counter() - started:.0f} s")
+    quarter = recalc.QUARTER
+    if not CoverageSnapshot.objects.filter(quarter=quarter).exists():
+        started = time.perf_counter()
+        run = score_run_now(quarter=Quarter.parse(quarter), methodology=Methodology.objects.get(version="v1"),
+                            actor="bench", trigger="command")
+        print(f"recalculated {quarter} in {time.perf_counter() - started:.0f} s ({run.status})")
+    with connection.cursor() as cursor:
+        cursor.execute("VACUUM ANALYZE")
+    ensure_role_groups()
+    user, _ = get_user_model().objects.get_or_create(username="bench-analyst")
+    user.groups.add(Group.objects.get(name=roles.PROCUREMENT_ANALYST))
+    session = SessionStore()
+    session[SESSION_KEY] = str(user.pk)
+    session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+    session[HASH_SESSION_KEY] = user.get_session_auth_hash()
+    session.set_expiry(24 * 3600)
+    session.save()
+    suppliers = Supplier.objects.count()
+    scores = QuarterlyScore.objects.filter(quarter=quarter).count()
+    middle = Supplier.objects.order_by("code").values_list("code", flat=True)[suppliers // 2]
+    from django.conf import settings
+
+    return {"quarter": quarter, "suppliers": suppliers, "scores": scores, "middle": middle,
+            "cookie": f"{settings.SESSION_COOKIE_NAME}={session.session_key}"}
+
+
+def urls(facts: dict) -> list[tuple[str, str]]:
+    quarter = facts["quarter"]
+    score_page = max(1, facts["scores"] // 50 // 2)
+    supplier_page = max(1, facts["suppliers"] // 50 // 2)
+    return [
+        ("portal dashboard", "/dashboard/"),
+        (f"/api/v1/scores/?quarter=Q&page={score_page}", f"/api/v1/scores/?quarter={quarter}&page={score_page}"),
+        ("/api/v1/coverage/?quarter=Q", f"/api/v1/coverage/?quarter={quarter}"),
+        ("/api/v1/coverage/gaps/ (page 2)", f"/api/v1/coverage/gaps/?quarter={quarter}&metric=audit&page=2"),
+        ("supplier list sorted by score", f"/suppliers/?quarter={quarter}&sort=-score"),
+        ("supplier list, grade filter", f"/suppliers/?quarter={quarter}&grade=B"),
+        ("supplier detail", f"/suppliers/{facts['middle']}/"),
+        (f"/api/v1/suppliers/?page={supplier_page}", f"/api/v1/suppliers/?page={supplier_page}"),
+    ]
+
+
+def serve(port: int) -> subprocess.Popen:
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings.production",
+           "SECRET_KEY": os.environ.get("SECRET_KEY", "bench-only-not-a-secret"),
+           "ALLOWED_HOSTS": "127.0.0.1,localhost", "WEB_CONCURRENCY": "3"}
+    subprocess.run([sys.executable, "manage.py", "collectstatic", "--noinput", "-v", "0"], cwd=ROOT, env=env,
+                   check=True)
+    gunicorn = str(Path(sys.executable).with_name("gunicorn"))
+    process = subprocess.Popen([gunicorn, "config.wsgi:application", "--bind", f"127.0.0.1:{port}", "--workers", "3",
+                                "--timeout", "120", "--log-level", "warning"], cwd=ROOT, env=env)
+    for _ in range(240):  # until it accepts connections
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            break
+        except OSError:
+            time.sleep(0.5)
+    return process
+
+
+def fetch(base: str, path: str, cookie: str) -> tuple[int, int]:
+    request = urllib.request.Request(base + path, headers={  # noqa: S310
+        "Cookie": cookie, "X-Forwarded-Proto": "https", "Accept-Encoding": "gzip"})
+    with urllib.request.urlopen(request, timeout=300) as response:  # noqa: S310
+        return response.status, len(response.read())
+
+
+def wrk(base: str, path: str, cookie: str, *, clients: int, seconds: int, script: str) -> dict:
+    threads = min(2, clients)
+    output = subprocess.run(
+        ["wrk", f"-t{threads}", f"-c{clients}", f"-d{seconds}s", "--timeout", "60s", "-s", script,
+         "-H", f"Cookie: {cookie}", "-H", "X-Forwarded-Proto: https", "-H", "Accept-Encoding: gzip", base + path],
+        capture_output=True, text=True, check=True).stdout
+    line = next(line for line in output.splitlines() if line.startswith("RESULT "))
+    requests, duration_us, p50, p95, p99, bad_status, errors = line.split()[1:]
+    return {"rps": int(requests) / (int(duration_us) / 1e6), "p50": float(p50), "p95": float(p95),
+            "p99": float(p99), "bad": int(bad_status), "errors": int(errors), "requests": int(requests)}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--suppliers", type=int, default=100_000)
+    parser.add_argument("--reuse", action="store_true", help="keep existing generated data")
+    parser.add_argument("--seconds", type=int, default=30, help="duration of each loaded run")
+    parser.add_argument("--alone", type=int, default=10, help="duration of each one-client run")
+    parser.add_argument("--clients", type=int, default=32)
+    parser.add_argument("--port", type=int, default=8765)
+    parser.add_argument("--only", default="", help="substring: measure only the URLs whose label contains it")
+    args = parser.parse_args()
+    if shutil.which("wrk") is None:
+        sys.exit("wrk is needed: apt-get install wrk")
+
+    facts = prepare(args.suppliers, args.reuse)
+    print(f"suppliers {facts['suppliers']:,}; scores in {facts['quarter']}: {facts['scores']:,}")
+    base = f"http://127.0.0.1:{args.port}"
+    server = serve(args.port)
+    script = Path(tempfile.mkdtemp()) / "report.lua"
+    script.write_text(WRK_SCRIPT)
+    results = []
+    try:
+        for label, path in urls(facts):
+            if args.only and args.only not in label:
+                continue
+            started = time.perf_counter()
+            status, size = fetch(base, path, facts["cookie"])  # warm: computes a stale stored summary
+            first = time.perf_counter() - started
+            load_before = os.getloadavg()[0]
+            alone = wrk(base, path, facts["cookie"], clients=1, seconds=args.alone, script=str(script))
+            loaded = wrk(base, path, facts["cookie"], clients=args.clients, seconds=args.seconds, script=str(script))
+            load_after = os.getloadavg()[0]
+            results.append((label, status, size, first, alone, loaded, load_before, load_after))
+            print(f"{label}: HTTP {status}, {size:,} bytes (gzip accepted), first request {first * 1000:.0f} ms; "
+                  f"alone p50/p95/p99 {alone['p50']:.1f}/{alone['p95']:.1f}/{alone['p99']:.1f} ms; "
+                  f"{args.clients} clients {loaded['rps']:.1f} req/s, p50/p95/p99 {loaded['p50']:.0f}/"
+                  f"{loaded['p95']:.0f}/{loaded['p99']:.0f} ms, non-2xx {loaded['bad']}, errors {loaded['errors']}; "
+                  f"load {load_before:.1f} -> {load_after:.1f}", flush=True)
+    finally:
+        server.send_signal(signal.SIGTERM)
+        server.wait(timeout=30)
+    print()
+    print(f"| URL | alone p50 / p95 ms | {args.clients} clients req/s | p50 / p95 / p99 ms | load avg | target met |")
+    print("|---|---|---|---|---|---|")
+    for label, _status, _size, _first, alone, loaded, before, after in results:
+        met = alone["p50"] <= 50 and loaded["p99"] <= 1000 and loaded["rps"] >= 20 and not loaded["bad"]
+        print(f"| {label} | {alone['p50']:.1f} / {alone['p95']:.1f} | {loaded['rps']:.1f} | "
+              f"{loaded['p50']:.0f} / {loaded['p95']:.0f} / {loaded['p99']:.0f} | {before:.1f}–{after:.1f} | "
+              f"{'yes' if met else 'no'} |")
+
+
+if __name__ == "__main__":
+    main()
