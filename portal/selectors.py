@@ -250,7 +250,7 @@ SUPPLIER_SORTS = {
 
 def supplier_rows(user, quarter: str | None, *, query: str = "", country: str = "", category: str = "",
                   status: str = "", grade: str = "", population: str = "", flag: str = "", mine: str = "",
-                  sort: str = "code") -> QuerySet[Supplier]:
+                  sort: str = "code") -> QuerySet[Supplier] | ScoredFirst:
     """Suppliers the user may see with the quarter's stored score joined in (one query
     per page: the score comes through a filtered LEFT JOIN, not a query per row).
     ``q_spend`` is the stored spend basis (base currency) and ``q_change`` the score change
@@ -286,7 +286,51 @@ def supplier_rows(user, quarter: str | None, *, query: str = "", country: str = 
     descending = sort.startswith("-")
     column = SUPPLIER_SORTS.get(sort.lstrip("-"), "code")
     ordering = F(column).desc(nulls_last=True) if descending else F(column).asc(nulls_last=True)
+    if quarter and column in STORED_SORTS:
+        # Scored suppliers first in the stored column's order (read through the quarter's
+        # index on it), then the unscored ones by code: the same order as the single query
+        # below without sorting every supplier on each page.
+        stored = F(column).desc() if descending else F(column).asc()
+        return ScoredFirst(suppliers.filter(**{f"{column}__isnull": False}).order_by(stored, "code"),
+                           suppliers.filter(**{f"{column}__isnull": True}).order_by("code"), suppliers)
     return suppliers.order_by(ordering, "code")
+
+
+# Sorts on a stored score column that is never empty for a scored supplier.
+STORED_SORTS = ("q_score", "q_grade", "q_rank")
+
+
+class ScoredFirst:
+    """The supplier list sorted by a stored score column (nulls last) as a sequence the
+    paginator reads a page at a time: a page of the scored suppliers (one query through the
+    quarter's index on the column), completed by the unscored ones by code when the scored
+    run out. ``count()`` counts the whole filtered list (one query); the number of scored
+    suppliers is counted only for a page past their end. At most four queries per page."""
+
+    def __init__(self, scored: QuerySet[Supplier], unscored: QuerySet[Supplier], everyone: QuerySet[Supplier]):
+        self.scored, self.unscored, self.everyone = scored, unscored, everyone
+        self._count: int | None = None
+
+    def count(self) -> int:
+        if self._count is None:
+            self._count = self.everyone.count()
+        return self._count
+
+    def __len__(self) -> int:
+        return self.count()
+
+    def __getitem__(self, index):
+        if isinstance(index, int):
+            return self[index:index + 1][0]
+        start, stop, _ = index.indices(self.count())
+        if stop <= start:
+            return []
+        rows = list(self.scored[start:stop])
+        if len(rows) == stop - start:
+            return rows
+        scored_count = start + len(rows) if rows else self.scored.count()
+        offset = max(start - scored_count, 0)
+        return rows + list(self.unscored[offset:offset + (stop - start - len(rows))])
 
 
 def supplier_countries(user) -> list[str]:

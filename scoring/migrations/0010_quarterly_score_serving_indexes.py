@@ -9,7 +9,7 @@ from django.db import migrations
 
 INDEXES = {
     "scoring_qscore_quarter_rank": "(quarter, rank)",
-    "scoring_qscore_quarter_score": "(quarter, score DESC)",
+    "scoring_qscore_quarter_score": "(quarter, score)",
 }
 
 

@@ -293,3 +293,30 @@ def test_a_new_run_makes_the_coverage_summaries_stale(world, role_users):
     second = serving.coverage_summary(quarter)
     assert second.fingerprint != first.fingerprint
     assert second.fingerprint.startswith(str(CoverageSnapshot.objects.get(quarter=quarter).pk))
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("sort", ["-score", "score", "grade", "-grade", "spend", "-spend"])
+def test_supplier_list_by_a_stored_column_pages_like_the_single_sorted_query(sort, role_users, make_supplier,
+                                                                             make_site):
+    from django.core.paginator import Paginator
+    from django.db.models import F
+
+    from portal import selectors
+
+    analyst = role_users["procurement_analyst"]
+    _add_suppliers(make_supplier, make_site, analyst, 0, 5)
+    for n in range(3):
+        make_supplier(f"UN-{n}")  # no spend: not scored
+    quarter = _recalculate(analyst)
+    rows = selectors.supplier_rows(analyst, quarter, sort=sort)
+    assert isinstance(rows, selectors.ScoredFirst)
+    column = selectors.SUPPLIER_SORTS[sort.lstrip("-")]
+    single = selectors.supplier_rows(analyst, quarter, sort="code").order_by(
+        F(column).desc(nulls_last=True) if sort.startswith("-") else F(column).asc(nulls_last=True), "code")
+    expected = [supplier.code for supplier in single]
+    for per_page in (1, 2, 3, 50):
+        paginator = Paginator(rows, per_page)
+        assert paginator.count == len(expected)
+        seen = [supplier.code for number in paginator.page_range for supplier in paginator.page(number)]
+        assert seen == expected, per_page
