@@ -28,6 +28,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
 
@@ -35,6 +36,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.base")
+# The same key here (where the session is made) and in gunicorn (where it is read).
+os.environ.setdefault("SECRET_KEY", "bench-only-not-a-secret")
 
 WRK_SCRIPT = """
 done = function(summary, latency, requests)
@@ -91,9 +94,13 @@ def prepare(count: int, reuse: bool) -> dict:
     suppliers = Supplier.objects.count()
     scores = QuarterlyScore.objects.filter(quarter=quarter).count()
     middle = Supplier.objects.order_by("code").values_list("code", flat=True)[suppliers // 2]
+    from scoring import serving
+
+    gaps = serving.gap_summary(quarter, "audit")
     from django.conf import settings
 
     return {"quarter": quarter, "suppliers": suppliers, "scores": scores, "middle": middle,
+            "gaps": gaps.item_count if gaps is not None else 0,
             "cookie": f"{settings.SESSION_COOKIE_NAME}={session.session_key}"}
 
 
@@ -101,11 +108,13 @@ def urls(facts: dict) -> list[tuple[str, str]]:
     quarter = facts["quarter"]
     score_page = max(1, facts["scores"] // 50 // 2)
     supplier_page = max(1, facts["suppliers"] // 50 // 2)
+    gap_page = max(1, facts["gaps"] // 50 // 2)
     return [
         ("portal dashboard", "/dashboard/"),
         (f"/api/v1/scores/?quarter=Q&page={score_page}", f"/api/v1/scores/?quarter={quarter}&page={score_page}"),
         ("/api/v1/coverage/?quarter=Q", f"/api/v1/coverage/?quarter={quarter}"),
-        ("/api/v1/coverage/gaps/ (page 2)", f"/api/v1/coverage/gaps/?quarter={quarter}&metric=audit&page=2"),
+        (f"/api/v1/coverage/gaps/?quarter=Q&metric=audit&page={gap_page}",
+         f"/api/v1/coverage/gaps/?quarter={quarter}&metric=audit&page={gap_page}"),
         ("supplier list sorted by score", f"/suppliers/?quarter={quarter}&sort=-score"),
         ("supplier list, grade filter", f"/suppliers/?quarter={quarter}&grade=B"),
         ("supplier detail", f"/suppliers/{facts['middle']}/"),
@@ -115,7 +124,6 @@ def urls(facts: dict) -> list[tuple[str, str]]:
 
 def serve(port: int) -> subprocess.Popen:
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings.production",
-           "SECRET_KEY": os.environ.get("SECRET_KEY", "bench-only-not-a-secret"),
            "ALLOWED_HOSTS": "127.0.0.1,localhost", "WEB_CONCURRENCY": "3"}
     subprocess.run([sys.executable, "manage.py", "collectstatic", "--noinput", "-v", "0"], cwd=ROOT, env=env,
                    check=True)
@@ -134,8 +142,11 @@ def serve(port: int) -> subprocess.Popen:
 def fetch(base: str, path: str, cookie: str) -> tuple[int, int]:
     request = urllib.request.Request(base + path, headers={  # noqa: S310
         "Cookie": cookie, "X-Forwarded-Proto": "https", "Accept-Encoding": "gzip"})
-    with urllib.request.urlopen(request, timeout=300) as response:  # noqa: S310
-        return response.status, len(response.read())
+    try:
+        with urllib.request.urlopen(request, timeout=300) as response:  # noqa: S310
+            return response.status, len(response.read())
+    except urllib.error.HTTPError as error:
+        return error.code, 0
 
 
 def wrk(base: str, path: str, cookie: str, *, clients: int, seconds: int, script: str) -> dict:
