@@ -73,7 +73,6 @@ def dashboard(request):
         "flagged": flagged[:DASHBOARD_ROWS], "flagged_count": flagged.count(),
         "reviews": selectors.open_termination_reviews(request.user),
         "expiring": cycle["expiring"][:DASHBOARD_ROWS], "expiring_count": cycle["expiring_count"],
-        "cycle_counts": cycle["counts"],
         "documents": documents[:DASHBOARD_ROWS], "document_count": documents.count(), "today": day,
     })
 
