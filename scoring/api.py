@@ -327,8 +327,23 @@ class ScoreFilter(django_filters.FilterSet):
         fields = ["quarter", "grade", "population"]
 
 
+class IdPagePagination(PageNumberPagination):
+    """Page-number pagination that reads a page's ids first (the ordering's index alone, an
+    index-only scan even deep in the list) and then only those rows with their joins, in the
+    same order. Two queries per page plus the count."""
+
+    def paginate_queryset(self, queryset, request, view=None):
+        ids = super().paginate_queryset(queryset.values_list("pk", flat=True), request, view=view)
+        if ids is None:
+            return None
+        ids = list(ids)
+        rows = queryset.order_by().in_bulk(ids)
+        return [rows[pk] for pk in ids if pk in rows]
+
+
 class ScoreViewSet(SupplierScopedMixin, viewsets.ReadOnlyModelViewSet):
     queryset = QuarterlyScore.objects.select_related("supplier", "methodology")
+    pagination_class = IdPagePagination
     filterset_class = ScoreFilter
     search_fields = ["supplier__code", "supplier__name"]
 
