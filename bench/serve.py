@@ -231,7 +231,7 @@ def main() -> None:
     parser.add_argument("--port", type=int, default=8765)
     parser.add_argument("--generator", choices=["recalc", "sql"], default="recalc",
                         help="recalc: bench/recalc.py's generator; sql: the same shapes written by the database")
-    parser.add_argument("--only", default="", help="comma-separated substrings: measure only the URLs whose label contains one")
+    parser.add_argument("--only", default="", help="comma-separated: only the URLs whose label contains one of them")
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         sys.exit("wrk is needed: apt-get install wrk")
