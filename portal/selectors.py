@@ -135,8 +135,10 @@ class GapList:
         return self.count()
 
     def __getitem__(self, index: slice) -> list[GapRow]:
-        if not isinstance(index, slice) or self.summary is None:
+        if not isinstance(index, slice):
             raise TypeError("GapList is read by slices")
+        if self.summary is None:
+            return []
         start, stop = index.start or 0, min(index.stop if index.stop is not None else self.count(), self.count())
         if stop <= start:
             return []

@@ -320,3 +320,24 @@ def test_supplier_list_by_a_stored_column_pages_like_the_single_sorted_query(sor
         assert paginator.count == len(expected)
         seen = [supplier.code for number in paginator.page_range for supplier in paginator.page(number)]
         assert seen == expected, per_page
+
+
+@pytest.mark.django_db
+def test_coverage_gaps_page_pages_the_stored_gaps_with_what_each_adds(role_users, client_as, make_supplier, make_site):
+    from portal import selectors
+
+    analyst = role_users["procurement_analyst"]
+    _add_suppliers(make_supplier, make_site, analyst, 0, 7)
+    quarter = _recalculate(analyst)
+    data = CoverageSnapshot.objects.get(quarter=quarter).data["metrics"]["audit"]
+    gaps = selectors.gap_list(quarter, "audit")
+    rows = [row for start in range(0, gaps.count(), 2) for row in gaps[start:start + 2]]
+    assert [row.supplier_code for row in rows] == [gap["supplier"] for gap in data["gaps"]]
+    before = float(data["share"])
+    for row, gap in zip(rows, data["gaps"], strict=True):
+        assert row.adds == pytest.approx(float(gap["cumulative_share"]) - before)
+        before = float(gap["cumulative_share"])
+    assert selectors.gap_list("2019-Q1", "audit")[0:50] == []
+    page = client_as("procurement_analyst").get(f"/dashboard/gaps/audit/?quarter={quarter}")
+    assert page.status_code == 200
+    assert client_as("procurement_analyst").get("/dashboard/gaps/audit/?quarter=2019-Q1").status_code == 200
