@@ -38,3 +38,37 @@ class Job(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} job {self.pk} {self.status}"
+
+
+class StoredSummary(models.Model):
+    """A summary computed once and read by many requests (core/summaries.py): the
+    dashboard's audit-cycle counts of a day, a quarter's coverage digest and its compressed
+    response, a gap list split into items. ``fingerprint`` names what it was computed from
+    (the day, the policy, the newest change of its source tables); a reader whose current
+    fingerprint differs recomputes it."""
+
+    key = models.CharField(max_length=200, unique=True)
+    fingerprint = models.CharField(max_length=500)
+    payload = models.JSONField(default=dict)
+    body = models.BinaryField(null=True, blank=True)  # e.g. a gzip-compressed JSON response
+    item_count = models.PositiveIntegerField(default=0)
+    computed_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"summary {self.key}"
+
+
+class StoredSummaryItem(models.Model):
+    """One row of a summary's list (a gap of a coverage metric), read a page at a time
+    through the (summary, position) index."""
+
+    summary = models.ForeignKey(StoredSummary, on_delete=models.CASCADE, related_name="items")
+    position = models.PositiveIntegerField()
+    data = models.JSONField()
+
+    class Meta:
+        ordering = ["summary", "position"]
+        constraints = [models.UniqueConstraint(fields=["summary", "position"], name="stored_summary_item_position")]
+
+    def __str__(self) -> str:
+        return f"{self.summary_id}#{self.position}"

@@ -26,10 +26,10 @@ from django.db.models.functions import Coalesce
 
 from audits import dates
 from audits import selectors as audit_selectors
+from audits import summaries as audit_summaries
 from audits.models import (
     UPCOMING_STATUSES,
     Audit,
-    CapState,
     Finding,
     FindingStatus,
     Notification,
@@ -41,11 +41,10 @@ from core import roles
 from core.history import describe, history_rows
 from core.parsers import CellError, parse_quarter
 from core.quarter import Quarter
-from scoring import breakdown
+from scoring import breakdown, serving
 from scoring.breakdown import BreakdownRow
 from scoring.methodology import CATEGORIES
 from scoring.models import (
-    CoverageSnapshot,
     IndicatorValue,
     QuarterlyScore,
     ScoreRun,
@@ -91,63 +90,91 @@ class GapRow:
     adds: float  # share points closing this gap adds to the metric
 
 
-def coverage_metrics(snapshot: CoverageSnapshot | None) -> list[dict]:
-    """The four section 7 metrics of a stored snapshot as rows (name, share, target, met, gaps count);
-    empty without a snapshot. No query."""
-    if snapshot is None:
+def coverage_digest(quarter: str | None) -> dict | None:
+    """The quarter's coverage digest stored at recalculation (``scoring.serving``):
+    ``metrics`` (rows name, share, target, met, gaps count), ``gaps`` (each metric's first
+    gaps with supplier names) and ``grades``; ``None`` without a snapshot. Two queries."""
+    if not quarter:
+        return None
+    summary = serving.coverage_summary(quarter)
+    return None if summary is None else summary.payload
+
+
+def digest_gap_rows(digest: dict | None, metric: str) -> list[GapRow]:
+    """The first gaps of the metric kept in the digest, with what closing each adds. No query."""
+    if not digest:
         return []
-    metrics = snapshot.data.get("metrics", {})
+    share = next((row["share"] for row in digest["metrics"] if row["name"] == metric), None)
+    gaps = digest["gaps"].get(metric, [])
+    return _gap_rows(gaps, share, {gap["supplier"]: gap.get("supplier_name", "") for gap in gaps})
+
+
+def _gap_rows(gaps: list[dict], before: float | None, names: dict[str, str]) -> list[GapRow]:
     rows = []
-    for name in METRICS:
-        metric = metrics.get(name)
-        if metric is None:
-            continue
-        rows.append({"name": name, "share": float(metric["share"]), "target": float(metric["target"]),
-                     "met": bool(metric["met"]), "gaps": len(metric.get("gaps", []))})
-    return rows
-
-
-def gap_rows(snapshot: CoverageSnapshot | None, metric: str) -> list[GapRow]:
-    """The metric's gap list, biggest spend first, with what closing each gap adds.
-    One query for the supplier names."""
-    if snapshot is None or metric not in snapshot.data.get("metrics", {}):
-        return []
-    data = snapshot.data["metrics"][metric]
-    gaps = data.get("gaps", [])
-    names = dict(Supplier.objects.filter(code__in=[gap["supplier"] for gap in gaps]).values_list("code", "name"))
-    rows, before = [], float(data["share"])
     for gap in gaps:
         cumulative = float(gap["cumulative_share"])
         rows.append(GapRow(supplier_code=gap["supplier"], supplier_name=names.get(gap["supplier"], ""),
-                           spend=float(gap["spend"]), cumulative_share=cumulative, adds=cumulative - before))
+                           spend=float(gap["spend"]), cumulative_share=cumulative,
+                           adds=cumulative - float(before if before is not None else cumulative)))
         before = cumulative
     return rows
 
 
+class GapList:
+    """A metric's stored gap list (``scoring.serving.gap_summary``) as a sequence the
+    paginator reads a page at a time: ``count()`` from the summary, a slice in two queries
+    (the gaps from the one before the page, for "adds"; the page's supplier names)."""
+
+    def __init__(self, summary):
+        self.summary = summary
+
+    def count(self) -> int:
+        return self.summary.item_count if self.summary is not None else 0
+
+    def __len__(self) -> int:
+        return self.count()
+
+    def __getitem__(self, index: slice) -> list[GapRow]:
+        if not isinstance(index, slice):
+            raise TypeError("GapList is read by slices")
+        if self.summary is None:
+            return []
+        start, stop = index.start or 0, min(index.stop if index.stop is not None else self.count(), self.count())
+        if stop <= start:
+            return []
+        gaps = serving.gap_items(self.summary, max(start - 1, 0), stop - max(start - 1, 0))
+        before = self.summary.payload["share"]
+        if start > 0:
+            before, gaps = gaps[0]["cumulative_share"], gaps[1:]
+        names = dict(Supplier.objects.filter(code__in=[gap["supplier"] for gap in gaps]).values_list("code", "name"))
+        return _gap_rows(gaps, before, names)
+
+
+def gap_list(quarter: str | None, metric: str) -> GapList:
+    """The metric's gap list of the quarter, biggest spend first, read by pages (``GapList``)."""
+    return GapList(serving.gap_summary(quarter, metric) if quarter else None)
+
+
+def cycle_summary(as_of: dt.date) -> dict:
+    """The dashboard's audit cycle of every site at ``as_of`` (``audits.summaries.cycle_summary``)."""
+    return audit_summaries.cycle_summary(as_of)
+
+
 def grade_distribution(quarter: str) -> list[dict]:
-    """Suppliers per grade and population in the quarter: one aggregate query."""
-    rows = (QuarterlyScore.objects.filter(quarter=quarter).order_by().values("grade", "population")
-            .annotate(n=Count("id")))
-    grades: dict[str, dict] = {}
-    for row in rows:
-        entry = grades.setdefault(row["grade"], {"grade": row["grade"], "full": 0, "ecovadis_only": 0, "total": 0})
-        entry[row["population"]] = row["n"]
-        entry["total"] += row["n"]
-    order = {grade: index for index, grade in enumerate("ABCDX")}
-    return sorted(grades.values(), key=lambda entry: order.get(entry["grade"], 99))
+    """Suppliers per grade and population in the quarter (``scoring.serving.grade_distribution``)."""
+    from scoring.serving import grade_distribution
+
+    return grade_distribution(quarter)
 
 
 def open_findings_summary(user, today: dt.date) -> dict:
-    """Open findings by severity and the overdue counts: one aggregate query."""
-    findings = scope_to_user(Finding.objects.filter(status=FindingStatus.OPEN), user, "audit__site__supplier")
-    overdue = audit_selectors.overdue_conditions(today)
-    counts = findings.aggregate(
-        total=Count("id"),
-        cap_overdue=Count("id", filter=overdue["cap_overdue"]),
-        correction_overdue=Count("id", filter=overdue["correction_overdue"]),
-        awaiting_review=Count("id", filter=Q(corrective_action__state=CapState.SUBMITTED)),
-        **{severity: Count("id", filter=Q(severity=severity)) for severity in Severity.values},
-    )
+    """Open findings by severity and the overdue counts (``audits.summaries``): procurement's
+    (every finding) from the stored summary of the day, a supplier user's by one aggregate query."""
+    if roles.is_procurement(user):
+        counts = audit_summaries.open_findings(today)
+    else:
+        findings = scope_to_user(Finding.objects.all(), user, "audit__site__supplier")
+        counts = audit_summaries.open_findings_counts(findings, today)
     counts["by_severity"] = [(value, label, counts[value]) for value, label in Severity.choices]
     return counts
 
@@ -225,7 +252,7 @@ SUPPLIER_SORTS = {
 
 def supplier_rows(user, quarter: str | None, *, query: str = "", country: str = "", category: str = "",
                   status: str = "", grade: str = "", population: str = "", flag: str = "", mine: str = "",
-                  sort: str = "code") -> QuerySet[Supplier]:
+                  sort: str = "code") -> QuerySet[Supplier] | ScoredFirst:
     """Suppliers the user may see with the quarter's stored score joined in (one query
     per page: the score comes through a filtered LEFT JOIN, not a query per row).
     ``q_spend`` is the stored spend basis (base currency) and ``q_change`` the score change
@@ -261,7 +288,51 @@ def supplier_rows(user, quarter: str | None, *, query: str = "", country: str = 
     descending = sort.startswith("-")
     column = SUPPLIER_SORTS.get(sort.lstrip("-"), "code")
     ordering = F(column).desc(nulls_last=True) if descending else F(column).asc(nulls_last=True)
+    if quarter and column in STORED_SORTS:
+        # Scored suppliers first in the stored column's order (read through the quarter's
+        # index on it), then the unscored ones by code: the same order as the single query
+        # below without sorting every supplier on each page.
+        stored = F(column).desc() if descending else F(column).asc()
+        return ScoredFirst(suppliers.filter(**{f"{column}__isnull": False}).order_by(stored, "code"),
+                           suppliers.filter(**{f"{column}__isnull": True}).order_by("code"), suppliers)
     return suppliers.order_by(ordering, "code")
+
+
+# Sorts on a stored score column that is never empty for a scored supplier.
+STORED_SORTS = ("q_score", "q_grade", "q_rank")
+
+
+class ScoredFirst:
+    """The supplier list sorted by a stored score column (nulls last) as a sequence the
+    paginator reads a page at a time: a page of the scored suppliers (one query through the
+    quarter's index on the column), completed by the unscored ones by code when the scored
+    run out. ``count()`` counts the whole filtered list (one query); the number of scored
+    suppliers is counted only for a page past their end. At most four queries per page."""
+
+    def __init__(self, scored: QuerySet[Supplier], unscored: QuerySet[Supplier], everyone: QuerySet[Supplier]):
+        self.scored, self.unscored, self.everyone = scored, unscored, everyone
+        self._count: int | None = None
+
+    def count(self) -> int:
+        if self._count is None:
+            self._count = self.everyone.count()
+        return self._count
+
+    def __len__(self) -> int:
+        return self.count()
+
+    def __getitem__(self, index):
+        if isinstance(index, int):
+            return self[index:index + 1][0]
+        start, stop, _ = index.indices(self.count())
+        if stop <= start:
+            return []
+        rows = list(self.scored[start:stop])
+        if len(rows) == stop - start:
+            return rows
+        scored_count = start + len(rows) if rows else self.scored.count()
+        offset = max(start - scored_count, 0)
+        return rows + list(self.unscored[offset:offset + (stop - start - len(rows))])
 
 
 def supplier_countries(user) -> list[str]:
@@ -282,11 +353,15 @@ def quarters_of(supplier: Supplier) -> list[str]:
     return list(supplier.scores.order_by("-quarter").values_list("quarter", flat=True))
 
 
-def scorecard(supplier: Supplier, quarter: str) -> Scorecard | None:
+def scorecard(supplier: Supplier, quarter: str, scores: list[QuarterlyScore] | None = None) -> Scorecard | None:
     """The stored score of ``quarter`` with its per-indicator breakdown
     (``scoring.breakdown``: points, weight, contribution, raw value, source) and the
-    reported value (with its evidence) the run used."""
-    score = supplier.scores.filter(quarter=quarter).select_related("methodology", "run").first()
+    reported value (with its evidence) the run used. ``scores``: the supplier's stored
+    scores already read (``stored_scores``), to pick the quarter's without a query."""
+    if scores is not None:
+        score = next((row for row in scores if row.quarter == quarter), None)
+    else:
+        score = supplier.scores.filter(quarter=quarter).select_related("methodology").first()
     if score is None:
         return None
     params = methodology_params(score.methodology)
@@ -301,10 +376,15 @@ def scorecard(supplier: Supplier, quarter: str) -> Scorecard | None:
                                                      flags=score.flags))
 
 
-def history(supplier: Supplier) -> list[dict]:
-    """The supplier's stored scores by quarter, oldest first, with changes (``scoring.selectors.score_history``)."""
-    scores = list(supplier.scores.select_related("methodology").order_by("quarter"))
-    return score_history(scores)
+def stored_scores(supplier: Supplier) -> list[QuarterlyScore]:
+    """The supplier's stored scores with their methodology, oldest quarter first. One query."""
+    return list(supplier.scores.select_related("methodology").order_by("quarter"))
+
+
+def history(supplier: Supplier, scores: list[QuarterlyScore] | None = None) -> list[dict]:
+    """The supplier's stored scores by quarter, oldest first, with changes
+    (``scoring.selectors.score_history``); ``scores`` as ``stored_scores`` gives them."""
+    return score_history(stored_scores(supplier) if scores is None else scores)
 
 
 def spend_in_base(supplier: Supplier, base_currency: str) -> list[dict]:

@@ -2,24 +2,30 @@
 
 from __future__ import annotations
 
+import gzip
+import json
+import re
 from decimal import Decimal
 
 import django_filters
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
+from django.utils.cache import patch_vary_headers
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound, Throttled, ValidationError
+from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from core import jobs, roles
 from core.api import IdentifierSlugRelatedField, ImportActionMixin
 from core.parsers import CellError, parse_past_quarter, parse_quarter
-from scoring import importers, methodology_drafts, services
+from scoring import importers, methodology_drafts, services, serving
 from scoring.models import (
     Indicator,
     IndicatorValue,
@@ -30,11 +36,13 @@ from scoring.models import (
     ScoreRun,
     ValueState,
 )
-from scoring.selectors import coverage_snapshot, current_methodology, default_quarter, methodology_params, score_history
+from scoring.selectors import current_methodology, default_quarter, methodology_params, score_history
 from scoring.values import canonical_value
 from suppliers.models import Supplier
 from suppliers.scoping import SupplierScopedMixin
 from suppliers.selectors import visible_suppliers
+
+ACCEPTS_GZIP = re.compile(r"\bgzip\b")
 
 
 def quarter_param(value: str | None, *, required: bool = True):
@@ -319,8 +327,23 @@ class ScoreFilter(django_filters.FilterSet):
         fields = ["quarter", "grade", "population"]
 
 
+class IdPagePagination(PageNumberPagination):
+    """Page-number pagination that reads a page's ids first (the ordering's index alone, an
+    index-only scan even deep in the list) and then only those rows with their joins, in the
+    same order. Two queries per page plus the count."""
+
+    def paginate_queryset(self, queryset, request, view=None):
+        ids = super().paginate_queryset(queryset.values_list("pk", flat=True), request, view=view)
+        if ids is None:
+            return None
+        ids = list(ids)
+        rows = queryset.order_by().in_bulk(ids)
+        return [rows[pk] for pk in ids if pk in rows]
+
+
 class ScoreViewSet(SupplierScopedMixin, viewsets.ReadOnlyModelViewSet):
     queryset = QuarterlyScore.objects.select_related("supplier", "methodology")
+    pagination_class = IdPagePagination
     filterset_class = ScoreFilter
     search_fields = ["supplier__code", "supplier__name"]
 
@@ -410,7 +433,9 @@ class ScoreRunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.C
 
 
 class CoverageView(APIView):
-    """The section 7 coverage metrics of a quarter, as stored by its latest run."""
+    """The section 7 coverage metrics of a quarter, as stored by its latest run: the
+    contract's full shape (every gap list inline), served as the JSON stored at
+    recalculation, gzip-compressed when the client accepts it (``scoring.serving``)."""
 
     procurement_only = True
 
@@ -419,7 +444,51 @@ class CoverageView(APIView):
         responses=OpenApiTypes.OBJECT)
     def get(self, request):
         quarter = quarter_or_default(request.query_params.get("quarter"))
-        snapshot = coverage_snapshot(quarter)
-        if snapshot is None:
+        summary = serving.coverage_summary(str(quarter), with_body=True)
+        if summary is None:
             raise NotFound(f"no coverage for {quarter}: recalculate the quarter first")
-        return Response(snapshot.data)
+        body = bytes(summary.body)
+        if request.accepted_renderer.format != "json":  # the browsable API renders the document itself
+            return Response(json.loads(gzip.decompress(body)))
+        if ACCEPTS_GZIP.search(request.headers.get("Accept-Encoding", "")):
+            response = HttpResponse(body, content_type="application/json")
+            response["Content-Encoding"] = "gzip"
+        else:
+            response = HttpResponse(gzip.decompress(body), content_type="application/json")
+        patch_vary_headers(response, ("Accept-Encoding",))
+        return response
+
+
+class GapPagination(PageNumberPagination):
+    page_size = 50
+    page_size_query_param = "page_size"
+    max_page_size = 1000
+
+
+class CoverageGapView(APIView):
+    """One coverage metric's gap list of a quarter, a page at a time (docs/api.md "Gap
+    lists by page"): the gaps of ``coverage/`` in the same order (biggest spend first),
+    each with its ``position``; ``count`` is the length of the whole list."""
+
+    procurement_only = True
+
+    @extend_schema(parameters=[
+        OpenApiParameter("quarter", str, description="YYYY-Qn; omitted: the default quarter"),
+        OpenApiParameter("metric", str, required=True, enum=list(serving.METRICS)),
+        OpenApiParameter("page", int), OpenApiParameter("page_size", int, description="1-1000, default 50")],
+        responses=OpenApiTypes.OBJECT)
+    def get(self, request):
+        metric = request.query_params.get("metric", "")
+        if metric not in serving.METRICS:
+            raise ValidationError({"metric": [f"one of {', '.join(serving.METRICS)}"]})
+        quarter = quarter_or_default(request.query_params.get("quarter"))
+        summary = serving.gap_summary(str(quarter), metric)
+        if summary is None:
+            raise NotFound(f"no coverage for {quarter} and {metric}: recalculate the quarter first")
+        paginator = GapPagination()
+        page = paginator.paginate_queryset(serving.GapItems(summary), request, view=self)
+        response = paginator.get_paginated_response(page)
+        payload = summary.payload
+        response.data = {"quarter": str(quarter), "metric": metric, "share": payload["share"],
+                         "target": payload["target"], "met": payload["met"], **response.data}
+        return response

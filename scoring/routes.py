@@ -17,6 +17,7 @@ ROUTES = [
 # Extra paths under /api/v1/ that are not viewsets.
 URLS = [
     path("coverage/", api.CoverageView.as_view(), name="coverage"),
+    path("coverage/gaps/", api.CoverageGapView.as_view(), name="coverage-gaps"),
     path("third-party-lists/<str:kind>/import/", thirdparty_api.ThirdPartyImportView.as_view(),
          name="third-party-import"),
 ]

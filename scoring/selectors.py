@@ -208,9 +208,14 @@ def scored_quarters() -> list[str]:
     A run that scored nobody stores no scores, and a quarter after the current one cannot be
     recalculated; neither can become the default (docs/reliability.md, "The calendar")."""
     current = str(current_quarter())
-    quarters = (QuarterlyScore.objects.filter(quarter__lte=current).order_by()
-                .values_list("quarter", flat=True).distinct())
-    return sorted(set(quarters), reverse=True)
+    # A loose index scan: one index probe per quarter instead of reading every stored score.
+    table = connection.ops.quote_name(QuarterlyScore._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"WITH RECURSIVE q(quarter) AS (SELECT MAX(quarter) FROM {table} WHERE quarter <= %s "  # noqa: S608
+            f"UNION ALL SELECT (SELECT MAX(s.quarter) FROM {table} s WHERE s.quarter < q.quarter) "
+            "FROM q WHERE q.quarter IS NOT NULL) SELECT quarter FROM q WHERE quarter IS NOT NULL", [current])
+        return [row[0] for row in cursor.fetchall()]
 
 
 def default_quarter() -> str | None:

@@ -30,7 +30,7 @@ from core.quarter import FutureQuarter, InvalidQuarter, Quarter, ensure_not_futu
 from core.quarter import today as business_day
 from core.review import ensure_reviewable
 from disclosure import tasks as disclosure_tasks
-from scoring import engine, results, selectors, value_notifications
+from scoring import engine, results, selectors, serving, value_notifications
 from scoring.inputs import INVENTORY_COLUMNS, ScoringInputs, empty_frame
 from scoring.methodology import EMISSIONS, MINERALS_REPORTS, TRAINING, MethodologyParams, source_error
 from scoring.models import (
@@ -291,6 +291,8 @@ def _recalculate(run: ScoreRun, lease: jobs.Lease, started: float) -> None:
         # The dashboard's emissions panel reads the quarter's stored estimate (section 11),
         # computed once the run is committed, outside the run's own time.
         transaction.on_commit(lambda: disclosure_tasks.store_emissions_estimate.delay(run.quarter), robust=True)
+    # The pages' and the API's summaries of the new snapshot, ready for the first request.
+    serving.refresh_quarter(str(run.quarter))
 
 
 def _with_run_metadata(coverage: dict, run: ScoreRun) -> dict:

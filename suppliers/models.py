@@ -73,7 +73,10 @@ class Supplier(models.Model):
 
     class Meta:
         ordering = ["code"]
-        indexes = [models.Index(fields=["country", "category", "status"])]
+        indexes = [models.Index(fields=["country", "category", "status"]),
+                   # The dashboard's "flagged for termination review", a handful among 100,000.
+                   models.Index(fields=["code"], condition=models.Q(termination_review=True),
+                                name="supplier_termination_review")]
         constraints = [
             models.UniqueConstraint(fields=[name], condition=~models.Q(**{name: ""}), name=f"supplier_unique_{name}")
             for name in identifiers.IDENTIFIER_FIELDS

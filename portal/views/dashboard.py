@@ -8,13 +8,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from core import roles
-from core.quarter import Quarter
 from portal import charts, selectors
 from portal.access import procurement_required, role_required
 from portal.emissions_panel import emissions_panel
 from portal.templatetags.portal_tags import METRIC_LABELS
 from portal.views.common import paginate, today
-from scoring.selectors import coverage_snapshot
 from suppliers.selectors import visible_suppliers
 
 DASHBOARD_ROWS = 10
@@ -36,21 +34,23 @@ def home(request):
 def _quarter_context(request):
     quarters = selectors.scored_quarters()
     quarter = selectors.pick_quarter(request.GET.get("quarter"), quarters)
-    snapshot = coverage_snapshot(Quarter.parse(quarter)) if quarter else None
-    return quarters, quarter, snapshot
+    return quarters, quarter, selectors.coverage_digest(quarter)
 
 
 @procurement_required
 def dashboard(request):
-    quarters, quarter, snapshot = _quarter_context(request)
+    """The quarter's coverage and grades from the digest stored at recalculation, the open
+    findings and the audit cycle from the day's stored summaries: a constant number of
+    queries whatever the number of suppliers and sites."""
+    quarters, quarter, digest = _quarter_context(request)
     day = today()
-    metrics = selectors.coverage_metrics(snapshot)
+    metrics = digest["metrics"] if digest else []
     coverage_chart = charts.coverage_bars(
         _("Coverage metrics against their targets"),
         [(str(METRIC_LABELS.get(m["name"], m["name"])), m["share"], m["target"], m["met"]) for m in metrics],
         met_text=_("met"), missed_text=_("missed"),
     ) if metrics else None
-    grades = selectors.grade_distribution(quarter) if quarter else []
+    grades = digest["grades"] if digest else []
     grade_chart = charts.bar_chart(
         _("Suppliers by grade"),
         [charts.Bar(g["grade"], g["total"], charts.GRADE_COLOURS.get(g["grade"], "#607d8b")) for g in grades],
@@ -61,18 +61,19 @@ def dashboard(request):
         [charts.Bar(str(SHORT_SEVERITY.get(value, label)), count, charts.SEVERITY_COLOURS.get(value, "#607d8b"))
          for value, label, count in findings["by_severity"]],
     ) if findings["total"] else None
-    gaps = selectors.gap_rows(snapshot, "audit")
+    gaps = selectors.digest_gap_rows(digest, "audit")
+    gap_count = next((m["gaps"] for m in metrics if m["name"] == "audit"), 0)
     flagged = selectors.termination_review_suppliers(request.user)
-    expiring = selectors.cycle_rows(request.user, day, status="expiring")
+    cycle = selectors.cycle_summary(day)
     documents = selectors.expiring_documents(request.user, day)
     return render(request, "portal/dashboard.html", {
-        "quarters": quarters, "quarter": quarter, "snapshot": snapshot, "metrics": metrics,
+        "quarters": quarters, "quarter": quarter, "metrics": metrics,
         "coverage_chart": coverage_chart, "grades": grades, "grade_chart": grade_chart,
         "findings": findings, "severity_chart": severity_chart,
-        "gaps": gaps[:DASHBOARD_ROWS], "gap_count": len(gaps),
+        "gaps": gaps[:DASHBOARD_ROWS], "gap_count": gap_count,
         "flagged": flagged[:DASHBOARD_ROWS], "flagged_count": flagged.count(),
         "reviews": selectors.open_termination_reviews(request.user),
-        "expiring": expiring[:DASHBOARD_ROWS], "expiring_count": len(expiring),
+        "expiring": cycle["expiring"][:DASHBOARD_ROWS], "expiring_count": cycle["expiring_count"],
         "documents": documents[:DASHBOARD_ROWS], "document_count": documents.count(), "today": day,
         "emissions": emissions_panel(quarter),
     })
@@ -82,10 +83,9 @@ def dashboard(request):
 def coverage_gaps(request, metric: str):
     if metric not in selectors.METRICS:
         raise Http404
-    quarters, quarter, snapshot = _quarter_context(request)
-    rows = selectors.gap_rows(snapshot, metric)
-    metric_row = next((m for m in selectors.coverage_metrics(snapshot) if m["name"] == metric), None)
+    quarters, quarter, digest = _quarter_context(request)
+    metric_row = next((m for m in (digest["metrics"] if digest else []) if m["name"] == metric), None)
     return render(request, "portal/coverage_gaps.html", {
         "quarters": quarters, "quarter": quarter, "metric": metric, "metric_row": metric_row,
-        "page": paginate(request, rows, 50), "metrics": selectors.METRICS,
+        "page": paginate(request, selectors.gap_list(quarter, metric), 50), "metrics": selectors.METRICS,
     })

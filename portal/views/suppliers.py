@@ -53,11 +53,12 @@ def supplier_list(request):
 def supplier_detail(request, code: str):
     supplier = supplier_for(request.user, code)
     day = today()
-    quarters = selectors.quarters_of(supplier)
+    scores = selectors.stored_scores(supplier)  # one query for the quarters, the card and the history
+    quarters = [score.quarter for score in reversed(scores)]
     quarter = selectors.pick_quarter(request.GET.get("quarter"), quarters)
     quarter = quarter if quarter in quarters else (quarters[0] if quarters else None)
-    card = selectors.scorecard(supplier, quarter) if quarter else None
-    history = selectors.history(supplier)
+    card = selectors.scorecard(supplier, quarter, scores) if quarter else None
+    history = selectors.history(supplier, scores)
     history_chart = charts.line_chart(
         _("Score by quarter"), [(entry["quarter"], float(entry["score"])) for entry in history], y_max=100,
         bands=GRADE_BANDS,

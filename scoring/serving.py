@@ -1,0 +1,153 @@
+"""What the pages and the API serve of a recalculated quarter without reading the whole
+coverage snapshot on each request (#13): the dashboard's coverage digest, the compressed
+``/api/v1/coverage/`` response and each metric's gap list as pages.
+
+All come from the ``CoverageSnapshot`` the recalculation stored and are kept in
+``core.summaries`` under a fingerprint naming that snapshot (id, run, time written): a new
+run of the quarter makes them stale and the next read recomputes them. ``refresh_quarter``
+computes them all at once; the recalculation calls it after the results are stored, so the
+first request after a run finds them ready.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+
+from django.db.models import Count
+
+from core.models import StoredSummary
+from core.summaries import Computed, item_page, stored
+from scoring.models import CoverageSnapshot, QuarterlyScore
+from suppliers.models import Supplier
+
+METRICS = ("audit", "scorecard", "sbti", "ghg_disclosure", "foc")
+# Gaps of each metric kept in the digest (the dashboard shows the audit metric's first ones).
+DIGEST_GAPS = 10
+GZIP_LEVEL = 6
+
+
+def _fingerprint(quarter: str) -> str | None:
+    """The snapshot's identity (one query, the data left unread), ``None`` without one."""
+    row = (CoverageSnapshot.objects.filter(quarter=quarter).values_list("id", "run_id", "computed_at").first())
+    return None if row is None else f"{row[0]}/{row[1]}/{row[2].isoformat()}"
+
+
+def _snapshot_data(quarter: str) -> dict:
+    return CoverageSnapshot.objects.filter(quarter=quarter).values_list("data", flat=True).get()
+
+
+def coverage_summary(quarter: str, *, with_body: bool = False) -> StoredSummary | None:
+    """The quarter's stored coverage summary: ``payload`` is the digest (``digest``),
+    ``body`` the snapshot's JSON compressed with gzip (the contract's full shape,
+    ``with_body`` to load it). ``None`` when the quarter has no snapshot. Two queries
+    when fresh."""
+    fingerprint = _fingerprint(quarter)
+    if fingerprint is None:
+        return None
+    return stored(f"coverage:{quarter}", fingerprint, lambda: _coverage(quarter, _snapshot_data(quarter)),
+                  with_body=with_body)
+
+
+def gap_summary(quarter: str, metric: str) -> StoredSummary | None:
+    """The metric's gap list stored as items (``core.summaries.item_page``), biggest spend
+    first, each ``{"supplier", "spend", "cumulative_share"}`` as in the contract;
+    ``payload`` holds ``{"metric", "share", "target", "met", "count"}``. ``None`` when the
+    quarter has no snapshot or the snapshot lacks the metric. Two queries when fresh."""
+    fingerprint = _fingerprint(quarter)
+    if fingerprint is None:
+        return None
+    summary = stored(f"coverage-gaps:{quarter}:{metric}", fingerprint,
+                     lambda: _gaps(metric, _snapshot_data(quarter)))
+    return summary if summary.payload.get("metric") else None
+
+
+def gap_items(summary: StoredSummary, offset: int, limit: int) -> list[dict]:
+    """A page of a ``gap_summary``'s gaps (positions from 0). One query."""
+    return item_page(summary, offset, limit)
+
+
+class GapItems:
+    """A ``gap_summary``'s gaps as a sequence a paginator reads a page at a time:
+    ``count()`` from the summary (no query), a slice in one query. Each item is the
+    contract's gap with its ``position`` (1 = biggest spend)."""
+
+    def __init__(self, summary: StoredSummary):
+        self.summary = summary
+
+    def count(self) -> int:
+        return self.summary.item_count
+
+    def __len__(self) -> int:
+        return self.summary.item_count
+
+    def __getitem__(self, index: slice) -> list[dict]:
+        if not isinstance(index, slice):
+            raise TypeError("gap items are read by slices")
+        start, stop, _ = index.indices(self.count())
+        if stop <= start:
+            return []
+        return [{"position": start + offset + 1, **gap}
+                for offset, gap in enumerate(gap_items(self.summary, start, stop - start))]
+
+
+def refresh_quarter(quarter: str) -> None:
+    """Compute and store every summary of the quarter's coverage snapshot now (reading its
+    data once); nothing without a snapshot. Called after a recalculation stored its results."""
+    fingerprint = _fingerprint(quarter)
+    if fingerprint is None:
+        return
+    data = _snapshot_data(quarter)
+    stored(f"coverage:{quarter}", fingerprint, lambda: _coverage(quarter, data))
+    for metric in METRICS:
+        stored(f"coverage-gaps:{quarter}:{metric}", fingerprint, lambda metric=metric: _gaps(metric, data))
+
+
+def _coverage(quarter: str, data: dict) -> Computed:
+    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+    body = gzip.compress(text.encode(), compresslevel=GZIP_LEVEL, mtime=0)
+    return Computed(payload=_digest(quarter, data), body=body)
+
+
+def _digest(quarter: str, data: dict) -> dict:
+    """``{"metrics": [{"name", "share", "target", "met", "gaps"}], "gaps": {metric: first
+    DIGEST_GAPS gaps with "supplier_name"}, "grades": [{"grade", "full", "ecovadis_only",
+    "total"}] (A to X)}``."""
+    metrics = data.get("metrics", {})
+    rows, first_gaps = [], {}
+    for name in METRICS:
+        metric = metrics.get(name)
+        if metric is None:
+            continue
+        gaps = metric.get("gaps", [])
+        rows.append({"name": name, "share": float(metric["share"]), "target": float(metric["target"]),
+                     "met": bool(metric["met"]), "gaps": len(gaps)})
+        first_gaps[name] = [dict(gap) for gap in gaps[:DIGEST_GAPS]]
+    codes = {gap["supplier"] for gaps in first_gaps.values() for gap in gaps}
+    names = dict(Supplier.objects.filter(code__in=codes).values_list("code", "name"))
+    for gaps in first_gaps.values():
+        for gap in gaps:
+            gap["supplier_name"] = names.get(gap["supplier"], "")
+    return {"metrics": rows, "gaps": first_gaps, "grades": grade_distribution(quarter)}
+
+
+def grade_distribution(quarter: str) -> list[dict]:
+    """Suppliers per grade and population in the quarter (A to X): one aggregate query."""
+    rows = (QuarterlyScore.objects.filter(quarter=quarter).order_by().values("grade", "population")
+            .annotate(n=Count("id")))
+    grades: dict[str, dict] = {}
+    for row in rows:
+        entry = grades.setdefault(row["grade"], {"grade": row["grade"], "full": 0, "ecovadis_only": 0, "total": 0})
+        entry[row["population"]] = row["n"]
+        entry["total"] += row["n"]
+    order = {grade: index for index, grade in enumerate("ABCDX")}
+    return sorted(grades.values(), key=lambda entry: order.get(entry["grade"], 99))
+
+
+def _gaps(metric: str, data: dict) -> Computed:
+    values = data.get("metrics", {}).get(metric)
+    if values is None:
+        return Computed(payload={})
+    gaps = values.get("gaps", [])
+    return Computed(payload={"metric": metric, "share": values["share"], "target": values["target"],
+                             "met": values["met"], "count": len(gaps)}, items=gaps)
