@@ -506,6 +506,7 @@ class NotificationKind(models.TextChoices):
     CAP_APPROVED = "cap_approved", _("CAP approved")
     VALUE_SUBMITTED = "value_submitted", _("Indicator value submitted for review")
     VALUE_REVIEWED = "value_reviewed", _("Indicator value reviewed")
+    RECOGNITION_EXPIRING = "recognition_expiring", _("Factory of Choice expiring")
 
 
 class Delivery(models.TextChoices):
@@ -543,7 +544,6 @@ class NotificationDigest(models.Model):
 
     def __str__(self) -> str:
         return f"{self.recipient_id} {self.day}"
-    RECOGNITION_EXPIRING = "recognition_expiring", _("Factory of Choice expiring")
 
 
 class Notification(models.Model):
