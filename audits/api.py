@@ -161,7 +161,7 @@ class AuditViewSet(ImportActionMixin, SupplierScopedMixin, viewsets.ModelViewSet
         return self._respond(audit)
 
     @extend_schema(request=AuditPlanSerializer, responses={201: AuditSerializer(many=True)})
-    @action(detail=False, methods=["post"])
+    @action(detail=False, methods=["post"], pagination_class=None)  # the audits created: a plain list
     def plan(self, request):
         """Create planned full audits for the sites that are due, biggest spend first."""
         payload = AuditPlanSerializer(data=request.data)

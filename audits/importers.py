@@ -20,13 +20,18 @@ Choices this module makes where the contract is silent:
   date change), otherwise the stored date is kept. The CAP due date is always computed.
 - ``closed_on`` closes the finding (closed per imported record). Before ``opened_on``
   it is a row error. Optional extra column: ``sample_share`` (percent of the sample).
+- Findings are written by ``audits.services.findings_record``, the one write path of
+  findings (the API and the portal use it too): the same checks (an SAQ has no findings;
+  the audit is under way, reported or closed, never planned, scheduled or cancelled; a
+  finding is not opened before its audit started, ``start_date`` or else ``conducted_on``)
+  and the same side effects (CAP, audit status, termination review, reminders, history).
 """
 
 from __future__ import annotations
 
 from django.db.models import F
 
-from audits import escalation, selectors, services
+from audits import selectors, services
 from audits.dates import audit_valid_until
 from audits.models import (
     FULL_AUDIT_TYPES,
@@ -36,11 +41,6 @@ from audits.models import (
     AuditProtocol,
     AuditStatus,
     AuditType,
-    CapState,
-    ClosureMethod,
-    CorrectiveAction,
-    Finding,
-    FindingStatus,
     Recognition,
     SaqRisk,
     Severity,
@@ -227,106 +227,53 @@ class FindingImporter(Importer):
                kind=Kind.PERCENT),
     )
 
+    # Columns of the file → fields of ``audits.services.FindingRow``, for the row errors.
+    column_of = {"audit": "audit_ref", "provision": "provision_code", "correction_due_on": "due_on"}
+
     def check_row(self, line, values, errors):
-        if _present(values, "closed_on") and _present(values, "opened_on") \
-                and values["closed_on"] < values["opened_on"]:
-            errors.append(RowError(line, "closed_on", "closed_on is before opened_on"))
-        if _present(values, "due_on") and _present(values, "opened_on") and values["due_on"] < values["opened_on"]:
-            errors.append(RowError(line, "due_on", "due_on is before opened_on"))
+        dated = {name: values.get(key, NOT_GIVEN) for name, key in
+                 (("correction_due_on", "due_on"), ("closed_on", "closed_on"))}
+        for name, message in services.finding_date_errors(
+                opened_on=values.get("opened_on", NOT_GIVEN), names={"correction_due_on": "due_on"}, **dated).items():
+            errors.append(RowError(line, self.column_of.get(name, name), message))
 
     def resolve(self, rows, errors):
-        audits = {
-            ref: (pk, conducted_on, report_on)
-            for ref, pk, conducted_on, report_on in Audit.objects.filter(
-                audit_ref__in={r.values["audit_ref"] for r in rows}).values_list(
-                "audit_ref", "id", "conducted_on", "report_received_on")
-        }
+        audits = dict(Audit.objects.filter(audit_ref__in={r.values["audit_ref"] for r in rows})
+                      .values_list("audit_ref", "id"))
         provisions = selectors.rba_provisions_by_code()
-        self.terms = selectors.deadline_terms()
-        self.existing = {f.finding_ref: f for f in Finding.objects.filter(
-            finding_ref__in=[r.values["finding_ref"] for r in rows])}
+        resolved = []
         for row in rows:
             v = row.values
-            audit = audits.get(v["audit_ref"])
-            if audit is None:
+            v["audit_id"] = audits.get(v["audit_ref"])
+            if v["audit_id"] is None:
                 errors.append(RowError(row.line, "audit_ref", f"unknown audit reference '{v['audit_ref']}'"))
-            else:
-                v["audit_id"], v["audit_end"], v["report_on"] = audit
             provision = provisions.get(v["provision_code"].strip().lower())
             if provision is None:
                 errors.append(RowError(row.line, "provision_code",
                                        f"unknown provision code '{v['provision_code']}' (RBA Code 8.0 or 7.0)"))
             else:
                 v["provision_id"], v["provision_code"] = provision
-            current = self.existing.get(v["finding_ref"])
-            if current is not None and current.status == FindingStatus.WITHDRAWN:
-                errors.append(RowError(row.line, "finding_ref",
-                                       f"finding '{current.finding_ref}' was withdrawn on "
-                                       f"{current.withdrawn_at:%Y-%m-%d}; a withdrawn finding cannot be imported "
-                                       "again"))
-            elif current is not None and not _present(v, "closed_on") and current.closed_on is not None \
-                    and current.closed_on < v["opened_on"]:
-                errors.append(RowError(row.line, "opened_on",
-                                       f"the finding was closed on {current.closed_on}, before this opened_on"))
+            if v["audit_id"] is not None and provision is not None:
+                resolved.append(row)
+        # Every other check is the one of findings recorded through the API and the portal.
+        for index, refused in services.findings_check(self.finding_rows(resolved),
+                                                      channel=services.FindingChannel.IMPORT):
+            for name, message in refused.items():
+                errors.append(RowError(resolved[index].line, self.column_of.get(name, name), message))
+
+    @staticmethod
+    def finding_rows(rows) -> list[services.FindingRow]:
+        return [services.FindingRow(
+            audit_id=v["audit_id"], provision_id=v["provision_id"], severity=v["severity"], opened_on=v["opened_on"],
+            finding_ref=v["finding_ref"], zero_tolerance=v["zero_tolerance"], description=v["description"],
+            sample_share=v["sample_share"], correction_due_on=v["due_on"], closed_on=v["closed_on"],
+        ) for v in (row.values for row in rows)]
 
     def write(self, rows, *, dry_run):
-        prepared = []
-        for row in rows:
-            v = row.values
-            current = self.existing.get(v["finding_ref"])
-            cap_due, correction_due = services.compute_deadlines(
-                severity=v["severity"], provision_code=v["provision_code"], opened_on=v["opened_on"],
-                audit_end=v["audit_end"], report_received_on=v["report_on"], terms=self.terms)
-            inputs_changed = current is None or (
-                current.severity, current.provision_id, current.audit_id, current.opened_on,
-            ) != (v["severity"], v["provision_id"], v["audit_id"], v["opened_on"])
-            closing = _present(v, "closed_on") and (current is None or current.closed_on != v["closed_on"])
-            prepared.append(((v["finding_ref"],), {
-                "finding_ref": v["finding_ref"], "audit_id": v["audit_id"], "provision_id": v["provision_id"],
-                "severity": v["severity"], "zero_tolerance": v["zero_tolerance"], "opened_on": v["opened_on"],
-                "cap_due_on": cap_due if inputs_changed else NOT_GIVEN,
-                "correction_due_on": v["due_on"] if _present(v, "due_on") else (
-                    correction_due if inputs_changed else NOT_GIVEN),
-                # Only a due date the file gives is the contract's due_on (scorecard RBA-06).
-                "due_on_given": True if _present(v, "due_on") else (False if inputs_changed else NOT_GIVEN),
-                "closed_on": v["closed_on"],
-                "closed_via": ClosureMethod.IMPORT if closing else NOT_GIVEN,
-                "status": FindingStatus.CLOSED if _present(v, "closed_on") else NOT_GIVEN,
-                "description": v["description"], "sample_share": v["sample_share"],
-            }))
-
-        defaults = {"zero_tolerance": False, "description": "", "closed_via": "", "status": FindingStatus.OPEN}
-
-        def create(key, values):
-            return Finding(**{name: given(value, defaults.get(name)) for name, value in values.items()})
-
-        result, created, changes = upsert(Finding, rows=prepared, existing={(k,): f for k, f in self.existing.items()},
-                                          create=create, dry_run=dry_run)
-        if dry_run:
-            return result
-        if created and any(f.pk is None for f in created):  # backends that do not return ids
-            ids = dict(Finding.objects.filter(finding_ref__in=[f.finding_ref for f in created])
-                       .values_list("finding_ref", "id"))
-            for finding in created:
-                finding.pk = finding.id = ids[finding.finding_ref]
-        caps = CorrectiveAction.objects.bulk_create([
-            CorrectiveAction(finding_id=f.pk, manager=services.default_cap_manager(f.severity),
-                             state=CapState.VERIFIED_CLOSED if f.closed_on else CapState.NOT_STARTED)
-            for f in created
-        ], batch_size=2000)
-        record_bulk_history(CorrectiveAction, caps)
-        touched = [f.pk for f in created] + [instance.pk for instance, _ in changes]
-        audit_ids = {f.audit_id for f in created} | {instance.audit_id for instance, _ in changes}
-        audit_ids |= {changed["audit_id"][0] for _, changed in changes if "audit_id" in changed}
-        services.audits_refresh_status(audit_ids)
-        zero_tolerance = [f.pk for f in created if f.zero_tolerance]
-        zero_tolerance += [i.pk for i, c in changes if "zero_tolerance" in c and i.zero_tolerance]
-        if zero_tolerance:
-            reviews = escalation.open_termination_reviews(finding_ids=zero_tolerance, actor=self.actor or self.name)
-            result.extra["termination_reviews"] = len(reviews)
-        if touched:
-            from audits import notifications
-
-            notifications.cancel_stale(finding_ids=touched)
+        # A dry run writes too: the import's transaction is rolled back (core.importing).
+        recorded = services.findings_record(self.finding_rows(rows), actor=self.actor or self.name,
+                                            channel=services.FindingChannel.IMPORT)
+        result = recorded.result
+        if recorded.termination_reviews:
+            result.extra["termination_reviews"] = len(recorded.termination_reviews)
         return result
-

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import File
@@ -41,7 +43,8 @@ from audits.models import (
 )
 from core import roles, uploads
 from core.history import actor_fields, history_context, record_bulk_history, stamp
-from core.quarter import MAX_YEAR, MIN_YEAR
+from core.importing import NOT_GIVEN, ImportResult, given, upsert
+from core.quarter import MAX_YEAR, MIN_YEAR, ImplausibleDate, ensure_plausible_date
 from core.quarter import today as business_day
 from suppliers.models import Site
 from suppliers.services import ensure_supplier_user_may_submit
@@ -306,6 +309,275 @@ def audits_refresh_status(audit_ids) -> int:
 
 FINDING_EDITABLE_FIELDS = ("description", "sample_share", "cap_due_on", "correction_due_on", "zero_tolerance")
 FINDABLE_AUDIT_STATUSES = (AuditStatus.IN_PROGRESS, AuditStatus.REPORT_PENDING, AuditStatus.CORRECTIVE_ACTIONS_OPEN)
+# An import records the findings of audits that took place, closed ones included (an imported
+# audit is stored ``closed``; its open findings move it to ``corrective_actions_open``).
+IMPORTABLE_AUDIT_STATUSES = (*FINDABLE_AUDIT_STATUSES, AuditStatus.CLOSED)
+
+
+class FindingChannel:
+    """Where findings come from (``findings_record``). ``APP``: the API and the portal, one
+    finding of an audit under way, never an existing reference. ``IMPORT``: historical
+    records (contract.md ``import_findings``), an upsert on ``finding_ref``."""
+
+    APP = "app"
+    IMPORT = "import"
+
+
+@dataclass
+class FindingRow:
+    """One finding to record. ``NOT_GIVEN`` (optional fields): a new finding takes the
+    default, an existing one (imports) keeps its value. Dates are ``datetime.date``,
+    ``sample_share`` a percent (0–100)."""
+
+    audit_id: int
+    provision_id: int
+    severity: str
+    opened_on: dt.date
+    finding_ref: str = ""
+    zero_tolerance: Any = NOT_GIVEN
+    description: Any = NOT_GIVEN
+    sample_share: Any = NOT_GIVEN
+    cap_due_on: Any = NOT_GIVEN
+    correction_due_on: Any = NOT_GIVEN
+    closed_on: Any = NOT_GIVEN
+
+
+@dataclass
+class FindingsRecorded:
+    """What ``findings_record`` wrote: counts, the created findings, ``(finding, {field: (old,
+    new)})`` per updated one, and the termination reviews the zero-tolerance findings joined."""
+
+    result: ImportResult
+    created: list[Finding]
+    changes: list[tuple[Finding, dict]]
+    termination_reviews: list
+
+
+@dataclass
+class _FindingFacts:
+    """Everything the checks and the write need, read in a fixed number of queries."""
+
+    audits: dict[int, Audit]
+    provisions: dict[int, Provision]
+    existing: dict[str, Finding]
+    terms: dict
+
+
+def _finding_facts(rows: list[FindingRow], *, lock: bool) -> _FindingFacts:
+    audits = Audit.objects.filter(pk__in={row.audit_id for row in rows})
+    if lock:
+        audits = audits.select_for_update()
+    refs = [row.finding_ref for row in rows if row.finding_ref]
+    return _FindingFacts(
+        audits={audit.pk: audit for audit in audits},
+        provisions={p.pk: p for p in Provision.objects.filter(pk__in={row.provision_id for row in rows})
+                    .only("id", "code", "standard")},
+        existing={f.finding_ref: f for f in Finding.objects.filter(finding_ref__in=refs)} if refs else {},
+        terms=selectors.deadline_terms(),
+    )
+
+
+def finding_date_errors(*, opened_on, names: dict[str, str] | None = None, **dates_given) -> dict[str, str]:
+    """A finding's due dates (``cap_due_on``, ``correction_due_on``) and ``closed_on``
+    against its ``opened_on``: field → message, empty when in order. ``names`` renames a
+    field in the messages (an import calls ``correction_due_on`` ``due_on``)."""
+    names = names or {}
+    errors = {}
+    for name, day in dates_given.items():
+        if day not in (None, NOT_GIVEN) and opened_on not in (None, NOT_GIVEN) and day < opened_on:
+            errors[name] = f"{names.get(name, name)} is before {names.get('opened_on', 'opened_on')}"
+    return errors
+
+
+def _plausible(day, *, what: str, future: bool = False) -> str | None:
+    try:
+        ensure_plausible_date(day, what=what, future=future)
+    except ImplausibleDate as exc:
+        return str(exc)
+    return None
+
+
+def _audit_error(audit: Audit | None, channel: str) -> str | None:
+    """Why ``audit`` cannot take findings through ``channel``, or ``None``."""
+    if audit is None:
+        return "unknown audit"
+    if audit.audit_type == AuditType.SAQ:
+        return "an SAQ has no findings"
+    allowed = IMPORTABLE_AUDIT_STATUSES if channel == FindingChannel.IMPORT else FINDABLE_AUDIT_STATUSES
+    if audit.status not in allowed:
+        return f"findings cannot be added to a {audit.status} audit"
+    return None
+
+
+def _reference_errors(row: FindingRow, facts: _FindingFacts, channel: str) -> dict[str, str]:
+    """The reference against the findings already recorded."""
+    current = facts.existing.get(row.finding_ref) if row.finding_ref else None
+    if current is None:
+        return {}
+    if current.status == FindingStatus.WITHDRAWN:
+        return {"finding_ref": f"finding '{current.finding_ref}' was withdrawn on {current.withdrawn_at:%Y-%m-%d}; "
+                               "a withdrawn finding cannot be imported again"}
+    if channel != FindingChannel.IMPORT:
+        return {"finding_ref": f"a finding '{current.finding_ref}' already exists"}
+    if row.closed_on is NOT_GIVEN and current.closed_on is not None and current.closed_on < row.opened_on:
+        return {"opened_on": f"the finding was closed on {current.closed_on}, before this opened_on"}
+    return {}
+
+
+def _date_errors(row: FindingRow, audit: Audit) -> dict[str, str]:
+    """Plausible dates (contract.md), not opened before the audit started, due and closing
+    dates not before the opening."""
+    errors: dict[str, str] = {}
+    problem = _plausible(row.opened_on, what="opened_on")
+    if problem:
+        errors["opened_on"] = problem
+    elif audit.conducted_on and row.opened_on < (audit.start_date or audit.conducted_on):
+        # Without a start date the audit's first day is its end date (conducted_on).
+        errors["opened_on"] = (f"the finding cannot be opened before the audit started "
+                               f"({audit.start_date or audit.conducted_on})")
+    dated = {name: getattr(row, name) for name in ("cap_due_on", "correction_due_on", "closed_on")}
+    for name, day in dated.items():
+        problem = day not in (None, NOT_GIVEN) and _plausible(day, what=name, future=name != "closed_on")
+        if problem:
+            errors[name] = problem
+    for name, message in finding_date_errors(opened_on=row.opened_on, **dated).items():
+        errors.setdefault(name, message)
+    return errors
+
+
+def _row_errors(row: FindingRow, facts: _FindingFacts, channel: str) -> dict[str, str]:
+    """The checks of one row, in order; an audit that cannot take findings stops the rest."""
+    audit = facts.audits.get(row.audit_id)
+    problem = _audit_error(audit, channel)
+    if problem:
+        return {"audit": problem}
+    errors: dict[str, str] = {}
+    if row.provision_id not in facts.provisions:
+        errors["provision"] = "unknown provision"
+    if row.severity not in Severity.values:
+        errors["severity"] = f"'{row.severity}' is not a severity"
+    errors.update(_reference_errors(row, facts, channel))
+    for name, message in _date_errors(row, audit).items():
+        errors.setdefault(name, message)
+    share = row.sample_share
+    if share not in (None, NOT_GIVEN) and not 0 <= share <= 100:
+        errors["sample_share"] = "the share of the sample is a percent between 0 and 100"
+    return errors
+
+
+def findings_check(rows: list[FindingRow], *, channel: str) -> list[tuple[int, dict[str, str]]]:
+    """Every check ``findings_record`` makes, without writing: ``(position in rows, {field:
+    message})`` for each refused row, empty when all rows can be recorded. A fixed number of
+    queries whatever the number of rows."""
+    facts = _finding_facts(rows, lock=False)
+    return [(index, errors) for index, row in enumerate(rows) if (errors := _row_errors(row, facts, channel))]
+
+
+def _refusal(refused: list[tuple[int, dict[str, str]]], count: int) -> ValidationError:
+    if count == 1:
+        return ValidationError(refused[0][1])
+    by_field: dict[str, list[str]] = {}
+    for index, errors in refused:
+        for name, message in errors.items():
+            by_field.setdefault(name, []).append(f"row {index + 1}: {message}")
+    return ValidationError(by_field)
+
+
+@transaction.atomic
+def findings_record(rows: list[FindingRow], *, actor, channel: str) -> FindingsRecorded:
+    """The one write path of findings: record ``rows`` (new findings, and for
+    ``channel=IMPORT`` changes to existing ones by ``finding_ref``) in bulk, with every side
+    effect of a finding, in a fixed number of queries whatever the number of rows.
+
+    Checks (``findings_check``; any refused row: ``ValidationError``, field → message (for
+    several rows prefixed ``row N:``), nothing written): the audit is not an SAQ and can take
+    findings (under way or reported; an import also takes ``closed`` audits), the finding is
+    not opened before the audit started nor outside the plausible dates (contract.md), due
+    and closing dates not before ``opened_on``, ``sample_share`` 0–100, a withdrawn reference
+    is never recorded again, an existing reference only by an import.
+
+    Writes: the finding (deadlines from the deadline table unless given; a changed severity,
+    provision, audit or opened date recomputes them), its CAP (manager by severity, ``not_started``,
+    or ``verified_closed`` for a finding imported closed), the audits' status
+    (``audits_refresh_status``), the termination review of every zero-tolerance finding
+    (``escalation.open_termination_reviews``), stale reminders cancelled, and a historical row
+    for each (``core.history``, user ``actor``).
+
+    Defaults of a new finding: ``zero_tolerance`` true for a Priority finding against A1/A2 in
+    the app, false in an import (contract.md); ``due_on_given`` (the scorecard's RBA-06 due
+    date) true in the app, where the due date is set when the finding is recorded, and in an
+    import only when the file gives ``due_on``.
+    """
+    facts = _finding_facts(rows, lock=True)
+    refused = [(index, errors) for index, row in enumerate(rows) if (errors := _row_errors(row, facts, channel))]
+    if refused:
+        raise _refusal(refused, len(rows))
+    importing = channel == FindingChannel.IMPORT
+    prepared = []
+    for row in rows:
+        audit = facts.audits[row.audit_id]
+        provision = facts.provisions[row.provision_id]
+        current = facts.existing.get(row.finding_ref) if row.finding_ref else None
+        cap_due, correction_due = compute_deadlines(
+            severity=row.severity, provision_code=provision.code, opened_on=row.opened_on,
+            audit_end=audit.conducted_on, report_received_on=audit.report_received_on, terms=facts.terms)
+        inputs_changed = current is None or (
+            current.severity, current.provision_id, current.audit_id, current.opened_on,
+        ) != (row.severity, row.provision_id, row.audit_id, row.opened_on)
+        due_given = row.correction_due_on not in (None, NOT_GIVEN)
+        closed = row.closed_on not in (None, NOT_GIVEN)
+        zero_tolerance = row.zero_tolerance
+        if current is None and zero_tolerance in (None, NOT_GIVEN):
+            zero_tolerance = False if importing else default_zero_tolerance(row.severity, provision)
+        prepared.append(((row.finding_ref or f"{audit.audit_ref}-F{uuid.uuid4().hex[:6].upper()}",), {
+            "audit_id": row.audit_id, "provision_id": row.provision_id, "severity": row.severity,
+            "opened_on": row.opened_on,
+            "zero_tolerance": NOT_GIVEN if zero_tolerance is None else zero_tolerance,
+            "cap_due_on": (row.cap_due_on if row.cap_due_on not in (None, NOT_GIVEN)
+                           else cap_due if inputs_changed else NOT_GIVEN),
+            "correction_due_on": row.correction_due_on if due_given else (
+                correction_due if inputs_changed else NOT_GIVEN),
+            # Only a due date given is an import's due_on (scorecard RBA-06).
+            "due_on_given": True if due_given or not importing else (False if inputs_changed else NOT_GIVEN),
+            "closed_on": row.closed_on if closed else NOT_GIVEN,
+            "closed_via": ClosureMethod.IMPORT if closed and (current is None or current.closed_on != row.closed_on)
+            else NOT_GIVEN,
+            "status": FindingStatus.CLOSED if closed else NOT_GIVEN,
+            "description": NOT_GIVEN if row.description is None else row.description,
+            "sample_share": row.sample_share,
+        }))
+
+    defaults = {"zero_tolerance": False, "description": "", "closed_via": "", "status": FindingStatus.OPEN}
+
+    def create(key, values):
+        return Finding(finding_ref=key[0], **{name: given(value, defaults.get(name)) for name, value in values.items()})
+
+    with history_context(user=actor):
+        result, created, changes = upsert(
+            Finding, rows=prepared, existing={(ref,): f for ref, f in facts.existing.items()}, create=create,
+            dry_run=False)
+        if created and any(f.pk is None for f in created):  # backends that do not return ids
+            ids = dict(Finding.objects.filter(finding_ref__in=[f.finding_ref for f in created])
+                       .values_list("finding_ref", "id"))
+            for finding in created:
+                finding.pk = finding.id = ids[finding.finding_ref]
+        caps = CorrectiveAction.objects.bulk_create([
+            CorrectiveAction(finding_id=f.pk, manager=default_cap_manager(f.severity),
+                             state=CapState.VERIFIED_CLOSED if f.closed_on else CapState.NOT_STARTED)
+            for f in created
+        ], batch_size=2000)
+        record_bulk_history(CorrectiveAction, caps)
+        audit_ids = {f.audit_id for f in created} | {instance.audit_id for instance, _ in changes}
+        audit_ids |= {changed["audit_id"][0] for _, changed in changes if "audit_id" in changed}
+        audits_refresh_status(audit_ids)
+        zero_tolerance_ids = [f.pk for f in created if f.zero_tolerance]
+        zero_tolerance_ids += [i.pk for i, c in changes if "zero_tolerance" in c and i.zero_tolerance]
+        reviews = (escalation.open_termination_reviews(finding_ids=zero_tolerance_ids, actor=actor)
+                   if zero_tolerance_ids else [])
+        touched = [instance.pk for instance, _ in changes]
+        if touched:  # a new finding has no reminder yet
+            notifications.cancel_stale(finding_ids=touched)
+    return FindingsRecorded(result=result, created=created, changes=changes, termination_reviews=reviews)
 
 
 def default_zero_tolerance(severity: str, provision: Provision) -> bool:
@@ -335,38 +607,15 @@ def finding_create(*, audit: Audit, provision: Provision, severity: str, opened_
                    description: str = "", zero_tolerance: bool | None = None, sample_share: Decimal | None = None,
                    finding_ref: str = "", cap_due_on: dt.date | None = None,
                    correction_due_on: dt.date | None = None) -> Finding:
-    """Record a finding of an audit under way or reported; its deadlines come from the
-    deadline table unless given, its CAP starts ``not_started``; a zero-tolerance finding
-    opens a termination review at once."""
-    audit = Audit.objects.select_for_update().get(pk=audit.pk)
-    if audit.audit_type == AuditType.SAQ:
-        raise ValidationError({"audit": "an SAQ has no findings"})
-    if audit.status not in FINDABLE_AUDIT_STATUSES:
-        raise ValidationError({"audit": f"findings cannot be added to a {audit.status} audit"})
-    if audit.conducted_on and opened_on < (audit.start_date or audit.conducted_on):
-        raise ValidationError({"opened_on": "the finding cannot be opened before the audit started"})
-    if opened_on > business_day():
-        raise ValidationError({"opened_on": "the opened date is in the future"})
-    computed_cap, computed_correction = compute_deadlines(
-        severity=severity, provision_code=provision.code, opened_on=opened_on, audit_end=audit.conducted_on,
-        report_received_on=audit.report_received_on)
-    if zero_tolerance is None:
-        zero_tolerance = default_zero_tolerance(severity, provision)
-    finding = Finding(
-        audit=audit, provision=provision, severity=severity, opened_on=opened_on, description=description,
-        zero_tolerance=zero_tolerance, sample_share=sample_share,
-        finding_ref=finding_ref or f"{audit.audit_ref}-F{uuid.uuid4().hex[:6].upper()}",
-        cap_due_on=cap_due_on or computed_cap, correction_due_on=correction_due_on or computed_correction,
-    )
-    for name in ("cap_due_on", "correction_due_on"):
-        value = getattr(finding, name)
-        if value is not None and value < opened_on:
-            raise ValidationError({name: "the due date is before the opened date"})
-    stamp(finding, actor=actor).save()
-    stamp(CorrectiveAction(finding=finding, manager=default_cap_manager(severity)), actor=actor).save()
-    if zero_tolerance:
-        escalation.open_termination_reviews(finding_ids=[finding.pk], actor=actor)
-    return finding
+    """Record one finding of an audit under way or reported (the API and the portal):
+    ``findings_record`` with one row, so with the same checks and side effects as an import.
+    Its deadlines come from the deadline table unless given, its CAP starts ``not_started``;
+    a zero-tolerance finding opens a termination review at once. Raises ``ValidationError``."""
+    row = FindingRow(audit_id=audit.pk, provision_id=provision.pk, severity=severity, opened_on=opened_on,
+                     finding_ref=finding_ref, zero_tolerance=zero_tolerance, description=description,
+                     sample_share=sample_share, cap_due_on=cap_due_on, correction_due_on=correction_due_on)
+    [finding] = findings_record([row], actor=actor, channel=FindingChannel.APP).created
+    return Finding.objects.select_related("audit", "provision").get(pk=finding.pk)
 
 
 @transaction.atomic

@@ -45,3 +45,31 @@ def exception_handler(exc, context):
     elif isinstance(exc, DomainError):
         exc = DomainRefusal(exc)
     return drf_exception_handler(exc, context)
+
+
+# --- the error answers in the OpenAPI schema ------------------------------------------------
+
+ERROR_SCHEMA = {
+    "description": "A refusal: field errors (``{\"field\": [\"message\", …]}``, nested for nested "
+                   "fields), ``{\"detail\": \"message\"}`` (authentication, permission, not found, "
+                   "throttling, domain refusals, with extra fields such as ``run``) or a list of messages.",
+    "anyOf": [
+        {"type": "object", "additionalProperties": True,
+         "properties": {"detail": {"anyOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}]}}},
+        {"type": "array", "items": {"type": "string"}},
+    ],
+}
+
+
+def document_errors(result, generator, request, public):
+    """drf-spectacular postprocessing hook: every operation documents its error answers (the
+    shapes this module produces) as its ``default`` response, unless it documents them itself."""
+    result.setdefault("components", {}).setdefault("schemas", {})["Error"] = ERROR_SCHEMA
+    for path in result.get("paths", {}).values():
+        for method, operation in path.items():
+            if method in {"get", "put", "post", "patch", "delete"}:
+                operation.setdefault("responses", {}).setdefault("default", {
+                    "description": "Refused (4xx): see the Error schema.",
+                    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+                })
+    return result

@@ -230,6 +230,8 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Error answers (core.api_errors) are part of every operation's documented responses.
+    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "core.api_errors.document_errors"],
     # Several models have a "status" field; name each choice set after its model.
     "ENUM_NAME_OVERRIDES": {
         "SupplierStatusEnum": "suppliers.models.SupplierStatus",

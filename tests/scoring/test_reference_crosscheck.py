@@ -368,8 +368,11 @@ def generate(rnd, n_suppliers, quarter=None):
                         "saq_risk": rnd.choice(("low", "medium", "high")) if kind == "saq" else None,
                     }
                 )
-                for m in range(rnd.randint(0, 3)):
+                # Findings belong to an audit (never an SAQ) and are not opened before it (the
+                # imports refuse both: audits.services.findings_record).
+                for m in range(rnd.randint(0, 3) if full else 0):
                     opened = rnd.choice([e24 - DAY, e24, e24 + DAY, d, d + DAY, d - rnd.randint(0, 800) * DAY])
+                    opened = max(opened, on)
                     due = None
                     if rnd.random() < 0.8:
                         options = [e12, e12 + DAY, d, d + DAY, opened + rnd.randint(0, 200) * DAY]
