@@ -119,7 +119,11 @@ class _CopyReader(io.RawIOBase):
 
     def __init__(self, copy):
         self._copy = copy
-        self._pending = memoryview(b"")
+        self._pending = copy.read()
+
+    def is_empty(self) -> bool:
+        """True when the COPY sent no row (pyarrow refuses an empty CSV stream)."""
+        return not self._pending
 
     def readable(self) -> bool:
         return True
@@ -155,6 +159,7 @@ def read_arrow(queryset: QuerySet, spec: Spec):
     """The queryset's rows as a ``pyarrow.Table`` of the COPY's parsed columns (PostgreSQL
     only): ``decimal``/``object``/callable kinds as string, dates as date32, timestamps as
     UTC microseconds. One ``COPY``; ``None`` when the queryset can match no row."""
+    import pyarrow as pa
     import pyarrow.csv as pa_csv
 
     statement = copy_statement(queryset)
@@ -167,15 +172,19 @@ def read_arrow(queryset: QuerySet, spec: Spec):
     connection = connections[queryset.db]
     started = time.monotonic()
     with connection.cursor() as cursor, cursor.cursor.copy(sql, params or None) as copy:
-        reader = pa_csv.open_csv(
-            _CopyReader(copy),
-            read_options=pa_csv.ReadOptions(column_names=names, block_size=COPY_BLOCK_BYTES, use_threads=False),
-            parse_options=pa_csv.ParseOptions(newlines_in_values=True),
-            convert_options=pa_csv.ConvertOptions(
-                column_types=column_types, null_values=[""], strings_can_be_null=True,
-                quoted_strings_can_be_null=False, true_values=["t"], false_values=["f"]),
-        )
-        table = reader.read_all()
+        stream = _CopyReader(copy)
+        if stream.is_empty():
+            table = pa.table({name: pa.array([], type=column_types[name]) for name in names})
+        else:
+            table = pa_csv.open_csv(
+                stream,
+                read_options=pa_csv.ReadOptions(column_names=names, block_size=COPY_BLOCK_BYTES,
+                                                use_threads=False),
+                parse_options=pa_csv.ParseOptions(newlines_in_values=True),
+                convert_options=pa_csv.ConvertOptions(
+                    column_types=column_types, null_values=[""], strings_can_be_null=True,
+                    quoted_strings_can_be_null=False, true_values=["t"], false_values=["f"]),
+            ).read_all()
     if connection.queries_logged:
         connection.queries_log.append({"sql": connection.ops.compose_sql(sql, params) if params else sql,
                                        "time": f"{time.monotonic() - started:.3f}"})

@@ -6,6 +6,7 @@ for 100,000 suppliers with their per-indicator points); elsewhere with ``bulk_cr
 
 from __future__ import annotations
 
+import itertools
 import json
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -76,22 +77,36 @@ def _json_raw(raw):
 
 
 def score_rows(run: ScoreRun, result) -> list[tuple]:
-    """One tuple per scored supplier, in ``COLUMNS`` order, ranked as the engine sorted them."""
-    points = points_json_by_supplier(result.points)
-    now = timezone.now()
-    rows = []
+    """One tuple per scored supplier, in ``COLUMNS`` order, ranked as the engine sorted them.
+
+    Built column by column: texts that repeat (the flags, the points of a supplier) are made
+    once per distinct value and spread with array indexing; the columns are zipped once.
+    """
     scores = result.scores
-    for rank, row in enumerate(scores.itertuples(index=False), start=1):
-        flags = sorted(row.flags)
-        components = {k: (None if v is None else float(v)) for k, v in (row.qbr_components or {}).items()}
-        rows.append((
-            run.pk, int(row.supplier_id), run.quarter, run.methodology_id, row.population, rank,
-            Decimal(row.basis).quantize(CENT, rounding=ROUND_HALF_UP), row.score, row.grade, row.rba,
-            row.environment, row.minerals, row.ecovadis, row.esg_disclosure, row.completeness,
-            json.dumps(flags), ";".join(flags), row.qbr_total, bool(row.qbr_incomplete),
-            json.dumps(components), points.get(int(row.supplier_id), "{}"), now,
-        ))
-    return rows
+    count = len(scores)
+    if not count:
+        return []
+    supplier_ids = scores["supplier_id"].to_numpy(dtype=np.int64)
+    points = points_json_by_supplier(result.points)
+    points_text = pd.Series(supplier_ids).map(points).fillna("{}").to_numpy(dtype=object)
+    flag_codes, flag_sets = pd.factorize(scores["flags"].map(tuple), sort=False)
+    sorted_sets = [sorted(flags) for flags in flag_sets]
+    flags_json = np.array([json.dumps(flags) for flags in sorted_sets] or [""], dtype=object)[flag_codes]
+    flags_text = np.array([";".join(flags) for flags in sorted_sets] or [""], dtype=object)[flag_codes]
+    components = [json.dumps({k: (None if v is None else float(v)) for k, v in (value or {}).items()})
+                  for value in scores["qbr_components"].tolist()]
+    basis = [Decimal(value).quantize(CENT, rounding=ROUND_HALF_UP) for value in scores["basis"].tolist()]
+    constant = itertools.repeat
+    columns = [
+        constant(run.pk, count), supplier_ids.tolist(), constant(run.quarter, count),
+        constant(run.methodology_id, count), scores["population"].tolist(), range(1, count + 1), basis,
+        *(scores[name].tolist() for name in ("score", "grade", "rba", "environment", "minerals", "ecovadis",
+                                              "esg_disclosure", "completeness")),
+        flags_json.tolist(), flags_text.tolist(), scores["qbr_total"].tolist(),
+        scores["qbr_incomplete"].to_numpy(dtype=bool).tolist(), components, points_text.tolist(),
+        constant(timezone.now(), count),
+    ]
+    return list(zip(*columns, strict=True))
 
 
 def replace_quarter_scores(quarter: str, rows: list[tuple]) -> None:
