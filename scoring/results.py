@@ -42,17 +42,25 @@ def points_json_by_supplier(points: pd.DataFrame) -> dict[int, str]:
     entry_prefix = np.empty(len(points), dtype=object)
     for code in pd.unique(codes):
         mask = codes == code
-        cache: dict = {}
-        raw_text[mask] = [_cached_raw_text(value, cache) for value in raw[mask]]
+        raw_text[mask] = _texts_of(raw[mask], lambda value: _cached_raw_text(value, {}))
         entry_prefix[mask] = f'{json.dumps(code)}: {{"raw": '
     values = np.round(points["points"].to_numpy(dtype=float), 6)
     distinct, inverse = np.unique(values, return_inverse=True)
     points_text = np.array(["null" if v != v else repr(float(v)) for v in distinct], dtype=object)[inverse]
-    status_text = points["status"].map(lambda s: f', "status": "{s}"').to_numpy(dtype=object)
-    source_text = points["source"].map(lambda s: f', "source": {json.dumps(s)}}}').to_numpy(dtype=object)
+    status_text = _texts_of(points["status"].to_numpy(dtype=object), lambda s: f', "status": "{s}"')
+    source_text = _texts_of(points["source"].to_numpy(dtype=object), lambda s: f', "source": {json.dumps(s)}}}')
     entries = entry_prefix + raw_text + ', "points": ' + points_text + status_text + source_text
     joined = pd.Series(entries).groupby(points["supplier_id"].to_numpy(), sort=False).agg(", ".join)
     return {int(supplier_id): "{" + text + "}" for supplier_id, text in joined.items()}
+
+
+def _texts_of(values: np.ndarray, text_of) -> np.ndarray:
+    """``text_of`` applied once per distinct value (equal values, as a dict sees them, share
+    one text; None and NaN are one missing value, given ``text_of(None)``), spread back by
+    array indexing."""
+    positions, distinct = pd.factorize(values, use_na_sentinel=True)
+    texts = np.array([text_of(value) for value in distinct] + [text_of(None)], dtype=object)
+    return texts[positions]  # the sentinel -1 picks the last text, the missing value's
 
 
 def _cached_raw_text(value, cache: dict) -> str:
