@@ -18,7 +18,7 @@ At each size, in a child process (so its peak memory is the recalculation's own)
       recorded ``COPY (SELECT …) TO STDOUT``), run through the ADBC PostgreSQL driver into
       Arrow and pandas, plus a ``COPY … FROM STDIN`` of the rows the run wrote (the same
       bytes, read back with COPY) into an empty table of the same shape
-      (``CREATE TEMP TABLE … (LIKE scoring_quarterlyscore)``: no index, no constraint).
+      (``CREATE TEMP TABLE … AS SELECT <the written columns> … WITH NO DATA``: no index, no constraint).
 Goal (#13): (b) <= 2 x (a), peak memory under 1 GB, growth linear with suppliers.
 
 ``--derived`` also measures (c) the same recalculation under a published copy of v1 taking
@@ -239,7 +239,8 @@ def write_floor(quarter: str) -> tuple[float, int, int]:
             chunks = [bytes(chunk) for chunk in copy]
         data = b"".join(chunks)
         del chunks
-        cursor.execute(f"CREATE TEMP TABLE bench_floor_scores (LIKE {table})")
+        cursor.execute(f"CREATE TEMP TABLE bench_floor_scores AS SELECT {', '.join(columns)} FROM {table} "  # noqa: S608
+                       "WITH NO DATA")
         started = time.perf_counter()
         with cursor.cursor.copy(f"COPY bench_floor_scores ({', '.join(columns)}) FROM STDIN") as copy:
             step = 8 << 20
@@ -346,7 +347,9 @@ def main() -> None:
             print(f"generated {size - have:,} suppliers in {time.perf_counter() - started:.0f} s", flush=True)
             have = size
         child = subprocess.run([sys.executable, __file__, "--measure", *(["--derived"] if args.derived else [])],
-                               check=True, capture_output=True, text=True)
+                               check=False, capture_output=True, text=True)
+        if child.returncode:
+            sys.exit(child.stderr)
         report(json.loads(child.stdout.strip().splitlines()[-1]))
         sys.stdout.flush()
 

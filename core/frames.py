@@ -165,13 +165,14 @@ def read_arrow(queryset: QuerySet, spec: Spec):
     statement = copy_statement(queryset)
     if statement is None:
         return None
-    sql, params = statement
+    connection = connections[queryset.db]
+    # Parameters bound on the client (COPY takes none from the server), as Django logs them.
+    sql = connection.ops.compose_sql(*statement) if statement[1] else statement[0]
     names = [name for name, _ in spec]
     types = _arrow_types()
     column_types = {name: types["str" if callable(kind) else kind] for name, kind in spec}
-    connection = connections[queryset.db]
     started = time.monotonic()
-    with connection.cursor() as cursor, cursor.cursor.copy(sql, params or None) as copy:
+    with connection.cursor() as cursor, cursor.cursor.copy(sql) as copy:
         stream = _CopyReader(copy)
         if stream.is_empty():
             table = pa.table({name: pa.array([], type=column_types[name]) for name in names})
@@ -186,7 +187,7 @@ def read_arrow(queryset: QuerySet, spec: Spec):
                     quoted_strings_can_be_null=False, true_values=["t"], false_values=["f"]),
             ).read_all()
     if connection.queries_logged:
-        connection.queries_log.append({"sql": connection.ops.compose_sql(sql, params) if params else sql,
+        connection.queries_log.append({"sql": sql,
                                        "time": f"{time.monotonic() - started:.3f}"})
     return table
 

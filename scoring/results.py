@@ -50,8 +50,15 @@ def points_json_by_supplier(points: pd.DataFrame) -> dict[int, str]:
     status_text = _texts_of(points["status"].to_numpy(dtype=object), lambda s: f', "status": "{s}"')
     source_text = _texts_of(points["source"].to_numpy(dtype=object), lambda s: f', "source": {json.dumps(s)}}}')
     entries = entry_prefix + raw_text + ', "points": ' + points_text + status_text + source_text
-    joined = pd.Series(entries).groupby(points["supplier_id"].to_numpy(), sort=False).agg(", ".join)
-    return {int(supplier_id): "{" + text + "}" for supplier_id, text in joined.items()}
+    # One text per supplier: entries grouped by a stable sort (methodology order kept within
+    # a supplier), then joined between group boundaries.
+    ids = points["supplier_id"].to_numpy(dtype=np.int64)
+    order = np.argsort(ids, kind="stable")
+    ids, entries = ids[order], entries[order]
+    starts = np.flatnonzero(np.r_[True, ids[1:] != ids[:-1]])
+    ends = np.r_[starts[1:], len(ids)]
+    return {int(ids[start]): "{" + ", ".join(entries[start:end].tolist()) + "}"
+            for start, end in zip(starts.tolist(), ends.tolist(), strict=True)}
 
 
 def _texts_of(values: np.ndarray, text_of) -> np.ndarray:
