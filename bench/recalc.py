@@ -8,8 +8,8 @@ Usage (PostgreSQL):
 Generates suppliers with 1–3 sites, audits (full, closure, SAQ), findings and reported
 values for all 23 reported indicators over four quarters, plus spend, QBR and yearly GHG
 inventories. ``--sizes`` grows the data in steps (the suppliers of a step are added to those
-of the previous one) and measures at each size; ``--reuse`` keeps data already there (one
-size: what is in the database).
+of the previous one) and measures at each size; ``--reuse`` keeps data already there and
+only adds suppliers up to a larger size.
 
 At each size, in a child process (so its peak memory is the recalculation's own):
   (b) a full recalculation through ``score_run_now`` (read, compute, write results), with
@@ -318,7 +318,8 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--sizes", default="100000", help="comma-separated supplier counts, grown in steps")
     parser.add_argument("--suppliers", type=int, help="one size (same as --sizes N)")
-    parser.add_argument("--reuse", action="store_true", help="measure the data already there")
+    parser.add_argument("--reuse", action="store_true",
+                        help="keep the data already there (grown to a larger size when asked)")
     parser.add_argument("--derived", action="store_true", help="also measure with derived sources switched on")
     parser.add_argument("--measure", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -341,7 +342,7 @@ def main() -> None:
         _truncate(connection)
     have = Supplier.objects.count() if reuse else 0
     for size in sizes:
-        if not reuse and size > have:
+        if size > have:
             started = time.perf_counter()
             generate(size - have, start=have)
             print(f"generated {size - have:,} suppliers in {time.perf_counter() - started:.0f} s", flush=True)
