@@ -1,29 +1,39 @@
-"""Benchmark: a full quarterly recalculation against the floor of reading its inputs.
+"""Benchmark: a full quarterly recalculation against the read+write floor, in the same run.
 
 Usage (PostgreSQL):
     createdb -h 127.0.0.1 -U postgres esg_bench_recalc
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/esg_bench_recalc \
-        .venv/bin/python bench/recalc.py [--suppliers 100000] [--reuse]
+        .venv/bin/python bench/recalc.py [--sizes 10000,30000,100000] [--reuse] [--derived]
 
-Generates N suppliers with 1–3 sites, audits (full, closure, SAQ), findings and reported
-values for all 23 reported indicators over four quarters, plus spend and QBR components
-(skipped with --reuse when the data is already there). Then measures
-  (a) the floor: reading the same input rows into pandas, one query per table;
-  (b) a full recalculation through ``score_run_now`` (read, compute, write results).
-Goal: (b) <= 2 x (a) and peak memory under 2 GB.
+Generates suppliers with 1–3 sites, audits (full, closure, SAQ), findings and reported
+values for all 23 reported indicators over four quarters, plus spend, QBR and yearly GHG
+inventories. ``--sizes`` grows the data in steps (the suppliers of a step are added to those
+of the previous one) and measures at each size; ``--reuse`` keeps data already there and
+only adds suppliers up to a larger size.
 
-``--derived`` also generates yearly GHG inventories (2023-2025) for 60% of the suppliers and
-measures (c) the same recalculation under a methodology taking ENV-01, ENV-02 and ENV-05 from
-them (scorecard.md section 9). Goal: (c) <= 1.2 x (b).
+At each size, in a child process (so its peak memory is the recalculation's own):
+  (b) a full recalculation through ``score_run_now`` (read, compute, write results), with
+      every query it sends recorded;
+  (a) the floor: the very ``SELECT``s the recalculation read its inputs with (taken from the
+      recorded ``COPY (SELECT …) TO STDOUT``), run through the ADBC PostgreSQL driver into
+      Arrow and pandas, plus a ``COPY … FROM STDIN`` of the rows the run wrote (the same
+      bytes, read back with COPY) into an empty table of the same shape
+      (``CREATE TEMP TABLE … AS SELECT <the written columns> … WITH NO DATA``: no index, no constraint).
+Goal (#13): (b) <= 2 x (a), peak memory under 1 GB, growth linear with suppliers.
+
+``--derived`` also measures (c) the same recalculation under a published copy of v1 taking
+ENV-01, ENV-02 and ENV-05 from the inventories (scorecard.md section 9). Goal (#14): (c) <= 1.2 x (b).
 """
 
 from __future__ import annotations
 
 import argparse
 import datetime as dt
+import json
 import os
 import random
 import resource
+import subprocess
 import sys
 import time
 from decimal import Decimal
@@ -39,29 +49,41 @@ QUARTERS = ["2025-Q4", "2026-Q1", "2026-Q2", "2026-Q3"]
 BATCH = 5000
 
 
-def generate(count: int) -> None:
-    """``count`` suppliers with spend, sites, audits, findings, values and QBR rows."""
+def generate(count: int, start: int = 0) -> None:
+    """``count`` more suppliers (numbered from ``start``) with spend, sites, audits, findings,
+    values, QBR rows and inventories."""
     from django.db import transaction
+    from django.db.models import Max
 
-    rng = random.Random(7)
+    from audits.models import Audit
+    from suppliers.models import Site
+
+    rng = random.Random(7 + start)
     with transaction.atomic():
-        suppliers = _generate_suppliers(rng, count)
-        _generate_audits(rng)
+        last_site = Site.objects.aggregate(last=Max("id"))["last"] or 0
+        last_audit = Audit.objects.aggregate(last=Max("id"))["last"] or 0
+        suppliers = _generate_suppliers(rng, count, start)
+        _generate_audits(rng, last_site, last_audit)
         _generate_values(rng, suppliers)
         _generate_inventories(rng, suppliers)
 
 
-def _generate_suppliers(rng: random.Random, count: int) -> list[int]:
+def _generate_suppliers(rng: random.Random, count: int, start: int) -> list[int]:
+    from django.db.models import Max
+
     from suppliers.models import FxRate, Site, SpendRecord, Supplier
 
+    last = Supplier.objects.aggregate(last=Max("id"))["last"] or 0
     Supplier.objects.bulk_create([
         Supplier(code=f"R-{i:06d}", name=f"Bench supplier {i}", country="CN",
-                 category="production" if i % 4 else "non_production") for i in range(count)
+                 category="production" if i % 4 else "non_production") for i in range(start, start + count)
     ], batch_size=BATCH)
-    suppliers = list(Supplier.objects.order_by("id").values_list("id", flat=True))
-    FxRate.objects.bulk_create([FxRate(quarter=q, currency="CNY", rate_to_base=Decimal("0.14")) for q in QUARTERS])
+    suppliers = list(Supplier.objects.filter(id__gt=last).order_by("id").values_list("id", flat=True))
+    if not start:
+        FxRate.objects.bulk_create([FxRate(quarter=q, currency="CNY", rate_to_base=Decimal("0.14"))
+                                    for q in QUARTERS])
     spend, sites = [], []
-    for rank, supplier_id in enumerate(suppliers, start=1):
+    for rank, supplier_id in enumerate(suppliers, start=start + 1):
         for quarter in QUARTERS:
             spend.append(SpendRecord(supplier_id=supplier_id, quarter=quarter, currency="CNY",
                                      amount=Decimal(f"{1e9 / rank ** 1.1 * rng.uniform(0.8, 1.2):.2f}")))
@@ -74,13 +96,13 @@ def _generate_suppliers(rng: random.Random, count: int) -> list[int]:
     return suppliers
 
 
-def _generate_audits(rng: random.Random) -> None:
+def _generate_audits(rng: random.Random, last_site: int, last_audit: int) -> None:
     from audits.models import Audit, Finding, Provision
     from suppliers.models import Site
 
     provision_id = Provision.objects.values_list("id", flat=True).first()
     audits = []
-    for site_id in Site.objects.values_list("id", flat=True):
+    for site_id in Site.objects.filter(id__gt=last_site).values_list("id", flat=True):
         for n in range(2):
             day = dt.date(2026, 9, 30) - dt.timedelta(days=rng.randint(0, 1000))
             audits.append(Audit(audit_ref=f"RA-{site_id}-{n}", site_id=site_id, audit_type="vap_full",
@@ -93,7 +115,8 @@ def _generate_audits(rng: random.Random) -> None:
     Audit.objects.bulk_create(audits, batch_size=BATCH)
     del audits
     findings = []
-    for audit_id, conducted_on in Audit.objects.filter(audit_type="vap_full").values_list("id", "conducted_on"):
+    for audit_id, conducted_on in (Audit.objects.filter(audit_type="vap_full", id__gt=last_audit)
+                                   .values_list("id", "conducted_on")):
         for n in range(rng.choice([0, 1, 2, 3, 4])):
             closed = conducted_on + dt.timedelta(days=rng.randint(10, 400)) if rng.random() < 0.7 else None
             findings.append(Finding(
@@ -168,27 +191,141 @@ def derived_methodology():
     return services.methodology_publish(methodology=draft, actor="bench")
 
 
-def read_floor(quarter) -> float:
-    """(a): the same rows the recalculation needs, one query per table, into pandas."""
-    from audits.selectors import scoring_frames
-    from scoring import selectors
-    from suppliers.selectors import fx_frame, spend_frame
+def _copy_selects(queries: list[dict]) -> list[str]:
+    """The ``SELECT``s of the ``COPY (SELECT …) TO STDOUT`` reads among recorded queries."""
+    selects = []
+    for query in queries:
+        sql = query["sql"]
+        if sql.startswith("COPY (") and sql.endswith(") TO STDOUT (FORMAT csv)"):
+            selects.append(sql[len("COPY ("):-len(") TO STDOUT (FORMAT csv)")])
+    return selects
 
-    started = time.perf_counter()
-    spend_frame(quarter)
-    fx_frame(quarter)
-    scoring_frames(None)
-    selectors.values_frame(quarter)
-    selectors.qbr_frame(quarter)
-    return time.perf_counter() - started
+
+def read_floor(selects: list[str]) -> tuple[float, float, int]:
+    """(seconds into Arrow, seconds into Arrow then pandas, rows) of the given SELECTs through ADBC."""
+    import adbc_driver_postgresql.dbapi as adbc
+    from django.db import connection
+
+    settings = connection.settings_dict
+    uri = (f"postgresql://{settings['USER']}:{settings['PASSWORD']}@{settings['HOST'] or '127.0.0.1'}:"
+           f"{settings['PORT'] or 5432}/{settings['NAME']}")
+    rows, arrow_seconds, pandas_seconds = 0, 0.0, 0.0
+    with adbc.connect(uri) as conn, conn.cursor() as cursor:
+        for select in selects:
+            started = time.perf_counter()
+            cursor.execute(select)
+            table = cursor.fetch_arrow_table()
+            converted = time.perf_counter()
+            table.to_pandas()
+            arrow_seconds += converted - started
+            pandas_seconds += time.perf_counter() - converted
+            rows += table.num_rows
+            del table
+    total = arrow_seconds + pandas_seconds
+    return arrow_seconds, total, rows
+
+
+def write_floor(quarter: str) -> tuple[float, int, int]:
+    """(seconds, rows, bytes) of a ``COPY … FROM STDIN`` of the quarter's stored result rows
+    (read back as COPY text) into an empty table of the same shape."""
+    from django.db import connection
+
+    table = "scoring_quarterlyscore"
+    with connection.cursor() as cursor:
+        columns = [column.name for column in connection.introspection.get_table_description(cursor, table)
+                   if column.name != "id"]
+        with cursor.cursor.copy(f"COPY (SELECT {', '.join(columns)} FROM {table} WHERE quarter = %s) TO STDOUT",  # noqa: S608
+                                (quarter,)) as copy:
+            chunks = [bytes(chunk) for chunk in copy]
+        data = b"".join(chunks)
+        del chunks
+        cursor.execute(f"CREATE TEMP TABLE bench_floor_scores AS SELECT {', '.join(columns)} FROM {table} "  # noqa: S608
+                       "WITH NO DATA")
+        started = time.perf_counter()
+        with cursor.cursor.copy(f"COPY bench_floor_scores ({', '.join(columns)}) FROM STDIN") as copy:
+            step = 8 << 20
+            for offset in range(0, len(data), step):
+                copy.write(data[offset:offset + step])
+        seconds = time.perf_counter() - started
+        cursor.execute("SELECT count(*) FROM bench_floor_scores")
+        rows = cursor.fetchone()[0]
+        cursor.execute("DROP TABLE bench_floor_scores")
+    return seconds, rows, len(data)
+
+
+def measure(derived: bool) -> dict:
+    """One size, in this (child) process: (b), the floor (a), and (c) with ``derived``."""
+    import django
+
+    django.setup()
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from core.quarter import Quarter
+    from scoring.models import Methodology
+    from scoring.services import score_run_now
+    from suppliers.models import Supplier
+
+    quarter = Quarter.parse(QUARTER)
+    v1 = Methodology.objects.get(version="v1")
+    figures = {"suppliers": Supplier.objects.count()}
+    score_run_now(quarter=quarter, methodology=v1, actor="bench", trigger="command")  # warm the cache
+    cpu = time.process_time()
+    with CaptureQueriesContext(connection) as captured:
+        started = time.perf_counter()
+        run = score_run_now(quarter=quarter, methodology=v1, actor="bench", trigger="command")
+        figures["recalc"] = time.perf_counter() - started
+    figures["recalc_cpu"] = time.process_time() - cpu
+    assert run.status == "succeeded", run.error
+    figures["scored"] = run.counts.get("scored")
+    figures["queries"] = len(captured.captured_queries)
+    figures["peak_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    selects = _copy_selects(captured.captured_queries)
+    reads = [read_floor(selects) for _ in range(2)]
+    figures["read_arrow"] = min(arrow for arrow, _, _ in reads)
+    figures["read_pandas"] = min(total for _, total, _ in reads)
+    figures["input_rows"] = reads[0][2]
+    figures["write"], figures["written_rows"], figures["written_bytes"] = write_floor(QUARTER)
+    if derived:
+        methodology = derived_methodology()
+        score_run_now(quarter=quarter, methodology=methodology, actor="bench", trigger="command")  # warm
+        started = time.perf_counter()
+        derived_run = score_run_now(quarter=quarter, methodology=methodology, actor="bench", trigger="command")
+        figures["derived"] = time.perf_counter() - started
+        assert derived_run.status == "succeeded", derived_run.error
+        started = time.perf_counter()
+        score_run_now(quarter=quarter, methodology=v1, actor="bench", trigger="command")
+        figures["recalc_again"] = time.perf_counter() - started
+    return figures
+
+
+def report(figures: dict) -> None:
+    floor = figures["read_pandas"] + figures["write"]
+    print(f"suppliers {figures['suppliers']:,} ({figures['scored']:,} scored), {figures['input_rows']:,} input rows, "
+          f"{figures['written_rows']:,} result rows ({figures['written_bytes'] / 2**20:.0f} MB of COPY text), "
+          f"load average {os.getloadavg()[0]:.1f}")
+    print(f"  (a) floor: ADBC read {figures['read_arrow']:.1f} s into Arrow, {figures['read_pandas']:.1f} s "
+          f"into pandas; COPY write {figures['write']:.1f} s; read+write {floor:.1f} s")
+    print(f"  (b) recalculation: {figures['recalc']:.1f} s wall, {figures['recalc_cpu']:.1f} s CPU, "
+          f"{figures['queries']} queries, peak {figures['peak_mb']:.0f} MB; (b)/(a) = {figures['recalc'] / floor:.2f}")
+    if "derived" in figures:
+        base = min(figures["recalc"], figures["recalc_again"])
+        print(f"  (c) derived sources on: {figures['derived']:.1f} s; v1 again {figures['recalc_again']:.1f} s; "
+              f"(c)/(b) = {figures['derived'] / base:.2f}")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--suppliers", type=int, default=100_000)
-    parser.add_argument("--reuse", action="store_true", help="keep existing generated data")
+    parser.add_argument("--sizes", default="100000", help="comma-separated supplier counts, grown in steps")
+    parser.add_argument("--suppliers", type=int, help="one size (same as --sizes N)")
+    parser.add_argument("--reuse", action="store_true",
+                        help="keep the data already there (grown to a larger size when asked)")
     parser.add_argument("--derived", action="store_true", help="also measure with derived sources switched on")
+    parser.add_argument("--measure", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.measure:
+        print(json.dumps(measure(args.derived)))
+        return
 
     import django
 
@@ -196,45 +333,26 @@ def main() -> None:
     from django.core.management import call_command
     from django.db import connection
 
-    from audits.models import Audit, Finding
-    from core.quarter import Quarter
-    from scoring.models import IndicatorValue
-    from scoring.services import score_run_now
-    from suppliers.models import Site, Supplier
+    from suppliers.models import Supplier
 
     call_command("migrate", verbosity=0)
-    if not (args.reuse and Supplier.objects.exists()):
+    sizes = [args.suppliers] if args.suppliers else [int(size) for size in args.sizes.split(",")]
+    reuse = args.reuse and Supplier.objects.exists()
+    if not reuse:
         _truncate(connection)
-        started = time.perf_counter()
-        generate(args.suppliers)
-        print(f"generated in {time.perf_counter() - started:.0f} s")
-    quarter = Quarter.parse(QUARTER)
-    print(f"database: {connection.vendor}; suppliers {Supplier.objects.count():,}, sites {Site.objects.count():,}, "
-          f"audits {Audit.objects.count():,}, findings {Finding.objects.count():,}, "
-          f"values {IndicatorValue.objects.count():,}")
-    read_floor(quarter)  # warm the database cache so (a) and (b) read under the same conditions
-    floor = min(read_floor(quarter) for _ in range(2))
-    from scoring.models import Methodology
-
-    v1 = Methodology.objects.get(version="v1")
-    started = time.perf_counter()
-    run = score_run_now(quarter=quarter, methodology=v1, actor="bench", trigger="command")
-    full = time.perf_counter() - started
-    derived_time = None
-    if args.derived:
-        methodology = derived_methodology()
-        started = time.perf_counter()
-        derived_run = score_run_now(quarter=quarter, methodology=methodology, actor="bench", trigger="command")
-        derived_time = time.perf_counter() - started
-        assert derived_run.status == "succeeded", derived_run.error
-    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"(a) read floor:           {floor:7.1f} s")
-    print(f"(b) full recalculation:   {full:7.1f} s  ({run.status}, {run.counts.get('scored')} scored)")
-    print(f"ratio (b)/(a):            {full / floor:7.2f}")
-    if derived_time is not None:
-        print(f"(c) derived sources on:   {derived_time:7.1f} s")
-        print(f"ratio (c)/(b):            {derived_time / full:7.2f}")
-    print(f"peak memory:              {peak_mb:7.0f} MB")
+    have = Supplier.objects.count() if reuse else 0
+    for size in sizes:
+        if size > have:
+            started = time.perf_counter()
+            generate(size - have, start=have)
+            print(f"generated {size - have:,} suppliers in {time.perf_counter() - started:.0f} s", flush=True)
+            have = size
+        child = subprocess.run([sys.executable, __file__, "--measure", *(["--derived"] if args.derived else [])],
+                               check=False, capture_output=True, text=True)
+        if child.returncode:
+            sys.exit(child.stderr)
+        report(json.loads(child.stdout.strip().splitlines()[-1]))
+        sys.stdout.flush()
 
 
 def _truncate(connection) -> None:

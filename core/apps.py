@@ -7,6 +7,12 @@ class CoreConfig(AppConfig):
     verbose_name = "Core"
 
     def ready(self) -> None:
+        import pandas as pd
+
+        # pyarrow is installed to parse COPY output (core/frames.py); pandas' text columns stay
+        # Python-backed as without it: the engine and the result rows iterate them, which an
+        # Arrow-backed column does one boxed value at a time.
+        pd.set_option("mode.string_storage", "python")
         from core import auth, history, tasks_guard  # noqa: F401 (signal receivers, checks)
         from core.setup import ensure_role_groups
 

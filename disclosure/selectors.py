@@ -72,13 +72,13 @@ def emissions_estimate(quarter: Quarter, base_currency: str | None = None) -> di
     inventories = read_frame(
         EmissionInventory.objects.filter(state=InventoryState.ACCEPTED, year__gte=first, year__lte=last)
         .values_list(*emissions.INVENTORY_COLUMNS),
-        [("supplier_id", "int64"), ("year", "int64"), ("scope1_tco2e", "object"), ("scope2_market_tco2e", "object"),
-         ("scope2_location_tco2e", "object"), ("revenue", "object"), ("revenue_currency", "str")],
+        [("supplier_id", "int64"), ("year", "int64"), ("scope1_tco2e", "decimal"), ("scope2_market_tco2e", "decimal"),
+         ("scope2_location_tco2e", "decimal"), ("revenue", "decimal"), ("revenue_currency", "str")],
     )
     factors = read_frame(EmissionFactor.objects.values_list("commodity", "tco2e_per_unit"),
-                         [("commodity", "str"), ("tco2e_per_unit", "object")])
+                         [("commodity", "str"), ("tco2e_per_unit", "decimal")])
     rates = read_frame(FxRate.objects.filter(quarter=str(quarter)).values_list("currency", "rate_to_base"),
-                       [("currency", "str"), ("rate_to_base", "object")])
+                       [("currency", "str"), ("rate_to_base", "decimal")])
     return emissions.estimate_emissions(quarter=quarter, base_currency=base_currency, population=population,
                                         suppliers=suppliers, inventories=inventories, factors=factors, rates=rates)
 

@@ -6,6 +6,7 @@ for 100,000 suppliers with their per-indicator points); elsewhere with ``bulk_cr
 
 from __future__ import annotations
 
+import itertools
 import json
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -41,17 +42,32 @@ def points_json_by_supplier(points: pd.DataFrame) -> dict[int, str]:
     entry_prefix = np.empty(len(points), dtype=object)
     for code in pd.unique(codes):
         mask = codes == code
-        cache: dict = {}
-        raw_text[mask] = [_cached_raw_text(value, cache) for value in raw[mask]]
+        raw_text[mask] = _texts_of(raw[mask], lambda value: _cached_raw_text(value, {}))
         entry_prefix[mask] = f'{json.dumps(code)}: {{"raw": '
     values = np.round(points["points"].to_numpy(dtype=float), 6)
     distinct, inverse = np.unique(values, return_inverse=True)
     points_text = np.array(["null" if v != v else repr(float(v)) for v in distinct], dtype=object)[inverse]
-    status_text = points["status"].map(lambda s: f', "status": "{s}"').to_numpy(dtype=object)
-    source_text = points["source"].map(lambda s: f', "source": {json.dumps(s)}}}').to_numpy(dtype=object)
+    status_text = _texts_of(points["status"].to_numpy(dtype=object), lambda s: f', "status": "{s}"')
+    source_text = _texts_of(points["source"].to_numpy(dtype=object), lambda s: f', "source": {json.dumps(s)}}}')
     entries = entry_prefix + raw_text + ', "points": ' + points_text + status_text + source_text
-    joined = pd.Series(entries).groupby(points["supplier_id"].to_numpy(), sort=False).agg(", ".join)
-    return {int(supplier_id): "{" + text + "}" for supplier_id, text in joined.items()}
+    # One text per supplier: entries grouped by a stable sort (methodology order kept within
+    # a supplier), then joined between group boundaries.
+    ids = points["supplier_id"].to_numpy(dtype=np.int64)
+    order = np.argsort(ids, kind="stable")
+    ids, entries = ids[order], entries[order]
+    starts = np.flatnonzero(np.r_[True, ids[1:] != ids[:-1]])
+    ends = np.r_[starts[1:], len(ids)]
+    return {int(ids[start]): "{" + ", ".join(entries[start:end].tolist()) + "}"
+            for start, end in zip(starts.tolist(), ends.tolist(), strict=True)}
+
+
+def _texts_of(values: np.ndarray, text_of) -> np.ndarray:
+    """``text_of`` applied once per distinct value (equal values, as a dict sees them, share
+    one text; None and NaN are one missing value, given ``text_of(None)``), spread back by
+    array indexing."""
+    positions, distinct = pd.factorize(values, use_na_sentinel=True)
+    texts = np.array([text_of(value) for value in distinct] + [text_of(None)], dtype=object)
+    return texts[positions]  # the sentinel -1 picks the last text, the missing value's
 
 
 def _cached_raw_text(value, cache: dict) -> str:
@@ -76,22 +92,36 @@ def _json_raw(raw):
 
 
 def score_rows(run: ScoreRun, result) -> list[tuple]:
-    """One tuple per scored supplier, in ``COLUMNS`` order, ranked as the engine sorted them."""
-    points = points_json_by_supplier(result.points)
-    now = timezone.now()
-    rows = []
+    """One tuple per scored supplier, in ``COLUMNS`` order, ranked as the engine sorted them.
+
+    Built column by column: texts that repeat (the flags, the points of a supplier) are made
+    once per distinct value and spread with array indexing; the columns are zipped once.
+    """
     scores = result.scores
-    for rank, row in enumerate(scores.itertuples(index=False), start=1):
-        flags = sorted(row.flags)
-        components = {k: (None if v is None else float(v)) for k, v in (row.qbr_components or {}).items()}
-        rows.append((
-            run.pk, int(row.supplier_id), run.quarter, run.methodology_id, row.population, rank,
-            Decimal(row.basis).quantize(CENT, rounding=ROUND_HALF_UP), row.score, row.grade, row.rba,
-            row.environment, row.minerals, row.ecovadis, row.esg_disclosure, row.completeness,
-            json.dumps(flags), ";".join(flags), row.qbr_total, bool(row.qbr_incomplete),
-            json.dumps(components), points.get(int(row.supplier_id), "{}"), now,
-        ))
-    return rows
+    count = len(scores)
+    if not count:
+        return []
+    supplier_ids = scores["supplier_id"].to_numpy(dtype=np.int64)
+    points = points_json_by_supplier(result.points)
+    points_text = pd.Series(supplier_ids).map(points).fillna("{}").to_numpy(dtype=object)
+    flag_codes, flag_sets = pd.factorize(scores["flags"].map(tuple), sort=False)
+    sorted_sets = [sorted(flags) for flags in flag_sets]
+    flags_json = np.array([json.dumps(flags) for flags in sorted_sets] or [""], dtype=object)[flag_codes]
+    flags_text = np.array([";".join(flags) for flags in sorted_sets] or [""], dtype=object)[flag_codes]
+    components = [json.dumps({k: (None if v is None else float(v)) for k, v in (value or {}).items()})
+                  for value in scores["qbr_components"].tolist()]
+    basis = [Decimal(value).quantize(CENT, rounding=ROUND_HALF_UP) for value in scores["basis"].tolist()]
+    constant = itertools.repeat
+    columns = [
+        constant(run.pk, count), supplier_ids.tolist(), constant(run.quarter, count),
+        constant(run.methodology_id, count), scores["population"].tolist(), range(1, count + 1), basis,
+        *(scores[name].tolist() for name in ("score", "grade", "rba", "environment", "minerals", "ecovadis",
+                                              "esg_disclosure", "completeness")),
+        flags_json.tolist(), flags_text.tolist(), scores["qbr_total"].tolist(),
+        scores["qbr_incomplete"].to_numpy(dtype=bool).tolist(), components, points_text.tolist(),
+        constant(timezone.now(), count),
+    ]
+    return list(zip(*columns, strict=True))
 
 
 def replace_quarter_scores(quarter: str, rows: list[tuple]) -> None:

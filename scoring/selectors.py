@@ -27,7 +27,6 @@ from scoring.inputs import INVENTORY_COLUMNS, QBR_COLUMNS, VALUE_COLUMNS, VALUE_
 from scoring.methodology import IndicatorSpec, MethodologyParams
 from scoring.models import (
     CoverageSnapshot,
-    Indicator,
     IndicatorValue,
     Methodology,
     MethodologyStatus,
@@ -121,17 +120,15 @@ def values_frame(quarter: Quarter) -> pd.DataFrame:
     indicator) is read (``DISTINCT ON`` over ``values_in_window``); elsewhere every value
     of the window is read and the engine picks with the same ``VALUE_PRECEDENCE``."""
     ordinals = {str(q): q.ordinal for q in quarter.window(4)}
-    codes = dict(Indicator.objects.values_list("id", "code"))
     accepted = values_in_window(quarter)
     if connection.vendor == "postgresql":
         accepted = accepted.distinct("supplier_id", "indicator_id")
     else:
         accepted = accepted.order_by()
-    rows = accepted.values_list("id", "supplier_id", "indicator_id", "quarter", "submitted_at", "value")
+    rows = accepted.values_list("id", "supplier_id", "indicator__code", "quarter", "submitted_at", "value")
     return read_frame(rows, [
-        ("value_id", "int64"), ("supplier_id", "int64"),
-        ("indicator_code", lambda ids: pd.Series([codes[i] for i in ids], dtype=str)),
-        ("quarter_ordinal", lambda quarters: pd.Series([ordinals[q] for q in quarters], dtype="int64")),
+        ("value_id", "int64"), ("supplier_id", "int64"), ("indicator_code", "str"),
+        ("quarter_ordinal", lambda quarters: quarters.map(ordinals).astype("int64")),
         ("submitted_at", "datetime_utc"), ("value", "str"),
     ])[VALUE_COLUMNS]
 
@@ -144,8 +141,8 @@ def inventories_frame(quarter: Quarter) -> pd.DataFrame:
     rows = (EmissionInventory.objects.filter(state=InventoryState.ACCEPTED, year__gte=first, year__lte=last)
             .order_by("supplier_id", "year").values_list(*INVENTORY_COLUMNS))
     return read_frame(rows, [
-        ("supplier_id", "int64"), ("year", "int64"), ("scope1_tco2e", "object"), ("scope2_market_tco2e", "object"),
-        ("scope2_location_tco2e", "object"), ("scope3_tco2e", "object"), ("revenue", "object"),
+        ("supplier_id", "int64"), ("year", "int64"), ("scope1_tco2e", "decimal"), ("scope2_market_tco2e", "decimal"),
+        ("scope2_location_tco2e", "decimal"), ("scope3_tco2e", "decimal"), ("revenue", "decimal"),
         ("revenue_currency", "str"),
     ])
 
@@ -190,9 +187,7 @@ def minerals_frames(quarter: Quarter) -> tuple[pd.DataFrame, pd.DataFrame, pd.Da
 def qbr_frame(quarter: Quarter) -> pd.DataFrame:
     """The engine's ``qbr`` frame: non-ESG QBR components of ``quarter`` (``QBR_COLUMNS``). One query."""
     rows = QbrComponent.objects.filter(quarter=str(quarter)).values_list("supplier_id", "component", "score")
-    frame = pd.DataFrame.from_records(list(rows), columns=QBR_COLUMNS)
-    frame["score"] = frame["score"].astype(float)
-    return frame
+    return read_frame(rows, [("supplier_id", "int64"), ("component", "str"), ("score", "float")])[QBR_COLUMNS]
 
 
 def stored_scores(quarter: Quarter):

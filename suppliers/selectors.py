@@ -65,8 +65,8 @@ def spend_frame(quarter: Quarter) -> pd.DataFrame:
     )
     return read_frame(rows, [
         ("supplier_id", "int64"), ("supplier_code", "str"),
-        ("quarter_ordinal", lambda quarters: pd.Series([ordinals[q] for q in quarters], dtype="int64")),
-        ("currency", "str"), ("amount", "object"),
+        ("quarter_ordinal", lambda quarters: quarters.map(ordinals).astype("int64")),
+        ("currency", "str"), ("amount", "decimal"),
     ])
 
 
@@ -75,8 +75,8 @@ def fx_frame(quarter: Quarter) -> pd.DataFrame:
     ordinals = {str(q): q.ordinal for q in quarter.window(4)}
     rows = FxRate.objects.filter(quarter__in=list(ordinals)).values_list("quarter", "currency", "rate_to_base")
     return read_frame(rows, [
-        ("quarter_ordinal", lambda quarters: pd.Series([ordinals[q] for q in quarters], dtype="int64")),
-        ("currency", "str"), ("rate_to_base", "object"),
+        ("quarter_ordinal", lambda quarters: quarters.map(ordinals).astype("int64")),
+        ("currency", "str"), ("rate_to_base", "decimal"),
     ])
 
 
