@@ -30,7 +30,7 @@ BUDGETS = {
     "dashboard": 20,
     "supplier_list_score": 10,
     "supplier_list_grade": 10,
-    "supplier_detail": 30,
+    "supplier_detail": 36,  # the page grew: training summary, minerals reports, Factory of Choice per site
     "scores_api": 5,
     "suppliers_api": 5,
     "coverage_api": 5,
