@@ -126,7 +126,7 @@ def gap_rows(snapshot: CoverageSnapshot | None, metric: str) -> list[GapRow]:
 
 def grade_distribution(quarter: str) -> list[dict]:
     """Suppliers per grade and population in the quarter: one aggregate query."""
-    rows = (QuarterlyScore.objects.filter(quarter=quarter).order_by().values("grade", "population")
+    rows = (QuarterlyScore.objects.filter(quarter=quarter, official=True).order_by().values("grade", "population")
             .annotate(n=Count("id")))
     grades: dict[str, dict] = {}
     for row in rows:
@@ -233,11 +233,11 @@ def supplier_rows(user, quarter: str | None, *, query: str = "", country: str = 
     suppliers the user owns (category manager)."""
     previous = str(Quarter.parse(quarter).previous()) if quarter else ""
     suppliers = visible_suppliers(user).annotate(
-        q=FilteredRelation("scores", condition=Q(scores__quarter=quarter or "")),
+        q=FilteredRelation("scores", condition=Q(scores__quarter=quarter or "", scores__official=True)),
         q_score=F("q__score"), q_grade=F("q__grade"), q_population=F("q__population"),
         q_flags=F("q__flags_text"), q_rank=F("q__rank"), q_spend=F("q__spend_basis"),
         q_change=F("q__score") - Subquery(QuarterlyScore.objects.filter(
-            supplier_id=OuterRef("pk"), quarter=previous).values("score")[:1]),
+            supplier_id=OuterRef("pk"), quarter=previous, official=True).values("score")[:1]),
     )
     if query:
         suppliers = suppliers.filter(Q(code__icontains=query) | Q(name__icontains=query)
@@ -279,14 +279,14 @@ class Scorecard:
 
 def quarters_of(supplier: Supplier) -> list[str]:
     """Quarters in which the supplier has a stored score, newest first. One query."""
-    return list(supplier.scores.order_by("-quarter").values_list("quarter", flat=True))
+    return list(supplier.scores.filter(official=True).order_by("-quarter").values_list("quarter", flat=True))
 
 
 def scorecard(supplier: Supplier, quarter: str) -> Scorecard | None:
     """The stored score of ``quarter`` with its per-indicator breakdown
     (``scoring.breakdown``: points, weight, contribution, raw value, source) and the
     reported value (with its evidence) the run used."""
-    score = supplier.scores.filter(quarter=quarter).select_related("methodology", "run").first()
+    score = supplier.scores.filter(quarter=quarter, official=True).select_related("methodology", "run").first()
     if score is None:
         return None
     params = methodology_params(score.methodology)
@@ -303,7 +303,7 @@ def scorecard(supplier: Supplier, quarter: str) -> Scorecard | None:
 
 def history(supplier: Supplier) -> list[dict]:
     """The supplier's stored scores by quarter, oldest first, with changes (``scoring.selectors.score_history``)."""
-    scores = list(supplier.scores.select_related("methodology").order_by("quarter"))
+    scores = list(supplier.scores.filter(official=True).select_related("methodology").order_by("quarter"))
     return score_history(scores)
 
 

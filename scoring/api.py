@@ -30,7 +30,15 @@ from scoring.models import (
     ScoreRun,
     ValueState,
 )
-from scoring.selectors import coverage_snapshot, current_methodology, default_quarter, methodology_params, score_history
+from scoring.selectors import (
+    UnknownMethodology,
+    coverage_snapshot,
+    current_methodology,
+    default_quarter,
+    methodology_params,
+    results_methodology,
+    score_history,
+)
 from scoring.values import canonical_value
 from suppliers.models import Supplier
 from suppliers.scoping import SupplierScopedMixin
@@ -62,6 +70,22 @@ def quarter_or_default(value: str | None):
     if quarter is None:
         raise NotFound(NO_SCORED_QUARTER)
     return parse_quarter(quarter)
+
+
+METHODOLOGY_PARAMETER = OpenApiParameter(
+    "methodology", str, description="a methodology version; omitted: each quarter's official version")
+
+
+def methodology_param(request) -> Methodology | None:
+    """The ``methodology`` query parameter as a version (400 on ``methodology`` when there is
+    no such version), or ``None`` when omitted: the official version of each quarter."""
+    version = request.query_params.get("methodology")
+    if not version:
+        return None
+    try:
+        return results_methodology(None, version)
+    except UnknownMethodology as exc:
+        raise ValidationError({"methodology": str(exc)}) from exc
 
 
 class IndicatorSerializer(serializers.ModelSerializer):
@@ -335,25 +359,32 @@ class ScoreViewSet(SupplierScopedMixin, viewsets.ReadOnlyModelViewSet):
 
     def get_queryset(self):
         queryset = super().get_queryset()
+        if self.action in ("list", "history"):
+            methodology = methodology_param(self.request)
+            queryset = (queryset.filter(official=True) if methodology is None
+                        else queryset.filter(methodology=methodology))
         if self.action == "list":
             queryset = queryset.defer("points")
         return queryset
 
     @extend_schema(parameters=[OpenApiParameter(
-        "quarter", str, description="YYYY-Qn; omitted: the latest quarter with a successful recalculation")])
+        "quarter", str, description="YYYY-Qn; omitted: the latest quarter with a successful recalculation"),
+        METHODOLOGY_PARAMETER])
     def list(self, request, *args, **kwargs):
         """One quarter's scores: ``quarter``, or the default quarter when it is omitted
-        (never several quarters mixed); 404 when no quarter has been recalculated."""
+        (never several quarters mixed), of the quarter's official methodology version or
+        the ``methodology`` asked for; 404 when no quarter has been recalculated."""
         if not request.query_params.get("quarter"):
             self.filter_queryset(self.get_queryset())  # an unreadable filter value is a 400 first
             quarter = quarter_or_default(None)
             self.queryset = self.queryset.filter(quarter=str(quarter))
         return super().list(request, *args, **kwargs)
 
-    @extend_schema(responses=OpenApiTypes.OBJECT)
+    @extend_schema(responses=OpenApiTypes.OBJECT, parameters=[METHODOLOGY_PARAMETER])
     @action(detail=False, methods=["get"], url_path=r"history/(?P<supplier_code>[^/]+)")
     def history(self, request, supplier_code=None):
-        """A supplier's scores by quarter with the change against the previous quarter."""
+        """A supplier's scores by quarter (each quarter's official version, or the
+        ``methodology`` asked for) with the change against the previous quarter."""
         scores = list(self.filter_queryset(self.get_queryset()).filter(supplier__code=supplier_code)
                       .order_by("quarter"))
         if not scores:
@@ -367,8 +398,8 @@ class ScoreRunSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = ScoreRun
-        fields = ["id", "quarter", "methodology", "status", "trigger", "started_by_label", "created_at", "started_at",
-                  "finished_at", "duration_seconds", "counts", "fingerprint", "error"]
+        fields = ["id", "quarter", "methodology", "preview", "status", "trigger", "started_by_label", "created_at",
+                  "started_at", "finished_at", "duration_seconds", "counts", "fingerprint", "error"]
         read_only_fields = ["status", "trigger", "started_by_label", "created_at", "started_at", "finished_at",
                             "duration_seconds", "counts", "fingerprint", "error"]
         # "One active run per quarter" is answered by the service (200 with the identical run,
@@ -385,7 +416,7 @@ class ScoreRunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.C
 
     queryset = ScoreRun.objects.select_related("methodology")
     serializer_class = ScoreRunSerializer
-    filterset_fields = ["quarter", "status"]
+    filterset_fields = ["quarter", "status", "preview"]
     procurement_only = True
 
     @extend_schema(responses={202: ScoreRunSerializer, 200: ScoreRunSerializer,
@@ -394,7 +425,9 @@ class ScoreRunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.C
                               429: OpenApiResponse(description="Too many jobs started; see Retry-After.")})
     def create(self, request, *args, **kwargs):
         """202 with a new run; 200 with the identical run already queued or running (same
-        quarter and methodology, from anyone); 409 naming the run that holds the quarter."""
+        quarter and methodology, from anyone); 409 naming the run that holds the quarter.
+        ``preview: true`` computes a version's what-if results of the quarter (a draft may be
+        previewed) without touching the official ones; a preview never holds the quarter."""
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         methodology = serializer.validated_data.get("methodology")
@@ -402,7 +435,8 @@ class ScoreRunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.C
             raise Throttled(wait=wait)
         with transaction.atomic():
             run = services.score_run_enqueue(quarter=parse_quarter(serializer.validated_data["quarter"]),
-                                             methodology=methodology, actor=request.user, trigger="api")
+                                             methodology=methodology, actor=request.user, trigger="api",
+                                             preview=serializer.validated_data.get("preview", False))
         reused = run.reused
         run.refresh_from_db()
         return Response(self.get_serializer(run).data,
@@ -410,16 +444,18 @@ class ScoreRunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.C
 
 
 class CoverageView(APIView):
-    """The section 7 coverage metrics of a quarter, as stored by its latest run."""
+    """The section 7 coverage metrics of a quarter, as stored by the latest run of its
+    official methodology version (or of the ``methodology`` asked for)."""
 
     procurement_only = True
 
     @extend_schema(parameters=[OpenApiParameter(
-        "quarter", str, description="YYYY-Qn; omitted: the latest quarter with a successful recalculation")],
-        responses=OpenApiTypes.OBJECT)
+        "quarter", str, description="YYYY-Qn; omitted: the latest quarter with a successful recalculation"),
+        METHODOLOGY_PARAMETER], responses=OpenApiTypes.OBJECT)
     def get(self, request):
+        methodology = methodology_param(request)
         quarter = quarter_or_default(request.query_params.get("quarter"))
-        snapshot = coverage_snapshot(quarter)
+        snapshot = coverage_snapshot(quarter, methodology)
         if snapshot is None:
             raise NotFound(f"no coverage for {quarter}: recalculate the quarter first")
         return Response(snapshot.data)

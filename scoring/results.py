@@ -20,7 +20,7 @@ CENT = Decimal("0.01")
 COLUMNS = [
     "run_id", "supplier_id", "quarter", "methodology_id", "population", "rank", "spend_basis", "score", "grade",
     "rba", "environment", "minerals", "ecovadis", "esg_disclosure", "completeness", "flags", "flags_text",
-    "qbr_total", "qbr_incomplete", "qbr_components", "points", "computed_at",
+    "qbr_total", "qbr_incomplete", "qbr_components", "points", "official", "computed_at",
 ]
 JSON_COLUMNS = {"flags", "qbr_components", "points"}
 
@@ -76,7 +76,8 @@ def _json_raw(raw):
 
 
 def score_rows(run: ScoreRun, result) -> list[tuple]:
-    """One tuple per scored supplier, in ``COLUMNS`` order, ranked as the engine sorted them."""
+    """One tuple per scored supplier, in ``COLUMNS`` order, ranked as the engine sorted them;
+    official unless the run is a preview."""
     points = points_json_by_supplier(result.points)
     now = timezone.now()
     rows = []
@@ -89,14 +90,15 @@ def score_rows(run: ScoreRun, result) -> list[tuple]:
             Decimal(row.basis).quantize(CENT, rounding=ROUND_HALF_UP), row.score, row.grade, row.rba,
             row.environment, row.minerals, row.ecovadis, row.esg_disclosure, row.completeness,
             json.dumps(flags), ";".join(flags), row.qbr_total, bool(row.qbr_incomplete),
-            json.dumps(components), points.get(int(row.supplier_id), "{}"), now,
+            json.dumps(components), points.get(int(row.supplier_id), "{}"), not run.preview, now,
         ))
     return rows
 
 
-def replace_quarter_scores(quarter: str, rows: list[tuple]) -> None:
-    """Delete the quarter's rows and write the new ones (call inside a transaction)."""
-    QuarterlyScore.objects.filter(quarter=quarter).delete()
+def replace_quarter_scores(quarter: str, methodology_id: int, rows: list[tuple]) -> None:
+    """Delete the (quarter, methodology) rows and write the new ones (call inside a
+    transaction). Other versions' results of the quarter stay."""
+    QuarterlyScore.objects.filter(quarter=quarter, methodology_id=methodology_id).delete()
     if connection.vendor == "postgresql":
         _copy(rows)
         return

@@ -24,6 +24,7 @@ from scoring.models import (
     MethodologyStatus,
     QbrComponent,
     QuarterlyScore,
+    QuarterOfficial,
     ValueState,
 )
 
@@ -43,9 +44,10 @@ def current_methodology() -> Methodology:
 
 def methodology_in_force(quarter: Quarter) -> Methodology:
     """The methodology in force for ``quarter``: the one that produced the quarter's stored
-    results (its coverage snapshot names the latest run's methodology), else the current
+    official results (``QuarterOfficial``; its coverage snapshot names it), else the current
     published one. One or two queries; raises ``NoPublishedMethodology`` when neither exists."""
-    snapshot = CoverageSnapshot.objects.filter(quarter=str(quarter)).select_related("methodology").first()
+    snapshot = (CoverageSnapshot.objects.filter(quarter=str(quarter), official=True)
+                .select_related("methodology").first())
     return snapshot.methodology if snapshot is not None else current_methodology()
 
 
@@ -163,20 +165,51 @@ def qbr_frame(quarter: Quarter) -> pd.DataFrame:
     return frame
 
 
-def stored_scores(quarter: Quarter):
-    """The quarter's stored scores by rank, with supplier, methodology and run."""
-    return (QuarterlyScore.objects.filter(quarter=str(quarter))
-            .select_related("supplier", "methodology", "run").order_by("rank"))
+class UnknownMethodology(LookupError):
+    """``?methodology=`` names no methodology version."""
+
+
+def results_methodology(quarter: Quarter, version: str | None = None) -> Methodology | None:
+    """The methodology whose stored results of ``quarter`` a reader shows: the version named
+    (``?methodology=``; ``UnknownMethodology`` when there is none) or the quarter's official
+    one (``None`` when the quarter has no official results). One query."""
+    if version:
+        methodology = Methodology.objects.filter(version=version).first()
+        if methodology is None:
+            raise UnknownMethodology(f"no methodology version {version!r}")
+        return methodology
+    official = QuarterOfficial.objects.filter(quarter=str(quarter)).select_related("methodology").first()
+    return official.methodology if official is not None else None
+
+
+def official_scores() -> QuerySet[QuarterlyScore]:
+    """Stored scores of every quarter's official version (lazy)."""
+    return QuarterlyScore.objects.filter(official=True)
+
+
+def version_scores(quarter: Quarter, methodology: Methodology | None = None) -> QuerySet[QuarterlyScore]:
+    """The stored scores of ``quarter`` computed with ``methodology`` (``None``: the official
+    ones). Lazy, unordered."""
+    if methodology is None:
+        return QuarterlyScore.objects.filter(quarter=str(quarter), official=True)
+    return QuarterlyScore.objects.filter(quarter=str(quarter), methodology=methodology)
+
+
+def stored_scores(quarter: Quarter, methodology: Methodology | None = None):
+    """The quarter's stored scores (official, or of ``methodology``) by rank, with supplier,
+    methodology and run."""
+    return version_scores(quarter, methodology).select_related("supplier", "methodology", "run").order_by("rank")
 
 
 def scored_quarters() -> list[str]:
-    """Quarters whose stored scores come from a successful run, up to the current quarter,
+    """Quarters with official stored scores from a successful run, up to the current quarter,
     newest first; the first is the default quarter of every page, export and API list.
 
     A run that scored nobody stores no scores, and a quarter after the current one cannot be
-    recalculated; neither can become the default (docs/reliability.md, "The calendar")."""
+    recalculated; neither can become the default (docs/reliability.md, "The calendar"). A
+    quarter that has only previews is not scored."""
     current = str(current_quarter())
-    quarters = (QuarterlyScore.objects.filter(quarter__lte=current).order_by()
+    quarters = (official_scores().filter(quarter__lte=current).order_by()
                 .values_list("quarter", flat=True).distinct())
     return sorted(set(quarters), reverse=True)
 
@@ -188,9 +221,19 @@ def default_quarter() -> str | None:
     return quarters[0] if quarters else None
 
 
-def coverage_snapshot(quarter: Quarter) -> CoverageSnapshot | None:
-    """The quarter's stored coverage metrics (latest run), or ``None``. One query."""
-    return CoverageSnapshot.objects.filter(quarter=str(quarter)).select_related("run", "methodology").first()
+def coverage_snapshot(quarter: Quarter, methodology: Methodology | None = None) -> CoverageSnapshot | None:
+    """The quarter's stored coverage metrics (official, or of ``methodology``), or ``None``.
+    One query."""
+    snapshots = CoverageSnapshot.objects.filter(quarter=str(quarter))
+    snapshots = snapshots.filter(official=True) if methodology is None else snapshots.filter(methodology=methodology)
+    return snapshots.select_related("run", "methodology").first()
+
+
+def quarter_versions(quarter: Quarter) -> list[CoverageSnapshot]:
+    """Every version with stored results for ``quarter`` (official first, then newest run),
+    as their coverage snapshots with run and methodology. One query."""
+    return list(CoverageSnapshot.objects.filter(quarter=str(quarter)).select_related("run", "methodology")
+                .order_by("-official", "-run__created_at"))
 
 
 def score_history(scores: list[QuarterlyScore]) -> list[dict]:
