@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from decimal import Decimal
 
 import django_filters
@@ -20,6 +21,7 @@ from core import jobs, roles
 from core.api import IdentifierSlugRelatedField, ImportActionMixin
 from core.parsers import CellError, parse_past_quarter, parse_quarter
 from scoring import importers, methodology_drafts, services
+from scoring.decomposition import decompose
 from scoring.models import (
     Indicator,
     IndicatorValue,
@@ -390,6 +392,27 @@ class ScoreViewSet(SupplierScopedMixin, viewsets.ReadOnlyModelViewSet):
         if not scores:
             raise NotFound("no scores for this supplier")
         return Response(score_history(scores))
+
+
+    @extend_schema(responses=OpenApiTypes.OBJECT, parameters=[
+        OpenApiParameter("quarter", str, description="YYYY-Qn; omitted: the default quarter"),
+        OpenApiParameter("previous", str, description="YYYY-Qn; omitted: the quarter before"),
+        METHODOLOGY_PARAMETER])
+    @action(detail=False, methods=["get"], url_path=r"decomposition/(?P<supplier_code>[^/]+)")
+    def decomposition(self, request, supplier_code=None):
+        """Why a supplier's score moved from ``previous`` to ``quarter`` (docs/scoring.md,
+        "Change decomposition"): total change = method effect + data effect, the data effect
+        in lines sorted by absolute effect (every indicator that changed, gate, population,
+        rescaling, rounding) that add up to it to the cent. 404 without both stored scores."""
+        supplier = visible_suppliers(request.user).filter(code=supplier_code).first()
+        if supplier is None:
+            raise NotFound("no such supplier")
+        quarter = quarter_or_default(request.query_params.get("quarter"))
+        previous = quarter_param(request.query_params.get("previous"), required=False)
+        result = decompose(supplier.pk, quarter, previous=previous, methodology=methodology_param(request))
+        if result is None:
+            raise NotFound("the decomposition needs a stored score in both quarters")
+        return Response({"supplier_code": supplier.code, **asdict(result)})
 
 
 class ScoreRunSerializer(serializers.ModelSerializer):

@@ -65,6 +65,7 @@ __all__ = [
     "VALUE",
     "EngineResult",
     "compute_quarter",
+    "score_from_points",
 ]
 
 FULL = "full"
@@ -1142,3 +1143,44 @@ def compute_quarter(inputs: ScoringInputs, methodology: MethodologyParams) -> En
     masks = _coverage_masks(by_code, picks, facts, pop, _foc_recognised(inputs, sites, n))
     coverage = _coverage(str(inputs.quarter), methodology, pop, masks)
     return EngineResult(scores=scores, points=points, coverage=coverage)
+
+
+@dataclass(frozen=True)
+class PointsScore:
+    """One supplier's section 6 result rebuilt from stored per-indicator points."""
+
+    score: Decimal  # 2 decimals, half up; 0 under the gate
+    grade: str
+    numerator: float  # sum of weight x points over indicators with a value
+    applicable_weight: float  # sum of the weights of the applicable indicators
+
+
+_STATUS_CODES = {VALUE: _S_VALUE, MISSING: _S_MISSING, NOT_APPLICABLE: _S_NA}
+
+
+def score_from_points(methodology: MethodologyParams, points: dict, *, population: str,
+                      gated: bool) -> PointsScore:
+    """The score of one supplier from per-indicator points as stored
+    (``{code: {"points": float|None, "status": "value"|"missing"|"not_applicable"}}``; an
+    indicator absent is missing) under ``methodology``'s weights and grade bands, through the
+    steps ``compute_quarter`` takes (``_totals``, ``_ecovadis``, ``_score_cents``, ``_grades``):
+    the change decomposition (docs/scoring.md) splits a change with the very formula that
+    produced the scores. Normalisation is not redone: the points are taken as they are."""
+    columns = []
+    for spec in methodology.indicators:
+        entry = points.get(spec.code) or {}
+        column = _Column.empty(1, _STATUS_CODES.get(entry.get("status"), _S_MISSING))
+        value = entry.get("points")
+        if column.status[0] == _S_VALUE and value is not None:
+            column.points[0] = float(value)
+        elif column.status[0] == _S_VALUE:
+            column.status[0] = _S_MISSING
+        columns.append(column)
+    totals = _totals(methodology.indicators, columns, 1)
+    by_code = {spec.code: column for spec, column in zip(methodology.indicators, columns, strict=True)}
+    _eco_missing, eco_points = _ecovadis(by_code, 1)
+    full, gate = np.array([population == FULL]), np.array([bool(gated)])
+    cents = _score_cents(totals, full, eco_points, gate)
+    grade = _grades(cents, methodology.grade_bands, gate)
+    return PointsScore(score=_cents_to_decimals(cents)[0], grade=str(grade[0]),
+                       numerator=float(totals.numerator[0]), applicable_weight=float(totals.denominator[0]))

@@ -108,14 +108,15 @@ def values_used(quarter: Quarter, supplier_id: int) -> dict[str, IndicatorValue]
     return used
 
 
-def values_frame(quarter: Quarter) -> pd.DataFrame:
+def values_frame(quarter: Quarter, supplier_ids=None) -> pd.DataFrame:
     """The engine's ``values`` frame (``scoring.inputs``): accepted values of Q-3 … Q,
     streamed (millions of rows). On PostgreSQL only the value that counts per (supplier,
     indicator) is read (``DISTINCT ON`` over ``values_in_window``); elsewhere every value
-    of the window is read and the engine picks with the same ``VALUE_PRECEDENCE``."""
+    of the window is read and the engine picks with the same ``VALUE_PRECEDENCE``.
+    ``supplier_ids``: as ``values_in_window`` (``None``: every supplier)."""
     ordinals = {str(q): q.ordinal for q in quarter.window(4)}
     codes = dict(Indicator.objects.values_list("id", "code"))
-    accepted = values_in_window(quarter)
+    accepted = values_in_window(quarter, supplier_ids)
     if connection.vendor == "postgresql":
         accepted = accepted.distinct("supplier_id", "indicator_id")
     else:

@@ -244,6 +244,33 @@ def load_inputs(quarter: Quarter, params: MethodologyParams) -> ScoringInputs:
     )
 
 
+def supplier_inputs(quarter: Quarter, params: MethodologyParams, supplier_id: int) -> ScoringInputs | None:
+    """One supplier's inputs of ``quarter`` (``None`` when it is not in the quarter's
+    population): the population is split over every supplier as ``load_inputs`` does, every
+    other table is read for this supplier only. The engine gives the supplier the result a
+    recalculation would (its results do not depend on the other suppliers in the call)."""
+    population = population_for_quarter(quarter=quarter, target=params.coverage_target)
+    population = population[population["supplier_id"] == supplier_id]
+    if population.empty:
+        return None
+    sites, audits, findings = scoring_frames([supplier_id])
+    recognitions = recognitions_frame([supplier_id])
+    inventories = (selectors.inventories_frame(quarter) if any(spec.source == EMISSIONS for spec in params.indicators)
+                   else empty_frame(INVENTORY_COLUMNS))
+    training = {}
+    if any(spec.source == TRAINING for spec in params.indicators):
+        persons, courses, records = selectors.training_frames()
+        persons = persons[persons["supplier_id"] == supplier_id]
+        training = {"training_persons": persons, "training_courses": courses,
+                    "training_records": records[records["person_id"].isin(set(persons["person_id"]))]}
+    qbr = selectors.qbr_frame(quarter)
+    return ScoringInputs(
+        quarter=quarter, population=population, sites=sites, audits=audits, findings=findings,
+        values=selectors.values_frame(quarter, [supplier_id]), qbr=qbr[qbr["supplier_id"] == supplier_id],
+        recognitions=recognitions, inventories=inventories[inventories["supplier_id"] == supplier_id], **training,
+    )
+
+
 def inputs_fingerprint(inputs: ScoringInputs, params: MethodologyParams) -> str:
     """A digest of everything a result depends on; identical inputs give identical results.
 
