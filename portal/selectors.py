@@ -301,6 +301,14 @@ def scorecard(supplier: Supplier, quarter: str) -> Scorecard | None:
                                                      flags=score.flags))
 
 
+def score_change(supplier: Supplier, quarter: str):
+    """Why the supplier's official score of ``quarter`` moved since the quarter before
+    (``scoring.decomposition.decompose``), or ``None`` without both stored scores."""
+    from scoring.decomposition import decompose
+
+    return decompose(supplier.pk, Quarter.parse(quarter))
+
+
 def history(supplier: Supplier) -> list[dict]:
     """The supplier's stored scores by quarter, oldest first, with changes (``scoring.selectors.score_history``)."""
     scores = list(supplier.scores.filter(official=True).select_related("methodology").order_by("quarter"))

@@ -238,21 +238,32 @@ def quarter_versions(quarter: Quarter) -> list[CoverageSnapshot]:
 
 
 def score_history(scores: list[QuarterlyScore]) -> list[dict]:
-    """Scores by quarter, oldest first, with the change against the previous quarter and the
-    indicators whose points moved (why did the score move?)."""
+    """Scores by quarter, oldest first, with the change against the previous quarter and why
+    (``scoring.decomposition``): between two quarters of one methodology the change is all
+    data effect, split in ``effects`` (every line, sorted by absolute effect, adding up to the
+    change) and ``moved_indicators`` (the indicator lines: code, points before/after, effect);
+    across a methodology change ``method_effect``/``data_effect`` are ``None`` here (the
+    decomposition endpoint computes them). One query per distinct methodology."""
+    from scoring.decomposition import Result, data_lines
+
+    params_by_id: dict[int, MethodologyParams] = {}
     history = []
     previous = None
     for score in scores:
         entry = {"quarter": score.quarter, "methodology": score.methodology.version, "population": score.population,
-                 "score": score.score, "grade": score.grade, "change": None, "moved_indicators": []}
+                 "score": score.score, "grade": score.grade, "change": None, "method_effect": None,
+                 "data_effect": None, "effects": [], "moved_indicators": []}
         if previous is not None:
             entry["change"] = score.score - previous.score
-            moved = []
-            for code, now in sorted(score.points.items()):
-                before = previous.points.get(code, {}).get("points")
-                if now.get("points") != before:
-                    moved.append({"code": code, "before": before, "after": now.get("points")})
-            entry["moved_indicators"] = moved
+            if previous.methodology_id == score.methodology_id:
+                if score.methodology_id not in params_by_id:
+                    params_by_id[score.methodology_id] = methodology_params(score.methodology)
+                lines = data_lines(params_by_id[score.methodology_id], Result.of(previous), Result.of(score))
+                entry.update(method_effect=Decimal(0), data_effect=entry["change"],
+                             effects=[{"kind": line.kind, "code": line.code, "effect": line.effect} for line in lines],
+                             moved_indicators=[{"code": line.code, "before": line.points_before,
+                                                "after": line.points_after, "effect": line.effect}
+                                               for line in lines if line.kind == "indicator"])
         history.append(entry)
         previous = score
     return history

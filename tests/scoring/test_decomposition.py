@@ -171,3 +171,22 @@ def test_the_decomposition_of_stored_scores_across_a_methodology_change(two_quar
     assert [line["code"] for line in body["lines"] if line["kind"] == "indicator"] == [
         line.code for line in stored.indicator_lines]
     assert api_as("supplier_user").get("/api/v1/scores/decomposition/OTHER/?quarter=2026-Q3").status_code == 404
+
+
+def test_the_supplier_page_says_why_the_score_moved_largest_effect_first(two_quarters, own_supplier, role_users):
+    from django.test import Client
+
+    from core.quarter import Quarter
+    from scoring import services
+
+    services.score_run_now(quarter=Quarter.parse("2026-Q2"), actor="test")
+    services.score_run_now(quarter=Quarter.parse("2026-Q3"), actor="test")
+    client = Client()
+    client.force_login(role_users["supplier_user"])
+    page = client.get(f"/suppliers/{own_supplier.code}/?quarter=2026-Q3").content.decode()
+    change = decomposition.decompose(own_supplier.pk, Quarter.parse("2026-Q3"))
+    assert "Why the score moved since 2026-Q2" in page
+    first, second = (line.code for line in change.indicator_lines)
+    assert page.index(f"<strong>{first}</strong>", page.index("change-h")) < page.index(
+        f"<strong>{second}</strong>", page.index("change-h"))
+    assert "ENV-03" not in page[page.index("change-h"):page.index("Subscores")]  # unchanged: not listed
