@@ -360,6 +360,14 @@ class RunForm(forms.Form):
                                          empty_label=_("latest published"))
 
 
+class PreviewForm(forms.Form):
+    """A what-if run: any version (drafts included) on a quarter, beside the official results."""
+
+    quarter = QuarterField(label=_("Quarter"))
+    methodology = forms.ModelChoiceField(label=_("Methodology"), to_field_name="version",
+                                         queryset=Methodology.objects.order_by("-created_at", "-id"))
+
+
 class DraftForm(forms.Form):
     version = forms.SlugField(label=_("New version"), max_length=30, allow_unicode=False)
     based_on = forms.ModelChoiceField(label=_("Based on"), queryset=Methodology.objects.all(),

@@ -13,6 +13,7 @@ from portal.views import (
     site,
     suppliers,
     termination,
+    whatif,
 )
 
 app_name = "portal"
@@ -50,6 +51,9 @@ urlpatterns = [
     path("evidence/<int:pk>/download/", documents.cap_evidence_download, name="cap-evidence-download"),
     # scorecard administration
     path("scorecard/methodologies/", scorecard.methodology_list, name="methodology-list"),
+    path("scorecard/compare/", whatif.compare, name="methodology-compare"),
+    path("scorecard/compare/preview/", whatif.preview, name="methodology-preview"),
+    path("scorecard/compare/publish/", whatif.publish, name="methodology-compare-publish"),
     path("scorecard/methodologies/new/", scorecard.methodology_draft, name="methodology-draft"),
     path("scorecard/methodologies/<str:version>/", scorecard.methodology_detail, name="methodology-detail"),
     path("scorecard/methodologies/<str:version>/weights/", scorecard.methodology_weights,

@@ -13,14 +13,14 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import NotFound, Throttled, ValidationError
+from rest_framework.exceptions import NotFound, PermissionDenied, Throttled, ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from core import jobs, roles
 from core.api import IdentifierSlugRelatedField, ImportActionMixin
 from core.parsers import CellError, parse_past_quarter, parse_quarter
-from scoring import importers, methodology_drafts, services
+from scoring import comparison, importers, methodology_drafts, services
 from scoring.decomposition import decompose
 from scoring.models import (
     Indicator,
@@ -413,6 +413,28 @@ class ScoreViewSet(SupplierScopedMixin, viewsets.ReadOnlyModelViewSet):
         if result is None:
             raise NotFound("the decomposition needs a stored score in both quarters")
         return Response({"supplier_code": supplier.code, **asdict(result)})
+
+
+    @extend_schema(responses=OpenApiTypes.OBJECT, parameters=[
+        OpenApiParameter("quarter", str, description="YYYY-Qn; omitted: the default quarter"),
+        OpenApiParameter("base", str, description="a version; omitted: the quarter's official version"),
+        OpenApiParameter("other", str, description="the version compared with the base (required)")])
+    @action(detail=False, methods=["get"], url_path="compare")
+    def compare(self, request):
+        """Two versions' stored results of a quarter side by side (docs/scoring.md, "Comparing
+        versions"): grade migration matrix, population and gate changes, the largest score
+        changes with their driving indicators, coverage under each. Procurement only."""
+        if not roles.is_procurement(request.user):
+            raise PermissionDenied("procurement only")
+        quarter = quarter_or_default(request.query_params.get("quarter"))
+        try:
+            base = results_methodology(quarter, request.query_params.get("base") or None)
+            other = results_methodology(quarter, request.query_params.get("other") or "-")
+        except UnknownMethodology as exc:
+            raise ValidationError({"other": str(exc)}) from exc
+        if base is None:
+            raise NotFound(f"no official results for {quarter}")
+        return Response(asdict(comparison.compare(quarter, base, other)))
 
 
 class ScoreRunSerializer(serializers.ModelSerializer):

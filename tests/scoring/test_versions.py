@@ -108,3 +108,40 @@ def test_an_official_run_of_a_new_version_keeps_the_old_results_and_records_the_
                                                                 preview=True).pk)
     with pytest.raises(services.RecalculationRefused):
         services.official_methodology_set(quarter=Q3, methodology=draft3, actor="test")
+
+
+def test_the_comparison_shows_two_versions_side_by_side_and_publishes_from_there(spend, api_as, role_users,
+                                                                                  own_supplier):
+    from django.test import Client
+
+    services.score_run_now(quarter=Q3, actor="test")
+    draft = _draft()
+    services.score_run_execute(run_id=services.score_run_create(quarter=Q3, methodology=draft, actor="test",
+                                                                preview=True).pk)
+    body = api_as("procurement_admin").get("/api/v1/scores/compare/?quarter=2026-Q3&other=v2").json()
+    assert (body["base"], body["other"], body["suppliers"]) == ("v1", "v2", 2)
+    grades = body["grades"]
+    assert sum(map(sum, body["matrix"])) == 2
+    v1_grades = dict(QuarterlyScore.objects.filter(methodology__version="v1").values_list("supplier_id", "grade"))
+    v2_grades = dict(QuarterlyScore.objects.filter(methodology__version="v2").values_list("supplier_id", "grade"))
+    pairs = [(v1_grades[supplier], v2_grades[supplier]) for supplier in v1_grades]
+    for g1, g2 in set(pairs):
+        assert body["matrix"][grades.index(g1)][grades.index(g2)] == pairs.count((g1, g2))
+    assert set(body["coverage"]) == {"v1", "v2"}
+    assert api_as("supplier_user").get("/api/v1/scores/compare/?other=v2").status_code == 403
+
+    client = Client()
+    client.force_login(role_users["procurement_admin"])
+    page = client.get("/scorecard/compare/?quarter=2026-Q3").content.decode()
+    assert "Grade migration v1 → v2" in page and "Coverage under each version" in page
+    cell = client.get("/scorecard/compare/?quarter=2026-Q3&base=v1&other=v2&"
+                      f"cell={v1_grades[own_supplier.pk]},{v2_grades[own_supplier.pk]}")
+    assert own_supplier.code in cell.content.decode()
+    response = client.post("/scorecard/compare/publish/", {"quarter": "2026-Q3", "version": "v2"})
+    assert response.status_code == 302
+    draft.refresh_from_db()
+    assert draft.is_published
+    run = ScoreRun.objects.get(quarter="2026-Q3", methodology=draft, preview=False)
+    assert response["Location"].endswith(f"/{run.pk}/")
+    services.score_run_execute(run_id=run.pk)  # the worker's part (the task is sent after the commit)
+    assert QuarterOfficial.objects.get(quarter="2026-Q3").methodology == draft
