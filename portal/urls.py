@@ -13,6 +13,7 @@ from portal.views import (
     site,
     suppliers,
     termination,
+    trends,
     whatif,
 )
 
@@ -23,6 +24,8 @@ urlpatterns = [
     path("favicon.ico", site.favicon, name="favicon"),
     path("dashboard/", dashboard.dashboard, name="dashboard"),
     path("dashboard/gaps/<str:metric>/", dashboard.coverage_gaps, name="coverage-gaps"),
+    path("dashboard/trends/", trends.trends, name="trends"),
+    path("dashboard/trends/<str:table>.<str:extension>", trends.trends_export, name="trends-export"),
     # suppliers and their self-service pages
     path("suppliers/", suppliers.supplier_list, name="supplier-list"),
     path("suppliers/<str:code>/", suppliers.supplier_detail, name="supplier-detail"),

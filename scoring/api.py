@@ -504,3 +504,27 @@ class CoverageView(APIView):
         if snapshot is None:
             raise NotFound(f"no coverage for {quarter}: recalculate the quarter first")
         return Response(snapshot.data)
+
+
+class TrendsView(APIView):
+    """Portfolio trends of the last ``quarters`` quarters ending with ``quarter``
+    (``scoring.trends.portfolio_trends``; docs/scoring.md, "Portfolio trends")."""
+
+    procurement_only = True
+
+    @extend_schema(parameters=[
+        OpenApiParameter("quarter", str, description="the last quarter, YYYY-Qn; omitted: the default quarter"),
+        OpenApiParameter("quarters", int, description="how many quarters (2-40, default 8)")],
+        responses=OpenApiTypes.OBJECT)
+    def get(self, request):
+        from scoring.trends import DEFAULT_QUARTERS, portfolio_trends
+
+        quarter = quarter_or_default(request.query_params.get("quarter"))
+        try:
+            quarters = int(request.query_params.get("quarters") or DEFAULT_QUARTERS)
+        except ValueError:
+            quarters = 0
+        if not 2 <= quarters <= 40:
+            raise ValidationError({"quarters": "a whole number from 2 to 40"})
+        trends = portfolio_trends(quarter, quarters)
+        return Response({"quarters": trends.quarters, **trends.tables()})

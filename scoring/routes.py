@@ -14,4 +14,5 @@ ROUTES = [
 ]
 
 # Extra paths under /api/v1/ that are not viewsets.
-URLS = [path("coverage/", api.CoverageView.as_view(), name="coverage")]
+URLS = [path("coverage/", api.CoverageView.as_view(), name="coverage"),
+        path("trends/", api.TrendsView.as_view(), name="trends")]
