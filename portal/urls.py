@@ -61,6 +61,8 @@ urlpatterns = [
     path("scorecard/methodologies/<str:version>/", scorecard.methodology_detail, name="methodology-detail"),
     path("scorecard/methodologies/<str:version>/weights/", scorecard.methodology_weights,
          name="methodology-weights"),
+    path("scorecard/methodologies/<str:version>/settings/", scorecard.methodology_settings,
+         name="methodology-settings"),
     path("scorecard/methodologies/<str:version>/publish/", scorecard.methodology_publish,
          name="methodology-publish"),
     path("scorecard/runs/", scorecard.run_list, name="run-list"),

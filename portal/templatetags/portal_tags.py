@@ -87,6 +87,22 @@ def effect_label(line):
 
 
 @register.filter
+def params_text(params):
+    """An indicator's parameters as text (``target 70``; a mapping table entry by entry)."""
+    from scoring.methodology_drafts import params_text as text
+
+    return text(params) or "—"
+
+
+@register.filter
+def plain_number(value):
+    """7, 2.5: a number as people write it."""
+    from scoring.methodology_drafts import plain_number as plain
+
+    return "—" if value is None or value == "" else plain(value)
+
+
+@register.filter
 def money(value):
     if value is None or value == "":
         return "—"
