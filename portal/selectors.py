@@ -124,9 +124,12 @@ def gap_rows(snapshot: CoverageSnapshot | None, metric: str) -> list[GapRow]:
     return rows
 
 
-def grade_distribution(quarter: str) -> list[dict]:
-    """Suppliers per grade and population in the quarter: one aggregate query."""
-    rows = (QuarterlyScore.objects.filter(quarter=quarter, official=True).order_by().values("grade", "population")
+def grade_distribution(quarter: str, methodology=None) -> list[dict]:
+    """Suppliers per grade and population in the quarter (its official results, or those of
+    ``methodology``): one aggregate query."""
+    scores = QuarterlyScore.objects.filter(quarter=quarter)
+    scores = scores.filter(official=True) if methodology is None else scores.filter(methodology=methodology)
+    rows = (scores.order_by().values("grade", "population")
             .annotate(n=Count("id")))
     grades: dict[str, dict] = {}
     for row in rows:

@@ -13,6 +13,7 @@ from portal import charts, selectors
 from portal.access import procurement_required, role_required
 from portal.templatetags.portal_tags import METRIC_LABELS
 from portal.views.common import paginate, today
+from scoring.models import Methodology
 from scoring.selectors import coverage_snapshot
 from suppliers.selectors import visible_suppliers
 
@@ -33,9 +34,14 @@ def home(request):
 
 
 def _quarter_context(request):
+    """(quarters, quarter, coverage snapshot): the official version's, or ``?methodology=``'s."""
     quarters = selectors.scored_quarters()
     quarter = selectors.pick_quarter(request.GET.get("quarter"), quarters)
-    snapshot = coverage_snapshot(Quarter.parse(quarter)) if quarter else None
+    version = request.GET.get("methodology") or None
+    methodology = Methodology.objects.filter(version=version).first() if version else None
+    if version and methodology is None:
+        raise Http404("no such methodology version")
+    snapshot = coverage_snapshot(Quarter.parse(quarter), methodology) if quarter else None
     return quarters, quarter, snapshot
 
 
@@ -49,7 +55,8 @@ def dashboard(request):
         [(str(METRIC_LABELS.get(m["name"], m["name"])), m["share"], m["target"], m["met"]) for m in metrics],
         met_text=_("met"), missed_text=_("missed"),
     ) if metrics else None
-    grades = selectors.grade_distribution(quarter) if quarter else []
+    grades = selectors.grade_distribution(quarter, snapshot.methodology if snapshot and not snapshot.official
+                                          else None) if quarter else []
     grade_chart = charts.bar_chart(
         _("Suppliers by grade"),
         [charts.Bar(g["grade"], g["total"], charts.GRADE_COLOURS.get(g["grade"], "#607d8b")) for g in grades],

@@ -145,3 +145,24 @@ def test_the_comparison_shows_two_versions_side_by_side_and_publishes_from_there
     assert response["Location"].endswith(f"/{run.pk}/")
     services.score_run_execute(run_id=run.pk)  # the worker's part (the task is sent after the commit)
     assert QuarterOfficial.objects.get(quarter="2026-Q3").methodology == draft
+
+
+def test_the_dashboard_and_the_csv_command_select_a_version(spend, role_users, tmp_path):
+    from django.core.management import call_command
+    from django.test import Client
+
+    services.score_run_now(quarter=Q3, actor="test")
+    draft = _draft()
+    services.score_run_execute(run_id=services.score_run_create(quarter=Q3, methodology=draft, actor="test",
+                                                                preview=True).pk)
+    client = Client()
+    client.force_login(role_users["procurement_admin"])
+    official = client.get("/dashboard/?quarter=2026-Q3")
+    assert official.context["snapshot"].official and "not the official ones" not in official.content.decode()
+    previewed = client.get("/dashboard/?quarter=2026-Q3&methodology=v2")
+    assert previewed.context["snapshot"].methodology == draft
+    assert "Results of methodology v2, not the official ones" in previewed.content.decode()
+    assert client.get("/dashboard/?methodology=nope").status_code == 404
+    output = tmp_path / "v2.csv"
+    call_command("export_quarterly_report", quarter="2026-Q3", format="csv", output=str(output), methodology="v2")
+    assert output.read_text(encoding="utf-8") == scores_csv_text(Q3, draft)
