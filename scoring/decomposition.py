@@ -119,6 +119,20 @@ def _changed(before: dict | None, after: dict | None) -> bool:
 def data_lines(params: MethodologyParams, before: Result, after: Result) -> list[EffectLine]:
     """The data effect S(after) − S(before), both under ``params`` (the new methodology),
     as lines sorted by absolute effect (rounding last) that add up to it exactly."""
+    return data_lines_many(params, [(before, after)])[0]
+
+
+def data_lines_many(params: MethodologyParams, pairs: list[tuple[Result, Result]]) -> list[list[EffectLine]]:
+    """``data_lines`` of many (before, after) pairs, the engine's steps run once for all."""
+    splittable = [i for i, (before, after) in enumerate(pairs) if not (before.gated or after.gated)
+                  and before.population == after.population]
+    entries = [(side.points, side.population, False) for i in splittable for side in pairs[i]]
+    totals = iter(engine.scores_from_points(params, entries))
+    rescored = {i: (next(totals), next(totals)) for i in splittable}
+    return [_lines(params, before, after, rescored.get(i)) for i, (before, after) in enumerate(pairs)]
+
+
+def _lines(params: MethodologyParams, before: Result, after: Result, rescored) -> list[EffectLine]:
     data = after.score - before.score
     if before.gated or after.gated:
         if before.gated and after.gated:
@@ -127,8 +141,7 @@ def data_lines(params: MethodologyParams, before: Result, after: Result) -> list
     if before.population != after.population:
         return [EffectLine(kind=POPULATION, effect=data, population_before=before.population,
                            population_after=after.population)]
-    old = engine.score_from_points(params, before.points, population=before.population, gated=False)
-    new = engine.score_from_points(params, after.points, population=after.population, gated=False)
+    old, new = rescored
     full = after.population == engine.FULL
     lines = []
     for spec in params.indicators:

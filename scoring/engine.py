@@ -66,6 +66,7 @@ __all__ = [
     "EngineResult",
     "compute_quarter",
     "score_from_points",
+    "scores_from_points",
 ]
 
 FULL = "full"
@@ -1166,21 +1167,38 @@ def score_from_points(methodology: MethodologyParams, points: dict, *, populatio
     steps ``compute_quarter`` takes (``_totals``, ``_ecovadis``, ``_score_cents``, ``_grades``):
     the change decomposition (docs/scoring.md) splits a change with the very formula that
     produced the scores. Normalisation is not redone: the points are taken as they are."""
+    return scores_from_points(methodology, [(points, population, gated)])[0]
+
+
+def scores_from_points(methodology: MethodologyParams, entries: list[tuple[dict, str, bool]]) -> list[PointsScore]:
+    """``score_from_points`` for many (points, population, gated) at once: one pass of the
+    engine's steps over all of them (a workbook of every supplier's changes)."""
+    n = len(entries)
+    if n == 0:
+        return []
     columns = []
     for spec in methodology.indicators:
-        entry = points.get(spec.code) or {}
-        column = _Column.empty(1, _STATUS_CODES.get(entry.get("status"), _S_MISSING))
-        value = entry.get("points")
-        if column.status[0] == _S_VALUE and value is not None:
-            column.points[0] = float(value)
-        elif column.status[0] == _S_VALUE:
-            column.status[0] = _S_MISSING
+        column = _Column.empty(n, _S_MISSING)
+        for i, (points, _population, _gated) in enumerate(entries):
+            entry = points.get(spec.code)
+            if not entry:
+                continue
+            status = _STATUS_CODES.get(entry.get("status"), _S_MISSING)
+            value = entry.get("points")
+            if status == _S_VALUE and value is None:
+                status = _S_MISSING
+            column.status[i] = status
+            if status == _S_VALUE:
+                column.points[i] = float(value)
         columns.append(column)
-    totals = _totals(methodology.indicators, columns, 1)
+    totals = _totals(methodology.indicators, columns, n)
     by_code = {spec.code: column for spec, column in zip(methodology.indicators, columns, strict=True)}
-    _eco_missing, eco_points = _ecovadis(by_code, 1)
-    full, gate = np.array([population == FULL]), np.array([bool(gated)])
+    _eco_missing, eco_points = _ecovadis(by_code, n)
+    full = np.array([population == FULL for _points, population, _gated in entries], dtype=bool)
+    gate = np.array([bool(gated) for _points, _population, gated in entries], dtype=bool)
     cents = _score_cents(totals, full, eco_points, gate)
-    grade = _grades(cents, methodology.grade_bands, gate)
-    return PointsScore(score=_cents_to_decimals(cents)[0], grade=str(grade[0]),
-                       numerator=float(totals.numerator[0]), applicable_weight=float(totals.denominator[0]))
+    grades = _grades(cents, methodology.grade_bands, gate)
+    return [PointsScore(score=score, grade=str(grade), numerator=float(numerator), applicable_weight=float(weight))
+            for score, grade, numerator, weight in zip(_cents_to_decimals(cents), grades.tolist(),
+                                                       totals.numerator.tolist(), totals.denominator.tolist(),
+                                                       strict=True)]

@@ -244,26 +244,29 @@ def score_history(scores: list[QuarterlyScore]) -> list[dict]:
     change) and ``moved_indicators`` (the indicator lines: code, points before/after, effect);
     across a methodology change ``method_effect``/``data_effect`` are ``None`` here (the
     decomposition endpoint computes them). One query per distinct methodology."""
-    from scoring.decomposition import Result, data_lines
+    from scoring.decomposition import Result, data_lines_many
 
-    params_by_id: dict[int, MethodologyParams] = {}
     history = []
+    pairs_by_methodology: dict[int, list[tuple[int, QuarterlyScore, QuarterlyScore]]] = {}
     previous = None
-    for score in scores:
+    for index, score in enumerate(scores):
         entry = {"quarter": score.quarter, "methodology": score.methodology.version, "population": score.population,
                  "score": score.score, "grade": score.grade, "change": None, "method_effect": None,
                  "data_effect": None, "effects": [], "moved_indicators": []}
         if previous is not None:
             entry["change"] = score.score - previous.score
             if previous.methodology_id == score.methodology_id:
-                if score.methodology_id not in params_by_id:
-                    params_by_id[score.methodology_id] = methodology_params(score.methodology)
-                lines = data_lines(params_by_id[score.methodology_id], Result.of(previous), Result.of(score))
-                entry.update(method_effect=Decimal(0), data_effect=entry["change"],
-                             effects=[{"kind": line.kind, "code": line.code, "effect": line.effect} for line in lines],
-                             moved_indicators=[{"code": line.code, "before": line.points_before,
-                                                "after": line.points_after, "effect": line.effect}
-                                               for line in lines if line.kind == "indicator"])
+                pairs_by_methodology.setdefault(score.methodology_id, []).append((index, previous, score))
         history.append(entry)
         previous = score
+    for pairs in pairs_by_methodology.values():
+        params = methodology_params(pairs[0][2].methodology)
+        all_lines = data_lines_many(params, [(Result.of(before), Result.of(after)) for _i, before, after in pairs])
+        for (index, _before, _after), lines in zip(pairs, all_lines, strict=True):
+            entry = history[index]
+            entry.update(method_effect=Decimal(0), data_effect=entry["change"],
+                         effects=[{"kind": line.kind, "code": line.code, "effect": line.effect} for line in lines],
+                         moved_indicators=[{"code": line.code, "before": line.points_before,
+                                            "after": line.points_after, "effect": line.effect}
+                                           for line in lines if line.kind == "indicator"])
     return history

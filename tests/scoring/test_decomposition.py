@@ -145,6 +145,9 @@ def test_the_decomposition_of_stored_scores_across_a_methodology_change(two_quar
     assert same.previous_new_source == decomposition.SAME and same.method_effect == 0
     assert same.data_effect == same.total and same.total != 0
     assert {line.code for line in same.indicator_lines} == {"ECO-01", "MIN-01"}
+    history = api_as("procurement_admin").get(f"/api/v1/scores/history/{own_supplier.code}/").json()
+    assert sum(Decimal(str(line["effect"])) for line in history[1]["effects"]) == Decimal(str(history[1]["change"]))
+    assert [line["code"] for line in history[1]["moved_indicators"]] == [line.code for line in same.indicator_lines]
 
     draft = methodology_drafts.draft_create(version="v2", based_on=None, description="", actor="test")
     methodology_drafts.weights_set(methodology=draft, changes=[{"code": "ECO-01", "weight": "10"},
