@@ -80,14 +80,18 @@ METHODOLOGY_PARAMETER = OpenApiParameter(
 
 def methodology_param(request) -> Methodology | None:
     """The ``methodology`` query parameter as a version (400 on ``methodology`` when there is
-    no such version), or ``None`` when omitted: the official version of each quarter."""
+    no such version), or ``None`` when omitted: the official version of each quarter. A
+    draft's what-if results are procurement's: anyone else asking for a draft gets a 403."""
     version = request.query_params.get("methodology")
     if not version:
         return None
     try:
-        return results_methodology(None, version)
+        methodology = results_methodology(None, version)
     except UnknownMethodology as exc:
         raise ValidationError({"methodology": str(exc)}) from exc
+    if not methodology.is_published and not roles.sees_internal_data(request.user):
+        raise PermissionDenied("a draft's results are internal to procurement")
+    return methodology
 
 
 class IndicatorSerializer(serializers.ModelSerializer):

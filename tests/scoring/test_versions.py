@@ -57,6 +57,7 @@ def test_a_preview_never_changes_the_official_scores_coverage_or_exports(spend, 
     assert coverage["methodology"] == "v2" and coverage["run"] == preview.pk
     assert "v2" in scores_csv_text(Q3, draft) and "v2" not in scores_csv_text(Q3)
     assert api.get("/api/v1/scores/?methodology=nope").status_code == 400
+    assert api_as("supplier_user").get("/api/v1/scores/?quarter=2026-Q3&methodology=v2").status_code == 403
     # Another official run replaces only the official version's rows.
     services.score_run_now(quarter=Q3, actor="test")
     assert previewed.count() == 2
