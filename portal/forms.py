@@ -3,6 +3,8 @@ validate again before writing, and their errors are shown next to the same field
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -28,6 +30,7 @@ from disclosure.models import Course, InventorySource
 from portal.indicators import indicator_title
 from reports.models import ReportFormat
 from scoring.methodology import DERIVED_SOURCES, REPORTED, source_error
+from scoring.methodology_drafts import plain_number
 from scoring.models import Indicator, Methodology, MethodologyStatus
 from scoring.selectors import current_methodology, methodology_params
 from scoring.values import canonical_value
@@ -370,6 +373,14 @@ class RunForm(forms.Form):
                                          empty_label=_("latest published"))
 
 
+class PreviewForm(forms.Form):
+    """A what-if run: any version (drafts included) on a quarter, beside the official results."""
+
+    quarter = QuarterField(label=_("Quarter"))
+    methodology = forms.ModelChoiceField(label=_("Methodology"), to_field_name="version",
+                                         queryset=Methodology.objects.order_by("-created_at", "-id"))
+
+
 class DraftForm(forms.Form):
     version = forms.SlugField(label=_("New version"), max_length=30, allow_unicode=False)
     based_on = forms.ModelChoiceField(label=_("Based on"), queryset=Methodology.objects.all(),
@@ -398,7 +409,8 @@ class WeightsForm(forms.Form):
             code = row.indicator.code
             self.fields[code] = forms.DecimalField(
                 label=f"{code} {indicator_title(code, row.indicator.title)}", min_value=0, max_digits=7,
-                decimal_places=3, initial=row.weight)
+                decimal_places=3, initial=plain_number(row.weight),
+                widget=forms.NumberInput(attrs={"step": "any", "data-weight": "1", "inputmode": "decimal"}))
             options = [source for source, codes in DERIVED_SOURCES.items() if code in codes
                        and source_error(code, row.indicator.source, source) is None]
             if row.indicator.source == REPORTED and options:
@@ -412,6 +424,50 @@ class WeightsForm(forms.Form):
             total = sum(data[row.indicator.code] for row in self.rows)
             data["total"] = total
         return data
+
+
+class SettingsForm(forms.Form):
+    """A draft's settings as people write them (``scoring.methodology_drafts.settings_set``
+    validates them): the coverage target in percent, grade bands as ``A 85, B 70, C 50, D 0``."""
+
+    coverage_target = forms.DecimalField(label=_("Coverage target (%)"), min_value=Decimal("0.01"),
+                                         max_value=100, max_digits=7, decimal_places=2)
+    grade_bands = forms.CharField(label=_("Grade bands"), max_length=200,
+                                  help_text=_("Best first, each grade and its minimum score: A 85, B 70, C 50, D 0"))
+    qbr_quality = forms.DecimalField(label=_("QBR weight: quality"), min_value=0, max_digits=6, decimal_places=2)
+    qbr_delivery = forms.DecimalField(label=_("QBR weight: delivery"), min_value=0, max_digits=6, decimal_places=2)
+    qbr_cost = forms.DecimalField(label=_("QBR weight: cost"), min_value=0, max_digits=6, decimal_places=2)
+    qbr_service = forms.DecimalField(label=_("QBR weight: service"), min_value=0, max_digits=6, decimal_places=2)
+    qbr_esg = forms.DecimalField(label=_("QBR weight: ESG"), min_value=0, max_digits=6, decimal_places=2)
+    audit_validity_months = forms.IntegerField(label=_("Audit validity (months)"), min_value=1, max_value=120)
+    expiring_days = forms.IntegerField(label=_("Expiring horizon (days)"), min_value=1, max_value=730)
+
+    QBR = ("quality", "delivery", "cost", "service", "esg")
+
+    @classmethod
+    def initial_for(cls, methodology) -> dict:
+        return {
+            "coverage_target": plain_number(Decimal(methodology.coverage_target) * 100),
+            "grade_bands": ", ".join(f"{grade} {plain_number(minimum)}" for grade, minimum in methodology.grade_bands),
+            **{f"qbr_{key}": plain_number(methodology.qbr_weights.get(key, 0)) for key in cls.QBR},
+            "audit_validity_months": methodology.audit_validity_months, "expiring_days": methodology.expiring_days,
+        }
+
+    def clean_grade_bands(self):
+        bands = []
+        for part in self.cleaned_data["grade_bands"].split(","):
+            pieces = part.split()
+            if len(pieces) != 2:
+                raise ValidationError(_("Write each band as a grade and its minimum score, e.g. A 85, B 70, "
+                                        "C 50, D 0."))
+            bands.append([pieces[0], pieces[1]])
+        return bands
+
+    def changes(self) -> dict:
+        data = self.cleaned_data
+        return {"coverage_target": data["coverage_target"] / 100, "grade_bands": data["grade_bands"],
+                "qbr_weights": {key: data[f"qbr_{key}"] for key in self.QBR},
+                "audit_validity_months": data["audit_validity_months"], "expiring_days": data["expiring_days"]}
 
 
 # --------------------------------------------------------------------------- reports

@@ -150,6 +150,12 @@ class GapList:
         return _gap_rows(gaps, before, names)
 
 
+def coverage_metrics(snapshot) -> list[dict]:
+    """The section 7 metrics of a stored snapshot as rows (``scoring.serving.metric_rows``);
+    empty without a snapshot. No query."""
+    return serving.metric_rows(snapshot.data) if snapshot is not None else []
+
+
 def gap_list(quarter: str | None, metric: str) -> GapList:
     """The metric's gap list of the quarter, biggest spend first, read by pages (``GapList``)."""
     return GapList(serving.gap_summary(quarter, metric) if quarter else None)
@@ -160,11 +166,12 @@ def cycle_summary(as_of: dt.date) -> dict:
     return audit_summaries.cycle_summary(as_of)
 
 
-def grade_distribution(quarter: str) -> list[dict]:
-    """Suppliers per grade and population in the quarter (``scoring.serving.grade_distribution``)."""
+def grade_distribution(quarter: str, methodology=None) -> list[dict]:
+    """Suppliers per grade and population in the quarter, of its official results or of
+    ``methodology``'s (``scoring.serving.grade_distribution``)."""
     from scoring.serving import grade_distribution
 
-    return grade_distribution(quarter)
+    return grade_distribution(quarter, None if methodology is None else methodology.pk)
 
 
 def open_findings_summary(user, today: dt.date) -> dict:
@@ -260,11 +267,11 @@ def supplier_rows(user, quarter: str | None, *, query: str = "", country: str = 
     suppliers the user owns (category manager)."""
     previous = str(Quarter.parse(quarter).previous()) if quarter else ""
     suppliers = visible_suppliers(user).annotate(
-        q=FilteredRelation("scores", condition=Q(scores__quarter=quarter or "")),
+        q=FilteredRelation("scores", condition=Q(scores__quarter=quarter or "", scores__official=True)),
         q_score=F("q__score"), q_grade=F("q__grade"), q_population=F("q__population"),
         q_flags=F("q__flags_text"), q_rank=F("q__rank"), q_spend=F("q__spend_basis"),
         q_change=F("q__score") - Subquery(QuarterlyScore.objects.filter(
-            supplier_id=OuterRef("pk"), quarter=previous).values("score")[:1]),
+            supplier_id=OuterRef("pk"), quarter=previous, official=True).values("score")[:1]),
     )
     if query:
         suppliers = suppliers.filter(Q(code__icontains=query) | Q(name__icontains=query)
@@ -350,18 +357,18 @@ class Scorecard:
 
 def quarters_of(supplier: Supplier) -> list[str]:
     """Quarters in which the supplier has a stored score, newest first. One query."""
-    return list(supplier.scores.order_by("-quarter").values_list("quarter", flat=True))
+    return list(supplier.scores.filter(official=True).order_by("-quarter").values_list("quarter", flat=True))
 
 
 def scorecard(supplier: Supplier, quarter: str, scores: list[QuarterlyScore] | None = None) -> Scorecard | None:
     """The stored score of ``quarter`` with its per-indicator breakdown
     (``scoring.breakdown``: points, weight, contribution, raw value, source) and the
     reported value (with its evidence) the run used. ``scores``: the supplier's stored
-    scores already read (``stored_scores``), to pick the quarter's without a query."""
+    official scores already read (``stored_scores``), to pick the quarter's without a query."""
     if scores is not None:
         score = next((row for row in scores if row.quarter == quarter), None)
     else:
-        score = supplier.scores.filter(quarter=quarter).select_related("methodology").first()
+        score = supplier.scores.filter(quarter=quarter, official=True).select_related("methodology", "run").first()
     if score is None:
         return None
     params = methodology_params(score.methodology)
@@ -377,12 +384,21 @@ def scorecard(supplier: Supplier, quarter: str, scores: list[QuarterlyScore] | N
 
 
 def stored_scores(supplier: Supplier) -> list[QuarterlyScore]:
-    """The supplier's stored scores with their methodology, oldest quarter first. One query."""
-    return list(supplier.scores.select_related("methodology").order_by("quarter"))
+    """The supplier's official stored scores with their methodology and run, oldest quarter
+    first. One query."""
+    return list(supplier.scores.filter(official=True).select_related("methodology", "run").order_by("quarter"))
+
+
+def score_change(supplier: Supplier, quarter: str):
+    """Why the supplier's official score of ``quarter`` moved since the quarter before
+    (``scoring.decomposition.decompose``), or ``None`` without both stored scores."""
+    from scoring.decomposition import decompose
+
+    return decompose(supplier.pk, Quarter.parse(quarter))
 
 
 def history(supplier: Supplier, scores: list[QuarterlyScore] | None = None) -> list[dict]:
-    """The supplier's stored scores by quarter, oldest first, with changes
+    """The supplier's official stored scores by quarter, oldest first, with changes
     (``scoring.selectors.score_history``); ``scores`` as ``stored_scores`` gives them."""
     return score_history(stored_scores(supplier) if scores is None else scores)
 

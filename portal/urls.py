@@ -17,6 +17,8 @@ from portal.views import (
     termination,
     thirdparty,
     training,
+    trends,
+    whatif,
 )
 
 app_name = "portal"
@@ -26,6 +28,8 @@ urlpatterns = [
     path("favicon.ico", site.favicon, name="favicon"),
     path("dashboard/", dashboard.dashboard, name="dashboard"),
     path("dashboard/gaps/<str:metric>/", dashboard.coverage_gaps, name="coverage-gaps"),
+    path("dashboard/trends/", trends.trends, name="trends"),
+    path("dashboard/trends/<str:table>.<str:extension>", trends.trends_export, name="trends-export"),
     # suppliers and their self-service pages
     path("suppliers/", suppliers.supplier_list, name="supplier-list"),
     path("suppliers/<str:code>/", suppliers.supplier_detail, name="supplier-detail"),
@@ -60,10 +64,15 @@ urlpatterns = [
     path("evidence/<int:pk>/download/", documents.cap_evidence_download, name="cap-evidence-download"),
     # scorecard administration
     path("scorecard/methodologies/", scorecard.methodology_list, name="methodology-list"),
+    path("scorecard/compare/", whatif.compare, name="methodology-compare"),
+    path("scorecard/compare/preview/", whatif.preview, name="methodology-preview"),
+    path("scorecard/compare/publish/", whatif.publish, name="methodology-compare-publish"),
     path("scorecard/methodologies/new/", scorecard.methodology_draft, name="methodology-draft"),
     path("scorecard/methodologies/<str:version>/", scorecard.methodology_detail, name="methodology-detail"),
     path("scorecard/methodologies/<str:version>/weights/", scorecard.methodology_weights,
          name="methodology-weights"),
+    path("scorecard/methodologies/<str:version>/settings/", scorecard.methodology_settings,
+         name="methodology-settings"),
     path("scorecard/methodologies/<str:version>/publish/", scorecard.methodology_publish,
          name="methodology-publish"),
     path("scorecard/runs/", scorecard.run_list, name="run-list"),

@@ -40,16 +40,18 @@ def _fixed(value: Decimal | None, places: int) -> str:
     return "" if value is None else f"{value:.{places}f}"
 
 
-def ensure_recalculated(quarter: Quarter) -> None:
-    """Exports read stored results only: a quarter never recalculated cannot be exported."""
-    if selectors.coverage_snapshot(quarter) is None:
+def ensure_recalculated(quarter: Quarter, methodology=None) -> None:
+    """Exports read stored results only: a quarter never recalculated (with ``methodology``,
+    default its official version) cannot be exported."""
+    if selectors.coverage_snapshot(quarter, methodology) is None:
         raise NoStoredScores(_("No stored scores for %(quarter)s: run recalculate_scores --quarter %(quarter)s first.")
                              % {"quarter": quarter})
 
 
-def score_rows(quarter: Quarter):
-    """Rows of the scores sheet (contract.md column order), as text."""
-    for score in selectors.stored_scores(quarter).iterator(chunk_size=5000):
+def score_rows(quarter: Quarter, methodology=None):
+    """Rows of the scores sheet (contract.md column order), as text: the quarter's official
+    results, or those of ``methodology``."""
+    for score in selectors.stored_scores(quarter, methodology).iterator(chunk_size=5000):
         full = score.population == "full"
         yield [
             score.supplier.code, score.supplier.name, score.quarter, score.methodology.version, score.population,
@@ -60,23 +62,24 @@ def score_rows(quarter: Quarter):
         ]
 
 
-def write_scores_csv(quarter: Quarter, target) -> int:
-    """Write the scores CSV (UTF-8, header first) to a path or text stream; returns rows written."""
-    ensure_recalculated(quarter)
+def write_scores_csv(quarter: Quarter, target, methodology=None) -> int:
+    """Write the scores CSV (UTF-8, header first) to a path or text stream; returns rows
+    written. The quarter's official results unless ``methodology`` names another version."""
+    ensure_recalculated(quarter, methodology)
     if isinstance(target, str | Path):
         with open(target, "w", encoding="utf-8", newline="") as handle:
-            return write_scores_csv(quarter, handle)
+            return write_scores_csv(quarter, handle, methodology)
     target.write(csv_line(SCORE_COLUMNS))
     count = 0
-    for row in score_rows(quarter):
+    for row in score_rows(quarter, methodology):
         target.write(csv_line([safe_cell(cell) for cell in row]))
         count += 1
     return count
 
 
-def scores_csv_text(quarter: Quarter) -> str:
+def scores_csv_text(quarter: Quarter, methodology=None) -> str:
     """The scores CSV as one string (small quarters, tests)."""
     buffer = io.StringIO()
-    write_scores_csv(quarter, buffer)
+    write_scores_csv(quarter, buffer, methodology)
     return buffer.getvalue()
 

@@ -28,9 +28,9 @@ class ScoresReplaced(RuntimeError):
 
 
 def producing_run(quarter: Quarter) -> ScoreRun:
-    """The run whose stored results are the quarter's current scores (a run replaces a
-    quarter's rows as a whole, so every row names the same run)."""
-    run_id = (QuarterlyScore.objects.filter(quarter=str(quarter)).order_by()
+    """The run whose stored results are the quarter's official scores (a run replaces a
+    (quarter, version)'s rows as a whole, so every row names the same run)."""
+    run_id = (QuarterlyScore.objects.filter(quarter=str(quarter), official=True).order_by()
               .values_list("run_id", flat=True).first())
     if run_id is None:
         raise NoStoredScores(_("No stored scores for %(quarter)s: the quarter has not been recalculated yet.")
@@ -39,9 +39,10 @@ def producing_run(quarter: Quarter) -> ScoreRun:
 
 
 def ensure_still_current(quarter: Quarter, run: ScoreRun) -> None:
-    """Raise ``ScoresReplaced`` when another run's results replaced ``run``'s meanwhile."""
-    replaced = QuarterlyScore.objects.filter(quarter=str(quarter)).exclude(run_id=run.pk).exists()
-    if replaced or not QuarterlyScore.objects.filter(quarter=str(quarter), run_id=run.pk).exists():
+    """Raise ``ScoresReplaced`` when another run's results replaced ``run``'s as the official
+    ones meanwhile."""
+    official = QuarterlyScore.objects.filter(quarter=str(quarter), official=True)
+    if official.exclude(run_id=run.pk).exists() or not official.filter(run_id=run.pk).exists():
         raise ScoresReplaced(_("The scores of %(quarter)s were recalculated while the report was written "
                                "(it started from run %(run)s): start the export again.")
                              % {"quarter": quarter, "run": run.pk})
@@ -134,7 +135,8 @@ def score_trends(supplier_ids: list[int], quarter: Quarter, quarters: int = 8) -
     ``quarter``, oldest first, per supplier. One query for the whole batch."""
     window = [str(q) for q in quarter.window(quarters)]
     trends: dict[int, list[tuple]] = {}
-    rows = (QuarterlyScore.objects.filter(supplier_id__in=supplier_ids, quarter__in=window).order_by("quarter")
+    rows = (QuarterlyScore.objects.filter(supplier_id__in=supplier_ids, quarter__in=window, official=True)
+            .order_by("quarter")
             .values_list("supplier_id", "quarter", "score", "grade"))
     for supplier_id, quarter_text, score, grade in rows:
         trends.setdefault(supplier_id, []).append((quarter_text, score, grade))

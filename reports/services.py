@@ -87,7 +87,8 @@ def report_create(*, quarter: Quarter, format: str, supplier: Supplier | None = 
         selectors.producing_run(quarter)
     except NoStoredScores as exc:
         raise ReportRefused(str(exc)) from exc
-    if supplier is not None and not QuarterlyScore.objects.filter(quarter=str(quarter), supplier=supplier).exists():
+    if supplier is not None and not QuarterlyScore.objects.filter(quarter=str(quarter), supplier=supplier,
+                                                                  official=True).exists():
         raise ReportRefused(_("%(code)s has no stored score for %(quarter)s.")
                             % {"code": supplier.code, "quarter": quarter})
     who = actor_fields(actor)

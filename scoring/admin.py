@@ -21,6 +21,7 @@ from scoring.models import (
     QbrComponent,
     QuarterClose,
     QuarterlyScore,
+    QuarterOfficial,
     ScoreRun,
 )
 
@@ -197,15 +198,21 @@ class ScoreRunAdmin(ReadOnlyAdmin):
 
 @admin.register(QuarterlyScore)
 class QuarterlyScoreAdmin(ReadOnlyAdmin):
-    list_display = ["quarter", "supplier", "population", "rank", "score", "grade", "flags_text"]
-    list_filter = ["quarter", "population", "grade"]
+    list_display = ["quarter", "methodology", "official", "supplier", "population", "rank", "score", "grade",
+                     "flags_text"]
+    list_filter = ["quarter", "official", "population", "grade"]
     search_fields = ["supplier__code", "supplier__name"]
     list_select_related = ["supplier"]
 
 
 @admin.register(CoverageSnapshot)
 class CoverageSnapshotAdmin(ReadOnlyAdmin):
-    list_display = ["quarter", "audit_met", "all_met", "run", "computed_at"]
+    list_display = ["quarter", "methodology", "official", "audit_met", "all_met", "run", "computed_at"]
+
+
+@admin.register(QuarterOfficial)
+class QuarterOfficialAdmin(ReadOnlyAdmin):
+    list_display = ["quarter", "methodology", "run", "set_at"]
 
 
 @admin.register(QuarterClose)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import gzip
 import json
 import re
+from dataclasses import asdict
 from decimal import Decimal
 
 import django_filters
@@ -17,7 +18,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import NotFound, Throttled, ValidationError
+from rest_framework.exceptions import NotFound, PermissionDenied, Throttled, ValidationError
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -25,7 +26,8 @@ from rest_framework.views import APIView
 from core import jobs, roles
 from core.api import IdentifierSlugRelatedField, ImportActionMixin
 from core.parsers import CellError, parse_past_quarter, parse_quarter
-from scoring import importers, methodology_drafts, services, serving
+from scoring import comparison, importers, methodology_drafts, services, serving
+from scoring.decomposition import decompose
 from scoring.models import (
     Indicator,
     IndicatorValue,
@@ -36,7 +38,15 @@ from scoring.models import (
     ScoreRun,
     ValueState,
 )
-from scoring.selectors import current_methodology, default_quarter, methodology_params, score_history
+from scoring.selectors import (
+    UnknownMethodology,
+    coverage_snapshot,
+    current_methodology,
+    default_quarter,
+    methodology_params,
+    results_methodology,
+    score_history,
+)
 from scoring.values import canonical_value
 from suppliers.models import Supplier
 from suppliers.scoping import SupplierScopedMixin
@@ -70,6 +80,26 @@ def quarter_or_default(value: str | None):
     if quarter is None:
         raise NotFound(NO_SCORED_QUARTER)
     return parse_quarter(quarter)
+
+
+METHODOLOGY_PARAMETER = OpenApiParameter(
+    "methodology", str, description="a methodology version; omitted: each quarter's official version")
+
+
+def methodology_param(request) -> Methodology | None:
+    """The ``methodology`` query parameter as a version (400 on ``methodology`` when there is
+    no such version), or ``None`` when omitted: the official version of each quarter. A
+    draft's what-if results are procurement's: anyone else asking for a draft gets a 403."""
+    version = request.query_params.get("methodology")
+    if not version:
+        return None
+    try:
+        methodology = results_methodology(None, version)
+    except UnknownMethodology as exc:
+        raise ValidationError({"methodology": str(exc)}) from exc
+    if not methodology.is_published and not roles.sees_internal_data(request.user):
+        raise PermissionDenied("a draft's results are internal to procurement")
+    return methodology
 
 
 class IndicatorSerializer(serializers.ModelSerializer):
@@ -358,30 +388,80 @@ class ScoreViewSet(SupplierScopedMixin, viewsets.ReadOnlyModelViewSet):
 
     def get_queryset(self):
         queryset = super().get_queryset()
+        if self.action in ("list", "history"):
+            methodology = methodology_param(self.request)
+            queryset = (queryset.filter(official=True) if methodology is None
+                        else queryset.filter(methodology=methodology))
         if self.action == "list":
             queryset = queryset.defer("points")
         return queryset
 
     @extend_schema(parameters=[OpenApiParameter(
-        "quarter", str, description="YYYY-Qn; omitted: the latest quarter with a successful recalculation")])
+        "quarter", str, description="YYYY-Qn; omitted: the latest quarter with a successful recalculation"),
+        METHODOLOGY_PARAMETER])
     def list(self, request, *args, **kwargs):
         """One quarter's scores: ``quarter``, or the default quarter when it is omitted
-        (never several quarters mixed); 404 when no quarter has been recalculated."""
+        (never several quarters mixed), of the quarter's official methodology version or
+        the ``methodology`` asked for; 404 when no quarter has been recalculated."""
         if not request.query_params.get("quarter"):
             self.filter_queryset(self.get_queryset())  # an unreadable filter value is a 400 first
             quarter = quarter_or_default(None)
             self.queryset = self.queryset.filter(quarter=str(quarter))
         return super().list(request, *args, **kwargs)
 
-    @extend_schema(responses=OpenApiTypes.OBJECT)
+    @extend_schema(responses=OpenApiTypes.OBJECT, parameters=[METHODOLOGY_PARAMETER])
     @action(detail=False, methods=["get"], url_path=r"history/(?P<supplier_code>[^/]+)")
     def history(self, request, supplier_code=None):
-        """A supplier's scores by quarter with the change against the previous quarter."""
+        """A supplier's scores by quarter (each quarter's official version, or the
+        ``methodology`` asked for) with the change against the previous quarter."""
         scores = list(self.filter_queryset(self.get_queryset()).filter(supplier__code=supplier_code)
                       .order_by("quarter"))
         if not scores:
             raise NotFound("no scores for this supplier")
         return Response(score_history(scores))
+
+
+    @extend_schema(responses=OpenApiTypes.OBJECT, parameters=[
+        OpenApiParameter("quarter", str, description="YYYY-Qn; omitted: the default quarter"),
+        OpenApiParameter("previous", str, description="YYYY-Qn; omitted: the quarter before"),
+        METHODOLOGY_PARAMETER])
+    @action(detail=False, methods=["get"], url_path=r"decomposition/(?P<supplier_code>[^/]+)")
+    def decomposition(self, request, supplier_code=None):
+        """Why a supplier's score moved from ``previous`` to ``quarter`` (docs/scoring.md,
+        "Change decomposition"): total change = method effect + data effect, the data effect
+        in lines sorted by absolute effect (every indicator that changed, gate, population,
+        rescaling, rounding) that add up to it to the cent. 404 without both stored scores."""
+        supplier = visible_suppliers(request.user).filter(code=supplier_code).first()
+        if supplier is None:
+            raise NotFound("no such supplier")
+        quarter = quarter_or_default(request.query_params.get("quarter"))
+        previous = quarter_param(request.query_params.get("previous"), required=False)
+        result = decompose(supplier.pk, quarter, previous=previous, methodology=methodology_param(request))
+        if result is None:
+            raise NotFound("the decomposition needs a stored score in both quarters")
+        return Response({"supplier_code": supplier.code, **asdict(result)})
+
+
+    @extend_schema(responses=OpenApiTypes.OBJECT, parameters=[
+        OpenApiParameter("quarter", str, description="YYYY-Qn; omitted: the default quarter"),
+        OpenApiParameter("base", str, description="a version; omitted: the quarter's official version"),
+        OpenApiParameter("other", str, description="the version compared with the base (required)")])
+    @action(detail=False, methods=["get"], url_path="compare")
+    def compare(self, request):
+        """Two versions' stored results of a quarter side by side (docs/scoring.md, "Comparing
+        versions"): grade migration matrix, population and gate changes, the largest score
+        changes with their driving indicators, coverage under each. Procurement only."""
+        if not roles.is_procurement(request.user):
+            raise PermissionDenied("procurement only")
+        quarter = quarter_or_default(request.query_params.get("quarter"))
+        try:
+            base = results_methodology(quarter, request.query_params.get("base") or None)
+            other = results_methodology(quarter, request.query_params.get("other") or "-")
+        except UnknownMethodology as exc:
+            raise ValidationError({"other": str(exc)}) from exc
+        if base is None:
+            raise NotFound(f"no official results for {quarter}")
+        return Response(asdict(comparison.compare(quarter, base, other)))
 
 
 class ScoreRunSerializer(serializers.ModelSerializer):
@@ -390,8 +470,8 @@ class ScoreRunSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = ScoreRun
-        fields = ["id", "quarter", "methodology", "status", "trigger", "started_by_label", "created_at", "started_at",
-                  "finished_at", "duration_seconds", "counts", "fingerprint", "error"]
+        fields = ["id", "quarter", "methodology", "preview", "status", "trigger", "started_by_label", "created_at",
+                  "started_at", "finished_at", "duration_seconds", "counts", "fingerprint", "error"]
         read_only_fields = ["status", "trigger", "started_by_label", "created_at", "started_at", "finished_at",
                             "duration_seconds", "counts", "fingerprint", "error"]
         # "One active run per quarter" is answered by the service (200 with the identical run,
@@ -408,7 +488,7 @@ class ScoreRunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.C
 
     queryset = ScoreRun.objects.select_related("methodology")
     serializer_class = ScoreRunSerializer
-    filterset_fields = ["quarter", "status"]
+    filterset_fields = ["quarter", "status", "preview"]
     procurement_only = True
 
     @extend_schema(responses={202: ScoreRunSerializer, 200: ScoreRunSerializer,
@@ -417,7 +497,9 @@ class ScoreRunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.C
                               429: OpenApiResponse(description="Too many jobs started; see Retry-After.")})
     def create(self, request, *args, **kwargs):
         """202 with a new run; 200 with the identical run already queued or running (same
-        quarter and methodology, from anyone); 409 naming the run that holds the quarter."""
+        quarter and methodology, from anyone); 409 naming the run that holds the quarter.
+        ``preview: true`` computes a version's what-if results of the quarter (a draft may be
+        previewed) without touching the official ones; a preview never holds the quarter."""
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         methodology = serializer.validated_data.get("methodology")
@@ -425,7 +507,8 @@ class ScoreRunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.C
             raise Throttled(wait=wait)
         with transaction.atomic():
             run = services.score_run_enqueue(quarter=parse_quarter(serializer.validated_data["quarter"]),
-                                             methodology=methodology, actor=request.user, trigger="api")
+                                             methodology=methodology, actor=request.user, trigger="api",
+                                             preview=serializer.validated_data.get("preview", False))
         reused = run.reused
         run.refresh_from_db()
         return Response(self.get_serializer(run).data,
@@ -433,17 +516,25 @@ class ScoreRunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.C
 
 
 class CoverageView(APIView):
-    """The section 7 coverage metrics of a quarter, as stored by its latest run: the
-    contract's full shape (every gap list inline), served as the JSON stored at
+    """The section 7 coverage metrics of a quarter, as stored by the latest run of its
+    official methodology version (or of the ``methodology`` asked for): the contract's full
+    shape (every gap list inline). The official version's is served as the JSON stored at
     recalculation, gzip-compressed when the client accepts it (``scoring.serving``)."""
 
     procurement_only = True
 
     @extend_schema(parameters=[OpenApiParameter(
-        "quarter", str, description="YYYY-Qn; omitted: the latest quarter with a successful recalculation")],
-        responses=OpenApiTypes.OBJECT)
+        "quarter", str, description="YYYY-Qn; omitted: the latest quarter with a successful recalculation"),
+        METHODOLOGY_PARAMETER], responses=OpenApiTypes.OBJECT)
     def get(self, request):
+        methodology = methodology_param(request)
         quarter = quarter_or_default(request.query_params.get("quarter"))
+        if methodology is not None:
+            snapshot = coverage_snapshot(quarter, methodology)
+            if snapshot is None:
+                raise NotFound(f"no coverage for {quarter}: recalculate the quarter first")
+            if not snapshot.official:
+                return Response(snapshot.data)
         summary = serving.coverage_summary(str(quarter), with_body=True)
         if summary is None:
             raise NotFound(f"no coverage for {quarter}: recalculate the quarter first")
@@ -492,3 +583,27 @@ class CoverageGapView(APIView):
         response.data = {"quarter": str(quarter), "metric": metric, "share": payload["share"],
                          "target": payload["target"], "met": payload["met"], **response.data}
         return response
+
+
+class TrendsView(APIView):
+    """Portfolio trends of the last ``quarters`` quarters ending with ``quarter``
+    (``scoring.trends.portfolio_trends``; docs/scoring.md, "Portfolio trends")."""
+
+    procurement_only = True
+
+    @extend_schema(parameters=[
+        OpenApiParameter("quarter", str, description="the last quarter, YYYY-Qn; omitted: the default quarter"),
+        OpenApiParameter("quarters", int, description="how many quarters (2-40, default 8)")],
+        responses=OpenApiTypes.OBJECT)
+    def get(self, request):
+        from scoring.trends import DEFAULT_QUARTERS, portfolio_trends
+
+        quarter = quarter_or_default(request.query_params.get("quarter"))
+        try:
+            quarters = int(request.query_params.get("quarters") or DEFAULT_QUARTERS)
+        except ValueError:
+            quarters = 0
+        if not 2 <= quarters <= 40:
+            raise ValidationError({"quarters": "a whole number from 2 to 40"})
+        trends = portfolio_trends(quarter, quarters)
+        return Response({"quarters": trends.quarters, **trends.tables()})

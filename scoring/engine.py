@@ -66,6 +66,8 @@ __all__ = [
     "VALUE",
     "EngineResult",
     "compute_quarter",
+    "score_from_points",
+    "scores_from_points",
 ]
 
 FULL = "full"
@@ -1149,3 +1151,61 @@ def compute_quarter(inputs: ScoringInputs, methodology: MethodologyParams) -> En
     masks = _coverage_masks(by_code, picks, facts, pop, _foc_recognised(inputs, sites, n))
     coverage = _coverage(str(inputs.quarter), methodology, pop, masks)
     return EngineResult(scores=scores, points=points, coverage=coverage)
+
+
+@dataclass(frozen=True)
+class PointsScore:
+    """One supplier's section 6 result rebuilt from stored per-indicator points."""
+
+    score: Decimal  # 2 decimals, half up; 0 under the gate
+    grade: str
+    numerator: float  # sum of weight x points over indicators with a value
+    applicable_weight: float  # sum of the weights of the applicable indicators
+
+
+_STATUS_CODES = {VALUE: _S_VALUE, MISSING: _S_MISSING, NOT_APPLICABLE: _S_NA}
+
+
+def score_from_points(methodology: MethodologyParams, points: dict, *, population: str,
+                      gated: bool) -> PointsScore:
+    """The score of one supplier from per-indicator points as stored
+    (``{code: {"points": float|None, "status": "value"|"missing"|"not_applicable"}}``; an
+    indicator absent is missing) under ``methodology``'s weights and grade bands, through the
+    steps ``compute_quarter`` takes (``_totals``, ``_ecovadis``, ``_score_cents``, ``_grades``):
+    the change decomposition (docs/scoring.md) splits a change with the very formula that
+    produced the scores. Normalisation is not redone: the points are taken as they are."""
+    return scores_from_points(methodology, [(points, population, gated)])[0]
+
+
+def scores_from_points(methodology: MethodologyParams, entries: list[tuple[dict, str, bool]]) -> list[PointsScore]:
+    """``score_from_points`` for many (points, population, gated) at once: one pass of the
+    engine's steps over all of them (a workbook of every supplier's changes)."""
+    n = len(entries)
+    if n == 0:
+        return []
+    columns = []
+    for spec in methodology.indicators:
+        column = _Column.empty(n, _S_MISSING)
+        for i, (points, _population, _gated) in enumerate(entries):
+            entry = points.get(spec.code)
+            if not entry:
+                continue
+            status = _STATUS_CODES.get(entry.get("status"), _S_MISSING)
+            value = entry.get("points")
+            if status == _S_VALUE and value is None:
+                status = _S_MISSING
+            column.status[i] = status
+            if status == _S_VALUE:
+                column.points[i] = float(value)
+        columns.append(column)
+    totals = _totals(methodology.indicators, columns, n)
+    by_code = {spec.code: column for spec, column in zip(methodology.indicators, columns, strict=True)}
+    _eco_missing, eco_points = _ecovadis(by_code, n)
+    full = np.array([population == FULL for _points, population, _gated in entries], dtype=bool)
+    gate = np.array([bool(gated) for _points, _population, gated in entries], dtype=bool)
+    cents = _score_cents(totals, full, eco_points, gate)
+    grades = _grades(cents, methodology.grade_bands, gate)
+    return [PointsScore(score=score, grade=str(grade), numerator=float(numerator), applicable_weight=float(weight))
+            for score, grade, numerator, weight in zip(_cents_to_decimals(cents), grades.tolist(),
+                                                       totals.numerator.tolist(), totals.denominator.tolist(),
+                                                       strict=True)]

@@ -105,6 +105,138 @@ def diff(first: Methodology, second: Methodology) -> dict:
     return {"from": first.version, "to": second.version, "settings": changed_settings, "indicators": indicators}
 
 
+SETTING_LABELS = {"coverage_target": "coverage target", "grade_bands": "grade bands", "qbr_weights": "QBR weights",
+                  "audit_validity_months": "audit validity (months)", "expiring_days": "expiring horizon (days)"}
+
+
+def plain_number(value) -> str:
+    """A number as people write it: 7, 2.5, 0.95 (no trailing zeros, no exponent)."""
+    number = _number(value)
+    if number is None:
+        return str(value)
+    text = format(number.normalize(), "f")
+    return "0" if text in ("-0", "") else text
+
+
+def _setting_text(name: str, value) -> str:
+    if name == "coverage_target":
+        return f"{plain_number(Decimal(str(value)) * 100)}%"
+    if name == "grade_bands":
+        return " · ".join(f"{grade} ≥ {plain_number(minimum)}" for grade, minimum in value)
+    if name == "qbr_weights":
+        return " · ".join(f"{key} {plain_number(weight)}" for key, weight in value.items())
+    return plain_number(value)
+
+
+def _param_changes(before: dict, after: dict) -> list[tuple[str, str, str]]:
+    """(parameter, before, after) for each parameter that differs; a mapping table entry by entry."""
+    changes = []
+    for key in sorted(set(before) | set(after)):
+        old, new = before.get(key), after.get(key)
+        if old == new:
+            continue
+        if isinstance(old, dict) or isinstance(new, dict):
+            old, new = old or {}, new or {}
+            changes += [(f"{key}: {entry}", "—" if entry not in old else plain_number(old[entry]),
+                         "—" if entry not in new else plain_number(new[entry]))
+                        for entry in sorted(set(old) | set(new)) if old.get(entry) != new.get(entry)]
+        else:
+            changes.append((key, "—" if old is None else plain_number(old), "—" if new is None else plain_number(new)))
+    return changes
+
+
+def readable_diff(first: Methodology, second: Methodology) -> list[dict]:
+    """Only what changed from ``first`` to ``second``, one line each: ``{"code", "title",
+    "what", "before", "after"}`` (``code`` empty for a setting); weights and numbers as people
+    write them, a mapping table entry by entry. Two queries."""
+    lines = [{"code": "", "title": "", "what": SETTING_LABELS[name],
+              "before": _setting_text(name, getattr(first, name)), "after": _setting_text(name, getattr(second, name))}
+             for name in SETTING_LABELS if _plain(getattr(first, name)) != _plain(getattr(second, name))]
+    a = {row.indicator.code: row for row in first.indicators.select_related("indicator")}
+    b = {row.indicator.code: row for row in second.indicators.select_related("indicator")}
+    for code in sorted(set(a) | set(b)):
+        left, right = a.get(code), b.get(code)
+        title = (right or left).indicator.title
+        if left is None or right is None:
+            lines.append({"code": code, "title": title, "what": "indicator",
+                          "before": "—" if left is None else f"weight {plain_number(left.weight)}",
+                          "after": "—" if right is None else f"weight {plain_number(right.weight)}"})
+            continue
+        if left.weight != right.weight:
+            lines.append({"code": code, "title": title, "what": "weight", "before": plain_number(left.weight),
+                          "after": plain_number(right.weight)})
+        for what, old, new in (("normalisation", left.normalisation, right.normalisation),
+                               ("source", effective_source(left), effective_source(right))):
+            if old != new:
+                lines.append({"code": code, "title": title, "what": what, "before": old, "after": new})
+        lines += [{"code": code, "title": title, "what": what, "before": old, "after": new}
+                  for what, old, new in _param_changes(left.params or {}, right.params or {})]
+    return lines
+
+
+def params_text(params: dict) -> str:
+    """A parameter set as text: ``target 70``, ``table: A 100 · B 80``; empty: the defaults."""
+    parts = []
+    for key in sorted(params or {}):
+        value = params[key]
+        if isinstance(value, dict):
+            parts.append(f"{key}: " + " · ".join(f"{entry} {plain_number(points)}" for entry, points in value.items()))
+        else:
+            parts.append(f"{key} {plain_number(value)}")
+    return "; ".join(parts)
+
+
+SETTING_RANGES = {"audit_validity_months": (1, 120), "expiring_days": (1, 730)}
+
+
+def settings_set(*, methodology: Methodology, actor, **changes) -> Methodology:
+    """Change a draft's settings: ``coverage_target`` (a share, more than 0 and at most 1),
+    ``grade_bands`` ([[grade, minimum], …], best first, falling strictly, ending at 0),
+    ``qbr_weights`` ({component: weight ≥ 0}, not all 0), ``audit_validity_months`` (1–120),
+    ``expiring_days`` (1–730). Raises ``ValidationError`` keyed by setting (nothing saved);
+    recorded in the change log."""
+    ensure_draft(methodology)
+    unknown = set(changes) - set(SETTING_LABELS)
+    if unknown:
+        raise ValidationError({"detail": f"unknown settings: {', '.join(sorted(unknown))}"})
+    errors = _settings_change_errors(methodology, changes)
+    if errors:
+        raise ValidationError(errors)
+    for name, value in changes.items():
+        setattr(methodology, name, _setting_value(name, value))
+    stamp(methodology, actor=actor).save(update_fields=list(changes))
+    return methodology
+
+
+def _setting_value(name: str, value):
+    if name == "coverage_target":
+        return _number(value)
+    if name in SETTING_RANGES:
+        return int(_number(value))
+    if name == "grade_bands":
+        return [[str(grade), plain_number(minimum)] for grade, minimum in value]
+    if name == "qbr_weights":
+        return {str(key): plain_number(weight) for key, weight in value.items()}
+    return value
+
+
+def _settings_change_errors(methodology: Methodology, changes: dict) -> dict[str, str]:
+    errors = {}
+    if "coverage_target" in changes:
+        target = _number(changes["coverage_target"])
+        if target is None or not 0 < target <= 1:
+            errors["coverage_target"] = "a share more than 0 and at most 1 (0.95 for 95%)"
+    for name, (low, high) in SETTING_RANGES.items():
+        if name in changes:
+            number = _number(changes[name])
+            if number is None or number != number.to_integral_value() or not low <= number <= high:
+                errors[name] = f"a whole number from {low} to {high}"
+    errors.update({name: error for name, error in settings_errors(
+        grade_bands=changes.get("grade_bands", methodology.grade_bands),
+        qbr_weights=changes.get("qbr_weights", methodology.qbr_weights)).items() if name in changes})
+    return errors
+
+
 def _plain(value):
     return str(value) if isinstance(value, Decimal) else value
 

@@ -199,13 +199,21 @@ class ScoreRun(models.Model):
     sent_at = models.DateTimeField(null=True, blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)
     lease_expires_at = models.DateTimeField(null=True, blank=True)
+    # A preview computes (quarter, methodology) results that are never official: a draft's
+    # what-if, compared side by side with the official results (docs/scoring.md, "Previews").
+    preview = models.BooleanField(default=False)
 
     class Meta:
         ordering = ["-created_at", "-id"]
         constraints = [
-            # The quarter lock: at most one queued or running run per quarter.
-            models.UniqueConstraint(fields=["quarter"], condition=models.Q(status__in=["queued", "running"]),
+            # The quarter lock: at most one queued or running official run per quarter.
+            models.UniqueConstraint(fields=["quarter"],
+                                    condition=models.Q(status__in=["queued", "running"], preview=False),
                                     name="scorerun_one_active_per_quarter"),
+            # Previews lock per (quarter, methodology) and never hold the quarter.
+            models.UniqueConstraint(fields=["quarter", "methodology"],
+                                    condition=models.Q(status__in=["queued", "running"], preview=True),
+                                    name="scorerun_one_active_preview"),
         ]
 
     def __str__(self) -> str:
@@ -224,8 +232,10 @@ class QuarterLock(models.Model):
 
 
 class QuarterlyScore(models.Model):
-    """The stored result of a supplier for a quarter (the current one: a new run replaces
-    the quarter's rows atomically)."""
+    """The stored result of a supplier for a (quarter, methodology version): a new run of
+    that pair replaces its rows atomically. ``official`` marks the rows of the version that
+    is official for the quarter (``QuarterOfficial``); pages, exports and the API read those
+    unless another version is asked for."""
 
     run = models.ForeignKey(ScoreRun, on_delete=models.PROTECT, related_name="scores")
     supplier = models.ForeignKey(Supplier, on_delete=models.PROTECT, related_name="scores")
@@ -250,30 +260,58 @@ class QuarterlyScore(models.Model):
     qbr_components = models.JSONField(default=dict, blank=True)
     # {code: {"raw": ..., "points": float|None, "status": "value"|"missing"|"not_applicable"}}
     points = models.JSONField(default=dict, blank=True)
+    official = models.BooleanField(default=True)
     computed_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ["quarter", "rank"]
-        constraints = [models.UniqueConstraint(fields=["quarter", "supplier"], name="quarterly_score_unique")]
-        indexes = [models.Index(fields=["quarter", "grade"]), models.Index(fields=["supplier", "quarter"])]
+        constraints = [models.UniqueConstraint(fields=["quarter", "methodology", "supplier"],
+                                               name="quarterly_score_unique")]
+        indexes = [
+            # The scores API's order within one (quarter, version).
+            models.Index(fields=["quarter", "methodology", "rank"], name="quarterly_score_qmr"),
+            models.Index(fields=["quarter", "grade"]),
+            models.Index(fields=["supplier", "quarter"]),
+        ]
 
     def __str__(self) -> str:
         return f"{self.quarter} {self.supplier_id} {self.score} {self.grade}"
 
 
 class CoverageSnapshot(models.Model):
-    """The section 7 coverage metrics of a quarter as of its latest run."""
+    """The section 7 coverage metrics of a (quarter, methodology version) as of its latest
+    run; ``official`` as on ``QuarterlyScore``."""
 
-    quarter = QuarterField(unique=True)
+    quarter = QuarterField()
     run = models.ForeignKey(ScoreRun, on_delete=models.PROTECT, related_name="+")
     methodology = models.ForeignKey(Methodology, on_delete=models.PROTECT, related_name="+")
     data = models.JSONField()
     audit_met = models.BooleanField()
     all_met = models.BooleanField()
+    official = models.BooleanField(default=True)
     computed_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["quarter", "methodology"], name="coverage_snapshot_unique")]
 
     def __str__(self) -> str:
         return f"coverage {self.quarter}"
+
+
+class QuarterOfficial(models.Model):
+    """Which methodology version's results are official for a quarter (the scores API, the
+    CSV export, coverage, the dashboard and reports read them). Set by the official run that
+    produced them or switched by an administrator; every change is in the history."""
+
+    quarter = QuarterField(unique=True)
+    methodology = models.ForeignKey(Methodology, on_delete=models.PROTECT, related_name="+")
+    run = models.ForeignKey(ScoreRun, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    set_at = models.DateTimeField(auto_now=True)
+
+    history = tracked_history()
+
+    def __str__(self) -> str:
+        return f"{self.quarter} official: {self.methodology_id}"
 
 
 class QuarterClose(models.Model):

@@ -21,7 +21,7 @@ CENT = Decimal("0.01")
 COLUMNS = [
     "run_id", "supplier_id", "quarter", "methodology_id", "population", "rank", "spend_basis", "score", "grade",
     "rba", "environment", "minerals", "ecovadis", "esg_disclosure", "completeness", "flags", "flags_text",
-    "qbr_total", "qbr_incomplete", "qbr_components", "points", "computed_at",
+    "qbr_total", "qbr_incomplete", "qbr_components", "points", "official", "computed_at",
 ]
 JSON_COLUMNS = {"flags", "qbr_components", "points"}
 
@@ -92,7 +92,8 @@ def _json_raw(raw):
 
 
 def score_rows(run: ScoreRun, result) -> list[tuple]:
-    """One tuple per scored supplier, in ``COLUMNS`` order, ranked as the engine sorted them.
+    """One tuple per scored supplier, in ``COLUMNS`` order, ranked as the engine sorted them;
+    official unless the run is a preview.
 
     Built column by column: texts that repeat (the flags, the points of a supplier) are made
     once per distinct value and spread with array indexing; the columns are zipped once.
@@ -119,14 +120,15 @@ def score_rows(run: ScoreRun, result) -> list[tuple]:
                                               "esg_disclosure", "completeness")),
         flags_json.tolist(), flags_text.tolist(), scores["qbr_total"].tolist(),
         scores["qbr_incomplete"].to_numpy(dtype=bool).tolist(), components, points_text.tolist(),
-        constant(timezone.now(), count),
+        constant(not run.preview, count), constant(timezone.now(), count),
     ]
     return list(zip(*columns, strict=True))
 
 
-def replace_quarter_scores(quarter: str, rows: list[tuple]) -> None:
-    """Delete the quarter's rows and write the new ones (call inside a transaction)."""
-    QuarterlyScore.objects.filter(quarter=quarter).delete()
+def replace_quarter_scores(quarter: str, methodology_id: int, rows: list[tuple]) -> None:
+    """Delete the (quarter, methodology) rows and write the new ones (call inside a
+    transaction). Other versions' results of the quarter stay."""
+    QuarterlyScore.objects.filter(quarter=quarter, methodology_id=methodology_id).delete()
     if connection.vendor == "postgresql":
         _copy(rows)
         return

@@ -18,6 +18,7 @@ ROUTES = [
 URLS = [
     path("coverage/", api.CoverageView.as_view(), name="coverage"),
     path("coverage/gaps/", api.CoverageGapView.as_view(), name="coverage-gaps"),
+    path("trends/", api.TrendsView.as_view(), name="trends"),
     path("third-party-lists/<str:kind>/import/", thirdparty_api.ThirdPartyImportView.as_view(),
          name="third-party-import"),
 ]

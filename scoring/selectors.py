@@ -32,6 +32,7 @@ from scoring.models import (
     MethodologyStatus,
     QbrComponent,
     QuarterlyScore,
+    QuarterOfficial,
     ValueState,
 )
 
@@ -51,9 +52,10 @@ def current_methodology() -> Methodology:
 
 def methodology_in_force(quarter: Quarter) -> Methodology:
     """The methodology in force for ``quarter``: the one that produced the quarter's stored
-    results (its coverage snapshot names the latest run's methodology), else the current
+    official results (``QuarterOfficial``; its coverage snapshot names it), else the current
     published one. One or two queries; raises ``NoPublishedMethodology`` when neither exists."""
-    snapshot = CoverageSnapshot.objects.filter(quarter=str(quarter)).select_related("methodology").first()
+    snapshot = (CoverageSnapshot.objects.filter(quarter=str(quarter), official=True)
+                .select_related("methodology").first())
     return snapshot.methodology if snapshot is not None else current_methodology()
 
 
@@ -114,13 +116,14 @@ def values_used(quarter: Quarter, supplier_id: int) -> dict[str, IndicatorValue]
     return used
 
 
-def values_frame(quarter: Quarter) -> pd.DataFrame:
+def values_frame(quarter: Quarter, supplier_ids=None) -> pd.DataFrame:
     """The engine's ``values`` frame (``scoring.inputs``): accepted values of Q-3 … Q,
     streamed (millions of rows). On PostgreSQL only the value that counts per (supplier,
     indicator) is read (``DISTINCT ON`` over ``values_in_window``); elsewhere every value
-    of the window is read and the engine picks with the same ``VALUE_PRECEDENCE``."""
+    of the window is read and the engine picks with the same ``VALUE_PRECEDENCE``.
+    ``supplier_ids``: as ``values_in_window`` (``None``: every supplier)."""
     ordinals = {str(q): q.ordinal for q in quarter.window(4)}
-    accepted = values_in_window(quarter)
+    accepted = values_in_window(quarter, supplier_ids)
     if connection.vendor == "postgresql":
         accepted = accepted.distinct("supplier_id", "indicator_id")
     else:
@@ -190,25 +193,57 @@ def qbr_frame(quarter: Quarter) -> pd.DataFrame:
     return read_frame(rows, [("supplier_id", "int64"), ("component", "str"), ("score", "float")])[QBR_COLUMNS]
 
 
-def stored_scores(quarter: Quarter):
-    """The quarter's stored scores by rank, with supplier, methodology and run."""
-    return (QuarterlyScore.objects.filter(quarter=str(quarter))
-            .select_related("supplier", "methodology", "run").order_by("rank"))
+class UnknownMethodology(LookupError):
+    """``?methodology=`` names no methodology version."""
+
+
+def results_methodology(quarter: Quarter, version: str | None = None) -> Methodology | None:
+    """The methodology whose stored results of ``quarter`` a reader shows: the version named
+    (``?methodology=``; ``UnknownMethodology`` when there is none) or the quarter's official
+    one (``None`` when the quarter has no official results). One query."""
+    if version:
+        methodology = Methodology.objects.filter(version=version).first()
+        if methodology is None:
+            raise UnknownMethodology(f"no methodology version {version!r}")
+        return methodology
+    official = QuarterOfficial.objects.filter(quarter=str(quarter)).select_related("methodology").first()
+    return official.methodology if official is not None else None
+
+
+def official_scores() -> QuerySet[QuarterlyScore]:
+    """Stored scores of every quarter's official version (lazy)."""
+    return QuarterlyScore.objects.filter(official=True)
+
+
+def version_scores(quarter: Quarter, methodology: Methodology | None = None) -> QuerySet[QuarterlyScore]:
+    """The stored scores of ``quarter`` computed with ``methodology`` (``None``: the official
+    ones). Lazy, unordered."""
+    if methodology is None:
+        return QuarterlyScore.objects.filter(quarter=str(quarter), official=True)
+    return QuarterlyScore.objects.filter(quarter=str(quarter), methodology=methodology)
+
+
+def stored_scores(quarter: Quarter, methodology: Methodology | None = None):
+    """The quarter's stored scores (official, or of ``methodology``) by rank, with supplier,
+    methodology and run."""
+    return version_scores(quarter, methodology).select_related("supplier", "methodology", "run").order_by("rank")
 
 
 def scored_quarters() -> list[str]:
-    """Quarters whose stored scores come from a successful run, up to the current quarter,
+    """Quarters with official stored scores from a successful run, up to the current quarter,
     newest first; the first is the default quarter of every page, export and API list.
 
     A run that scored nobody stores no scores, and a quarter after the current one cannot be
-    recalculated; neither can become the default (docs/reliability.md, "The calendar")."""
+    recalculated; neither can become the default (docs/reliability.md, "The calendar"). A
+    quarter that has only previews is not scored."""
     current = str(current_quarter())
-    # A loose index scan: one index probe per quarter instead of reading every stored score.
+    # A loose index scan: one index probe per quarter instead of reading every stored score;
+    # the quarters with official results only (previews are not a quarter's scores).
     table = connection.ops.quote_name(QuarterlyScore._meta.db_table)
     with connection.cursor() as cursor:
         cursor.execute(
-            f"WITH RECURSIVE q(quarter) AS (SELECT MAX(quarter) FROM {table} WHERE quarter <= %s "  # noqa: S608
-            f"UNION ALL SELECT (SELECT MAX(s.quarter) FROM {table} s WHERE s.quarter < q.quarter) "
+            f"WITH RECURSIVE q(quarter) AS (SELECT MAX(quarter) FROM {table} WHERE quarter <= %s AND official "  # noqa: S608
+            f"UNION ALL SELECT (SELECT MAX(s.quarter) FROM {table} s WHERE s.quarter < q.quarter AND s.official) "
             "FROM q WHERE q.quarter IS NOT NULL) SELECT quarter FROM q WHERE quarter IS NOT NULL", [current])
         return [row[0] for row in cursor.fetchall()]
 
@@ -220,27 +255,51 @@ def default_quarter() -> str | None:
     return quarters[0] if quarters else None
 
 
-def coverage_snapshot(quarter: Quarter) -> CoverageSnapshot | None:
-    """The quarter's stored coverage metrics (latest run), or ``None``. One query."""
-    return CoverageSnapshot.objects.filter(quarter=str(quarter)).select_related("run", "methodology").first()
+def coverage_snapshot(quarter: Quarter, methodology: Methodology | None = None) -> CoverageSnapshot | None:
+    """The quarter's stored coverage metrics (official, or of ``methodology``), or ``None``.
+    One query."""
+    snapshots = CoverageSnapshot.objects.filter(quarter=str(quarter))
+    snapshots = snapshots.filter(official=True) if methodology is None else snapshots.filter(methodology=methodology)
+    return snapshots.select_related("run", "methodology").first()
+
+
+def quarter_versions(quarter: Quarter) -> list[CoverageSnapshot]:
+    """Every version with stored results for ``quarter`` (official first, then newest run),
+    as their coverage snapshots with run and methodology. One query."""
+    return list(CoverageSnapshot.objects.filter(quarter=str(quarter)).select_related("run", "methodology")
+                .order_by("-official", "-run__created_at"))
 
 
 def score_history(scores: list[QuarterlyScore]) -> list[dict]:
-    """Scores by quarter, oldest first, with the change against the previous quarter and the
-    indicators whose points moved (why did the score move?)."""
+    """Scores by quarter, oldest first, with the change against the previous quarter and why
+    (``scoring.decomposition``): between two quarters of one methodology the change is all
+    data effect, split in ``effects`` (every line, sorted by absolute effect, adding up to the
+    change) and ``moved_indicators`` (the indicator lines: code, points before/after, effect);
+    across a methodology change ``method_effect``/``data_effect`` are ``None`` here (the
+    decomposition endpoint computes them). One query per distinct methodology."""
+    from scoring.decomposition import Result, data_lines_many
+
     history = []
+    pairs_by_methodology: dict[int, list[tuple[int, QuarterlyScore, QuarterlyScore]]] = {}
     previous = None
-    for score in scores:
+    for index, score in enumerate(scores):
         entry = {"quarter": score.quarter, "methodology": score.methodology.version, "population": score.population,
-                 "score": score.score, "grade": score.grade, "change": None, "moved_indicators": []}
+                 "score": score.score, "grade": score.grade, "change": None, "method_effect": None,
+                 "data_effect": None, "effects": [], "moved_indicators": []}
         if previous is not None:
             entry["change"] = score.score - previous.score
-            moved = []
-            for code, now in sorted(score.points.items()):
-                before = previous.points.get(code, {}).get("points")
-                if now.get("points") != before:
-                    moved.append({"code": code, "before": before, "after": now.get("points")})
-            entry["moved_indicators"] = moved
+            if previous.methodology_id == score.methodology_id:
+                pairs_by_methodology.setdefault(score.methodology_id, []).append((index, previous, score))
         history.append(entry)
         previous = score
+    for pairs in pairs_by_methodology.values():
+        params = methodology_params(pairs[0][2].methodology)
+        all_lines = data_lines_many(params, [(Result.of(before), Result.of(after)) for _i, before, after in pairs])
+        for (index, _before, _after), lines in zip(pairs, all_lines, strict=True):
+            entry = history[index]
+            entry.update(method_effect=Decimal(0), data_effect=entry["change"],
+                         effects=[{"kind": line.kind, "code": line.code, "effect": line.effect} for line in lines],
+                         moved_indicators=[{"code": line.code, "before": line.points_before,
+                                            "after": line.points_after, "effect": line.effect}
+                                           for line in lines if line.kind == "indicator"])
     return history

@@ -43,6 +43,7 @@ from scoring.models import (
     QuarterClose,
     QuarterLock,
     QuarterlyScore,
+    QuarterOfficial,
     RunStatus,
     ScoreRun,
     ValueOrigin,
@@ -87,50 +88,72 @@ class MethodologyNotPublishable(DomainError):
 
 
 def score_run_create(*, quarter: Quarter, methodology: Methodology | None = None, actor=None,
-                     trigger: str = "api", reuse_identical: bool = False) -> ScoreRun:
+                     trigger: str = "api", reuse_identical: bool = False, preview: bool = False) -> ScoreRun:
     """Record a queued run of ``quarter`` (docs/reliability.md, "One active run per quarter").
 
-    At most one run per quarter is queued or running (a partial unique constraint, not a
-    check-then-insert). When one is: with ``reuse_identical`` and the same methodology, that
-    run is returned with ``run.reused = True``; otherwise ``RecalculationRefused`` names it
-    (``run_id``). A quarter after the current one raises ``ValidationError({"quarter": …})``
-    (core.quarter.ensure_not_future); a draft methodology ``RecalculationRefused``."""
+    An official run (``preview=False``) needs a published methodology (default: the current
+    one) and makes its version official for the quarter when it succeeds. A preview computes
+    the (quarter, methodology) results of any version that is not official for the quarter
+    (a draft's what-if) without touching the official results (docs/scoring.md, "Previews").
+
+    At most one official run per quarter, and one preview per (quarter, methodology), is
+    queued or running (partial unique constraints, not a check-then-insert); a preview never
+    blocks an official run. When one is: with ``reuse_identical`` and the same methodology,
+    that run is returned with ``run.reused = True``; otherwise ``RecalculationRefused`` names
+    it (``run_id``). A quarter after the current one raises ``ValidationError({"quarter": …})``
+    (core.quarter.ensure_not_future); a draft in an official run ``RecalculationRefused``."""
     try:
         ensure_not_future(quarter)
     except FutureQuarter as exc:
         raise ValidationError({"quarter": f"{exc}: a quarter that has not begun cannot be recalculated"}) from exc
     methodology = methodology or selectors.current_methodology()
-    if not methodology.is_published:
+    if preview:
+        if QuarterOfficial.objects.filter(quarter=str(quarter), methodology=methodology).exists():
+            raise RecalculationRefused(f"methodology {methodology.version} is official for {quarter}: "
+                                       "recalculate the quarter instead of previewing it")
+    elif not methodology.is_published:
         raise RecalculationRefused(f"methodology {methodology.version} is a draft: publish it before using it")
     who = actor_fields(actor)
     for _attempt in range(3):
         try:
             with transaction.atomic():
                 run = ScoreRun.objects.create(quarter=str(quarter), methodology=methodology, trigger=trigger,
-                                              started_by=who["actor"], started_by_label=who["actor_label"])
+                                              preview=preview, started_by=who["actor"],
+                                              started_by_label=who["actor_label"])
         except IntegrityError:
-            active = ScoreRun.objects.filter(quarter=str(quarter), status__in=ACTIVE_RUN_STATUSES).first()
+            active = _active_run(quarter, methodology, preview)
             if active is None:  # it finished in the meantime: try again
                 continue
             if reuse_identical and active.methodology_id == methodology.pk:
                 active.reused = True
                 return active
+            what = f"a preview of {methodology.version} on" if preview else "a recalculation of"
             raise RecalculationRefused(
-                f"a recalculation of {quarter} is already {active.status} (run {active.pk}); wait for it to finish",
+                f"{what} {quarter} is already {active.status} (run {active.pk}); wait for it to finish",
                 run_id=active.pk) from None
         run.reused = False
         return run
     raise RecalculationRefused(f"recalculations of {quarter} are being started concurrently; try again")
 
 
+def _active_run(quarter: Quarter, methodology: Methodology, preview: bool) -> ScoreRun | None:
+    """The queued or running run that holds the official lock of the quarter, or the
+    preview lock of (quarter, methodology)."""
+    active = ScoreRun.objects.filter(quarter=str(quarter), status__in=ACTIVE_RUN_STATUSES, preview=preview)
+    if preview:
+        active = active.filter(methodology=methodology)
+    return active.first()
+
+
 def score_run_enqueue(*, quarter: Quarter, methodology: Methodology | None = None, actor=None,
-                      trigger: str = "api") -> ScoreRun:
+                      trigger: str = "api", preview: bool = False) -> ScoreRun:
     """Create a run (or return the identical queued/running one, ``run.reused``) and hand it
     to Celery once the transaction has committed. A broker that cannot be reached does not
-    fail the request: the run stays queued and the job sweep sends it (core.jobs)."""
+    fail the request: the run stays queued and the job sweep sends it (core.jobs).
+    ``preview``: see ``score_run_create``."""
     with transaction.atomic():
         run = score_run_create(quarter=quarter, methodology=methodology, actor=actor, trigger=trigger,
-                               reuse_identical=True)
+                               reuse_identical=True, preview=preview)
         if not run.reused:
             jobs.send_on_commit(RUN_JOB, run.pk)
     reused = run.reused
@@ -151,7 +174,8 @@ def score_run_execute(*, run_id: int, task_id: str = "") -> ScoreRun | None:
     if not jobs.claim(ScoreRun, run_id, task_id=task_id):
         return None
     run = ScoreRun.objects.select_related("methodology").get(pk=run_id)
-    if not _claim_quarter(run):
+    # A preview holds no quarter lock: its partial unique constraint locks (quarter, version).
+    if not run.preview and not _claim_quarter(run):
         return _finish(run, RunStatus.FAILED, error=f"another recalculation of {run.quarter} holds the quarter lock")
     started = time.perf_counter()
     try:
@@ -171,8 +195,9 @@ def score_run_execute(*, run_id: int, task_id: str = "") -> ScoreRun | None:
         _finish(run, RunStatus.CANCELLED, error="interrupted", started=started)
         raise
     finally:
-        with contextlib.suppress(*TRANSIENT):
-            QuarterLock.objects.filter(quarter=run.quarter, run=run).update(run=None, locked_at=None)
+        if not run.preview:
+            with contextlib.suppress(*TRANSIENT):
+                QuarterLock.objects.filter(quarter=run.quarter, run=run).update(run=None, locked_at=None)
     run.refresh_from_db()
     return run
 
@@ -228,6 +253,33 @@ def load_inputs(quarter: Quarter, params: MethodologyParams) -> ScoringInputs:
     )
 
 
+def supplier_inputs(quarter: Quarter, params: MethodologyParams, supplier_id: int) -> ScoringInputs | None:
+    """One supplier's inputs of ``quarter`` (``None`` when it is not in the quarter's
+    population): the population is split over every supplier as ``load_inputs`` does, every
+    other table is read for this supplier only. The engine gives the supplier the result a
+    recalculation would (its results do not depend on the other suppliers in the call)."""
+    population = population_for_quarter(quarter=quarter, target=params.coverage_target)
+    population = population[population["supplier_id"] == supplier_id]
+    if population.empty:
+        return None
+    sites, audits, findings = scoring_frames([supplier_id])
+    recognitions = recognitions_frame([supplier_id])
+    inventories = (selectors.inventories_frame(quarter) if any(spec.source == EMISSIONS for spec in params.indicators)
+                   else empty_frame(INVENTORY_COLUMNS))
+    training = {}
+    if any(spec.source == TRAINING for spec in params.indicators):
+        persons, courses, records = selectors.training_frames()
+        persons = persons[persons["supplier_id"] == supplier_id]
+        training = {"training_persons": persons, "training_courses": courses,
+                    "training_records": records[records["person_id"].isin(set(persons["person_id"]))]}
+    qbr = selectors.qbr_frame(quarter)
+    return ScoringInputs(
+        quarter=quarter, population=population, sites=sites, audits=audits, findings=findings,
+        values=selectors.values_frame(quarter, [supplier_id]), qbr=qbr[qbr["supplier_id"] == supplier_id],
+        recognitions=recognitions, inventories=inventories[inventories["supplier_id"] == supplier_id], **training,
+    )
+
+
 def inputs_fingerprint(inputs: ScoringInputs, params: MethodologyParams) -> str:
     """A digest of everything a result depends on; identical inputs give identical results.
 
@@ -273,19 +325,27 @@ def _recalculate(run: ScoreRun, lease: jobs.Lease, started: float) -> None:
         "termination_review": int(sum("termination_review" in flags for flags in result.scores["flags"])),
         "coverage_met": {name: metric["met"] for name, metric in coverage["metrics"].items()},
     }
+    QuarterLock.objects.get_or_create(quarter=run.quarter)
     with transaction.atomic():
         if not ScoreRun.objects.select_for_update().filter(pk=run.pk, status=RunStatus.RUNNING).exists():
             raise jobs.JobCancelled(f"run {run.pk} is no longer running")
-        # A quarter's results are replaced as a whole, never half-written.
-        results.replace_quarter_scores(run.quarter, scores)
+        # Writes of one quarter (official or preview) take turns for the length of the write.
+        QuarterLock.objects.select_for_update().get(quarter=run.quarter)
+        if run.preview and QuarterOfficial.objects.filter(quarter=run.quarter, methodology=run.methodology).exists():
+            raise RecalculationRefused(f"methodology {run.methodology.version} became official for {run.quarter} "
+                                       "while the preview ran: its official results stay")
+        # A (quarter, version)'s results are replaced as a whole, never half-written.
+        results.replace_quarter_scores(run.quarter, run.methodology_id, scores)
         lease.checkpoint("write")
         metrics = coverage["metrics"]
         CoverageSnapshot.objects.update_or_create(
-            quarter=run.quarter,
-            defaults={"run": run, "methodology": run.methodology, "data": coverage,
+            quarter=run.quarter, methodology=run.methodology,
+            defaults={"run": run, "data": coverage, "official": not run.preview,
                       "audit_met": metrics["audit"]["met"],
                       "all_met": all(metric["met"] for metric in metrics.values())},
         )
+        if not run.preview:
+            _make_official(run.quarter, run.methodology, run=run, actor=run.started_by or run.started_by_label)
         jobs.finish(ScoreRun, run.pk, RunStatus.SUCCEEDED, counts=counts, fingerprint=fingerprint,
                     duration_seconds=round(time.perf_counter() - started, 3))
         # The dashboard's emissions panel reads the quarter's stored estimate (section 11),
@@ -293,6 +353,48 @@ def _recalculate(run: ScoreRun, lease: jobs.Lease, started: float) -> None:
         transaction.on_commit(lambda: disclosure_tasks.store_emissions_estimate.delay(run.quarter), robust=True)
     # The pages' and the API's summaries of the new snapshot, ready for the first request.
     serving.refresh_quarter(str(run.quarter))
+
+
+def _make_official(quarter: str, methodology: Methodology, *, run: ScoreRun | None, actor, reason: str = "") -> None:
+    """Mark the (quarter, methodology) results official and every other version's results of
+    the quarter not; record the choice in ``QuarterOfficial`` (history when the version
+    changes). Call inside a transaction."""
+    QuarterlyScore.objects.filter(quarter=quarter, official=True).exclude(methodology=methodology).update(
+        official=False)
+    CoverageSnapshot.objects.filter(quarter=quarter, official=True).exclude(methodology=methodology).update(
+        official=False)
+    QuarterlyScore.objects.filter(quarter=quarter, methodology=methodology, official=False).update(official=True)
+    CoverageSnapshot.objects.filter(quarter=quarter, methodology=methodology, official=False).update(official=True)
+    current = QuarterOfficial.objects.select_for_update().filter(quarter=quarter).first()
+    if current is not None and current.methodology_id == methodology.pk:
+        if run is not None and current.run_id != run.pk:
+            QuarterOfficial.objects.filter(pk=current.pk).update(run=run)
+        return
+    current = current or QuarterOfficial(quarter=quarter)
+    current.methodology = methodology
+    current.run = run
+    stamp(current, actor=actor or "system", reason=reason).save()
+
+
+def official_methodology_set(*, quarter: Quarter, methodology: Methodology, actor, reason: str = "") -> QuarterOfficial:
+    """Make ``methodology``'s stored results of ``quarter`` the official ones (recorded with
+    ``reason``). The version must be published and its stored results computed after its
+    publication (an official run, or a preview of the published version); a closed quarter
+    keeps its official results. Raises ``RecalculationRefused`` saying why."""
+    if QuarterClose.objects.filter(quarter=str(quarter)).exists():
+        raise RecalculationRefused(f"{quarter} is closed: its official results stay")
+    if not methodology.is_published:
+        raise RecalculationRefused(f"methodology {methodology.version} is a draft: publish it first")
+    snapshot = CoverageSnapshot.objects.select_related("run").filter(quarter=str(quarter),
+                                                                    methodology=methodology).first()
+    if snapshot is None or (snapshot.run.preview and snapshot.run.created_at < methodology.published_at):
+        raise RecalculationRefused(f"no results of {methodology.version} for {quarter} computed since its "
+                                   "publication: recalculate the quarter with it")
+    QuarterLock.objects.get_or_create(quarter=str(quarter))
+    with transaction.atomic():
+        QuarterLock.objects.select_for_update().get(quarter=str(quarter))
+        _make_official(str(quarter), methodology, run=snapshot.run, actor=actor, reason=reason)
+    return QuarterOfficial.objects.get(quarter=str(quarter))
 
 
 def _with_run_metadata(coverage: dict, run: ScoreRun) -> dict:
@@ -364,7 +466,7 @@ def score_run_retry(*, run: ScoreRun, actor) -> bool:
     except FutureQuarter as exc:
         raise RecalculationRefused(str(exc)) from exc
     except IntegrityError:
-        active = ScoreRun.objects.filter(quarter=run.quarter, status__in=ACTIVE_RUN_STATUSES).first()
+        active = _active_run(Quarter.parse(run.quarter), run.methodology, run.preview)
         raise RecalculationRefused(f"run {active.pk if active else '?'} of {run.quarter} is active; wait for it",
                                    run_id=active.pk if active else None) from None
 

@@ -29,12 +29,13 @@ GZIP_LEVEL = 6
 
 def _fingerprint(quarter: str) -> str | None:
     """The snapshot's identity (one query, the data left unread), ``None`` without one."""
-    row = (CoverageSnapshot.objects.filter(quarter=quarter).values_list("id", "run_id", "computed_at").first())
+    row = (CoverageSnapshot.objects.filter(quarter=quarter, official=True)
+           .values_list("id", "run_id", "computed_at").first())
     return None if row is None else f"{row[0]}/{row[1]}/{row[2].isoformat()}"
 
 
 def _snapshot_data(quarter: str) -> dict:
-    return CoverageSnapshot.objects.filter(quarter=quarter).values_list("data", flat=True).get()
+    return CoverageSnapshot.objects.filter(quarter=quarter, official=True).values_list("data", flat=True).get()
 
 
 def coverage_summary(quarter: str, *, with_body: bool = False) -> StoredSummary | None:
@@ -109,20 +110,32 @@ def _coverage(quarter: str, data: dict) -> Computed:
     return Computed(payload=_digest(quarter, data), body=body)
 
 
+def metric_rows(data: dict) -> list[dict]:
+    """The section 7 metrics of a coverage document as rows ``{"name", "share", "target",
+    "met", "gaps"}`` (``gaps``: how many), in ``METRICS`` order. No query."""
+    metrics = data.get("metrics", {})
+    return [{"name": name, "share": float(metric["share"]), "target": float(metric["target"]),
+             "met": bool(metric["met"]), "gaps": len(metric.get("gaps", []))}
+            for name in METRICS if (metric := metrics.get(name)) is not None]
+
+
+def snapshot_digest(snapshot: CoverageSnapshot) -> dict:
+    """The digest (as ``coverage_summary``'s payload) of any version's snapshot, computed on
+    request: the dashboard of a version that is not official (``?methodology=``)."""
+    digest = _digest(str(snapshot.quarter), snapshot.data)
+    if not snapshot.official:
+        digest["grades"] = grade_distribution(str(snapshot.quarter), snapshot.methodology_id)
+    return digest
+
+
 def _digest(quarter: str, data: dict) -> dict:
     """``{"metrics": [{"name", "share", "target", "met", "gaps"}], "gaps": {metric: first
     DIGEST_GAPS gaps with "supplier_name"}, "grades": [{"grade", "full", "ecovadis_only",
     "total"}] (A to X)}``."""
     metrics = data.get("metrics", {})
-    rows, first_gaps = [], {}
-    for name in METRICS:
-        metric = metrics.get(name)
-        if metric is None:
-            continue
-        gaps = metric.get("gaps", [])
-        rows.append({"name": name, "share": float(metric["share"]), "target": float(metric["target"]),
-                     "met": bool(metric["met"]), "gaps": len(gaps)})
-        first_gaps[name] = [dict(gap) for gap in gaps[:DIGEST_GAPS]]
+    rows = metric_rows(data)
+    first_gaps = {row["name"]: [dict(gap) for gap in metrics[row["name"]].get("gaps", [])[:DIGEST_GAPS]]
+                  for row in rows}
     codes = {gap["supplier"] for gaps in first_gaps.values() for gap in gaps}
     names = dict(Supplier.objects.filter(code__in=codes).values_list("code", "name"))
     for gaps in first_gaps.values():
@@ -131,10 +144,12 @@ def _digest(quarter: str, data: dict) -> dict:
     return {"metrics": rows, "gaps": first_gaps, "grades": grade_distribution(quarter)}
 
 
-def grade_distribution(quarter: str) -> list[dict]:
-    """Suppliers per grade and population in the quarter (A to X): one aggregate query."""
-    rows = (QuarterlyScore.objects.filter(quarter=quarter).order_by().values("grade", "population")
-            .annotate(n=Count("id")))
+def grade_distribution(quarter: str, methodology_id: int | None = None) -> list[dict]:
+    """Suppliers per grade and population in the quarter (A to X), of the official results
+    or of ``methodology_id``'s: one aggregate query."""
+    scores = QuarterlyScore.objects.filter(quarter=quarter)
+    scores = scores.filter(official=True) if methodology_id is None else scores.filter(methodology_id=methodology_id)
+    rows = scores.order_by().values("grade", "population").annotate(n=Count("id"))
     grades: dict[str, dict] = {}
     for row in rows:
         entry = grades.setdefault(row["grade"], {"grade": row["grade"], "full": 0, "ecovadis_only": 0, "total": 0})

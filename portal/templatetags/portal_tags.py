@@ -60,6 +60,49 @@ def points(value, places=2):
 
 
 @register.filter
+def signed(value, places=2):
+    """A change with its sign: +1.25, −0.40, 0.00."""
+    if value is None or value == "":
+        return "—"
+    number = float(value)
+    text = f"{abs(number):.{int(places)}f}"
+    if float(text) == 0:
+        return text
+    return ("+" if number > 0 else "−") + text
+
+
+EFFECT_LABELS = {
+    "gate_on": _("Termination-review gate turned on (score forced to 0)"),
+    "gate_off": _("Termination-review gate turned off"),
+    "population": _("Moved between the full and the EcoVadis-only population"),
+    "rescaling": _("Rescaling: the applicable weight changed"),
+    "rounding": _("Rounding to the cent"),
+}
+
+
+@register.filter
+def effect_label(line):
+    """What a decomposition line that is not an indicator stands for."""
+    return EFFECT_LABELS.get(getattr(line, "kind", None) or line.get("kind"), "")
+
+
+@register.filter
+def params_text(params):
+    """An indicator's parameters as text (``target 70``; a mapping table entry by entry)."""
+    from scoring.methodology_drafts import params_text as text
+
+    return text(params) or "—"
+
+
+@register.filter
+def plain_number(value):
+    """7, 2.5: a number as people write it."""
+    from scoring.methodology_drafts import plain_number as plain
+
+    return "—" if value is None or value == "" else plain(value)
+
+
+@register.filter
 def money(value):
     if value is None or value == "":
         return "—"

@@ -8,11 +8,15 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from core import roles
+from core.quarter import Quarter
 from portal import charts, selectors
 from portal.access import procurement_required, role_required
 from portal.emissions_panel import emissions_panel
 from portal.templatetags.portal_tags import METRIC_LABELS
 from portal.views.common import paginate, today
+from scoring import serving
+from scoring.models import Methodology
+from scoring.selectors import coverage_snapshot
 from suppliers.selectors import visible_suppliers
 
 DASHBOARD_ROWS = 10
@@ -32,9 +36,21 @@ def home(request):
 
 
 def _quarter_context(request):
+    """(quarters, quarter, coverage snapshot): the official version's, or ``?methodology=``'s."""
     quarters = selectors.scored_quarters()
     quarter = selectors.pick_quarter(request.GET.get("quarter"), quarters)
-    return quarters, quarter, selectors.coverage_digest(quarter)
+    version = request.GET.get("methodology") or None
+    if not version or not quarter:
+        return quarters, quarter, selectors.coverage_digest(quarter)
+    methodology = Methodology.objects.filter(version=version).first()
+    if methodology is None:
+        raise Http404("no such methodology version")
+    snapshot = coverage_snapshot(Quarter.parse(quarter), methodology)
+    if snapshot is None:
+        raise Http404("no results of this methodology version for the quarter")
+    if snapshot.official:
+        return quarters, quarter, selectors.coverage_digest(quarter)
+    return quarters, quarter, serving.snapshot_digest(snapshot)
 
 
 @procurement_required

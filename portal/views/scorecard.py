@@ -17,7 +17,7 @@ from rest_framework.exceptions import ValidationError as ApiValidationError
 from core import jobs, roles
 from portal import selectors
 from portal.access import admin_required, procurement_required, writer_required
-from portal.forms import DraftForm, ReviewForm, RunForm, WeightsForm, apply_errors, source_field_name
+from portal.forms import DraftForm, ReviewForm, RunForm, SettingsForm, WeightsForm, apply_errors, source_field_name
 from portal.indicators import display_value
 from portal.views.common import BadQuery, as_django_error, bad_query_response, error_text, identifier_param, paginate
 from scoring import methodology_drafts, services
@@ -59,9 +59,11 @@ def methodology_detail(request, version: str):
     diff = None
     other_methodology = Methodology.objects.filter(version=other).first() if other else None
     if other_methodology is not None:
-        diff = methodology_drafts.diff(other_methodology, methodology)
+        diff = methodology_drafts.readable_diff(other_methodology, methodology)
+    editable = not methodology.is_published
     return render(request, "portal/methodology_detail.html", {
         "methodology": methodology, "rows": rows, "total": total, "diff": diff, "other": other_methodology,
+        "settings_form": SettingsForm(initial=SettingsForm.initial_for(methodology)) if editable else None,
         "versions": Methodology.objects.exclude(pk=methodology.pk).order_by("-created_at"),
         "weights_form": WeightsForm(rows=rows) if not methodology.is_published else None,
         "changes": selectors.change_history(request.user, Methodology, id=methodology.pk),
@@ -123,6 +125,28 @@ def methodology_weights(request, version: str):
         "methodology": methodology, "rows": rows, "total": sum(row.weight for row in rows), "weights_form": form,
         "versions": Methodology.objects.exclude(pk=methodology.pk),
     }, status=400)
+
+
+@require_POST
+@admin_required
+def methodology_settings(request, version: str):
+    """A draft's settings (coverage target, grade bands, QBR weights, audit validity,
+    expiring horizon), validated by ``methodology_drafts.settings_set``."""
+    methodology = get_object_or_404(Methodology, version=version)
+    form = SettingsForm(request.POST)
+    if form.is_valid():
+        try:
+            methodology_drafts.settings_set(methodology=methodology, actor=request.user, **form.changes())
+        except ValidationError as exc:
+            messages.error(request, _("Settings not saved: %(why)s") % {
+                "why": "; ".join(f"{name}: {' '.join(errors)}" for name, errors in exc.message_dict.items())})
+        else:
+            messages.success(request, _("Settings saved."))
+    else:
+        messages.error(request, _("Settings not saved: %(why)s") % {
+            "why": "; ".join(f"{form.fields[name].label if name in form.fields else name}: {' '.join(errors)}"
+                             for name, errors in form.errors.items())})
+    return redirect("portal:methodology-detail", version=version)
 
 
 @require_POST

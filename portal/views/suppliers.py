@@ -58,6 +58,7 @@ def supplier_detail(request, code: str):
     quarter = selectors.pick_quarter(request.GET.get("quarter"), quarters)
     quarter = quarter if quarter in quarters else (quarters[0] if quarters else None)
     card = selectors.scorecard(supplier, quarter, scores) if quarter else None
+    change = selectors.score_change(supplier, quarter) if card else None
     history = selectors.history(supplier, scores)
     history_chart = charts.line_chart(
         _("Score by quarter"), [(entry["quarter"], float(entry["score"])) for entry in history], y_max=100,
@@ -80,7 +81,7 @@ def supplier_detail(request, code: str):
     is_procurement = roles.is_procurement(request.user)
     reviews = selectors.termination_reviews(supplier) if is_procurement or supplier.termination_review else []
     return render(request, "portal/supplier_detail.html", {
-        "supplier": supplier, "quarters": quarters, "quarter": quarter, "card": card,
+        "supplier": supplier, "quarters": quarters, "quarter": quarter, "card": card, "change": change,
         "history": history, "history_chart": history_chart, "spend": spend, "spend_chart": spend_chart,
         "base_currency": settings.BASE_CURRENCY,
         "sites": [(site, cycle.get(site.pk)) for site in sites], "foc": foc,

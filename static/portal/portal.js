@@ -24,4 +24,21 @@
   document.querySelectorAll("select[data-autosubmit]").forEach(function (select) {
     select.addEventListener("change", function () { select.form.submit(); });
   });
+  // Methodology weights: the running sum, which must reach 100 before publishing.
+  document.querySelectorAll("form[data-weights]").forEach(function (form) {
+    var output = form.querySelector("[data-weights-total]");
+    var off = form.querySelector("[data-weights-off]");
+    function update() {
+      var cents = 0;
+      form.querySelectorAll("input[data-weight]").forEach(function (input) {
+        var value = parseFloat((input.value || "0").replace(",", "."));
+        if (!isNaN(value)) { cents += Math.round(value * 1000); }
+      });
+      var total = cents / 1000;
+      if (output) { output.textContent = String(total); }
+      if (off) { off.hidden = cents === 100000; }
+    }
+    form.addEventListener("input", update);
+    update();
+  });
 })();

@@ -3,6 +3,8 @@ methodology versions."""
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from scoring.models import IndicatorValue, Methodology, MethodologyIndicator, QuarterlyScore, ScoreRun
 from tests.history import changes
 
@@ -114,7 +116,8 @@ def test_methodology_draft_weights_diff_publish(world, client_as):
     weights["MIN-01"] = "2"  # -1
     admin.post("/scorecard/methodologies/v2/weights/", weights)
     diff = admin.get("/scorecard/methodologies/v2/?other=v1").context["diff"]
-    assert set(diff["indicators"]) == {"MIN-01", "MIN-02"}
+    assert [(d["code"], d["what"], d["before"], d["after"]) for d in diff] == [
+        ("MIN-01", "weight", "3", "2"), ("MIN-02", "weight", "4", "5")]
     admin.post("/scorecard/methodologies/v2/publish/")
     assert Methodology.objects.get(version="v2").is_published
     assert admin.post("/scorecard/methodologies/v2/weights/", weights).status_code in (302, 400)
@@ -144,3 +147,32 @@ def test_methodology_draft_sets_a_derived_source(world, client_as):
     refused = admin.post("/scorecard/methodologies/v2/weights/", {**weights, "source-ENV-01": "minerals_reports"})
     assert refused.status_code == 400
     assert MethodologyIndicator.objects.get(methodology=draft, indicator__code="ENV-01").source == "emissions"
+
+
+def test_methodology_editing_reads_as_people_write(world, client_as):
+    admin = client_as("procurement_admin")
+    published = admin.get("/scorecard/methodologies/v1/").content.decode()
+    assert "{}" not in published and "<code>{" not in published
+    assert "target 70" in published  # ENV-09's parameter, readable
+    assert "Expiring horizon" in published
+    admin.post("/scorecard/methodologies/new/", {"version": "v2", "based_on": "v1"})
+    page = admin.get("/scorecard/methodologies/v2/").content.decode()
+    assert 'value="7"' in page and 'value="7.000"' not in page
+    assert "data-weights-total" in page
+    settings = {"coverage_target": "90", "grade_bands": "A 80, B 65, C 50, D 0", "qbr_quality": "30",
+                "qbr_delivery": "25", "qbr_cost": "20", "qbr_service": "15", "qbr_esg": "10",
+                "audit_validity_months": "36", "expiring_days": "60"}
+    admin.post("/scorecard/methodologies/v2/settings/", settings)
+    draft = Methodology.objects.get(version="v2")
+    assert (draft.coverage_target, draft.grade_bands, draft.audit_validity_months, draft.expiring_days) == (
+        Decimal("0.9"), [["A", "80"], ["B", "65"], ["C", "50"], ["D", "0"]], 36, 60)
+    refused = admin.post("/scorecard/methodologies/v2/settings/", {**settings, "grade_bands": "A 80, B 90, D 0"},
+                         follow=True).content.decode()
+    assert "Settings not saved" in refused
+    assert Methodology.objects.get(version="v2").grade_bands[1] == ["B", "65"]
+    diff = admin.get("/scorecard/methodologies/v2/?other=v1").context["diff"]
+    assert {(d["what"], d["before"], d["after"]) for d in diff} == {
+        ("coverage target", "95%", "90%"), ("grade bands", "A ≥ 85 · B ≥ 70 · C ≥ 50 · D ≥ 0",
+                                            "A ≥ 80 · B ≥ 65 · C ≥ 50 · D ≥ 0"),
+        ("audit validity (months)", "24", "36"), ("expiring horizon (days)", "90", "60")}
+    assert client_as("procurement_analyst").post("/scorecard/methodologies/v2/settings/", settings).status_code == 403

@@ -4,6 +4,7 @@ from core.parsers import CellError, parse_quarter
 from reports import exporters, scores_csv
 from reports.fonts import FontMissing
 from reports.selectors import ScoresReplaced
+from scoring.models import Methodology
 from suppliers.models import Supplier
 
 
@@ -16,8 +17,10 @@ class Command(BaseCommand):
         parser.add_argument("--format", choices=["xlsx", "csv", "pdf"], required=True)
         parser.add_argument("--output", required=True, help="file to write")
         parser.add_argument("--supplier", help="pdf only: this supplier's report card (default: a zip of every card)")
+        parser.add_argument("--methodology", help="csv only: this methodology version's results (default: the "
+                                                  "quarter's official version)")
 
-    def handle(self, *args, quarter, format, output, supplier=None, **options):
+    def handle(self, *args, quarter, format, output, supplier=None, methodology=None, **options):
         try:
             quarter = parse_quarter(quarter)
         except CellError as exc:
@@ -30,9 +33,16 @@ class Command(BaseCommand):
             if pk is None:
                 raise CommandError(f"unknown supplier code '{supplier}'")
             supplier_ids = [pk]
+        version = None
+        if methodology:
+            if format != "csv":
+                raise CommandError("--methodology goes with --format csv")
+            version = Methodology.objects.filter(version=methodology).first()
+            if version is None:
+                raise CommandError(f"unknown methodology version '{methodology}'")
         try:
             if format == "csv":
-                count = scores_csv.write_scores_csv(quarter, output)
+                count = scores_csv.write_scores_csv(quarter, output, version)
             elif format == "xlsx":
                 count = exporters.write_workbook(quarter, output)
             else:

@@ -1,0 +1,169 @@
+"""Results per (quarter, methodology version): the official version of a quarter, previews
+of drafts that never touch the official results, and ``?methodology=``."""
+
+from __future__ import annotations
+
+import pytest
+
+from core.quarter import Quarter
+from reports.scores_csv import scores_csv_text
+from scoring import methodology_drafts, selectors, services
+from scoring.models import CoverageSnapshot, Methodology, QuarterlyScore, QuarterOfficial, RunStatus, ScoreRun
+from suppliers.models import SpendRecord
+
+pytestmark = pytest.mark.django_db
+Q3 = Quarter.parse("2026-Q3")
+
+
+@pytest.fixture
+def spend(own_supplier, other_supplier, make_site):
+    make_site(own_supplier)
+    SpendRecord.objects.create(supplier=own_supplier, quarter="2026-Q3", currency="USD", amount=900)
+    SpendRecord.objects.create(supplier=other_supplier, quarter="2026-Q3", currency="USD", amount=100)
+
+
+def _draft(version="v2", **changes) -> Methodology:
+    draft = methodology_drafts.draft_create(version=version, based_on=None, description="", actor="test")
+    draft.grade_bands = changes.get("grade_bands", [["A", "1"], ["B", "0.5"], ["C", "0.25"], ["D", "0"]])
+    draft.coverage_target = changes.get("coverage_target", "0.5000")
+    draft.save()
+    return draft
+
+
+def _official_state(api):
+    return (scores_csv_text(Q3), api.get("/api/v1/coverage/?quarter=2026-Q3").json(),
+            api.get("/api/v1/scores/?quarter=2026-Q3").json(),
+            list(QuarterlyScore.objects.filter(official=True).order_by("pk").values_list("pk", "score", "grade")))
+
+
+def test_a_preview_never_changes_the_official_scores_coverage_or_exports(spend, api_as):
+    api = api_as("procurement_admin")
+    official = services.score_run_now(quarter=Q3, actor="test")
+    before = _official_state(api)
+    draft = _draft()
+    preview = services.score_run_create(quarter=Q3, methodology=draft, actor="test", preview=True)
+    services.score_run_execute(run_id=preview.pk)
+    preview.refresh_from_db()
+    assert preview.status == RunStatus.SUCCEEDED
+    assert _official_state(api) == before
+    assert QuarterOfficial.objects.get(quarter="2026-Q3").methodology_id == official.methodology_id
+    assert selectors.methodology_in_force(Q3).pk == official.methodology_id
+    previewed = QuarterlyScore.objects.filter(quarter="2026-Q3", methodology=draft)
+    assert previewed.count() == 2 and not previewed.filter(official=True).exists()
+    # ``?methodology=`` selects the preview everywhere.
+    listed = api.get("/api/v1/scores/?quarter=2026-Q3&methodology=v2").json()["results"]
+    assert {row["methodology"] for row in listed} == {"v2"} and len(listed) == 2
+    coverage = api.get("/api/v1/coverage/?quarter=2026-Q3&methodology=v2").json()
+    assert coverage["methodology"] == "v2" and coverage["run"] == preview.pk
+    assert "v2" in scores_csv_text(Q3, draft) and "v2" not in scores_csv_text(Q3)
+    assert api.get("/api/v1/scores/?methodology=nope").status_code == 400
+    assert api_as("supplier_user").get("/api/v1/scores/?quarter=2026-Q3&methodology=v2").status_code == 403
+    # Another official run replaces only the official version's rows.
+    services.score_run_now(quarter=Q3, actor="test")
+    assert previewed.count() == 2
+
+
+def test_a_preview_locks_its_quarter_and_version_only_and_never_blocks_an_official_run(spend):
+    draft = _draft()
+    preview = services.score_run_create(quarter=Q3, methodology=draft, actor="test", preview=True)
+    with pytest.raises(services.RecalculationRefused) as refused:
+        services.score_run_create(quarter=Q3, methodology=draft, actor="test", preview=True)
+    assert refused.value.run_id == preview.pk
+    official = services.score_run_now(quarter=Q3, actor="test")
+    assert official.status == RunStatus.SUCCEEDED
+    services.score_run_execute(run_id=preview.pk)
+    assert ScoreRun.objects.get(pk=preview.pk).status == RunStatus.SUCCEEDED
+    assert QuarterlyScore.objects.filter(quarter="2026-Q3", official=True).count() == 2
+
+
+def test_a_draft_cannot_run_officially_and_the_official_version_is_not_previewed(spend):
+    draft = _draft()
+    with pytest.raises(services.RecalculationRefused):
+        services.score_run_create(quarter=Q3, methodology=draft, actor="test")
+    run = services.score_run_now(quarter=Q3, actor="test")
+    with pytest.raises(services.RecalculationRefused):
+        services.score_run_create(quarter=Q3, methodology=run.methodology, actor="test", preview=True)
+
+
+def test_an_official_run_of_a_new_version_keeps_the_old_results_and_records_the_switch(spend, api_as):
+    v1_run = services.score_run_now(quarter=Q3, actor="test")
+    v1 = v1_run.methodology
+    draft = _draft()
+    services.methodology_publish(methodology=draft, actor="test")
+    v2_run = services.score_run_now(quarter=Q3, methodology=draft, actor="test")
+    assert v2_run.status == RunStatus.SUCCEEDED
+    assert set(QuarterlyScore.objects.filter(official=True).values_list("methodology__version", flat=True)) == {"v2"}
+    assert QuarterlyScore.objects.filter(quarter="2026-Q3", methodology=v1, official=False).count() == 2
+    assert CoverageSnapshot.objects.get(quarter="2026-Q3", official=True).methodology == draft
+    official = QuarterOfficial.objects.get(quarter="2026-Q3")
+    assert [h.methodology_id for h in official.history.order_by("history_date")] == [v1.pk, draft.pk]
+    # Switching back to the kept v1 results is explicit and recorded.
+    services.official_methodology_set(quarter=Q3, methodology=v1, actor="test", reason="board decision")
+    api = api_as("procurement_admin")
+    assert {row["methodology"] for row in api.get("/api/v1/scores/?quarter=2026-Q3").json()["results"]} == {"v1"}
+    assert api.get("/api/v1/coverage/?quarter=2026-Q3").json()["methodology"] == "v1"
+    assert official.history.latest("history_date").history_change_reason == "board decision"
+    # A draft's results never become official.
+    draft3 = _draft("v3")
+    services.score_run_execute(run_id=services.score_run_create(quarter=Q3, methodology=draft3, actor="test",
+                                                                preview=True).pk)
+    with pytest.raises(services.RecalculationRefused):
+        services.official_methodology_set(quarter=Q3, methodology=draft3, actor="test")
+
+
+def test_the_comparison_shows_two_versions_side_by_side_and_publishes_from_there(spend, api_as, role_users,
+                                                                                  own_supplier):
+    from django.test import Client
+
+    services.score_run_now(quarter=Q3, actor="test")
+    draft = _draft()
+    services.score_run_execute(run_id=services.score_run_create(quarter=Q3, methodology=draft, actor="test",
+                                                                preview=True).pk)
+    body = api_as("procurement_admin").get("/api/v1/scores/compare/?quarter=2026-Q3&other=v2").json()
+    assert (body["base"], body["other"], body["suppliers"]) == ("v1", "v2", 2)
+    grades = body["grades"]
+    assert sum(map(sum, body["matrix"])) == 2
+    v1_grades = dict(QuarterlyScore.objects.filter(methodology__version="v1").values_list("supplier_id", "grade"))
+    v2_grades = dict(QuarterlyScore.objects.filter(methodology__version="v2").values_list("supplier_id", "grade"))
+    pairs = [(v1_grades[supplier], v2_grades[supplier]) for supplier in v1_grades]
+    for g1, g2 in set(pairs):
+        assert body["matrix"][grades.index(g1)][grades.index(g2)] == pairs.count((g1, g2))
+    assert set(body["coverage"]) == {"v1", "v2"}
+    assert api_as("supplier_user").get("/api/v1/scores/compare/?other=v2").status_code == 403
+
+    client = Client()
+    client.force_login(role_users["procurement_admin"])
+    page = client.get("/scorecard/compare/?quarter=2026-Q3").content.decode()
+    assert "Grade migration v1 → v2" in page and "Coverage under each version" in page
+    cell = client.get("/scorecard/compare/?quarter=2026-Q3&base=v1&other=v2&"
+                      f"cell={v1_grades[own_supplier.pk]},{v2_grades[own_supplier.pk]}")
+    assert own_supplier.code in cell.content.decode()
+    response = client.post("/scorecard/compare/publish/", {"quarter": "2026-Q3", "version": "v2"})
+    assert response.status_code == 302
+    draft.refresh_from_db()
+    assert draft.is_published
+    run = ScoreRun.objects.get(quarter="2026-Q3", methodology=draft, preview=False)
+    assert response["Location"].endswith(f"/{run.pk}/")
+    services.score_run_execute(run_id=run.pk)  # the worker's part (the task is sent after the commit)
+    assert QuarterOfficial.objects.get(quarter="2026-Q3").methodology == draft
+
+
+def test_the_dashboard_and_the_csv_command_select_a_version(spend, role_users, tmp_path):
+    from django.core.management import call_command
+    from django.test import Client
+
+    services.score_run_now(quarter=Q3, actor="test")
+    draft = _draft()
+    services.score_run_execute(run_id=services.score_run_create(quarter=Q3, methodology=draft, actor="test",
+                                                                preview=True).pk)
+    client = Client()
+    client.force_login(role_users["procurement_admin"])
+    official = client.get("/dashboard/?quarter=2026-Q3")
+    assert official.context["snapshot"].official and "not the official ones" not in official.content.decode()
+    previewed = client.get("/dashboard/?quarter=2026-Q3&methodology=v2")
+    assert previewed.context["snapshot"].methodology == draft
+    assert "Results of methodology v2, not the official ones" in previewed.content.decode()
+    assert client.get("/dashboard/?methodology=nope").status_code == 404
+    output = tmp_path / "v2.csv"
+    call_command("export_quarterly_report", quarter="2026-Q3", format="csv", output=str(output), methodology="v2")
+    assert output.read_text(encoding="utf-8") == scores_csv_text(Q3, draft)
