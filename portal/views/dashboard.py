@@ -36,21 +36,22 @@ def home(request):
 
 
 def _quarter_context(request):
-    """(quarters, quarter, coverage snapshot): the official version's, or ``?methodology=``'s."""
+    """(quarters, quarter, coverage digest, coverage snapshot): the official version's, or
+    ``?methodology=``'s (a version that is not official is read from its snapshot)."""
     quarters = selectors.scored_quarters()
     quarter = selectors.pick_quarter(request.GET.get("quarter"), quarters)
     version = request.GET.get("methodology") or None
-    if not version or not quarter:
-        return quarters, quarter, selectors.coverage_digest(quarter)
-    methodology = Methodology.objects.filter(version=version).first()
-    if methodology is None:
-        raise Http404("no such methodology version")
-    snapshot = coverage_snapshot(Quarter.parse(quarter), methodology)
-    if snapshot is None:
+    methodology = None
+    if version:
+        methodology = Methodology.objects.filter(version=version).first()
+        if methodology is None:
+            raise Http404("no such methodology version")
+    snapshot = coverage_snapshot(Quarter.parse(quarter), methodology) if quarter else None
+    if version and quarter and snapshot is None:
         raise Http404("no results of this methodology version for the quarter")
-    if snapshot.official:
-        return quarters, quarter, selectors.coverage_digest(quarter)
-    return quarters, quarter, serving.snapshot_digest(snapshot)
+    if snapshot is not None and not snapshot.official:
+        return quarters, quarter, serving.snapshot_digest(snapshot), snapshot
+    return quarters, quarter, selectors.coverage_digest(quarter), snapshot
 
 
 @procurement_required
@@ -58,7 +59,7 @@ def dashboard(request):
     """The quarter's coverage and grades from the digest stored at recalculation, the open
     findings and the audit cycle from the day's stored summaries: a constant number of
     queries whatever the number of suppliers and sites."""
-    quarters, quarter, digest = _quarter_context(request)
+    quarters, quarter, digest, snapshot = _quarter_context(request)
     day = today()
     metrics = digest["metrics"] if digest else []
     coverage_chart = charts.coverage_bars(
@@ -83,7 +84,7 @@ def dashboard(request):
     cycle = selectors.cycle_summary(day)
     documents = selectors.expiring_documents(request.user, day)
     return render(request, "portal/dashboard.html", {
-        "quarters": quarters, "quarter": quarter, "metrics": metrics,
+        "quarters": quarters, "quarter": quarter, "snapshot": snapshot, "metrics": metrics,
         "coverage_chart": coverage_chart, "grades": grades, "grade_chart": grade_chart,
         "findings": findings, "severity_chart": severity_chart,
         "gaps": gaps[:DASHBOARD_ROWS], "gap_count": gap_count,
@@ -99,7 +100,7 @@ def dashboard(request):
 def coverage_gaps(request, metric: str):
     if metric not in selectors.METRICS:
         raise Http404
-    quarters, quarter, digest = _quarter_context(request)
+    quarters, quarter, digest, _snapshot = _quarter_context(request)
     metric_row = next((m for m in (digest["metrics"] if digest else []) if m["name"] == metric), None)
     return render(request, "portal/coverage_gaps.html", {
         "quarters": quarters, "quarter": quarter, "metric": metric, "metric_row": metric_row,
