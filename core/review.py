@@ -10,7 +10,10 @@ values (scorecard.md section 5), training completions and yearly GHG inventories
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 from django.utils.translation import gettext as _
+
+from core.history import stamp
 
 SUBMITTED = "submitted"
 ACCEPTED = "accepted"
@@ -30,3 +33,16 @@ def ensure_reviewable(*, current_state: str, state: str, comment: str, what: str
     if state == REJECTED and not (comment or "").strip():
         message = reason_message or _("Say why it is rejected so the supplier can correct it.")
         raise ValidationError({"comment": message})
+
+
+def record_review(item, *, state: str, actor, comment: str = ""):
+    """Write a decision ``ensure_reviewable`` allowed on ``item`` (any model with ``state``,
+    ``reviewed_at``, ``reviewed_by`` and ``review_comment``): who, when, the comment, and
+    the history entry with the comment as its reason. Returns ``item``."""
+    item.state = state
+    item.reviewed_at = timezone.now()
+    item.reviewed_by = actor
+    item.review_comment = comment
+    stamp(item, actor=actor, reason=comment).save(update_fields=["state", "reviewed_at", "reviewed_by",
+                                                                 "review_comment"])
+    return item

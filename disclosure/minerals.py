@@ -22,12 +22,14 @@ from dataclasses import dataclass
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from core import roles, uploads
 from core.history import history_context, stamp
 from core.importing import Column, Importer, Kind, given, upsert
 from core.parsers import CellError, choice_parser, identifier_parser, parse_date, text_parser
 from core.quarter import ImplausibleDate, ensure_plausible_date, today
+from core.review import ensure_reviewable, record_review
 from disclosure.models import (
     InventoryState,
     Metal,
@@ -40,9 +42,6 @@ from disclosure.models import (
 from disclosure.rmi import TEMPLATE_NAMES, Report, TemplateRefused, read_report
 from suppliers.models import Supplier
 from suppliers.services import ensure_supplier_user_may_submit
-
-REVIEW_STATES = (InventoryState.ACCEPTED, InventoryState.REJECTED)
-
 
 # --------------------------------------------------------------------------- the smelter list
 
@@ -231,24 +230,14 @@ def minerals_report_review(*, report: MineralsReport, state: str, actor, comment
     section 5): only ``submitted`` reports; a rejection needs a comment. An accepted report
     replaces the accepted one with the same supplier, template and declaration date.
     Raises ``ValidationError`` keyed ``state``/``comment``."""
-    if state not in REVIEW_STATES:
-        raise ValidationError({"state": "Choose accept or reject."})
-    if report.state != InventoryState.SUBMITTED:
-        raise ValidationError({"state": f"only submitted reports can be reviewed; this one is {report.state}"})
-    if state == InventoryState.REJECTED and not comment.strip():
-        raise ValidationError({"comment": "Say why the report is rejected so the supplier can correct it."})
+    ensure_reviewable(current_state=report.state, state=state, comment=comment, what="reports",
+                      reason_message=_("Say why the report is rejected so the supplier can correct it."))
     if state == InventoryState.ACCEPTED:
         for old in MineralsReport.objects.filter(supplier_id=report.supplier_id, template=report.template,
                                                  declaration_date=report.declaration_date,
                                                  state=InventoryState.ACCEPTED).exclude(pk=report.pk):
             stamp(old, actor=actor, reason="replaced by an accepted submission").delete()
-    report.state = state
-    report.reviewed_at = timezone.now()
-    report.reviewed_by = actor
-    report.review_comment = comment
-    stamp(report, actor=actor, reason=comment).save(update_fields=["state", "reviewed_at", "reviewed_by",
-                                                                   "review_comment"])
-    return report
+    return record_review(report, state=state, actor=actor, comment=comment)
 
 
 # --------------------------------------------------------------------------- reads

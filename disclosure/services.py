@@ -16,7 +16,7 @@ from core import roles, uploads
 from core.history import stamp
 from core.parsers import CellError, parse_currency
 from core.quarter import Quarter
-from core.review import ensure_reviewable
+from core.review import ensure_reviewable, record_review
 from disclosure import importers, selectors, training
 from disclosure.models import (
     Course,
@@ -168,9 +168,7 @@ def training_submission_review(*, submission: TrainingSubmission, state: str, ac
     _ensure_reviewer(actor)
     submission = TrainingSubmission.objects.select_for_update().get(pk=submission.pk)
     ensure_reviewable(current_state=submission.state, state=state, comment=comment, what="completions")
-    submission.state, submission.reviewed_at = state, timezone.now()
-    submission.reviewed_by, submission.review_comment = actor, comment
-    stamp(submission, actor=actor, reason=comment).save()
+    record_review(submission, state=state, actor=actor, comment=comment)
     if state == InventoryState.ACCEPTED:
         _accept_completion(submission, actor)
     return submission
@@ -263,9 +261,7 @@ def inventory_review(*, inventory: EmissionInventory, state: str, actor, comment
     _ensure_reviewer(actor)
     inventory = EmissionInventory.objects.select_for_update().get(pk=inventory.pk)
     ensure_reviewable(current_state=inventory.state, state=state, comment=comment, what="inventories")
-    inventory.state, inventory.reviewed_at = state, timezone.now()
-    inventory.reviewed_by, inventory.review_comment = actor, comment
-    stamp(inventory, actor=actor, reason=comment).save()
+    record_review(inventory, state=state, actor=actor, comment=comment)
     return inventory
 
 

@@ -28,7 +28,7 @@ from core.importing import ImportResult
 from core.parsers import CellError
 from core.quarter import FutureQuarter, InvalidQuarter, Quarter, ensure_not_future, ensure_plausible_quarter
 from core.quarter import today as business_day
-from core.review import ensure_reviewable
+from core.review import ensure_reviewable, record_review
 from disclosure import tasks as disclosure_tasks
 from scoring import engine, results, selectors, serving, value_notifications
 from scoring.inputs import INVENTORY_COLUMNS, ScoringInputs, empty_frame
@@ -543,12 +543,7 @@ def value_review(*, value: IndicatorValue, state: str, actor, comment: str = "")
     """
     ensure_reviewable(current_state=value.state, state=state, comment=comment, what="values",
                       reason_message=_("Say why the value is rejected so the supplier can correct it."))
-    value.state = state
-    value.reviewed_at = timezone.now()
-    value.reviewed_by = actor
-    value.review_comment = comment
-    stamp(value, actor=actor, reason=comment).save(update_fields=["state", "reviewed_at", "reviewed_by",
-                                                                  "review_comment"])
+    record_review(value, state=state, actor=actor, comment=comment)
     value_notifications.notify_value_step(value, actor)
     return value
 
