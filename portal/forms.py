@@ -28,6 +28,7 @@ from core.quarter import Quarter
 from core.quarter import today as business_day
 from disclosure.models import Course, InventorySource
 from portal.indicators import indicator_title
+from portal.templatetags.portal_tags import SOURCE_LABELS
 from reports.models import ReportFormat
 from scoring.methodology import DERIVED_SOURCES, REPORTED, source_error
 from scoring.methodology_drafts import plain_number
@@ -415,7 +416,8 @@ class WeightsForm(forms.Form):
                        and source_error(code, row.indicator.source, source) is None]
             if row.indicator.source == REPORTED and options:
                 self.fields[source_field_name(code)] = forms.ChoiceField(
-                    label=_("Source of %(code)s") % {"code": code}, choices=[(s, s) for s in (REPORTED, *options)],
+                    label=_("Source of %(code)s") % {"code": code},
+                    choices=[(s, SOURCE_LABELS.get(s, s)) for s in (REPORTED, *options)],
                     initial=row.source or row.indicator.source, required=False)
 
     def clean(self):

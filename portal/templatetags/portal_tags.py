@@ -191,6 +191,14 @@ def normalisation_label(kind):
 
 
 @register.filter
+def supplier_category_label(key):
+    """A supplier category code (``production``, ``non_production``, …) in words."""
+    from suppliers.models import SupplierCategory
+
+    return dict(SupplierCategory.choices).get(key, key or "—")
+
+
+@register.filter
 def population_label(key):
     return POPULATION_LABELS.get(key, key or "—")
 

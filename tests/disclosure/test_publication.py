@@ -127,6 +127,13 @@ def test_publication_page_shows_list_and_changes(world, role_users, client):
     assert [r["site_code"] for r in response.context["added"]] == ["P1-E", "P1-A", "P1-B", "P2-A"]
 
 
+def test_only_writers_are_offered_the_publication_toggle(world, role_users, client):
+    client.force_login(role_users["procurement_analyst"])
+    assert "/publishable/" in client.get("/disclosure/supplier-list/?quarter=2026-Q3").content.decode()
+    client.force_login(role_users["viewer"])
+    assert "/publishable/" not in client.get("/disclosure/supplier-list/?quarter=2026-Q3").content.decode()
+
+
 def test_publication_page_is_for_procurement_only(world, role_users, client):
     client.force_login(role_users["supplier_user"])
     assert client.get("/disclosure/supplier-list/?quarter=2026-Q3").status_code == 403

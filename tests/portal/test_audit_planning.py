@@ -4,6 +4,7 @@ words, "plan audits for all gaps", warnings when scheduling."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pytest
 
@@ -114,3 +115,17 @@ def test_scheduling_after_the_due_date_or_with_an_unknown_firm_warns(world, clie
     assert Audit.objects.get(audit_ref="AUD-PLAN-9").status == "scheduled"  # a warning, not a refusal
     assert "after the date it is due by" in page and "not in the register of audit firms" in page
     assert 'list="audit-firms"' in analyst.get("/audits/AUD-PLAN-9/edit/").content.decode()
+
+
+def test_the_calendar_toggle_and_month_arrows_link_to_the_calendar(plans, client_as):
+    viewer = client_as("viewer")
+    listing = viewer.get("/audits/planned/?country=DE").content.decode()
+    toggle = re.search(r'href="([^"]*view=calendar[^"]*)"', listing).group(1)
+    assert toggle.startswith("?view=calendar") or toggle.startswith("?country=DE")
+    assert "??" not in listing
+    calendar_page = viewer.get("/audits/planned/" + toggle.replace("&amp;", "&"))
+    assert calendar_page.context["view"] == "calendar" and calendar_page.context["filters"]["country"] == "DE"
+    arrows = re.findall(r'href="(\?[^"]*month=[^"]*)"', calendar_page.content.decode())
+    assert arrows and all("view=calendar" in a for a in arrows)
+    nxt = viewer.get("/audits/planned/" + arrows[-1].replace("&amp;", "&"))
+    assert nxt.context["view"] == "calendar" and nxt.context["month"] > calendar_page.context["month"]
