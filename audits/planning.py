@@ -10,7 +10,6 @@ quarter, biggest first (``audits.selectors.last_closed_population``).
 from __future__ import annotations
 
 import datetime as dt
-import unicodedata
 
 import pandas as pd
 from django.db.models import Case, DateField, Q, QuerySet, Value, When
@@ -19,6 +18,7 @@ from django.utils.translation import gettext as _
 
 from audits import dates, selectors
 from audits.models import UPCOMING_STATUSES, Audit, AuditFirm
+from suppliers.matching import normalize_name
 
 # The columns of ``plan_proposals``.
 PROPOSAL_COLUMNS = ["site_id", "site_code", "site_name", "supplier_id", "supplier_code", "cycle_status",
@@ -92,13 +92,10 @@ def with_plan_overdue(audits: QuerySet[Audit], today: dt.date) -> QuerySet[Audit
 # --------------------------------------------------------------------------- audit firms
 
 
-def _firm_key(name: str) -> str:
-    return " ".join(unicodedata.normalize("NFKC", name or "").casefold().split())
-
-
 def firm_register() -> dict[str, AuditFirm]:
-    """Normalised name (NFKC, case-folded, spaces collapsed) → firm of the register. One query."""
-    return {_firm_key(firm.name): firm for firm in AuditFirm.objects.all()}
+    """Normalised name (``suppliers.matching.normalize_name``: the contract's exact-name rule)
+    → firm of the register. One query."""
+    return {normalize_name(firm.name): firm for firm in AuditFirm.objects.all()}
 
 
 def approved_firm_names() -> list[str]:
@@ -112,7 +109,7 @@ def firm_warning(name: str, register: dict[str, AuditFirm] | None = None) -> str
     if not (name or "").strip():
         return None
     register = firm_register() if register is None else register
-    firm = register.get(_firm_key(name))
+    firm = register.get(normalize_name(name))
     if firm is None:
         return _("%(firm)s is not in the register of audit firms.") % {"firm": name}
     if not firm.approved:

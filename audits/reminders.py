@@ -156,25 +156,28 @@ def _recognition_drafts(as_of: dt.date, analysts: list[int]) -> list[notificatio
     for row in selectors.latest_recognitions(as_of):
         latest[row["site_id"]] = row  # ordered by expires_on: the last one of the site wins
     members = notifications.supplier_user_ids({row["supplier_id"] for row in latest.values()})
+    languages = notifications.preferences({*analysts, *(row["owner_id"] for row in latest.values() if row["owner_id"]),
+                                           *(u for users in members.values() for u in users)})
     drafts = []
     for row in latest.values():
         threshold = expiry_threshold(row["expires_on"], as_of)
         if threshold is None:
             continue
-        if threshold == 0:
-            subject = _("Factory of Choice recognition of site %(site)s (supplier %(code)s) expired: "
-                        "last valid day %(until)s")
-        else:
-            subject = _("Factory of Choice recognition of site %(site)s (supplier %(code)s) expires within "
-                        "%(days)s days: last valid day %(until)s")
-        subject = subject % {"site": row["site_code"], "code": row["supplier_code"], "days": threshold,
-                             "until": row["expires_on"].isoformat()}
+        def subject(row=row, threshold=threshold):
+            if threshold == 0:
+                text = _("Factory of Choice recognition of site %(site)s (supplier %(code)s) expired: "
+                         "last valid day %(until)s")
+            else:
+                text = _("Factory of Choice recognition of site %(site)s (supplier %(code)s) expires within "
+                         "%(days)s days: last valid day %(until)s")
+            return text % {"site": row["site_code"], "code": row["supplier_code"], "days": threshold,
+                           "until": row["expires_on"].isoformat()}
         recipients = _recipients(row["owner_id"], analysts, members.get(row["supplier_id"], []))
-        drafts += [notifications.Draft(kind=NotificationKind.RECOGNITION_EXPIRING, item=f"recognition:{row['id']}",
-                                       recipient_id=r, threshold=str(threshold), due_on=row["expires_on"],
-                                       supplier_id=row["supplier_id"], site_id=row["site_id"],
-                                       recognition_id=row["id"], subject=subject)
-                   for r in recipients]
+        drafts += notifications.drafts_for(recipients, subject, languages=languages,
+                                           kind=NotificationKind.RECOGNITION_EXPIRING,
+                                           item=f"recognition:{row['id']}", threshold=str(threshold),
+                                           due_on=row["expires_on"], supplier_id=row["supplier_id"],
+                                           site_id=row["site_id"], recognition_id=row["id"])
     return drafts
 
 

@@ -82,3 +82,15 @@ def test_closed_sites_and_terminated_suppliers_get_none(site, users, own_supplie
     reminders.send_daily_reminders(as_of=D(2025, 12, 20))
     assert not live().exists()
     assert other.pk
+
+
+def test_reminders_are_written_in_each_recipients_language(site, users):
+    from audits.models import NotificationPreference
+
+    NotificationPreference.objects.create(user=users["supplier_user"], delivery="immediate", language="zh-hans")
+    foc(site, D(2024, 1, 10), D(2026, 1, 9))
+    reminders.send_daily_reminders(as_of=D(2026, 1, 10))
+    chinese = live().get(recipient__username="supplier_user").subject
+    english = live().get(recipient__username="procurement_analyst").subject
+    assert "OWN-1-F1" in chinese and "expired" not in chinese
+    assert english.startswith("Factory of Choice recognition of site OWN-1-F1")
