@@ -28,8 +28,8 @@ from core.quarter import Quarter
 from core.quarter import today as business_day
 from disclosure.models import Course, InventorySource
 from portal.indicators import indicator_title
-from portal.templatetags.portal_tags import SOURCE_LABELS
 from reports.models import ReportFormat
+from scoring.labels import SOURCE_LABELS
 from scoring.methodology import DERIVED_SOURCES, REPORTED, source_error
 from scoring.methodology_drafts import plain_number
 from scoring.models import Indicator, Methodology, MethodologyStatus

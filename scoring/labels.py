@@ -90,3 +90,8 @@ def normalisation_label(kind: str) -> str:
     """A normalisation's name in the active language (unknown kinds as named)."""
     label = NORMALISATION_LABELS.get(kind)
     return str(label) if label is not None else str(kind or "")
+
+
+# Where an indicator's raw value comes from (scorecard.md section 9), in words.
+SOURCE_LABELS = {"audit": _("audits"), "reported": _("reported"), "emissions": _("GHG inventories"),
+                 "training": _("training records"), "minerals_reports": _("minerals reports")}

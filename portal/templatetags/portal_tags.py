@@ -13,7 +13,7 @@ from audits import selectors as audit_selectors
 from core import roles
 from portal import indicators
 from scoring import labels
-from scoring.labels import CATEGORY_LABELS
+from scoring.labels import CATEGORY_LABELS, SOURCE_LABELS
 
 register = template.Library()
 
@@ -39,8 +39,6 @@ CYCLE_LABELS = {
     dates.NEVER_AUDITED: _("never audited"),
 }
 POINT_STATUS = {"value": _("value"), "missing": _("missing"), "not_applicable": _("not applicable")}
-SOURCE_LABELS = {"audit": _("audits"), "reported": _("reported"), "emissions": _("GHG inventories"),
-                 "training": _("training records"), "minerals_reports": _("minerals reports")}
 POPULATION_LABELS = {"full": _("full scorecard"), "ecovadis_only": _("EcoVadis only")}
 
 
