@@ -1,6 +1,17 @@
 from django.contrib import admin
 
-from disclosure.models import EmissionFactor, EmissionInventory, MineralsReport, Smelter
+from core.admin import ServiceOnlyAdmin
+from disclosure.models import (
+    Course,
+    EmissionFactor,
+    EmissionInventory,
+    MineralsReport,
+    Smelter,
+    TrainingPerson,
+    TrainingRecord,
+    TrainingSession,
+    TrainingSubmission,
+)
 
 
 @admin.register(EmissionFactor)
@@ -13,13 +24,15 @@ class EmissionFactorAdmin(admin.ModelAdmin):
 
 
 @admin.register(EmissionInventory)
-class EmissionInventoryAdmin(admin.ModelAdmin):
+class EmissionInventoryAdmin(ServiceOnlyAdmin):
+    """Read-only with history: inventories change through ``import_emissions``, the supplier
+    portal and the review in the procurement portal (disclosure/services.py)."""
+
     list_display = ["supplier", "year", "scope1_tco2e", "scope2_market_tco2e", "scope2_location_tco2e",
                     "scope3_tco2e", "revenue", "revenue_currency", "source", "verified", "state"]
     list_filter = ["year", "source", "verified", "state"]
     search_fields = ["supplier__code", "supplier__name"]
     raw_id_fields = ["supplier"]
-    readonly_fields = ["submitted_at", "updated_at"]
 
 
 @admin.register(Smelter)
@@ -50,3 +63,50 @@ class MineralsReportAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+
+@admin.register(Course)
+class CourseAdmin(ServiceOnlyAdmin):
+    """Read-only with history: courses change through ``import_training`` (docs/training.md)."""
+
+    list_display = ["code", "title", "required", "valid_months", "updated_at"]
+    list_filter = ["required"]
+    search_fields = ["code", "title", "title_zh"]
+
+
+@admin.register(TrainingPerson)
+class TrainingPersonAdmin(ServiceOnlyAdmin):
+    """Read-only with history: the people of a supplier's training record."""
+
+    list_display = ["supplier", "person_ref", "is_esg_staff", "active", "updated_at"]
+    list_filter = ["is_esg_staff", "active"]
+    search_fields = ["supplier__code", "supplier__name", "person_ref"]
+    raw_id_fields = ["supplier"]
+
+
+@admin.register(TrainingRecord)
+class TrainingRecordAdmin(ServiceOnlyAdmin):
+    """Read-only with history: records change through ``import_training`` and accepted submissions."""
+
+    list_display = ["person", "course", "completed_on", "score", "state", "updated_at"]
+    list_filter = ["state", "course"]
+    search_fields = ["person__supplier__code", "person__person_ref", "course__code"]
+    raw_id_fields = ["person"]
+
+
+@admin.register(TrainingSubmission)
+class TrainingSubmissionAdmin(ServiceOnlyAdmin):
+    """Read-only with history: suppliers submit in the portal, procurement reviews there."""
+
+    list_display = ["person", "course", "completed_on", "state", "submitted_at", "reviewed_at"]
+    list_filter = ["state", "course"]
+    search_fields = ["person__supplier__code", "person__person_ref", "course__code"]
+    raw_id_fields = ["person", "certificate"]
+
+
+@admin.register(TrainingSession)
+class TrainingSessionAdmin(ServiceOnlyAdmin):
+    """Read-only with history: sessions are planned and their attendance recorded in the portal."""
+
+    list_display = ["code", "held_on", "topic", "course", "updated_at"]
+    search_fields = ["code", "topic"]

@@ -104,6 +104,19 @@ def _test_clock(request):
 
 
 @pytest.fixture(autouse=True)
+def _default_language():
+    """Every test starts in the default language and leaves it: a test that activates
+    Chinese (a request with that language, ``translation.activate``) cannot change the
+    language of the tests after it."""
+    from django.conf import settings
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
+
+
+@pytest.fixture(autouse=True)
 def _reference_data_after_flush(request):
     """Transactional tests start after another one's flush: put back what the data
     migrations seed (RBA provisions, deadline rules, methodology v1, schedules)."""
