@@ -250,12 +250,16 @@ SPECTACULAR_SETTINGS = {
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
+    "filters": {"client_errors_on_one_line": {"()": "core.logfilters.ClientErrorsOnOneLine"}},
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
     # Django's own loggers would print a second copy of every message through the root.
     "loggers": {
         "django": {"handlers": ["console"], "level": "INFO", "propagate": False},
         "django.server": {"handlers": ["console"], "level": "INFO", "propagate": False},
+        # A 403 or 404 is an answer, not a fault: one line, no traceback.
+        "django.request": {"handlers": ["console"], "level": "INFO", "propagate": False,
+                           "filters": ["client_errors_on_one_line"]},
         # Tasks run in-process (no broker): one "Task … succeeded" line per task is noise.
         "celery.app.trace": {"level": "WARNING" if CELERY_TASK_ALWAYS_EAGER else "INFO"},
     },
