@@ -95,3 +95,15 @@ def normalisation_label(kind: str) -> str:
 # Where an indicator's raw value comes from (scorecard.md section 9), in words.
 SOURCE_LABELS = {"audit": _("audits"), "reported": _("reported"), "emissions": _("GHG inventories"),
                  "training": _("training records"), "minerals_reports": _("minerals reports")}
+
+
+# Through which door a recalculation was started (``ScoreRun.trigger``).
+TRIGGER_LABELS = {"api": _("API"), "portal": _("portal"), "command": _("command line"),
+                  "schedule": _("schedule")}
+
+
+def trigger_label(trigger: str) -> str:
+    """How a run was started (``api``, ``portal``, ``command``, ``schedule``) in the active
+    language; an unknown value as stored."""
+    label = TRIGGER_LABELS.get(trigger)
+    return str(label) if label is not None else str(trigger or "")

@@ -183,6 +183,12 @@ def qbr_label(name):
 
 
 @register.filter
+def trigger_label(trigger):
+    """How a recalculation was started, in the active language (``scoring.labels``)."""
+    return labels.trigger_label(trigger)
+
+
+@register.filter
 def normalisation_label(kind):
     """A normalisation's name in the active language (``scoring.labels``)."""
     return labels.normalisation_label(kind)

@@ -45,3 +45,15 @@ def test_new_pages_speak_chinese(world, client_as):
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "zh-hans"
     assert "没有未读通知。" in client.get("/notifications/").content.decode()
     assert "该供应商没有待决定的终止审查。" in client.get("/suppliers/OWN-1/termination-review/").content.decode()
+
+
+def test_how_a_run_was_started_is_said_in_words_in_chinese(world, client_as):
+    from scoring.models import ScoreRun
+
+    run = ScoreRun.objects.filter(quarter=str(world.quarter)).latest("pk")
+    ScoreRun.objects.filter(pk=run.pk).update(trigger="command")
+    client = client_as("procurement_analyst")
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "zh-hans"
+    for url in ("/scorecard/runs/", f"/scorecard/runs/{run.pk}/"):
+        page = client.get(url).content.decode()
+        assert "(命令行)" in page and "(command)" not in page, url
