@@ -433,13 +433,14 @@ def methodology_publish(*, methodology: Methodology, actor) -> Methodology:
 
 
 def score_run_now(*, quarter: Quarter, methodology: Methodology | None = None, actor=None,
-                  trigger: str = "command") -> ScoreRun:
+                  trigger: str = "command", preview: bool = False) -> ScoreRun:
     """Run in the foreground through the same task code Celery runs (``.apply``). Refused
     (``RecalculationRefused`` with ``run_id``) while another run of the quarter is active.
-    Interrupted (Ctrl-C), the run is recorded ``cancelled`` and the quarter is free."""
+    Interrupted (Ctrl-C), the run is recorded ``cancelled`` and the quarter is free.
+    ``preview``: a what-if run of a version that is not official (``score_run_create``)."""
     from scoring.tasks import recalculate_quarter
 
-    run = score_run_create(quarter=quarter, methodology=methodology, actor=actor, trigger=trigger)
+    run = score_run_create(quarter=quarter, methodology=methodology, actor=actor, trigger=trigger, preview=preview)
     try:
         recalculate_quarter.apply(args=[run.pk], throw=True)
     except BaseException:

@@ -33,7 +33,14 @@ def test_same_seed_gives_the_same_supply_base():
 def test_demo_has_logins_per_role_scores_and_is_kept_on_a_second_run():
     out = io.StringIO()
     call_command("seed_demo", "--suppliers", "40", "--seed", "3", stdout=out)
-    assert ScoreRun.objects.filter(status="succeeded").count() == 2
+    runs = ScoreRun.objects.filter(status="succeeded")
+    assert runs.filter(preview=False).count() == 4  # four quarters on the portfolio trends
+    preview = runs.get(preview=True)  # the draft v2 what-if on the last quarter
+    assert (preview.methodology.version, preview.methodology.is_published) == ("v2", False)
+    assert preview.quarter == runs.filter(preview=False).order_by("-quarter").first().quarter
+    from scoring.models import QuarterOfficial
+
+    assert set(QuarterOfficial.objects.values_list("methodology__version", flat=True)) == {"v1"}
     assert QuarterlyScore.objects.exists()
     assert any("·" in name or not name.isascii() for name in Supplier.objects.values_list("name", flat=True))
     from django.contrib.auth import get_user_model

@@ -29,7 +29,8 @@ class Command(BaseCommand):
                             help="when suppliers already exist, keep them and only make sure the demo logins "
                                  "exist (otherwise the command refuses to load into a non-empty database)")
         parser.add_argument("--no-scores", action="store_true",
-                            help="skip recalculating the last two closed quarters at the end")
+                            help="skip recalculating the last four closed quarters and previewing the draft v2 "
+                                 "at the end")
 
     def handle(self, *args, suppliers, seed, if_empty, no_scores, **options):
         if Supplier.objects.exists():
@@ -59,10 +60,28 @@ class Command(BaseCommand):
         if not no_scores:
             from scoring.services import score_run_now
 
-            for quarter in (last.previous(), last):
+            # The quarters with indicator values: four points on the portfolio trends.
+            for quarter in quarters[-4:]:
                 run = score_run_now(quarter=quarter, actor="seed_demo", trigger="command")
                 self.stdout.write(f"Recalculated {quarter}: {run.status} {run.counts.get('scored', 0)} scored"
                                   f"{' — ' + run.error if run.error else ''}")
+            self._what_if(last)
+
+    def _what_if(self, quarter: Quarter) -> None:
+        """A draft v2 that weighs responsible minerals more and EcoVadis less, previewed on the
+        last quarter: the comparison page (Scorecard → Compare versions) has two versions to show."""
+        from scoring.methodology_drafts import draft_create, weights_set
+        from scoring.services import score_run_now
+
+        draft = draft_create(version="v2", based_on=None, actor="seed_demo",
+                             description="What-if: responsible minerals weigh more, EcoVadis less")
+        weights_set(methodology=draft, actor="seed_demo", changes=[
+            {"code": "MIN-02", "weight": "6"}, {"code": "MIN-04", "weight": "5"},
+            {"code": "ECO-01", "weight": "5"}, {"code": "ECO-02", "weight": "1"}, {"code": "ECO-05", "weight": "1"},
+        ])
+        run = score_run_now(quarter=quarter, methodology=draft, actor="seed_demo", trigger="command", preview=True)
+        self.stdout.write(f"Previewed draft {draft.version} on {quarter}: {run.status} "
+                          f"{run.counts.get('scored', 0)} scored")
 
     def _seed_optional(self, module_name: str, function: str, **kwargs) -> None:
         import importlib
