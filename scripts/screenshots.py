@@ -36,8 +36,8 @@ LOGINS = {
     "analyst": "demo-analyst-2026",
     "supplier": "demo-supplier-2026",
 }
-NAMES = ("dashboard", "suppliers", "supplier", "audits", "findings", "finding", "scorecard-values",
-         "recalculation", "supplier-self-service", "supplier-zh")
+NAMES = ("dashboard", "suppliers", "supplier", "audits", "calendar", "findings", "finding", "scorecard-values",
+         "recalculation", "trends", "compare", "contacts", "supplier-self-service", "supplier-zh", "dashboard-zh")
 
 
 class ScreenshotError(RuntimeError):
@@ -92,7 +92,7 @@ def login(page: Page, base: str, username: str, password: str) -> None:
 
 def set_language(page: Page, code: str) -> None:
     """Switch the portal language with the header's language picker (autosubmits)."""
-    picker = page.locator("select[name=language]")
+    picker = page.locator("#language-switcher")
     if picker.input_value() == code:
         return
     with page.expect_navigation():
@@ -148,6 +148,17 @@ def finding_with_cap(shooter: Shooter) -> str:
     raise ScreenshotError("no finding with a submitted/approved corrective action plan in the demo data")
 
 
+def busiest_month(shooter: Shooter) -> str:
+    """The month (YYYY-MM) with the most planned audits in the list, so the calendar shows some."""
+    shooter.open("audits/planned/", "main h1")
+    dates = shooter.page.eval_on_selector_all(
+        "main table tbody tr td:first-child", "els => els.map(e => e.textContent.trim().slice(0, 7))")
+    months = [d for d in dates if re.match(r"^\d{4}-\d{2}$", d)]
+    if not months:
+        raise ScreenshotError("no planned audit with a date in the demo data")
+    return max(sorted(set(months)), key=months.count)
+
+
 def latest_run(shooter: Shooter) -> str:
     shooter.open("scorecard/runs/", "main h1")
     runs = [h for h in shooter.hrefs("main table tbody a[href^='/scorecard/runs/']")
@@ -200,12 +211,22 @@ def main(argv=None) -> int:
                 shooter.shoot("supplier", f"suppliers/{code}/", "section[aria-labelledby=history-h]",
                               open_history)
             shooter.shoot("audits", "audits/", "main table")
+            if not only or "calendar" in only:
+                shooter.shoot("calendar", f"audits/planned/?view=calendar&month={busiest_month(shooter)}",
+                              "main table")
             shooter.shoot("findings", "findings/", "main table")
             if not only or "finding" in only:
                 shooter.shoot("finding", finding_with_cap(shooter), "main h1")
             shooter.shoot("scorecard-values", "scorecard/values/", "main h1")
             if not only or "recalculation" in only:
                 shooter.shoot("recalculation", latest_run(shooter), "main h1")
+            shooter.shoot("trends", "dashboard/trends/", "main table")
+            shooter.shoot("compare", "scorecard/compare/", "main table")
+            shooter.shoot("contacts", f"suppliers/{own}/contacts/", "main h1")
+            if not only or "dashboard-zh" in only:
+                set_language(page, "zh-hans")
+                shooter.shoot("dashboard-zh", "dashboard/", "html[lang^=zh] main h1")
+                set_language(page, "en")
 
             login(page, base, *supplier_login)
             set_language(page, "en")
