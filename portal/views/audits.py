@@ -17,7 +17,7 @@ from django.views.decorators.http import require_POST
 from audits import dates, planning, services
 from audits import selectors as audit_selectors
 from audits.models import UPCOMING_STATUSES, Audit, AuditStatus
-from portal import selectors
+from portal import exports, list_columns, selectors
 from portal.access import role_required, writer_required
 from portal.forms import (
     AuditForm,
@@ -71,6 +71,8 @@ def audit_planned(request):
     day = today()
     filters = {name: request.GET.get(name, "").strip() for name in PLANNED_FILTERS}
     audits = planning.with_plan_overdue(selectors.planned_audits(request.user, **filters), day)
+    if exports.wanted(request):  # the filtered audits, whether the page shows a list or a month
+        return exports.export_response(request, "planned-audits", list_columns.PLANNED_AUDIT_COLUMNS, audits)
     view = "calendar" if request.GET.get("view") == "calendar" else "list"
     context = {"today": day, "filters": filters, "view": view, "statuses": UPCOMING_STATUSES,
                "countries": selectors.planned_audit_countries(request.user),
