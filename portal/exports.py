@@ -102,6 +102,11 @@ def _chunks(rows, prepare) -> Iterator[list]:
         yield prepare(chunk) if prepare else chunk
 
 
+def _empty(value) -> bool:
+    """No value: ``None``, "", or a float NaN (pandas' missing number)."""
+    return value is None or value == "" or (isinstance(value, float) and value != value)
+
+
 def _number(value):
     if isinstance(value, str):
         try:
@@ -118,12 +123,14 @@ def _local(value: dt.datetime) -> dt.datetime:
 
 def csv_cell(value, kind: str) -> str:
     """One CSV cell (the module docstring gives the shapes)."""
-    if value is None or value == "":
+    if _empty(value):
         return ""
     if kind in (NUMBER, SHARE) and not isinstance(value, bool):
         number = _number(value)
         if number is not None:
             return str(number)
+    if isinstance(value, dt.datetime) and kind == DATE:
+        return value.date().isoformat()
     if isinstance(value, dt.datetime):
         return _local(value).isoformat(timespec="minutes")
     if isinstance(value, dt.date):
@@ -147,12 +154,14 @@ def _csv_lines(headers, columns, chunks, language) -> Iterator[str]:
 
 def xlsx_value(value, kind: str):
     """One XLSX cell value: numbers, dates and datetimes as such, text made formula-safe."""
-    if value is None or value == "":
+    if _empty(value):
         return None
     if kind in (NUMBER, SHARE) and not isinstance(value, bool):
         number = _number(value)
         if number is not None:
             return number
+    if isinstance(value, dt.datetime) and kind == DATE:
+        return value.date()
     if isinstance(value, dt.datetime):
         return _local(value)
     if isinstance(value, dt.date):

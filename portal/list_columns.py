@@ -11,11 +11,12 @@ from __future__ import annotations
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from audits import dates
 from audits import selectors as audit_selectors
 from core import roles
 from portal import indicators
 from portal.exports import DATE, DATETIME, NUMBER, SHARE, Column
-from portal.templatetags.portal_tags import FLAG_LABELS, POPULATION_LABELS
+from portal.templatetags.portal_tags import CYCLE_LABELS, FLAG_LABELS, POPULATION_LABELS
 
 
 def _yes(value: bool) -> str:
@@ -95,6 +96,29 @@ PLANNED_AUDIT_COLUMNS = [
 ]
 
 
+def _foc_status(foc) -> str:
+    if not foc:
+        return ""
+    return str(CYCLE_LABELS[dates.VALID] if foc["valid"] else CYCLE_LABELS[dates.EXPIRED])
+
+
+# Rows are (the site's cycle row of portal.selectors.cycle_rows, its Factory of Choice or None).
+AUDIT_CYCLE_COLUMNS = [
+    Column(gettext_lazy("Site code"), lambda row: row[0]["site_code"]),
+    Column(gettext_lazy("Site"), lambda row: row[0]["site_name"]),
+    Column(gettext_lazy("Supplier code"), lambda row: row[0]["supplier_code"]),
+    Column(gettext_lazy("Status"), lambda row: CYCLE_LABELS.get(row[0]["status"], row[0]["status"])),
+    Column(gettext_lazy("Last full audit"), lambda row: row[0]["last_full_audit_ref"]),
+    Column(gettext_lazy("Last full audit on"), lambda row: row[0]["last_full_audit_on"], DATE),
+    Column(gettext_lazy("Score"), lambda row: row[0]["score"], NUMBER),
+    Column(gettext_lazy("Valid until"), lambda row: row[0]["valid_until"], DATE),
+    Column(gettext_lazy("Next audit"), lambda row: row[0]["upcoming_audit_ref"]),
+    Column(gettext_lazy("Next audit on"), lambda row: row[0]["upcoming_audit_date"], DATE),
+    Column(gettext_lazy("Factory of Choice"), lambda row: _foc_status(row[1])),
+    Column(gettext_lazy("Factory of Choice until"), lambda row: row[1]["expires_on"] if row[1] else None, DATE),
+]
+
+
 # --------------------------------------------------------------------------- coverage gaps
 
 # Rows are (position, portal.selectors.GapRow); shares are fractions 0–1.
@@ -122,6 +146,27 @@ VALUE_QUEUE_COLUMNS = [
     Column(gettext_lazy("Evidence"), lambda v: v.evidence_ref),
     Column(gettext_lazy("Submitted"), lambda v: v.submitted_at, DATETIME),
     Column(gettext_lazy("Submitted by"), lambda v: v.submitted_by_label),
+]
+
+
+MATCH_REVIEW_COLUMNS = [
+    Column(gettext_lazy("List"), lambda r: r.get_kind_display()),
+    Column(gettext_lazy("File"), lambda r: r.file_name),
+    Column(gettext_lazy("Row"), lambda r: r.line, NUMBER),
+    Column(gettext_lazy("Company"), lambda r: r.company_name),
+    Column(gettext_lazy("Country"), lambda r: r.country),
+    Column(gettext_lazy("Note"), lambda r: r.note),
+    Column(gettext_lazy("Identifier"), lambda r: f"{r.identifier_field} {r.identifier_value}".strip()),
+    Column(gettext_lazy("Quarter"), lambda r: r.quarter),
+    Column(gettext_lazy("Values"), lambda r: "; ".join(f"{code} = {value}" for code, value
+                                                       in (r.payload or {}).get("values", {}).items())),
+    Column(gettext_lazy("Candidates"), lambda r: "; ".join(f"{c.get('code')} {c.get('name')} ({c.get('score')})"
+                                                           for c in r.candidates or [])),
+    Column(gettext_lazy("Status"), lambda r: r.get_status_display()),
+    Column(gettext_lazy("Supplier code"), lambda r: r.supplier.code if r.supplier else ""),
+    Column(gettext_lazy("Decided by"), lambda r: r.decided_by_label),
+    Column(gettext_lazy("Decided"), lambda r: r.decided_at, DATETIME),
+    Column(gettext_lazy("Comment"), lambda r: r.comment),
 ]
 
 

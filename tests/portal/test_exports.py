@@ -20,7 +20,7 @@ from django.utils import translation
 from audits import services as audit_services
 from audits.models import Provision
 from portal import list_columns
-from scoring.models import QuarterlyScore
+from scoring.models import MatchReview, QuarterlyScore
 from suppliers.models import Document
 from tests.portal.test_documents import upload
 
@@ -206,6 +206,34 @@ def test_expiring_documents_export(world, client_as):
     assert Document.objects.count() == 2
 
 
+def test_audit_cycle_export(world, client_as):
+    client = client_as("viewer")
+    page, rows, _ = page_and_export(client, "/audits/?status=expiring")
+    assert [r["site_code"] for r in page.context["page"].object_list] == column(rows, "Site code") == ["OWN-1-F1"]
+    row = records(rows)[0]
+    assert row["Status"] == "expiring" and row["Last full audit"] == "AUD-OWN-1"
+    assert row["Last full audit on"] == world.own_audit.conducted_on.isoformat()
+    assert Decimal(row["Score"]) == Decimal("170")
+    everything = csv_rows(client.get("/audits/?format=csv"))
+    assert sorted(column(everything, "Site code")) == ["OTHER-1-F1", "OWN-1-F1"]
+    assert column(csv_rows(client_as("supplier_user").get("/audits/?format=csv")), "Site code") == ["OWN-1-F1"]
+
+
+def test_match_reviews_export(world, client_as):
+    for line, name in ((2, "Acme Ltd"), (3, "=Evil Co")):
+        MatchReview.objects.create(kind="ecovadis", match_key=f"k{line}", line=line, company_name=name,
+                                   quarter=str(world.quarter), payload={"values": {"ECO-01": "61"}},
+                                   candidates=[{"supplier_id": world.own.pk, "code": "OWN-1", "name": "OWN",
+                                                "score": 91}])
+    page, rows, _ = page_and_export(client_as("procurement_analyst"), "/scorecard/matches/?status=pending")
+    assert [r.line for r in page.context["page"].object_list] == [int(n) for n in column(rows, "Row")] == [3, 2]
+    assert column(rows, "Company") == ["'=Evil Co", "Acme Ltd"]
+    assert records(rows)[1]["Values"] == "ECO-01 = 61" and records(rows)[1]["Candidates"] == "OWN-1 OWN (91)"
+    assert column(csv_rows(client_as("procurement_analyst").get("/scorecard/matches/?status=confirmed&format=csv")),
+                  "Row") == []
+    assert client_as("supplier_user").get("/scorecard/matches/?format=csv").status_code == 403
+
+
 # --------------------------------------------------------------------------- access, links, language, format
 
 
@@ -282,7 +310,7 @@ def test_query_count_does_not_grow_with_rows(world, client_as, make_supplier, ma
             f"/suppliers/?quarter={world.quarter}&sort=-score&format={fmt}",
             f"/findings/?status=all&format={fmt}", f"/audits/planned/?format={fmt}",
             f"/scorecard/values/?format={fmt}", f"/screening/?format={fmt}",
-            f"/documents/expiring/?days=3650&format={fmt}"]
+            f"/documents/expiring/?days=3650&format={fmt}", f"/audits/?format={fmt}"]
     client.get("/findings/?format=csv")  # warm the per-day stored summaries
     small = [_queries(client, url) for url in urls]
     for number in range(12):
