@@ -17,7 +17,7 @@ from django.views.decorators.http import require_POST
 from audits import dates, planning, services
 from audits import selectors as audit_selectors
 from audits.models import UPCOMING_STATUSES, Audit, AuditStatus
-from portal import selectors
+from portal import exports, list_columns, selectors
 from portal.access import role_required, writer_required
 from portal.forms import (
     AuditForm,
@@ -42,6 +42,9 @@ def audit_cycle(request):
     rows = [row for row in all_rows if row["status"] == status] if status else all_rows
     if status == dates.EXPIRING:
         rows.sort(key=lambda row: (row["valid_until"], row["site_code"]))
+    if exports.wanted(request):
+        return exports.export_response(request, "audit-cycle", list_columns.AUDIT_CYCLE_COLUMNS, rows,
+                                       prepare=lambda chunk: _with_recognitions(chunk, day))
     page = paginate(request, rows, 50)
     return render(request, "portal/audit_cycle.html", {
         "page": page, "status": status, "query": query, "today": day,
@@ -49,6 +52,12 @@ def audit_cycle(request):
         "foc": audit_selectors.site_recognitions([int(row["site_id"]) for row in page.object_list], day),
         "counts": selectors.cycle_counts(all_rows), "statuses": dates.CYCLE_STATUSES,
     })
+
+
+def _with_recognitions(rows: list[dict], day: dt.date) -> list[tuple]:
+    """Each cycle row with its site's Factory of Choice at ``day`` (one query for the chunk)."""
+    foc = audit_selectors.site_recognitions([int(row["site_id"]) for row in rows], day)
+    return [(row, foc.get(int(row["site_id"]))) for row in rows]
 
 
 PLANNED_FILTERS = ("country", "firm", "supplier", "status")
@@ -71,6 +80,8 @@ def audit_planned(request):
     day = today()
     filters = {name: request.GET.get(name, "").strip() for name in PLANNED_FILTERS}
     audits = planning.with_plan_overdue(selectors.planned_audits(request.user, **filters), day)
+    if exports.wanted(request):  # the filtered audits, whether the page shows a list or a month
+        return exports.export_response(request, "planned-audits", list_columns.PLANNED_AUDIT_COLUMNS, audits)
     view = "calendar" if request.GET.get("view") == "calendar" else "list"
     context = {"today": day, "filters": filters, "view": view, "statuses": UPCOMING_STATUSES,
                "countries": selectors.planned_audit_countries(request.user),

@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy
 
 from core import roles
 from core.quarter import Quarter
-from portal import charts, selectors
+from portal import charts, exports, list_columns, selectors
 from portal.access import procurement_required, role_required
 from portal.emissions_panel import emissions_panel
 from portal.templatetags.portal_tags import METRIC_LABELS
@@ -102,7 +102,11 @@ def coverage_gaps(request, metric: str):
         raise Http404
     quarters, quarter, digest, _snapshot = _quarter_context(request)
     metric_row = next((m for m in (digest["metrics"] if digest else []) if m["name"] == metric), None)
+    gaps = selectors.gap_list(quarter, metric)
+    if exports.wanted(request):
+        return exports.export_response(request, f"coverage-gaps-{metric}-{quarter or 'none'}",
+                                       list_columns.COVERAGE_GAP_COLUMNS, gaps)
     return render(request, "portal/coverage_gaps.html", {
         "quarters": quarters, "quarter": quarter, "metric": metric, "metric_row": metric_row,
-        "page": paginate(request, selectors.gap_list(quarter, metric), 50), "metrics": selectors.METRICS,
+        "page": paginate(request, gaps, 50), "metrics": selectors.METRICS,
     })

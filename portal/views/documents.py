@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from audits.models import CapEvidence
 from core import uploads
 from core.uploads import display_name
-from portal import selectors
+from portal import exports, list_columns, selectors
 from portal.access import can_act_for_supplier, role_required, supplier_for
 from portal.downloads import file_response
 from portal.forms import DocumentForm, apply_errors
@@ -75,6 +75,9 @@ def expiring_documents(request):
     days = request.GET.get("days", "90")
     days = int(days) if days.isdigit() and int(days) <= 3650 else 90
     documents = selectors.expiring_documents(request.user, day, days)
+    if exports.wanted(request):
+        return exports.export_response(request, "expiring-certificates",
+                                       list_columns.expiring_document_columns(day), documents)
     return render(request, "portal/expiring_documents.html", {
         "page": paginate(request, documents), "days": days, "today": day,
     })

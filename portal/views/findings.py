@@ -14,7 +14,7 @@ from django.views.decorators.http import require_POST
 from audits import services
 from audits.models import Audit, AuditType, CapState, CorrectiveAction, Finding, FindingStatus, Severity
 from core import roles, uploads
-from portal import selectors
+from portal import exports, list_columns, selectors
 from portal.access import can_act_for_supplier, role_required, writer_required
 from portal.forms import (
     CapForm,
@@ -49,6 +49,8 @@ def findings_board(request):
     }
     query_filters = dict(filters, status="" if filters["status"] == "all" else filters["status"])
     findings = selectors.findings_board(request.user, today(), sort=get.get("sort", "due"), **query_filters)
+    if exports.wanted(request):
+        return exports.export_response(request, "findings", list_columns.finding_columns(today()), findings)
     return render(request, "portal/findings_board.html", {
         "page": paginate(request, findings, 50), "filters": filters, "severities": Severity.choices,
         "cap_states": CapState.choices, "today": today(),

@@ -15,7 +15,7 @@ from django.views.decorators.http import require_POST
 from rest_framework.exceptions import ValidationError as ApiValidationError
 
 from core import jobs, roles
-from portal import selectors
+from portal import exports, list_columns, selectors
 from portal.access import admin_required, procurement_required, writer_required
 from portal.forms import DraftForm, ReviewForm, RunForm, SettingsForm, WeightsForm, apply_errors, source_field_name
 from portal.indicators import display_value
@@ -265,6 +265,8 @@ def value_queue(request):
         return bad_query_response(exc)
     if supplier:
         values = values.filter(supplier__code=supplier)
+    if exports.wanted(request):
+        return exports.export_response(request, "values-to-review", list_columns.VALUE_QUEUE_COLUMNS, values)
     return render(request, "portal/value_queue.html", {
         "page": paginate(request, values), "supplier": supplier, "review_form": ReviewForm(),
     })

@@ -12,7 +12,7 @@ from django.views.decorators.http import require_POST
 
 from core import roles
 from core.quarter import today as business_day
-from portal import selectors
+from portal import exports, list_columns, selectors
 from portal.access import can_act_for_supplier, procurement_required, role_required, supplier_for
 from portal.forms import (
     ScreeningAnswersForm,
@@ -30,11 +30,20 @@ from suppliers.services import supplier_status_change
 
 @procurement_required
 def screening_board(request):
+    if exports.wanted(request):
+        return exports.export_response(request, "screening", list_columns.SCREENING_COLUMNS,
+                                       selectors.screenings_board(request.user), prepare=_with_latest)
     page = paginate(request, selectors.screenings_board(request.user))
     latest = selectors.latest_screenings([supplier.pk for supplier in page.object_list])
     return render(request, "portal/screening_board.html", {
         "page": page, "rows": [(supplier, latest.get(supplier.pk)) for supplier in page.object_list],
     })
+
+
+def _with_latest(suppliers: list) -> list[tuple]:
+    """Each candidate with its latest screening (one query for the chunk)."""
+    latest = selectors.latest_screenings([supplier.pk for supplier in suppliers])
+    return [(supplier, latest.get(supplier.pk)) for supplier in suppliers]
 
 
 def _forms(supplier, screening, **bound):

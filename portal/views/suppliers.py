@@ -14,7 +14,7 @@ from django.views.decorators.http import require_POST
 from audits import selectors as audit_selectors
 from core import roles, uploads
 from disclosure import selectors as disclosure_selectors
-from portal import charts, selectors
+from portal import charts, exports, list_columns, selectors
 from portal.access import can_act_for_supplier, role_required, supplier_for, writer_required
 from portal.forms import IndicatorValueForm, OwnerForm, StatusChangeForm, apply_errors
 from portal.views.common import paginate, today
@@ -41,6 +41,8 @@ def supplier_list(request):
     filters["query"] = get.get("q", "").strip()
     filters["mine"] = "1" if get.get("mine") == "1" and roles.is_procurement(request.user) else ""
     rows = selectors.supplier_rows(request.user, quarter, sort=get.get("sort", "code"), **filters)
+    if exports.wanted(request):
+        return exports.export_response(request, "suppliers", list_columns.supplier_columns(request.user), rows)
     return render(request, "portal/supplier_list.html", {
         "page": paginate(request, rows, 50), "quarters": quarters, "quarter": quarter, "filters": filters,
         "countries": selectors.supplier_countries(request.user), "categories": SupplierCategory.choices,

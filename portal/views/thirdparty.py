@@ -19,6 +19,7 @@ from django.views.decorators.http import require_POST
 from core import uploads
 from core.errors import DomainError
 from core.importing import ImportFailed
+from portal import exports, list_columns
 from portal.access import procurement_required, writer_required
 from portal.views.common import error_text, paginate
 from scoring import thirdparty
@@ -134,6 +135,8 @@ def match_reviews(request):
     if status not in MatchReviewStatus.values:
         status = MatchReviewStatus.PENDING
     reviews = MatchReview.objects.filter(status=status).select_related("supplier").order_by("-created_at", "-id")
+    if exports.wanted(request):
+        return exports.export_response(request, f"match-reviews-{status}", list_columns.MATCH_REVIEW_COLUMNS, reviews)
     return render(request, "portal/match_reviews.html", {
         "page": paginate(request, reviews), "status": status, "statuses": MatchReviewStatus.choices,
     })
