@@ -155,6 +155,11 @@ def _workbook(template: str, version: str, supplier: Supplier, declared: dt.date
         for column, value in enumerate(row, start=1):
             if value:
                 smelter_list.cell(row=line, column=column, value=value)
+    products = book["Product List"]
+    products["B5"], products["C5"] = "Manufacturer's Product Number (*)", "Manufacturer's Product Name"
+    for line, (number, name) in enumerate((("PCB-1001", "Controller board"), ("CBL-220", "Harness")), start=6):
+        products.cell(row=line, column=2, value=f"{supplier.code}-{number}")
+        products.cell(row=line, column=3, value=name)
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()

@@ -227,6 +227,7 @@ def minerals_report_import(*, supplier: Supplier, template: str, upload, actor, 
     report = MineralsReport(
         supplier=supplier, template=template, version=parsed.version, company_name=parsed.company_name,
         declaration_scope=parsed.declaration_scope, declaration_date=parsed.declaration_date, answers=parsed.answers,
+        products=parsed.products, mines=parsed.mines,
         original_name=uploads.display_name(getattr(upload, "name", ""))[:255], state=state,
         submitted_by=actor if actor is not None and not isinstance(actor, str) else None,
         reviewed_at=None if is_supplier else now,

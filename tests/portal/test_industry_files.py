@@ -5,6 +5,7 @@ report's page; a supplier's own EcoVadis/CDP/SBTi rating submitted for the value
 from __future__ import annotations
 
 import datetime as dt
+import io
 
 import pytest
 import time_machine
@@ -252,3 +253,41 @@ def test_ratings_permissions(client_as, own_supplier, other_supplier, other_user
     assert response.status_code == 302
     entered = IndicatorValue.objects.get(supplier=other_supplier)
     assert (entered.state, entered.origin) == ("accepted", "procurement")
+
+
+# --------------------------------------------------------------------------- Product List, Mine List
+
+
+def test_product_list_and_mine_list_are_kept_and_shown(client_as, own_supplier, api_as):
+    cmrt = minerals_report_import(supplier=own_supplier, template="cmrt", actor=None, upload=upload(build(
+        date=dt.date(2026, 2, 7), products=[("PN-100", "Main board"), ("PN-200", "", "discontinued in 2026")])))
+    emrt = minerals_report_import(supplier=own_supplier, template="emrt", actor=None, upload=upload(build(
+        template="emrt", version="2.1", date=dt.date(2026, 2, 7), rows=[smelter("Cobalt", "X")],
+        mines=[("Cobalt", "X", "", "Kolwezi North", "MINE-7", "Congo, Democratic Republic of the")]),
+        "emrt.xlsx")).report
+    report = cmrt.report
+    report.refresh_from_db()
+    # Instructions above the header and a blank row inside the list are skipped.
+    assert report.products == [
+        {"row": 6, "cells": {"Manufacturer's Product Number (*)": "PN-100",
+                             "Manufacturer's Product Name": "Main board"}},
+        {"row": 8, "cells": {"Manufacturer's Product Number (*)": "PN-200", "Comments": "discontinued in 2026"}}]
+    assert report.mines == []
+    emrt.refresh_from_db()
+    assert emrt.mines == [{"row": 5, "cells": {
+        "Metal (*)": "Cobalt", "Smelter Look-up (*)": "X", "Mine Name (*)": "Kolwezi North",
+        "Mine Identification": "MINE-7", "Mine Country (*)": "Congo, Democratic Republic of the"}}]
+    page = client_as(roles.SUPPLIER_USER).get(f"/suppliers/{own_supplier.code}/minerals/{report.pk}/").content.decode()
+    assert "Product list" in page and "Main board" in page and "Mine list" not in page
+    page = client_as(roles.PROCUREMENT_ANALYST).get(f"/suppliers/{own_supplier.code}/minerals/{emrt.pk}/")
+    assert "Kolwezi North" in page.content.decode()
+    detail = api_as(roles.PROCUREMENT_ANALYST).get(f"/api/v1/minerals-reports/{emrt.pk}/").json()
+    assert detail["mines"][0]["cells"]["Mine Identification"] == "MINE-7" and detail["products"] == []
+
+
+def test_missing_product_list_sheet_is_no_refusal():
+    from disclosure.rmi import read_report
+
+    content = build(sheets=["Declaration", "Smelter List"], rows=[smelter("Tin", "Alpha Tin")])
+    report = read_report(io.BytesIO(content), "cmrt", today=dt.date(2026, 11, 30))
+    assert report.products == [] and report.mines == [] and len(report.smelters) == 1
