@@ -291,3 +291,23 @@ def test_missing_product_list_sheet_is_no_refusal():
     content = build(sheets=["Declaration", "Smelter List"], rows=[smelter("Tin", "Alpha Tin")])
     report = read_report(io.BytesIO(content), "cmrt", today=dt.date(2026, 11, 30))
     assert report.products == [] and report.mines == [] and len(report.smelters) == 1
+
+
+# --------------------------------------------------------------------------- hostile files at the new doors
+
+
+def test_hostile_files_at_the_smelter_list_and_rating_doors(client_as, own_supplier, settings):
+    from tests.portal.test_upload_doors import hostile, stored_files
+
+    settings.IMPORT_MAX_UPLOAD_MB = 1
+    settings.DOCUMENT_MAX_MB = 1
+    analyst = client_as(roles.PROCUREMENT_ANALYST)
+    supplier = client_as(roles.SUPPLIER_USER)
+    for name, content, why in hostile():
+        page = analyst.post("/scorecard/smelters/", {"file": SimpleUploadedFile(name, content)})
+        assert page.status_code == 400 and why in page.content.decode().replace("&#x27;", "'"), name
+        page = supplier.post(f"/suppliers/{own_supplier.code}/ratings/", {
+            "kind": "cdp", "cdp-score": "B", "cdp-evidence_file": SimpleUploadedFile(name, content)})
+        assert page.status_code == 400 and why in page.content.decode().replace("&#x27;", "'"), name
+    assert not Smelter.objects.exists() and stored_files(settings, "imports") == []
+    assert not IndicatorValue.objects.exists() and not Document.objects.exists()
