@@ -71,16 +71,19 @@ def thirdparty_import(request):
             content = upload.read()
             result = _importer(request, data["kind"], data["mapping"], data["as_of"]).run(
                 content, dry_run=True, filename=upload.name)
+            token = pending_previews.remember(
+                request, SESSION_KEY, content, kind=data["kind"], name=upload.name, mapping=data["mapping"],
+                as_of=data["as_of"].isoformat() if data["as_of"] else "")
         except uploads.UploadRefused as refused:
             form.add_error("file", str(refused))
         except DomainError as exc:
             form.add_error("mapping", str(exc))
         except ImportFailed as failure:
             context["errors"] = failure.errors
+        except OSError:
+            form.add_error("file", _("The file could not be kept for the commit; nothing was written. "
+                                     "Try again later."))
         else:
-            token = pending_previews.remember(
-                request, SESSION_KEY, content, kind=data["kind"], name=upload.name, mapping=data["mapping"],
-                as_of=data["as_of"].isoformat() if data["as_of"] else "")
             context.update(result=result.as_dict(), token=token, kind_label=ThirdPartyList(data["kind"]).label,
                            file_name=upload.name)
     return render(request, "portal/thirdparty_import.html", context)

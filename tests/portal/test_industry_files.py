@@ -311,3 +311,16 @@ def test_hostile_files_at_the_smelter_list_and_rating_doors(client_as, own_suppl
         assert page.status_code == 400 and why in page.content.decode().replace("&#x27;", "'"), name
     assert not Smelter.objects.exists() and stored_files(settings, "imports") == []
     assert not IndicatorValue.objects.exists() and not Document.objects.exists()
+
+
+def test_a_full_storage_refuses_the_preview_and_writes_nothing(client_as, monkeypatch):
+    def full(content):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(pending_uploads, "save", full)
+    page = client_as(roles.PROCUREMENT_ANALYST).post("/scorecard/smelters/", {"file": csv(LIST)})
+    assert page.status_code == 400 and "could not be kept for the commit" in page.content.decode()
+    assert "token" not in page.context and not Smelter.objects.exists()
+    lists = client_as(roles.PROCUREMENT_ANALYST).post("/scorecard/lists/", {"kind": "sbti", "file": csv(
+        "Company Name,Location,Near term - Target Status\nAcme,Germany,Committed\n", "sbti.csv")})
+    assert "could not be kept for the commit" in lists.content.decode() and "token" not in lists.context
