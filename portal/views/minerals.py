@@ -136,7 +136,7 @@ def minerals_queue(request):
     else:
         template = ""
     if supplier:
-        reports = reports.filter(Q(supplier__code=supplier))
+        reports = reports.filter(supplier__code=supplier)
     reports = reports.order_by("submitted_at", "id") if state == InventoryState.SUBMITTED else \
         reports.order_by("-submitted_at", "-id")
     return render(request, "portal/minerals_queue.html", {
