@@ -39,3 +39,12 @@ def sweep_jobs() -> dict:
     from core import jobs
 
     return jobs.sweep().as_dict()
+
+
+@shared_task(name="core.sweep_pending_uploads")
+def sweep_pending_uploads() -> int:
+    """Hourly (beat): delete the portal's import previews nobody committed within
+    ``core.pending_uploads.MAX_AGE``; returns how many were deleted."""
+    from core import pending_uploads
+
+    return pending_uploads.sweep()

@@ -63,6 +63,9 @@ def parse_list_country(text: str) -> str:
     return text_parser(max_length=100)(text).strip()
 
 
+PREVIEW_ROWS = 1000  # rows a dry run lists (``ImportResult.extra["rows"]``); the counts cover every row
+
+
 class SmelterListImporter(Importer):
     name = "import_smelter_list"
     key = ("smelter_id", "metal")
@@ -82,6 +85,7 @@ class SmelterListImporter(Importer):
                     Smelter.objects.filter(smelter_id__in={k[0] for k in keys})}
         existing = {key: smelter for key, smelter in existing.items() if key in keys}
         dated = [(r, given(r.values["as_of"], day)) for r in rows]
+        before = {key: (smelter.status, smelter.as_of) for key, smelter in existing.items()}
 
         def current(row, as_of):
             smelter = existing.get((row.values["smelter_id"], row.values["metal"]))
@@ -98,7 +102,23 @@ class SmelterListImporter(Importer):
             create=lambda key, values: Smelter(**values), dry_run=dry_run)
         if not dry_run:
             self._write_statuses(dated)
+        result.extra = {"rows": self._preview(dated, before)}
         return result
+
+    @staticmethod
+    def _preview(dated, before) -> list[dict]:
+        """Each row as the preview shows it: the list's values, the status the smelter had
+        (``previous``; empty for a new smelter) and whether the row sets the current status
+        (``current``: false for an older list, which adds history only)."""
+        preview = []
+        for row, as_of in dated[:PREVIEW_ROWS]:
+            previous, previous_as_of = before.get((row.values["smelter_id"], row.values["metal"]), ("", None))
+            preview.append({"row": row.line, "smelter_id": row.values["smelter_id"], "metal": row.values["metal"],
+                            "name": row.values["name"], "country": row.values["country"],
+                            "status": row.values["status"], "as_of": as_of.isoformat(),
+                            "previous": previous,
+                            "current": previous_as_of is None or as_of >= previous_as_of})
+        return preview
 
     @staticmethod
     def _write_statuses(dated) -> None:
@@ -207,6 +227,7 @@ def minerals_report_import(*, supplier: Supplier, template: str, upload, actor, 
     report = MineralsReport(
         supplier=supplier, template=template, version=parsed.version, company_name=parsed.company_name,
         declaration_scope=parsed.declaration_scope, declaration_date=parsed.declaration_date, answers=parsed.answers,
+        products=parsed.products, mines=parsed.mines,
         original_name=uploads.display_name(getattr(upload, "name", ""))[:255], state=state,
         submitted_by=actor if actor is not None and not isinstance(actor, str) else None,
         reviewed_at=None if is_supplier else now,

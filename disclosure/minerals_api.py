@@ -62,7 +62,7 @@ class MineralsReportDetailSerializer(MineralsReportSerializer):
     smelters = MineralsReportSmelterSerializer(many=True, read_only=True)
 
     class Meta(MineralsReportSerializer.Meta):
-        fields = [*MineralsReportSerializer.Meta.fields, "smelters"]
+        fields = [*MineralsReportSerializer.Meta.fields, "products", "mines", "smelters"]
         read_only_fields = fields
 
 

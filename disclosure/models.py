@@ -282,6 +282,10 @@ class MineralsReport(models.Model):
     declaration_date = models.DateField(help_text="Effective Date (Date of Completion in older templates)")
     answers = models.JSONField(default=list, blank=True,
                                help_text="[{question, metal, answer}] as read from the Declaration sheet")
+    products = models.JSONField(default=list, blank=True,
+                                help_text="[{row, cells: {header: text}}] as read from the CMRT's Product List")
+    mines = models.JSONField(default=list, blank=True,
+                             help_text="[{row, cells: {header: text}}] as read from the EMRT's Mine List")
     original_name = models.CharField(max_length=255, blank=True)
     state = models.CharField(max_length=10, choices=InventoryState.choices, default=InventoryState.ACCEPTED)
     submitted_at = models.DateTimeField(auto_now_add=True)

@@ -37,6 +37,11 @@ HEADER_ROW = 4
 FIRST_ROW = 5
 NOT_LISTED = "smelter not listed"
 NOT_YET_IDENTIFIED = "smelter not yet identified"
+PRODUCT_LIST = "Product List"
+MINE_LIST = "Mine List"
+_LIST_HEADER_ROWS = 12  # the header of the Product List / Mine List lies in the first rows
+_LIST_COLUMNS = 12
+MAX_LISTED_ROWS = 2000  # rows kept from the Product List / Mine List
 _VERSION_RE = re.compile(r"(\d+)\.(\d+)")
 _ANSWER_ROWS = 120  # the declaration's questions end well before this many rows below the date
 _DATE_FORMATS = ("%d-%b-%Y", "%d-%B-%Y", "%d %b %Y", "%d %B %Y", "%Y-%m-%d", "%Y/%m/%d", "%d-%b-%y", "%b %d, %Y",
@@ -68,6 +73,8 @@ class Report:
     declaration_date: dt.date
     answers: list[dict] = field(default_factory=list)
     smelters: list[SmelterRow] = field(default_factory=list)
+    products: list[dict] = field(default_factory=list)
+    mines: list[dict] = field(default_factory=list)
 
 
 def date_cell(template: str, version: Decimal) -> str:
@@ -110,6 +117,9 @@ def read_report(source, template: str, *, today: dt.date) -> Report:
             answers=_answers(declaration, date_row),
         )
         report.smelters = _smelter_rows(book[SMELTER_LIST])
+        report.products = _listed_rows(book, PRODUCT_LIST, ("product",))
+        if template == EMRT:
+            report.mines = _listed_rows(book, MINE_LIST, ("mine",))
         return report
     finally:
         book.close()
@@ -205,6 +215,36 @@ def _answers(cells: dict, date_row: int) -> list[dict]:
         elif label:
             answers.append({"question": question, "metal": "", "answer": answer[:500]})
     return answers
+
+
+def _listed_rows(book, name: str, words: tuple[str, ...]) -> list[dict]:
+    """The rows of the CMRT's Product List or the EMRT's Mine List, kept as written: the header
+    row is the first of the sheet's first rows with at least two texts, one naming ``words``
+    ("Manufacturer's Product Number", "Mine Name"); each non-blank row below is
+    ``{"row": N, "cells": {header: text}}`` (first 12 columns, at most ``MAX_LISTED_ROWS``
+    rows). Optional sheets: a missing sheet or no such header gives ``[]``, never a refusal."""
+    if name not in book.sheetnames:
+        return []
+    sheet = book[name]
+    header, header_row = None, 0
+    for r, values in enumerate(sheet.iter_rows(min_row=1, max_row=_LIST_HEADER_ROWS, max_col=_LIST_COLUMNS,
+                                               values_only=True), start=1):
+        texts = [_text(v) for v in values]
+        if sum(1 for t in texts if t) >= 2 and any(w in t.lower() for t in texts for w in words):
+            header, header_row = texts, r
+            break
+    if header is None:
+        return []
+    rows = []
+    for r, values in enumerate(sheet.iter_rows(min_row=header_row + 1, max_col=_LIST_COLUMNS, values_only=True),
+                               start=header_row + 1):
+        cells = {label[:100]: _text(value)[:255] for label, value in zip(header, values, strict=False)
+                 if label and _text(value)}
+        if cells:
+            rows.append({"row": r, "cells": cells})
+            if len(rows) >= MAX_LISTED_ROWS:
+                break
+    return rows
 
 
 def _smelter_rows(sheet) -> list[SmelterRow]:

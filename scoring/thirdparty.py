@@ -560,3 +560,99 @@ def _decide(review, status, *, supplier, actor, comment) -> MatchReview:
     review.decided_at, review.decided_by, review.decided_by_label = timezone.now(), who["actor"], who["actor_label"]
     stamp(review, actor=actor, reason=comment).save()
     return review
+
+
+# --------------------------------------------------------------------------- a supplier's own rating
+
+
+RATING_SOURCES = {ThirdPartyList.ECOVADIS: "EcoVadis scorecard", ThirdPartyList.CDP: "CDP climate",
+                  ThirdPartyList.SBTI: "SBTi target dashboard"}
+
+
+def supplier_rating_values(*, kind: str, fields: dict) -> tuple[str, dict[str, str], str]:
+    """Check one supplier's own third-party rating, as the lists' rows are checked, and return
+    ``(quarter, {indicator code: canonical value}, source)``. ``fields`` per ``kind``:
+
+    - ``ecovadis``: ``published_on`` (date, required, not after today), ``medal`` (optional),
+      ``overall`` (required) and ``environment``, ``labor_human_rights``, ``ethics``,
+      ``sustainable_procurement`` (optional), scores 0–100 → ECO-01 … ECO-05 in the quarter of
+      the publication date; a scorecard published 12 months or more before today is refused;
+    - ``cdp``: ``score`` (A … D-, F) → ENV-03, ``year`` (optional) in the source; this quarter;
+    - ``sbti``: ``near_term_status``, ``long_term_status`` (dashboard words), ``net_zero_committed``
+      (bool) → ENV-04 by ``sbti_status``; this quarter.
+
+    Raises ``ValidationError`` keyed by the field at fault; nothing is written."""
+    readers = {ThirdPartyList.ECOVADIS: _ecovadis_rating, ThirdPartyList.CDP: _cdp_rating,
+               ThirdPartyList.SBTI: _sbti_rating}
+    if kind not in readers:
+        raise ValidationError({"kind": f"unknown rating '{kind}'"})
+    specs = methodology_params(current_methodology())
+    errors: dict[str, str] = {}
+
+    def canonical(code: str, text, field: str) -> str | None:
+        try:
+            return canonical_value(specs.indicator(code), str(text))
+        except CellError as exc:
+            errors[field] = str(exc)
+            return None
+
+    quarter, values, source = readers[kind](fields, today(), canonical, errors)
+    if errors:
+        raise ValidationError(errors)
+    return quarter, values, f"{source} (submitted by the supplier)"[:200]
+
+
+def _ecovadis_rating(fields, day, canonical, errors):
+    published_on = fields.get("published_on")
+    if published_on is None:
+        errors["published_on"] = "the publication date is required"
+    elif published_on > day:
+        errors["published_on"] = f"{published_on} is after today"
+    elif published_on <= months_before(day, ECOVADIS_VALID_MONTHS):
+        errors["published_on"] = (f"published on {published_on}, {ECOVADIS_VALID_MONTHS} months or more ago: "
+                                  "no longer scored")
+    values = {code: canonical(code, fields[column], column) for column, code in ECOVADIS_INDICATORS.items()
+              if fields.get(column) not in (None, "")}
+    if "ECO-01" not in values and "overall" not in errors:
+        errors["overall"] = "the overall score is required"
+    medal = fields.get("medal") or EcoVadisMedal.NONE
+    source = f"{RATING_SOURCES[ThirdPartyList.ECOVADIS]} {published_on}" + (
+        f", {medal}" if medal != EcoVadisMedal.NONE else "")
+    return (str(Quarter.containing(published_on)) if published_on else ""), values, source
+
+
+def _cdp_rating(fields, day, canonical, errors):
+    values = {"ENV-03": canonical("ENV-03", (fields.get("score") or "").strip(), "score")}
+    label = RATING_SOURCES[ThirdPartyList.CDP]
+    return str(Quarter.containing(day)), values, f"{label} {fields['year']}" if fields.get("year") else label
+
+
+def _sbti_rating(fields, day, canonical, errors):
+    near, long = fields.get("near_term_status") or None, fields.get("long_term_status") or None
+    committed = fields.get("net_zero_committed")
+    for name, table in (("near_term_status", SBTI_NEAR_TERM), ("long_term_status", SBTI_LONG_TERM)):
+        if fields.get(name) and fields[name] not in table:
+            errors[name] = f"'{fields[name]}' is not a known SBTi status"
+    if not (near or long or committed):
+        errors["near_term_status"] = "a status is required (near-term, long-term or net-zero committed)"
+    values = {} if errors else {"ENV-04": canonical("ENV-04", sbti_status(near, long, committed),
+                                                    "near_term_status")}
+    return str(Quarter.containing(day)), values, f"{RATING_SOURCES[ThirdPartyList.SBTI]} {day}"
+
+
+@transaction.atomic
+def supplier_rating_submit(*, supplier: Supplier, kind: str, fields: dict, actor, evidence_ref: str = "") -> list:
+    """A supplier's own EcoVadis scorecard, CDP score or SBTi status (``supplier_rating_values``
+    checks it) recorded as indicator values through the one door of reported values,
+    ``scoring.services.indicator_value_submit``: a supplier user's values are ``submitted`` and
+    count only once procurement accepts each one in the value review (``value_review``); a
+    procurement writer's are accepted at once. Returns the values written. Raises
+    ``ValidationError`` (fields, ``evidence_ref``, ``quarter``) or ``PermissionDenied`` (a
+    terminated supplier's user); nothing is written then."""
+    from scoring.services import indicator_value_submit
+
+    quarter, values, source = supplier_rating_values(kind=kind, fields=fields)
+    indicators = Indicator.objects.in_bulk(list(values), field_name="code")
+    return [indicator_value_submit(supplier=supplier, quarter=Quarter.parse(quarter), indicator=indicators[code],
+                                   value=value, actor=actor, source=source, evidence_ref=evidence_ref)
+            for code, value in sorted(values.items())]

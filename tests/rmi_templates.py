@@ -23,7 +23,8 @@ def build(*, template: str = "cmrt", version: str = "6.5", company: str = "Acme 
           answers=(("1) Is any 3TG intentionally added?", "Tin", "Yes"),
                     ("1) Is any 3TG intentionally added?", "Gold", "No"),
                     ("A. Do you have a policy in place?", "", "Yes")),
-          sheets=None, header_b4: str | None = None, version_cell: str | None = None) -> bytes:
+          sheets=None, header_b4: str | None = None, version_cell: str | None = None,
+          products=(), mines=()) -> bytes:
     """The workbook as bytes. ``date``: a date (a real date cell), a string (typed text) or
     None (empty). ``blank_rows_at``: Smelter List rows left empty before the given data
     indexes. ``sheets``: the sheet names in order (default: the real set, Declaration not
@@ -54,9 +55,33 @@ def build(*, template: str = "cmrt", version: str = "6.5", company: str = "Acme 
             line += 1
         # Real templates carry formatting far below the data: a used range never to be trusted.
         sheet.cell(row=line + 300, column=1, value="")
+    if products and "Product List" in names:
+        _listed(book["Product List"], 5, PRODUCT_HEADERS, products)
+    if mines and "Mine List" in names:
+        _listed(book["Mine List"], 4, MINE_HEADERS, mines)
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
+
+
+PRODUCT_HEADERS = ("Manufacturer's Product Number (*)", "Manufacturer's Product Name", "Comments")
+MINE_HEADERS = ("Metal (*)", "Smelter Look-up (*)", "Smelter Name", "Mine Name (*)", "Mine Identification",
+                "Mine Country (*)")
+
+
+def _listed(sheet, header_row, headers, rows):
+    """The Product List / Mine List: instructions above the header, a blank row inside."""
+    sheet["A1"] = "Instructions: list the products or mines this declaration covers."
+    for column, header in enumerate(headers, start=1):
+        sheet.cell(row=header_row, column=column, value=header)
+    line = header_row + 1
+    for index, row in enumerate(rows):
+        if index == 1:
+            line += 1
+        for column, value in enumerate(row, start=1):
+            if value != "":
+                sheet.cell(row=line, column=column, value=value)
+        line += 1
 
 
 def _declaration(sheet, template, version, company, scope, date, answers, version_cell):

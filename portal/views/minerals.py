@@ -1,22 +1,33 @@
-"""Responsible minerals on the supplier pages: the latest CMRT/EMRT, its smelters with their
+"""Responsible minerals: on the supplier pages the latest CMRT/EMRT, its smelters with their
 RMAP status, the smelters that keep it below 100 %, uploads (supplier self-service and
-procurement) and the review of a supplier's submissions (docs/industry-files.md)."""
+procurement), a report's page and the review of a supplier's submissions; for procurement the
+queue of reports across suppliers and the smelter list with its import (upload → preview →
+commit). docs/industry-files.md, docs/portal.md."""
 
 from __future__ import annotations
 
+from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Count, Q
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from core import roles
-from disclosure.minerals import minerals_report_import, minerals_report_review
-from disclosure.models import InventoryState
+from core import roles, uploads
+from core.importing import ImportFailed
+from disclosure.minerals import SmelterListImporter, minerals_report_import, minerals_report_review
+from disclosure.models import InventoryState, Metal, MineralsReport, MineralsTemplate, RmapStatus, Smelter
+from portal import pending as pending_previews
 from portal import selectors
-from portal.access import can_act_for_supplier, role_required, supplier_for, writer_required
-from portal.forms import MineralsReportForm, MineralsReviewForm, apply_errors
-from portal.views.common import today
+from portal.access import can_act_for_supplier, procurement_required, role_required, supplier_for, writer_required
+from portal.forms import MineralsReportForm, MineralsReviewForm, ReviewForm, apply_errors
+from portal.views.common import BadQuery, bad_query_response, identifier_param, paginate, today
+from suppliers.selectors import scope_to_user
+
+SMELTER_SESSION_KEY = "smelter_list_pending"
 
 
 @role_required
@@ -75,4 +86,136 @@ def minerals_review(request, code: str, pk: int, decision: str):
             messages.error(request, message)
     else:
         messages.success(request, _("Report accepted.") if state == InventoryState.ACCEPTED else _("Report rejected."))
+    next_url = request.POST.get("next", "")
+    if url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()},
+                                       require_https=request.is_secure()):
+        return redirect(next_url)
     return redirect("portal:supplier-minerals", code=supplier.code)
+
+
+@role_required
+def minerals_report_detail(request, code: str, pk: int):
+    """One report as read from the workbook: declaration, answers, every smelter row with the
+    RMAP status of its id today; accept/reject for procurement writers while submitted."""
+    supplier = supplier_for(request.user, code)
+    report = get_object_or_404(supplier.minerals_reports.select_related("submitted_by", "reviewed_by"), pk=pk)
+    rows = list(report.smelters.order_by("row"))
+    ids = {row.smelter_identification or row.smelter_id_input for row in rows} - {""}
+    statuses = {(s.smelter_id, s.metal): s.status for s in Smelter.objects.filter(smelter_id__in=ids)}
+    for row in rows:
+        smelter_id = row.smelter_identification or row.smelter_id_input
+        row.list_status = statuses.get((smelter_id, row.metal.strip().lower()), "") if smelter_id else ""
+    return render(request, "portal/minerals_report.html", {
+        "supplier": supplier, "report": report, "rows": rows, "today": today(),
+        "can_review": roles.can_write_master_data(request.user) and report.state == InventoryState.SUBMITTED,
+        "status_labels": dict(RmapStatus.choices),
+    })
+
+
+# --------------------------------------------------------------------------- procurement's queue
+
+
+@procurement_required
+def minerals_queue(request):
+    """Minerals reports across suppliers, the submitted ones first by default (filters:
+    state, template, supplier code). A fixed number of queries whatever the rows."""
+    try:
+        supplier = identifier_param(request, "supplier")
+    except BadQuery as exc:
+        return bad_query_response(exc)
+    state = request.GET.get("state", InventoryState.SUBMITTED)
+    template = request.GET.get("template", "")
+    reports = scope_to_user(MineralsReport.objects.select_related("supplier", "submitted_by"), request.user,
+                            "supplier").annotate(smelter_rows=Count("smelters"))
+    if state in InventoryState.values:
+        reports = reports.filter(state=state)
+    else:
+        state = ""
+    if template in MineralsTemplate.values:
+        reports = reports.filter(template=template)
+    else:
+        template = ""
+    if supplier:
+        reports = reports.filter(supplier__code=supplier)
+    reports = reports.order_by("submitted_at", "id") if state == InventoryState.SUBMITTED else \
+        reports.order_by("-submitted_at", "-id")
+    return render(request, "portal/minerals_queue.html", {
+        "page": paginate(request, reports), "state": state, "template": template, "supplier": supplier,
+        "states": InventoryState.choices, "templates": MineralsTemplate.choices, "review_form": ReviewForm(),
+    })
+
+
+# --------------------------------------------------------------------------- the smelter list
+
+
+class SmelterListUploadForm(forms.Form):
+    file = forms.FileField(label=gettext_lazy("Smelter list (CSV or XLSX)"),
+                           help_text=gettext_lazy("Columns: smelter_id, metal, name, country, status, as_of "
+                                                  "(optional)."))
+
+
+@procurement_required
+def smelter_list(request):
+    """The RMI smelter list (filters metal, status, search) and, for procurement writers, its
+    import: upload → dry-run preview of every row → commit (``SmelterListImporter``, the
+    command's and the API's importer)."""
+    can_import = roles.can_write_master_data(request.user)
+    form = SmelterListUploadForm(request.POST or None, request.FILES or None)
+    context = {"form": form, "can_import": can_import}
+    if request.method == "POST":
+        if not can_import:
+            raise PermissionDenied
+        if form.is_valid():
+            _preview(request, form, context)
+    metal, status, query = request.GET.get("metal", ""), request.GET.get("status", ""), request.GET.get("q", "")
+    smelters = Smelter.objects.order_by("metal", "smelter_id")
+    if metal in Metal.values:
+        smelters = smelters.filter(metal=metal)
+    if status in RmapStatus.values:
+        smelters = smelters.filter(status=status)
+    if query.strip():
+        smelters = smelters.filter(Q(smelter_id__icontains=query.strip()) | Q(name__icontains=query.strip()))
+    context.update(page=paginate(request, smelters), metal=metal, status=status, q=query,
+                   metals=Metal.choices, statuses=RmapStatus.choices)
+    return render(request, "portal/smelter_list.html", context,
+                  status=400 if form.is_bound and (form.errors or context.get("errors")) else 200)
+
+
+def _preview(request, form, context) -> None:
+    upload = form.cleaned_data["file"]
+    try:
+        uploads.check_import(upload)
+        upload.seek(0)
+        content = upload.read()
+        result = SmelterListImporter(actor=request.user).run(content, dry_run=True, filename=upload.name)
+        token = pending_previews.remember(request, SMELTER_SESSION_KEY, content, name=upload.name)
+    except uploads.UploadRefused as refused:
+        form.add_error("file", str(refused))
+    except ImportFailed as failure:
+        context["errors"] = failure.errors
+    except OSError:
+        form.add_error("file", _("The file could not be kept for the commit; nothing was written. Try again later."))
+    else:
+        context.update(result=result.as_dict(), token=token, file_name=upload.name)
+
+
+@require_POST
+@writer_required
+def smelter_list_commit(request):
+    """Commit the previewed list: validated again (the list may have moved since)."""
+    taken = pending_previews.take(request, SMELTER_SESSION_KEY, request.POST.get("token", ""))
+    if taken is None:
+        messages.error(request, _("That preview has expired or was already committed: upload the file again."))
+        return redirect("portal:smelter-list")
+    item, content = taken
+    try:
+        result = SmelterListImporter(actor=request.user).run(content, filename=item["name"])
+    except ImportFailed as failure:
+        messages.error(request, _("The file was refused; nothing was written: %(errors)s")
+                       % {"errors": "; ".join(str(error) for error in failure.errors[:5])})
+        return redirect("portal:smelter-list")
+    messages.success(request, _("%(name)s imported: %(created)s smelters created, %(updated)s updated, "
+                                "%(unchanged)s unchanged. The statuses count from the next recalculation.")
+                     % {"name": item["name"], "created": result.created, "updated": result.updated,
+                        "unchanged": result.unchanged})
+    return redirect("portal:smelter-list")

@@ -4,30 +4,33 @@ match review queue where procurement confirms or rejects uncertain matches."""
 
 from __future__ import annotations
 
-import uuid
+from decimal import Decimal
 
 from django import forms
 from django.contrib import messages
-from django.core.exceptions import ValidationError
-from django.core.files.base import ContentFile
-from django.core.files.storage import default_storage
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.http import HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from core import uploads
+from core import roles, uploads
 from core.errors import DomainError
 from core.importing import ImportFailed
 from portal import exports, list_columns
-from portal.access import procurement_required, writer_required
+from portal import pending as pending_previews
+from portal.access import can_act_for_supplier, procurement_required, role_required, supplier_for, writer_required
+from portal.forms import apply_errors
 from portal.views.common import error_text, paginate
 from scoring import thirdparty
-from scoring.models import MatchReview, MatchReviewStatus, ThirdPartyList
-from suppliers.models import Supplier
+from scoring.methodology import CDP_GRADES
+from scoring.models import EcoVadisMedal, MatchReview, MatchReviewStatus, ThirdPartyList, ValueState
+from suppliers import documents as supplier_documents
+from suppliers.models import DocumentKind, Supplier
 
 SESSION_KEY = "thirdparty_pending"
-PENDING_DIR = "imports/pending"
 
 
 class ThirdPartyUploadForm(forms.Form):
@@ -69,20 +72,19 @@ def thirdparty_import(request):
             content = upload.read()
             result = _importer(request, data["kind"], data["mapping"], data["as_of"]).run(
                 content, dry_run=True, filename=upload.name)
+            token = pending_previews.remember(
+                request, SESSION_KEY, content, kind=data["kind"], name=upload.name, mapping=data["mapping"],
+                as_of=data["as_of"].isoformat() if data["as_of"] else "")
         except uploads.UploadRefused as refused:
             form.add_error("file", str(refused))
         except DomainError as exc:
             form.add_error("mapping", str(exc))
         except ImportFailed as failure:
             context["errors"] = failure.errors
+        except OSError:
+            form.add_error("file", _("The file could not be kept for the commit; nothing was written. "
+                                     "Try again later."))
         else:
-            token = uuid.uuid4().hex
-            stored = default_storage.save(f"{PENDING_DIR}/{token}.bin", ContentFile(content))
-            pending = request.session.get(SESSION_KEY, {})
-            pending[token] = {"stored": stored, "kind": data["kind"], "name": upload.name,
-                              "mapping": data["mapping"],
-                              "as_of": data["as_of"].isoformat() if data["as_of"] else ""}
-            request.session[SESSION_KEY] = pending
             context.update(result=result.as_dict(), token=token, kind_label=ThirdPartyList(data["kind"]).label,
                            file_name=upload.name)
     return render(request, "portal/thirdparty_import.html", context)
@@ -94,23 +96,18 @@ def thirdparty_commit(request):
     """Commit the previewed file: validated again (the data may have moved since the preview)."""
     import datetime as dt
 
-    pending = request.session.get(SESSION_KEY, {})
-    item = pending.pop(request.POST.get("token", ""), None)
-    request.session[SESSION_KEY] = pending
-    if item is None:
+    taken = pending_previews.take(request, SESSION_KEY, request.POST.get("token", ""))
+    if taken is None:
         messages.error(request, _("That preview has expired or was already committed: upload the file again."))
         return redirect("portal:thirdparty-import")
+    item, content = taken
     try:
-        with default_storage.open(item["stored"], "rb") as handle:
-            content = handle.read()
         as_of = dt.date.fromisoformat(item["as_of"]) if item["as_of"] else None
         result = _importer(request, item["kind"], item["mapping"], as_of).run(content, filename=item["name"])
     except ImportFailed as failure:
         messages.error(request, _("The file was refused; nothing was written: %(errors)s")
                        % {"errors": "; ".join(str(error) for error in failure.errors[:5])})
         return redirect("portal:thirdparty-import")
-    finally:
-        default_storage.delete(item["stored"])
     counts = result.as_dict()
     messages.success(request, _("%(name)s imported: %(matched)s matched (%(created)s values created, %(updated)s "
                                 "updated), %(to_review)s to review, %(unmatched)s unmatched, %(refused)s refused.")
@@ -167,3 +164,125 @@ def match_review_decide(request, pk: int, decision: str):
     except ValidationError as exc:
         messages.error(request, error_text(exc))
     return redirect("portal:match-reviews")
+
+
+# --------------------------------------------------------------------------- a supplier's own rating
+
+RATING_INDICATORS = {ThirdPartyList.ECOVADIS: list(thirdparty.ECOVADIS_INDICATORS.values()),
+                     ThirdPartyList.CDP: ["ENV-03"], ThirdPartyList.SBTI: ["ENV-04"]}
+
+
+class _RatingForm(forms.Form):
+    evidence_file = forms.FileField(label=gettext_lazy("Evidence (the scorecard, score letter or dashboard page)"),
+                                    required=False)
+
+    def clean_evidence_file(self):
+        upload = self.cleaned_data.get("evidence_file")
+        if upload:
+            try:
+                uploads.check_document(upload)
+            except uploads.UploadRefused as exc:
+                raise ValidationError(str(exc)) from exc
+        return upload
+
+
+def _score_field(label, required=False):
+    return forms.DecimalField(label=label, required=required, min_value=0, max_value=100, decimal_places=2)
+
+
+class EcoVadisRatingForm(_RatingForm):
+    published_on = forms.DateField(label=gettext_lazy("Publication date"),
+                                   widget=forms.DateInput(attrs={"type": "date"}))
+    medal = forms.ChoiceField(label=gettext_lazy("Medal"), choices=EcoVadisMedal.choices, initial=EcoVadisMedal.NONE)
+    overall = _score_field(gettext_lazy("Overall score"), required=True)
+    environment = _score_field(gettext_lazy("Environment"))
+    labor_human_rights = _score_field(gettext_lazy("Labor & Human Rights"))
+    ethics = _score_field(gettext_lazy("Ethics"))
+    sustainable_procurement = _score_field(gettext_lazy("Sustainable Procurement"))
+    field_order = ["published_on", "medal", "overall", "environment", "labor_human_rights", "ethics",
+                   "sustainable_procurement", "evidence_file"]
+
+
+class CdpRatingForm(_RatingForm):
+    score = forms.ChoiceField(label=gettext_lazy("CDP climate change score"),
+                              choices=[(grade, grade) for grade in CDP_GRADES])
+    year = forms.IntegerField(label=gettext_lazy("Disclosure year"), required=False, min_value=2000)
+    field_order = ["score", "year", "evidence_file"]
+
+
+class SbtiRatingForm(_RatingForm):
+    near_term_status = forms.ChoiceField(label=gettext_lazy("Near-term target status"), required=False, choices=[
+        ("", gettext_lazy("— none —")), ("targets set", gettext_lazy("Targets set")),
+        ("committed", gettext_lazy("Committed")), ("commitment removed", gettext_lazy("Commitment removed"))])
+    long_term_status = forms.ChoiceField(label=gettext_lazy("Long-term (net-zero) target status"), required=False,
+                                         choices=[("", gettext_lazy("— none —")),
+                                                  ("targets set", gettext_lazy("Targets set")),
+                                                  ("committed", gettext_lazy("Committed"))])
+    net_zero_committed = forms.BooleanField(label=gettext_lazy("Net-zero committed"), required=False)
+    field_order = ["near_term_status", "long_term_status", "net_zero_committed", "evidence_file"]
+
+
+RATING_FORMS = {ThirdPartyList.ECOVADIS: EcoVadisRatingForm, ThirdPartyList.CDP: CdpRatingForm,
+                ThirdPartyList.SBTI: SbtiRatingForm}
+
+
+def _rating_fields(data: dict) -> dict:
+    fields = {name: value for name, value in data.items() if name != "evidence_file"}
+    for name, value in fields.items():
+        if isinstance(value, Decimal):
+            fields[name] = format(value.normalize(), "f")
+    return fields
+
+
+@role_required
+def supplier_ratings(request, code: str):
+    """A supplier's own EcoVadis scorecard, CDP score or SBTi status: the supplier's users (and
+    procurement writers) enter it with its evidence; ``scoring.thirdparty.supplier_rating_submit``
+    records the values (a supplier's count once procurement accepts them in the value review)."""
+    supplier = supplier_for(request.user, code)
+    can_submit = can_act_for_supplier(request.user, supplier)
+    forms_by_kind = {kind: form_class(prefix=kind) for kind, form_class in RATING_FORMS.items()}
+    kind = request.POST.get("kind", "")
+    if request.method == "POST":
+        if not can_submit:
+            raise PermissionDenied
+        if kind not in RATING_FORMS:
+            return HttpResponseBadRequest("kind: choose ecovadis, cdp or sbti")
+        form = forms_by_kind[kind] = RATING_FORMS[kind](request.POST, request.FILES, prefix=kind)
+        if form.is_valid() and _submit_rating(request, supplier, kind, form):
+            return redirect("portal:supplier-ratings", code=supplier.code)
+    values = (supplier.indicator_values.filter(indicator__code__in=[c for codes in RATING_INDICATORS.values()
+                                                                     for c in codes])
+              .select_related("indicator").order_by("-submitted_at", "-id"))
+    return render(request, "portal/supplier_ratings.html", {
+        "supplier": supplier, "can_submit": can_submit, "page": paginate(request, values),
+        "rating_forms": [(k, ThirdPartyList(k).label, forms_by_kind[k]) for k in RATING_FORMS],
+        "is_supplier": roles.is_supplier_user(request.user),
+    }, status=400 if request.method == "POST" else 200)
+
+
+def _submit_rating(request, supplier, kind, form) -> bool:
+    data = form.cleaned_data
+    try:
+        with transaction.atomic():
+            evidence = ""
+            if data.get("evidence_file"):
+                document = supplier_documents.document_upload(
+                    supplier=supplier, kind=DocumentKind.EVIDENCE, upload=data["evidence_file"],
+                    title=_("%(list)s evidence") % {"list": ThirdPartyList(kind).label}, actor=request.user)
+                evidence = f"document:{document.pk}"
+            written = thirdparty.supplier_rating_submit(supplier=supplier, kind=kind, fields=_rating_fields(data),
+                                                        actor=request.user, evidence_ref=evidence)
+    except ValidationError as exc:
+        apply_errors(form, exc)
+        return False
+    except uploads.StorageUnavailable as exc:
+        form.add_error("evidence_file", str(exc))
+        return False
+    codes = ", ".join(f"{value.indicator.code} = {value.value}" for value in written)
+    if written and written[0].state == ValueState.SUBMITTED:
+        messages.success(request, _("Submitted %(values)s. They count once procurement accepts them.")
+                         % {"values": codes})
+    else:
+        messages.success(request, _("Recorded and accepted: %(values)s.") % {"values": codes})
+    return True

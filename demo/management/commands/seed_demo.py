@@ -55,6 +55,8 @@ class Command(BaseCommand):
                                 as_of=last.as_of)
             self._seed_optional("disclosure.demo", "seed_training", suppliers=supplier_rows, rng=rng,
                                 as_of=business_day())
+            self._seed_optional("demo.industry", "seed_industry_files", suppliers=supplier_rows, rng=rng,
+                                as_of=last.as_of)
             create_demo_users()
         self.stdout.write(f"Seeded {suppliers} suppliers with 8 quarters of spend ({quarters[0]} … {last}).")
         if not no_scores:
