@@ -81,6 +81,7 @@ urlpatterns = [
     path("scorecard/runs/<int:pk>/cancel/", scorecard.run_cancel, name="run-cancel"),
     path("scorecard/runs/<int:pk>/retry/", scorecard.run_retry, name="run-retry"),
     path("scorecard/values/", scorecard.value_queue, name="value-queue"),
+    path("scorecard/values/bulk/", scorecard.value_review_bulk, name="value-review-bulk"),
     path("scorecard/values/<int:pk>/<str:decision>/", scorecard.value_review, name="value-review"),
     path("scorecard/lists/", thirdparty.thirdparty_import, name="thirdparty-import"),
     path("scorecard/lists/commit/", thirdparty.thirdparty_commit, name="thirdparty-commit"),
