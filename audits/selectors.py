@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 from django.db.models import BooleanField, Case, DateField, ExpressionWrapper, F, Q, QuerySet, When
 from django.db.models.functions import Coalesce, Least
+from django.db.models.lookups import LessThan
 
 from audits import dates, rules
 from audits.models import (
@@ -139,8 +140,7 @@ def working_due(field: str, prefix: str = "") -> Coalesce:
 
 
 def _due_before(field: str, as_of: dt.date) -> Q:
-    extended = WORKING_DUE[field]
-    return Q(**{f"{extended}__lt": as_of}) | Q(**{f"{extended}__isnull": True, f"{field}__lt": as_of})
+    return Q(LessThan(working_due(field), as_of))
 
 
 def overdue_conditions(as_of: dt.date) -> dict[str, Q]:

@@ -34,6 +34,7 @@ urlpatterns = [
     path("suppliers/", suppliers.supplier_list, name="supplier-list"),
     path("suppliers/<str:code>/", suppliers.supplier_detail, name="supplier-detail"),
     path("suppliers/<str:code>/status/", suppliers.supplier_status, name="supplier-status"),
+    path("suppliers/bulk/owner/", suppliers.suppliers_bulk_owner, name="suppliers-bulk-owner"),
     path("suppliers/<str:code>/owner/", suppliers.supplier_owner, name="supplier-owner"),
     path("suppliers/<str:code>/values/", suppliers.supplier_values, name="supplier-values"),
     path("suppliers/<str:code>/documents/", documents.supplier_documents, name="supplier-documents"),

@@ -52,7 +52,8 @@ def test_an_extension_moves_the_working_due_date_records_the_reason_and_cancels_
     new_due = today + dt.timedelta(days=30)
 
     services.findings_extend_due(finding_ids=[f.pk for f in late], deadline="correction", due_on=new_due,
-                                 reason="Dormitory rebuild needs the rainy season over", actor=users["procurement_admin"])
+                                 reason="Dormitory rebuild needs the rainy season over",
+                                 actor=users["procurement_admin"])
     finding = Finding.objects.get(pk=late[0].pk)
     assert (finding.correction_due_on, finding.correction_due_extended_to) == (given, new_due)
     assert finding.correction_due_working == new_due

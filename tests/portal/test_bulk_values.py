@@ -61,8 +61,7 @@ def test_accepting_selected_values_writes_each_review_its_history_and_notificati
     assert notes.count() == 3 and all("accepted" in n.subject for n in notes)
 
 
-def test_rejecting_needs_a_reason_and_records_it_in_the_supplier_language(
-        role_users, make_values, client_as=None):
+def test_rejecting_needs_a_reason_and_records_it_in_the_supplier_language(role_users, make_values):
     NotificationPreference.objects.create(user=role_users["supplier_user"], delivery="daily", language="zh-hans")
     values = make_values(2)
     client = _client(role_users["procurement_analyst"])
