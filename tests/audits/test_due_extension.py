@@ -13,6 +13,7 @@ from django.core.management import call_command
 
 from audits import reminders, selectors, services
 from audits.models import Finding, Notification, NotificationPreference
+from core import roles
 from scoring.models import QuarterlyScore
 from tests import clock
 from tests.history import changes
@@ -164,3 +165,31 @@ def test_rba06_points_do_not_change_after_an_extension(scenario, role_users):  #
     call_command("recalculate_scores", "--quarter", "2026-Q3", stdout=io.StringIO())
     after = QuarterlyScore.objects.get(supplier__code="A").points["RBA-06"]
     assert after == before and before["raw"] == 50.0
+
+
+def test_extension_and_owner_assignment_take_a_fixed_number_of_queries(own_supplier, make_site, make_audit,
+                                                                       make_finding, make_supplier, users):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from suppliers.services import suppliers_set_owner
+
+    site = make_site(own_supplier, "OWN-1-F9")
+    audit = make_audit(site, conducted_on=clock.days_ago(200), status="corrective_actions_open")
+    findings = [make_finding(audit, finding_ref=f"F-Q-{n}") for n in range(12)]
+    suppliers = [make_supplier(f"Q-{n}") for n in range(12)]
+    for name in ("procurement_admin", "procurement_analyst"):
+        roles.role_of(users[name])  # cached on the user: the first call's query is not the bulk write's
+    counts = []
+    for size, day in ((2, 10), (12, 20)):
+        with CaptureQueriesContext(connection) as extension:
+            services.findings_extend_due(finding_ids=[f.pk for f in findings[:size]], deadline="cap", reason="r",
+                                         due_on=clock.today() + dt.timedelta(days=day),
+                                         actor=users["procurement_admin"])
+        owner = users["procurement_analyst"] if size == 2 else users["procurement_admin"]
+        with CaptureQueriesContext(connection) as owners:
+            changed = suppliers_set_owner(supplier_ids=[s.pk for s in suppliers[:size]], owner=owner, reason="r",
+                                          actor=users["procurement_admin"])
+        assert len(changed) == size
+        counts.append((len(extension), len(owners)))
+    assert counts[0] == counts[1]
