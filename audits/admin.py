@@ -117,7 +117,8 @@ class FindingAdmin(SimpleHistoryAdmin):
     list_select_related = ["audit", "provision"]
     raw_id_fields = ["audit", "provision", "closure_audit", "termination_review"]
     fields = ["finding_ref", "audit", "provision", "severity", "zero_tolerance", "description", "sample_share",
-              "opened_on", "cap_due_on", "correction_due_on", "status", "closed_on", "closed_via", "closure_audit",
+              "opened_on", "cap_due_on", "correction_due_on", "cap_due_extended_to", "correction_due_extended_to",
+              "due_extension_reason", "status", "closed_on", "closed_via", "closure_audit",
               "termination_review", "withdrawn_at", "withdrawn_by", "withdrawal_reason"]
     inlines = [CapInline]
     actions = ["withdraw"]

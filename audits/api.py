@@ -202,11 +202,13 @@ class FindingSerializer(IdentifierModelSerializerMixin, serializers.ModelSeriali
         fields = [
             "id", "finding_ref", "audit_ref", "site_code", "supplier_code", "supplier_termination_review",
             "provision", "provision_code", "provision_label", "severity", "zero_tolerance", "description",
-            "sample_share", "opened_on", "cap_due_on", "correction_due_on", "due_on", "closed_on", "closed_via",
+            "sample_share", "opened_on", "cap_due_on", "correction_due_on", "due_on", "cap_due_extended_to",
+            "correction_due_extended_to", "due_extension_reason", "closed_on", "closed_via",
             "closure_audit_ref", "status", "overdue", "cap_id", "cap_state", "termination_review",
             "created_at", "updated_at",
         ]
-        read_only_fields = ["closed_on", "closed_via", "status", "termination_review", "created_at", "updated_at"]
+        read_only_fields = ["closed_on", "closed_via", "status", "termination_review", "created_at", "updated_at",
+                            "cap_due_extended_to", "correction_due_extended_to", "due_extension_reason"]
         extra_kwargs = {"finding_ref": {"required": False}}
 
     def validate(self, attrs):
@@ -241,6 +243,12 @@ class FindingCloseSerializer(serializers.Serializer):
 
 class FindingWithdrawSerializer(serializers.Serializer):
     reason = serializers.CharField(help_text="why the finding was recorded in error; kept in its history")
+
+
+class FindingExtendSerializer(serializers.Serializer):
+    deadline = serializers.ChoiceField(choices=["cap", "correction"], help_text="which due date to extend")
+    due_on = serializers.DateField(help_text="the new working due date (not before today)")
+    reason = serializers.CharField(help_text="why the due date is extended; kept in the finding's history")
 
 
 class FindingFilter(django_filters.FilterSet):
@@ -309,6 +317,20 @@ class FindingViewSet(SupplierScopedMixin, ImportActionMixin, viewsets.ModelViewS
         payload = FindingWithdrawSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         services.finding_withdraw(finding=finding, actor=request.user, reason=payload.validated_data["reason"])
+        return Response(self.get_serializer(self.get_queryset().get(pk=finding.pk)).data)
+
+
+    @extend_schema(request=FindingExtendSerializer, responses=FindingSerializer)
+    @action(detail=True, methods=["post"])
+    def extend(self, request, pk=None):
+        """Extend the finding's CAP or correction due date with a reason
+        (``services.findings_extend_due``: the working due date moves, RBA-06 does not)."""
+        finding = self.get_object()
+        payload = FindingExtendSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        data = payload.validated_data
+        services.findings_extend_due(finding_ids=[finding.pk], deadline=data["deadline"], due_on=data["due_on"],
+                                     reason=data["reason"], actor=request.user)
         return Response(self.get_serializer(self.get_queryset().get(pk=finding.pk)).data)
 
 

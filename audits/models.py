@@ -299,6 +299,12 @@ class Finding(models.Model):
     # False when an import gave no due_on and the date above comes from the deadline table:
     # reminders still use it, but the scorecard (RBA-06) only counts due dates that were given.
     due_on_given = models.BooleanField(_("due date given"), default=True)
+    # An extension granted later (audits.services.findings_extend_due): the WORKING due date
+    # that reminders and "overdue" use; the dates above stay as given, and the scorecard
+    # (RBA-06) keeps counting against them (scorecard.md section 4).
+    cap_due_extended_to = models.DateField(_("CAP due date extended to"), null=True, blank=True)
+    correction_due_extended_to = models.DateField(_("correction due date extended to"), null=True, blank=True)
+    due_extension_reason = models.TextField(_("reason for the latest due date extension"), blank=True)
     closed_on = models.DateField(_("closed on"), null=True, blank=True)
     closed_via = models.CharField(_("closed by"), max_length=20, choices=ClosureMethod.choices, blank=True)
     closure_audit = models.ForeignKey(Audit, on_delete=models.PROTECT, null=True, blank=True,
@@ -339,6 +345,17 @@ class Finding(models.Model):
     @property
     def is_open(self) -> bool:
         return self.status == FindingStatus.OPEN
+
+    @property
+    def cap_due_working(self):
+        """The CAP due date reminders and "overdue" use: the extension's, else ``cap_due_on``."""
+        return self.cap_due_extended_to or self.cap_due_on
+
+    @property
+    def correction_due_working(self):
+        """The correction due date reminders and "overdue" use: the extension's, else
+        ``correction_due_on``."""
+        return self.correction_due_extended_to or self.correction_due_on
 
     @property
     def needs_cap(self) -> bool:

@@ -302,14 +302,15 @@ def cancel_stale(*, finding_ids: Iterable[int] | None = None) -> int:
     if finding_ids is not None:
         live = live.filter(finding_id__in=list(finding_ids))
     finding_closed = Q(finding__status__in=[FindingStatus.CLOSED, FindingStatus.WITHDRAWN])
-    cancelled = live.filter(kind=NotificationKind.CAP_OVERDUE).filter(
-        finding_closed | Q(finding__cap_due_on__isnull=True) | Q(finding__cap_due_on__lt=F("due_on"))
-        | Q(finding__cap_due_on__gt=F("due_on"))
+    # The working due dates (an extension's, else the given one: selectors.working_due).
+    cancelled = live.alias(working=selectors.working_due("cap_due_on", "finding__")).filter(
+        kind=NotificationKind.CAP_OVERDUE).filter(
+        finding_closed | Q(working__isnull=True) | Q(working__lt=F("due_on")) | Q(working__gt=F("due_on"))
         | Q(finding__corrective_action__state__in=CAP_ANSWERED)
     ).update(cancelled_at=now)
-    cancelled += live.filter(kind=NotificationKind.CORRECTION_OVERDUE).filter(
-        finding_closed | Q(finding__correction_due_on__isnull=True)
-        | Q(finding__correction_due_on__lt=F("due_on")) | Q(finding__correction_due_on__gt=F("due_on"))
+    cancelled += live.alias(working=selectors.working_due("correction_due_on", "finding__")).filter(
+        kind=NotificationKind.CORRECTION_OVERDUE).filter(
+        finding_closed | Q(working__isnull=True) | Q(working__lt=F("due_on")) | Q(working__gt=F("due_on"))
     ).update(cancelled_at=now)
     if finding_ids is not None:
         return cancelled

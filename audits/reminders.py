@@ -65,11 +65,17 @@ def _recipients(analyst_id: int | None, fallback: list[int], supplier_users: lis
     return list(dict.fromkeys([*first, *supplier_users]))
 
 
-def _finding_drafts(as_of: dt.date, analysts: list[int]) -> list[notifications.Draft]:
+def _finding_drafts(as_of: dt.date, analysts: list[int], findings=None, *, threshold: str = "overdue",
+                    corrections: bool = True, skip: int | None = None) -> list[notifications.Draft]:
+    """Overdue reminders of ``findings`` (every finding by default) at ``as_of``: CAP
+    overdue, and correction overdue unless ``corrections`` is false; ``threshold`` goes
+    into the once-only key; ``skip`` (a user id) gets none."""
     rows = list(
-        selectors.with_overdue(Finding.objects.all(), as_of).filter(is_overdue=True)
+        selectors.with_overdue(Finding.objects.all() if findings is None else findings, as_of).filter(is_overdue=True)
+        .annotate(cap_due=selectors.working_due("cap_due_on"),
+                  correction_due=selectors.working_due("correction_due_on"))
         .order_by("id")
-        .values_list("id", "finding_ref", "cap_due_on", "correction_due_on", "cap_overdue", "correction_overdue",
+        .values_list("id", "finding_ref", "cap_due", "correction_due", "cap_overdue", "correction_overdue",
                      "audit_id", "audit__site_id", "audit__site__supplier_id", "audit__site__supplier__code",
                      "audit__responsible_analyst_id")
     )
@@ -80,15 +86,15 @@ def _finding_drafts(as_of: dt.date, analysts: list[int]) -> list[notifications.D
     for (fid, ref, cap_due, correction_due, cap_overdue, correction_overdue, audit_id, site_id, supplier_id, code,
          analyst) in rows:
         common = {"supplier_id": supplier_id, "site_id": site_id, "audit_id": audit_id, "finding_id": fid,
-                  "item": f"finding:{fid}", "threshold": "overdue"}
-        recipients = _recipients(analyst, analysts, members.get(supplier_id, []))
+                  "item": f"finding:{fid}", "threshold": threshold}
+        recipients = [r for r in _recipients(analyst, analysts, members.get(supplier_id, [])) if r != skip]
         if cap_overdue:
             def subject(ref=ref, code=code, due=cap_due):
                 return _("CAP overdue: finding %(ref)s (supplier %(code)s) was due %(due)s") % {
                     "ref": ref, "code": code, "due": due.isoformat()}
             drafts += notifications.drafts_for(recipients, subject, languages=languages,
                                                kind=NotificationKind.CAP_OVERDUE, due_on=cap_due, **common)
-        if correction_overdue:
+        if correction_overdue and corrections:
             def subject(ref=ref, code=code, due=correction_due):
                 return _("Correction overdue: finding %(ref)s (supplier %(code)s) was due %(due)s") % {
                     "ref": ref, "code": code, "due": due.isoformat()}
@@ -96,6 +102,45 @@ def _finding_drafts(as_of: dt.date, analysts: list[int]) -> list[notifications.D
                                                kind=NotificationKind.CORRECTION_OVERDUE, due_on=correction_due,
                                                **common)
     return drafts
+
+
+def cap_reminders_send(*, finding_ids, actor, as_of: dt.date | None = None) -> int:
+    """The findings board's "send reminders": a CAP-overdue reminder now about each of
+    the selected findings, to the same people the daily job reminds (the responsible
+    analyst or every analyst, and the supplier's users; not the sender), in each one's
+    language and by each one's e-mail preference (immediate now, daily in the digest, off:
+    in the portal only; ``notifications.deliver``). Once a day per finding and person: a
+    second press the same day sends nothing again. All or nothing: ``ValidationError``
+    keyed ``findings`` when nothing is selected or a selected finding's CAP is not overdue
+    at ``as_of`` (the business day by default; ``selectors.overdue_conditions``);
+    ``PermissionDenied`` unless ``actor`` is a procurement writer. Returns the number of
+    notifications written."""
+    from django.core.exceptions import PermissionDenied, ValidationError
+
+    from core import roles
+    from core.quarter import today as business_day
+
+    if not roles.can_write_master_data(actor):
+        raise PermissionDenied(_("Only procurement analysts and administrators send reminders."))
+    as_of = as_of or business_day()
+    ids = list(dict.fromkeys(finding_ids))
+    if not ids:
+        raise ValidationError({"findings": _("Select at least one finding.")})
+    with transaction.atomic():
+        findings = Finding.objects.filter(pk__in=ids)
+        overdue = set(selectors.with_overdue(findings, as_of).filter(cap_overdue=True).values_list("pk", flat=True))
+        refused = sorted(Finding.objects.filter(pk__in=set(ids) - overdue).values_list("finding_ref", flat=True))
+        if len(overdue) + len(refused) < len(ids):
+            raise ValidationError({"findings": _("Some selected findings do not exist; nothing was sent.")})
+        if refused:
+            raise ValidationError({"findings": _("No overdue CAP to remind about: %(refs)s. Nothing was sent; "
+                                                 "select only findings whose CAP is overdue.") % {
+                "refs": ", ".join(refused[:10])}})
+        drafts = _finding_drafts(as_of, notifications.analyst_ids(), findings, threshold=f"reminded:{as_of}",
+                                 corrections=False, skip=getattr(actor, "pk", None))
+        created = notifications.create(drafts)
+        notifications.deliver_on_commit(created)
+    return len(created)
 
 
 def expiry_threshold(valid_until: dt.date, as_of: dt.date) -> int | None:

@@ -15,7 +15,8 @@ from collections.abc import Collection
 import numpy as np
 import pandas as pd
 from django.db.models import BooleanField, Case, DateField, ExpressionWrapper, F, Q, QuerySet, When
-from django.db.models.functions import Least
+from django.db.models.functions import Coalesce, Least
+from django.db.models.lookups import LessThan
 
 from audits import dates, rules
 from audits.models import (
@@ -127,38 +128,55 @@ def open_at(as_of: dt.date) -> Q:
             & ~Q(corrective_action__state=CapState.VERIFIED_CLOSED))
 
 
+# The working due dates (docs/audits.md, "Extending a due date"): an extension, else the
+# date as given. Reminders and "overdue" use them; the scorecard keeps the given dates.
+WORKING_DUE = {"cap_due_on": "cap_due_extended_to", "correction_due_on": "correction_due_extended_to"}
+
+
+def working_due(field: str, prefix: str = "") -> Coalesce:
+    """The working due date of ``field`` (``cap_due_on``/``correction_due_on``) as an
+    expression on ``Finding`` (``prefix`` e.g. ``"finding__"`` from a related model)."""
+    return Coalesce(f"{prefix}{WORKING_DUE[field]}", f"{prefix}{field}", output_field=DateField())
+
+
+def _due_before(field: str, as_of: dt.date) -> Q:
+    return Q(LessThan(working_due(field), as_of))
+
+
 def overdue_conditions(as_of: dt.date) -> dict[str, Q]:
     """The one definition of "overdue" at ``as_of``, as filters on ``Finding``.
 
-    ``cap_overdue``: open at ``as_of``, not an opportunity for improvement, CAP due date
-    before ``as_of`` and the CAP still awaiting a plan (no CAP row, ``not_started`` or
-    ``rejected``; the CAP state is today's, there is no CAP history).
-    ``correction_overdue``: open at ``as_of``, not an opportunity for improvement,
+    ``cap_overdue``: open at ``as_of``, not an opportunity for improvement, working CAP
+    due date before ``as_of`` and the CAP still awaiting a plan (no CAP row, ``not_started``
+    or ``rejected``; the CAP state is today's, there is no CAP history).
+    ``correction_overdue``: open at ``as_of``, not an opportunity for improvement, working
     correction due date before ``as_of``. A due date equal to ``as_of`` is not overdue.
+    The working due date is the extension's when one was granted (``WORKING_DUE``).
     Use them in ``filter()``, ``Count(filter=...)`` or through ``with_overdue``.
     """
     late = open_at(as_of) & ~Q(severity__in=NEVER_OVERDUE_SEVERITIES)
     awaiting = Q(corrective_action__isnull=True) | Q(corrective_action__state__in=CAP_AWAITING_SUBMISSION)
     return {
-        "cap_overdue": late & Q(cap_due_on__lt=as_of) & awaiting,
-        "correction_overdue": late & Q(correction_due_on__lt=as_of),
+        "cap_overdue": late & _due_before("cap_due_on", as_of) & awaiting,
+        "correction_overdue": late & _due_before("correction_due_on", as_of),
     }
 
 
 def with_overdue(findings: QuerySet[Finding], as_of: dt.date) -> QuerySet[Finding]:
     """``findings`` annotated with booleans ``cap_overdue``, ``correction_overdue`` and
     ``is_overdue`` (either of them) at ``as_of`` (``overdue_conditions``), and
-    ``overdue_since``: the earliest due date that is overdue (the CAP's, the correction's),
-    ``None`` when nothing is; ``days_overdue(finding.overdue_since, as_of)`` counts the days.
-    No extra query."""
+    ``overdue_since``: the earliest working due date that is overdue (the CAP's, the
+    correction's), ``None`` when nothing is; ``days_overdue(finding.overdue_since, as_of)``
+    counts the days. No extra query."""
     conditions = overdue_conditions(as_of)
     cap, correction = conditions["cap_overdue"], conditions["correction_overdue"]
     conditions["is_overdue"] = cap | correction
     annotated = findings.annotate(**{name: ExpressionWrapper(condition, output_field=BooleanField())
                                      for name, condition in conditions.items()})
+    cap_due, correction_due = working_due("cap_due_on"), working_due("correction_due_on")
     return annotated.annotate(overdue_since=Case(
-        When(cap & correction, then=Least("cap_due_on", "correction_due_on")),
-        When(cap, then=F("cap_due_on")), When(correction, then=F("correction_due_on")),
+        When(cap & correction, then=Least(cap_due, correction_due)),
+        When(cap, then=cap_due), When(correction, then=correction_due),
         default=None, output_field=DateField()))
 
 

@@ -650,6 +650,85 @@ def finding_update(*, finding: Finding, actor, reason: str = "", **fields) -> Fi
     return finding
 
 
+EXTENDABLE_DEADLINES = {"cap": "cap_due_on", "correction": "correction_due_on"}
+BULK_FINDINGS_LIMIT = 500
+
+
+@transaction.atomic
+def findings_extend_due(*, finding_ids, deadline: str, due_on: dt.date | None, reason: str, actor) -> list[Finding]:
+    """Extend the ``deadline`` (``cap`` or ``correction``) of each selected open finding to
+    ``due_on``, with ``reason`` (the portal's bulk action and ``POST findings/{id}/extend/``).
+
+    The extension moves the WORKING due date (``Finding.cap_due_extended_to`` /
+    ``correction_due_extended_to``): reminders and "overdue" use it
+    (``selectors.overdue_conditions``) and the reminders sent for the old date are
+    cancelled; the given ``cap_due_on`` / ``correction_due_on`` stay, and the scorecard's
+    RBA-06 keeps counting against them (scorecard.md section 4). The finding's history row
+    carries the reason; ``due_extension_reason`` keeps the latest.
+
+    All or nothing: ``ValidationError`` keyed ``findings``/``deadline``/``due_on``/``reason``
+    when nothing (or more than ``BULK_FINDINGS_LIMIT``) is selected, the reason is blank,
+    the new date lies before the business day or after the year ``MAX_YEAR``, or a selected
+    finding is not open, has no such due date or already has one on or after ``due_on``;
+    ``PermissionDenied`` unless ``actor`` is a procurement writer. A fixed number of queries.
+    """
+    if actor is None or isinstance(actor, str) or not roles.can_write_master_data(actor):
+        raise PermissionDenied(_("Only procurement analysts and administrators extend due dates."))
+    ids = list(dict.fromkeys(finding_ids))
+    field = EXTENDABLE_DEADLINES.get(deadline)
+    _check_extension_request(ids, field, due_on, reason)
+    reason = reason.strip()
+    findings = list(Finding.objects.select_for_update().filter(pk__in=ids).order_by("finding_ref"))
+    if len(findings) < len(ids):
+        raise ValidationError({"findings": _("Some selected findings do not exist; nothing was changed.")})
+    refused = [_extension_refusal(finding, field, due_on) for finding in findings]
+    refused = [text for text in refused if text]
+    if refused:
+        raise ValidationError({"findings": _("Nothing was extended: %(problems)s") % {
+            "problems": "; ".join(refused[:10])}})
+    extended = selectors.WORKING_DUE[field]
+    now = timezone.now()
+    for finding in findings:
+        setattr(finding, extended, due_on)
+        finding.due_extension_reason, finding.updated_at = reason, now
+    Finding.objects.filter(pk__in=ids).update(**{extended: due_on}, due_extension_reason=reason, updated_at=now)
+    with history_context(user=actor, reason=reason):
+        record_bulk_history(Finding, findings, updated=True)
+    notifications.cancel_stale(finding_ids=ids)
+    return findings
+
+
+def _check_extension_request(ids: list, field: str | None, due_on: dt.date | None, reason: str) -> None:
+    errors = {}
+    if not ids:
+        errors["findings"] = _("Select at least one finding.")
+    elif len(ids) > BULK_FINDINGS_LIMIT:
+        errors["findings"] = _("Select at most %(limit)d findings at once.") % {"limit": BULK_FINDINGS_LIMIT}
+    if field is None:
+        errors["deadline"] = _("Choose the CAP due date or the correction due date.")
+    if due_on is None:
+        errors["due_on"] = _("Give the new due date.")
+    elif due_on < business_day():
+        errors["due_on"] = _("The new due date lies in the past.")
+    elif due_on.year > MAX_YEAR:
+        errors["due_on"] = _("The date must lie before the year %(year)d.") % {"year": MAX_YEAR + 1}
+    if not (reason or "").strip():
+        errors["reason"] = _("Say why the due date is extended; the reason is kept in the finding's history.")
+    if errors:
+        raise ValidationError(errors)
+
+
+def _extension_refusal(finding: Finding, field: str, due_on: dt.date) -> str:
+    if not finding.is_open:
+        return _("%(ref)s is not open") % {"ref": finding.finding_ref}
+    current = getattr(finding, selectors.WORKING_DUE[field]) or getattr(finding, field)
+    if current is None:
+        return _("%(ref)s has no such due date") % {"ref": finding.finding_ref}
+    if current >= due_on:
+        return _("%(ref)s is already due on %(due)s") % {"ref": finding.finding_ref, "due": current.isoformat()}
+    return ""
+
+
 @transaction.atomic
 def finding_close(*, finding: Finding, actor, closed_on: dt.date | None = None, closure_audit: Audit | None = None,
                   note: str = "") -> Finding:

@@ -13,7 +13,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from core.history import stamp
+from core.history import history_context, record_bulk_history
 
 SUBMITTED = "submitted"
 ACCEPTED = "accepted"
@@ -39,10 +39,24 @@ def record_review(item, *, state: str, actor, comment: str = ""):
     """Write a decision ``ensure_reviewable`` allowed on ``item`` (any model with ``state``,
     ``reviewed_at``, ``reviewed_by`` and ``review_comment``): who, when, the comment, and
     the history entry with the comment as its reason. Returns ``item``."""
-    item.state = state
-    item.reviewed_at = timezone.now()
-    item.reviewed_by = actor
-    item.review_comment = comment
-    stamp(item, actor=actor, reason=comment).save(update_fields=["state", "reviewed_at", "reviewed_by",
-                                                                 "review_comment"])
+    record_reviews(type(item), [item], state=state, actor=actor, comment=comment)
     return item
+
+
+def record_reviews(model, items: list, *, state: str, actor, comment: str = "") -> list:
+    """``record_review`` for many ``items`` of ``model`` given one decision (a bulk review):
+    every item gets the same state, time, reviewer and comment, and one history row each
+    with the comment as its reason. A fixed number of queries whatever the count (one
+    UPDATE, one history INSERT per 5,000 items). The caller has checked each item with
+    ``ensure_reviewable`` (and locked them). Returns ``items``."""
+    if not items:
+        return items
+    now = timezone.now()
+    reviewer = actor if getattr(actor, "pk", None) is not None else None
+    for item in items:
+        item.state, item.reviewed_at, item.reviewed_by, item.review_comment = state, now, reviewer, comment
+    model.objects.filter(pk__in=[item.pk for item in items]).update(
+        state=state, reviewed_at=now, reviewed_by=reviewer, review_comment=comment)
+    with history_context(user=reviewer, reason=comment or None):
+        record_bulk_history(model, items, updated=True)
+    return items

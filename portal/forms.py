@@ -301,6 +301,15 @@ class TerminationDecisionForm(forms.Form):
         return data
 
 
+class FindingExtendForm(forms.Form):
+    """The findings board's "extend due date" (``audits.services.findings_extend_due`` checks it)."""
+
+    deadline = forms.ChoiceField(label=_("Due date"), choices=[("cap", _("CAP due date")),
+                                                                ("correction", _("Correction due date"))])
+    due_on = forms.DateField(label=_("Extend to"), widget=DATE, required=False)
+    reason = forms.CharField(label=_("Reason"), max_length=500, required=False)
+
+
 class FindingDueDatesForm(forms.Form):
     cap_due_on = forms.DateField(label=_("CAP due on"), required=False, widget=DATE,
                                  help_text=_("Empty: no due date."))

@@ -467,7 +467,8 @@ def planned_audit_countries(user) -> list[str]:
 
 
 FINDING_SORTS = {
-    "due": ("correction_due_on",), "cap_due": ("cap_due_on",), "overdue": ("overdue_since",),
+    # The working due dates (an extension's, else the given one; audits.selectors.working_due).
+    "due": ("correction_due_sort",), "cap_due": ("cap_due_sort",), "overdue": ("overdue_since",),
     "supplier": ("audit__site__supplier__name", "audit__site__supplier__code"),
     "finding": ("finding_ref",), "severity": ("severity_rank",),
 }
@@ -480,7 +481,7 @@ def findings_board(user, today: dt.date, *, severity: str = "", status: str = "o
     """Findings the user may see, filtered; each carries ``cap_overdue``/``correction_overdue``
     and ``overdue_since`` at ``today`` (``audits.selectors.with_overdue``); ``overdue`` is
     ``any``, ``cap``, ``correction`` or empty. ``sort``: a key of ``FINDING_SORTS`` (``due``,
-    the earliest correction due date first, by default; ``overdue``: the longest overdue
+    the earliest working correction due date first, by default; ``overdue``: the longest overdue
     first), ``-`` before it reverses; empty dates last either way, then by reference.
     ``mine``: only findings of suppliers the user owns."""
     findings = scope_to_user(Finding.objects.all(), user, "audit__site__supplier").select_related(
@@ -512,6 +513,8 @@ def findings_board(user, today: dt.date, *, severity: str = "", status: str = "o
         findings = findings.annotate(severity_rank=Case(
             *[When(severity=name, then=Value(rank)) for rank, name in enumerate(SEVERITY_ORDER)],
             default=Value(len(SEVERITY_ORDER)), output_field=IntegerField()))
+    findings = findings.alias(cap_due_sort=audit_selectors.working_due("cap_due_on"),
+                              correction_due_sort=audit_selectors.working_due("correction_due_on"))
     order = [F(name).desc(nulls_last=True) if descending else F(name).asc(nulls_last=True) for name in fields]
     return findings.order_by(*order, "finding_ref")
 

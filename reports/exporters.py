@@ -427,6 +427,7 @@ def _audits_sheet(ws, as_of: dt.date, run: ScoreRun, names: dict[str, str]) -> N
 
 
 def _findings_sheet(ws, as_of: dt.date) -> None:
+    """Open findings; the due dates are the working ones (an extension's, docs/audits.md)."""
     sheet = _Sheet(ws, [("supplier_code", None, 14), ("supplier_name", None, 30), ("site_code", None, 14),
                          ("audit_ref", None, 16), ("finding_ref", None, 16), ("provision", None, 10),
                          ("severity", None, 10), ("zero_tolerance", None, 10), ("opened_on", DATE, 12),
@@ -440,9 +441,9 @@ def _findings_sheet(ws, as_of: dt.date) -> None:
         overdue = finding.correction_overdue
         sheet.append([site.supplier.code, site.supplier.name, site.code, finding.audit.audit_ref,
                       finding.finding_ref, finding.provision.code, finding.severity, finding.zero_tolerance,
-                      finding.opened_on, finding.cap_due_on, cap.state if cap else "no_cap",
-                      finding.cap_overdue, finding.correction_due_on, overdue,
-                      (as_of - finding.correction_due_on).days if overdue else None, cap.owner if cap else "",
+                      finding.opened_on, finding.cap_due_working, cap.state if cap else "no_cap",
+                      finding.cap_overdue, finding.correction_due_working, overdue,
+                      (as_of - finding.correction_due_working).days if overdue else None, cap.owner if cap else "",
                       cap.planned_completion if cap else None, finding.description])
     red = PatternFill("solid", start_color="FFC7CE", end_color="FFC7CE")
     for column in ("L", "N"):
@@ -531,8 +532,8 @@ class _CardContext:
         cap = getattr(finding, "corrective_action", None)
         return OpenFinding(
             finding_ref=finding.finding_ref, site_code=finding.audit.site.code, severity=finding.severity,
-            provision=finding.provision.code, opened_on=finding.opened_on, cap_due_on=finding.cap_due_on,
-            cap_state=cap.state if cap else "no CAP", correction_due_on=finding.correction_due_on,
+            provision=finding.provision.code, opened_on=finding.opened_on, cap_due_on=finding.cap_due_working,
+            cap_state=cap.state if cap else "no CAP", correction_due_on=finding.correction_due_working,
             cap_overdue=finding.cap_overdue, correction_overdue=finding.correction_overdue,
         )
 

@@ -13,7 +13,7 @@ from decimal import Decimal
 import numpy as np
 import pandas as pd
 from django.conf import settings
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, InterfaceError, OperationalError, transaction
 from django.db.models import Exists, OuterRef, Q
 from django.dispatch import Signal
@@ -28,7 +28,7 @@ from core.importing import ImportResult
 from core.parsers import CellError
 from core.quarter import FutureQuarter, InvalidQuarter, Quarter, ensure_not_future, ensure_plausible_quarter
 from core.quarter import today as business_day
-from core.review import ensure_reviewable, record_review
+from core.review import ensure_reviewable, record_review, record_reviews
 from disclosure import tasks as disclosure_tasks
 from scoring import engine, results, selectors, serving, value_notifications
 from scoring.inputs import INVENTORY_COLUMNS, ScoringInputs, empty_frame
@@ -52,6 +52,7 @@ from scoring.models import (
 from scoring.values import canonical_value
 from suppliers.documents import evidence_document_error
 from suppliers.models import Supplier
+from suppliers.selectors import scope_to_user
 from suppliers.services import ensure_supplier_user_may_submit, population_for_quarter
 from suppliers.spend import MissingFxRates
 
@@ -547,6 +548,51 @@ def value_review(*, value: IndicatorValue, state: str, actor, comment: str = "")
     record_review(value, state=state, actor=actor, comment=comment)
     value_notifications.notify_value_step(value, actor)
     return value
+
+
+BULK_REVIEW_LIMIT = 1000  # values one bulk review may decide
+
+
+@transaction.atomic
+def values_review(*, value_ids, state: str, actor, comment: str = "") -> list[IndicatorValue]:
+    """One decision on many submitted values (the review queue's bulk action): each value
+    gets exactly what ``value_review`` gives one (``core.review.ensure_reviewable``, the
+    history row with the comment as its reason, the supplier's notification), or none
+    does: all-or-nothing.
+
+    ``value_ids``: ids of values the actor may see (``suppliers.selectors.scope_to_user``),
+    1 to ``BULK_REVIEW_LIMIT`` of them. Refused with ``ValidationError`` keyed
+    ``values``/``state``/``comment`` when nothing is selected, too much is, an id is not
+    in the actor's queue (unknown or another supplier's), a value is no longer
+    ``submitted`` (reviewed meanwhile) or a rejection has no comment; ``PermissionDenied``
+    unless the actor is a procurement writer. The values are locked while checked, so two
+    reviewers never both decide one. A fixed number of queries whatever the count.
+    Returns the reviewed values (with ``supplier`` and ``indicator``).
+    """
+    if not roles.can_write_master_data(actor):
+        raise PermissionDenied(_("Only procurement analysts and administrators review values."))
+    ids = list(dict.fromkeys(int(pk) for pk in value_ids))
+    if not ids:
+        raise ValidationError({"values": _("Select at least one value.")})
+    if len(ids) > BULK_REVIEW_LIMIT:
+        raise ValidationError({"values": _("Select at most %(limit)d values at once.") % {
+            "limit": BULK_REVIEW_LIMIT}})
+    ensure_reviewable(current_state=ValueState.SUBMITTED, state=state, comment=comment, what="values",
+                      reason_message=_("Say why the values are rejected so the supplier can correct them."))
+    locked = IndicatorValue.objects.select_for_update(of=("self",)).select_related("supplier", "indicator")
+    values = list(scope_to_user(locked, actor, "supplier").filter(pk__in=ids).order_by("pk"))
+    missing = sorted(set(ids) - {value.pk for value in values})
+    if missing:
+        raise ValidationError({"values": _("%(count)d of the selected values are not in your review queue; "
+                                           "nothing was reviewed.") % {"count": len(missing)}})
+    stale = [value for value in values if value.state != ValueState.SUBMITTED]
+    if stale:
+        raise ValidationError({"values": _("Already reviewed since the page was loaded: %(values)s. Nothing was "
+                                           "reviewed; reload the queue.") % {"values": ", ".join(
+            f"{v.supplier.code} {v.indicator.code} {v.quarter}" for v in stale[:10])}})
+    record_reviews(IndicatorValue, values, state=state, actor=actor, comment=comment)
+    value_notifications.notify_value_steps(values, actor)
+    return values
 
 
 def indicator_value_submit(*, supplier: Supplier, quarter: Quarter, indicator: Indicator, value: str, actor,

@@ -3,6 +3,8 @@ delivery: once-only keys, the person's e-mail preference and language, the daily
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from django.utils.translation import gettext as _
 
 from audits import notifications
@@ -13,29 +15,42 @@ from scoring.models import ValueState
 def notify_value_step(value, actor) -> None:
     """A supplier's submitted indicator value goes to the analysts for review; a review
     (accepted or rejected with its comment) goes back to the supplier's users."""
+    notify_value_steps([value], actor)
+
+
+def notify_value_steps(values: Sequence, actor) -> None:
+    """``notify_value_step`` for many values (a bulk review): the same notifications, in
+    each recipient's language, with a fixed number of queries whatever the count (the
+    recipients, their preferences, one insert). ``values`` carry ``supplier`` and
+    ``indicator`` (``select_related``)."""
     actor_id = getattr(actor, "pk", None)
-    supplier_id = value.supplier_id
-    code = value.supplier.code
-    indicator = value.indicator.code
-    if value.state == ValueState.SUBMITTED:
-        kind, recipients = NotificationKind.VALUE_SUBMITTED, notifications.analyst_ids()
-
-        def subject():
-            return _("%(indicator)s value for %(quarter)s submitted by supplier %(code)s: review it") % {
-                "indicator": indicator, "quarter": value.quarter, "code": code}
-    elif value.state in (ValueState.ACCEPTED, ValueState.REJECTED):
-        kind = NotificationKind.VALUE_REVIEWED
-        recipients = notifications.supplier_user_ids([supplier_id]).get(supplier_id, [])
-
-        def subject():
-            if value.state == ValueState.ACCEPTED:
-                return _("Your %(indicator)s value for %(quarter)s is accepted") % {
-                    "indicator": indicator, "quarter": value.quarter}
-            return _("Your %(indicator)s value for %(quarter)s is rejected: %(comment)s") % {
-                "indicator": indicator, "quarter": value.quarter, "comment": value.review_comment}
-    else:
-        return
-    recipients = [r for r in recipients if r and r != actor_id]
-    drafts = notifications.drafts_for(recipients, subject, kind=kind, item=f"value:{value.pk}:{value.state}",
-                                      supplier_id=supplier_id)
+    reviewed = [v for v in values if v.state in (ValueState.ACCEPTED, ValueState.REJECTED)]
+    members = notifications.supplier_user_ids({v.supplier_id for v in reviewed}) if reviewed else {}
+    analysts = notifications.analyst_ids() if any(v.state == ValueState.SUBMITTED for v in values) else []
+    steps = []
+    for value in values:
+        if value.state == ValueState.SUBMITTED:
+            steps.append((value, NotificationKind.VALUE_SUBMITTED, analysts))
+        elif value.state in (ValueState.ACCEPTED, ValueState.REJECTED):
+            steps.append((value, NotificationKind.VALUE_REVIEWED, members.get(value.supplier_id, [])))
+    recipients_of = {id(value): [r for r in recipients if r and r != actor_id] for value, _kind, recipients in steps}
+    languages = notifications.preferences({r for ids in recipients_of.values() for r in ids})
+    drafts = []
+    for value, kind, _recipients in steps:
+        drafts += notifications.drafts_for(recipients_of[id(value)], _subject(value), languages=languages, kind=kind,
+                                           item=f"value:{value.pk}:{value.state}", supplier_id=value.supplier_id)
     notifications.deliver_on_commit(notifications.create(drafts))
+
+
+def _subject(value):
+    """The sentence of ``value``'s step, built in the active language when called."""
+    names = {"indicator": value.indicator.code, "quarter": value.quarter, "code": value.supplier.code,
+             "comment": value.review_comment}
+
+    def subject():
+        if value.state == ValueState.SUBMITTED:
+            return _("%(indicator)s value for %(quarter)s submitted by supplier %(code)s: review it") % names
+        if value.state == ValueState.ACCEPTED:
+            return _("Your %(indicator)s value for %(quarter)s is accepted") % names
+        return _("Your %(indicator)s value for %(quarter)s is rejected: %(comment)s") % names
+    return subject

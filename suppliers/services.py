@@ -8,10 +8,11 @@ import pandas as pd
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core import roles
-from core.history import actor_fields, stamp
+from core.history import actor_fields, history_context, record_bulk_history, stamp
 from core.quarter import Quarter
 from suppliers import selectors, spend
 from suppliers.models import Supplier, SupplierStatus, SupplierStatusChange
@@ -72,16 +73,46 @@ def supplier_set_owner(*, supplier: Supplier, owner, actor, reason: str = "") ->
     Procurement writers only (``PermissionDenied``); the owner must be an active analyst or
     admin (``core.roles.may_own_suppliers``, else ``ValidationError({"owner": ...})``).
     Recorded in the supplier's history with who, when and the reason."""
+    suppliers_set_owner(supplier_ids=[supplier.pk], owner=owner, actor=actor, reason=reason)
+    supplier.owner = owner
+    return supplier
+
+
+BULK_OWNER_LIMIT = 1000
+
+
+@transaction.atomic
+def suppliers_set_owner(*, supplier_ids, owner, actor, reason: str = "") -> list[Supplier]:
+    """``supplier_set_owner`` for many suppliers at once (the supplier list's "assign
+    owner"): the same checks, one history row per supplier whose owner changes (with who,
+    when and the reason), a fixed number of queries. All or nothing: ``ValidationError``
+    keyed ``suppliers`` when nothing (or more than ``BULK_OWNER_LIMIT``) is selected or an
+    id is unknown, ``owner`` when the owner may not own suppliers. Returns the suppliers
+    whose owner changed."""
     if not roles.can_write_master_data(actor):
         raise PermissionDenied(_("Only procurement analysts and administrators assign supplier owners."))
     if owner is not None and not roles.may_own_suppliers(owner):
         raise ValidationError({"owner": _("A supplier owner is an active procurement analyst or administrator.")})
-    old = supplier.owner
-    if (old.pk if old else None) == (owner.pk if owner else None):
-        return supplier
-    supplier.owner = owner
-    stamp(supplier, actor=actor, reason=reason).save(update_fields=["owner", "updated_at"])
-    return supplier
+    ids = list(dict.fromkeys(supplier_ids))
+    if not ids:
+        raise ValidationError({"suppliers": _("Select at least one supplier.")})
+    if len(ids) > BULK_OWNER_LIMIT:
+        raise ValidationError({"suppliers": _("Select at most %(limit)d suppliers at once.") % {
+            "limit": BULK_OWNER_LIMIT}})
+    suppliers = list(Supplier.objects.select_for_update().filter(pk__in=ids).order_by("pk"))
+    if len(suppliers) < len(ids):
+        raise ValidationError({"suppliers": _("Some selected suppliers do not exist; nothing was changed.")})
+    owner_id = owner.pk if owner is not None else None
+    changed = [supplier for supplier in suppliers if supplier.owner_id != owner_id]
+    if not changed:
+        return []
+    now = timezone.now()
+    for supplier in changed:
+        supplier.owner, supplier.updated_at = owner, now
+    Supplier.objects.filter(pk__in=[s.pk for s in changed]).update(owner=owner, updated_at=now)
+    with history_context(user=actor, reason=reason or None):
+        record_bulk_history(Supplier, changed, updated=True)
+    return changed
 
 
 def record_status_changes(*, changes: list[tuple[Supplier, str, str]], actor, reason: str = "") -> None:

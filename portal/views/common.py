@@ -65,3 +65,26 @@ def identifier_param(request, name: str) -> str:
 
 def bad_query_response(error: BadQuery) -> HttpResponseBadRequest:
     return HttpResponseBadRequest(str(error))
+
+
+def selected_ids(request, name: str = "selected") -> list[int] | None:
+    """The ids ticked in a list page's bulk form (checkboxes named ``name``), in order,
+    without repeats; ``None`` when one is not a whole number (a forged request)."""
+    ids = []
+    for text in request.POST.getlist(name):
+        if not text.strip().isdigit():
+            return None
+        ids.append(int(text))
+    return list(dict.fromkeys(ids))
+
+
+def back_to(request, fallback: str, *args):
+    """Redirect to the form's ``next`` (a URL of this site), else to the ``fallback`` page."""
+    from django.shortcuts import redirect
+    from django.utils.http import url_has_allowed_host_and_scheme
+
+    next_url = request.POST.get("next", "")
+    if url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()},
+                                       require_https=request.is_secure()):
+        return redirect(next_url)
+    return redirect(fallback, *args)

@@ -9,9 +9,10 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
-from audits import services
+from audits import reminders, services
 from audits.models import Audit, AuditType, CapState, CorrectiveAction, Finding, FindingStatus, Severity
 from core import roles, uploads
 from portal import exports, list_columns, selectors
@@ -22,10 +23,20 @@ from portal.forms import (
     CapVerifyForm,
     EvidenceForm,
     FindingDueDatesForm,
+    FindingExtendForm,
     NoteForm,
     apply_errors,
 )
-from portal.views.common import BadQuery, bad_query_response, identifier_param, paginate, today
+from portal.views.common import (
+    BadQuery,
+    back_to,
+    bad_query_response,
+    error_text,
+    identifier_param,
+    paginate,
+    selected_ids,
+    today,
+)
 from suppliers.selectors import scope_to_user
 
 OVERDUE_CHOICES = (("any", "any"), ("cap", "cap"), ("correction", "correction"))
@@ -53,8 +64,55 @@ def findings_board(request):
         return exports.export_response(request, "findings", list_columns.finding_columns(today()), findings)
     return render(request, "portal/findings_board.html", {
         "page": paginate(request, findings, 50), "filters": filters, "severities": Severity.choices,
-        "cap_states": CapState.choices, "today": today(),
+        "cap_states": CapState.choices, "today": today(), "extend_form": FindingExtendForm(),
     })
+
+
+def _bulk_selection(request) -> list[int]:
+    ids = selected_ids(request)
+    if ids is None:
+        raise ValidationError(_("The selection is not a list of findings; reload the page."))
+    return ids
+
+
+@require_POST
+@writer_required
+def findings_bulk_remind(request):
+    """The board's "send reminders" for the selected findings whose CAP is overdue
+    (``audits.reminders.cap_reminders_send``; all or nothing)."""
+    try:
+        created = reminders.cap_reminders_send(finding_ids=_bulk_selection(request), actor=request.user)
+    except (ValidationError, PermissionDenied) as exc:
+        messages.error(request, error_text(exc))
+    else:
+        if created:
+            messages.success(request, ngettext("Sent %(count)d reminder.", "Sent %(count)d reminders.", created)
+                             % {"count": created})
+        else:
+            messages.info(request, _("Everyone concerned was already reminded today; nothing new was sent."))
+    return back_to(request, "portal:findings-board")
+
+
+@require_POST
+@writer_required
+def findings_bulk_extend(request):
+    """The board's "extend due date" for the selected findings, with a reason
+    (``audits.services.findings_extend_due``; all or nothing)."""
+    form = FindingExtendForm(request.POST)
+    try:
+        ids = _bulk_selection(request)
+        if not form.is_valid():
+            raise ValidationError([str(message) for errors in form.errors.values() for message in errors])
+        data = form.cleaned_data
+        extended = services.findings_extend_due(finding_ids=ids, deadline=data["deadline"], due_on=data["due_on"],
+                                                reason=data["reason"], actor=request.user)
+    except (ValidationError, PermissionDenied) as exc:
+        messages.error(request, error_text(exc))
+    else:
+        messages.success(request, ngettext("Extended the due date of %(count)d finding to %(date)s.",
+                                           "Extended the due date of %(count)d findings to %(date)s.", len(extended))
+                         % {"count": len(extended), "date": data["due_on"].isoformat()})
+    return back_to(request, "portal:findings-board")
 
 
 def _finding(request, ref: str):

@@ -11,6 +11,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 from rest_framework.exceptions import ValidationError as ApiValidationError
 
@@ -19,7 +20,16 @@ from portal import exports, list_columns, selectors
 from portal.access import admin_required, procurement_required, writer_required
 from portal.forms import DraftForm, ReviewForm, RunForm, SettingsForm, WeightsForm, apply_errors, source_field_name
 from portal.indicators import display_value
-from portal.views.common import BadQuery, as_django_error, bad_query_response, error_text, identifier_param, paginate
+from portal.views.common import (
+    BadQuery,
+    as_django_error,
+    back_to,
+    bad_query_response,
+    error_text,
+    identifier_param,
+    paginate,
+    selected_ids,
+)
 from scoring import methodology_drafts, services
 from scoring.models import (
     ACTIVE_RUN_STATUSES,
@@ -269,7 +279,53 @@ def value_queue(request):
         return exports.export_response(request, "values-to-review", list_columns.VALUE_QUEUE_COLUMNS, values)
     return render(request, "portal/value_queue.html", {
         "page": paginate(request, values), "supplier": supplier, "review_form": ReviewForm(),
+        "bulk_limit": services.BULK_REVIEW_LIMIT,
     })
+
+
+@require_POST
+@writer_required
+def value_review_bulk(request):
+    """Accept or reject the ticked values (``selected``), or every value matching the
+    queue's filter (``scope=all``, the filter in the query string and the count the page
+    showed in ``count``), in one step through ``scoring.services.values_review``:
+    all or nothing."""
+    state = {"accept": ValueState.ACCEPTED, "reject": ValueState.REJECTED}.get(request.POST.get("decision"))
+    comment = request.POST.get("comment", "").strip()
+    try:
+        ids = _bulk_value_ids(request)
+        if state is None:
+            raise ValidationError(_("Choose accept or reject."))
+        values = services.values_review(value_ids=ids, state=state, actor=request.user, comment=comment)
+    except BadQuery as exc:
+        messages.error(request, str(exc))
+    except (ValidationError, PermissionDenied) as exc:
+        messages.error(request, error_text(exc))
+    else:
+        text = (ngettext("Accepted %(count)d value; it counts from the next recalculation.",
+                         "Accepted %(count)d values; they count from the next recalculation.", len(values))
+                if state == ValueState.ACCEPTED else
+                ngettext("Rejected %(count)d value; the supplier is told why.",
+                         "Rejected %(count)d values; the suppliers are told why.", len(values)))
+        messages.success(request, text % {"count": len(values)})
+    return back_to(request, "portal:value-queue")
+
+
+def _bulk_value_ids(request) -> list[int]:
+    if request.POST.get("scope") != "all":
+        ids = selected_ids(request)
+        if ids is None:
+            raise BadQuery(_("The selection is not a list of values; reload the page."))
+        return ids
+    values = selectors.values_awaiting_review(request.user)
+    supplier = identifier_param(request, "supplier")
+    if supplier:
+        values = values.filter(supplier__code=supplier)
+    ids = list(values.values_list("pk", flat=True)[:services.BULK_REVIEW_LIMIT + 1])
+    if len(ids) <= services.BULK_REVIEW_LIMIT and request.POST.get("count", "") != str(len(ids)):
+        raise BadQuery(_("The queue changed since the page was loaded (%(count)d values match now); nothing was "
+                         "reviewed. Reload the page and check the selection.") % {"count": len(ids)})
+    return ids
 
 
 @require_POST

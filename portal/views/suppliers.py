@@ -9,6 +9,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from audits import selectors as audit_selectors
@@ -17,7 +18,7 @@ from disclosure import selectors as disclosure_selectors
 from portal import charts, exports, list_columns, selectors
 from portal.access import can_act_for_supplier, role_required, supplier_for, writer_required
 from portal.forms import IndicatorValueForm, OwnerForm, StatusChangeForm, apply_errors
-from portal.views.common import paginate, today
+from portal.views.common import back_to, error_text, paginate, selected_ids, today
 from scoring import services as scoring_services
 from scoring.models import ValueState
 from suppliers import documents as supplier_documents
@@ -48,7 +49,32 @@ def supplier_list(request):
         "countries": selectors.supplier_countries(request.user), "categories": SupplierCategory.choices,
         "statuses": SupplierStatus.choices, "grades": "ABCDX", "flags": FLAGS,
         "filtered": any(filters.values()),
+        "owner_form": OwnerForm() if roles.can_write_master_data(request.user) else None,
     })
+
+
+@require_POST
+@writer_required
+def suppliers_bulk_owner(request):
+    """The supplier list's "assign owner" for the selected suppliers, with an optional
+    reason (``suppliers.services.suppliers_set_owner``; all or nothing)."""
+    form = OwnerForm(request.POST)
+    ids = selected_ids(request)
+    try:
+        if ids is None:
+            raise ValidationError(_("The selection is not a list of suppliers; reload the page."))
+        if not form.is_valid():
+            raise ValidationError(_("Choose an analyst or administrator as the owner."))
+        owner = form.cleaned_data["owner"]
+        changed = supplier_services.suppliers_set_owner(supplier_ids=ids, owner=owner, actor=request.user,
+                                                        reason=form.cleaned_data["reason"])
+    except (ValidationError, PermissionDenied) as exc:
+        messages.error(request, error_text(exc))
+    else:
+        names = {"count": len(changed), "owner": owner.get_username() if owner else _("nobody")}
+        messages.success(request, ngettext("Owner of %(count)d supplier set to %(owner)s.",
+                                           "Owner of %(count)d suppliers set to %(owner)s.", len(changed)) % names)
+    return back_to(request, "portal:supplier-list")
 
 
 @role_required

@@ -41,4 +41,20 @@
     form.addEventListener("input", update);
     update();
   });
+  // Bulk actions: "select all on this page" ticks every row checkbox of its form
+  // (form="<id>"); "all matching the filter" ticks them too, the server takes the filter.
+  document.querySelectorAll("input[data-select-all]").forEach(function (all) {
+    var id = all.getAttribute("data-select-all");
+    var form = document.getElementById(id);
+    function boxes() { return document.querySelectorAll('input[type="checkbox"][name="selected"][form="' + id + '"]'); }
+    all.addEventListener("change", function () {
+      boxes().forEach(function (box) { box.checked = all.checked; });
+    });
+    var scope = form && form.querySelector('input[name="scope"][value="all"]');
+    if (scope) {
+      scope.addEventListener("change", function () {
+        if (scope.checked) { all.checked = true; boxes().forEach(function (box) { box.checked = true; }); }
+      });
+    }
+  });
 })();

@@ -324,3 +324,19 @@ def test_query_count_does_not_grow_with_rows(world, client_as, make_supplier, ma
     large = [_queries(client, url) for url in urls]
     assert large == small
     assert len(csv_rows(client.get("/screening/?format=csv"))) == 1 + 13  # CAND-1 and the 12 new candidates
+
+
+def test_findings_export_carries_the_working_due_date_and_the_date_as_given(world, client_as):
+    import datetime as dt
+
+    from audits.models import Finding
+
+    finding = world.own_finding
+    extended = finding.correction_due_on + dt.timedelta(days=30)
+    Finding.objects.filter(pk=finding.pk).update(correction_due_extended_to=extended,
+                                                 due_extension_reason="Supplier moved the production line")
+    rows = csv_rows(client_as("procurement_analyst").get("/findings/?status=all&severity=major&format=csv"))
+    row = records(rows)[0]
+    assert row["Correction due"] == extended.isoformat()
+    assert row["Correction due as given"] == finding.correction_due_on.isoformat()
+    assert row["Extension reason"] == "Supplier moved the production line"
