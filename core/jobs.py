@@ -225,7 +225,8 @@ def renew(model: type[models.Model], pk: int, **fields) -> bool:
 def finish(model: type[models.Model], pk: int, status: str, **fields) -> bool:
     """Record the outcome of a running job and drop its lease. ``False`` when the job was
     not running any more (an admin cancelled it meanwhile): nothing is overwritten. A job
-    that succeeds records all its work done (``progress_done = progress_total``)."""
+    that succeeds records all its work done (``progress_done = progress_total``, or the
+    lease's ``finished_fields()`` passed in)."""
     if status == SUCCEEDED and _tracks_progress(model):
         fields.setdefault("progress_done", Coalesce(F("progress_total"), models.Value(0)))
     return bool(model.objects.filter(pk=pk, status=RUNNING).update(
@@ -265,6 +266,12 @@ class Lease:
         if total is not None:
             self.total = total
         self.done = done
+
+    def finished_fields(self) -> dict:
+        """For ``finish`` of a job that succeeded: all its reported work done (N of N)."""
+        if not self.total or not _tracks_progress(self.model):
+            return {}
+        return {"progress_done": self.total, "progress_total": self.total}
 
     def _beat(self) -> None:
         written: tuple | None = None

@@ -172,7 +172,7 @@ def report_execute(*, report_id: int, task_id: str = "") -> Report | None:
         raise
     finally:
         shutil.rmtree(folder, ignore_errors=True)
-    return _finish(report, ReportStatus.SUCCEEDED)
+    return _finish(report, ReportStatus.SUCCEEDED, done=lease.finished_fields())
 
 
 def _work_folder(report_id: int) -> Path:
@@ -266,9 +266,10 @@ def _size_and_sha256(path: Path) -> tuple[int, str]:
     return size, digest.hexdigest()
 
 
-def _finish(report: Report, status: str, *, error: str = "") -> Report:
-    """Record the outcome; a report that is not ``succeeded`` keeps no file."""
-    fields = {"error": error}
+def _finish(report: Report, status: str, *, error: str = "", done: dict | None = None) -> Report:
+    """Record the outcome (``done``: the lease's ``finished_fields``); a report that is not
+    ``succeeded`` keeps no file."""
+    fields = {"error": error, **(done or {})}
     if status == ReportStatus.SUCCEEDED:
         fields.update(progress=100, run=report.run, file=report.file.name, size=report.size,
                       checksum=report.checksum, suppliers=report.suppliers)

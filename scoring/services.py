@@ -372,7 +372,7 @@ def _recalculate(run: ScoreRun, lease: jobs.Lease, started: float) -> None:
         if not run.preview:
             _make_official(run.quarter, run.methodology, run=run, actor=run.started_by or run.started_by_label)
         jobs.finish(ScoreRun, run.pk, RunStatus.SUCCEEDED, counts=counts, fingerprint=fingerprint,
-                    duration_seconds=round(time.perf_counter() - started, 3))
+                    duration_seconds=round(time.perf_counter() - started, 3), **lease.finished_fields())
         # The dashboard's emissions panel reads the quarter's stored estimate (section 11),
         # computed once the run is committed, outside the run's own time.
         transaction.on_commit(lambda: disclosure_tasks.store_emissions_estimate.delay(run.quarter), robust=True)
