@@ -37,6 +37,9 @@ FIELD_LABELS: dict[tuple[type[models.Model], str], Promise] = {
 }
 
 EMPTY = "—"
+# A stored document's keys come back in any order (jsonb): the QBR components in reading
+# order, other keys alphabetically.
+KEY_ORDER = ("quality", "delivery", "cost", "service", "esg")
 
 
 def field_label(model: type[models.Model], name: str) -> str:
@@ -54,7 +57,8 @@ def _structure_text(value) -> str:
     """Weights, bands and parameters: ``{"quality": "30"}`` → "quality 30";
     ``[["A", "85"], ["B", "70"]]`` → "A 85 · B 70"."""
     if isinstance(value, dict):
-        return ", ".join(f"{key} {_structure_text(item)}" for key, item in value.items()) or EMPTY
+        keys = sorted(value, key=lambda key: (KEY_ORDER.index(key) if key in KEY_ORDER else len(KEY_ORDER), key))
+        return ", ".join(f"{key} {_structure_text(value[key])}" for key in keys) or EMPTY
     if isinstance(value, list | tuple):
         return " · ".join(_structure_text(item) if isinstance(item, dict) else
                           " ".join(str(part) for part in item) if isinstance(item, list | tuple) else str(item)
