@@ -41,9 +41,9 @@ def _requested_supplier(request):
     return None
 
 
-def _started_message(request, report: Report) -> None:
+def _started_message(request, report: Report, pending: str = "") -> None:
     """With tasks run in the request (no broker: the laptop default) the export has already
-    ended by now: say so, with its download link, instead of "started"."""
+    ended by now: say so, with its download link, instead of "started" (``pending``)."""
     report.refresh_from_db()
     if report.is_ready:
         messages.success(request, format_html(
@@ -52,7 +52,7 @@ def _started_message(request, report: Report) -> None:
     elif report.status == ReportStatus.FAILED:
         messages.error(request, _("The export failed: %(error)s") % {"error": report.error})
     else:
-        messages.success(request, _("Export started; the file appears here when it is ready."))
+        messages.success(request, pending or _("Export started; the file appears here when it is ready."))
 
 
 @role_required
@@ -102,14 +102,14 @@ def report_card(request, code: str):
     if not may_request_card(request.user, supplier):
         raise PermissionDenied(_("Viewers download existing reports; analysts and administrators start exports."))
     try:
-        services.report_enqueue(quarter=Quarter.parse(request.POST.get("quarter", "")), format=ReportFormat.PDF,
-                                supplier=supplier, actor=request.user)
+        report = services.report_enqueue(quarter=Quarter.parse(request.POST.get("quarter", "")),
+                                         format=ReportFormat.PDF, supplier=supplier, actor=request.user)
     except services.ReportRefused as exc:
         messages.error(request, str(exc))
     except ValueError:
         messages.error(request, _("Choose a quarter with stored scores."))
     else:
-        messages.success(request, _("Report card requested; download it from Reports when it is ready."))
+        _started_message(request, report, _("Report card requested; download it from Reports when it is ready."))
     return redirect("portal:report-list")
 
 

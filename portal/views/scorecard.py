@@ -19,7 +19,7 @@ from portal import selectors
 from portal.access import admin_required, procurement_required, writer_required
 from portal.forms import DraftForm, ReviewForm, RunForm, SettingsForm, WeightsForm, apply_errors, source_field_name
 from portal.indicators import display_value
-from portal.progress import job_state
+from portal.progress import job_state, run_started_message
 from portal.views.common import BadQuery, as_django_error, bad_query_response, error_text, identifier_param, paginate
 from scoring import methodology_drafts, services
 from scoring.models import (
@@ -27,7 +27,6 @@ from scoring.models import (
     IndicatorValue,
     Methodology,
     MethodologyIndicator,
-    RunStatus,
     ScoreRun,
     ValueState,
 )
@@ -196,7 +195,8 @@ def run_list(request):
                     messages.info(request, _("A recalculation of %(quarter)s is already %(status)s; showing it.")
                                   % {"quarter": run.quarter, "status": run.get_status_display().lower()})
                 else:
-                    _started_message(request, run)
+                    run_started_message(request, run, _("Recalculation of %(quarter)s started.") % {
+                        "quarter": run.quarter})
                 return redirect("portal:run-detail", pk=run.pk)
     return render(request, "portal/run_list.html", {
         "form": form, "page": paginate(request, selectors.runs()),
@@ -210,22 +210,6 @@ def _run_payload(run: ScoreRun) -> dict:
             "started_at": run.started_at.isoformat() if run.started_at else None,
             "finished_at": run.finished_at.isoformat() if run.finished_at else None,
             "scores_url": reverse("portal:supplier-list") + f"?quarter={run.quarter}&sort=spend"}
-
-
-def _started_message(request, run: ScoreRun) -> None:
-    """Say what happened: with tasks run in the request (no broker: the laptop default) the
-    run has already finished by now, and the message says how it ended."""
-    run.refresh_from_db(fields=["status", "counts", "error", "progress_done", "progress_total"])
-    values = {"quarter": run.quarter, "id": run.pk}
-    if run.status == RunStatus.SUCCEEDED:
-        messages.success(request, _("Recalculation of %(quarter)s done: %(scored)s suppliers scored.")
-                         % {**values, "scored": (run.counts or {}).get("scored", 0)})
-    elif run.status == RunStatus.FAILED:
-        messages.error(request, _("Recalculation of %(quarter)s failed: %(error)s") % {**values, "error": run.error})
-    elif run.status == RunStatus.CANCELLED:
-        messages.warning(request, _("Recalculation of %(quarter)s was cancelled.") % values)
-    else:
-        messages.success(request, _("Recalculation of %(quarter)s started.") % values)
 
 
 @procurement_required

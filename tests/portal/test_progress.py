@@ -11,6 +11,7 @@ import pytest
 from core import jobs
 from portal.progress import job_state, step_classes
 from reports.models import Report
+from scoring import methodology_drafts
 from scoring import services as scoring_services
 from scoring.models import Methodology, ScoreRun
 
@@ -59,11 +60,25 @@ def test_tasks_run_in_the_request_the_message_says_done_with_the_result(transact
     assert "started" not in body and "See the new scores" in body
     assert 'data-step="finished" class="done"' in body and "data-poll-url" not in body
 
+    # A preview of a draft says so too.
+    draft = methodology_drafts.draft_create(version="v2", based_on=Methodology.objects.get(version="v1"),
+                                            description="", actor=world.analyst)
+    response = analyst.post("/scorecard/compare/preview/", {"quarter": str(world.quarter), "methodology": "v2"},
+                            follow=True)
+    assert ScoreRun.objects.get(methodology=draft).status == "succeeded"
+    assert (f"Preview of v2 on {world.quarter} done; the official results stay as they are."
+            in response.content.decode())
+
     response = analyst.post("/reports/", {"quarter": str(world.quarter), "format": "csv"}, follow=True)
     report = Report.objects.get()
     body = response.content.decode()
     assert "Export ready:" in body and f'href="/reports/{report.pk}/download/"' in body
     assert "Export started" not in body
+    # The report card requested from the supplier page too.
+    response = analyst.post("/suppliers/OWN-1/report-card/", {"quarter": str(world.quarter)}, follow=True)
+    card = Report.objects.get(format="pdf")
+    body = response.content.decode()
+    assert "Export ready:" in body and f'href="/reports/{card.pk}/download/"' in body
 
 
 def test_a_run_sent_to_a_worker_says_started(world, client_as, django_capture_on_commit_callbacks):
