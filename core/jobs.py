@@ -15,6 +15,12 @@ The rules (docs/reliability.md):
 - **Heartbeat.** While the body runs, ``lease`` renews the lease from a thread every third
   of the lease; a job whose lease is no longer renewed (process killed) is reclaimed by the
   sweep after at most one lease.
+- **Progress.** The body reports ``advance(done, total)`` (cheap: memory only); the heartbeat
+  thread writes the numbers (``progress_done``, ``progress_total`` and, where the model has
+  it, the percentage ``progress``) at most every ``JOB_PROGRESS_SECONDS`` and only when they
+  changed, in the same UPDATE that renews the lease: no query per row, and its own
+  connection, so a body inside a long transaction does not hide it. ``progress_of`` reads
+  them back as "n of N (p%)"; a job that succeeds ends at N of N.
 - **Enqueue after commit; the broker may be down.** ``send_on_commit`` publishes once the
   row is committed; a publish that fails leaves the job ``queued`` with no ``sent_at``.
 - **Sweep** (``sweep``, beat every minute): running jobs whose lease expired are put back
@@ -38,7 +44,7 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.db import close_old_connections, connection, models, transaction
 from django.db.models import F, Q
-from django.db.models.functions import Now
+from django.db.models.functions import Coalesce, Now
 
 from core.history import history_context, record_bulk_history
 
@@ -62,6 +68,12 @@ def resend_after_seconds() -> int:
 def max_attempts() -> int:
     """Claims after which a job whose worker keeps dying is failed instead of requeued."""
     return int(getattr(settings, "JOB_MAX_ATTEMPTS", 5))
+
+
+def progress_seconds() -> float:
+    """How often at most a running job's progress is written (``JOB_PROGRESS_SECONDS``,
+    default 1 s); 0 writes it only with the lease's renewal."""
+    return float(getattr(settings, "JOB_PROGRESS_SECONDS", 1.0))
 
 
 def _lease_expired() -> Q:
@@ -111,6 +123,52 @@ def kind_of(model: type[models.Model]) -> JobKind:
     raise LookupError(f"{model.__name__} is not a registered job model")
 
 
+# --------------------------------------------------------------------------- progress
+
+
+@dataclass(frozen=True)
+class Progress:
+    """Work done of a job: ``done`` of ``total`` units (the unit is the job's: steps of a
+    recalculation, rows or cards of an export), ``percent`` 0–100 rounded down."""
+
+    done: int
+    total: int
+
+    @property
+    def percent(self) -> int:
+        return min(100, self.done * 100 // self.total) if self.total else 0
+
+    def as_dict(self) -> dict:
+        return {"done": self.done, "total": self.total, "percent": self.percent}
+
+
+def _has_field(model: type[models.Model], name: str) -> bool:
+    return any(f.name == name for f in model._meta.concrete_fields)
+
+
+def _tracks_progress(model: type[models.Model]) -> bool:
+    return _has_field(model, "progress_done") and _has_field(model, "progress_total")
+
+
+def progress_of(job) -> Progress | None:
+    """The job's recorded progress, ``None`` before its body reported a total."""
+    total = getattr(job, "progress_total", None)
+    if not total:
+        return None
+    return Progress(max(0, min(getattr(job, "progress_done", 0) or 0, total)), total)
+
+
+def progress_fields(model: type[models.Model], done: int, total: int) -> dict:
+    """The columns that record ``done`` of ``total`` on ``model`` (empty when it keeps none);
+    the percentage column, where there is one, stays below 100 until the job succeeds."""
+    if not _tracks_progress(model):
+        return {}
+    fields = {"progress_done": max(0, min(done, total)), "progress_total": total}
+    if _has_field(model, "progress"):
+        fields["progress"] = min(Progress(fields["progress_done"], total).percent, 99)
+    return fields
+
+
 # --------------------------------------------------------------------------- enqueue
 
 
@@ -151,6 +209,8 @@ def claim(model: type[models.Model], pk: int, *, task_id: str = "") -> bool:
         claimable |= Q(status=RUNNING, task_id=task_id)
     values = {"status": RUNNING, "started_at": Now(), "lease_expires_at": _in(lease_seconds()),
               "attempts": F("attempts") + 1, "error": "", "finished_at": None}
+    if _tracks_progress(model):  # a resumed job counts again from its start
+        values.update(progress_done=0, progress_total=None)
     if task_id:
         values["task_id"] = task_id
     return bool(model.objects.filter(pk=pk).filter(claimable).update(**values))
@@ -164,7 +224,11 @@ def renew(model: type[models.Model], pk: int, **fields) -> bool:
 
 def finish(model: type[models.Model], pk: int, status: str, **fields) -> bool:
     """Record the outcome of a running job and drop its lease. ``False`` when the job was
-    not running any more (an admin cancelled it meanwhile): nothing is overwritten."""
+    not running any more (an admin cancelled it meanwhile): nothing is overwritten. A job
+    that succeeds records all its work done (``progress_done = progress_total``, or the
+    lease's ``finished_fields()`` passed in)."""
+    if status == SUCCEEDED and _tracks_progress(model):
+        fields.setdefault("progress_done", Coalesce(F("progress_total"), models.Value(0)))
     return bool(model.objects.filter(pk=pk, status=RUNNING).update(
         status=status, finished_at=Now(), lease_expires_at=None, **fields))
 
@@ -176,7 +240,8 @@ def requeue(model: type[models.Model], pk: int, *, error: str = "") -> bool:
 
 
 class Lease:
-    """Keeps a claimed job's lease alive from a thread while its body runs.
+    """Keeps a claimed job's lease alive from a thread while its body runs, and writes the
+    progress the body reports with ``advance``.
 
     ``checkpoint(step)`` is called by the body between steps: it raises ``JobCancelled``
     once the job stopped being ``running`` (cancelled by an admin), and is where the
@@ -184,22 +249,45 @@ class Lease:
     variables of a worker process: when the step matches, the file is written and the
     process waits there until it is killed)."""
 
-    def __init__(self, model: type[models.Model], pk: int, interval: float | None = None):
+    def __init__(self, model: type[models.Model], pk: int, interval: float | None = None,
+                 progress_interval: float | None = None):
         self.model, self.pk = model, pk
         self.interval = interval if interval is not None else max(lease_seconds() / 3, 0.5)
-        self.progress: int | None = None
+        every = progress_interval if progress_interval is not None else progress_seconds()
+        self.tick = min(self.interval, every) if every > 0 else self.interval
+        self.done: int = 0
+        self.total: int | None = None
         self.lost = False
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._beat, name=f"lease-{model.__name__}-{pk}", daemon=True)
 
+    def advance(self, done: int, total: int | None = None) -> None:
+        """Record ``done`` units of ``total`` (kept when omitted); written by the next beat."""
+        if total is not None:
+            self.total = total
+        self.done = done
+
+    def finished_fields(self) -> dict:
+        """For ``finish`` of a job that succeeded: all its reported work done (N of N)."""
+        if not self.total or not _tracks_progress(self.model):
+            return {}
+        return {"progress_done": self.total, "progress_total": self.total}
+
     def _beat(self) -> None:
+        written: tuple | None = None
+        renewed = time.monotonic()
         try:
-            while not self._stop.wait(self.interval):
-                fields = {"progress": self.progress} if self.progress is not None else {}
+            while not self._stop.wait(self.tick):
+                current = (self.done, self.total)
+                changed = self.total is not None and current != written
+                if not changed and time.monotonic() - renewed < self.interval - 0.01:
+                    continue
+                fields = progress_fields(self.model, *current) if changed else {}
                 try:
                     if not renew(self.model, self.pk, **fields):
                         self.lost = True
                         return
+                    written, renewed = current, time.monotonic()
                 except Exception:  # a database blip: the next beat tries again
                     logger.warning("lease of %s %s not renewed", self.model.__name__, self.pk, exc_info=True)
                     close_old_connections()

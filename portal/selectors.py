@@ -42,6 +42,7 @@ from core import roles
 from core.history import describe, history_rows
 from core.parsers import CellError, parse_quarter
 from core.quarter import Quarter
+from portal.history_text import readable
 from scoring import breakdown, serving
 from scoring.breakdown import BreakdownRow
 from scoring.methodology import CATEGORIES
@@ -577,10 +578,11 @@ def unread_notification_count(user) -> int:
 def change_history(user, model, *, limit: int = 20, **filters) -> list[dict] | None:
     """The latest ``limit`` recorded changes (``core.history.describe``) of ``model`` rows
     matching ``filters`` (e.g. ``id=...``, ``methodology_id=...``), newest first, for the
-    "History" panels; ``None`` for users who may not see the history (supplier users)."""
+    "History" panels, each with ``readable`` (``portal.history_text``: labels and values in
+    words); ``None`` for users who may not see the history (supplier users)."""
     if not roles.sees_internal_data(user):
         return None
-    return describe(model, history_rows(model).filter(**filters)[:limit])
+    return readable(model, describe(model, history_rows(model).filter(**filters)[:limit]))
 
 
 @dataclass

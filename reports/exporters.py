@@ -43,7 +43,7 @@ from scoring.methodology import CATEGORIES, CATEGORY_KEYS, MethodologyParams
 from scoring.models import QuarterlyScore, ScoreRun
 from scoring.selectors import methodology_params
 
-Progress = Callable[[int], None] | None
+Progress = Callable[[int, int], None] | None  # (done, total) units of the file
 
 SHEETS = ["Summary", "Scores", "Indicators", "Indicator values", "Coverage gaps", "Audits", "Findings", "QBR",
           "Emissions"]
@@ -104,25 +104,27 @@ class _Sheet:
 
 
 class _Stages:
-    """Maps work done in each stage to one overall percentage for the callback."""
+    """Counts the work of a file in real units across its stages (each stage sized by its
+    rows, a small sheet counting one) and passes ``(done, total)`` to the callback."""
 
     def __init__(self, callback: Progress, stages: dict[str, int]):
         self.callback = callback
         self.starts, total = {}, 0
-        for name, weight in stages.items():
-            self.starts[name] = (total, weight)
-            total += weight
-        self.total = total or 1
+        for name, size in stages.items():
+            self.starts[name] = (total, max(size, 1))
+            total += max(size, 1)
+        self.total = total
         self.last = -1
 
-    def report(self, stage: str, done: int = 1, of: int = 1) -> None:
+    def report(self, stage: str, done: int | None = None) -> None:
+        """``done`` units of ``stage`` (default: the whole stage)."""
         if self.callback is None:
             return
-        start, weight = self.starts[stage]
-        percent = int((start + weight * min(done, of) / max(of, 1)) * 100 / self.total)
-        if percent != self.last:
-            self.last = percent
-            self.callback(min(percent, 100))
+        start, size = self.starts[stage]
+        units = start + (size if done is None else min(done, size))
+        if units != self.last:
+            self.last = units
+            self.callback(units, self.total)
 
 
 def _decimal(text: str) -> Decimal | None:
@@ -164,7 +166,8 @@ def write_workbook(quarter: Quarter, target, progress: Progress = None, *, run: 
 
     Sheets: Summary, Scores, Indicators, Indicator values, Coverage gaps, Audits,
     Findings, QBR, Emissions (the section 11 estimate: ``reports.selectors.emissions_estimate``).
-    ``progress`` is called with a percentage (0–100) as sheets fill.
+    ``progress`` is called with ``(done, total)`` as sheets fill: one unit per row of the
+    Scores, Indicators and QBR sheets, one per other sheet and one for saving.
     Raises ``NoStoredScores`` before any run, and ``selectors.ScoresReplaced`` when a
     recalculation replaces the quarter's results meanwhile.
     """
@@ -176,20 +179,21 @@ def write_workbook(quarter: Quarter, target, progress: Progress = None, *, run: 
     params = methodology_params(run.methodology)
     coverage = selectors.coverage_for(quarter, run)
     as_of = selectors.register_as_of(quarter, today)
-    stages = _Stages(progress, {"summary": 1, "scores": 25, "indicators": 40, "qbr": 15, "gaps": 5, "audits": 4,
-                                "findings": 4, "emissions": 1, "save": 5})
+    stages = _Stages(progress, {"summary": 1, "scores": totals.suppliers, "indicators": full,
+                                "qbr": totals.suppliers, "gaps": 1, "audits": 1, "findings": 1, "emissions": 1,
+                                "save": 1})
     workbook = Workbook(write_only=True)
     sheets = {title: workbook.create_sheet(title) for title in SHEETS}  # the reading order
     _summary_sheet(sheets["Summary"], quarter, run, params, totals, coverage, as_of)
     stages.report("summary")
-    written = _scores_sheet(sheets["Scores"], quarter, lambda done: stages.report("scores", done, totals.suppliers))
+    written = _scores_sheet(sheets["Scores"], quarter, lambda done: stages.report("scores", done))
     if written != totals.suppliers:
         selectors.ensure_still_current(quarter, run)
     stages.report("scores")
     _indicator_sheets(sheets["Indicators"], sheets["Indicator values"], quarter, run, params,
-                      lambda done: stages.report("indicators", done, full))
+                      lambda done: stages.report("indicators", done))
     stages.report("indicators")
-    _qbr_sheet(sheets["QBR"], quarter, run, lambda done: stages.report("qbr", done, totals.suppliers))
+    _qbr_sheet(sheets["QBR"], quarter, run, lambda done: stages.report("qbr", done))
     stages.report("qbr")
     names = selectors.supplier_names()
     _gaps_sheet(sheets["Coverage gaps"], coverage, names)
@@ -473,7 +477,7 @@ def write_report_cards(quarter: Quarter, path, supplier_ids: Iterable[int] | Non
             render_card(context.cards(scores)[0], stream)
         selectors.ensure_still_current(quarter, run)
         if progress:
-            progress(100)
+            progress(1, 1)
         return 1
     total = len(ids) if ids is not None else selectors.run_scores(quarter, run).count()
     count = 0
@@ -483,12 +487,12 @@ def write_report_cards(quarter: Quarter, path, supplier_ids: Iterable[int] | Non
                 archive.writestr(f"{_safe_name(card.supplier_code)}-{quarter}.pdf", render_card_bytes(card))
                 count += 1
                 if progress:
-                    progress(int(count * 99 / max(total, 1)))
+                    progress(count, max(total, count))
     selectors.ensure_still_current(quarter, run)
     if count == 0:
         raise NoStoredScores(_("These suppliers have no stored scores in %(quarter)s.") % {"quarter": quarter})
     if progress:
-        progress(100)
+        progress(count, count)
     return count
 
 

@@ -172,7 +172,7 @@ def report_execute(*, report_id: int, task_id: str = "") -> Report | None:
         raise
     finally:
         shutil.rmtree(folder, ignore_errors=True)
-    return _finish(report, ReportStatus.SUCCEEDED)
+    return _finish(report, ReportStatus.SUCCEEDED, done=lease.finished_fields())
 
 
 def _work_folder(report_id: int) -> Path:
@@ -239,6 +239,7 @@ def _write_file(report: Report, quarter: Quarter, run, path: Path, lease: jobs.L
     if report.format == ReportFormat.PDF:
         ids = [report.supplier_id] if report.supplier_id else None
         return exporters.write_report_cards(quarter, path, supplier_ids=ids, progress=progress, run=run)
+    lease.advance(0, 1)  # the CSV is written in one go: 0 of 1 until it is done
     count = write_scores_csv(quarter, str(path))
     selectors.ensure_still_current(quarter, run)
     return count
@@ -248,8 +249,8 @@ def _progress_recorder(lease: jobs.Lease):
     """Progress goes through the lease's heartbeat (its own connection): the writer's
     snapshot transaction does not hide it from the people following the report."""
 
-    def record(percent: int) -> None:
-        lease.progress = max(0, min(int(percent), 99))
+    def record(done: int, total: int) -> None:
+        lease.advance(done, total)
         lease.checkpoint("export")
 
     return record
@@ -265,9 +266,10 @@ def _size_and_sha256(path: Path) -> tuple[int, str]:
     return size, digest.hexdigest()
 
 
-def _finish(report: Report, status: str, *, error: str = "") -> Report:
-    """Record the outcome; a report that is not ``succeeded`` keeps no file."""
-    fields = {"error": error}
+def _finish(report: Report, status: str, *, error: str = "", done: dict | None = None) -> Report:
+    """Record the outcome (``done``: the lease's ``finished_fields``); a report that is not
+    ``succeeded`` keeps no file."""
+    fields = {"error": error, **(done or {})}
     if status == ReportStatus.SUCCEEDED:
         fields.update(progress=100, run=report.run, file=report.file.name, size=report.size,
                       checksum=report.checksum, suppliers=report.suppliers)

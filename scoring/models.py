@@ -199,6 +199,9 @@ class ScoreRun(models.Model):
     sent_at = models.DateTimeField(null=True, blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)
     lease_expires_at = models.DateTimeField(null=True, blank=True)
+    # Work done while running (core.jobs.progress_of): "progress_done of progress_total".
+    progress_done = models.PositiveIntegerField(default=0)
+    progress_total = models.PositiveIntegerField(null=True, blank=True)
     # A preview computes (quarter, methodology) results that are never official: a draft's
     # what-if, compared side by side with the official results (docs/scoring.md, "Previews").
     preview = models.BooleanField(default=False)

@@ -7,6 +7,7 @@ import contextlib
 import hashlib
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -222,19 +223,33 @@ def _finish(run: ScoreRun, status: str, *, error: str = "", started: float | Non
     return run
 
 
-def load_inputs(quarter: Quarter, params: MethodologyParams) -> ScoringInputs:
-    """Every input of a quarter, one query per table."""
+# A run's progress is counted in steps (core.jobs.progress_of): the seven reads of
+# ``load_inputs``, the computation, the result rows, the write (done when it commits).
+INPUT_READS = 7
+RUN_STEPS = INPUT_READS + 3
+
+
+def load_inputs(quarter: Quarter, params: MethodologyParams, step: Callable[[], None] | None = None) -> ScoringInputs:
+    """Every input of a quarter, one query per table. ``step`` (optional) is called after
+    each of the ``INPUT_READS`` reads (a run's progress)."""
+    step = step or (lambda: None)
     population = population_for_quarter(quarter=quarter, target=params.coverage_target)
+    step()
     sites, audits, findings = scoring_frames(None)
     supplier_ids = set(population["supplier_id"])
     sites = sites[sites["supplier_id"].isin(supplier_ids)]
     audits = audits[audits["site_id"].isin(set(sites["site_id"]))]
     findings = findings[findings["site_id"].isin(set(sites["site_id"]))]
+    step()
     values = selectors.values_frame(quarter)
+    step()
     qbr = selectors.qbr_frame(quarter)
+    step()
     recognitions = recognitions_frame(None)
+    step()
     uses_emissions = any(spec.source == EMISSIONS for spec in params.indicators)
     inventories = selectors.inventories_frame(quarter) if uses_emissions else empty_frame(INVENTORY_COLUMNS)
+    step()
     derived_frames = {}
     if any(spec.source == TRAINING for spec in params.indicators):
         persons, courses, records = selectors.training_frames()
@@ -246,6 +261,7 @@ def load_inputs(quarter: Quarter, params: MethodologyParams) -> ScoringInputs:
         reports = reports[reports["supplier_id"].isin(supplier_ids)]
         derived_frames.update(minerals_reports=reports, smelters=smelters,
                               minerals_rows=rows[rows["report_id"].isin(set(reports["report_id"]))])
+    step()
     return ScoringInputs(
         quarter=quarter, population=population, sites=sites, audits=audits, findings=findings,
         values=values[values["supplier_id"].isin(supplier_ids)], qbr=qbr[qbr["supplier_id"].isin(supplier_ids)],
@@ -304,21 +320,30 @@ def inputs_fingerprint(inputs: ScoringInputs, params: MethodologyParams) -> str:
     return digest.hexdigest()
 
 
-def _compute(quarter: Quarter, params: MethodologyParams):
-    """Read and compute; the input frames are released on return, before results are built."""
-    inputs = load_inputs(quarter, params)
-    return inputs_fingerprint(inputs, params), engine.compute_quarter(inputs, params)
+def _compute(quarter: Quarter, params: MethodologyParams, lease: jobs.Lease | None = None):
+    """Read and compute; the input frames are released on return, before results are built.
+    With a ``lease``, each read and the computation advance the run's progress."""
+    steps = iter(range(1, RUN_STEPS + 1))
+    step = (lambda: lease.advance(next(steps), RUN_STEPS)) if lease is not None else None
+    if lease is not None:
+        lease.advance(0, RUN_STEPS)
+    inputs = load_inputs(quarter, params, step)
+    result = inputs_fingerprint(inputs, params), engine.compute_quarter(inputs, params)
+    if step is not None:
+        step()
+    return result
 
 
 def _recalculate(run: ScoreRun, lease: jobs.Lease, started: float) -> None:
     """Read, compute, then replace the quarter's results and mark the run succeeded in one
     transaction (a run cancelled meanwhile writes nothing)."""
     lease.checkpoint("read")
-    fingerprint, result = _compute(Quarter.parse(run.quarter), selectors.methodology_params(run.methodology))
+    fingerprint, result = _compute(Quarter.parse(run.quarter), selectors.methodology_params(run.methodology), lease)
     lease.checkpoint("compute")
     coverage = {**result.coverage, "base_currency": settings.BASE_CURRENCY}
     coverage = _with_run_metadata(coverage, run)
     scores = results.score_rows(run, result)
+    lease.advance(RUN_STEPS - 1)  # what is left: the write, done when it commits
     counts = {
         "scored": len(scores),
         "full": int((result.scores["population"] == "full").sum()),
@@ -348,7 +373,7 @@ def _recalculate(run: ScoreRun, lease: jobs.Lease, started: float) -> None:
         if not run.preview:
             _make_official(run.quarter, run.methodology, run=run, actor=run.started_by or run.started_by_label)
         jobs.finish(ScoreRun, run.pk, RunStatus.SUCCEEDED, counts=counts, fingerprint=fingerprint,
-                    duration_seconds=round(time.perf_counter() - started, 3))
+                    duration_seconds=round(time.perf_counter() - started, 3), **lease.finished_fields())
         # The dashboard's emissions panel reads the quarter's stored estimate (section 11),
         # computed once the run is committed, outside the run's own time.
         transaction.on_commit(lambda: disclosure_tasks.store_emissions_estimate.delay(run.quarter), robust=True)

@@ -194,6 +194,7 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 2, "socket_timeout"
 JOB_LEASE_SECONDS = env.int("JOB_LEASE_SECONDS", default=120)  # a stopped worker's job is reclaimed after this
 JOB_RESEND_AFTER_SECONDS = env.int("JOB_RESEND_AFTER_SECONDS", default=60)  # queued and unclaimed: sent again
 JOB_MAX_ATTEMPTS = env.int("JOB_MAX_ATTEMPTS", default=5)  # claims before a job whose worker keeps dying fails
+JOB_PROGRESS_SECONDS = env.float("JOB_PROGRESS_SECONDS", default=1.0)  # a job's "n of N" written at most this often
 JOB_STARTS_PER_MINUTE = env.int("JOB_STARTS_PER_MINUTE", default=10)  # exports + recalculations per user
 
 # --- REST API ---------------------------------------------------------------------

@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from audits import dates
 from audits import selectors as audit_selectors
 from core import roles
-from portal import indicators
+from portal import indicators, progress
 from scoring import labels
 from scoring.labels import CATEGORY_LABELS, SOURCE_LABELS
 
@@ -371,3 +371,9 @@ def course_label(course):
     from portal.forms import course_title
 
     return course_title(course)
+
+
+@register.filter
+def job_state(job):
+    """State, step classes and "n of N (p%)" of a run or an export (``portal.progress``)."""
+    return progress.job_state(job)

@@ -8,6 +8,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -16,9 +17,10 @@ from core.quarter import Quarter
 from portal import selectors
 from portal.access import may_request_card, may_start_export, role_required
 from portal.forms import ReportForm
+from portal.progress import job_state
 from portal.views.common import paginate
 from reports import services
-from reports.models import ACTIVE_REPORT_STATUSES, Report, ReportFormat
+from reports.models import ACTIVE_REPORT_STATUSES, Report, ReportFormat, ReportStatus
 from suppliers.selectors import scope_to_user, visible_suppliers
 
 
@@ -37,6 +39,20 @@ def _requested_supplier(request):
             raise Http404
         return supplier
     return None
+
+
+def _started_message(request, report: Report, pending: str = "") -> None:
+    """With tasks run in the request (no broker: the laptop default) the export has already
+    ended by now: say so, with its download link, instead of "started" (``pending``)."""
+    report.refresh_from_db()
+    if report.is_ready:
+        messages.success(request, format_html(
+            _("Export ready: {link}"), link=format_html('<a href="{}">{}</a>', reverse(
+                "portal:report-download", args=[report.pk]), report.download_name())))
+    elif report.status == ReportStatus.FAILED:
+        messages.error(request, _("The export failed: %(error)s") % {"error": report.error})
+    else:
+        messages.success(request, pending or _("Export started; the file appears here when it is ready."))
 
 
 @role_required
@@ -69,7 +85,7 @@ def report_list(request):
                     messages.info(request, _("The same export is already being prepared; it appears here when "
                                              "it is ready."))
                 else:
-                    messages.success(request, _("Export started; the file appears here when it is ready."))
+                    _started_message(request, report)
                 return redirect("portal:report-list")
     return render(request, "portal/report_list.html", {
         "form": form, "page": paginate(request, _reports(request.user)), "quarters": quarters,
@@ -86,22 +102,23 @@ def report_card(request, code: str):
     if not may_request_card(request.user, supplier):
         raise PermissionDenied(_("Viewers download existing reports; analysts and administrators start exports."))
     try:
-        services.report_enqueue(quarter=Quarter.parse(request.POST.get("quarter", "")), format=ReportFormat.PDF,
-                                supplier=supplier, actor=request.user)
+        report = services.report_enqueue(quarter=Quarter.parse(request.POST.get("quarter", "")),
+                                         format=ReportFormat.PDF, supplier=supplier, actor=request.user)
     except services.ReportRefused as exc:
         messages.error(request, str(exc))
     except ValueError:
         messages.error(request, _("Choose a quarter with stored scores."))
     else:
-        messages.success(request, _("Report card requested; download it from Reports when it is ready."))
+        _started_message(request, report, _("Report card requested; download it from Reports when it is ready."))
     return redirect("portal:report-list")
 
 
 @role_required
 def report_status(request, pk: int):
+    """The export's state as JSON (``portal.progress.job_state``, ``ready``, ``download_url``):
+    the reports page polls it. A supplier user reaches only its own supplier's reports."""
     report = get_object_or_404(_reports(request.user), pk=pk)
-    return JsonResponse({"id": report.pk, "status": report.status, "status_display": report.get_status_display(),
-                         "progress": report.progress, "ready": report.is_ready, "error": report.error,
+    return JsonResponse({"id": report.pk, **job_state(report), "ready": report.is_ready, "error": report.error,
                          "download_url": reverse("portal:report-download", args=[report.pk])
                          if report.is_ready else None})
 

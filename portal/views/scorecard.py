@@ -20,6 +20,7 @@ from portal import exports, list_columns, selectors
 from portal.access import admin_required, procurement_required, writer_required
 from portal.forms import DraftForm, ReviewForm, RunForm, SettingsForm, WeightsForm, apply_errors, source_field_name
 from portal.indicators import display_value
+from portal.progress import job_state, run_started_message
 from portal.views.common import (
     BadQuery,
     as_django_error,
@@ -204,7 +205,8 @@ def run_list(request):
                     messages.info(request, _("A recalculation of %(quarter)s is already %(status)s; showing it.")
                                   % {"quarter": run.quarter, "status": run.get_status_display().lower()})
                 else:
-                    messages.success(request, _("Recalculation of %(quarter)s started.") % {"quarter": run.quarter})
+                    run_started_message(request, run, _("Recalculation of %(quarter)s started.") % {
+                        "quarter": run.quarter})
                 return redirect("portal:run-detail", pk=run.pk)
     return render(request, "portal/run_list.html", {
         "form": form, "page": paginate(request, selectors.runs()),
@@ -212,8 +214,8 @@ def run_list(request):
 
 
 def _run_payload(run: ScoreRun) -> dict:
-    return {"id": run.pk, "quarter": run.quarter, "status": run.status, "status_display": run.get_status_display(),
-            "active": run.status in ACTIVE_RUN_STATUSES, "duration_seconds": run.duration_seconds,
+    """The run page's JSON: ``portal.progress.job_state`` and the run's facts."""
+    return {"id": run.pk, "quarter": run.quarter, **job_state(run), "duration_seconds": run.duration_seconds,
             "counts": run.counts, "error": run.error,
             "started_at": run.started_at.isoformat() if run.started_at else None,
             "finished_at": run.finished_at.isoformat() if run.finished_at else None,
@@ -224,6 +226,7 @@ def _run_payload(run: ScoreRun) -> dict:
 def run_detail(request, pk: int):
     run = get_object_or_404(ScoreRun.objects.select_related("methodology"), pk=pk)
     return render(request, "portal/run_detail.html", {"run": run, "active": run.status in ACTIVE_RUN_STATUSES,
+                                                      "state": job_state(run),
                                                       "can_manage": roles.is_admin(request.user)})
 
 
@@ -258,7 +261,8 @@ def run_retry(request, pk: int):
 
 @procurement_required
 def run_status(request, pk: int):
-    """The run's state as JSON; the run page polls it until the run has finished."""
+    """The run's state as JSON (``_run_payload``): the run page and the run list poll it
+    until the run has finished. Procurement only, like the page."""
     run = get_object_or_404(ScoreRun.objects.select_related("methodology"), pk=pk)
     return JsonResponse(_run_payload(run))
 

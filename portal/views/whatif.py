@@ -16,6 +16,7 @@ from core import jobs, roles
 from core.quarter import Quarter
 from portal.access import admin_required, procurement_required
 from portal.forms import PreviewForm
+from portal.progress import run_started_message
 from portal.selectors import coverage_metrics
 from scoring import comparison, services
 from scoring.models import Methodology, QuarterOfficial
@@ -82,8 +83,8 @@ def preview(request):
     except (services.RecalculationRefused, ValidationError) as exc:
         messages.error(request, str(exc.messages[0] if isinstance(exc, ValidationError) else exc))
         return redirect("portal:methodology-compare")
-    messages.success(request, _("Preview of %(version)s on %(quarter)s started; the official results stay as they "
-                                "are.") % {"version": run.methodology.version, "quarter": run.quarter})
+    run_started_message(request, run, _("Preview of %(version)s on %(quarter)s started; the official results stay as "
+                                    "they are.") % {"version": run.methodology.version, "quarter": run.quarter})
     return redirect("portal:run-detail", pk=run.pk)
 
 

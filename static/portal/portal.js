@@ -1,19 +1,32 @@
-/* Progress of recalculations and exports: poll a JSON status URL until the job is done,
-   then reload so the page shows the result. No framework, no build step. */
+/* Progress of recalculations and exports: poll a JSON status URL (portal.progress.job_state)
+   while the job is queued or running, show its state, step and "n of N (p%)", then reload
+   so the page shows the result. No framework, no build step. */
 (function () {
   "use strict";
   function poll(el) {
     var url = el.getAttribute("data-poll-url");
-    var label = el.querySelector("[data-status]");
-    var bar = el.querySelector(".progress > span");
+    function show(data) {
+      var label = el.querySelector("[data-status]");
+      if (label) { label.textContent = data.status_display || data.status; }
+      var text = el.querySelector("[data-progress-text]");
+      if (text && data.progress_text) { text.textContent = data.progress_text; }
+      var bar = el.querySelector(".progress");
+      if (bar && data.progress) {
+        bar.setAttribute("aria-valuenow", data.progress.percent);
+        bar.firstElementChild.style.width = data.progress.percent + "%";
+      }
+      if (data.steps) {
+        el.querySelectorAll("[data-step]").forEach(function (step) {
+          step.className = data.steps[step.getAttribute("data-step")] || "";
+        });
+      }
+    }
     function tick() {
       fetch(url, {headers: {"Accept": "application/json"}, credentials: "same-origin"})
-        .then(function (r) { return r.json(); })
+        .then(function (r) { if (!r.ok) { throw new Error(r.status); } return r.json(); })
         .then(function (data) {
-          if (label) { label.textContent = data.status_display || data.status; }
-          if (bar && typeof data.progress === "number") { bar.style.width = data.progress + "%"; }
-          var active = data.active !== undefined ? data.active : (data.status === "queued" || data.status === "running");
-          if (active) { setTimeout(tick, 1500); } else { window.location.reload(); }
+          show(data);
+          if (data.active) { setTimeout(tick, 1000); } else { window.location.reload(); }
         })
         .catch(function () { setTimeout(tick, 5000); });
     }

@@ -129,3 +129,15 @@ def test_the_calendar_toggle_and_month_arrows_link_to_the_calendar(plans, client
     assert arrows and all("view=calendar" in a for a in arrows)
     nxt = viewer.get("/audits/planned/" + arrows[-1].replace("&amp;", "&"))
     assert nxt.context["view"] == "calendar" and nxt.context["month"] > calendar_page.context["month"]
+
+
+def test_the_month_heading_reads_in_the_language_of_the_page(plans, client_as):
+    viewer = client_as("viewer")
+    body = viewer.get("/audits/planned/?view=calendar&month=2026-11").content.decode()
+    assert "November 2026" in body
+    viewer.cookies["django_language"] = "zh-hans"
+    body = viewer.get("/audits/planned/?view=calendar&month=2026-11").content.decode()
+    assert "2026年11月" in body and "十一月 2026" not in body
+    listing = viewer.get("/audits/planned/").content.decode()
+    month = plans[1].due_by
+    assert f"{month.year}年{month.month}月" in listing  # the list's month groups too

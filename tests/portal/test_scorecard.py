@@ -176,3 +176,32 @@ def test_methodology_editing_reads_as_people_write(world, client_as):
                                             "A ≥ 80 · B ≥ 65 · C ≥ 50 · D ≥ 0"),
         ("audit validity (months)", "24", "36"), ("expiring horizon (days)", "90", "60")}
     assert client_as("procurement_analyst").post("/scorecard/methodologies/v2/settings/", settings).status_code == 403
+
+
+def test_the_methodology_history_reads_in_words(world, client_as, role_users):
+    from scoring import methodology_drafts
+
+    admin = role_users["procurement_admin"]
+    draft = methodology_drafts.draft_create(version="v2", based_on=Methodology.objects.get(version="v1"),
+                                            description="", actor=admin)
+    methodology_drafts.settings_set(methodology=draft, actor=admin, expiring_days=60,
+                                    qbr_weights={"quality": "40", "delivery": "20", "cost": "20", "service": "10",
+                                                 "esg": "10"})
+    client = client_as("procurement_admin")
+    response = client.get("/scorecard/methodologies/v2/")
+    entries = response.context["changes"]
+    latest = {label: (old, new) for label, old, new in entries[0]["readable"]}
+    assert latest["Expiring horizon (days)"] == ("90", "60")
+    assert latest["QBR weights"][1] == "quality 40, delivery 20, cost 20, service 10, esg 10"
+    created = {label: new for label, _old, new in entries[-1]["readable"]}
+    assert (created["Status"], created["Based on"], created["Created by"]) == ("Draft", "v1", "procurement_admin")
+    panel = _history_panel(response.content.decode())
+    assert "Expiring horizon (days)</strong>: 90 → 60" in panel
+    assert "expiring_days" not in panel and "based_on" not in panel
+    client.cookies["django_language"] = "zh-hans"
+    panel = _history_panel(client.get("/scorecard/methodologies/v2/").content.decode())
+    assert "即将到期提前期（天）</strong>: 90 → 60" in panel and "状态</strong>: — → 草稿" in panel
+
+
+def _history_panel(body: str) -> str:
+    return body.split('id="changes-h"', 1)[1].split("</section>", 1)[0]

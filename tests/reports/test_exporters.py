@@ -208,10 +208,15 @@ def test_qbr_sheet_has_components_weights_used_esg_part_and_stored_total(workboo
                                                                               False)
 
 
-def test_progress_is_reported_up_to_100(quarter_scored):
+def test_progress_is_reported_up_to_the_total(quarter_scored):
     seen = []
-    assert exporters.write_workbook(Q3, io.BytesIO(), progress=seen.append) == 4
-    assert seen == sorted(seen) and seen[-1] == 100 and len(seen) == len(set(seen))
+    assert exporters.write_workbook(Q3, io.BytesIO(), progress=lambda done, total: seen.append((done, total))) == 4
+    # One unit per row of Scores (4), Indicators (full scorecard suppliers) and QBR (4), one per other
+    # sheet (summary, gaps, audits, findings, emissions) and one for saving.
+    full = QuarterlyScore.objects.filter(quarter="2026-Q3", population="full").count()
+    total = 4 + max(full, 1) + 4 + 6
+    assert {t for _, t in seen} == {total}
+    assert [d for d, _ in seen] == sorted({d for d, _ in seen}) and seen[-1] == (total, total)
 
 
 def test_a_quarter_without_stored_scores_is_a_clear_error(quarter_scored):

@@ -32,6 +32,7 @@ def test_a_run_enqueued_from_the_api_service_is_executed_by_the_worker(celery_wo
         time.sleep(0.3)
     assert run.status == RunStatus.SUCCEEDED, (run.status, run.error, celery_worker_with_db.log_tail())
     assert run.task_id
+    assert (run.progress_done, run.progress_total) == (services.RUN_STEPS, services.RUN_STEPS)
     scores = dict(QuarterlyScore.objects.values_list("supplier__code", "population"))
     assert scores == {"W-BIG": "full", "W-SMALL": "ecovadis_only"}
     assert ScoreRun.objects.count() == 1
