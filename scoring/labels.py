@@ -95,3 +95,23 @@ def normalisation_label(kind: str) -> str:
 # Where an indicator's raw value comes from (scorecard.md section 9), in words.
 SOURCE_LABELS = {"audit": _("audits"), "reported": _("reported"), "emissions": _("GHG inventories"),
                  "training": _("training records"), "minerals_reports": _("minerals reports")}
+
+
+# The lines of a change decomposition that are not an indicator (``scoring.decomposition``;
+# ``method`` is the method effect, listed as a line in the workbook's Movers sheet).
+EFFECT_LABELS = {
+    "gate_on": _("Termination-review gate turned on (score forced to 0)"),
+    "gate_off": _("Termination-review gate turned off"),
+    "population": _("Moved between the full and the EcoVadis-only population"),
+    "rescaling": _("Rescaling: the applicable weight changed"),
+    "rounding": _("Rounding to the cent"),
+    "method": _("Methodology change (method effect)"),
+    "unsplit": _("Change not split (the previous quarter cannot be scored under this methodology)"),
+}
+
+
+def effect_label(kind: str) -> str:
+    """What a decomposition line of ``kind`` that is not an indicator stands for ("" for an
+    indicator or an unknown kind)."""
+    label = EFFECT_LABELS.get(kind)
+    return str(label) if label is not None else ""
