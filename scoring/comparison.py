@@ -3,18 +3,24 @@
 differs, the largest score changes with the indicators that drive them, and the coverage
 metrics under each. Read from stored results (an official run or a preview), never computed
 here: two queries for the matrix and lists whatever the number of suppliers, two more for
-the drivers of the largest changes."""
+the drivers of the largest changes. ``stored_compare`` keeps the answer (``core.summaries``)
+until either version's results are replaced or a supplier changes, so the comparison page
+and API read one stored row instead of both versions' results on every request."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import json
+from dataclasses import asdict, dataclass, field
 from decimal import Decimal
 
 import pandas as pd
+from django.core.serializers.json import DjangoJSONEncoder
 
 from core.quarter import Quarter
+from core.summaries import Computed, latest_changes, stored
 from scoring import engine
-from scoring.models import Methodology, QuarterlyScore
+from scoring.models import CoverageSnapshot, Methodology, QuarterlyScore
+from suppliers.models import Supplier
 
 GRADES = ("A", "B", "C", "D", engine.GATE_GRADE)
 LARGEST = 20
@@ -85,6 +91,39 @@ def compare(quarter: Quarter, base: Methodology, other: Methodology, *, largest:
     comparison.coverage = {methodology.version: (snapshot.data if snapshot else None) for methodology, snapshot in
                            ((base, coverage_snapshot(quarter, base)), (other, coverage_snapshot(quarter, other)))}
     return comparison
+
+
+DECIMAL_FIELDS = ("score_base", "score_other", "change")
+
+
+def stored_compare(quarter: Quarter, base: Methodology, other: Methodology) -> Comparison:
+    """``compare(quarter, base, other)`` as stored (``core.summaries.stored``): recomputed only
+    when a run replaced either version's results of the quarter (the run ids of their coverage
+    snapshots) or a supplier was added, changed or removed (codes and names are listed). Three
+    queries when fresh, whatever the number of suppliers."""
+    runs = dict(CoverageSnapshot.objects.filter(quarter=str(quarter), methodology__in=[base, other])
+                .values_list("methodology_id", "run_id"))
+    fingerprint = f"{runs.get(base.pk)}/{runs.get(other.pk)}|{latest_changes([Supplier])}"
+
+    def compute() -> Computed:
+        return Computed(payload=json.loads(json.dumps(asdict(compare(quarter, base, other)), cls=DjangoJSONEncoder)))
+
+    summary = stored(f"compare:{quarter}:{base.pk}:{other.pk}", fingerprint, compute)
+    return _from_payload(summary.payload)
+
+
+def _from_payload(payload: dict) -> Comparison:
+    """A ``Comparison`` back from its stored JSON (Decimals and drivers restored)."""
+
+    def row(record: dict) -> dict:
+        restored = {**record, **{key: Decimal(record[key]) for key in DECIMAL_FIELDS if record.get(key) is not None}}
+        if "drivers" in record:
+            restored["drivers"] = [Driver(**driver) for driver in record["drivers"]]
+        return restored
+
+    return Comparison(**{**payload, "grades": tuple(payload["grades"]),
+                         **{name: [row(record) for record in payload[name]]
+                            for name in ("population_changes", "gate_changes", "largest")}})
 
 
 def _records(frame: pd.DataFrame, columns: list[str], *, index: bool = False) -> list[dict]:

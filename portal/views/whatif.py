@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 from core import jobs, roles
 from core.quarter import Quarter
 from portal.access import admin_required, procurement_required
+from portal.chartdata import comparison_charts
 from portal.forms import PreviewForm
 from portal.selectors import coverage_metrics
 from scoring import comparison, services
@@ -45,15 +46,16 @@ def compare(request):
     other = by_version.get(request.GET.get("other", "")) or (others[0] if others else None)
     result, cell, cell_rows = None, None, []
     if base is not None and other is not None and base.methodology_id != other.methodology_id:
-        result = comparison.compare(Quarter.parse(quarter), base.methodology, other.methodology)
+        result = comparison.stored_compare(Quarter.parse(quarter), base.methodology, other.methodology)
         if "," in request.GET.get("cell", ""):
             cell = request.GET["cell"].split(",", 1)
             cell_rows = comparison.migration_suppliers(Quarter.parse(quarter), base.methodology, other.methodology,
                                                        *cell)
+    coverage = [(snapshot, coverage_metrics(snapshot)) for snapshot in (base, other) if snapshot is not None]
     return render(request, "portal/methodology_compare.html", {
         "quarter": quarter, "quarters": scored_quarters(), "versions": versions, "base": base, "other": other,
         "official": official, "result": result, "cell": cell, "cell_rows": cell_rows,
-        "coverage": [(snapshot, coverage_metrics(snapshot)) for snapshot in (base, other) if snapshot is not None],
+        "coverage": coverage, "chart_specs": comparison_charts(result, coverage) if result else [],
         "preview_form": PreviewForm(initial={"quarter": quarter}),
         "matrix_rows": [(g1, list(zip(result.grades, counts, strict=True)))
                         for g1, counts in zip(result.grades, result.matrix, strict=True)] if result else [],
