@@ -5,7 +5,7 @@ show (no ORM here, no second computation). Labels, legends and axis titles are t
 here, in the request's language.
 
 A spec: ``{"id", "title", "kind": "line"|"bar", "labels": [x labels], "stacked": bool,
-"y": {"title", "max", "suffix"}, "y2": same or None, "datasets": [{"label", "data": [number
+"y": {"title", "max", "suffix", "integer" (counts: whole ticks)}, "y2": same or None, "datasets": [{"label", "data": [number
 or None per x label], "colour", "dashed", "kind" (a bar chart's line), "axis": "y"|"y2"}]}``.
 """
 
@@ -35,7 +35,8 @@ def _dataset(label, data, colour, **extra) -> dict:
 def _chart(chart_id, title, kind, labels, datasets, y_title, *, stacked=False, y_max=None, suffix="",
            y2=None) -> dict:
     return {"id": chart_id, "title": str(title), "kind": kind, "labels": list(labels), "stacked": stacked,
-            "y": {"title": str(y_title), "max": y_max, "suffix": suffix}, "y2": y2, "datasets": datasets}
+            "y": {"title": str(y_title), "max": y_max, "suffix": suffix, "integer": not suffix and y_max is None},
+            "y2": y2, "datasets": datasets}
 
 
 def trends_charts(trends) -> list[dict]:

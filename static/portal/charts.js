@@ -20,6 +20,7 @@
       ticks: {callback: function (value) { return numberFormat.format(value) + suffix; }}
     };
     if (options.max !== null && options.max !== undefined) { scale.max = options.max; }
+    if (options.integer) { scale.ticks.precision = 0; }
     return scale;
   }
 
