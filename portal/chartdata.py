@@ -5,8 +5,9 @@ show (no ORM here, no second computation). Labels, legends and axis titles are t
 here, in the request's language.
 
 A spec: ``{"id", "title", "kind": "line"|"bar", "labels": [x labels], "stacked": bool,
-"y": {"title", "max", "suffix", "integer" (counts: whole ticks)}, "y2": same or None, "datasets": [{"label", "data": [number
-or None per x label], "colour", "dashed", "kind" (a bar chart's line), "axis": "y"|"y2"}]}``.
+"y": {"title", "max", "suffix", "integer" (counts: whole ticks)}, "y2": same or None,
+"datasets": [{"label", "data": [number or None per x label], "colour", "dashed", "kind" (a bar
+chart's line), "axis": "y"|"y2"}]}``.
 """
 
 from __future__ import annotations

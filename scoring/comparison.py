@@ -63,10 +63,10 @@ def _frame(quarter: Quarter, methodology: Methodology) -> pd.DataFrame:
     return frame.set_index("supplier_id")
 
 
-def compare(quarter: Quarter, base: Methodology, other: Methodology, *, largest: int = LARGEST) -> Comparison:
-    """``base`` and ``other``'s stored results of ``quarter`` side by side (see the module)."""
-    from scoring.selectors import coverage_snapshot
-
+def compare(quarter: Quarter, base: Methodology, other: Methodology, *, largest: int = LARGEST,
+            with_coverage: bool = True) -> Comparison:
+    """``base`` and ``other``'s stored results of ``quarter`` side by side (see the module);
+    ``coverage`` left empty without ``with_coverage``."""
     left, right = _frame(quarter, base), _frame(quarter, other)
     both = left.join(right, how="inner", suffixes=("_base", "_other"))
     grades = tuple(dict.fromkeys([*GRADES, *sorted(set(both["grade_base"]) | set(both["grade_other"]))]))
@@ -88,28 +88,41 @@ def compare(quarter: Quarter, base: Methodology, other: Methodology, *, largest:
     top = order[order["size"] > 0].head(largest)
     comparison.largest = _records(top, keep, index=True)
     _attach_drivers(comparison.largest, quarter, base, other)
-    comparison.coverage = {methodology.version: (snapshot.data if snapshot else None) for methodology, snapshot in
-                           ((base, coverage_snapshot(quarter, base)), (other, coverage_snapshot(quarter, other)))}
+    if with_coverage:
+        comparison.coverage = _coverage(quarter, base, other)
     return comparison
 
 
 DECIMAL_FIELDS = ("score_base", "score_other", "change")
 
 
-def stored_compare(quarter: Quarter, base: Methodology, other: Methodology) -> Comparison:
+def stored_compare(quarter: Quarter, base: Methodology, other: Methodology, *,
+                   with_coverage: bool = True) -> Comparison:
     """``compare(quarter, base, other)`` as stored (``core.summaries.stored``): recomputed only
     when a run replaced either version's results of the quarter (the run ids of their coverage
-    snapshots) or a supplier was added, changed or removed (codes and names are listed). Three
-    queries when fresh, whatever the number of suppliers."""
+    snapshots) or a supplier was added, changed or removed (codes and names are listed). The
+    coverage (each snapshot's JSON, gap lists included) is not stored with it but read from
+    the snapshots when ``with_coverage`` (the API; the portal reads the snapshots itself).
+    Three queries when fresh (four with coverage), whatever the number of suppliers."""
     runs = dict(CoverageSnapshot.objects.filter(quarter=str(quarter), methodology__in=[base, other])
                 .values_list("methodology_id", "run_id"))
     fingerprint = f"{runs.get(base.pk)}/{runs.get(other.pk)}|{latest_changes([Supplier])}"
 
     def compute() -> Computed:
-        return Computed(payload=json.loads(json.dumps(asdict(compare(quarter, base, other)), cls=DjangoJSONEncoder)))
+        payload = asdict(compare(quarter, base, other, with_coverage=False))
+        return Computed(payload=json.loads(json.dumps(payload, cls=DjangoJSONEncoder)))
 
-    summary = stored(f"compare:{quarter}:{base.pk}:{other.pk}", fingerprint, compute)
-    return _from_payload(summary.payload)
+    result = _from_payload(stored(f"compare:{quarter}:{base.pk}:{other.pk}", fingerprint, compute).payload)
+    if with_coverage:
+        result.coverage = _coverage(quarter, base, other)
+    return result
+
+
+def _coverage(quarter: Quarter, base: Methodology, other: Methodology) -> dict:
+    """``{version: coverage JSON or None}`` of both versions' snapshots. One query."""
+    data = dict(CoverageSnapshot.objects.filter(quarter=str(quarter), methodology__in=[base, other])
+                .values_list("methodology_id", "data"))
+    return {methodology.version: data.get(methodology.pk) for methodology in (base, other)}
 
 
 def _from_payload(payload: dict) -> Comparison:

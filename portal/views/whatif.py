@@ -46,7 +46,8 @@ def compare(request):
     other = by_version.get(request.GET.get("other", "")) or (others[0] if others else None)
     result, cell, cell_rows = None, None, []
     if base is not None and other is not None and base.methodology_id != other.methodology_id:
-        result = comparison.stored_compare(Quarter.parse(quarter), base.methodology, other.methodology)
+        result = comparison.stored_compare(Quarter.parse(quarter), base.methodology, other.methodology,
+                                           with_coverage=False)
         if "," in request.GET.get("cell", ""):
             cell = request.GET["cell"].split(",", 1)
             cell_rows = comparison.migration_suppliers(Quarter.parse(quarter), base.methodology, other.methodology,
