@@ -213,3 +213,17 @@ def test_the_comparison_page_reads_a_fixed_number_of_queries(spend, make_supplie
         supplier = make_supplier(f"MORE-{n}")
         SpendRecord.objects.create(supplier=supplier, quarter="2026-Q3", currency="USD", amount=50 + n)
     assert page_queries() == small
+
+
+def test_a_preview_stores_its_comparison_with_the_official_version(spend):
+    from core.models import StoredSummary
+    from scoring import comparison
+
+    services.score_run_now(quarter=Q3, actor="test")
+    draft = _draft()
+    services.score_run_execute(run_id=services.score_run_create(quarter=Q3, methodology=draft, actor="test",
+                                                                preview=True).pk)
+    v1 = Methodology.objects.get(version="v1")
+    stored = StoredSummary.objects.get(key=f"compare:2026-Q3:{v1.pk}:{draft.pk}")
+    assert stored.payload["other"] == "v2" and stored.payload["suppliers"] == 2
+    assert comparison.stored_compare(Q3, v1, draft) == comparison.compare(Q3, v1, draft)
