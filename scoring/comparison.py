@@ -94,28 +94,41 @@ def compare(quarter: Quarter, base: Methodology, other: Methodology, *, largest:
 
 
 DECIMAL_FIELDS = ("score_base", "score_other", "change")
+LAYOUT = "2"  # the stored payload's shape: a payload of another shape is recomputed
 
 
 def stored_compare(quarter: Quarter, base: Methodology, other: Methodology, *,
                    with_coverage: bool = True) -> Comparison:
-    """``compare(quarter, base, other)`` as stored (``core.summaries.stored``): recomputed only
-    when a run replaced either version's results of the quarter (the run ids of their coverage
-    snapshots) or a supplier was added, changed or removed (codes and names are listed). The
-    coverage (each snapshot's JSON, gap lists included) is not stored with it but read from
-    the snapshots when ``with_coverage`` (the API; the portal reads the snapshots itself).
-    Three queries when fresh (four with coverage), whatever the number of suppliers."""
-    runs = dict(CoverageSnapshot.objects.filter(quarter=str(quarter), methodology__in=[base, other])
-                .values_list("methodology_id", "run_id"))
-    fingerprint = f"{runs.get(base.pk)}/{runs.get(other.pk)}|{latest_changes([Supplier])}"
-
-    def compute() -> Computed:
-        payload = asdict(compare(quarter, base, other, with_coverage=False))
-        return Computed(payload=json.loads(json.dumps(payload, cls=DjangoJSONEncoder)))
-
-    result = _from_payload(stored(f"compare:{quarter}:{base.pk}:{other.pk}", fingerprint, compute).payload)
+    """``compare(quarter, base, other)`` as stored (``stored_page``); with ``with_coverage``
+    (the API) each version's coverage JSON read from its snapshot (one more query)."""
+    result, _metrics = stored_page(quarter, base, other)
     if with_coverage:
         result.coverage = _coverage(quarter, base, other)
     return result
+
+
+def stored_page(quarter: Quarter, base: Methodology, other: Methodology) -> tuple[Comparison, dict[str, list]]:
+    """``compare(quarter, base, other)`` without its coverage JSON, and each version's
+    coverage metric rows (``scoring.serving.metric_rows``: name, share, target, met, number
+    of gaps), as stored (``core.summaries.stored``): recomputed only when a run replaced
+    either version's results of the quarter (the run ids of their coverage snapshots) or a
+    supplier was added, changed or removed (codes and names are listed). The snapshots' JSON
+    (gap lists of every supplier) is never read on a fresh request. Three queries when
+    fresh, whatever the number of suppliers."""
+    from scoring.serving import metric_rows
+
+    runs = dict(CoverageSnapshot.objects.filter(quarter=str(quarter), methodology__in=[base, other])
+                .values_list("methodology_id", "run_id"))
+    fingerprint = f"{LAYOUT}|{runs.get(base.pk)}/{runs.get(other.pk)}|{latest_changes([Supplier])}"
+
+    def compute() -> Computed:
+        coverage = _coverage(quarter, base, other)
+        payload = {"comparison": asdict(compare(quarter, base, other, with_coverage=False)),
+                   "metrics": {version: metric_rows(data) if data else [] for version, data in coverage.items()}}
+        return Computed(payload=json.loads(json.dumps(payload, cls=DjangoJSONEncoder)))
+
+    payload = stored(f"compare:{quarter}:{base.pk}:{other.pk}", fingerprint, compute).payload
+    return _from_payload(payload["comparison"]), payload["metrics"]
 
 
 def _coverage(quarter: Quarter, base: Methodology, other: Methodology) -> dict:

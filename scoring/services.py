@@ -360,11 +360,11 @@ def _recalculate(run: ScoreRun, lease: jobs.Lease, started: float) -> None:
 def _store_comparison(run: ScoreRun) -> None:
     """A preview's comparison with the quarter's official version, stored for the comparison
     page's first request (``scoring.comparison.stored_compare``)."""
-    from scoring.comparison import stored_compare
+    from scoring.comparison import stored_page
 
     official = QuarterOfficial.objects.filter(quarter=run.quarter).select_related("methodology").first()
     if official is not None and official.methodology_id != run.methodology_id:
-        stored_compare(Quarter.parse(run.quarter), official.methodology, run.methodology, with_coverage=False)
+        stored_page(Quarter.parse(run.quarter), official.methodology, run.methodology)
 
 
 def _make_official(quarter: str, methodology: Methodology, *, run: ScoreRun | None, actor, reason: str = "") -> None:

@@ -44,15 +44,16 @@ def compare(request):
                                                            if official else None)
     others = [snapshot for snapshot in versions if base is None or snapshot.methodology_id != base.methodology_id]
     other = by_version.get(request.GET.get("other", "")) or (others[0] if others else None)
-    result, cell, cell_rows = None, None, []
+    result, cell, cell_rows, metrics = None, None, [], None
     if base is not None and other is not None and base.methodology_id != other.methodology_id:
-        result = comparison.stored_compare(Quarter.parse(quarter), base.methodology, other.methodology,
-                                           with_coverage=False)
+        result, metrics = comparison.stored_page(Quarter.parse(quarter), base.methodology, other.methodology)
         if "," in request.GET.get("cell", ""):
             cell = request.GET["cell"].split(",", 1)
             cell_rows = comparison.migration_suppliers(Quarter.parse(quarter), base.methodology, other.methodology,
                                                        *cell)
-    coverage = [(snapshot, coverage_metrics(snapshot)) for snapshot in (base, other) if snapshot is not None]
+    # The stored comparison's metric rows; the snapshot's JSON only when there is nothing to compare.
+    coverage = [(snapshot, metrics[snapshot.methodology.version] if metrics is not None else
+                 coverage_metrics(snapshot)) for snapshot in (base, other) if snapshot is not None]
     return render(request, "portal/methodology_compare.html", {
         "quarter": quarter, "quarters": scored_quarters(), "versions": versions, "base": base, "other": other,
         "official": official, "result": result, "cell": cell, "cell_rows": cell_rows,

@@ -225,5 +225,6 @@ def test_a_preview_stores_its_comparison_with_the_official_version(spend):
                                                                 preview=True).pk)
     v1 = Methodology.objects.get(version="v1")
     stored = StoredSummary.objects.get(key=f"compare:2026-Q3:{v1.pk}:{draft.pk}")
-    assert stored.payload["other"] == "v2" and stored.payload["suppliers"] == 2
+    assert stored.payload["comparison"]["other"] == "v2" and stored.payload["comparison"]["suppliers"] == 2
+    assert {row["name"] for row in stored.payload["metrics"]["v2"]} >= {"audit", "scorecard"}
     assert comparison.stored_compare(Q3, v1, draft) == comparison.compare(Q3, v1, draft)
