@@ -36,7 +36,7 @@ LOGINS = {
     "analyst": "demo-analyst-2026",
     "supplier": "demo-supplier-2026",
 }
-NAMES = ("dashboard", "suppliers", "supplier", "audits", "findings", "finding", "scorecard-values",
+NAMES = ("dashboard", "trends", "suppliers", "supplier", "audits", "findings", "finding", "scorecard-values",
          "recalculation", "supplier-self-service", "supplier-zh")
 
 
@@ -194,6 +194,7 @@ def main(argv=None) -> int:
             login(page, base, *analyst)
             set_language(page, "en")
             shooter.shoot("dashboard", "dashboard/", "main h1")
+            shooter.shoot("trends", "dashboard/trends/", "main h1")
             shooter.shoot("suppliers", "suppliers/?sort=spend", "main table")
             if not only or "supplier" in only:
                 code = args.supplier or rich_supplier(shooter, exclude={own})
