@@ -38,15 +38,17 @@ from reports import selectors
 from reports.cards import CardData, OpenFinding, QbrLine, render_card, render_card_bytes
 from reports.scores_csv import SCORE_COLUMNS, NoStoredScores, safe_cell, score_rows
 from scoring.breakdown import points_to_gain
-from scoring.labels import indicator_title
+from scoring.decomposition import INDICATOR, Decomposition, decompose_quarter
+from scoring.labels import effect_label, indicator_title
 from scoring.methodology import CATEGORIES, CATEGORY_KEYS, MethodologyParams
 from scoring.models import QuarterlyScore, ScoreRun
 from scoring.selectors import methodology_params
+from suppliers.models import Supplier
 
 Progress = Callable[[int, int], None] | None  # (done, total) units of the file
 
-SHEETS = ["Summary", "Scores", "Indicators", "Indicator values", "Coverage gaps", "Audits", "Findings", "QBR",
-          "Emissions"]
+SHEETS = ["Summary", "Scores", "Movers", "Indicators", "Indicator values", "Coverage gaps", "Audits", "Findings",
+          "QBR", "Emissions"]
 # Scores sheet columns (contract.md order) that hold numbers, with their display format.
 SCORE_NUMBER_FORMATS = {"spend_basis": "#,##0.00", "score": "0.00", "rba": "0.00", "environment": "0.00",
                         "minerals": "0.00", "ecovadis": "0.00", "esg_disclosure": "0.00", "completeness": "0.0000"}
@@ -164,7 +166,8 @@ def write_workbook(quarter: Quarter, target, progress: Progress = None, *, run: 
                    today: dt.date | None = None) -> int:
     """Write the quarterly workbook to a path or binary stream; returns the suppliers written.
 
-    Sheets: Summary, Scores, Indicators, Indicator values, Coverage gaps, Audits,
+    Sheets: Summary, Scores, Movers (``_movers_sheet``: every supplier's change decomposition
+    against the previous quarter), Indicators, Indicator values, Coverage gaps, Audits,
     Findings, QBR, Emissions (the section 11 estimate: ``reports.selectors.emissions_estimate``).
     ``progress`` is called with ``(done, total)`` as sheets fill: one unit per row of the
     Scores, Indicators and QBR sheets, one per other sheet and one for saving.
@@ -179,7 +182,7 @@ def write_workbook(quarter: Quarter, target, progress: Progress = None, *, run: 
     params = methodology_params(run.methodology)
     coverage = selectors.coverage_for(quarter, run)
     as_of = selectors.register_as_of(quarter, today)
-    stages = _Stages(progress, {"summary": 1, "scores": totals.suppliers, "indicators": full,
+    stages = _Stages(progress, {"summary": 1, "scores": totals.suppliers, "movers": 1, "indicators": full,
                                 "qbr": totals.suppliers, "gaps": 1, "audits": 1, "findings": 1, "emissions": 1,
                                 "save": 1})
     workbook = Workbook(write_only=True)
@@ -190,6 +193,8 @@ def write_workbook(quarter: Quarter, target, progress: Progress = None, *, run: 
     if written != totals.suppliers:
         selectors.ensure_still_current(quarter, run)
     stages.report("scores")
+    _movers_sheet(sheets["Movers"], quarter, run)
+    stages.report("movers")
     _indicator_sheets(sheets["Indicators"], sheets["Indicator values"], quarter, run, params,
                       lambda done: stages.report("indicators", done))
     stages.report("indicators")
@@ -228,6 +233,55 @@ def _scores_sheet(ws, quarter: Quarter, progress: Callable[[int], None]) -> int:
                        fill=PatternFill("solid", start_color=colour, end_color=colour)))
     sheet.close()
     return written
+
+
+def movers_rows(quarter: Quarter, run: ScoreRun) -> Iterator[list]:
+    """The Movers sheet's rows: every supplier scored in ``quarter`` (by ``run``'s methodology)
+    and in the quarter before (official), the one with the largest absolute change first (then
+    by code); per supplier its ``scoring.decomposition`` lines as the supplier page and
+    ``GET scores/decomposition/{code}/`` give them (``decompose_quarter``: the same rule, a
+    fixed number of queries): a ``method`` line with the method effect when the methodology
+    changed, then the data effect's lines (every indicator whose status, value or points
+    changed, gate, population, rescaling, rounding) sorted by absolute effect, never cut. The
+    lines of a supplier add up to its total change. A change that cannot be split (the previous
+    quarter cannot be scored under this methodology) is one ``unsplit`` line.
+
+    Row: supplier code, name, previous score, score, total change, line kind, line label,
+    indicator code, weight share (0–1), points before, points after, effect (score points)."""
+    changes = decompose_quarter(quarter, methodology=run.methodology)
+    if not changes:
+        return
+    suppliers = {pk: (code, name) for pk, code, name in
+                 Supplier.objects.order_by().values_list("pk", "code", "name").iterator(chunk_size=10_000)}
+    order = sorted(changes, key=lambda supplier_id: (-abs(changes[supplier_id].total), suppliers[supplier_id][0]))
+    for supplier_id in order:
+        change = changes[supplier_id]
+        head = [*suppliers[supplier_id], change.previous_score, change.score, change.total]
+        for kind, code, share, before, after, effect in _mover_lines(change):
+            label = indicator_title(code) if kind == INDICATOR else effect_label(kind)
+            yield [*head, kind, label, code or None, share, before, after, effect]
+
+
+def _mover_lines(change: Decomposition) -> Iterator[tuple]:
+    if change.method_effect is None:
+        if change.total:
+            yield "unsplit", "", None, None, None, change.total
+        return
+    if change.method_effect:
+        yield "method", "", None, None, None, change.method_effect
+    for line in change.lines:
+        yield line.kind, line.code, line.weight_share, line.points_before, line.points_after, line.effect
+
+
+def _movers_sheet(ws, quarter: Quarter, run: ScoreRun) -> None:
+    sheet = _Sheet(ws, [(_("supplier code"), None, 14), (_("supplier name"), None, 30),
+                        (_("previous score"), POINTS, 12), (_("score"), POINTS, 10), (_("total change"), POINTS, 12),
+                        (_("line"), None, 12), (_("what moved"), None, 44), (_("indicator"), None, 10),
+                        (_("weight share"), SHARE, 12), (_("points before"), POINTS, 12),
+                        (_("points after"), POINTS, 12), (_("effect"), POINTS, 10)], freeze="C2")
+    for row in movers_rows(quarter, run):
+        sheet.append(row)
+    sheet.close()
 
 
 def _gaps_sheet(ws, coverage: dict, names: dict[str, str]) -> None:

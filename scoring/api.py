@@ -461,7 +461,7 @@ class ScoreViewSet(SupplierScopedMixin, viewsets.ReadOnlyModelViewSet):
             raise ValidationError({"other": str(exc)}) from exc
         if base is None:
             raise NotFound(f"no official results for {quarter}")
-        return Response(asdict(comparison.compare(quarter, base, other)))
+        return Response(asdict(comparison.stored_compare(quarter, base, other)))
 
 
 class ScoreRunSerializer(serializers.ModelSerializer):

@@ -3,18 +3,24 @@
 differs, the largest score changes with the indicators that drive them, and the coverage
 metrics under each. Read from stored results (an official run or a preview), never computed
 here: two queries for the matrix and lists whatever the number of suppliers, two more for
-the drivers of the largest changes."""
+the drivers of the largest changes. ``stored_compare`` keeps the answer (``core.summaries``)
+until either version's results are replaced or a supplier changes, so the comparison page
+and API read one stored row instead of both versions' results on every request."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import json
+from dataclasses import asdict, dataclass, field
 from decimal import Decimal
 
 import pandas as pd
+from django.core.serializers.json import DjangoJSONEncoder
 
 from core.quarter import Quarter
+from core.summaries import Computed, latest_changes, stored
 from scoring import engine
-from scoring.models import Methodology, QuarterlyScore
+from scoring.models import CoverageSnapshot, Methodology, QuarterlyScore
+from suppliers.models import Supplier
 
 GRADES = ("A", "B", "C", "D", engine.GATE_GRADE)
 LARGEST = 20
@@ -57,10 +63,10 @@ def _frame(quarter: Quarter, methodology: Methodology) -> pd.DataFrame:
     return frame.set_index("supplier_id")
 
 
-def compare(quarter: Quarter, base: Methodology, other: Methodology, *, largest: int = LARGEST) -> Comparison:
-    """``base`` and ``other``'s stored results of ``quarter`` side by side (see the module)."""
-    from scoring.selectors import coverage_snapshot
-
+def compare(quarter: Quarter, base: Methodology, other: Methodology, *, largest: int = LARGEST,
+            with_coverage: bool = True) -> Comparison:
+    """``base`` and ``other``'s stored results of ``quarter`` side by side (see the module);
+    ``coverage`` left empty without ``with_coverage``."""
     left, right = _frame(quarter, base), _frame(quarter, other)
     both = left.join(right, how="inner", suffixes=("_base", "_other"))
     grades = tuple(dict.fromkeys([*GRADES, *sorted(set(both["grade_base"]) | set(both["grade_other"]))]))
@@ -82,9 +88,68 @@ def compare(quarter: Quarter, base: Methodology, other: Methodology, *, largest:
     top = order[order["size"] > 0].head(largest)
     comparison.largest = _records(top, keep, index=True)
     _attach_drivers(comparison.largest, quarter, base, other)
-    comparison.coverage = {methodology.version: (snapshot.data if snapshot else None) for methodology, snapshot in
-                           ((base, coverage_snapshot(quarter, base)), (other, coverage_snapshot(quarter, other)))}
+    if with_coverage:
+        comparison.coverage = _coverage(quarter, base, other)
     return comparison
+
+
+DECIMAL_FIELDS = ("score_base", "score_other", "change")
+LAYOUT = "2"  # the stored payload's shape: a payload of another shape is recomputed
+
+
+def stored_compare(quarter: Quarter, base: Methodology, other: Methodology, *,
+                   with_coverage: bool = True) -> Comparison:
+    """``compare(quarter, base, other)`` as stored (``stored_page``); with ``with_coverage``
+    (the API) each version's coverage JSON read from its snapshot (one more query)."""
+    result, _metrics = stored_page(quarter, base, other)
+    if with_coverage:
+        result.coverage = _coverage(quarter, base, other)
+    return result
+
+
+def stored_page(quarter: Quarter, base: Methodology, other: Methodology) -> tuple[Comparison, dict[str, list]]:
+    """``compare(quarter, base, other)`` without its coverage JSON, and each version's
+    coverage metric rows (``scoring.serving.metric_rows``: name, share, target, met, number
+    of gaps), as stored (``core.summaries.stored``): recomputed only when a run replaced
+    either version's results of the quarter (the run ids of their coverage snapshots) or a
+    supplier was added, changed or removed (codes and names are listed). The snapshots' JSON
+    (gap lists of every supplier) is never read on a fresh request. Three queries when
+    fresh, whatever the number of suppliers."""
+    from scoring.serving import metric_rows
+
+    runs = dict(CoverageSnapshot.objects.filter(quarter=str(quarter), methodology__in=[base, other])
+                .values_list("methodology_id", "run_id"))
+    fingerprint = f"{LAYOUT}|{runs.get(base.pk)}/{runs.get(other.pk)}|{latest_changes([Supplier])}"
+
+    def compute() -> Computed:
+        coverage = _coverage(quarter, base, other)
+        payload = {"comparison": asdict(compare(quarter, base, other, with_coverage=False)),
+                   "metrics": {version: metric_rows(data) if data else [] for version, data in coverage.items()}}
+        return Computed(payload=json.loads(json.dumps(payload, cls=DjangoJSONEncoder)))
+
+    payload = stored(f"compare:{quarter}:{base.pk}:{other.pk}", fingerprint, compute).payload
+    return _from_payload(payload["comparison"]), payload["metrics"]
+
+
+def _coverage(quarter: Quarter, base: Methodology, other: Methodology) -> dict:
+    """``{version: coverage JSON or None}`` of both versions' snapshots. One query."""
+    data = dict(CoverageSnapshot.objects.filter(quarter=str(quarter), methodology__in=[base, other])
+                .values_list("methodology_id", "data"))
+    return {methodology.version: data.get(methodology.pk) for methodology in (base, other)}
+
+
+def _from_payload(payload: dict) -> Comparison:
+    """A ``Comparison`` back from its stored JSON (Decimals and drivers restored)."""
+
+    def row(record: dict) -> dict:
+        restored = {**record, **{key: Decimal(record[key]) for key in DECIMAL_FIELDS if record.get(key) is not None}}
+        if "drivers" in record:
+            restored["drivers"] = [Driver(**driver) for driver in record["drivers"]]
+        return restored
+
+    return Comparison(**{**payload, "grades": tuple(payload["grades"]),
+                         **{name: [row(record) for record in payload[name]]
+                            for name in ("population_changes", "gate_changes", "largest")}})
 
 
 def _records(frame: pd.DataFrame, columns: list[str], *, index: bool = False) -> list[dict]:

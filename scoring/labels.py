@@ -107,3 +107,21 @@ def trigger_label(trigger: str) -> str:
     language; an unknown value as stored."""
     label = TRIGGER_LABELS.get(trigger)
     return str(label) if label is not None else str(trigger or "")
+# The lines of a change decomposition that are not an indicator (``scoring.decomposition``;
+# ``method`` is the method effect, listed as a line in the workbook's Movers sheet).
+EFFECT_LABELS = {
+    "gate_on": _("Termination-review gate turned on (score forced to 0)"),
+    "gate_off": _("Termination-review gate turned off"),
+    "population": _("Moved between the full and the EcoVadis-only population"),
+    "rescaling": _("Rescaling: the applicable weight changed"),
+    "rounding": _("Rounding to the cent"),
+    "method": _("Methodology change (method effect)"),
+    "unsplit": _("Change not split (the previous quarter cannot be scored under this methodology)"),
+}
+
+
+def effect_label(kind: str) -> str:
+    """What a decomposition line of ``kind`` that is not an indicator stands for ("" for an
+    indicator or an unknown kind)."""
+    label = EFFECT_LABELS.get(kind)
+    return str(label) if label is not None else ""

@@ -265,9 +265,10 @@ def coverage_snapshot(quarter: Quarter, methodology: Methodology | None = None) 
 
 def quarter_versions(quarter: Quarter) -> list[CoverageSnapshot]:
     """Every version with stored results for ``quarter`` (official first, then newest run),
-    as their coverage snapshots with run and methodology. One query."""
+    as their coverage snapshots with run and methodology. One query; ``data`` (the coverage
+    JSON with its gap lists) is deferred: reading it is one query per snapshot read."""
     return list(CoverageSnapshot.objects.filter(quarter=str(quarter)).select_related("run", "methodology")
-                .order_by("-official", "-run__created_at"))
+                .defer("data").order_by("-official", "-run__created_at"))
 
 
 def score_history(scores: list[QuarterlyScore]) -> list[dict]:

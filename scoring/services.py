@@ -379,6 +379,18 @@ def _recalculate(run: ScoreRun, lease: jobs.Lease, started: float) -> None:
         transaction.on_commit(lambda: disclosure_tasks.store_emissions_estimate.delay(run.quarter), robust=True)
     # The pages' and the API's summaries of the new snapshot, ready for the first request.
     serving.refresh_quarter(str(run.quarter))
+    if run.preview:
+        _store_comparison(run)
+
+
+def _store_comparison(run: ScoreRun) -> None:
+    """A preview's comparison with the quarter's official version, stored for the comparison
+    page's first request (``scoring.comparison.stored_compare``)."""
+    from scoring.comparison import stored_page
+
+    official = QuarterOfficial.objects.filter(quarter=run.quarter).select_related("methodology").first()
+    if official is not None and official.methodology_id != run.methodology_id:
+        stored_page(Quarter.parse(run.quarter), official.methodology, run.methodology)
 
 
 def _make_official(quarter: str, methodology: Methodology, *, run: ScoreRun | None, actor, reason: str = "") -> None:

@@ -69,19 +69,10 @@ def signed(value, places=2):
     return ("+" if number > 0 else "−") + text
 
 
-EFFECT_LABELS = {
-    "gate_on": _("Termination-review gate turned on (score forced to 0)"),
-    "gate_off": _("Termination-review gate turned off"),
-    "population": _("Moved between the full and the EcoVadis-only population"),
-    "rescaling": _("Rescaling: the applicable weight changed"),
-    "rounding": _("Rounding to the cent"),
-}
-
-
 @register.filter
 def effect_label(line):
     """What a decomposition line that is not an indicator stands for."""
-    return EFFECT_LABELS.get(getattr(line, "kind", None) or line.get("kind"), "")
+    return labels.effect_label(getattr(line, "kind", None) or line.get("kind"))
 
 
 @register.filter

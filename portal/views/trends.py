@@ -1,5 +1,6 @@
-"""Portfolio trends: charts with their numbers tables (readable without JavaScript), a CSV
-per table and one XLSX workbook (``scoring.trends``, ``reports.trends``)."""
+"""Portfolio trends: interactive charts (``portal.chartdata``, drawn by Chart.js; the server's
+SVG charts without JavaScript) with their numbers tables, a CSV per table and one XLSX
+workbook (``scoring.trends``, ``reports.trends``)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from django.shortcuts import render
 from django.utils.translation import gettext as _
 
 from core.quarter import Quarter
-from portal import charts, selectors
+from portal import chartdata, charts, selectors
 from portal.access import procurement_required
 from portal.templatetags.portal_tags import METRIC_LABELS
 from reports.trends import TABLES, trends_csv, trends_xlsx
@@ -45,6 +46,7 @@ def trends(request):
             _("Overdue CAPs at quarter end"),
             [(row["quarter"], float(row["overdue_caps"])) for row in result.findings], value_format="{:.0f}"))
     return render(request, "portal/trends.html", {"trends": result, "quarters": quarters, "charts": chart_list,
+                                                  "chart_specs": chartdata.trends_charts(result) if result else [],
                                                   "quarter": result.quarters[-1] if result else None,
                                                   "tables": TABLES})
 

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 from core import jobs, roles
 from core.quarter import Quarter
 from portal.access import admin_required, procurement_required
+from portal.chartdata import comparison_charts
 from portal.forms import PreviewForm
 from portal.progress import run_started_message
 from portal.selectors import coverage_metrics
@@ -44,17 +45,20 @@ def compare(request):
                                                            if official else None)
     others = [snapshot for snapshot in versions if base is None or snapshot.methodology_id != base.methodology_id]
     other = by_version.get(request.GET.get("other", "")) or (others[0] if others else None)
-    result, cell, cell_rows = None, None, []
+    result, cell, cell_rows, metrics = None, None, [], None
     if base is not None and other is not None and base.methodology_id != other.methodology_id:
-        result = comparison.compare(Quarter.parse(quarter), base.methodology, other.methodology)
+        result, metrics = comparison.stored_page(Quarter.parse(quarter), base.methodology, other.methodology)
         if "," in request.GET.get("cell", ""):
             cell = request.GET["cell"].split(",", 1)
             cell_rows = comparison.migration_suppliers(Quarter.parse(quarter), base.methodology, other.methodology,
                                                        *cell)
+    # The stored comparison's metric rows; the snapshot's JSON only when there is nothing to compare.
+    coverage = [(snapshot, metrics[snapshot.methodology.version] if metrics is not None else
+                 coverage_metrics(snapshot)) for snapshot in (base, other) if snapshot is not None]
     return render(request, "portal/methodology_compare.html", {
         "quarter": quarter, "quarters": scored_quarters(), "versions": versions, "base": base, "other": other,
         "official": official, "result": result, "cell": cell, "cell_rows": cell_rows,
-        "coverage": [(snapshot, coverage_metrics(snapshot)) for snapshot in (base, other) if snapshot is not None],
+        "coverage": coverage, "chart_specs": comparison_charts(result, coverage) if result else [],
         "preview_form": PreviewForm(initial={"quarter": quarter}),
         "matrix_rows": [(g1, list(zip(result.grades, counts, strict=True)))
                         for g1, counts in zip(result.grades, result.matrix, strict=True)] if result else [],

@@ -47,8 +47,8 @@ def as_dicts(ws) -> list[dict]:
 
 
 def test_workbook_has_every_sheet_in_reading_order(workbook):
-    assert workbook.sheetnames == ["Summary", "Scores", "Indicators", "Indicator values", "Coverage gaps", "Audits",
-                                   "Findings", "QBR", "Emissions"]
+    assert workbook.sheetnames == ["Summary", "Scores", "Movers", "Indicators", "Indicator values", "Coverage gaps",
+                                   "Audits", "Findings", "QBR", "Emissions"]
     for name in workbook.sheetnames[1:]:
         ws = workbook[name]
         assert ws.freeze_panes in ("A2", "C2", "D2"), name

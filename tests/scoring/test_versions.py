@@ -167,3 +167,64 @@ def test_the_dashboard_and_the_csv_command_select_a_version(spend, role_users, t
     output = tmp_path / "v2.csv"
     call_command("export_quarterly_report", quarter="2026-Q3", format="csv", output=str(output), methodology="v2")
     assert output.read_text(encoding="utf-8") == scores_csv_text(Q3, draft)
+
+
+def test_the_stored_comparison_is_the_computed_one_and_follows_new_runs(spend, make_supplier):
+    from scoring import comparison
+
+    services.score_run_now(quarter=Q3, actor="test")
+    draft = _draft()
+    preview = services.score_run_create(quarter=Q3, methodology=draft, actor="test", preview=True)
+    services.score_run_execute(run_id=preview.pk)
+    v1 = Methodology.objects.get(version="v1")
+    assert comparison.stored_compare(Q3, v1, draft) == comparison.compare(Q3, v1, draft)
+    assert comparison.stored_compare(Q3, v1, draft) == comparison.compare(Q3, v1, draft)  # read back
+    # A new preview (other results) and a new supplier are seen at once.
+    supplier = make_supplier("NEW-1")
+    SpendRecord.objects.create(supplier=supplier, quarter="2026-Q3", currency="USD", amount=500)
+    services.score_run_execute(run_id=services.score_run_create(quarter=Q3, methodology=draft, actor="test",
+                                                                preview=True).pk)
+    fresh = comparison.stored_compare(Q3, v1, draft)
+    assert fresh == comparison.compare(Q3, v1, draft) and fresh.only_other == 1
+
+
+def test_the_comparison_page_reads_a_fixed_number_of_queries(spend, make_supplier, role_users):
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    client = Client()
+    client.force_login(role_users["procurement_admin"])
+    draft = _draft()
+
+    def page_queries() -> int:
+        services.score_run_now(quarter=Q3, methodology=Methodology.objects.get(version="v1"), actor="test")
+        services.score_run_execute(run_id=services.score_run_create(quarter=Q3, methodology=draft, actor="test",
+                                                                    preview=True).pk)
+        url = "/scorecard/compare/?quarter=2026-Q3&base=v1&other=v2"
+        assert client.get(url).status_code == 200  # computes and stores the comparison
+        with CaptureQueriesContext(connection) as captured:
+            page = client.get(url).content.decode()
+        assert "Grade migration v1 → v2" in page
+        return len(captured.captured_queries)
+
+    small = page_queries()
+    for n in range(12):
+        supplier = make_supplier(f"MORE-{n}")
+        SpendRecord.objects.create(supplier=supplier, quarter="2026-Q3", currency="USD", amount=50 + n)
+    assert page_queries() == small
+
+
+def test_a_preview_stores_its_comparison_with_the_official_version(spend):
+    from core.models import StoredSummary
+    from scoring import comparison
+
+    services.score_run_now(quarter=Q3, actor="test")
+    draft = _draft()
+    services.score_run_execute(run_id=services.score_run_create(quarter=Q3, methodology=draft, actor="test",
+                                                                preview=True).pk)
+    v1 = Methodology.objects.get(version="v1")
+    stored = StoredSummary.objects.get(key=f"compare:2026-Q3:{v1.pk}:{draft.pk}")
+    assert stored.payload["comparison"]["other"] == "v2" and stored.payload["comparison"]["suppliers"] == 2
+    assert {row["name"] for row in stored.payload["metrics"]["v2"]} >= {"audit", "scorecard"}
+    assert comparison.stored_compare(Q3, v1, draft) == comparison.compare(Q3, v1, draft)
