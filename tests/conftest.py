@@ -42,6 +42,14 @@ from suppliers.models import Site, Supplier, SupplierMembership
 from tests import clock
 
 TRANSACTIONAL_FIXTURES = {"transactional_db", "live_server", "celery_worker_with_db"}
+
+
+def _transactional(node) -> bool:
+    """A test that commits for real (and is flushed after): one of the fixtures above or
+    ``@pytest.mark.django_db(transaction=True)``."""
+    marker = node.get_closest_marker("django_db")
+    return bool(TRANSACTIONAL_FIXTURES & set(getattr(node, "fixturenames", ()))
+                or (marker is not None and marker.kwargs.get("transaction")))
 _RUN_TRAVEL = pytest.StashKey[time_machine.travel]()
 
 
@@ -85,7 +93,7 @@ def pytest_collection_modifyitems(session, config, items):
         if day is not None and item.get_closest_marker("real_clock"):
             item.add_marker(pytest.mark.skip(
                 reason=f"needs the real clock (another process or a browser); {clock.ENV_VAR}={day.isoformat()}"))
-    transactional = [item for item in items if TRANSACTIONAL_FIXTURES & set(getattr(item, "fixturenames", ()))]
+    transactional = [item for item in items if _transactional(item)]
     if transactional:
         items[:] = [item for item in items if item not in transactional] + transactional
 
@@ -120,7 +128,7 @@ def _default_language():
 def _reference_data_after_flush(request):
     """Transactional tests start after another one's flush: put back what the data
     migrations seed (RBA provisions, deadline rules, methodology v1, schedules)."""
-    if not TRANSACTIONAL_FIXTURES & set(request.fixturenames):
+    if not _transactional(request.node):
         return
     request.getfixturevalue("transactional_db")
     from django.apps import apps
