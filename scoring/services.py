@@ -379,18 +379,34 @@ def _recalculate(run: ScoreRun, lease: jobs.Lease, started: float) -> None:
         transaction.on_commit(lambda: disclosure_tasks.store_emissions_estimate.delay(run.quarter), robust=True)
     # The pages' and the API's summaries of the new snapshot, ready for the first request.
     serving.refresh_quarter(str(run.quarter))
-    if run.preview:
-        _store_comparison(run)
+    _store_comparison(run)
 
 
 def _store_comparison(run: ScoreRun) -> None:
-    """A preview's comparison with the quarter's official version, stored for the comparison
-    page's first request (``scoring.comparison.stored_compare``)."""
+    """The comparison page's default pair, stored for its first request
+    (``scoring.comparison.stored_compare``): after a preview, the official version against the
+    preview's; after an official run, the official version against the newest other version
+    with results of the quarter (the page's default "compared with"). A failure here only
+    leaves the first page request to compute it: the run has succeeded."""
     from scoring.comparison import stored_page
 
+    quarter = Quarter.parse(run.quarter)
     official = QuarterOfficial.objects.filter(quarter=run.quarter).select_related("methodology").first()
-    if official is not None and official.methodology_id != run.methodology_id:
-        stored_page(Quarter.parse(run.quarter), official.methodology, run.methodology)
+    if official is None:
+        return
+    if run.preview:
+        other = run.methodology if official.methodology_id != run.methodology_id else None
+    else:
+        others = [snapshot.methodology for snapshot in selectors.quarter_versions(quarter)
+                  if snapshot.methodology_id != official.methodology_id]
+        other = others[0] if others else None
+    if other is None:
+        return
+    try:
+        stored_page(quarter, official.methodology, other)
+    except Exception:  # noqa: BLE001 - a summary for speed; the page computes it if missing
+        logger.exception("storing the %s comparison %s/%s failed", run.quarter, official.methodology.version,
+                         other.version)
 
 
 def _make_official(quarter: str, methodology: Methodology, *, run: ScoreRun | None, actor, reason: str = "") -> None:

@@ -228,3 +228,26 @@ def test_a_preview_stores_its_comparison_with_the_official_version(spend):
     assert stored.payload["comparison"]["other"] == "v2" and stored.payload["comparison"]["suppliers"] == 2
     assert {row["name"] for row in stored.payload["metrics"]["v2"]} >= {"audit", "scorecard"}
     assert comparison.stored_compare(Q3, v1, draft) == comparison.compare(Q3, v1, draft)
+
+
+def test_an_official_run_stores_its_comparison_with_the_newest_other_version(spend):
+    from core.models import StoredSummary
+    from scoring import comparison
+
+    services.score_run_now(quarter=Q3, actor="test")
+    draft = _draft()
+    services.score_run_now(quarter=Q3, methodology=draft, actor="test", preview=True)
+    v1 = Methodology.objects.get(version="v1")
+    key = f"compare:2026-Q3:{v1.pk}:{draft.pk}"
+    StoredSummary.objects.filter(key=key).delete()
+    services.score_run_now(quarter=Q3, actor="test")  # the official version again: the page's default pair
+    stored = StoredSummary.objects.get(key=key)
+    assert stored.payload["comparison"]["base"] == "v1" and stored.payload["comparison"]["other"] == "v2"
+    assert comparison.stored_compare(Q3, v1, draft) == comparison.compare(Q3, v1, draft)
+
+
+def test_an_official_run_alone_stores_no_comparison(spend):
+    from core.models import StoredSummary
+
+    services.score_run_now(quarter=Q3, actor="test")
+    assert not StoredSummary.objects.filter(key__startswith="compare:").exists()
