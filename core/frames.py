@@ -235,8 +235,13 @@ def _read_copy(queryset: QuerySet, spec: Spec) -> pd.DataFrame:
     table = read_arrow(queryset, spec)
     if table is None:
         return empty_from_spec(spec)
+    # Each Arrow column is let go once converted, and the Arrow pool's freed memory is given
+    # back at the end (mimalloc keeps it otherwise: ~40 % of a large read's resident memory).
+    arrow_columns = table.columns
+    del table
     columns = {}
-    for (name, kind), column in zip(spec, table.columns, strict=True):
+    for index, (name, kind) in enumerate(spec):
+        column, arrow_columns[index] = arrow_columns[index], None
         if callable(kind) or kind in ("object", "decimal"):
             series = pd.Series(column.to_pandas(), dtype=object).reset_index(drop=True)
             series = series.where(series.notna(), None)
@@ -258,4 +263,6 @@ def _read_copy(queryset: QuerySet, spec: Spec) -> pd.DataFrame:
         else:
             series = column.to_pandas()
         columns[name] = series
+        del column
+    pa.default_memory_pool().release_unused()
     return pd.DataFrame(columns)
