@@ -5,6 +5,7 @@ batch of suppliers, whatever their number."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -111,15 +112,19 @@ def _tuples(frames, columns: list[str]) -> Iterator[tuple]:
         yield from zip(*(frame[name].tolist() for name in columns), strict=True)
 
 
-INDICATOR_SPEC = [("rank", "int64"), ("code", "str"), ("name", "str"), ("points", "json")]
+# The points column is read as its stored JSON text (PostgreSQL) and decoded one row at a
+# time as the sheet is written; the ORM (SQLite) gives it decoded already.
+INDICATOR_SPEC = [("rank", "int64"), ("code", "str"), ("name", "str"), ("points", "object")]
 
 
-def indicator_rows(quarter: Quarter, run: ScoreRun, *, batch_rows: int = 2000) -> Iterator[tuple]:
+def indicator_rows(quarter: Quarter, run: ScoreRun, *, batch_rows: int = 10_000) -> Iterator[tuple]:
     """(supplier code, name, points JSON decoded) of the full-scorecard suppliers, by rank.
     Read through the columnar reader in batches of ``batch_rows`` (one query each)."""
     rows = (run_scores(quarter, run).filter(population="full")
             .values_list("rank", "supplier__code", "supplier__name", "points"))
-    return _tuples(read_frames(rows, INDICATOR_SPEC, key="rank", batch_rows=batch_rows), ["code", "name", "points"])
+    for code, name, points in _tuples(read_frames(rows, INDICATOR_SPEC, key="rank", batch_rows=batch_rows),
+                                      ["code", "name", "points"]):
+        yield code, name, json.loads(points) if isinstance(points, str) else points
 
 
 QBR_SPEC = [("rank", "int64"), ("code", "str"), ("name", "str"), ("population", "str"), ("components", "json"),
