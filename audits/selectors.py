@@ -217,23 +217,25 @@ def site_cycle_status(as_of: dt.date, supplier_ids: SupplierIds = None, *, expir
         policy = policy_at(as_of)
         expiring_days = policy.expiring_days if expiring_days is None else expiring_days
         validity_months = policy.validity_months if validity_months is None else validity_months
-    site_rows = list(
-        _restrict(Site.objects.all(), "supplier_id", supplier_ids).order_by("code").values_list(
-            "id", "code", "name", "supplier_id", "supplier__code", "supplier__status", "is_production", "status")
-    )
-    sites = _keep(pd.DataFrame.from_records(site_rows, columns=[
-        "site_id", "site_code", "site_name", "supplier_id", "supplier_code", "supplier_status", "is_production",
-        "site_status"]), supplier_ids)
+    # Read through the columnar reader (core.frames): the same values as the ORM's tuples
+    # (dates as datetime.date, scores as Decimal, None for NULL).
+    site_rows = (_restrict(Site.objects.all(), "supplier_id", supplier_ids).order_by("code").values_list(
+        "id", "code", "name", "supplier_id", "supplier__code", "supplier__status", "is_production", "status"))
+    sites = _keep(read_frame(site_rows, [
+        ("site_id", "int64"), ("site_code", "str"), ("site_name", "str"), ("supplier_id", "int64"),
+        ("supplier_code", "str"), ("supplier_status", "str"), ("is_production", "bool"), ("site_status", "str")]),
+        supplier_ids)
 
-    audit_rows = list(
+    audit_rows = (
         _restrict(Audit.objects.filter(audit_type__in=FULL_AUDIT_TYPES, status__in=CONDUCTED_STATUSES,
                                        conducted_on__lte=as_of), "site__supplier_id", supplier_ids)
-        .values_list("site_id", "id", "audit_ref", "conducted_on", "score", "recognition", "responsible_analyst_id",
-                     "audit_type")
+        .values_list("site_id", "id", "audit_ref", "conducted_on", "score", "recognition",
+                     "responsible_analyst_id", "audit_type")
     )
-    audits = pd.DataFrame.from_records(audit_rows, columns=[
-        "site_id", "last_full_audit_id", "last_full_audit_ref", "last_full_audit_on", "score", "recognition",
-        "responsible_analyst_id", "audit_type"])
+    audits = read_frame(audit_rows, [
+        ("site_id", "int64"), ("last_full_audit_id", "int64"), ("last_full_audit_ref", "str"),
+        ("last_full_audit_on", "date"), ("score", "decimal"), ("recognition", "object"),
+        ("responsible_analyst_id", "float"), ("audit_type", "str")])
     picked = rules.latest_full_audits(
         audits["site_id"].to_numpy(dtype=np.int64), audits["audit_type"].to_numpy(dtype=object),
         pd.to_datetime(audits["last_full_audit_on"]).to_numpy(dtype="datetime64[ns]"),
@@ -241,13 +243,14 @@ def site_cycle_status(as_of: dt.date, supplier_ids: SupplierIds = None, *, expir
         audits["last_full_audit_ref"].to_numpy(dtype=object), as_of=as_of)
     latest = audits.iloc[picked].drop(columns="audit_type")
 
-    upcoming_rows = list(
+    upcoming_rows = (
         _restrict(Audit.objects.filter(audit_type__in=FULL_AUDIT_TYPES, status__in=UPCOMING_STATUSES),
                   "site__supplier_id", supplier_ids)
         .values_list("site_id", "id", "audit_ref", "status", "conducted_on", "due_by")
     )
-    upcoming = pd.DataFrame.from_records(upcoming_rows, columns=[
-        "site_id", "upcoming_audit_id", "upcoming_audit_ref", "upcoming_audit_status", "conducted_on", "due_by"])
+    upcoming = read_frame(upcoming_rows, [
+        ("site_id", "int64"), ("upcoming_audit_id", "int64"), ("upcoming_audit_ref", "str"),
+        ("upcoming_audit_status", "str"), ("conducted_on", "date"), ("due_by", "date")])
     if len(upcoming):
         upcoming["upcoming_audit_date"] = [e if e is not None else d
                                            for e, d in zip(upcoming["conducted_on"], upcoming["due_by"], strict=True)]

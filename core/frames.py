@@ -12,6 +12,10 @@ of each selected field in order. Kinds and the pandas dtype each gives:
     "float"         float64, NaN for NULL (a NUMERIC column read as the nearest double)
     "datetime"      datetime64[ns] (a DATE at midnight, NaT for NULL)
     "datetime_utc"  datetime64[ns, UTC] (a timestamp with time zone, NaT for NULL)
+    "date"          object: datetime.date, or None for NULL (rows written to files as dates)
+    "bool_or_none"  object: True, False, or None for NULL (a boolean expression over NULLs)
+    "json"          object: the decoded JSON value (dict, list, …) as a ``JSONField`` gives it
+                    (``json.loads``), None for NULL
     a callable      receives the column as a pandas Series of text (object, None for NULL)
                     and returns the Series to store (vectorised mapping such as quarter →
                     ordinal)
@@ -26,13 +30,18 @@ time zone conversion. The COPY is recorded in ``connection.queries`` like any qu
 
 Elsewhere (SQLite, the laptop default) the rows are streamed from the ORM in chunks of
 tuples and each chunk is converted to typed columns at once.
+
+``read_frames(queryset, spec, key=…)`` reads a large result in batches of rows by keyset on
+a unique integer column (one query per batch, each through ``read_frame``), so an export
+holds one batch at a time.
 """
 
 from __future__ import annotations
 
 import io
+import json
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from decimal import Decimal
 
 import numpy as np
@@ -65,6 +74,10 @@ _CONVERTERS: dict[str, Callable[[list], pd.Series]] = {
     "datetime": lambda values: pd.to_datetime(pd.Series(values, dtype=object)).astype("datetime64[ns]"),
     "datetime_utc": lambda values: pd.to_datetime(pd.Series(values, dtype=object), utc=True)
     .astype("datetime64[ns, UTC]"),
+    # The ORM already gives these as Python objects (date, bool or None, decoded JSON).
+    "date": lambda values: pd.Series(values, dtype=object),
+    "bool_or_none": lambda values: pd.Series(values, dtype=object),
+    "json": lambda values: pd.Series(values, dtype=object),
 }
 
 
@@ -98,6 +111,29 @@ def read_frame(queryset: QuerySet, spec: Spec, *, chunk_rows: int = CHUNK_ROWS) 
     if len(chunks) == 1:
         return chunks[0]
     return pd.concat(chunks, ignore_index=True)
+
+
+def read_frames(queryset: QuerySet, spec: Spec, *, key: str, column: str | None = None,
+                batch_rows: int = CHUNK_ROWS) -> Iterator[pd.DataFrame]:
+    """The rows of a ``values_list`` queryset as typed frames of at most ``batch_rows`` rows,
+    in ``key`` order: ``key`` is a unique integer field of the queryset's rows (e.g. a
+    stored score's ``rank`` within one quarter and version) selected as the spec's column
+    ``column`` (default ``key``). Each batch is one ``read_frame`` of the rows after the
+    previous batch's last key, so a batch costs one indexed query and the memory held is
+    one batch. No frame is yielded when no row matches."""
+    column = column or key
+    position = [name for name, _ in spec].index(column)
+    last = None
+    while True:
+        rows = queryset.order_by(key)
+        if last is not None:
+            rows = rows.filter(**{f"{key}__gt": last})
+        frame = read_frame(rows[:batch_rows], spec, chunk_rows=batch_rows)
+        if len(frame):
+            yield frame
+        if len(frame) < batch_rows:
+            return
+        last = int(frame.iloc[-1, position])
 
 
 # --------------------------------------------------------------------------- PostgreSQL: COPY → pyarrow
@@ -151,7 +187,8 @@ def _arrow_types():
     return {
         "str": pa.string(), "object": pa.string(), "decimal": pa.string(), "int64": pa.int64(),
         "bool": pa.bool_(), "float": pa.float64(), "datetime": pa.date32(),
-        "datetime_utc": pa.timestamp("us", tz="UTC"),
+        "datetime_utc": pa.timestamp("us", tz="UTC"), "date": pa.date32(), "bool_or_none": pa.bool_(),
+        "json": pa.string(),
     }
 
 
@@ -198,8 +235,13 @@ def _read_copy(queryset: QuerySet, spec: Spec) -> pd.DataFrame:
     table = read_arrow(queryset, spec)
     if table is None:
         return empty_from_spec(spec)
+    # Each Arrow column is let go once converted, and the Arrow pool's freed memory is given
+    # back at the end (mimalloc keeps it otherwise: ~40 % of a large read's resident memory).
+    arrow_columns = table.columns
+    del table
     columns = {}
-    for (name, kind), column in zip(spec, table.columns, strict=True):
+    for index, (name, kind) in enumerate(spec):
+        column, arrow_columns[index] = arrow_columns[index], None
         if callable(kind) or kind in ("object", "decimal"):
             series = pd.Series(column.to_pandas(), dtype=object).reset_index(drop=True)
             series = series.where(series.notna(), None)
@@ -207,6 +249,11 @@ def _read_copy(queryset: QuerySet, spec: Spec) -> pd.DataFrame:
                 series = kind(series).reset_index(drop=True)
             elif kind == "decimal":
                 series = _to_decimal(series)
+        elif kind in ("date", "bool_or_none"):
+            series = pd.Series(column.to_pylist(), dtype=object)
+        elif kind == "json":
+            series = pd.Series([None if text is None else json.loads(text) for text in column.to_pylist()],
+                               dtype=object)
         elif kind == "datetime":
             series = column.cast(pa.timestamp("ns")).to_pandas()
         elif kind == "datetime_utc":
@@ -216,4 +263,6 @@ def _read_copy(queryset: QuerySet, spec: Spec) -> pd.DataFrame:
         else:
             series = column.to_pandas()
         columns[name] = series
+        del column
+    pa.default_memory_pool().release_unused()
     return pd.DataFrame(columns)

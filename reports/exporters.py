@@ -493,16 +493,16 @@ def _findings_sheet(ws, as_of: dt.date) -> None:
                          ("correction_due_on", DATE, 14), ("correction_overdue", None, 14),
                          ("days_overdue", "0", 10), ("cap_owner", None, 18), ("planned_completion", DATE, 14),
                          ("description", None, 50)])
-    for finding in selectors.open_findings(as_of).iterator(chunk_size=2000):
-        site = finding.audit.site
-        cap = getattr(finding, "corrective_action", None)
-        overdue = finding.correction_overdue
-        sheet.append([site.supplier.code, site.supplier.name, site.code, finding.audit.audit_ref,
-                      finding.finding_ref, finding.provision.code, finding.severity, finding.zero_tolerance,
-                      finding.opened_on, finding.cap_due_working, cap.state if cap else "no_cap",
-                      finding.cap_overdue, finding.correction_due_working, overdue,
-                      (as_of - finding.correction_due_working).days if overdue else None, cap.owner if cap else "",
-                      cap.planned_completion if cap else None, finding.description])
+    for row in selectors.open_finding_rows(as_of):
+        has_cap = row["cap_state"] is not None
+        overdue = row["correction_overdue"]
+        sheet.append([row["supplier_code"], row["supplier_name"], row["site_code"], row["audit_ref"],
+                      row["finding_ref"], row["provision"], row["severity"], row["zero_tolerance"],
+                      row["opened_on"], row["cap_due_working"], row["cap_state"] if has_cap else "no_cap",
+                      row["cap_overdue"], row["correction_due_working"], overdue,
+                      (as_of - row["correction_due_working"]).days if overdue else None,
+                      row["cap_owner"] if has_cap else "", row["planned_completion"] if has_cap else None,
+                      row["description"]])
     red = PatternFill("solid", start_color="FFC7CE", end_color="FFC7CE")
     for column in ("L", "N"):
         ws.conditional_formatting.add(f"{column}2:{column}{max(sheet.rows, 2)}",

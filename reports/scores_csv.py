@@ -9,6 +9,7 @@ from pathlib import Path
 
 from django.utils.translation import gettext as _
 
+from core.frames import read_frames
 from core.quarter import Quarter
 from core.spreadsheet import safe_cell
 from scoring import selectors
@@ -48,18 +49,36 @@ def ensure_recalculated(quarter: Quarter, methodology=None) -> None:
                              % {"quarter": quarter})
 
 
-def score_rows(quarter: Quarter, methodology=None):
+# The scores sheet's reads (``core.frames.read_frames``): the stored row's fields by rank.
+SCORE_SPEC = [
+    ("rank", "int64"), ("supplier_code", "str"), ("supplier_name", "str"), ("quarter", "str"),
+    ("methodology", "str"), ("population", "str"), ("spend_basis", "decimal"), ("score", "decimal"),
+    ("grade", "str"), *((name, "decimal") for name in SUBSCORES), ("completeness", "decimal"), ("flags", "json"),
+]
+SCORE_FIELDS = ["rank", "supplier__code", "supplier__name", "quarter", "methodology__version", "population",
+                "spend_basis", "score", "grade", *SUBSCORES, "completeness", "flags"]
+BATCH_ROWS = 20_000
+
+
+def score_rows(quarter: Quarter, methodology=None, *, batch_rows: int = BATCH_ROWS):
     """Rows of the scores sheet (contract.md column order), as text: the quarter's official
-    results, or those of ``methodology``."""
-    for score in selectors.stored_scores(quarter, methodology).iterator(chunk_size=5000):
-        full = score.population == "full"
-        yield [
-            score.supplier.code, score.supplier.name, score.quarter, score.methodology.version, score.population,
-            _fixed(score.spend_basis, 2), _fixed(score.score, 2), score.grade,
-            *[_fixed(getattr(score, name), 2) if full else "" for name in SUBSCORES],
-            _fixed(score.completeness, 4) if full else "",
-            ";".join(sorted(score.flags)),
-        ]
+    results, or those of ``methodology``, by rank. Read through the columnar reader in
+    batches of ``batch_rows`` (one query each); money and points stay exact ``Decimal``
+    formatted with fixed places, as stored."""
+    rows = selectors.version_scores(quarter, methodology).values_list(*SCORE_FIELDS)
+    for frame in read_frames(rows, SCORE_SPEC, key="rank", batch_rows=batch_rows):
+        full = (frame["population"] == "full").tolist()
+        flags = [";".join(sorted(value)) for value in frame["flags"].tolist()]
+        money = [_fixed(value, 2) for value in frame["spend_basis"].tolist()]
+        score = [_fixed(value, 2) for value in frame["score"].tolist()]
+        subscores = [[_fixed(value, 2) if is_full else "" for value, is_full in
+                      zip(frame[name].tolist(), full, strict=True)] for name in SUBSCORES]
+        completeness = [_fixed(value, 4) if is_full else "" for value, is_full in
+                        zip(frame["completeness"].tolist(), full, strict=True)]
+        yield from (list(row) for row in zip(
+            frame["supplier_code"].tolist(), frame["supplier_name"].tolist(), frame["quarter"].tolist(),
+            frame["methodology"].tolist(), frame["population"].tolist(), money, score, frame["grade"].tolist(),
+            *subscores, completeness, flags, strict=True))
 
 
 def write_scores_csv(quarter: Quarter, target, methodology=None) -> int:

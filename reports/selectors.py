@@ -5,6 +5,7 @@ batch of suppliers, whatever their number."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -13,7 +14,8 @@ from django.db.models import Count, QuerySet, Sum
 from django.utils.translation import gettext as _
 
 from audits.models import Finding
-from audits.selectors import open_at, with_overdue
+from audits.selectors import open_at, with_overdue, working_due
+from core.frames import read_frame, read_frames
 from core.quarter import Quarter
 from core.quarter import today as business_day
 from disclosure import selectors as disclosure_selectors
@@ -103,17 +105,40 @@ def quarter_totals(quarter: Quarter, run: ScoreRun) -> QuarterTotals:
     return totals
 
 
-def indicator_rows(quarter: Quarter, run: ScoreRun, *, chunk_size: int = 2000) -> Iterator[tuple]:
-    """(supplier code, name, points JSON) of the full-scorecard suppliers, by rank."""
-    return (run_scores(quarter, run).filter(population="full").order_by("rank")
-            .values_list("supplier__code", "supplier__name", "points").iterator(chunk_size=chunk_size))
+def _tuples(frames, columns: list[str]) -> Iterator[tuple]:
+    """The rows of typed frames as tuples of Python values (``tolist``: int, bool, Decimal,
+    date, decoded JSON, None), ``columns`` in order."""
+    for frame in frames:
+        yield from zip(*(frame[name].tolist() for name in columns), strict=True)
 
 
-def qbr_rows(quarter: Quarter, run: ScoreRun, *, chunk_size: int = 5000) -> Iterator[tuple]:
-    """(code, name, population, components, total, incomplete) of every supplier, by rank."""
-    return (run_scores(quarter, run).order_by("rank")
-            .values_list("supplier__code", "supplier__name", "population", "qbr_components",
-                         "qbr_total", "qbr_incomplete").iterator(chunk_size=chunk_size))
+# The points column is read as its stored JSON text (PostgreSQL) and decoded one row at a
+# time as the sheet is written; the ORM (SQLite) gives it decoded already.
+INDICATOR_SPEC = [("rank", "int64"), ("code", "str"), ("name", "str"), ("points", "object")]
+
+
+def indicator_rows(quarter: Quarter, run: ScoreRun, *, batch_rows: int = 10_000) -> Iterator[tuple]:
+    """(supplier code, name, points JSON decoded) of the full-scorecard suppliers, by rank.
+    Read through the columnar reader in batches of ``batch_rows`` (one query each)."""
+    rows = (run_scores(quarter, run).filter(population="full")
+            .values_list("rank", "supplier__code", "supplier__name", "points"))
+    for code, name, points in _tuples(read_frames(rows, INDICATOR_SPEC, key="rank", batch_rows=batch_rows),
+                                      ["code", "name", "points"]):
+        yield code, name, json.loads(points) if isinstance(points, str) else points
+
+
+QBR_SPEC = [("rank", "int64"), ("code", "str"), ("name", "str"), ("population", "str"), ("components", "json"),
+            ("total", "decimal"), ("incomplete", "bool")]
+
+
+def qbr_rows(quarter: Quarter, run: ScoreRun, *, batch_rows: int = 10_000) -> Iterator[tuple]:
+    """(code, name, population, components, total, incomplete) of every supplier, by rank:
+    ``components`` the stored JSON decoded, ``total`` an exact ``Decimal`` or None,
+    ``incomplete`` a bool. Read through the columnar reader in batches of ``batch_rows``."""
+    rows = (run_scores(quarter, run).values_list("rank", "supplier__code", "supplier__name", "population",
+                                                 "qbr_components", "qbr_total", "qbr_incomplete"))
+    return _tuples(read_frames(rows, QBR_SPEC, key="rank", batch_rows=batch_rows),
+                   ["code", "name", "population", "components", "total", "incomplete"])
 
 
 def report_card_scores(quarter: Quarter, run: ScoreRun, supplier_ids: Iterable[int] | None = None,
@@ -126,8 +151,10 @@ def report_card_scores(quarter: Quarter, run: ScoreRun, supplier_ids: Iterable[i
 
 
 def supplier_names() -> dict[str, str]:
-    """Supplier code → name, for lists (coverage gaps) that store codes only."""
-    return dict(Supplier.objects.values_list("code", "name"))
+    """Supplier code → name, for lists (coverage gaps) that store codes only. One query
+    through the columnar reader."""
+    frame = read_frame(Supplier.objects.order_by().values_list("code", "name"), [("code", "str"), ("name", "str")])
+    return dict(zip(frame["code"].tolist(), frame["name"].tolist(), strict=True))
 
 
 def score_trends(supplier_ids: list[int], quarter: Quarter, quarters: int = 8) -> dict[int, list[tuple]]:
@@ -153,6 +180,42 @@ def open_findings(as_of: dt.date, supplier_ids: list[int] | None = None) -> Quer
     if supplier_ids is not None:
         findings = findings.filter(audit__site__supplier_id__in=supplier_ids)
     return with_overdue(findings, as_of)
+
+
+# The Findings sheet's columns (``open_finding_rows``), with their reader kinds.
+FINDING_ROW_SPEC = [
+    ("id", "int64"), ("supplier_code", "str"), ("supplier_name", "str"), ("site_code", "str"), ("audit_ref", "str"),
+    ("finding_ref", "str"), ("provision", "str"), ("severity", "str"), ("zero_tolerance", "bool"),
+    ("opened_on", "date"), ("cap_due_working", "date"), ("cap_state", "object"), ("cap_overdue", "bool_or_none"),
+    ("correction_due_working", "date"), ("correction_overdue", "bool_or_none"), ("cap_owner", "object"),
+    ("planned_completion", "date"), ("description", "str"),
+]
+FINDING_ROW_FIELDS = [
+    "id", "audit__site__supplier__code", "audit__site__supplier__name", "audit__site__code", "audit__audit_ref",
+    "finding_ref", "provision__code", "severity", "zero_tolerance", "opened_on", "cap_due_working",
+    "corrective_action__state", "cap_overdue", "correction_due_working", "correction_overdue",
+    "corrective_action__owner", "corrective_action__planned_completion", "description",
+]
+
+
+def open_finding_rows(as_of: dt.date, *, batch_rows: int = 5000) -> Iterator[dict]:
+    """The findings of ``open_findings(as_of)`` (same filter, order and overdue flags) as
+    plain rows, ``FINDING_ROW_SPEC``'s names as keys: dates ``datetime.date`` or None,
+    flags bool (None where SQL gives NULL), the working due dates (an extension's, else as
+    given: ``audits.selectors.working_due``), ``cap_state``/``cap_owner``/
+    ``planned_completion`` None for a finding without a CAP. Read through the columnar reader:
+    the ordered ids first (one query), then the rows in batches of ``batch_rows`` ids."""
+    findings = open_findings(as_of)
+    ids = read_frame(findings.values_list("id"), [("id", "int64")])["id"].tolist()
+    names = [name for name, _ in FINDING_ROW_SPEC]
+    for start in range(0, len(ids), batch_rows):
+        batch = ids[start:start + batch_rows]
+        findings_batch = with_overdue(Finding.objects.filter(id__in=batch), as_of).annotate(
+            cap_due_working=working_due("cap_due_on"), correction_due_working=working_due("correction_due_on"))
+        frame = read_frame(findings_batch.order_by().values_list(*FINDING_ROW_FIELDS), FINDING_ROW_SPEC)
+        by_id = {row[0]: row for row in zip(*(frame[name].tolist() for name in names), strict=True)}
+        for finding_id in batch:
+            yield dict(zip(names, by_id[finding_id], strict=True))
 
 
 def findings_by_supplier(as_of: dt.date, supplier_ids: list[int]) -> dict[int, list[Finding]]:

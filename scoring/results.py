@@ -26,13 +26,20 @@ COLUMNS = [
 JSON_COLUMNS = {"flags", "qbr_components", "points"}
 
 
-def points_json_by_supplier(points: pd.DataFrame) -> dict[int, str]:
+# Entries turned into text at a time (whole suppliers): bounds the intermediate texts.
+POINTS_CHUNK_ROWS = 200_000
+
+
+def points_json_by_supplier(points: pd.DataFrame, *, chunk_rows: int = POINTS_CHUNK_ROWS) -> dict[int, str]:
     """{supplier_id: JSON text of {code: {"raw", "points", "status", "source"}}} for every supplier
     (``source``: where the raw value came from, scorecard.md section 9).
 
     Built with array operations: a 100,000-supplier quarter has 3.2 million entries. Texts
-    are made once per distinct value (within one indicator all raw values have one type,
-    so a value cache cannot confuse ``True`` with ``1.0``) and concatenated as arrays.
+    are made once per distinct value over the whole frame (within one indicator all raw
+    values have one type, so a value cache cannot confuse ``True`` with ``1.0``; equal
+    values such as ``0.0`` and ``-0.0`` take the text of the first one met) and spread as
+    references; the entries are then concatenated about ``chunk_rows`` at a time (whole
+    suppliers), so the entry texts of the whole quarter are never held at once.
     """
     if points.empty:
         return {}
@@ -49,16 +56,25 @@ def points_json_by_supplier(points: pd.DataFrame) -> dict[int, str]:
     points_text = np.array(["null" if v != v else repr(float(v)) for v in distinct], dtype=object)[inverse]
     status_text = _texts_of(points["status"].to_numpy(dtype=object), lambda s: f', "status": "{s}"')
     source_text = _texts_of(points["source"].to_numpy(dtype=object), lambda s: f', "source": {json.dumps(s)}}}')
-    entries = entry_prefix + raw_text + ', "points": ' + points_text + status_text + source_text
     # One text per supplier: entries grouped by a stable sort (methodology order kept within
     # a supplier), then joined between group boundaries.
     ids = points["supplier_id"].to_numpy(dtype=np.int64)
     order = np.argsort(ids, kind="stable")
-    ids, entries = ids[order], entries[order]
+    ids = ids[order]
     starts = np.flatnonzero(np.r_[True, ids[1:] != ids[:-1]])
     ends = np.r_[starts[1:], len(ids)]
-    return {int(ids[start]): "{" + ", ".join(entries[start:end].tolist()) + "}"
-            for start, end in zip(starts.tolist(), ends.tolist(), strict=True)}
+    texts: dict[int, str] = {}
+    group = 0
+    while group < len(starts):
+        last = max(int(np.searchsorted(starts, starts[group] + chunk_rows, side="left")), group + 1)
+        low, high = int(starts[group]), int(ends[last - 1])
+        rows = order[low:high]
+        entries = (entry_prefix[rows] + raw_text[rows] + ', "points": ' + points_text[rows] + status_text[rows]
+                   + source_text[rows]).tolist()
+        for start, end in zip((starts[group:last] - low).tolist(), (ends[group:last] - low).tolist(), strict=True):
+            texts[int(ids[low + start])] = "{" + ", ".join(entries[start:end]) + "}"
+        group = last
+    return texts
 
 
 def _texts_of(values: np.ndarray, text_of) -> np.ndarray:

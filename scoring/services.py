@@ -223,6 +223,13 @@ def _finish(run: ScoreRun, status: str, *, error: str = "", started: float | Non
     return run
 
 
+def _rows_with(frame: pd.DataFrame, column: str, keys) -> pd.DataFrame:
+    """The rows of ``frame`` whose ``column`` is in ``keys``: ``frame`` itself (no copy) when
+    every row is, as when every supplier with sites or values is in the population."""
+    keep = frame[column].isin(keys)
+    return frame if bool(keep.all()) else frame[keep]
+
+
 # A run's progress is counted in steps (core.jobs.progress_of): the seven reads of
 # ``load_inputs``, the computation, the result rows, the write (done when it commits).
 INPUT_READS = 7
@@ -237,9 +244,10 @@ def load_inputs(quarter: Quarter, params: MethodologyParams, step: Callable[[], 
     step()
     sites, audits, findings = scoring_frames(None)
     supplier_ids = set(population["supplier_id"])
-    sites = sites[sites["supplier_id"].isin(supplier_ids)]
-    audits = audits[audits["site_id"].isin(set(sites["site_id"]))]
-    findings = findings[findings["site_id"].isin(set(sites["site_id"]))]
+    sites = _rows_with(sites, "supplier_id", supplier_ids)
+    site_ids = set(sites["site_id"])
+    audits = _rows_with(audits, "site_id", site_ids)
+    findings = _rows_with(findings, "site_id", site_ids)
     step()
     values = selectors.values_frame(quarter)
     step()
@@ -253,20 +261,20 @@ def load_inputs(quarter: Quarter, params: MethodologyParams, step: Callable[[], 
     derived_frames = {}
     if any(spec.source == TRAINING for spec in params.indicators):
         persons, courses, records = selectors.training_frames()
-        persons = persons[persons["supplier_id"].isin(supplier_ids)]
+        persons = _rows_with(persons, "supplier_id", supplier_ids)
         derived_frames = {"training_persons": persons, "training_courses": courses,
-                          "training_records": records[records["person_id"].isin(set(persons["person_id"]))]}
+                          "training_records": _rows_with(records, "person_id", set(persons["person_id"]))}
     if any(spec.source == MINERALS_REPORTS for spec in params.indicators):
         reports, rows, smelters = selectors.minerals_frames(quarter)
-        reports = reports[reports["supplier_id"].isin(supplier_ids)]
+        reports = _rows_with(reports, "supplier_id", supplier_ids)
         derived_frames.update(minerals_reports=reports, smelters=smelters,
-                              minerals_rows=rows[rows["report_id"].isin(set(reports["report_id"]))])
+                              minerals_rows=_rows_with(rows, "report_id", set(reports["report_id"])))
     step()
     return ScoringInputs(
         quarter=quarter, population=population, sites=sites, audits=audits, findings=findings,
-        values=values[values["supplier_id"].isin(supplier_ids)], qbr=qbr[qbr["supplier_id"].isin(supplier_ids)],
-        recognitions=recognitions[recognitions["site_id"].isin(set(sites["site_id"]))],
-        inventories=inventories[inventories["supplier_id"].isin(supplier_ids)], **derived_frames,
+        values=_rows_with(values, "supplier_id", supplier_ids), qbr=_rows_with(qbr, "supplier_id", supplier_ids),
+        recognitions=_rows_with(recognitions, "site_id", site_ids),
+        inventories=_rows_with(inventories, "supplier_id", supplier_ids), **derived_frames,
     )
 
 

@@ -11,11 +11,13 @@ first request after a run finds them ready.
 
 from __future__ import annotations
 
+import datetime as dt
 import gzip
 import json
 
 from django.db.models import Count
 
+from audits import summaries as audit_summaries
 from core.models import StoredSummary
 from core.summaries import Computed, item_page, stored
 from scoring.models import CoverageSnapshot, QuarterlyScore
@@ -94,14 +96,37 @@ class GapItems:
 
 def refresh_quarter(quarter: str) -> None:
     """Compute and store every summary of the quarter's coverage snapshot now (reading its
-    data once); nothing without a snapshot. Called after a recalculation stored its results."""
+    data once, and only when a summary is stale); nothing without a snapshot. Called after a
+    recalculation stored its results, and by the nightly ``refresh_daily``."""
     fingerprint = _fingerprint(quarter)
     if fingerprint is None:
         return
-    data = _snapshot_data(quarter)
-    stored(f"coverage:{quarter}", fingerprint, lambda: _coverage(quarter, data))
+    loaded: list[dict] = []
+
+    def data() -> dict:
+        if not loaded:
+            loaded.append(_snapshot_data(quarter))
+        return loaded[0]
+
+    stored(f"coverage:{quarter}", fingerprint, lambda: _coverage(quarter, data()))
     for metric in METRICS:
-        stored(f"coverage-gaps:{quarter}:{metric}", fingerprint, lambda metric=metric: _gaps(metric, data))
+        stored(f"coverage-gaps:{quarter}:{metric}", fingerprint, lambda metric=metric: _gaps(metric, data()))
+
+
+def refresh_daily(day: dt.date) -> dict:
+    """What the first dashboard request of ``day`` would otherwise compute, stored now (run
+    by beat after midnight, ``scoring.tasks.refresh_summaries``): the audit-cycle summary and
+    the open-findings counts of ``day`` (``audits.summaries``, whose fingerprint holds the
+    day: audits move from valid to expiring to expired at midnight) and the coverage
+    summaries of every quarter with official results (``refresh_quarter``). Idempotent: a
+    summary whose fingerprint is current is only read, so a second run computes nothing.
+    Returns ``{"day": ISO date, "quarters": [quarter, …]}``."""
+    audit_summaries.cycle_summary(day)
+    audit_summaries.open_findings(day)
+    quarters = sorted(CoverageSnapshot.objects.filter(official=True).values_list("quarter", flat=True))
+    for quarter in quarters:
+        refresh_quarter(quarter)
+    return {"day": day.isoformat(), "quarters": quarters}
 
 
 def _coverage(quarter: str, data: dict) -> Computed:

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from celery import shared_task
 
-from scoring import services
+from core import jobs
+from core.quarter import today as business_day
+from scoring import services, serving
 
 # Only errors that a retry can cure: a dropped or busy database connection.
 TRANSIENT = services.TRANSIENT
@@ -38,3 +42,18 @@ def close_previous_quarter(self, today: str | None = None) -> str | None:
         return services.close_previous_quarter(today=today)
     except services.RecalculationRefused as exc:
         raise self.retry(exc=exc, countdown=CLOSE_RETRY_SECONDS) from exc
+
+
+@shared_task(acks_late=True, autoretry_for=TRANSIENT, retry_backoff=30, retry_backoff_max=600, max_retries=5,
+             name="scoring.refresh_summaries")
+def refresh_summaries(day: str | None = None) -> dict:
+    """After midnight (beat): store the day's dashboard summaries and the official quarters'
+    coverage summaries (``scoring.serving.refresh_daily``) so the first request of the day
+    reads them. ``day``: ISO date, default today. Tracked as a ``summaries`` job
+    (``core.jobs.tracked``); a killed worker's message is delivered again (acks late) and
+    its job failed by the sweep; running it twice recomputes nothing."""
+    as_of = dt.date.fromisoformat(day) if day else business_day()
+    with jobs.tracked("summaries", label=as_of.isoformat(), actor="refresh_summaries") as job:
+        result = serving.refresh_daily(as_of)
+        job.counts = {"quarters": len(result["quarters"])}
+    return result

@@ -9,10 +9,12 @@ from decimal import Decimal
 import pandas as pd
 import pytest
 from django.db import connection
+from django.db.models import BooleanField, ExpressionWrapper, Q
 from django.test.utils import CaptureQueriesContext
 
 from audits.models import Audit
-from core.frames import read_frame
+from core.frames import read_frame, read_frames
+from core.models import StoredSummary
 from scoring.models import Indicator, IndicatorValue
 from suppliers.models import Site, SpendRecord, Supplier
 
@@ -93,3 +95,33 @@ def test_one_query_per_read_counted_with_the_others(suppliers):
     if connection.vendor == "postgresql":
         assert captured.captured_queries[0]["sql"].startswith("COPY (SELECT")
         assert "'2026-Q3'" in captured.captured_queries[0]["sql"]
+
+
+def test_dates_nullable_booleans_and_json_as_python_values(suppliers):
+    site = Site.objects.create(supplier=suppliers[0], code="F-0-S", name="s", country="CN")
+    Audit.objects.create(site=site, audit_ref="A-1", audit_type="vap_full", status="closed",
+                         conducted_on=dt.date(2026, 1, 10), score=Decimal("170.5"))
+    Audit.objects.create(site=site, audit_ref="A-2", audit_type="saq", status="closed", saq_risk="low")
+    rows = (Audit.objects.order_by("audit_ref")
+            .annotate(recent=ExpressionWrapper(Q(conducted_on__gt=dt.date(2025, 1, 1)), output_field=BooleanField()))
+            .values_list("audit_ref", "conducted_on", "recent"))
+    frame = read_frame(rows, [("ref", "str"), ("on", "date"), ("recent", "bool_or_none")])
+    assert list(frame["on"]) == [dt.date(2026, 1, 10), None]
+    assert type(frame["on"].iloc[0]) is dt.date
+    assert frame["recent"].iloc[0] is True and frame["recent"].iloc[1] in (None, False)
+
+
+def test_json_columns_decode_as_the_orm_does(suppliers):
+    StoredSummary.objects.create(key="a", fingerprint="f", payload={"x": [1, 2.50, None], "名": "汉字\n", "d": 1e-7})
+    StoredSummary.objects.create(key="b", fingerprint="f", payload=[])
+    rows = StoredSummary.objects.order_by("key").values_list("key", "payload")
+    frame = read_frame(rows, [("key", "str"), ("payload", "json")])
+    assert frame["payload"].tolist() == [payload for _, payload in rows]
+
+
+def test_read_frames_batches_by_key(suppliers):
+    rows = Supplier.objects.values_list("id", "code")
+    batches = list(read_frames(rows, [("id", "int64"), ("code", "str")], key="id", batch_rows=2))
+    assert [len(batch) for batch in batches] == [2, 2, 1]
+    assert [code for batch in batches for code in batch["code"]] == [f"F-{n}" for n in range(len(TRICKY_NAMES))]
+    assert list(read_frames(rows.none(), [("id", "int64"), ("code", "str")], key="id")) == []
