@@ -146,9 +146,9 @@ def legacy_finding_cells(as_of):
         overdue = finding.correction_overdue
         yield [site.supplier.code, site.supplier.name, site.code, finding.audit.audit_ref,
                finding.finding_ref, finding.provision.code, finding.severity, finding.zero_tolerance,
-               finding.opened_on, finding.cap_due_on, cap.state if cap else "no_cap",
-               finding.cap_overdue, finding.correction_due_on, overdue,
-               (as_of - finding.correction_due_on).days if overdue else None, cap.owner if cap else "",
+               finding.opened_on, finding.cap_due_working, cap.state if cap else "no_cap",
+               finding.cap_overdue, finding.correction_due_working, overdue,
+               (as_of - finding.correction_due_working).days if overdue else None, cap.owner if cap else "",
                cap.planned_completion if cap else None, finding.description]
 
 
@@ -157,9 +157,9 @@ def new_finding_cells(as_of):
         has_cap = row["cap_state"] is not None
         overdue = row["correction_overdue"]
         yield [row["supplier_code"], row["supplier_name"], row["site_code"], row["audit_ref"], row["finding_ref"],
-               row["provision"], row["severity"], row["zero_tolerance"], row["opened_on"], row["cap_due_on"],
-               row["cap_state"] if has_cap else "no_cap", row["cap_overdue"], row["correction_due_on"], overdue,
-               (as_of - row["correction_due_on"]).days if overdue else None,
+               row["provision"], row["severity"], row["zero_tolerance"], row["opened_on"], row["cap_due_working"],
+               row["cap_state"] if has_cap else "no_cap", row["cap_overdue"], row["correction_due_working"], overdue,
+               (as_of - row["correction_due_working"]).days if overdue else None,
                row["cap_owner"] if has_cap else "", row["planned_completion"] if has_cap else None,
                row["description"]]
 
@@ -194,6 +194,14 @@ def test_scores_rows_and_csv_are_those_of_the_row_by_row_read(generated):
 def test_indicator_qbr_and_finding_rows_are_those_of_the_orm(generated):
     quarter, run = generated
     as_of = report_selectors.register_as_of(quarter)
+    # A few due dates extended: the rows carry the working dates (an extension's, else as given).
+    from audits.models import Finding
+
+    extended = list(Finding.objects.filter(correction_due_on__isnull=False).order_by("id")[:5])
+    for finding in extended:
+        finding.correction_due_extended_to = finding.correction_due_on + dt.timedelta(days=400)
+        finding.cap_due_extended_to = (finding.cap_due_on or finding.opened_on) + dt.timedelta(days=400)
+    Finding.objects.bulk_update(extended, ["correction_due_extended_to", "cap_due_extended_to"])
     points = list(legacy_indicator_rows(quarter, run))
     assert points and typed(report_selectors.indicator_rows(quarter, run, batch_rows=37)) == typed(points)
     qbr = list(legacy_qbr_rows(quarter, run))
@@ -203,6 +211,11 @@ def test_indicator_qbr_and_finding_rows_are_those_of_the_orm(generated):
     assert any(row[10] == "no_cap" for row in findings), "an open finding without a CAP"
     assert any(row[11] for row in findings), "a CAP overdue"
     assert typed(new_finding_cells(as_of)) == typed(findings)
+    shown = {row[4]: row for row in findings}
+    assert any(finding.finding_ref in shown for finding in extended), "an open finding with an extension"
+    for finding in extended:
+        if finding.finding_ref in shown:
+            assert shown[finding.finding_ref][12] == finding.correction_due_extended_to
     names = dict(Supplier.objects.values_list("code", "name"))
     assert report_selectors.supplier_names() == names
 

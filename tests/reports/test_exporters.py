@@ -212,9 +212,9 @@ def test_progress_is_reported_up_to_the_total(quarter_scored):
     seen = []
     assert exporters.write_workbook(Q3, io.BytesIO(), progress=lambda done, total: seen.append((done, total))) == 4
     # One unit per row of Scores (4), Indicators (full scorecard suppliers) and QBR (4), one per other
-    # sheet (summary, gaps, audits, findings, emissions) and one for saving.
+    # sheet (summary, movers, gaps, audits, findings, emissions) and one for saving.
     full = QuarterlyScore.objects.filter(quarter="2026-Q3", population="full").count()
-    total = 4 + max(full, 1) + 4 + 6
+    total = 4 + max(full, 1) + 4 + 7
     assert {t for _, t in seen} == {total}
     assert [d for d, _ in seen] == sorted({d for d, _ in seen}) and seen[-1] == (total, total)
 
