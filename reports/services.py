@@ -177,8 +177,11 @@ def report_execute(*, report_id: int, task_id: str = "") -> Report | None:
 
 def _work_folder(report_id: int) -> Path:
     """Where a report is written before it is stored: one folder per report, emptied when
-    an attempt starts and removed when it ends (a killed attempt's files go at the restart)."""
-    return Path(tempfile.gettempdir()) / f"esg-report-{report_id}"
+    an attempt starts and removed when it ends (a killed attempt's files go at the restart).
+    Named after the database too: two installations (or test runs) on one machine number
+    their reports alike and must not empty each other's folders."""
+    database = hashlib.sha256(str(connection.settings_dict.get("NAME", "")).encode()).hexdigest()[:12]
+    return Path(tempfile.gettempdir()) / f"esg-report-{database}-{report_id}"
 
 
 @contextlib.contextmanager
