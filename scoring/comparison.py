@@ -15,6 +15,7 @@ from decimal import Decimal
 
 import pandas as pd
 from django.core.serializers.json import DjangoJSONEncoder
+from django.db.models import OuterRef, Subquery
 
 from core.quarter import Quarter
 from core.summaries import Computed, latest_changes, stored
@@ -202,11 +203,22 @@ def _contributions(params, points: dict, population: str) -> dict[str, float]:
 
 def migration_suppliers(quarter: Quarter, base: Methodology, other: Methodology, grade_base: str,
                         grade_other: str) -> list[dict]:
-    """The suppliers of one matrix cell (base grade × other grade), by code. Two queries."""
-    left, right = _frame(quarter, base), _frame(quarter, other)
-    both = left.join(right, how="inner", suffixes=("_base", "_other"))
-    cell = both[(both["grade_base"] == grade_base) & (both["grade_other"] == grade_other)]
-    cell = cell.rename(columns={"code_base": "code", "name_base": "name"})
+    """The suppliers of one matrix cell (base grade × other grade), by code. One query: the
+    base version's scores of ``grade_base`` (the ``(quarter, grade)`` index) with the other
+    version's row of each supplier (the ``(quarter, methodology, supplier)`` key), so a cell
+    reads its own suppliers, not both versions' whole results."""
+    other_row = QuarterlyScore.objects.filter(quarter=str(quarter), methodology=other,
+                                              supplier_id=OuterRef("supplier_id"))
+    rows = (QuarterlyScore.objects.filter(quarter=str(quarter), methodology=base, grade=grade_base)
+            .annotate(grade_other=Subquery(other_row.values("grade")[:1]),
+                      score_other=Subquery(other_row.values("score")[:1]),
+                      population_other=Subquery(other_row.values("population")[:1]))
+            .filter(grade_other=grade_other).order_by()
+            .values_list("supplier_id", "supplier__code", "supplier__name", "score", "score_other", "grade",
+                         "grade_other", "population", "population_other"))
+    cell = pd.DataFrame.from_records(list(rows), columns=[
+        "supplier_id", "code", "name", "score_base", "score_other", "grade_base", "grade_other", "population_base",
+        "population_other"]).set_index("supplier_id")
     cell = cell.assign(change=[Decimal(a) - Decimal(b) for a, b in zip(cell["score_other"], cell["score_base"],
                                                                        strict=True)])
     return _records(cell, ["code", "name", "score_base", "score_other", "grade_base", "grade_other",

@@ -251,3 +251,31 @@ def test_an_official_run_alone_stores_no_comparison(spend):
 
     services.score_run_now(quarter=Q3, actor="test")
     assert not StoredSummary.objects.filter(key__startswith="compare:").exists()
+
+
+def test_a_matrix_cell_lists_exactly_its_suppliers_with_both_scores(spend, make_supplier):
+    from decimal import Decimal
+
+    from scoring import comparison
+
+    for index in range(6):
+        supplier = make_supplier(f"CELL-{index}")
+        SpendRecord.objects.create(supplier=supplier, quarter="2026-Q3", currency="USD", amount=10 + index)
+    services.score_run_now(quarter=Q3, actor="test")
+    draft = _draft()
+    services.score_run_now(quarter=Q3, methodology=draft, actor="test", preview=True)
+    v1 = Methodology.objects.get(version="v1")
+    result = comparison.compare(Q3, v1, draft)
+    scores = {(row.methodology_id, row.supplier_id): row for row in QuarterlyScore.objects.filter(quarter="2026-Q3")}
+    listed = 0
+    for g1, counts in zip(result.grades, result.matrix, strict=True):
+        for g2, count in zip(result.grades, counts, strict=True):
+            rows = comparison.migration_suppliers(Q3, v1, draft, g1, g2)
+            assert len(rows) == count
+            assert [row["code"] for row in rows] == sorted(row["code"] for row in rows)
+            for row in rows:
+                base, other = scores[(v1.pk, row["supplier_id"])], scores[(draft.pk, row["supplier_id"])]
+                assert (row["grade_base"], row["grade_other"]) == (base.grade, other.grade) == (g1, g2)
+                assert Decimal(row["change"]) == other.score - base.score
+            listed += len(rows)
+    assert listed == QuarterlyScore.objects.filter(quarter="2026-Q3", methodology=v1).count() > 2
