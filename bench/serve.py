@@ -82,10 +82,11 @@ SQL_DATA = [
               (ARRAY['low', 'medium', 'high'])[1 + floor(random() * 3)::int]
        FROM suppliers_site s""",
     """INSERT INTO audits_finding (finding_ref, severity, zero_tolerance, description, opened_on, closed_on, closed_via,
-        status, created_at, updated_at, audit_id, provision_id, due_on_given, withdrawal_reason, correction_due_on)
+        status, created_at, updated_at, audit_id, provision_id, due_on_given, withdrawal_reason, correction_due_on,
+        due_extension_reason)
        SELECT 'RF-' || f.id || '-' || f.k, f.severity, random() < 0.002, '', f.conducted_on, f.closed_on, '',
               CASE WHEN f.closed_on IS NULL THEN 'open' ELSE 'closed' END, now(), now(), f.id,
-              (SELECT min(id) FROM audits_provision), false, '', f.conducted_on + 180
+              (SELECT min(id) FROM audits_provision), false, '', f.conducted_on + 180, ''
        FROM (SELECT a.id, a.conducted_on, k,
                     (ARRAY['priority', 'major', 'minor', 'minor', 'risk', 'ofi'])
                         [1 + floor(random() * 6)::int] severity,

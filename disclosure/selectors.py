@@ -176,6 +176,19 @@ def training_status(supplier_id: int, day: dt.date) -> TrainingStatus:
     return TrainingStatus(day=day, required=required, persons=rows)
 
 
+def stored_emissions_head(quarter: Quarter, lines: int) -> tuple[dict, dt.datetime] | None:
+    """The stored estimate of Q (``stored_emissions_estimate``) with only its first ``lines``
+    supplier lines (at most ``EmissionsEstimate.HEAD_LINES``; the list is sorted by tCO2e,
+    estimated suppliers first: the largest emitters) and when it was computed; None when none
+    is stored. Reads the stored head, not the whole document (a line per supplier: megabytes
+    at 100,000 suppliers). One query."""
+    row = EmissionsEstimate.objects.filter(quarter=str(quarter)).values_list("head", "computed_at").first()
+    if row is None:
+        return None
+    head, computed_at = row
+    return {**head, "suppliers": head.get("suppliers", [])[:lines]}, computed_at
+
+
 def stored_emissions_estimate(quarter: Quarter) -> tuple[dict, dt.datetime] | None:
     """The section 11 estimate of Q as stored after its latest successful recalculation
     (``disclosure.services.store_emissions_estimate``) and when it was computed; None when

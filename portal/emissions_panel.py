@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 
 from core.quarter import Quarter
 from disclosure import emissions
-from disclosure.selectors import stored_emissions_estimate
+from disclosure.selectors import stored_emissions_head
 from portal import charts
 from suppliers.models import Supplier
 
@@ -22,7 +22,7 @@ def emissions_panel(quarter: str | None) -> dict | None:
     when no estimate is stored for it (the run stores one; docs/emissions.md)."""
     if not quarter:
         return None
-    stored = stored_emissions_estimate(Quarter.parse(quarter))
+    stored = stored_emissions_head(Quarter.parse(quarter), LARGEST_EMITTERS)
     if stored is None:
         return None
     report, computed_at = stored

@@ -55,7 +55,7 @@ def methodology_in_force(quarter: Quarter) -> Methodology:
     official results (``QuarterOfficial``; its coverage snapshot names it), else the current
     published one. One or two queries; raises ``NoPublishedMethodology`` when neither exists."""
     snapshot = (CoverageSnapshot.objects.filter(quarter=str(quarter), official=True)
-                .select_related("methodology").first())
+                .select_related("methodology").defer("data").first())
     return snapshot.methodology if snapshot is not None else current_methodology()
 
 
@@ -257,10 +257,12 @@ def default_quarter() -> str | None:
 
 def coverage_snapshot(quarter: Quarter, methodology: Methodology | None = None) -> CoverageSnapshot | None:
     """The quarter's stored coverage metrics (official, or of ``methodology``), or ``None``.
-    One query."""
+    One query; ``data`` (the coverage document with every gap list: megabytes at 100,000
+    suppliers) is read by a second query when a caller reads it, not by callers that only need
+    the run, the version or the flags."""
     snapshots = CoverageSnapshot.objects.filter(quarter=str(quarter))
     snapshots = snapshots.filter(official=True) if methodology is None else snapshots.filter(methodology=methodology)
-    return snapshots.select_related("run", "methodology").first()
+    return snapshots.select_related("run", "methodology").defer("data").first()
 
 
 def quarter_versions(quarter: Quarter) -> list[CoverageSnapshot]:

@@ -214,3 +214,21 @@ def test_only_accepted_inventories_and_only_the_rate_of_q_itself_count(make_supp
     fx("EUR", "0.5")  # now (2026-Q3, EUR) exists: share = min(1, 100 / (100 × 0.5)) = 1 → 100
     assert emissions_estimate(Q, "USD")["suppliers"][0] == {"supplier": "S-1", "method": "supplier_specific",
                                                             "tco2e": 100.0}
+
+
+def test_the_stored_head_is_the_document_with_its_largest_emitters_only(world):
+    from disclosure import services
+    from disclosure.models import EmissionsEstimate
+    from disclosure.selectors import stored_emissions_estimate, stored_emissions_head
+
+    quarter = Q
+    row = services.store_emissions_estimate(quarter)
+    assert row is not None
+    report, _at = stored_emissions_estimate(quarter)
+    assert row.head == {**report, "suppliers": report["suppliers"][:EmissionsEstimate.HEAD_LINES]}
+    head, _at = stored_emissions_head(quarter, 2)
+    assert head == {**report, "suppliers": report["suppliers"][:2]}
+    EmissionsEstimate.objects.filter(pk=row.pk).update(head={})
+    row.refresh_from_db()
+    row.save()  # whoever writes the document, the head follows it
+    assert EmissionsEstimate.objects.get(pk=row.pk).head == row.head_of(report)

@@ -341,3 +341,19 @@ def test_coverage_gaps_page_pages_the_stored_gaps_with_what_each_adds(role_users
     page = client_as("procurement_analyst").get(f"/dashboard/gaps/audit/?quarter={quarter}")
     assert page.status_code == 200
     assert client_as("procurement_analyst").get("/dashboard/gaps/audit/?quarter=2019-Q1").status_code == 200
+
+
+@pytest.mark.django_db
+def test_the_dashboard_never_reads_a_whole_coverage_document(role_users, client_as, make_supplier, make_site):
+    """The coverage snapshot's document holds every gap list (megabytes at 100,000 suppliers):
+    the dashboard reads the stored digest and the snapshot's run and version only."""
+    analyst = role_users["procurement_analyst"]
+    _add_suppliers(make_supplier, make_site, analyst, 0, 3)
+    _recalculate(analyst)
+    client = client_as("procurement_analyst")
+    client.get("/dashboard/")
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get("/dashboard/").status_code == 200
+    big = [query["sql"] for query in queries.captured_queries
+           if '"scoring_coveragesnapshot"."data"' in query["sql"] or '"disclosure_emissionsestimate"."data"' in query["sql"]]
+    assert big == []

@@ -327,8 +327,13 @@ def test_dashboard_emissions_panel_reads_the_stored_estimate(role_users, own_sup
         "suppliers": [{"supplier": "OWN-1", "method": "supplier_specific", "tco2e": 1000.0},
                       {"supplier": "NOPE-9", "method": "spend_based", "tco2e": 234.5},
                       {"supplier": "OTHER-1", "method": "not_estimated", "tco2e": None}]})
-    with django_assert_num_queries(2):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with django_assert_num_queries(2), CaptureQueriesContext(connection) as queries:
         panel = emissions_panel(quarter)
+    # The stored head, never the document with a line per supplier.
+    assert not any('"disclosure_emissionsestimate"."data"' in query["sql"] for query in queries.captured_queries)
     # Just below the ambition: missed (compared before rounding).
     assert panel["met"] is False and panel["supplier_specific_share"] == 0.949999
     assert [e["supplier"] for e in panel["emitters"]] == ["OWN-1", "NOPE-9"]
