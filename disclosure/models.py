@@ -378,14 +378,14 @@ class EmissionsEstimate(models.Model):
     def __str__(self) -> str:
         return f"emissions estimate {self.quarter}"
 
-    @classmethod
-    def head_of(cls, report: dict) -> dict:
-        """``report`` with its first ``HEAD_LINES`` supplier lines only."""
-        return {**report, "suppliers": list(report.get("suppliers", []))[:cls.HEAD_LINES]}
-
     def save(self, *args, **kwargs):
         # The head always follows the document, whoever writes it.
         self.head = self.head_of(self.data or {})
         if kwargs.get("update_fields") is not None and "data" in kwargs["update_fields"]:
             kwargs["update_fields"] = {*kwargs["update_fields"], "head"}
         super().save(*args, **kwargs)
+
+    @classmethod
+    def head_of(cls, report: dict) -> dict:
+        """``report`` with its first ``HEAD_LINES`` supplier lines only."""
+        return {**report, "suppliers": list(report.get("suppliers", []))[:cls.HEAD_LINES]}
