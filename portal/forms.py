@@ -137,7 +137,21 @@ class DocumentForm(forms.Form):
         return data
 
 
-class IndicatorValueForm(forms.Form):
+class EvidenceFileMixin:
+    """``evidence_file`` checked by the one upload checker (``core.uploads.check_document``):
+    a refused file is the field's error, with the checker's reason."""
+
+    def clean_evidence_file(self):
+        upload = self.cleaned_data.get("evidence_file")
+        if upload:
+            try:
+                uploads.check_document(upload)
+            except uploads.UploadRefused as exc:
+                raise ValidationError(str(exc)) from exc
+        return upload
+
+
+class IndicatorValueForm(EvidenceFileMixin, forms.Form):
     quarter = QuarterField(label=_("Quarter"))
     indicator = forms.ModelChoiceField(label=_("Indicator"), queryset=Indicator.objects.none(),
                                        to_field_name="code")
@@ -162,14 +176,6 @@ class IndicatorValueForm(forms.Form):
         if not self.is_bound:
             self.initial.setdefault("quarter", str(Quarter.containing(business_day())))
 
-    def clean_evidence_file(self):
-        upload = self.cleaned_data.get("evidence_file")
-        if upload:
-            try:
-                uploads.check_document(upload)
-            except uploads.UploadRefused as exc:
-                raise ValidationError(str(exc)) from exc
-        return upload
 
     def clean(self):
         data = super().clean()

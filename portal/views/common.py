@@ -88,3 +88,16 @@ def back_to(request, fallback: str, *args):
                                        require_https=request.is_secure()):
         return redirect(next_url)
     return redirect(fallback, *args)
+
+
+def uploaded_evidence(supplier, upload, *, title: str, actor) -> str:
+    """Store ``upload`` as one of ``supplier``'s evidence documents (``suppliers.documents
+    .document_upload``: the one upload checker, history) and return the evidence reference an
+    indicator value keeps: ``document:<id>``. Raises what ``document_upload`` raises
+    (``ValidationError``, ``core.uploads.StorageUnavailable``)."""
+    from suppliers import documents
+    from suppliers.models import DocumentKind
+
+    document = documents.document_upload(supplier=supplier, kind=DocumentKind.EVIDENCE, upload=upload, title=title,
+                                         actor=actor)
+    return f"document:{document.pk}"

@@ -18,13 +18,12 @@ from disclosure import selectors as disclosure_selectors
 from portal import charts, exports, list_columns, selectors
 from portal.access import can_act_for_supplier, role_required, supplier_for, writer_required
 from portal.forms import IndicatorValueForm, OwnerForm, StatusChangeForm, apply_errors
-from portal.views.common import back_to, error_text, paginate, selected_ids, today
+from portal.views.common import back_to, error_text, paginate, selected_ids, today, uploaded_evidence
 from scoring import services as scoring_services
 from scoring.models import ValueState
-from suppliers import documents as supplier_documents
 from suppliers import screening as supplier_screening
 from suppliers import services as supplier_services
-from suppliers.models import DocumentKind, Supplier, SupplierCategory, SupplierStatus
+from suppliers.models import Supplier, SupplierCategory, SupplierStatus
 from suppliers.selectors import status_changes_for
 
 GRADE_BANDS = (("A", 85), ("B", 70), ("C", 50))
@@ -187,12 +186,10 @@ def supplier_values(request, code: str):
                 with transaction.atomic():
                     evidence = ""
                     if data.get("evidence_file"):
-                        document = supplier_documents.document_upload(
-                            supplier=supplier, kind=DocumentKind.EVIDENCE, upload=data["evidence_file"],
+                        evidence = uploaded_evidence(
+                            supplier, data["evidence_file"], actor=request.user,
                             title=_("Evidence for %(code)s %(quarter)s") % {"code": data["indicator"].code,
-                                                                             "quarter": data["quarter"]},
-                            actor=request.user)
-                        evidence = f"document:{document.pk}"
+                                                                             "quarter": data["quarter"]})
                     elif data.get("evidence_document"):
                         evidence = f"document:{data['evidence_document'].pk}"
                     elif data.get("evidence_link"):

@@ -22,13 +22,12 @@ from core.importing import ImportFailed
 from portal import exports, list_columns
 from portal import pending as pending_previews
 from portal.access import can_act_for_supplier, procurement_required, role_required, supplier_for, writer_required
-from portal.forms import apply_errors
-from portal.views.common import error_text, paginate
+from portal.forms import EvidenceFileMixin, apply_errors
+from portal.views.common import error_text, paginate, uploaded_evidence
 from scoring import thirdparty
 from scoring.methodology import CDP_GRADES
 from scoring.models import EcoVadisMedal, MatchReview, MatchReviewStatus, ThirdPartyList, ValueState
-from suppliers import documents as supplier_documents
-from suppliers.models import DocumentKind, Supplier
+from suppliers.models import Supplier
 
 SESSION_KEY = "thirdparty_pending"
 
@@ -172,18 +171,10 @@ RATING_INDICATORS = {ThirdPartyList.ECOVADIS: list(thirdparty.ECOVADIS_INDICATOR
                      ThirdPartyList.CDP: ["ENV-03"], ThirdPartyList.SBTI: ["ENV-04"]}
 
 
-class _RatingForm(forms.Form):
+class _RatingForm(EvidenceFileMixin, forms.Form):
     evidence_file = forms.FileField(label=gettext_lazy("Evidence (the scorecard, score letter or dashboard page)"),
                                     required=False)
 
-    def clean_evidence_file(self):
-        upload = self.cleaned_data.get("evidence_file")
-        if upload:
-            try:
-                uploads.check_document(upload)
-            except uploads.UploadRefused as exc:
-                raise ValidationError(str(exc)) from exc
-        return upload
 
 
 def _score_field(label, required=False):
@@ -267,10 +258,8 @@ def _submit_rating(request, supplier, kind, form) -> bool:
         with transaction.atomic():
             evidence = ""
             if data.get("evidence_file"):
-                document = supplier_documents.document_upload(
-                    supplier=supplier, kind=DocumentKind.EVIDENCE, upload=data["evidence_file"],
-                    title=_("%(list)s evidence") % {"list": ThirdPartyList(kind).label}, actor=request.user)
-                evidence = f"document:{document.pk}"
+                evidence = uploaded_evidence(supplier, data["evidence_file"], actor=request.user,
+                                             title=_("%(list)s evidence") % {"list": ThirdPartyList(kind).label})
             written = thirdparty.supplier_rating_submit(supplier=supplier, kind=kind, fields=_rating_fields(data),
                                                         actor=request.user, evidence_ref=evidence)
     except ValidationError as exc:
