@@ -14,7 +14,8 @@ from audits.models import Finding, FindingStatus
 from audits.selectors import overdue_conditions
 from core.quarter import Quarter
 from core.quarter import today as business_day
-from scoring.models import CoverageSnapshot, QuarterlyScore
+from scoring import serving
+from scoring.models import QuarterlyScore
 
 DEFAULT_QUARTERS = 8
 CENT = Decimal("0.01")
@@ -55,12 +56,14 @@ def portfolio_trends(last: Quarter, quarters: int = DEFAULT_QUARTERS) -> Trends:
     trends = Trends(quarters=names)
     official = QuarterlyScore.objects.filter(quarter__in=names, official=True).order_by()
 
-    snapshots = {s.quarter: s.data for s in CoverageSnapshot.objects.filter(quarter__in=names, official=True)}
+    # The coverage digests stored at recalculation (``scoring.serving``): a quarter's metrics
+    # without reading its document (every gap list, megabytes at 100,000 suppliers).
     for name in names:
-        metrics = (snapshots.get(name) or {}).get("metrics", {})
+        summary = serving.coverage_summary(name)
+        rows = {row["name"]: row for row in (summary.payload["metrics"] if summary is not None else [])}
         for metric in METRICS:
-            if metric in metrics:
-                data = metrics[metric]
+            if metric in rows:
+                data = rows[metric]
                 trends.coverage.append({"quarter": name, "metric": metric, "share": Decimal(str(data["share"])),
                                         "target": Decimal(str(data["target"])), "met": bool(data["met"])})
 

@@ -41,8 +41,12 @@ def test_trends_equal_the_stored_quarters_numbers(scored, api_as, role_users):
         for grade in "ABCDX":
             assert grades[grade] == stored.filter(grade=grade).count()
         snapshot = CoverageSnapshot.objects.get(quarter=name, official=True)
-        for row in (r for r in trends.coverage if r["quarter"] == name):
-            assert row["share"] == Decimal(str(snapshot.data["metrics"][row["metric"]]["share"]))
+        rows = [r for r in trends.coverage if r["quarter"] == name]
+        assert {row["metric"] for row in rows} == set(snapshot.data["metrics"])
+        for row in rows:
+            metric = snapshot.data["metrics"][row["metric"]]
+            assert row["share"] == Decimal(str(metric["share"])) and row["target"] == Decimal(str(metric["target"]))
+            assert row["met"] is bool(metric["met"])
         for row in (r for r in trends.categories if r["quarter"] == name):
             scores = list(stored.filter(supplier__category=row["category"]))
             plain = sum(s.score for s in scores) / len(scores)
@@ -69,3 +73,16 @@ def test_trends_equal_the_stored_quarters_numbers(scored, api_as, role_users):
     assert csv.splitlines()[0] == "quarter,A,B,C,D,X,total" and csv.splitlines()[-1].endswith(",2")
     xlsx = client.get("/dashboard/trends/all.xlsx?quarter=2026-Q3")
     assert xlsx.status_code == 200 and xlsx.content[:2] == b"PK"
+
+
+def test_trends_read_no_coverage_document(scored):
+    """The quarters' metrics come from the stored digests, not from the documents holding every
+    gap list (megabytes at 100,000 suppliers)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    portfolio_trends(Quarter.parse("2026-Q3"), 8)  # digests stored if stale
+    with CaptureQueriesContext(connection) as queries:
+        trends = portfolio_trends(Quarter.parse("2026-Q3"), 8)
+    assert any(row["quarter"] == "2026-Q3" for row in trends.coverage)
+    assert not any('"scoring_coveragesnapshot"."data"' in query["sql"] for query in queries.captured_queries)
