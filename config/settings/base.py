@@ -169,9 +169,12 @@ CELERY_BROKER_URL = env("CELERY_BROKER_URL", default="")
 # Without a broker, tasks run in-process so the embedded set-up needs no Redis.
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=not CELERY_BROKER_URL)
 CELERY_TASK_EAGER_PROPAGATES = True
-# Tasks run in-process still pass through a producer (for the serializer): give it the
-# in-memory transport so the laptop default opens no connection and logs no broker warning.
-CELERY_BROKER_WRITE_URL = CELERY_BROKER_URL or ("memory://localhost/" if CELERY_TASK_ALWAYS_EAGER else None)
+# Tasks run in-process still pass through a producer (for the serializer): without a broker,
+# give it the in-memory transport so the laptop default opens no connection and logs no broker
+# warning. With a broker, nothing is set: publishing follows the broker URL (Celery reads
+# CELERY_BROKER_URL from the environment first).
+if not CELERY_BROKER_URL and CELERY_TASK_ALWAYS_EAGER:
+    CELERY_BROKER_WRITE_URL = "memory://localhost/"
 CELERY_RESULT_BACKEND = env("CELERY_RESULT_BACKEND", default=CELERY_BROKER_URL or None)
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
