@@ -99,7 +99,7 @@ class ImportActionMixin:
         if not roles.can_write_master_data(request.user):
             return Response({"detail": "Only procurement analysts and admins import files."},
                             status=status.HTTP_403_FORBIDDEN)
-        return import_upload(request, lambda: self.importer_class(actor=request.user))
+        return import_upload(request, lambda _data: self.importer_class(actor=request.user))
 
 
 def import_upload(request, make_importer, *, serializer_class=None) -> Response:
@@ -115,7 +115,7 @@ def import_upload(request, make_importer, *, serializer_class=None) -> Response:
     except uploads.UploadRefused as refused:
         return Response({"detail": "the file was refused; nothing was written", "file": [str(refused)]},
                         status=status.HTTP_400_BAD_REQUEST)
-    importer = make_importer(upload.validated_data) if serializer_class else make_importer()
+    importer = make_importer(upload.validated_data)
     try:
         # Tracked as a job (core.jobs.tracked); the import itself stays synchronous.
         with jobs.tracked("api_import", label=f"{importer.name}: {file.name}", actor=request.user) as job, \

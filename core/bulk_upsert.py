@@ -27,9 +27,8 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import connection
-from django.utils import timezone
 
-from core.history import _STATE, history_user
+from core.history import bulk_stamp
 
 STAGING_TABLE = "import_staging"
 WORK_MEM = "256MB"  # hash tables over a million staged keys stay in memory
@@ -177,15 +176,14 @@ class Staging:
             return None
         history = self.target.model.history.model
         tracked = [field.attname for field in history.tracked_fields]
-        user = history_user()
-        state = _STATE.get()
-        stamp = {
-            "history_date": connection.ops.adapt_datetimefield_value(timezone.now()),
-            "history_change_reason": state.reason,
-            "history_user_id": getattr(user, "pk", None),
-            "channel": state.channel,
+        stamp = bulk_stamp()
+        columns = {
+            "history_date": connection.ops.adapt_datetimefield_value(stamp["date"]),
+            "history_change_reason": stamp["reason"],
+            "history_user_id": getattr(stamp["user"], "pk", None),
+            "channel": stamp["channel"],
         }
-        return history._meta.db_table, tracked, stamp
+        return history._meta.db_table, tracked, columns
 
     def _source(self) -> tuple[str, list[str]]:
         """FROM clause giving every model field of a staged row, and the model columns in order."""

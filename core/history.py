@@ -103,6 +103,14 @@ def batched(items: Iterable, size: int) -> Iterator[list]:
         yield batch
 
 
+def bulk_stamp() -> dict:
+    """What every history row written in bulk is stamped with, from the current context:
+    ``{"user", "reason", "channel", "date"}`` (the date is now). Used by ``record_bulk_history``
+    and the COPY loader (``core.bulk_upsert``) so both stamp alike."""
+    state = _STATE.get()
+    return {"user": history_user(), "reason": state.reason, "channel": state.channel, "date": timezone.now()}
+
+
 def record_bulk_history(model, instances: Iterable, *, updated: bool = False, batch_size: int = 5000) -> int:
     """Record one historical row per instance already written in bulk (``bulk_create``,
     ``bulk_update`` or COPY), stamped with the context's user, channel and reason.
@@ -112,15 +120,14 @@ def record_bulk_history(model, instances: Iterable, *, updated: bool = False, ba
     ``batch_size`` rows; returns the number of rows recorded. The single bulk path: imports
     and any COPY loader use it so their history matches a save() made through the admin.
     """
-    state = _STATE.get()
-    user = history_user()
+    stamp = bulk_stamp()
     recorded = 0
     # Built and inserted a batch at a time: a million-row import never holds a million
     # historical objects at once.
     for batch in batched(instances, batch_size):
         model.history.bulk_history_create(
-            batch, batch_size=batch_size, update=updated, default_user=user, default_date=timezone.now(),
-            default_change_reason=state.reason, custom_historical_attrs={"channel": state.channel},
+            batch, batch_size=batch_size, update=updated, default_user=stamp["user"], default_date=timezone.now(),
+            default_change_reason=stamp["reason"], custom_historical_attrs={"channel": stamp["channel"]},
         )
         recorded += len(batch)
     return recorded

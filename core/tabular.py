@@ -431,13 +431,8 @@ def _stream_table(records, *, first_line: int = 1):
 
 
 def _table(records: list[tuple[int, list[str]]], *, first_line: int = 1) -> Table:
-    records = [(number, cells) for number, cells in records if any(cells)]
-    if not records:
-        raise UnreadableFile("the file has no header row")
-    header_line, header = records[0]
-    if header_line != first_line:
-        raise UnreadableFile(f"row {first_line}: the first line must be the header")
-    return Table(header=[str(name).strip() for name in header], rows=records[1:], header_line=header_line)
+    header_line, header, rows = _stream_table(records, first_line=first_line)
+    return Table(header=header, rows=list(rows), header_line=header_line)
 
 
 # --------------------------------------------------------------------------- columns, in batches
