@@ -258,17 +258,7 @@ def load_inputs(quarter: Quarter, params: MethodologyParams, step: Callable[[], 
     uses_emissions = any(spec.source == EMISSIONS for spec in params.indicators)
     inventories = selectors.inventories_frame(quarter) if uses_emissions else empty_frame(INVENTORY_COLUMNS)
     step()
-    derived_frames = {}
-    if any(spec.source == TRAINING for spec in params.indicators):
-        persons, courses, records = selectors.training_frames()
-        persons = _rows_with(persons, "supplier_id", supplier_ids)
-        derived_frames = {"training_persons": persons, "training_courses": courses,
-                          "training_records": _rows_with(records, "person_id", set(persons["person_id"]))}
-    if any(spec.source == MINERALS_REPORTS for spec in params.indicators):
-        reports, rows, smelters = selectors.minerals_frames(quarter)
-        reports = _rows_with(reports, "supplier_id", supplier_ids)
-        derived_frames.update(minerals_reports=reports, smelters=smelters,
-                              minerals_rows=_rows_with(rows, "report_id", set(reports["report_id"])))
+    derived_frames = _derived_frames(quarter, params, supplier_ids)
     step()
     return ScoringInputs(
         quarter=quarter, population=population, sites=sites, audits=audits, findings=findings,
@@ -276,6 +266,23 @@ def load_inputs(quarter: Quarter, params: MethodologyParams, step: Callable[[], 
         recognitions=_rows_with(recognitions, "site_id", site_ids),
         inventories=_rows_with(inventories, "supplier_id", supplier_ids), **derived_frames,
     )
+
+
+def _derived_frames(quarter: Quarter, params: MethodologyParams, supplier_ids: set) -> dict:
+    """The frames of the derived sources the methodology uses (scorecard.md section 9: training
+    records, minerals reports), for ``supplier_ids``: the ``ScoringInputs`` keyword arguments."""
+    frames = {}
+    if any(spec.source == TRAINING for spec in params.indicators):
+        persons, courses, records = selectors.training_frames()
+        persons = _rows_with(persons, "supplier_id", supplier_ids)
+        frames = {"training_persons": persons, "training_courses": courses,
+                  "training_records": _rows_with(records, "person_id", set(persons["person_id"]))}
+    if any(spec.source == MINERALS_REPORTS for spec in params.indicators):
+        reports, rows, smelters = selectors.minerals_frames(quarter)
+        reports = _rows_with(reports, "supplier_id", supplier_ids)
+        frames.update(minerals_reports=reports, smelters=smelters,
+                      minerals_rows=_rows_with(rows, "report_id", set(reports["report_id"])))
+    return frames
 
 
 def supplier_inputs(quarter: Quarter, params: MethodologyParams, supplier_id: int) -> ScoringInputs | None:
@@ -291,17 +298,13 @@ def supplier_inputs(quarter: Quarter, params: MethodologyParams, supplier_id: in
     recognitions = recognitions_frame([supplier_id])
     inventories = (selectors.inventories_frame(quarter) if any(spec.source == EMISSIONS for spec in params.indicators)
                    else empty_frame(INVENTORY_COLUMNS))
-    training = {}
-    if any(spec.source == TRAINING for spec in params.indicators):
-        persons, courses, records = selectors.training_frames()
-        persons = persons[persons["supplier_id"] == supplier_id]
-        training = {"training_persons": persons, "training_courses": courses,
-                    "training_records": records[records["person_id"].isin(set(persons["person_id"]))]}
+    derived_frames = _derived_frames(quarter, params, {supplier_id})
     qbr = selectors.qbr_frame(quarter)
     return ScoringInputs(
         quarter=quarter, population=population, sites=sites, audits=audits, findings=findings,
         values=selectors.values_frame(quarter, [supplier_id]), qbr=qbr[qbr["supplier_id"] == supplier_id],
-        recognitions=recognitions, inventories=inventories[inventories["supplier_id"] == supplier_id], **training,
+        recognitions=recognitions, inventories=inventories[inventories["supplier_id"] == supplier_id],
+        **derived_frames,
     )
 
 
@@ -699,6 +702,11 @@ def indicator_value_submit(*, supplier: Supplier, quarter: Quarter, indicator: I
     return row
 
 
+# Up to this many suppliers, an import reads the stored values of those suppliers only (one
+# IN list); a bigger import reads the quarters' values of its indicators.
+EXISTING_BY_SUPPLIER = 1000
+
+
 @dataclass(frozen=True)
 class ImportedValue:
     """One value an import brings: ``value`` already canonical (``scoring.values.canonical_value``);
@@ -719,10 +727,14 @@ def indicator_values_import(*, values: list[ImportedValue], actor, dry_run: bool
     submission (the latest within its quarter). Bulk: three queries and the history, whatever
     the number of values. Returns created / updated / unchanged counts."""
     quarters = {value.quarter for value in values}
-    existing = {
-        (v.supplier_id, v.quarter, v.indicator_id): v
-        for v in IndicatorValue.objects.filter(origin=ValueOrigin.IMPORT, quarter__in=quarters)
-    }
+    # Only rows that can match the (supplier, quarter, indicator) key: a one-indicator list or
+    # one supplier's confirmed match does not read the quarter's every imported value.
+    candidates = IndicatorValue.objects.filter(origin=ValueOrigin.IMPORT, quarter__in=quarters,
+                                               indicator_id__in={value.indicator_id for value in values})
+    supplier_ids = {value.supplier_id for value in values}
+    if len(supplier_ids) <= EXISTING_BY_SUPPLIER:
+        candidates = candidates.filter(supplier_id__in=supplier_ids)
+    existing = {(v.supplier_id, v.quarter, v.indicator_id): v for v in candidates}
     now = timezone.now()
     who = actor_fields(actor)
     result = ImportResult()

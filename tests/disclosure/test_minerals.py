@@ -507,3 +507,29 @@ def test_crosscheck_minerals_against_the_reference(seed, make_supplier):
     # The draw exercises real shares, not only missing values.
     assert any(0 < v < 100 for v in np.concatenate([raw.min02, raw.min04]) if not math.isnan(v)) or seed == 0
     assert not np.isnan(raw.min02).all()
+
+
+@pytest.mark.django_db
+def test_one_suppliers_inputs_carry_its_minerals_reports_as_the_quarters_inputs_do(own_supplier, other_supplier):
+    """The decomposition scores one supplier from ``supplier_inputs``, the recalculation and the
+    workbook from ``load_inputs``: under a version taking MIN-01…04 from minerals reports both
+    carry the supplier's reports, so its MIN points are the same either way."""
+    from scoring import services
+    from scoring.methodology_drafts import draft_create, weights_set
+    from suppliers.models import SpendRecord
+
+    for supplier in (own_supplier, other_supplier):
+        SpendRecord.objects.create(supplier=supplier, quarter=str(Q3), currency="USD", amount=500)
+    import_list(FIRST_LIST)
+    accepted(own_supplier, build(date=dt.date(2026, 2, 7), rows=CMRT_ROWS))
+    draft = draft_create(version="v2", based_on=None, description="", actor="test")
+    weights_set(methodology=draft, actor="test", changes=[
+        {"code": code, "source": "minerals_reports"} for code in ("MIN-01", "MIN-02", "MIN-03", "MIN-04")])
+    params = selectors.methodology_params(draft)
+    whole, one = services.load_inputs(Q3, params), services.supplier_inputs(Q3, params, own_supplier.pk)
+    reports = whole.minerals_reports[whole.minerals_reports["supplier_id"] == own_supplier.pk]
+    assert len(reports) == 1
+    assert one.minerals_reports["report_id"].tolist() == reports["report_id"].tolist()
+    rows = whole.minerals_rows[whole.minerals_rows["report_id"].isin(reports["report_id"])]
+    assert len(one.minerals_rows) == len(rows) > 0
+    assert len(one.smelters) == len(whole.smelters) > 0
