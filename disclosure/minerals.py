@@ -27,8 +27,8 @@ from django.utils.translation import gettext as _
 from core import roles, uploads
 from core.history import history_context, stamp
 from core.importing import Column, Importer, Kind, given, upsert
-from core.parsers import CellError, choice_parser, identifier_parser, parse_date, text_parser
-from core.quarter import ImplausibleDate, ensure_plausible_date, today
+from core.parsers import choice_parser, identifier_parser, past_date_parser, text_parser
+from core.quarter import today
 from core.review import ensure_reviewable, record_review
 from disclosure.models import (
     InventoryState,
@@ -51,13 +51,6 @@ def parse_smelter_id(text: str) -> str:
     return identifier_parser(max_length=20)(text).upper()
 
 
-def parse_as_of(text: str) -> dt.date:
-    try:
-        return ensure_plausible_date(parse_date(text), what="as_of")
-    except ImplausibleDate as exc:
-        raise CellError(str(exc)) from None
-
-
 def parse_list_country(text: str) -> str:
     """The list's country as written (names such as "China" or ISO codes), trimmed."""
     return text_parser(max_length=100)(text).strip()
@@ -75,7 +68,7 @@ class SmelterListImporter(Importer):
         Column("name", text_parser(max_length=255)),
         Column("country", parse_list_country, kind=Kind.TEXT),
         Column("status", choice_parser(RmapStatus.values, what="status"), kind=Kind.CHOICE),
-        Column("as_of", parse_as_of, required=False, kind=Kind.DATE),
+        Column("as_of", past_date_parser(what="as_of"), required=False, kind=Kind.DATE),
     )
 
     def write(self, rows, *, dry_run):

@@ -26,6 +26,8 @@ import re
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
+from disclosure.models import Metal
+
 CMRT = "cmrt"
 EMRT = "emrt"
 SUPPORTED = {CMRT: (Decimal("6.01"), Decimal("6.5")), EMRT: (Decimal("1.1"), Decimal("2.1"))}
@@ -196,7 +198,7 @@ def _metal_word(value) -> str:
     return _text(value).strip().lower()
 
 
-_METAL_WORDS = {"tin", "tantalum", "tungsten", "gold", "cobalt", "mica", "copper", "graphite", "lithium", "nickel"}
+_METAL_WORDS = frozenset(Metal.values)  # the metals of the smelter list (disclosure.models.Metal)
 
 
 def _answers(cells: dict, date_row: int) -> list[dict]:

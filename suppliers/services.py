@@ -191,9 +191,9 @@ def supplier_set_identifier(*, supplier: Supplier, field: str, value: str, actor
     label = identifiers.IDENTIFIER_LABELS[field]
     if current:
         raise ValidationError({field: f"supplier {supplier.code} already has the {label} {current}"})
-    owner = Supplier.objects.filter(**{field: parsed}).exclude(pk=supplier.pk).values_list("code", flat=True).first()
-    if owner:
-        raise ValidationError({field: f"{parsed} is already the {label} of supplier {owner}"})
+    errors = identifiers.assignment_errors([(0, supplier.code, {field: parsed})])
+    if errors:
+        raise ValidationError({field: errors[0][2]})
     setattr(supplier, field, parsed)
     stamp(supplier, actor=actor, reason=reason).save(update_fields=[field, "updated_at"])
     return supplier
