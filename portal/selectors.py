@@ -172,14 +172,6 @@ def cycle_summary(as_of: dt.date) -> dict:
     return audit_summaries.cycle_summary(as_of)
 
 
-def grade_distribution(quarter: str, methodology=None) -> list[dict]:
-    """Suppliers per grade and population in the quarter, of its official results or of
-    ``methodology``'s (``scoring.serving.grade_distribution``)."""
-    from scoring.serving import grade_distribution
-
-    return grade_distribution(quarter, None if methodology is None else methodology.pk)
-
-
 def open_findings_summary(user, today: dt.date) -> dict:
     """Open findings by severity and the overdue counts (``audits.summaries``): procurement's
     (every finding) from the stored summary of the day, a supplier user's by one aggregate query."""
@@ -363,11 +355,6 @@ class Scorecard:
     rows: list[BreakdownRow]
     subscores: list[tuple[str, str, Decimal, Decimal | None]]  # (key, title, weight, value)
     gains: list = field(default_factory=list)
-
-
-def quarters_of(supplier: Supplier) -> list[str]:
-    """Quarters in which the supplier has a stored score, newest first. One query."""
-    return list(supplier.scores.filter(official=True).order_by("-quarter").values_list("quarter", flat=True))
 
 
 def scorecard(supplier: Supplier, quarter: str, scores: list[QuarterlyScore] | None = None) -> Scorecard | None:

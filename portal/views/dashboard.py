@@ -100,7 +100,11 @@ def dashboard(request):
 def coverage_gaps(request, metric: str):
     if metric not in selectors.METRICS:
         raise Http404
-    quarters, quarter, digest, _snapshot = _quarter_context(request)
+    # The official results' gap list (``selectors.gap_list``) under the official coverage
+    # digest: both from the version the quarter's pages show.
+    quarters = selectors.scored_quarters()
+    quarter = selectors.pick_quarter(request.GET.get("quarter"), quarters)
+    digest = selectors.coverage_digest(quarter)
     metric_row = next((m for m in (digest["metrics"] if digest else []) if m["name"] == metric), None)
     gaps = selectors.gap_list(quarter, metric)
     if exports.wanted(request):

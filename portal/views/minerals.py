@@ -11,7 +11,6 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Q
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
@@ -24,7 +23,7 @@ from portal import pending as pending_previews
 from portal import selectors
 from portal.access import can_act_for_supplier, procurement_required, role_required, supplier_for, writer_required
 from portal.forms import MineralsReportForm, MineralsReviewForm, ReviewForm, apply_errors
-from portal.views.common import BadQuery, bad_query_response, identifier_param, paginate, today
+from portal.views.common import BadQuery, back_to, bad_query_response, identifier_param, paginate, today
 from suppliers.selectors import scope_to_user
 
 SMELTER_SESSION_KEY = "smelter_list_pending"
@@ -86,11 +85,7 @@ def minerals_review(request, code: str, pk: int, decision: str):
             messages.error(request, message)
     else:
         messages.success(request, _("Report accepted.") if state == InventoryState.ACCEPTED else _("Report rejected."))
-    next_url = request.POST.get("next", "")
-    if url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()},
-                                       require_https=request.is_secure()):
-        return redirect(next_url)
-    return redirect("portal:supplier-minerals", code=supplier.code)
+    return back_to(request, "portal:supplier-minerals", supplier.code)
 
 
 @role_required
