@@ -86,7 +86,7 @@ def weights_set(*, methodology: Methodology, changes: list[dict], actor) -> None
 
 def diff(first: Methodology, second: Methodology) -> dict:
     """What differs between two versions: settings and per-indicator weight/parameters."""
-    settings_fields = ["coverage_target", "grade_bands", "qbr_weights", "audit_validity_months", "expiring_days"]
+    settings_fields = list(SETTING_LABELS)  # the settings a version has, in the order they are shown
     changed_settings = {
         name: {first.version: _plain(getattr(first, name)), second.version: _plain(getattr(second, name))}
         for name in settings_fields if getattr(first, name) != getattr(second, name)

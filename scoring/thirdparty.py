@@ -56,6 +56,13 @@ from suppliers.services import supplier_set_identifier
 TO_REVIEW, REFUSED = "to_review", "refused"
 ECOVADIS_VALID_MONTHS = 12
 
+
+def ecovadis_scoring_limit(day: dt.date) -> dt.date:
+    """The newest publication date an EcoVadis scorecard may have at ``day`` and still be
+    refused for scoring: published ``ECOVADIS_VALID_MONTHS`` months or more before ``day``
+    (that date or earlier) it is kept for history only."""
+    return months_before(day, ECOVADIS_VALID_MONTHS)
+
 # Column name → header in the file (normalised like every header: case, spaces, "-" and "_"
 # do not matter). EcoVadis and CDP exports sit behind logins: these defaults are documented
 # guesses, overridable per import (docs/industry-files.md). The SBTi defaults are the public
@@ -437,7 +444,7 @@ class EcoVadisImporter(ThirdPartyImporter):
                 if values.get(column) not in (None, NOT_GIVEN)}
 
     def refusal(self, values):
-        limit = months_before(self.as_of or today(), ECOVADIS_VALID_MONTHS)
+        limit = ecovadis_scoring_limit(self.as_of or today())
         if values["published_on"] <= limit:
             return (f"published on {values['published_on']}, {ECOVADIS_VALID_MONTHS} months or more before "
                     f"the import ({limit} or earlier): kept for history, not scored")
@@ -608,7 +615,7 @@ def _ecovadis_rating(fields, day, canonical, errors):
         errors["published_on"] = "the publication date is required"
     elif published_on > day:
         errors["published_on"] = f"{published_on} is after today"
-    elif published_on <= months_before(day, ECOVADIS_VALID_MONTHS):
+    elif published_on <= ecovadis_scoring_limit(day):
         errors["published_on"] = (f"published on {published_on}, {ECOVADIS_VALID_MONTHS} months or more ago: "
                                   "no longer scored")
     values = {code: canonical(code, fields[column], column) for column, code in ECOVADIS_INDICATORS.items()
