@@ -59,6 +59,17 @@ def _restrict(queryset: QuerySet, path: str, supplier_ids: SupplierIds) -> Query
     return queryset
 
 
+# At most this many suppliers' rows are read as tuples rather than by COPY (core.frames).
+FEW_SUPPLIERS = 20
+
+
+def _read(queryset: QuerySet, spec, supplier_ids: SupplierIds) -> pd.DataFrame:
+    """``core.frames.read_frame`` of a selection restricted by ``_restrict``: a few suppliers'
+    rows (a supplier's page) as tuples, more by the columnar reader."""
+    few = supplier_ids is not None and not isinstance(supplier_ids, QuerySet) and len(supplier_ids) <= FEW_SUPPLIERS
+    return read_frame(queryset, spec, few=few)
+
+
 def _keep(frame: pd.DataFrame, supplier_ids: SupplierIds, column: str = "supplier_id") -> pd.DataFrame:
     """The pandas half of ``_restrict`` for long id lists."""
     if supplier_ids is None or isinstance(supplier_ids, QuerySet) or len(supplier_ids) <= LARGE_ID_LIST:
@@ -79,8 +90,8 @@ def scoring_frames(supplier_ids: SupplierIds = None) -> tuple[pd.DataFrame, pd.D
     """
     site_rows = (_restrict(Site.objects.all(), "supplier_id", supplier_ids)
                  .order_by("id").values_list("id", "supplier_id", "is_production", "status"))
-    sites = _keep(read_frame(site_rows, [("site_id", "int64"), ("supplier_id", "int64"), ("is_production", "bool"),
-                                     ("status", "str")]), supplier_ids)
+    sites = _keep(_read(site_rows, [("site_id", "int64"), ("supplier_id", "int64"), ("is_production", "bool"),
+                                    ("status", "str")], supplier_ids), supplier_ids)
 
     audit_rows = (
         _restrict(Audit.objects.filter(status__in=CONDUCTED_STATUSES, conducted_on__isnull=False),
@@ -89,10 +100,10 @@ def scoring_frames(supplier_ids: SupplierIds = None) -> tuple[pd.DataFrame, pd.D
         .values_list("audit_ref", "site_id", "audit_type", "conducted_on", "score", "recognition", "saq_risk",
                      "site__supplier_id")
     )
-    audits = _keep(read_frame(audit_rows, [
+    audits = _keep(_read(audit_rows, [
         ("audit_ref", "str"), ("site_id", "int64"), ("audit_type", "str"), ("conducted_on", "datetime"),
         ("score", "float"), ("recognition", "object"), ("saq_risk", "object"), ("supplier_id", "int64"),
-    ]), supplier_ids)[AUDIT_COLUMNS]
+    ], supplier_ids), supplier_ids)[AUDIT_COLUMNS]
 
     finding_rows = (
         # A withdrawn finding is ignored as if never recorded (scorecard.md section 4).
@@ -103,10 +114,10 @@ def scoring_frames(supplier_ids: SupplierIds = None) -> tuple[pd.DataFrame, pd.D
         .values_list("finding_ref", "audit__site_id", "severity", "zero_tolerance", "opened_on",
                      "scored_due_on", "closed_on", "audit__site__supplier_id")
     )
-    findings = _keep(read_frame(finding_rows, [
+    findings = _keep(_read(finding_rows, [
         ("finding_ref", "str"), ("site_id", "int64"), ("severity", "str"), ("zero_tolerance", "bool"),
         ("opened_on", "datetime"), ("due_on", "datetime"), ("closed_on", "datetime"), ("supplier_id", "int64"),
-    ]), supplier_ids)[FINDING_COLUMNS]
+    ], supplier_ids), supplier_ids)[FINDING_COLUMNS]
     return sites, audits, findings
 
 
@@ -221,10 +232,10 @@ def site_cycle_status(as_of: dt.date, supplier_ids: SupplierIds = None, *, expir
     # (dates as datetime.date, scores as Decimal, None for NULL).
     site_rows = (_restrict(Site.objects.all(), "supplier_id", supplier_ids).order_by("code").values_list(
         "id", "code", "name", "supplier_id", "supplier__code", "supplier__status", "is_production", "status"))
-    sites = _keep(read_frame(site_rows, [
+    sites = _keep(_read(site_rows, [
         ("site_id", "int64"), ("site_code", "str"), ("site_name", "str"), ("supplier_id", "int64"),
-        ("supplier_code", "str"), ("supplier_status", "str"), ("is_production", "bool"), ("site_status", "str")]),
-        supplier_ids)
+        ("supplier_code", "str"), ("supplier_status", "str"), ("is_production", "bool"), ("site_status", "str")],
+        supplier_ids), supplier_ids)
 
     audit_rows = (
         _restrict(Audit.objects.filter(audit_type__in=FULL_AUDIT_TYPES, status__in=CONDUCTED_STATUSES,
@@ -232,10 +243,10 @@ def site_cycle_status(as_of: dt.date, supplier_ids: SupplierIds = None, *, expir
         .values_list("site_id", "id", "audit_ref", "conducted_on", "score", "recognition",
                      "responsible_analyst_id", "audit_type")
     )
-    audits = read_frame(audit_rows, [
+    audits = _read(audit_rows, [
         ("site_id", "int64"), ("last_full_audit_id", "int64"), ("last_full_audit_ref", "str"),
         ("last_full_audit_on", "date"), ("score", "decimal"), ("recognition", "object"),
-        ("responsible_analyst_id", "float"), ("audit_type", "str")])
+        ("responsible_analyst_id", "float"), ("audit_type", "str")], supplier_ids)
     picked = rules.latest_full_audits(
         audits["site_id"].to_numpy(dtype=np.int64), audits["audit_type"].to_numpy(dtype=object),
         pd.to_datetime(audits["last_full_audit_on"]).to_numpy(dtype="datetime64[ns]"),
@@ -248,9 +259,9 @@ def site_cycle_status(as_of: dt.date, supplier_ids: SupplierIds = None, *, expir
                   "site__supplier_id", supplier_ids)
         .values_list("site_id", "id", "audit_ref", "status", "conducted_on", "due_by")
     )
-    upcoming = read_frame(upcoming_rows, [
+    upcoming = _read(upcoming_rows, [
         ("site_id", "int64"), ("upcoming_audit_id", "int64"), ("upcoming_audit_ref", "str"),
-        ("upcoming_audit_status", "str"), ("conducted_on", "date"), ("due_by", "date")])
+        ("upcoming_audit_status", "str"), ("conducted_on", "date"), ("due_by", "date")], supplier_ids)
     if len(upcoming):
         upcoming["upcoming_audit_date"] = [e if e is not None else d
                                            for e, d in zip(upcoming["conducted_on"], upcoming["due_by"], strict=True)]
@@ -375,8 +386,8 @@ def recognitions_frame(supplier_ids: SupplierIds = None) -> pd.DataFrame:
     (``expires_on`` always set: the last valid day). One query."""
     rows = (_restrict(SiteRecognition.objects.all(), "site__supplier_id", supplier_ids)
             .order_by("id").values_list("site_id", "program", "awarded_on", "expires_on", "site__supplier_id"))
-    return _keep(read_frame(rows, [("site_id", "int64"), ("program", "str"), ("awarded_on", "datetime"),
-                                   ("expires_on", "datetime"), ("supplier_id", "int64")]),
+    return _keep(_read(rows, [("site_id", "int64"), ("program", "str"), ("awarded_on", "datetime"),
+                              ("expires_on", "datetime"), ("supplier_id", "int64")], supplier_ids),
                  supplier_ids)[RECOGNITION_COLUMNS]
 
 

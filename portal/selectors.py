@@ -9,6 +9,7 @@ import itertools
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from django.db import connection
 from django.db.models import (
     Case,
     Count,
@@ -293,14 +294,33 @@ def supplier_rows(user, quarter: str | None, *, query: str = "", country: str = 
     descending = sort.startswith("-")
     column = SUPPLIER_SORTS.get(sort.lstrip("-"), "code")
     ordering = F(column).desc(nulls_last=True) if descending else F(column).asc(nulls_last=True)
+    # Equal stored scores or grades are ordered by spend rank (biggest spend first), then the
+    # unscored suppliers by code.
+    ties = ("q_rank", "code") if column in STORED_SORTS else ("code",)
     if quarter and column in STORED_SORTS:
-        # Scored suppliers first in the stored column's order (read through the quarter's
-        # index on it), then the unscored ones by code: the same order as the single query
-        # below without sorting every supplier on each page.
+        # Scored suppliers first in the stored column's order, ties by rank (read straight from
+        # the quarter's partial index on (column, rank), never a whole group of equal scores),
+        # then the unscored ones by code: the same order as the single query below without
+        # sorting every supplier on each page.
         stored = F(column).desc() if descending else F(column).asc()
-        return ScoredFirst(suppliers.filter(**{f"{column}__isnull": False}).order_by(stored, "code"),
+        return ScoredFirst(suppliers.filter(**{f"{column}__isnull": False}).order_by(stored, "q_rank"),
                            suppliers.filter(**{f"{column}__isnull": True}).order_by("code"), suppliers)
-    return suppliers.order_by(ordering, "code")
+    return suppliers.order_by(ordering, *ties)
+
+
+def supplier_count(user, quarter: str | None, **filters: str) -> int | None:
+    """How many suppliers ``supplier_rows`` lists with these ``filters`` (its keyword
+    arguments but ``sort``), when it is known without counting the joined list: a procurement
+    user's whole list (the suppliers alone, no join) or the list narrowed by grade or population
+    only (the quarter's stored digest, ``scoring.serving.score_count``). ``None`` otherwise: the
+    paginator counts. At most two queries."""
+    grade, population = filters.get("grade", ""), filters.get("population", "")
+    narrowed = any(value for name, value in filters.items() if name not in ("grade", "population"))
+    if not roles.is_procurement(user) or narrowed:
+        return None
+    if grade or population:
+        return serving.score_count(quarter, grade=grade, population=population) if quarter else 0
+    return Supplier.objects.count()
 
 
 # Sorts on a stored score column that is never empty for a scored supplier.
@@ -329,7 +349,9 @@ class ScoredFirst:
     def __getitem__(self, index):
         if isinstance(index, int):
             return self[index:index + 1][0]
-        start, stop, _ = index.indices(self.count())
+        start, stop = index.start or 0, index.stop
+        if index.step is not None or stop is None or start < 0 or stop < 0:
+            start, stop, _ = index.indices(self.count())  # a paginator's slice needs no count
         if stop <= start:
             return []
         rows = list(self.scored[start:stop])
@@ -345,8 +367,18 @@ class ScoredFirst:
 
 
 def supplier_countries(user) -> list[str]:
-    """Country codes of the suppliers the user may see, sorted, for the list filter. One query."""
-    return list(visible_suppliers(user).order_by("country").values_list("country", flat=True).distinct())
+    """Country codes of the suppliers the user may see, sorted, for the list filter. One query:
+    for procurement (every supplier) a loose index scan, one probe of the (country, …) index
+    per country instead of reading every supplier."""
+    if not roles.is_procurement(user):
+        return list(visible_suppliers(user).order_by("country").values_list("country", flat=True).distinct())
+    table = connection.ops.quote_name(Supplier._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"WITH RECURSIVE c(country) AS (SELECT MIN(country) FROM {table} "  # noqa: S608
+            f"UNION ALL SELECT (SELECT MIN(s.country) FROM {table} s WHERE s.country > c.country) "
+            "FROM c WHERE c.country IS NOT NULL) SELECT country FROM c WHERE country IS NOT NULL")
+        return [row[0] for row in cursor.fetchall()]
 
 
 @dataclass

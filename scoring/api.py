@@ -25,6 +25,7 @@ from rest_framework.views import APIView
 
 from core import jobs, roles
 from core.api import IdentifierSlugRelatedField, ImportActionMixin
+from core.paging import Counted
 from core.parsers import CellError, parse_past_quarter, parse_quarter
 from scoring import comparison, importers, methodology_drafts, services, serving
 from scoring.decomposition import decompose
@@ -363,7 +364,9 @@ class IdPagePagination(PageNumberPagination):
     same order. Two queries per page plus the count."""
 
     def paginate_queryset(self, queryset, request, view=None):
-        ids = super().paginate_queryset(queryset.values_list("pk", flat=True), request, view=view)
+        ids = queryset.values_list("pk", flat=True)
+        count = view.known_count() if hasattr(view, "known_count") else None
+        ids = super().paginate_queryset(ids if count is None else Counted(ids, count), request, view=view)
         if ids is None:
             return None
         ids = list(ids)
@@ -385,6 +388,25 @@ class ScoreViewSet(SupplierScopedMixin, viewsets.ReadOnlyModelViewSet):
 
     def get_serializer_class(self):
         return ScoreDetailSerializer if self.action == "retrieve" else ScoreSerializer
+
+    # Query parameters that leave the list's count to the quarter's stored digest.
+    COUNTED_PARAMS = frozenset({"quarter", "grade", "population", "ordering", "page", "page_size", "format"})
+
+    def known_count(self) -> int | None:
+        """The list's length without counting it, when only the quarter, a grade or a
+        population narrows the official scores and the user sees every supplier (the
+        quarter's stored digest, ``scoring.serving.score_count``); ``None`` otherwise."""
+        params = self.request.query_params
+        if self.action != "list" or not roles.is_procurement(self.request.user) or set(params) - self.COUNTED_PARAMS:
+            return None
+        quarter = params.get("quarter") or default_quarter()
+        try:
+            canonical = quarter is not None and str(parse_quarter(quarter)) == quarter
+        except CellError:
+            canonical = False
+        if not canonical:  # left to the filter and its count
+            return None
+        return serving.score_count(quarter, grade=params.get("grade", ""), population=params.get("population", ""))
 
     def get_queryset(self):
         queryset = super().get_queryset()

@@ -52,6 +52,22 @@ def coverage_summary(quarter: str, *, with_body: bool = False) -> StoredSummary 
                   with_body=with_body)
 
 
+def score_count(quarter: str, *, grade: str = "", population: str = "") -> int | None:
+    """How many official scores the quarter has (of ``grade`` and ``population`` when given),
+    from the stored digest's grade distribution instead of counting the rows: the page counts
+    of the scores API and the supplier list at 100,000 suppliers (#13). ``None`` when the
+    quarter has no coverage snapshot (the caller counts). Two queries when fresh.
+
+    Exact: the digest is stored under the official snapshot's fingerprint, and the official
+    scores of a quarter are written with that snapshot in one transaction (a new run or a new
+    official version makes the digest stale)."""
+    summary = coverage_summary(quarter)
+    if summary is None:
+        return None
+    return sum(entry.get(population or "total", 0) for entry in summary.payload["grades"]
+               if not grade or entry["grade"] == grade)
+
+
 def gap_summary(quarter: str, metric: str) -> StoredSummary | None:
     """The metric's gap list stored as items (``core.summaries.item_page``), biggest spend
     first, each ``{"supplier", "spend", "cumulative_share"}`` as in the contract;

@@ -6,14 +6,18 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpResponseBadRequest
 
+from core.paging import Counted
 from core.parsers import CellError, normalize_identifier
 from core.quarter import today as business_day
 
 PAGE_SIZE = 25
 
 
-def paginate(request, rows, per_page: int = PAGE_SIZE, param: str = "page"):
-    return Paginator(rows, per_page).get_page(request.GET.get(param))
+def paginate(request, rows, per_page: int = PAGE_SIZE, param: str = "page", *, count: int | None = None):
+    """The page of ``rows`` the request asks for (``param``; out of range: the last page).
+    ``count``: the number of rows when already known (``core.paging.Counted``), so the list is
+    not counted."""
+    return Paginator(rows if count is None else Counted(rows, count), per_page).get_page(request.GET.get(param))
 
 
 def today():

@@ -44,7 +44,8 @@ def supplier_list(request):
     if exports.wanted(request):
         return exports.export_response(request, "suppliers", list_columns.supplier_columns(request.user), rows)
     return render(request, "portal/supplier_list.html", {
-        "page": paginate(request, rows, 50), "quarters": quarters, "quarter": quarter, "filters": filters,
+        "page": paginate(request, rows, 50, count=selectors.supplier_count(request.user, quarter, **filters)),
+        "quarters": quarters, "quarter": quarter, "filters": filters,
         "countries": selectors.supplier_countries(request.user), "categories": SupplierCategory.choices,
         "statuses": SupplierStatus.choices, "grades": "ABCDX", "flags": FLAGS,
         "filtered": any(filters.values()),

@@ -125,3 +125,27 @@ def test_read_frames_batches_by_key(suppliers):
     assert [len(batch) for batch in batches] == [2, 2, 1]
     assert [code for batch in batches for code in batch["code"]] == [f"F-{n}" for n in range(len(TRICKY_NAMES))]
     assert list(read_frames(rows.none(), [("id", "int64"), ("code", "str")], key="id")) == []
+
+
+def test_a_few_rows_read_as_tuples_give_the_same_frame(suppliers):
+    """``few=True`` (one supplier's page) reads tuples in one query, and the frame equals the
+    columnar read's, column types included."""
+    site = Site.objects.create(supplier=suppliers[0], code="F-0-S", name="s", country="CN")
+    Audit.objects.create(site=site, audit_ref="A-1", audit_type="vap_full", status="closed",
+                         conducted_on=dt.date(2026, 1, 10), score=Decimal("170.5"), recognition="gold")
+    Audit.objects.create(site=site, audit_ref="A-2", audit_type="saq", status="closed", saq_risk="low")
+    reads = [
+        (SpendRecord.objects.order_by("supplier__code").values_list(
+            "supplier_id", "supplier__name", "amount", "supplier__publishable"),
+         [("supplier_id", "int64"), ("name", "str"), ("amount", "decimal"), ("publishable", "bool")]),
+        (Audit.objects.order_by("audit_ref").values_list("audit_ref", "conducted_on", "score", "recognition"),
+         [("audit_ref", "str"), ("conducted_on", "datetime"), ("score", "decimal"), ("recognition", "object")]),
+        (Audit.objects.order_by("audit_ref").values_list("conducted_on", "score"),
+         [("conducted_on", "date"), ("score", "float")]),
+    ]
+    for rows, spec in reads:
+        with CaptureQueriesContext(connection) as queries:
+            few = read_frame(rows, spec, few=True)
+        assert len(queries) == 1
+        assert "CURSOR" not in queries.captured_queries[0]["sql"]
+        pd.testing.assert_frame_equal(few, read_frame(rows, spec))

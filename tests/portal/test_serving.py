@@ -22,7 +22,7 @@ from core.models import StoredSummary
 from scoring import serving
 from scoring.models import CoverageSnapshot
 from scoring.services import score_run_now
-from suppliers.models import SpendRecord
+from suppliers.models import SpendRecord, Supplier
 from tests import clock
 
 # Query budgets per page, the same at every data size (session, user and groups included).
@@ -313,7 +313,7 @@ def test_supplier_list_by_a_stored_column_pages_like_the_single_sorted_query(sor
     assert isinstance(rows, selectors.ScoredFirst)
     column = selectors.SUPPLIER_SORTS[sort.lstrip("-")]
     single = selectors.supplier_rows(analyst, quarter, sort="code").order_by(
-        F(column).desc(nulls_last=True) if sort.startswith("-") else F(column).asc(nulls_last=True), "code")
+        F(column).desc(nulls_last=True) if sort.startswith("-") else F(column).asc(nulls_last=True), "q_rank", "code")
     expected = [supplier.code for supplier in single]
     for per_page in (1, 2, 3, 50):
         paginator = Paginator(rows, per_page)
@@ -357,3 +357,110 @@ def test_the_dashboard_never_reads_a_whole_coverage_document(role_users, client_
     documents = ('"scoring_coveragesnapshot"."data"', '"disclosure_emissionsestimate"."data"')
     big = [query["sql"] for query in queries.captured_queries if any(column in query["sql"] for column in documents)]
     assert big == []
+
+
+def _equal_scores_world(make_supplier, make_site, analyst) -> str:
+    """Five scored suppliers, three of them sharing one score (same data but spend), and two
+    unscored ones."""
+    _add_suppliers(make_supplier, make_site, analyst, 0, 5)
+    for n in range(2):
+        make_supplier(f"UN-{n}")  # no spend: not scored
+    return _recalculate(analyst)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("sort", ["-score", "score", "-grade", "grade"])
+def test_equal_scores_and_grades_are_listed_by_spend_rank_in_either_direction(sort, role_users, make_supplier,
+                                                                              make_site):
+    from django.core.paginator import Paginator
+
+    from portal import selectors
+    from scoring.models import QuarterlyScore
+
+    analyst = role_users["procurement_analyst"]
+    quarter = _equal_scores_world(make_supplier, make_site, analyst)
+    scores = QuarterlyScore.objects.filter(quarter=quarter, official=True)
+    # ties made on purpose: every stored score and grade the same, ranks stay by spend
+    scores.update(score=Decimal("42.00"), grade="C")
+    by_rank = list(scores.order_by("rank").values_list("supplier__code", flat=True))
+    assert len(by_rank) == 5
+    rows = selectors.supplier_rows(analyst, quarter, sort=sort)
+    paginator = Paginator(rows, 2)
+    seen = [supplier.code for number in paginator.page_range for supplier in paginator.page(number)]
+    unscored = sorted(Supplier.objects.exclude(code__in=by_rank).values_list("code", flat=True))
+    assert "UN-0" in unscored
+    assert seen == [*by_rank, *unscored]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("filters", [{}, {"grade": "D"}, {"population": "full"}, {"grade": "A"},
+                                     {"grade": "D", "population": "ecovadis_only"}])
+def test_a_stored_count_equals_the_counted_list(filters, role_users, make_supplier, make_site):
+    from portal import selectors
+
+    analyst = role_users["procurement_analyst"]
+    quarter = _equal_scores_world(make_supplier, make_site, analyst)
+    rows = selectors.supplier_rows(analyst, quarter, **filters)
+    with CaptureQueriesContext(connection) as queries:
+        known = selectors.supplier_count(analyst, quarter, **filters)
+    assert known == rows.count()
+    assert not any("COUNT(" in query["sql"] and "scoring_quarterlyscore" in query["sql"]
+                   for query in queries.captured_queries)
+    assert serving.score_count(quarter, **filters) == (
+        rows.count() if filters else rows.filter(q_score__isnull=False).count())
+
+
+@pytest.mark.django_db
+def test_a_count_is_left_to_the_list_when_it_is_not_stored(role_users, make_supplier, make_site):
+    from portal import selectors
+
+    analyst = role_users["procurement_analyst"]
+    quarter = _equal_scores_world(make_supplier, make_site, analyst)
+    assert selectors.supplier_count(analyst, quarter, grade="D", country="CN") is None
+    assert selectors.supplier_count(role_users["supplier_user"], quarter) is None
+    assert serving.score_count("2019-Q1") is None
+    assert selectors.supplier_count(analyst, "2019-Q1", grade="D") is None
+
+
+@pytest.mark.django_db
+def test_the_supplier_list_counts_from_the_digest_and_shows_every_page(role_users, client_as, make_supplier,
+                                                                       make_site):
+    analyst = role_users["procurement_analyst"]
+    quarter = _equal_scores_world(make_supplier, make_site, analyst)
+    client = client_as("procurement_analyst")
+    client.get(f"/suppliers/?quarter={quarter}&grade=C")
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(f"/suppliers/?quarter={quarter}&sort=-score")
+    assert response.context["page"].paginator.count == Supplier.objects.count()
+    assert not any("COUNT(" in query["sql"] and "scoring_quarterlyscore" in query["sql"]
+                   for query in queries.captured_queries)
+    from scoring.models import QuarterlyScore
+
+    grade = QuarterlyScore.objects.filter(quarter=quarter, official=True).values_list("grade", flat=True).first()
+    response = client.get(f"/suppliers/?quarter={quarter}&grade={grade}")
+    assert response.context["page"].paginator.count == len(response.context["page"].object_list) == (
+        QuarterlyScore.objects.filter(quarter=quarter, official=True, grade=grade).count())
+
+
+@pytest.mark.django_db
+def test_scores_api_pages_with_the_stored_count(role_users, api_as, make_supplier, make_site):
+    from scoring.models import QuarterlyScore
+
+    analyst = role_users["procurement_analyst"]
+    quarter = _equal_scores_world(make_supplier, make_site, analyst)
+    client = api_as("procurement_analyst")
+    grade = QuarterlyScore.objects.filter(quarter=quarter, official=True).values_list("grade", flat=True).first()
+    expected = QuarterlyScore.objects.filter(quarter=quarter, official=True, grade=grade).count()
+    for url in (f"/api/v1/scores/?quarter={quarter}&grade={grade}&page_size=2",
+                f"/api/v1/scores/?grade={grade}&page_size=2"):
+        client.get(url)
+        with CaptureQueriesContext(connection) as queries:
+            body = client.get(url).json()
+        assert body["count"] == expected
+        assert not any("COUNT(" in query["sql"] for query in queries.captured_queries), url
+    # a filter the digest does not know is counted, and agrees
+    body = client.get(f"/api/v1/scores/?quarter={quarter}&supplier=SV-001").json()
+    assert body["count"] == 1
+    # a supplier user's list is its own, counted
+    own = api_as("supplier_user").get(f"/api/v1/scores/?quarter={quarter}").json()
+    assert own["count"] <= 1
