@@ -349,9 +349,9 @@ class ScoredFirst:
     def __getitem__(self, index):
         if isinstance(index, int):
             return self[index:index + 1][0]
-        start, stop = index.start or 0, index.stop
+        start, stop = index.start or 0, index.stop  # a paginator's slice: no count needed
         if index.step is not None or stop is None or start < 0 or stop < 0:
-            start, stop, _ = index.indices(self.count())  # a paginator's slice needs no count
+            start, stop, _ = index.indices(self.count())
         if stop <= start:
             return []
         rows = list(self.scored[start:stop])
