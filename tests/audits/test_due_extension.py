@@ -193,3 +193,14 @@ def test_extension_and_owner_assignment_take_a_fixed_number_of_queries(own_suppl
         assert len(changed) == size
         counts.append((len(extension), len(owners)))
     assert counts[0] == counts[1]
+
+
+def test_the_audit_page_shows_the_working_due_date_beside_the_given_one(late, users, client):
+    given = Finding.objects.get(pk=late[0].pk).correction_due_on
+    new_due = clock.today() + dt.timedelta(days=30)
+    services.findings_extend_due(finding_ids=[late[0].pk], deadline="correction", due_on=new_due,
+                                 reason="Rebuild", actor=users["procurement_admin"])
+    client.force_login(users["procurement_analyst"])
+    page = client.get(f"/audits/{late[0].audit.audit_ref}/").content.decode()
+    assert f"{new_due:%Y-%m-%d} <span" in page
+    assert f"extended, given {given:%Y-%m-%d}" in page
