@@ -4,21 +4,30 @@ values (scorecard.md section 5), training completions and yearly GHG inventories
 
 - only a ``submitted`` item is reviewed;
 - the decision is ``accepted`` or ``rejected``;
-- a rejection needs a comment (the supplier must know what to correct).
+- a rejection needs a comment (the supplier must know what to correct);
+- only procurement writers (analysts, administrators) review (``ensure_reviewer``).
 """
 
 from __future__ import annotations
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core import roles
 from core.history import history_context, record_bulk_history
 
 SUBMITTED = "submitted"
 ACCEPTED = "accepted"
 REJECTED = "rejected"
 REVIEW_STATES = (ACCEPTED, REJECTED)
+
+
+def ensure_reviewer(actor) -> None:
+    """Raise ``PermissionDenied`` unless ``actor`` may review what suppliers submit: a
+    procurement writer (``core.roles.can_write_master_data``; analysts and administrators)."""
+    if not roles.can_write_master_data(actor):
+        raise PermissionDenied(_("Only procurement analysts and administrators review submissions."))
 
 
 def ensure_reviewable(*, current_state: str, state: str, comment: str, what: str = "items",

@@ -330,6 +330,26 @@ def test_latest_report_wins_and_a_submission_counts_once_accepted(own_supplier, 
 
 
 @pytest.mark.django_db
+@pytest.mark.parametrize("role", [roles.VIEWER, roles.SUPPLIER_USER])
+def test_only_procurement_writers_review_a_report_whatever_the_door(own_supplier, role_users, api_as, role):
+    from django.core.exceptions import PermissionDenied
+
+    report = minerals_report_import(supplier=own_supplier, template="cmrt", actor=role_users[roles.SUPPLIER_USER],
+                                    upload=upload(build(rows=[smelter("Tin", identification="CID000001")]))).report
+    message = "Only procurement analysts and administrators review submissions."
+    with pytest.raises(PermissionDenied, match=message):
+        minerals_report_review(report=report, state="accepted", actor=role_users[role])
+    response = api_as(role).post(f"/api/v1/minerals-reports/{report.pk}/accept/")
+    assert response.status_code == 403
+    if role == roles.SUPPLIER_USER:  # a viewer is refused any write before the view; the supplier by the service
+        assert response.json() == {"detail": message}
+    report.refresh_from_db()
+    assert (report.state, report.reviewed_at, report.history.count()) == ("submitted", None, 1)
+    reviewed = minerals_report_review(report=report, state="accepted", actor=role_users[roles.PROCUREMENT_ADMIN])
+    assert reviewed.state == MineralsReport.objects.get(pk=report.pk).state == "accepted"
+
+
+@pytest.mark.django_db
 def test_methodology_takes_min_from_reports_end_to_end(api_as, role_users, own_supplier):
     from suppliers.models import SpendRecord
 
