@@ -6,6 +6,8 @@ commit). docs/industry-files.md, docs/portal.md."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -17,7 +19,8 @@ from django.views.decorators.http import require_POST
 
 from core import roles, uploads
 from core.importing import ImportFailed
-from disclosure.minerals import SmelterListImporter, minerals_report_import, minerals_report_review
+from core.quarter import Quarter
+from disclosure.minerals import SmelterListImporter, minerals_report_import, minerals_report_review, smelter_list_at
 from disclosure.models import InventoryState, Metal, MineralsReport, MineralsTemplate, RmapStatus, Smelter
 from portal import pending as pending_previews
 from portal import selectors
@@ -88,20 +91,50 @@ def minerals_review(request, code: str, pk: int, decision: str):
     return back_to(request, "portal:supplier-minerals", supplier.code)
 
 
+def status_day(report: MineralsReport) -> dt.date:
+    """The day whose RMAP statuses a report's page shows: the end of the quarter of its
+    declaration date (the first quarter whose score reads the report, scorecard.md section
+    9), or today while that quarter is still open (no later status is known yet)."""
+    return min(Quarter.containing(report.declaration_date).as_of, today())
+
+
+def report_rows(report: MineralsReport, day: dt.date) -> list:
+    """The report's smelter rows (``MineralsReportSmelter``, by row), each with
+    ``list_status``: the RMAP status in force at ``day`` of the smelter the score reads for
+    the row (``scoring.derived.minerals_rows``: ids normalised, a row without id matched by
+    a unique name; ``disclosure.minerals.smelter_list_at``: the status in force at ``day``),
+    "" when the row names no listed smelter or the list had no status for it then. Three
+    queries."""
+    import pandas as pd
+
+    from scoring.derived import minerals_rows
+    from scoring.inputs import MINERALS_ROW_COLUMNS, SMELTER_COLUMNS
+
+    rows = list(report.smelters.order_by("row"))
+    frame = pd.DataFrame([[getattr(row, name) for name in MINERALS_ROW_COLUMNS] for row in rows],
+                         columns=MINERALS_ROW_COLUMNS)
+    smelters = pd.DataFrame(list(smelter_list_at(day).values_list("smelter_id", "metal", "name", "status_at")),
+                            columns=SMELTER_COLUMNS)
+    read = minerals_rows(frame, smelters, Metal.values)
+    statuses = {int(row): status for row, status in zip(read["row"], read["status"], strict=True)
+                if isinstance(status, str)}
+    for row in rows:
+        row.list_status = statuses.get(row.row, "")
+    return rows
+
+
 @role_required
 def minerals_report_detail(request, code: str, pk: int):
     """One report as read from the workbook: declaration, answers, every smelter row with the
-    RMAP status of its id today; accept/reject for procurement writers while submitted."""
+    RMAP status of its smelter in force at the end of the quarter of the declaration date
+    (``status_day``; the score's rule, ``report_rows``); accept/reject for procurement
+    writers while submitted."""
     supplier = supplier_for(request.user, code)
     report = get_object_or_404(supplier.minerals_reports.select_related("submitted_by", "reviewed_by"), pk=pk)
-    rows = list(report.smelters.order_by("row"))
-    ids = {row.smelter_identification or row.smelter_id_input for row in rows} - {""}
-    statuses = {(s.smelter_id, s.metal): s.status for s in Smelter.objects.filter(smelter_id__in=ids)}
-    for row in rows:
-        smelter_id = row.smelter_identification or row.smelter_id_input
-        row.list_status = statuses.get((smelter_id, row.metal.strip().lower()), "") if smelter_id else ""
+    day = status_day(report)
     return render(request, "portal/minerals_report.html", {
-        "supplier": supplier, "report": report, "rows": rows, "today": today(),
+        "supplier": supplier, "report": report, "rows": report_rows(report, day), "status_day": day,
+        "status_quarter": str(Quarter.containing(report.declaration_date)),
         "can_review": roles.can_write_master_data(request.user) and report.state == InventoryState.SUBMITTED,
         "status_labels": dict(RmapStatus.choices),
     })

@@ -553,3 +553,21 @@ def test_one_suppliers_inputs_carry_its_minerals_reports_as_the_quarters_inputs_
     rows = whole.minerals_rows[whole.minerals_rows["report_id"].isin(reports["report_id"])]
     assert len(one.minerals_rows) == len(rows) > 0
     assert len(one.smelters) == len(whole.smelters) > 0
+
+
+def test_report_ids_are_compared_with_the_list_normalised():
+    import pandas as pd
+
+    from disclosure.rmi import normalise_smelter_id
+    from scoring.inputs import MINERALS_ROW_COLUMNS, SMELTER_COLUMNS
+
+    assert normalise_smelter_id(" \uff43\uff49\uff44\uff10\uff10\uff10\uff10\uff10\uff11\u3000") == "CID000001"
+    assert normalise_smelter_id(None) == ""
+    rows = pd.DataFrame([[1, 5, "Tin", "", "", "Alpha Tin", "", " cid000001 "],
+                         [1, 6, "Gold", "\uff23\uff29\uff24\uff10\uff10\uff10\uff10\uff10\uff12", "", "", "", ""]],
+                        columns=MINERALS_ROW_COLUMNS)
+    smelters = pd.DataFrame([["CID000001", "tin", "Alpha Tin", "conformant"],
+                             ["CID000002", "gold", "Beta Gold", "active"]], columns=SMELTER_COLUMNS)
+    units = derived.minerals_counted(rows, smelters, ("tin", "gold"))
+    assert units[["smelter_id", "status", "conformant"]].values.tolist() == [
+        ["CID000001", "conformant", True], ["CID000002", "active", False]]
