@@ -12,20 +12,20 @@ from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Q
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from core import roles, uploads
-from core.importing import ImportFailed
+from core import roles
 from core.quarter import Quarter
 from disclosure.minerals import SmelterListImporter, minerals_report_import, minerals_report_review, smelter_list_at
 from disclosure.models import InventoryState, Metal, MineralsReport, MineralsTemplate, RmapStatus, Smelter
-from portal import pending as pending_previews
 from portal import selectors
 from portal.access import can_act_for_supplier, procurement_required, role_required, supplier_for, writer_required
 from portal.forms import MineralsReportForm, MineralsReviewForm, ReviewForm, apply_errors
+from portal.views import upload_flow
 from portal.views.common import BadQuery, back_to, bad_query_response, identifier_param, paginate, today
 from suppliers.selectors import scope_to_user
 
@@ -186,7 +186,7 @@ class SmelterListUploadForm(forms.Form):
 def smelter_list(request):
     """The RMI smelter list (filters metal, status, search) and, for procurement writers, its
     import: upload → dry-run preview of every row → commit (``SmelterListImporter``, the
-    command's and the API's importer)."""
+    command's and the API's importer; the flow of ``portal.views.upload_flow``)."""
     can_import = roles.can_write_master_data(request.user)
     form = SmelterListUploadForm(request.POST or None, request.FILES or None)
     context = {"form": form, "can_import": can_import}
@@ -194,7 +194,9 @@ def smelter_list(request):
         if not can_import:
             raise PermissionDenied
         if form.is_valid():
-            _preview(request, form, context)
+            upload_flow.preview(request, form=form, context=context, key=SMELTER_SESSION_KEY,
+                                dry_run=lambda content, name: SmelterListImporter(actor=request.user).run(
+                                    content, dry_run=True, filename=name))
     metal, status, query = request.GET.get("metal", ""), request.GET.get("status", ""), request.GET.get("q", "")
     smelters = Smelter.objects.order_by("metal", "smelter_id")
     if metal in Metal.values:
@@ -209,39 +211,16 @@ def smelter_list(request):
                   status=400 if form.is_bound and (form.errors or context.get("errors")) else 200)
 
 
-def _preview(request, form, context) -> None:
-    upload = form.cleaned_data["file"]
-    try:
-        uploads.check_import(upload)
-        upload.seek(0)
-        content = upload.read()
-        result = SmelterListImporter(actor=request.user).run(content, dry_run=True, filename=upload.name)
-        token = pending_previews.remember(request, SMELTER_SESSION_KEY, content, name=upload.name)
-    except uploads.UploadRefused as refused:
-        form.add_error("file", str(refused))
-    except ImportFailed as failure:
-        context["errors"] = failure.errors
-    except OSError:
-        form.add_error("file", _("The file could not be kept for the commit; nothing was written. Try again later."))
-    else:
-        context.update(result=result.as_dict(), token=token, file_name=upload.name)
-
-
 @require_POST
 @writer_required
 def smelter_list_commit(request):
     """Commit the previewed list: validated again (the list may have moved since)."""
-    taken = pending_previews.take(request, SMELTER_SESSION_KEY, request.POST.get("token", ""))
-    if taken is None:
-        messages.error(request, _("That preview has expired or was already committed: upload the file again."))
-        return redirect("portal:smelter-list")
-    item, content = taken
-    try:
-        result = SmelterListImporter(actor=request.user).run(content, filename=item["name"])
-    except ImportFailed as failure:
-        messages.error(request, _("The file was refused; nothing was written: %(errors)s")
-                       % {"errors": "; ".join(str(error) for error in failure.errors[:5])})
-        return redirect("portal:smelter-list")
+    outcome = upload_flow.commit(
+        request, key=SMELTER_SESSION_KEY, back="portal:smelter-list",
+        run=lambda item, content: SmelterListImporter(actor=request.user).run(content, filename=item["name"]))
+    if isinstance(outcome, HttpResponse):
+        return outcome
+    item, result = outcome
     messages.success(request, _("%(name)s imported: %(created)s smelters created, %(updated)s updated, "
                                 "%(unchanged)s unchanged. The statuses count from the next recalculation.")
                      % {"name": item["name"], "created": result.created, "updated": result.updated,
