@@ -36,33 +36,24 @@ class EmissionInventoryAdmin(ServiceOnlyAdmin):
 
 
 @admin.register(Smelter)
-class SmelterAdmin(admin.ModelAdmin):
-    """Read-only: the list changes through ``import_smelter_list`` (which keeps the status history)."""
+class SmelterAdmin(ServiceOnlyAdmin):
+    """Read-only with history: the list changes through ``import_smelter_list`` (which keeps
+    the status history)."""
 
     list_display = ["smelter_id", "metal", "name", "country", "status", "as_of"]
     list_filter = ["metal", "status"]
     search_fields = ["smelter_id", "name"]
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
 
 @admin.register(MineralsReport)
-class MineralsReportAdmin(admin.ModelAdmin):
-    """Read-only: reports arrive through ``minerals_report_import`` and are reviewed in the portal."""
+class MineralsReportAdmin(ServiceOnlyAdmin):
+    """Read-only with history: reports arrive through ``minerals_report_import`` and are
+    reviewed through ``minerals_report_review`` (API, portal)."""
 
     list_display = ["supplier", "template", "version", "declaration_date", "state", "submitted_at"]
     list_filter = ["template", "state"]
     search_fields = ["supplier__code", "supplier__name", "company_name"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
+    raw_id_fields = ["supplier"]
 
 
 @admin.register(Course)

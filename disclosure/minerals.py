@@ -29,7 +29,7 @@ from core.history import history_context, stamp
 from core.importing import Column, Importer, Kind, given, upsert
 from core.parsers import choice_parser, identifier_parser, past_date_parser, text_parser
 from core.quarter import today
-from core.review import ensure_reviewable, record_review
+from core.review import ensure_reviewable, ensure_reviewer, record_review
 from disclosure.models import (
     InventoryState,
     Metal,
@@ -39,7 +39,7 @@ from disclosure.models import (
     Smelter,
     SmelterStatus,
 )
-from disclosure.rmi import TEMPLATE_NAMES, Report, TemplateRefused, read_report
+from disclosure.rmi import TEMPLATE_NAMES, Report, TemplateRefused, normalise_smelter_id, read_report
 from suppliers.models import Supplier
 from suppliers.services import ensure_supplier_user_may_submit
 
@@ -47,8 +47,9 @@ from suppliers.services import ensure_supplier_user_may_submit
 
 
 def parse_smelter_id(text: str) -> str:
-    """An RMI smelter id (``CID000001``): an identifier, upper-cased."""
-    return identifier_parser(max_length=20)(text).upper()
+    """An RMI smelter id (``CID000001``): an identifier, normalised by
+    ``disclosure.rmi.normalise_smelter_id``."""
+    return normalise_smelter_id(identifier_parser(max_length=20)(text))
 
 
 def parse_list_country(text: str) -> str:
@@ -241,9 +242,12 @@ def minerals_report_import(*, supplier: Supplier, template: str, upload, actor, 
 @transaction.atomic
 def minerals_report_review(*, report: MineralsReport, state: str, actor, comment: str = "") -> MineralsReport:
     """Accept or reject a supplier's submitted report, like an indicator value (scorecard.md
-    section 5): only ``submitted`` reports; a rejection needs a comment. An accepted report
-    replaces the accepted one with the same supplier, template and declaration date.
-    Raises ``ValidationError`` keyed ``state``/``comment``."""
+    section 5): only procurement writers review (``core.review.ensure_reviewer``), only
+    ``submitted`` reports; a rejection needs a comment. An accepted report replaces the
+    accepted one with the same supplier, template and declaration date. Raises
+    ``PermissionDenied`` (nothing written), ``ValidationError`` keyed ``state``/``comment``."""
+    ensure_reviewer(actor)
+    report = MineralsReport.objects.select_for_update().get(pk=report.pk)
     ensure_reviewable(current_state=report.state, state=state, comment=comment, what="reports",
                       reason_message=_("Say why the report is rejected so the supplier can correct it."))
     if state == InventoryState.ACCEPTED:

@@ -17,7 +17,6 @@ from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from core import roles
 from core.api import IdentifierSlugRelatedField, ImportActionMixin
 from disclosure.minerals import SmelterListImporter, minerals_report_import, minerals_report_review
 from disclosure.models import InventoryState, MineralsReport, MineralsReportSmelter, MineralsTemplate, Smelter
@@ -124,18 +123,17 @@ class MineralsReportViewSet(SupplierScopedMixin, mixins.ListModelMixin, mixins.R
         return Response(body, status=status.HTTP_200_OK if result.dry_run else status.HTTP_201_CREATED)
 
     def _review(self, request, state: str):
-        if not roles.can_write_master_data(request.user):
-            return Response({"detail": "Only procurement analysts and admins review minerals reports."},
-                            status=status.HTTP_403_FORBIDDEN)
         report = self.get_object()
         payload = ReviewSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         try:
-            minerals_report_review(report=report, state=state, actor=request.user,
+            report = minerals_report_review(report=report, state=state, actor=request.user,
                                    comment=payload.validated_data["comment"])
         except DjangoValidationError as exc:
             detail = exc.message_dict if hasattr(exc, "error_dict") else {"detail": exc.messages}
             return Response(detail, status=status.HTTP_400_BAD_REQUEST)
+        except PermissionDenied as exc:
+            return Response({"detail": str(exc)}, status=status.HTTP_403_FORBIDDEN)
         return Response(MineralsReportSerializer(report).data)
 
     @extend_schema(request=ReviewSerializer, responses=MineralsReportSerializer)

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
@@ -48,6 +49,15 @@ _VERSION_RE = re.compile(r"(\d+)\.(\d+)")
 _ANSWER_ROWS = 120  # the declaration's questions end well before this many rows below the date
 _DATE_FORMATS = ("%d-%b-%Y", "%d-%B-%Y", "%d %b %Y", "%d %B %Y", "%Y-%m-%d", "%Y/%m/%d", "%d-%b-%y", "%b %d, %Y",
                  "%B %d, %Y", "%d.%m.%Y")
+
+
+def normalise_smelter_id(text) -> str:
+    """An RMI smelter id (``CID000001``) as the list and the score compare it: NFKC-normalised
+    (full-width ``ｃｉｄ０００００１`` is ``CID000001``), trimmed and upper-cased; None or blank
+    gives "". Rows keep their ids as written; every comparison
+    with the smelter list goes through here (``scoring.derived.minerals_rows``, the smelter
+    list's reader ``disclosure.minerals.parse_smelter_id``)."""
+    return unicodedata.normalize("NFKC", str(text or "")).strip().upper()
 
 
 class TemplateRefused(ValueError):

@@ -16,7 +16,7 @@ from core import roles, uploads
 from core.history import stamp
 from core.parsers import CellError, parse_currency
 from core.quarter import Quarter
-from core.review import ensure_reviewable, record_review
+from core.review import ensure_reviewable, ensure_reviewer, record_review
 from disclosure import importers, selectors, training
 from disclosure.models import (
     Course,
@@ -60,11 +60,6 @@ def _ensure_may_act(actor, supplier: Supplier) -> None:
     if not can_act_for_supplier(actor, supplier):
         raise PermissionDenied(_("Your role does not allow submitting for this supplier."))
     ensure_supplier_user_may_submit(actor=actor, supplier=supplier)  # a terminated supplier's users read only
-
-
-def _ensure_reviewer(actor) -> None:
-    if not roles.can_write_master_data(actor):
-        raise PermissionDenied(_("Only procurement analysts and administrators review submissions."))
 
 
 def _file_error(upload, errors: dict, key: str) -> None:
@@ -165,7 +160,7 @@ def training_submission_review(*, submission: TrainingSubmission, state: str, ac
     submitted one, a rejection needs a comment). Accepting writes the completion into the
     person's training record (the later completion wins), from which ESG-04 counts it.
     Raises ``ValidationError`` keyed ``state``/``comment``, ``PermissionDenied``."""
-    _ensure_reviewer(actor)
+    ensure_reviewer(actor)
     submission = TrainingSubmission.objects.select_for_update().get(pk=submission.pk)
     ensure_reviewable(current_state=submission.state, state=state, comment=comment, what="completions")
     record_review(submission, state=state, actor=actor, comment=comment)
@@ -258,7 +253,7 @@ def inventory_review(*, inventory: EmissionInventory, state: str, actor, comment
     """Accept or reject a submitted inventory (``core.review.ensure_reviewable``); only an
     accepted one counts (sections 9 and 11). Raises ``ValidationError`` keyed
     ``state``/``comment``, ``PermissionDenied``."""
-    _ensure_reviewer(actor)
+    ensure_reviewer(actor)
     inventory = EmissionInventory.objects.select_for_update().get(pk=inventory.pk)
     ensure_reviewable(current_state=inventory.state, state=state, comment=comment, what="inventories")
     record_review(inventory, state=state, actor=actor, comment=comment)

@@ -16,10 +16,11 @@ import numpy as np
 import pandas as pd
 
 from core.quarter import months_before
+from disclosure.rmi import normalise_smelter_id
 from scoring.inputs import INVENTORY_COLUMNS
 
 __all__ = ["INVENTORY_COLUMNS", "EmissionsRaw", "MineralsRaw", "emissions_raw", "inventory_years", "minerals_counted",
-           "minerals_raw", "training_raw"]
+           "minerals_raw", "minerals_rows", "training_raw"]
 
 
 def inventory_years(as_of: dt.date) -> tuple[int, int]:
@@ -172,22 +173,29 @@ def _key(series: pd.Series) -> pd.Series:
     return series.fillna("").astype(str).str.split().str.join(" ").str.lower()
 
 
-def minerals_counted(rows: pd.DataFrame, smelters: pd.DataFrame, metals) -> pd.DataFrame:
-    """The counted smelter rows of section 9 (MIN-02, MIN-04), one per counted unit.
+def _smelter_ids(series: pd.Series) -> np.ndarray:
+    return series.fillna("").astype(str).map(normalise_smelter_id).to_numpy(dtype=object)
+
+
+def minerals_rows(rows: pd.DataFrame, smelters: pd.DataFrame, metals) -> pd.DataFrame:
+    """Each smelter row of a report as section 9 reads it, before counting units: its metal,
+    its smelter id and its list status. The one rule of the score (``minerals_counted``) and
+    of a report's page.
 
     ``rows``: ``MINERALS_ROW_COLUMNS`` (report_id, row, metal, smelter_id_input,
     smelter_lookup, smelter_name, country, smelter_identification); ``smelters``:
     ``SMELTER_COLUMNS`` (smelter_id, metal, name, status: the status in force at D, None when
-    the list had none yet); ``metals``: the metals scored.
+    the list had none yet); ``metals``: the metals read (rows of other metals are left out).
 
     Metal compared trimmed and case-insensitively. A row's id is its Smelter Identification,
-    else its typed id; a row with neither whose name (Smelter Name, else the look-up's name)
+    else its typed id, both normalised by ``disclosure.rmi.normalise_smelter_id`` (trimmed,
+    upper-cased); a row with neither whose name (Smelter Name, else the look-up's name)
     matches exactly one list entry of the same metal (trimmed, case-insensitive) takes its id.
-    Units: once per (report, metal, id); rows still without an id once per (report, metal,
-    name, country); "Smelter not yet identified" rows once per (report, metal). Returns
-    report_id, row (the first row of the unit), metal, smelter_id ("" without), name,
-    country, kind ("id" | "no_id" | "not_yet_identified"), status, conformant (bool)."""
-    columns = ["report_id", "row", "metal", "smelter_id", "name", "country", "kind", "status", "conformant"]
+    Returns report_id, row, metal, smelter_id ("" without), name, country, kind ("id" |
+    "no_id" | "not_yet_identified"), status (the list's status of (id, metal), None when not
+    listed or without a status at D), name_key, country_key; ordered by report_id, row."""
+    columns = ["report_id", "row", "metal", "smelter_id", "name", "country", "kind", "status", "name_key",
+               "country_key"]
     if rows.empty:
         return pd.DataFrame({c: pd.Series(dtype=object) for c in columns})
     frame = pd.DataFrame({
@@ -197,8 +205,8 @@ def minerals_counted(rows: pd.DataFrame, smelters: pd.DataFrame, metals) -> pd.D
     })
     frame = frame.assign(
         lookup=_key(rows["smelter_lookup"]).to_numpy(dtype=object),
-        identification=rows["smelter_identification"].fillna("").astype(str).str.strip().str.upper().to_numpy(),
-        typed=rows["smelter_id_input"].fillna("").astype(str).str.strip().str.upper().to_numpy(),
+        identification=_smelter_ids(rows["smelter_identification"]),
+        typed=_smelter_ids(rows["smelter_id_input"]),
         name_written=rows["smelter_name"].fillna("").astype(str).str.strip().to_numpy(),
         lookup_written=rows["smelter_lookup"].fillna("").astype(str).str.strip().to_numpy(),
         country=rows["country"].fillna("").astype(str).str.strip().to_numpy(),
@@ -207,7 +215,7 @@ def minerals_counted(rows: pd.DataFrame, smelters: pd.DataFrame, metals) -> pd.D
     frame["smelter_id"] = np.where(frame["identification"] != "", frame["identification"], frame["typed"])
     frame["name"] = np.where(frame["name_written"] != "", frame["name_written"],
                              np.where(frame["lookup"].isin(_LOOKUP_OPTIONS), "", frame["lookup_written"]))
-    listed = pd.DataFrame({"smelter_id": smelters["smelter_id"].astype(str).str.upper().to_numpy(),
+    listed = pd.DataFrame({"smelter_id": _smelter_ids(smelters["smelter_id"]),
                            "metal": smelters["metal"].astype(str).to_numpy(),
                            "name_key": _key(smelters["name"]).to_numpy(),
                            "status": smelters["status"].to_numpy(dtype=object)})
@@ -224,15 +232,31 @@ def minerals_counted(rows: pd.DataFrame, smelters: pd.DataFrame, metals) -> pd.D
     frame["name_key"] = _key(frame["name"])
     frame["country_key"] = _key(frame["country"])
     frame = frame.sort_values(["report_id", "row"])
+    status = listed.drop_duplicates(["smelter_id", "metal"]).set_index(["smelter_id", "metal"])["status"]
+    looked_up = status.reindex(pd.MultiIndex.from_arrays([frame["smelter_id"], frame["metal"]])).to_numpy(
+        dtype=object) if len(frame) else np.zeros(0, dtype=object)
+    frame = frame.assign(status=[s if isinstance(s, str) else None for s in looked_up])
+    return frame[columns].reset_index(drop=True)
+
+
+def minerals_counted(rows: pd.DataFrame, smelters: pd.DataFrame, metals) -> pd.DataFrame:
+    """The counted smelter rows of section 9 (MIN-02, MIN-04), one per counted unit.
+
+    ``rows``, ``smelters``, ``metals`` and each row's metal, id and status as
+    ``minerals_rows`` reads them. Units: once per (report, metal, id); rows still without an
+    id once per (report, metal, name, country); "Smelter not yet identified" rows once per
+    (report, metal). Returns report_id, row (the first row of the unit), metal, smelter_id
+    ("" without), name, country, kind ("id" | "no_id" | "not_yet_identified"), status,
+    conformant (bool)."""
+    columns = ["report_id", "row", "metal", "smelter_id", "name", "country", "kind", "status", "conformant"]
+    frame = minerals_rows(rows, smelters, metals)
+    if frame.empty:
+        return pd.DataFrame({c: pd.Series(dtype=object) for c in columns})
     units = pd.concat([
         frame[frame["kind"] == "id"].drop_duplicates(["report_id", "metal", "smelter_id"]),
         frame[frame["kind"] == "no_id"].drop_duplicates(["report_id", "metal", "name_key", "country_key"]),
         frame[frame["kind"] == "not_yet_identified"].drop_duplicates(["report_id", "metal"]),
     ]).sort_values(["report_id", "row"])
-    status = listed.drop_duplicates(["smelter_id", "metal"]).set_index(["smelter_id", "metal"])["status"]
-    looked_up = status.reindex(pd.MultiIndex.from_arrays([units["smelter_id"], units["metal"]])).to_numpy(
-        dtype=object) if len(units) else np.zeros(0, dtype=object)
-    units = units.assign(status=[s if isinstance(s, str) else None for s in looked_up])
     units["conformant"] = (units["kind"] == "id") & (units["status"] == CONFORMANT)
     return units[columns].reset_index(drop=True)
 

@@ -6,23 +6,26 @@ commit). docs/industry-files.md, docs/portal.md."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Q
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from core import roles, uploads
-from core.importing import ImportFailed
-from disclosure.minerals import SmelterListImporter, minerals_report_import, minerals_report_review
+from core import roles
+from core.quarter import Quarter
+from disclosure.minerals import SmelterListImporter, minerals_report_import, minerals_report_review, smelter_list_at
 from disclosure.models import InventoryState, Metal, MineralsReport, MineralsTemplate, RmapStatus, Smelter
-from portal import pending as pending_previews
 from portal import selectors
 from portal.access import can_act_for_supplier, procurement_required, role_required, supplier_for, writer_required
 from portal.forms import MineralsReportForm, MineralsReviewForm, ReviewForm, apply_errors
+from portal.views import upload_flow
 from portal.views.common import BadQuery, back_to, bad_query_response, identifier_param, paginate, today
 from suppliers.selectors import scope_to_user
 
@@ -88,20 +91,50 @@ def minerals_review(request, code: str, pk: int, decision: str):
     return back_to(request, "portal:supplier-minerals", supplier.code)
 
 
+def status_day(report: MineralsReport) -> dt.date:
+    """The day whose RMAP statuses a report's page shows: the end of the quarter of its
+    declaration date (the first quarter whose score reads the report, scorecard.md section
+    9), or today while that quarter is still open (no later status is known yet)."""
+    return min(Quarter.containing(report.declaration_date).as_of, today())
+
+
+def report_rows(report: MineralsReport, day: dt.date) -> list:
+    """The report's smelter rows (``MineralsReportSmelter``, by row), each with
+    ``list_status``: the RMAP status in force at ``day`` of the smelter the score reads for
+    the row (``scoring.derived.minerals_rows``: ids normalised, a row without id matched by
+    a unique name; ``disclosure.minerals.smelter_list_at``: the status in force at ``day``),
+    "" when the row names no listed smelter or the list had no status for it then. Three
+    queries."""
+    import pandas as pd
+
+    from scoring.derived import minerals_rows
+    from scoring.inputs import MINERALS_ROW_COLUMNS, SMELTER_COLUMNS
+
+    rows = list(report.smelters.order_by("row"))
+    frame = pd.DataFrame([[getattr(row, name) for name in MINERALS_ROW_COLUMNS] for row in rows],
+                         columns=MINERALS_ROW_COLUMNS)
+    smelters = pd.DataFrame(list(smelter_list_at(day).values_list("smelter_id", "metal", "name", "status_at")),
+                            columns=SMELTER_COLUMNS)
+    read = minerals_rows(frame, smelters, Metal.values)
+    statuses = {int(row): status for row, status in zip(read["row"], read["status"], strict=True)
+                if isinstance(status, str)}
+    for row in rows:
+        row.list_status = statuses.get(row.row, "")
+    return rows
+
+
 @role_required
 def minerals_report_detail(request, code: str, pk: int):
     """One report as read from the workbook: declaration, answers, every smelter row with the
-    RMAP status of its id today; accept/reject for procurement writers while submitted."""
+    RMAP status of its smelter in force at the end of the quarter of the declaration date
+    (``status_day``; the score's rule, ``report_rows``); accept/reject for procurement
+    writers while submitted."""
     supplier = supplier_for(request.user, code)
     report = get_object_or_404(supplier.minerals_reports.select_related("submitted_by", "reviewed_by"), pk=pk)
-    rows = list(report.smelters.order_by("row"))
-    ids = {row.smelter_identification or row.smelter_id_input for row in rows} - {""}
-    statuses = {(s.smelter_id, s.metal): s.status for s in Smelter.objects.filter(smelter_id__in=ids)}
-    for row in rows:
-        smelter_id = row.smelter_identification or row.smelter_id_input
-        row.list_status = statuses.get((smelter_id, row.metal.strip().lower()), "") if smelter_id else ""
+    day = status_day(report)
     return render(request, "portal/minerals_report.html", {
-        "supplier": supplier, "report": report, "rows": rows, "today": today(),
+        "supplier": supplier, "report": report, "rows": report_rows(report, day), "status_day": day,
+        "status_quarter": str(Quarter.containing(report.declaration_date)),
         "can_review": roles.can_write_master_data(request.user) and report.state == InventoryState.SUBMITTED,
         "status_labels": dict(RmapStatus.choices),
     })
@@ -153,7 +186,7 @@ class SmelterListUploadForm(forms.Form):
 def smelter_list(request):
     """The RMI smelter list (filters metal, status, search) and, for procurement writers, its
     import: upload → dry-run preview of every row → commit (``SmelterListImporter``, the
-    command's and the API's importer)."""
+    command's and the API's importer; the flow of ``portal.views.upload_flow``)."""
     can_import = roles.can_write_master_data(request.user)
     form = SmelterListUploadForm(request.POST or None, request.FILES or None)
     context = {"form": form, "can_import": can_import}
@@ -161,7 +194,9 @@ def smelter_list(request):
         if not can_import:
             raise PermissionDenied
         if form.is_valid():
-            _preview(request, form, context)
+            upload_flow.preview(request, form=form, context=context, key=SMELTER_SESSION_KEY,
+                                dry_run=lambda content, name: SmelterListImporter(actor=request.user).run(
+                                    content, dry_run=True, filename=name))
     metal, status, query = request.GET.get("metal", ""), request.GET.get("status", ""), request.GET.get("q", "")
     smelters = Smelter.objects.order_by("metal", "smelter_id")
     if metal in Metal.values:
@@ -176,39 +211,16 @@ def smelter_list(request):
                   status=400 if form.is_bound and (form.errors or context.get("errors")) else 200)
 
 
-def _preview(request, form, context) -> None:
-    upload = form.cleaned_data["file"]
-    try:
-        uploads.check_import(upload)
-        upload.seek(0)
-        content = upload.read()
-        result = SmelterListImporter(actor=request.user).run(content, dry_run=True, filename=upload.name)
-        token = pending_previews.remember(request, SMELTER_SESSION_KEY, content, name=upload.name)
-    except uploads.UploadRefused as refused:
-        form.add_error("file", str(refused))
-    except ImportFailed as failure:
-        context["errors"] = failure.errors
-    except OSError:
-        form.add_error("file", _("The file could not be kept for the commit; nothing was written. Try again later."))
-    else:
-        context.update(result=result.as_dict(), token=token, file_name=upload.name)
-
-
 @require_POST
 @writer_required
 def smelter_list_commit(request):
     """Commit the previewed list: validated again (the list may have moved since)."""
-    taken = pending_previews.take(request, SMELTER_SESSION_KEY, request.POST.get("token", ""))
-    if taken is None:
-        messages.error(request, _("That preview has expired or was already committed: upload the file again."))
-        return redirect("portal:smelter-list")
-    item, content = taken
-    try:
-        result = SmelterListImporter(actor=request.user).run(content, filename=item["name"])
-    except ImportFailed as failure:
-        messages.error(request, _("The file was refused; nothing was written: %(errors)s")
-                       % {"errors": "; ".join(str(error) for error in failure.errors[:5])})
-        return redirect("portal:smelter-list")
+    outcome = upload_flow.commit(
+        request, key=SMELTER_SESSION_KEY, back="portal:smelter-list",
+        run=lambda item, content: SmelterListImporter(actor=request.user).run(content, filename=item["name"]))
+    if isinstance(outcome, HttpResponse):
+        return outcome
+    item, result = outcome
     messages.success(request, _("%(name)s imported: %(created)s smelters created, %(updated)s updated, "
                                 "%(unchanged)s unchanged. The statuses count from the next recalculation.")
                      % {"name": item["name"], "created": result.created, "updated": result.updated,

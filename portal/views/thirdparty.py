@@ -4,13 +4,14 @@ match review queue where procurement confirms or rejects uncertain matches."""
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal
 
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.http import HttpResponseBadRequest
+from django.http import HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -18,11 +19,10 @@ from django.views.decorators.http import require_POST
 
 from core import roles, uploads
 from core.errors import DomainError
-from core.importing import ImportFailed
 from portal import exports, list_columns
-from portal import pending as pending_previews
 from portal.access import can_act_for_supplier, procurement_required, role_required, supplier_for, writer_required
 from portal.forms import EvidenceFileMixin, apply_errors
+from portal.views import upload_flow
 from portal.views.common import error_text, paginate, uploaded_evidence
 from scoring import thirdparty
 from scoring.methodology import CDP_GRADES
@@ -60,53 +60,36 @@ def _importer(request, kind, mapping, as_of):
 @writer_required
 def thirdparty_import(request):
     """Upload and dry run: the preview of every row; the file waits (under a random name, for
-    this session only) for the commit."""
+    this session only) for the commit (``portal.views.upload_flow``)."""
     form = ThirdPartyUploadForm(request.POST or None, request.FILES or None)
     context = {"form": form, "mappings": thirdparty.DEFAULT_MAPPINGS}
     if request.method == "POST" and form.is_valid():
-        upload, data = form.cleaned_data["file"], form.cleaned_data
-        try:
-            uploads.check_import(upload)
-            upload.seek(0)
-            content = upload.read()
-            result = _importer(request, data["kind"], data["mapping"], data["as_of"]).run(
-                content, dry_run=True, filename=upload.name)
-            token = pending_previews.remember(
-                request, SESSION_KEY, content, kind=data["kind"], name=upload.name, mapping=data["mapping"],
-                as_of=data["as_of"].isoformat() if data["as_of"] else "")
-        except uploads.UploadRefused as refused:
-            form.add_error("file", str(refused))
-        except DomainError as exc:
-            form.add_error("mapping", str(exc))
-        except ImportFailed as failure:
-            context["errors"] = failure.errors
-        except OSError:
-            form.add_error("file", _("The file could not be kept for the commit; nothing was written. "
-                                     "Try again later."))
-        else:
-            context.update(result=result.as_dict(), token=token, kind_label=ThirdPartyList(data["kind"]).label,
-                           file_name=upload.name)
+        data = form.cleaned_data
+        if upload_flow.preview(
+                request, form=form, context=context, key=SESSION_KEY,
+                dry_run=lambda content, name: _importer(request, data["kind"], data["mapping"], data["as_of"]).run(
+                    content, dry_run=True, filename=name),
+                details={"kind": data["kind"], "mapping": data["mapping"],
+                         "as_of": data["as_of"].isoformat() if data["as_of"] else ""},
+                field_errors={DomainError: "mapping"}):
+            context["kind_label"] = ThirdPartyList(data["kind"]).label
     return render(request, "portal/thirdparty_import.html", context)
+
+
+def _run_kept(request, item: dict, content: bytes):
+    as_of = dt.date.fromisoformat(item["as_of"]) if item["as_of"] else None
+    return _importer(request, item["kind"], item["mapping"], as_of).run(content, filename=item["name"])
 
 
 @require_POST
 @writer_required
 def thirdparty_commit(request):
     """Commit the previewed file: validated again (the data may have moved since the preview)."""
-    import datetime as dt
-
-    taken = pending_previews.take(request, SESSION_KEY, request.POST.get("token", ""))
-    if taken is None:
-        messages.error(request, _("That preview has expired or was already committed: upload the file again."))
-        return redirect("portal:thirdparty-import")
-    item, content = taken
-    try:
-        as_of = dt.date.fromisoformat(item["as_of"]) if item["as_of"] else None
-        result = _importer(request, item["kind"], item["mapping"], as_of).run(content, filename=item["name"])
-    except ImportFailed as failure:
-        messages.error(request, _("The file was refused; nothing was written: %(errors)s")
-                       % {"errors": "; ".join(str(error) for error in failure.errors[:5])})
-        return redirect("portal:thirdparty-import")
+    outcome = upload_flow.commit(request, key=SESSION_KEY, run=lambda item, content: _run_kept(request, item, content),
+                                 back="portal:thirdparty-import")
+    if isinstance(outcome, HttpResponse):
+        return outcome
+    item, result = outcome
     counts = result.as_dict()
     messages.success(request, _("%(name)s imported: %(matched)s matched (%(created)s values created, %(updated)s "
                                 "updated), %(to_review)s to review, %(unmatched)s unmatched, %(refused)s refused.")

@@ -330,6 +330,26 @@ def test_latest_report_wins_and_a_submission_counts_once_accepted(own_supplier, 
 
 
 @pytest.mark.django_db
+@pytest.mark.parametrize("role", [roles.VIEWER, roles.SUPPLIER_USER])
+def test_only_procurement_writers_review_a_report_whatever_the_door(own_supplier, role_users, api_as, role):
+    from django.core.exceptions import PermissionDenied
+
+    report = minerals_report_import(supplier=own_supplier, template="cmrt", actor=role_users[roles.SUPPLIER_USER],
+                                    upload=upload(build(rows=[smelter("Tin", identification="CID000001")]))).report
+    message = "Only procurement analysts and administrators review submissions."
+    with pytest.raises(PermissionDenied, match=message):
+        minerals_report_review(report=report, state="accepted", actor=role_users[role])
+    response = api_as(role).post(f"/api/v1/minerals-reports/{report.pk}/accept/")
+    assert response.status_code == 403
+    if role == roles.SUPPLIER_USER:  # a viewer is refused any write before the view; the supplier by the service
+        assert response.json() == {"detail": message}
+    report.refresh_from_db()
+    assert (report.state, report.reviewed_at, report.history.count()) == ("submitted", None, 1)
+    reviewed = minerals_report_review(report=report, state="accepted", actor=role_users[roles.PROCUREMENT_ADMIN])
+    assert reviewed.state == MineralsReport.objects.get(pk=report.pk).state == "accepted"
+
+
+@pytest.mark.django_db
 def test_methodology_takes_min_from_reports_end_to_end(api_as, role_users, own_supplier):
     from suppliers.models import SpendRecord
 
@@ -533,3 +553,21 @@ def test_one_suppliers_inputs_carry_its_minerals_reports_as_the_quarters_inputs_
     rows = whole.minerals_rows[whole.minerals_rows["report_id"].isin(reports["report_id"])]
     assert len(one.minerals_rows) == len(rows) > 0
     assert len(one.smelters) == len(whole.smelters) > 0
+
+
+def test_report_ids_are_compared_with_the_list_normalised():
+    import pandas as pd
+
+    from disclosure.rmi import normalise_smelter_id
+    from scoring.inputs import MINERALS_ROW_COLUMNS, SMELTER_COLUMNS
+
+    assert normalise_smelter_id(" \uff43\uff49\uff44\uff10\uff10\uff10\uff10\uff10\uff11\u3000") == "CID000001"
+    assert normalise_smelter_id(None) == ""
+    rows = pd.DataFrame([[1, 5, "Tin", "", "", "Alpha Tin", "", " cid000001 "],
+                         [1, 6, "Gold", "\uff23\uff29\uff24\uff10\uff10\uff10\uff10\uff10\uff12", "", "", "", ""]],
+                        columns=MINERALS_ROW_COLUMNS)
+    smelters = pd.DataFrame([["CID000001", "tin", "Alpha Tin", "conformant"],
+                             ["CID000002", "gold", "Beta Gold", "active"]], columns=SMELTER_COLUMNS)
+    units = derived.minerals_counted(rows, smelters, ("tin", "gold"))
+    assert units[["smelter_id", "status", "conformant"]].values.tolist() == [
+        ["CID000001", "conformant", True], ["CID000002", "active", False]]

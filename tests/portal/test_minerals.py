@@ -61,3 +61,28 @@ def test_supplier_uploads_its_own_report_and_procurement_accepts_it(client_as, o
     assert report.state == "accepted"
     assert client_as(roles.VIEWER).post(f"/suppliers/{own_supplier.code}/minerals/", {
         "template": "cmrt", "file": upload(build())}).status_code == 403
+
+
+@pytest.mark.django_db
+def test_report_page_reads_ids_and_statuses_as_the_score_does(client_as, own_supplier):
+    """Ids written lower-case or full-width are the list's ids; each row shows the status in
+    force at the end of the quarter of the declaration date (today while it is open)."""
+    SmelterListImporter(actor="test").run(LIST.encode())
+    SmelterListImporter(actor="test").run(b"smelter_id,metal,name,country,status,as_of\n"
+                                          b"CID000001,tin,Alpha Tin,Indonesia,active,2026-10-15\n")
+    full_width = "\uff23\uff29\uff24\uff10\uff10\uff10\uff10\uff10\uff13"  # CID000003
+    rows = [smelter("Tin", "Alpha Tin", typed="cid000001"),
+            smelter("tantalum", "Gamma Tantalum", identification=full_width),
+            smelter("Gold", "Smelter not yet identified")]
+    first = minerals_report_import(supplier=own_supplier, template="cmrt", actor=None,
+                                   upload=upload(build(date=dt.date(2026, 2, 7), rows=rows))).report
+    analyst = client_as(roles.PROCUREMENT_ANALYST)
+    page = analyst.get(f"/suppliers/{own_supplier.code}/minerals/{first.pk}/")
+    assert page.status_code == 200
+    assert [row.list_status for row in page.context["rows"]] == ["conformant", "active", ""]
+    assert "RMAP status in force on 2026-03-31" in page.content.decode()
+    latest = minerals_report_import(supplier=own_supplier, template="cmrt", actor=None,
+                                    upload=upload(build(date=dt.date(2026, 11, 2), rows=rows))).report
+    page = analyst.get(f"/suppliers/{own_supplier.code}/minerals/{latest.pk}/")
+    assert [row.list_status for row in page.context["rows"]] == ["active", "active", ""]
+    assert "RMAP status in force on 2026-11-30" in page.content.decode()
