@@ -5,7 +5,7 @@ run through the same services as the API and the portal."""
 from __future__ import annotations
 
 from django.contrib import admin, messages
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.template.response import TemplateResponse
 from simple_history.admin import SimpleHistoryAdmin
 
@@ -101,33 +101,29 @@ class MethodologyAdmin(ServiceOnlyAdmin):
 
 @admin.register(IndicatorValue)
 class IndicatorValueAdmin(ServiceOnlyAdmin):
-    """Values are added through imports, the API and the portal; reviews call ``value_review``."""
+    """Values are added through imports, the API and the portal. The admin accepts selected
+    submitted values through the review queue's bulk rule (``values_review``: all or nothing);
+    a rejection needs its reason, written in the portal's review queue."""
 
     list_display = ["supplier", "quarter", "indicator", "value", "state", "origin", "submitted_at"]
     list_filter = ["state", "origin", "quarter", "indicator__category"]
     search_fields = ["supplier__code", "supplier__name", "indicator__code", "evidence_ref"]
     list_select_related = ["supplier", "indicator"]
-    actions = ["accept", "reject"]
+    actions = ["accept"]
 
     def has_review_permission(self, request):
         return roles.can_write_master_data(request.user)
 
     @admin.action(description="Accept the selected submitted values", permissions=["review"])
     def accept(self, request, queryset):
-        self._review(request, queryset, "accepted")
-
-    @admin.action(description="Reject the selected submitted values", permissions=["review"])
-    def reject(self, request, queryset):
-        self._review(request, queryset, "rejected")
-
-    def _review(self, request, queryset, state):
-        if not roles.can_write_master_data(request.user):
-            raise PermissionDenied
-        done = 0
-        for value in queryset.filter(state="submitted").select_related("supplier", "indicator"):
-            services.value_review(value=value, state=state, actor=request.user)
-            done += 1
-        self.message_user(request, f"{done} value(s) {state}.")
+        try:
+            done = services.values_review(value_ids=list(queryset.values_list("pk", flat=True)),
+                                          state="accepted", actor=request.user)
+        except (ValidationError, PermissionDenied) as exc:
+            text = " ".join(exc.messages) if isinstance(exc, ValidationError) else str(exc)
+            self.message_user(request, f"Nothing was accepted: {text}", messages.ERROR)
+            return
+        self.message_user(request, f"{len(done)} value(s) accepted.")
 
 
 @admin.register(QbrComponent)

@@ -14,7 +14,7 @@ from decimal import Decimal
 import numpy as np
 import pandas as pd
 from django.conf import settings
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, InterfaceError, OperationalError, transaction
 from django.db.models import Exists, OuterRef, Q
 from django.dispatch import Signal
@@ -29,7 +29,7 @@ from core.importing import ImportResult
 from core.parsers import CellError
 from core.quarter import FutureQuarter, InvalidQuarter, Quarter, ensure_not_future, ensure_plausible_quarter
 from core.quarter import today as business_day
-from core.review import ensure_reviewable, record_review, record_reviews
+from core.review import ensure_reviewable, ensure_reviewer, record_review, record_reviews
 from disclosure import tasks as disclosure_tasks
 from scoring import engine, results, selectors, serving, value_notifications
 from scoring.inputs import INVENTORY_COLUMNS, ScoringInputs, empty_frame
@@ -605,8 +605,11 @@ def value_review(*, value: IndicatorValue, state: str, actor, comment: str = "")
 
     Rules, for the API and the portal alike: only a ``submitted`` value is reviewed;
     ``state`` is ``accepted`` or ``rejected``; a rejection needs a comment (the supplier
-    must know what to correct). Raises ``ValidationError`` keyed ``state``/``comment``.
+    must know what to correct); only a procurement writer reviews
+    (``core.review.ensure_reviewer``). Raises ``ValidationError`` keyed ``state``/``comment``,
+    ``PermissionDenied``.
     """
+    ensure_reviewer(actor)
     ensure_reviewable(current_state=value.state, state=state, comment=comment, what="values",
                       reason_message=_("Say why the value is rejected so the supplier can correct it."))
     record_review(value, state=state, actor=actor, comment=comment)
@@ -633,8 +636,7 @@ def values_review(*, value_ids, state: str, actor, comment: str = "") -> list[In
     reviewers never both decide one. A fixed number of queries whatever the count.
     Returns the reviewed values (with ``supplier`` and ``indicator``).
     """
-    if not roles.can_write_master_data(actor):
-        raise PermissionDenied(_("Only procurement analysts and administrators review values."))
+    ensure_reviewer(actor)
     ids = list(dict.fromkeys(int(pk) for pk in value_ids))
     if not ids:
         raise ValidationError({"values": _("Select at least one value.")})

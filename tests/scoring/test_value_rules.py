@@ -60,3 +60,42 @@ def test_a_rejection_needs_a_comment(own_supplier, role_users, api_as):
     assert (value.state, value.review_comment) == ("rejected", "Evidence is for 2024")
     with pytest.raises(ValidationError, match="only submitted values"):
         services.value_review(value=value, state="accepted", actor=analyst)
+
+
+def test_only_procurement_writers_review_a_value_whatever_the_door(own_supplier, role_users, api_as):
+    from django.core.exceptions import PermissionDenied
+
+    value = submit(own_supplier, role_users[roles.SUPPLIER_USER])
+    for role in (roles.VIEWER, roles.SUPPLIER_USER):
+        with pytest.raises(PermissionDenied):
+            services.value_review(value=value, state="accepted", actor=role_users[role])
+        with pytest.raises(PermissionDenied):
+            services.values_review(value_ids=[value.pk], state="accepted", actor=role_users[role])
+    response = api_as(roles.SUPPLIER_USER).post(f"/api/v1/indicator-values/{value.pk}/accept/", {})
+    assert response.status_code == 403
+    assert response.json()["detail"] == "Only procurement analysts and administrators review submissions."
+    value.refresh_from_db()
+    assert (value.state, value.reviewed_at) == ("submitted", None)
+    assert value.history.count() == 1
+
+
+def test_the_admin_accepts_the_selected_values_all_or_nothing(own_supplier, role_users, client):
+    user = role_users[roles.SUPPLIER_USER]
+    first = submit(own_supplier, user)
+    second = services.indicator_value_submit(
+        supplier=own_supplier, quarter="2026-Q3", indicator=Indicator.objects.get(code="ENV-01"), value="yes",
+        actor=user)
+    admin = role_users[roles.PROCUREMENT_ADMIN]
+    services.value_review(value=second, state="rejected", actor=admin, comment="No certificate")
+    admin.is_staff = True
+    admin.save()
+    client.force_login(admin)
+    url = "/admin/scoring/indicatorvalue/"
+    response = client.post(url, {"action": "accept", "_selected_action": [first.pk, second.pk]}, follow=True)
+    assert "Nothing was accepted" in response.content.decode()
+    first.refresh_from_db()
+    assert first.state == "submitted"
+    response = client.post(url, {"action": "accept", "_selected_action": [first.pk]}, follow=True)
+    assert "1 value(s) accepted." in response.content.decode()
+    first.refresh_from_db()
+    assert (first.state, first.reviewed_by) == ("accepted", admin)
