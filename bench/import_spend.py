@@ -45,6 +45,8 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--no-history", action="store_true",
                         help="skip the per-row history (core/history.py), to compare on the same machine")
+    parser.add_argument("--breakdown", action="store_true",
+                        help="print where each import's time went (statements, commit, the rest)")
     args = parser.parse_args()
 
     import django
@@ -87,13 +89,15 @@ def main() -> None:
         floors.append(_copy_floor(connection, path))
         indexed_floors.append(_copy_floor(connection, path, indexed=True))
     started = time.perf_counter()
-    first = SpendImporter(actor="bench").run(Path(path))
+    with _Breakdown(connection, args.breakdown, "first import"):
+        first = SpendImporter(actor="bench").run(Path(path))
     first_seconds = time.perf_counter() - started
     if connection.vendor == "postgresql":
         floors.append(_copy_floor(connection, path))
         indexed_floors.append(_copy_floor(connection, path, indexed=True))
     started = time.perf_counter()
-    second = SpendImporter(actor="bench").run(Path(path))
+    with _Breakdown(connection, args.breakdown, "re-import"):
+        second = SpendImporter(actor="bench").run(Path(path))
     second_seconds = time.perf_counter() - started
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     os.unlink(path)
@@ -111,6 +115,53 @@ def main() -> None:
         print(f"{label}  {seconds:6.1f} s  {ratio}  ({result.summary()})")
     print(f"peak memory:   {peak_mb:,.0f} MB")
     print(f"history rows:  {SpendRecord.history.count():,}")
+
+
+class _Breakdown:
+    """With ``--breakdown``: seconds per SQL statement kind (timed around Django's cursor), the
+    commit, and the rest (reading and checking the file in Python, COPY into the staging table)."""
+
+    KINDS = (("write (spend and history rows)", "WITH source"), ("duplicate check", "HAVING COUNT(*) > 1"),
+             ("unknown codes", "NOT EXISTS (SELECT 1 FROM"))
+
+    def __init__(self, connection, enabled: bool, label: str):
+        self.connection, self.enabled, self.label = connection, enabled, label
+        self.seconds: dict[str, float] = {}
+
+    def _timed(self, execute, sql, params, many, context):
+        started = time.perf_counter()
+        try:
+            return execute(sql, params, many, context)
+        finally:
+            kind = next((name for name, marker in self.KINDS if marker in sql), "other statements")
+            self.seconds[kind] = self.seconds.get(kind, 0) + time.perf_counter() - started
+
+    def __enter__(self):
+        if self.enabled:
+            self.started = time.perf_counter()
+            self.wrapper = self.connection.execute_wrapper(self._timed)
+            self.wrapper.__enter__()
+            commit = self.original_commit = self.connection._commit
+
+            def timed_commit():
+                started = time.perf_counter()
+                try:
+                    return commit()
+                finally:
+                    self.seconds["commit"] = self.seconds.get("commit", 0) + time.perf_counter() - started
+
+            self.connection._commit = timed_commit
+        return self
+
+    def __exit__(self, *exc):
+        if self.enabled:
+            total = time.perf_counter() - self.started
+            self.wrapper.__exit__(*exc)
+            self.connection._commit = self.original_commit
+            rest = total - sum(self.seconds.values())
+            parts = "; ".join(f"{name} {seconds:.1f} s" for name, seconds in self.seconds.items())
+            print(f"  {self.label}: {total:.1f} s = reading, checking and staging the file {rest:.1f} s; {parts}")
+        return False
 
 
 def _copy_floor(connection, path: str, *, indexed: bool = False) -> float:
