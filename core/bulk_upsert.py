@@ -142,22 +142,39 @@ class Staging:
 
     def duplicates(self) -> list[tuple[int, int, tuple]]:
         """(line, first line, key values) of every row repeating the key of an earlier row, by
-        line. Found in memory over the staged keys (a hash aggregation of the file's keys, about
-        30 bytes a row), cheaper than grouping the staging table."""
+        line. Found in memory over the staged keys (about 30 bytes a row): each key column is
+        dictionary-encoded, the codes combined into one integer per row, and equal integers
+        found by one stable sort; cheaper than grouping the staging table or a pyarrow group_by
+        on text keys."""
+        import numpy as np
         import pyarrow as pa
         import pyarrow.compute as pc
 
         if not self._keys:
             return []
-        key = list(self.target.key)
         keys = pa.concat_tables(self._keys)
-        groups = keys.group_by(key).aggregate([("line", "min"), ("line", "count")])
-        repeated = groups.filter(pc.greater(groups["line_count"], 1))
-        if not repeated.num_rows:
+        combined = None
+        for column in self.target.key:
+            encoded = pc.dictionary_encode(keys[column].combine_chunks())
+            codes = encoded.indices.to_numpy(zero_copy_only=False).astype(np.int64)
+            if combined is None:
+                combined = codes
+            else:  # renumbered densely after each column, so the product never overflows
+                combined = np.unique(combined * len(encoded.dictionary) + codes, return_inverse=True)[1]
+                combined = combined.reshape(-1).astype(np.int64)
+        order = np.argsort(combined, kind="stable")  # rows of one key stay in staging (file) order
+        ordered = combined[order]
+        starts = np.ones(len(ordered), dtype=bool)
+        np.not_equal(ordered[1:], ordered[:-1], out=starts[1:])
+        repeats = np.flatnonzero(~starts)
+        if not len(repeats):
             return []
-        rows = keys.join(repeated.select([*key, "line_min"]), key, join_type="inner")
-        rows = rows.filter(pc.greater(rows["line"], rows["line_min"])).sort_by("line")
-        return [(row["line"], row["line_min"], tuple(row[column] for column in key)) for row in rows.to_pylist()]
+        first = np.maximum.accumulate(np.where(starts, np.arange(len(ordered)), 0))
+        lines = keys["line"].to_numpy()
+        found = keys.select(list(self.target.key)).take(pa.array(order[repeats])).to_pylist()
+        duplicates = [(int(lines[order[position]]), int(lines[order[first[position]]]), tuple(values.values()))
+                      for position, values in zip(repeats, found, strict=True)]
+        return sorted(duplicates)
 
     def unresolved(self) -> list[tuple[int, str, str]]:
         """(line, import column, message) of every code naming nothing (one query per lookup)."""
