@@ -412,14 +412,17 @@ class ColumnarImporter(Importer):
 
     Same contract and messages as ``Importer`` (``run``, row errors, warnings, all or nothing,
     counts), for imports whose columns need no cross-cell checks (``check_row``) and whose rows
-    map onto one model (``target``, a ``core.bulk_upsert.CopyTarget``): codes are resolved and
-    duplicates found in SQL over the whole file, and ``core.bulk_upsert.Staging`` writes.
+    map onto one model (``target``, a ``core.bulk_upsert.CopyTarget``): over the whole file,
+    codes are resolved in SQL and duplicate keys found in memory (``Staging.duplicates``), and
+    ``core.bulk_upsert.Staging`` writes. Reading, checking and writing go through the one
+    ``Importer._run``: this class overrides ``_read``, ``_check`` and ``_write``.
 
     A plain CSV is parsed by pyarrow (``core.tabular.read_columns``); other CSVs and XLSX come
     from the row reader in batches. Each column is checked at once: a cell matching the parser's
     ``accepts`` pattern is taken as written, every other distinct spelling is handed to the
     parser once (quarters, currencies) or cell by cell (what the pattern did not accept), so
-    the message is the parser's own. Python memory holds one batch (about 100,000 rows).
+    the message is the parser's own. Python memory holds one batch (about 100,000 rows) and
+    the file's natural keys (about 30 bytes a row).
 
     For now it serves imports whose columns are all required (``CopyTarget.fields``) and hold
     codes, text, quarters or amounts (``str`` of the parsed value is what the database reads);
