@@ -193,12 +193,38 @@ class Importer:
             return self._run(source, dry_run=dry_run, filename=filename)
 
     def _run(self, source, *, dry_run: bool, filename: str) -> ImportResult:
-        try:
-            table = read_table(source)
-        except UnreadableFile as exc:
-            raise ImportFailed([RowError(1, "-", str(exc))]) from exc
-        errors: list[RowError] = []
+        """The one path of every import: read, check every row, then write, all in one
+        transaction (nothing written when a row is refused; a dry run is rolled back). How a
+        file is read, checked and written is ``_read``, ``_check`` and ``_write``."""
         self.warnings = []
+        try:
+            table = self._read(source)
+        except UnreadableFile as exc:
+            raise ImportFailed([unreadable_file(exc)]) from exc
+        # Every row written is recorded (core/history.py) with the channel "import:<file name>".
+        if not filename and isinstance(source, str | PurePath):
+            filename = PurePath(source).name
+        with transaction.atomic(), history_context(channel=f"import:{filename or self.name}", user=self.actor,
+                                                   reason=self.name):
+            errors: list[RowError] = []
+            try:
+                checked = self._check(table, errors)
+            except UnreadableFile as exc:  # met while streaming: a damaged sheet, a broken quote
+                raise ImportFailed([unreadable_file(exc)], self.warnings) from exc
+            if errors:
+                raise ImportFailed(errors, self.warnings)
+            result = self._write(checked, dry_run=dry_run)
+            result.dry_run = dry_run
+            result.warnings = self.warnings
+            if dry_run:
+                transaction.set_rollback(True)
+        return result
+
+    def _read(self, source) -> Table:
+        return read_table(source)
+
+    def _check(self, table: Table, errors: list[RowError]) -> list[ParsedRow]:
+        """Every row parsed and checked (``errors`` gets each refusal); the rows to write."""
         rows = self.parse(table, errors)
         # Rows whose cells parsed are still checked against each other and the database,
         # so one run reports every problem of the file.
@@ -207,19 +233,10 @@ class Importer:
         if rows and not any(error.row == table.header_line for error in errors):
             self.check_duplicates(clean, errors)
             self.resolve(clean, errors)
-        if errors:
-            raise ImportFailed(errors, self.warnings)
-        # Every row written is recorded (core/history.py) with the channel "import:<file name>".
-        if not filename and isinstance(source, str | PurePath):
-            filename = PurePath(source).name
-        with transaction.atomic(), history_context(channel=f"import:{filename or self.name}", user=self.actor,
-                                                   reason=self.name):
-            result = self.write(rows, dry_run=dry_run)
-            result.dry_run = dry_run
-            result.warnings = self.warnings
-            if dry_run:
-                transaction.set_rollback(True)
-        return result
+        return rows
+
+    def _write(self, rows: list[ParsedRow], *, dry_run: bool) -> ImportResult:
+        return self.write(rows, dry_run=dry_run)
 
     # -- parsing ---------------------------------------------------------------------
     def parse(self, table: Table, errors: list[RowError]) -> list[ParsedRow]:
@@ -250,7 +267,7 @@ class Importer:
             self.check_row(line, values, errors)
             parsed.append(ParsedRow(line, values))
         if not parsed and not errors:
-            errors.append(RowError(table.header_line + 1, "-", "the file has a header but no data rows"))
+            errors.append(no_data_rows(table.header_line))
         return parsed
 
     def _header_positions(self, header: list[str], errors: list[RowError], *, line: int = 1) -> dict[str, int]:
@@ -310,8 +327,7 @@ class Importer:
         for row in rows:
             key = self.natural_key(row)
             if key in first_seen:
-                errors.append(RowError(row.line, self.key[-1],
-                                       f"duplicate of row {first_seen[key]} ({', '.join(map(str, key))})"))
+                errors.append(duplicate_row(row.line, self.key[-1], first_seen[key], key))
             else:
                 first_seen[key] = row.line
 
@@ -324,6 +340,20 @@ class Importer:
 
     def write(self, rows: list[ParsedRow], *, dry_run: bool) -> ImportResult:
         raise NotImplementedError
+
+
+def unreadable_file(exc: UnreadableFile) -> RowError:
+    return RowError(1, "-", str(exc))
+
+
+def no_data_rows(header_line: int) -> RowError:
+    return RowError(header_line + 1, "-", "the file has a header but no data rows")
+
+
+def duplicate_row(line: int, column: str, first: int, key: tuple) -> RowError:
+    """Row ``line`` repeats the natural key ``key`` of row ``first``; reported on ``column``
+    (the key's last column)."""
+    return RowError(line, column, f"duplicate of row {first} ({', '.join(map(str, key))})")
 
 
 def _key_part(value):
@@ -382,14 +412,17 @@ class ColumnarImporter(Importer):
 
     Same contract and messages as ``Importer`` (``run``, row errors, warnings, all or nothing,
     counts), for imports whose columns need no cross-cell checks (``check_row``) and whose rows
-    map onto one model (``target``, a ``core.bulk_upsert.CopyTarget``): codes are resolved and
-    duplicates found in SQL over the whole file, and ``core.bulk_upsert.Staging`` writes.
+    map onto one model (``target``, a ``core.bulk_upsert.CopyTarget``): over the whole file,
+    codes are resolved in SQL and duplicate keys found in memory (``Staging.duplicates``), and
+    ``core.bulk_upsert.Staging`` writes. Reading, checking and writing go through the one
+    ``Importer._run``: this class overrides ``_read``, ``_check`` and ``_write``.
 
     A plain CSV is parsed by pyarrow (``core.tabular.read_columns``); other CSVs and XLSX come
     from the row reader in batches. Each column is checked at once: a cell matching the parser's
     ``accepts`` pattern is taken as written, every other distinct spelling is handed to the
     parser once (quarters, currencies) or cell by cell (what the pattern did not accept), so
-    the message is the parser's own. Python memory holds one batch (about 100,000 rows).
+    the message is the parser's own. Python memory holds one batch (about 100,000 rows) and
+    the file's natural keys (about 30 bytes a row).
 
     For now it serves imports whose columns are all required (``CopyTarget.fields``) and hold
     codes, text, quarters or amounts (``str`` of the parsed value is what the database reads);
@@ -399,49 +432,39 @@ class ColumnarImporter(Importer):
 
     target = None  # core.bulk_upsert.CopyTarget
 
-    def _run(self, source, *, dry_run: bool, filename: str) -> ImportResult:
-        from core.bulk_upsert import Staging
-        from core.tabular import RestartWithRows, read_columns
+    def _read(self, source):
+        from core.tabular import read_columns
 
-        self.warnings = []
-        try:
-            table = read_columns(source)
-        except UnreadableFile as exc:
-            raise ImportFailed([RowError(1, "-", str(exc))]) from exc
-        errors: list[RowError] = []
+        return read_columns(source)
+
+    def _check(self, table, errors: list[RowError]):
+        """The file's clean rows staged (``core.bulk_upsert.Staging``), duplicates and unknown
+        codes found over the whole file; the staging, or ``None`` when the header is refused."""
+        from core.bulk_upsert import Staging
+        from core.tabular import RestartWithRows
+
         positions = self._header_positions(table.header, errors, line=table.header_line)
         if errors:
-            raise ImportFailed(errors, self.warnings)
-        if not filename and isinstance(source, str | PurePath):
-            filename = PurePath(source).name
-        with transaction.atomic(), history_context(channel=f"import:{filename or self.name}", user=self.actor,
-                                                   reason=self.name):
-            staging = Staging(self.target, [column.name for column in self.columns])
-            try:
-                try:
-                    read = self._stage(table.batches(), positions, staging, errors)
-                except RestartWithRows:
-                    errors.clear()
-                    staging.clear()
-                    read = self._stage(table.row_batches(), positions, staging, errors)
-            except UnreadableFile as exc:  # met while streaming: a damaged sheet, a broken quote
-                raise ImportFailed([RowError(1, "-", str(exc))], self.warnings) from exc
-            if not read:
-                errors.append(RowError(table.header_line + 1, "-", "the file has a header but no data rows"))
-            if staging.rows:
-                last = self.key[-1]
-                errors += [RowError(line, last, f"duplicate of row {first} ({', '.join(key)})")
-                           for line, first, key in staging.duplicates()]
-                errors += [RowError(line, column, message) for line, column, message in staging.unresolved()]
-            if errors:
-                raise ImportFailed(errors, self.warnings)
-            created, updated, unchanged = staging.upsert()
-            staging.drop()
-            result = ImportResult(created=created, updated=updated, unchanged=unchanged, dry_run=dry_run,
-                                  warnings=self.warnings)
-            if dry_run:
-                transaction.set_rollback(True)
-        return result
+            return None
+        staging = Staging(self.target, [column.name for column in self.columns])
+        try:
+            read = self._stage(table.batches(), positions, staging, errors)
+        except RestartWithRows:
+            errors.clear()
+            staging.clear()
+            read = self._stage(table.row_batches(), positions, staging, errors)
+        if not read:
+            errors.append(no_data_rows(table.header_line))
+        if staging.rows:
+            last = self.key[-1]
+            errors += [duplicate_row(line, last, first, key) for line, first, key in staging.duplicates()]
+            errors += [RowError(line, column, message) for line, column, message in staging.unresolved()]
+        return staging
+
+    def _write(self, staging, *, dry_run: bool) -> ImportResult:
+        created, updated, unchanged = staging.upsert()
+        staging.drop()
+        return ImportResult(created=created, updated=updated, unchanged=unchanged)
 
     def _stage(self, batches, positions: dict[str, int], staging, errors: list[RowError]) -> int:
         import numpy as np

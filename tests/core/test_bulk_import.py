@@ -142,3 +142,17 @@ def test_a_csv_broken_after_its_first_batch_is_refused_as_the_row_reader_refuses
 
 def test_cells_are_trimmed_as_str_strip_trims():
     assert "".join(chr(code) for code in range(0x110000) if chr(code).isspace()) == core.tabular.PYTHON_WHITESPACE
+
+
+def test_each_repeat_of_a_key_names_its_first_row_across_batches(suppliers, monkeypatch):
+    monkeypatch.setattr(core.tabular, "CSV_BLOCK_BYTES", 512)  # the repeats fall in other batches
+    rows = spend_file(300).decode().splitlines()
+    rows += [rows[5], rows[5].replace(",USD", ",CNY"), rows[5], rows[7]]  # lines 302–305
+    with pytest.raises(ImportFailed) as failure:
+        SpendImporter(actor="test").run(("\n".join(rows) + "\n").encode())
+    assert [str(error) for error in failure.value.errors] == [
+        "row 302, column currency: duplicate of row 6 (B-00000, 2026-Q1, USD)",
+        "row 304, column currency: duplicate of row 6 (B-00000, 2026-Q1, USD)",
+        "row 305, column currency: duplicate of row 8 (B-00000, 2026-Q3, USD)",
+    ]
+    assert not SpendRecord.objects.exists()
