@@ -279,3 +279,22 @@ def test_a_matrix_cell_lists_exactly_its_suppliers_with_both_scores(spend, make_
                 assert Decimal(row["change"]) == other.score - base.score
             listed += len(rows)
     assert listed == QuarterlyScore.objects.filter(quarter="2026-Q3", methodology=v1).count() > 2
+
+
+def test_every_reader_takes_the_official_version_unless_one_is_asked(spend):
+    from scoring.serving import grade_distribution
+
+    official = services.score_run_now(quarter=Q3, actor="test")
+    draft = _draft()
+    preview = services.score_run_create(quarter=Q3, methodology=draft, actor="test", preview=True)
+    services.score_run_execute(run_id=preview.pk)
+    scores = QuarterlyScore.objects.filter(quarter="2026-Q3")
+    assert {row.run_id for row in selectors.of_version(scores)} == {official.pk}
+    assert {row.run_id for row in selectors.of_version(scores, draft)} == {preview.pk}
+    assert {row.run_id for row in selectors.of_version(scores, draft.pk)} == {preview.pk}
+    assert {row.run_id for row in selectors.version_scores(Q3)} == {official.pk}
+    assert selectors.coverage_snapshot(Q3).run_id == official.pk
+    assert selectors.coverage_snapshot(Q3, draft).run_id == preview.pk
+    assert sum(row["total"] for row in grade_distribution("2026-Q3")) == 2
+    assert sum(row["total"] for row in grade_distribution("2026-Q3", draft.pk)) == 2
+    assert grade_distribution("2026-Q3", draft.pk + 1000) == []
