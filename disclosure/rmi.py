@@ -27,9 +27,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
 from disclosure.models import Metal
+from disclosure.rmi_constants import CMRT, EMRT
 
-CMRT = "cmrt"
-EMRT = "emrt"
 SUPPORTED = {CMRT: (Decimal("6.01"), Decimal("6.5")), EMRT: (Decimal("1.1"), Decimal("2.1"))}
 TEMPLATE_NAMES = {CMRT: "CMRT", EMRT: "EMRT"}
 DECLARATION = "Declaration"
@@ -37,8 +36,6 @@ SMELTER_LIST = "Smelter List"
 VERSION_CELL = "J3"
 HEADER_ROW = 4
 FIRST_ROW = 5
-NOT_LISTED = "smelter not listed"
-NOT_YET_IDENTIFIED = "smelter not yet identified"
 PRODUCT_LIST = "Product List"
 MINE_LIST = "Mine List"
 _LIST_HEADER_ROWS = 12  # the header of the Product List / Mine List lies in the first rows

@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from core.quarter import months_before
+from disclosure.rmi_constants import CMRT, EMRT, NOT_LISTED, NOT_YET_IDENTIFIED
 from scoring.inputs import INVENTORY_COLUMNS
 
 __all__ = ["INVENTORY_COLUMNS", "EmissionsRaw", "MineralsRaw", "emissions_raw", "inventory_years", "minerals_counted",
@@ -162,10 +163,9 @@ def training_raw(persons: pd.DataFrame, courses: pd.DataFrame, records: pd.DataF
 
 # --------------------------------------------------------------------------- minerals_reports
 
-MINERALS_METALS = {"cmrt": ("tin", "tantalum", "tungsten", "gold"), "emrt": ("cobalt",)}
-NOT_YET_IDENTIFIED = "smelter not yet identified"
-_LOOKUP_OPTIONS = ("smelter not listed", NOT_YET_IDENTIFIED)
-CONFORMANT = "conformant"
+MINERALS_METALS = {CMRT: ("tin", "tantalum", "tungsten", "gold"), EMRT: ("cobalt",)}  # the metals scored
+_LOOKUP_OPTIONS = (NOT_LISTED, NOT_YET_IDENTIFIED)
+CONFORMANT = "conformant"  # disclosure.models.RmapStatus.CONFORMANT (a Django choice: not imported here)
 
 
 def _key(series: pd.Series) -> pd.Series:
