@@ -270,15 +270,24 @@ def run_status(request, pk: int):
 # --------------------------------------------------------------------------- value review
 
 
-@procurement_required
-def value_queue(request):
+def _queue_values(request):
+    """(values, supplier code): the values awaiting the user's review as the queue's filter in
+    the query string narrows them (``?supplier=``, "" when absent), lazy; the page, its export
+    and the bulk action's "every value matching the filter" read this one filter. Raises
+    ``BadQuery`` for a supplier code that is not one."""
+    supplier = identifier_param(request, "supplier")
     values = selectors.values_awaiting_review(request.user)
-    try:
-        supplier = identifier_param(request, "supplier")
-    except BadQuery as exc:
-        return bad_query_response(exc)
     if supplier:
         values = values.filter(supplier__code=supplier)
+    return values, supplier
+
+
+@procurement_required
+def value_queue(request):
+    try:
+        values, supplier = _queue_values(request)
+    except BadQuery as exc:
+        return bad_query_response(exc)
     if exports.wanted(request):
         return exports.export_response(request, "values-to-review", list_columns.VALUE_QUEUE_COLUMNS, values)
     return render(request, "portal/value_queue.html", {
@@ -321,10 +330,7 @@ def _bulk_value_ids(request) -> list[int]:
         if ids is None:
             raise BadQuery(_("The selection is not a list of values; reload the page."))
         return ids
-    values = selectors.values_awaiting_review(request.user)
-    supplier = identifier_param(request, "supplier")
-    if supplier:
-        values = values.filter(supplier__code=supplier)
+    values, _supplier = _queue_values(request)
     ids = list(values.values_list("pk", flat=True)[:services.BULK_REVIEW_LIMIT + 1])
     if len(ids) <= services.BULK_REVIEW_LIMIT and request.POST.get("count", "") != str(len(ids)):
         raise BadQuery(_("The queue changed since the page was loaded (%(count)d values match now); nothing was "
