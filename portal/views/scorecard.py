@@ -9,7 +9,6 @@ from django.db import transaction
 from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
@@ -358,8 +357,4 @@ def value_review(request, pk: int, decision: str):
             messages.success(request, text % {"code": value.indicator.code,
                                               "value": display_value(value.value, value.indicator.code),
                                               "supplier": value.supplier.code})
-    next_url = request.POST.get("next", "")
-    if url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()},
-                                       require_https=request.is_secure()):
-        return redirect(next_url)
-    return redirect("portal:value-queue")
+    return back_to(request, "portal:value-queue")
