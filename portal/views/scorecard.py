@@ -268,6 +268,8 @@ def run_status(request, pk: int):
 
 # --------------------------------------------------------------------------- value review
 
+VALUE_DECISIONS = {"accept": ValueState.ACCEPTED, "reject": ValueState.REJECTED}  # the review's words in URLs and forms
+
 
 def _queue_values(request):
     """(values, supplier code): the values awaiting the user's review as the queue's filter in
@@ -302,7 +304,7 @@ def value_review_bulk(request):
     queue's filter (``scope=all``, the filter in the query string and the count the page
     showed in ``count``), in one step through ``scoring.services.values_review``:
     all or nothing."""
-    state = {"accept": ValueState.ACCEPTED, "reject": ValueState.REJECTED}.get(request.POST.get("decision"))
+    state = VALUE_DECISIONS.get(request.POST.get("decision"))
     comment = request.POST.get("comment", "").strip()
     try:
         ids = _bulk_value_ids(request)
@@ -342,7 +344,7 @@ def _bulk_value_ids(request) -> list[int]:
 def value_review(request, pk: int, decision: str):
     value = get_object_or_404(scope_to_user(IndicatorValue.objects.select_related("supplier", "indicator"),
                                             request.user, "supplier"), pk=pk)
-    state = {"accept": ValueState.ACCEPTED, "reject": ValueState.REJECTED}.get(decision)
+    state = VALUE_DECISIONS.get(decision)
     form = ReviewForm(request.POST)
     if state is None or not form.is_valid():
         messages.error(request, _("Choose accept or reject."))
