@@ -149,7 +149,7 @@ def test_the_comparison_shows_two_versions_side_by_side_and_publishes_from_there
 
 
 def test_the_dashboard_and_the_csv_command_select_a_version(spend, role_users, tmp_path):
-    from django.core.management import call_command
+    from django.core.management import CommandError, call_command
     from django.test import Client
 
     services.score_run_now(quarter=Q3, actor="test")
@@ -167,6 +167,9 @@ def test_the_dashboard_and_the_csv_command_select_a_version(spend, role_users, t
     output = tmp_path / "v2.csv"
     call_command("export_quarterly_report", quarter="2026-Q3", format="csv", output=str(output), methodology="v2")
     assert output.read_text(encoding="utf-8") == scores_csv_text(Q3, draft)
+    with pytest.raises(CommandError, match="unknown methodology version 'nope'"):
+        call_command("export_quarterly_report", quarter="2026-Q3", format="csv", output=str(output),
+                     methodology="nope")
 
 
 def test_the_stored_comparison_is_the_computed_one_and_follows_new_runs(spend, make_supplier):
