@@ -138,16 +138,22 @@ def _read_bytes(source) -> bytes:
 def decode_text(data: bytes) -> str:
     """UTF-8 (BOM optional) or, on a detector's word, GB18030; anything else raises
     ``UnreadableFile(ENCODING_REFUSAL)``. A false refusal is acceptable, a wrong decode is not."""
+    return _decode(data)[0]
+
+
+def _decode(data: bytes) -> tuple[str, str]:
+    """``decode_text``'s text and the encoding it read: ``"utf-8-sig"``, ``"utf-8"`` or
+    ``"gb18030"`` (the fast CSV reader hands pyarrow the bytes as they are unless GB18030)."""
     if data.startswith(UTF8_BOM):
         try:
-            return data[3:].decode("utf-8")
+            return data[3:].decode("utf-8"), "utf-8-sig"
         except UnicodeDecodeError:
             raise UnreadableFile(ENCODING_REFUSAL) from None  # UTF-8 mixed with another encoding
     head = data[:4096]
     if data.startswith(UTF16_BOMS) or head.count(b"\x00") * 4 >= len(head):
         raise UnreadableFile(ENCODING_REFUSAL)  # UTF-16 "Unicode Text"
     try:
-        return data.decode("utf-8")
+        return data.decode("utf-8"), "utf-8"
     except UnicodeDecodeError:
         pass
     if _has_utf8_lines(data):
@@ -158,7 +164,7 @@ def decode_text(data: bytes) -> str:
     if best is None or best.encoding.lower().replace("-", "").replace("_", "") not in GB_FAMILY:
         raise UnreadableFile(ENCODING_REFUSAL)
     try:
-        return data.decode("gb18030")
+        return data.decode("gb18030"), "gb18030"
     except UnicodeDecodeError:
         raise UnreadableFile(ENCODING_REFUSAL) from None
 
@@ -510,7 +516,7 @@ def read_columns(source) -> ColumnTable:
     if data.startswith(XLSX_MAGIC):
         header_line, header, rows = _stream_table(_xlsx_stream(data))
         return ColumnTable(header, header_line, data, None, rows)
-    text = decode_text(data)
+    text, encoding = _decode(data)
     fast = _plain_csv(text)
     if fast is None:
         first_line, records = _csv_records(text)
@@ -518,21 +524,13 @@ def read_columns(source) -> ColumnTable:
         return ColumnTable(header, header_line, data, None, rows)
     header, header_line, delimiter, body_start = fast
     prefix = len(text[:body_start].encode("utf-8"))
-    if data.startswith(UTF8_BOM):
+    if encoding == "utf-8-sig":
         body = data[len(UTF8_BOM) + prefix:]
-    elif text.isascii() or _is_utf8(data):
+    elif encoding == "utf-8":
         body = data[prefix:]
     else:  # GB18030, decoded: pyarrow reads UTF-8
         body = text.encode("utf-8")[prefix:]
     return ColumnTable(header, header_line, data, (body, delimiter, header_line + 1))
-
-
-def _is_utf8(data: bytes) -> bool:
-    try:
-        data.decode("utf-8")
-    except UnicodeDecodeError:
-        return False
-    return True
 
 
 def _plain_csv(text: str):

@@ -39,7 +39,8 @@ from disclosure.models import (
     Smelter,
     SmelterStatus,
 )
-from disclosure.rmi import TEMPLATE_NAMES, Report, TemplateRefused, normalise_smelter_id, read_report
+from disclosure.rmi import TEMPLATE_NAMES, Report, TemplateRefused, read_report
+from disclosure.rmi_constants import normalise_smelter_id
 from suppliers.models import Supplier
 from suppliers.services import ensure_supplier_user_may_submit
 
@@ -48,7 +49,7 @@ from suppliers.services import ensure_supplier_user_may_submit
 
 def parse_smelter_id(text: str) -> str:
     """An RMI smelter id (``CID000001``): an identifier, normalised by
-    ``disclosure.rmi.normalise_smelter_id``."""
+    ``disclosure.rmi_constants.normalise_smelter_id``."""
     return normalise_smelter_id(identifier_parser(max_length=20)(text))
 
 

@@ -23,14 +23,12 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import unicodedata
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
 from disclosure.models import Metal
+from disclosure.rmi_constants import CMRT, EMRT
 
-CMRT = "cmrt"
-EMRT = "emrt"
 SUPPORTED = {CMRT: (Decimal("6.01"), Decimal("6.5")), EMRT: (Decimal("1.1"), Decimal("2.1"))}
 TEMPLATE_NAMES = {CMRT: "CMRT", EMRT: "EMRT"}
 DECLARATION = "Declaration"
@@ -38,8 +36,6 @@ SMELTER_LIST = "Smelter List"
 VERSION_CELL = "J3"
 HEADER_ROW = 4
 FIRST_ROW = 5
-NOT_LISTED = "smelter not listed"
-NOT_YET_IDENTIFIED = "smelter not yet identified"
 PRODUCT_LIST = "Product List"
 MINE_LIST = "Mine List"
 _LIST_HEADER_ROWS = 12  # the header of the Product List / Mine List lies in the first rows
@@ -49,15 +45,6 @@ _VERSION_RE = re.compile(r"(\d+)\.(\d+)")
 _ANSWER_ROWS = 120  # the declaration's questions end well before this many rows below the date
 _DATE_FORMATS = ("%d-%b-%Y", "%d-%B-%Y", "%d %b %Y", "%d %B %Y", "%Y-%m-%d", "%Y/%m/%d", "%d-%b-%y", "%b %d, %Y",
                  "%B %d, %Y", "%d.%m.%Y")
-
-
-def normalise_smelter_id(text) -> str:
-    """An RMI smelter id (``CID000001``) as the list and the score compare it: NFKC-normalised
-    (full-width ``ｃｉｄ０００００１`` is ``CID000001``), trimmed and upper-cased; None or blank
-    gives "". Rows keep their ids as written; every comparison
-    with the smelter list goes through here (``scoring.derived.minerals_rows``, the smelter
-    list's reader ``disclosure.minerals.parse_smelter_id``)."""
-    return unicodedata.normalize("NFKC", str(text or "")).strip().upper()
 
 
 class TemplateRefused(ValueError):

@@ -121,21 +121,36 @@ def _local(value: dt.datetime) -> dt.datetime:
     return timezone.localtime(value).replace(tzinfo=None) if timezone.is_aware(value) else value
 
 
-def csv_cell(value, kind: str) -> str:
-    """One CSV cell (the module docstring gives the shapes)."""
+def cell_value(value, kind: str):
+    """One cell as both formats start from it: ``None`` (empty), a number (``NUMBER`` and
+    ``SHARE``, text parsed to ``Decimal``; a bool stays text), a date (a datetime in a
+    ``DATE`` column reduced to its day), a naive datetime in the server's time zone, or
+    formula-safe text (``core.spreadsheet.safe_cell``). The XLSX writes it as it is."""
     if _empty(value):
-        return ""
+        return None
     if kind in (NUMBER, SHARE) and not isinstance(value, bool):
         number = _number(value)
         if number is not None:
-            return str(number)
+            return number
     if isinstance(value, dt.datetime) and kind == DATE:
-        return value.date().isoformat()
+        return value.date()
     if isinstance(value, dt.datetime):
-        return _local(value).isoformat(timespec="minutes")
+        return _local(value)
+    if isinstance(value, dt.date):
+        return value
+    return safe_cell(value)
+
+
+def csv_cell(value, kind: str) -> str:
+    """One CSV cell (the module docstring gives the shapes): ``cell_value`` as text."""
+    value = cell_value(value, kind)
+    if value is None:
+        return ""
+    if isinstance(value, dt.datetime):
+        return value.isoformat(timespec="minutes")
     if isinstance(value, dt.date):
         return value.isoformat()
-    return safe_cell(value)
+    return str(value)
 
 
 class _Echo:
@@ -150,23 +165,6 @@ def _csv_lines(headers, columns, chunks, language) -> Iterator[str]:
         for chunk in chunks:
             yield "".join(writer.writerow([csv_cell(column.value(row), column.kind) for column in columns])
                           for row in chunk)
-
-
-def xlsx_value(value, kind: str):
-    """One XLSX cell value: numbers, dates and datetimes as such, text made formula-safe."""
-    if _empty(value):
-        return None
-    if kind in (NUMBER, SHARE) and not isinstance(value, bool):
-        number = _number(value)
-        if number is not None:
-            return number
-    if isinstance(value, dt.datetime) and kind == DATE:
-        return value.date()
-    if isinstance(value, dt.datetime):
-        return _local(value)
-    if isinstance(value, dt.date):
-        return value
-    return safe_cell(value)
 
 
 _FORMATS = {DATE: "yyyy-mm-dd", DATETIME: "yyyy-mm-dd hh:mm", SHARE: "0.00%"}
@@ -203,7 +201,7 @@ def _xlsx_file(name, headers, columns, chunks):
     sheet.append(header_cells)
     for chunk in chunks:
         for row in chunk:
-            sheet.append([_xlsx_cell(sheet, xlsx_value(column.value(row), column.kind), column.kind, WriteOnlyCell)
+            sheet.append([_xlsx_cell(sheet, cell_value(column.value(row), column.kind), column.kind, WriteOnlyCell)
                           for column in columns])
     handle = tempfile.SpooledTemporaryFile(max_size=16 * 1024 * 1024)  # noqa: SIM115 (the response closes it)
     workbook.save(handle)

@@ -43,7 +43,6 @@ from scoring.labels import effect_label, indicator_title
 from scoring.methodology import CATEGORIES, CATEGORY_KEYS, MethodologyParams
 from scoring.models import QuarterlyScore, ScoreRun
 from scoring.selectors import methodology_params
-from suppliers.models import Supplier
 
 Progress = Callable[[int, int], None] | None  # (done, total) units of the file
 
@@ -193,14 +192,15 @@ def write_workbook(quarter: Quarter, target, progress: Progress = None, *, run: 
     if written != totals.suppliers:
         selectors.ensure_still_current(quarter, run)
     stages.report("scores")
-    _movers_sheet(sheets["Movers"], quarter, run)
+    directory = selectors.supplier_directory()  # one read of the suppliers for every sheet
+    _movers_sheet(sheets["Movers"], quarter, run, selectors.supplier_labels(directory))
     stages.report("movers")
     _indicator_sheets(sheets["Indicators"], sheets["Indicator values"], quarter, run, params,
                       lambda done: stages.report("indicators", done))
     stages.report("indicators")
     _qbr_sheet(sheets["QBR"], quarter, run, lambda done: stages.report("qbr", done))
     stages.report("qbr")
-    names = selectors.supplier_names()
+    names = selectors.supplier_names(directory)
     _gaps_sheet(sheets["Coverage gaps"], coverage, names)
     stages.report("gaps")
     _audits_sheet(sheets["Audits"], as_of, run, names)
@@ -235,7 +235,7 @@ def _scores_sheet(ws, quarter: Quarter, progress: Callable[[int], None]) -> int:
     return written
 
 
-def movers_rows(quarter: Quarter, run: ScoreRun) -> Iterator[list]:
+def movers_rows(quarter: Quarter, run: ScoreRun, labels: dict[int, tuple[str, str]] | None = None) -> Iterator[list]:
     """The Movers sheet's rows: every supplier scored in ``quarter`` (by ``run``'s methodology)
     and in the quarter before (official), the one with the largest absolute change first (then
     by code); per supplier its ``scoring.decomposition`` lines as the supplier page and
@@ -247,12 +247,12 @@ def movers_rows(quarter: Quarter, run: ScoreRun) -> Iterator[list]:
     quarter cannot be scored under this methodology) is one ``unsplit`` line.
 
     Row: supplier code, name, previous score, score, total change, line kind, line label,
-    indicator code, weight share (0–1), points before, points after, effect (score points)."""
+    indicator code, weight share (0–1), points before, points after, effect (score points).
+    ``labels``: supplier id → (code, name) (``selectors.supplier_labels``; read when not given)."""
     changes = decompose_quarter(quarter, methodology=run.methodology)
     if not changes:
         return
-    suppliers = {pk: (code, name) for pk, code, name in
-                 Supplier.objects.order_by().values_list("pk", "code", "name").iterator(chunk_size=10_000)}
+    suppliers = selectors.supplier_labels() if labels is None else labels
     order = sorted(changes, key=lambda supplier_id: (-abs(changes[supplier_id].total), suppliers[supplier_id][0]))
     for supplier_id in order:
         change = changes[supplier_id]
@@ -273,13 +273,13 @@ def _mover_lines(change: Decomposition) -> Iterator[tuple]:
         yield line.kind, line.code, line.weight_share, line.points_before, line.points_after, line.effect
 
 
-def _movers_sheet(ws, quarter: Quarter, run: ScoreRun) -> None:
+def _movers_sheet(ws, quarter: Quarter, run: ScoreRun, labels: dict[int, tuple[str, str]]) -> None:
     sheet = _Sheet(ws, [(_("supplier code"), None, 14), (_("supplier name"), None, 30),
                         (_("previous score"), POINTS, 12), (_("score"), POINTS, 10), (_("total change"), POINTS, 12),
                         (_("line"), None, 12), (_("what moved"), None, 44), (_("indicator"), None, 10),
                         (_("weight share"), SHARE, 12), (_("points before"), POINTS, 12),
                         (_("points after"), POINTS, 12), (_("effect"), POINTS, 10)], freeze="C2")
-    for row in movers_rows(quarter, run):
+    for row in movers_rows(quarter, run, labels):
         sheet.append(row)
     sheet.close()
 

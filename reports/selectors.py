@@ -10,6 +10,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+import pandas as pd
 from django.db.models import Count, QuerySet, Sum
 from django.utils.translation import gettext as _
 
@@ -150,11 +151,27 @@ def report_card_scores(quarter: Quarter, run: ScoreRun, supplier_ids: Iterable[i
     return scores.iterator(chunk_size=chunk_size)
 
 
-def supplier_names() -> dict[str, str]:
-    """Supplier code → name, for lists (coverage gaps) that store codes only. One query
-    through the columnar reader."""
-    frame = read_frame(Supplier.objects.order_by().values_list("code", "name"), [("code", "str"), ("name", "str")])
+def supplier_directory() -> pd.DataFrame:
+    """Every supplier's ``id`` (int64), ``code`` and ``name`` (str): one query through the
+    columnar reader. The workbook reads it once for all its sheets (``supplier_names``,
+    ``supplier_labels``)."""
+    return read_frame(Supplier.objects.order_by().values_list("pk", "code", "name"),
+                      [("id", "int64"), ("code", "str"), ("name", "str")])
+
+
+def supplier_names(directory: pd.DataFrame | None = None) -> dict[str, str]:
+    """Supplier code → name, for lists (coverage gaps) that store codes only, from
+    ``directory`` (``supplier_directory``; read when not given: one query)."""
+    frame = supplier_directory() if directory is None else directory
     return dict(zip(frame["code"].tolist(), frame["name"].tolist(), strict=True))
+
+
+def supplier_labels(directory: pd.DataFrame | None = None) -> dict[int, tuple[str, str]]:
+    """Supplier id → (code, name), for rows that carry ids (the Movers sheet), from
+    ``directory`` (``supplier_directory``; read when not given: one query)."""
+    frame = supplier_directory() if directory is None else directory
+    return dict(zip(frame["id"].tolist(), zip(frame["code"].tolist(), frame["name"].tolist(), strict=True),
+                    strict=True))
 
 
 def score_trends(supplier_ids: list[int], quarter: Quarter, quarters: int = 8) -> dict[int, list[tuple]]:

@@ -45,6 +45,7 @@ from scoring.selectors import (
     current_methodology,
     default_quarter,
     methodology_params,
+    of_version,
     results_methodology,
     score_history,
 )
@@ -409,9 +410,7 @@ class ScoreViewSet(SupplierScopedMixin, viewsets.ReadOnlyModelViewSet):
     def get_queryset(self):
         queryset = super().get_queryset()
         if self.action in ("list", "history"):
-            methodology = methodology_param(self.request)
-            queryset = (queryset.filter(official=True) if methodology is None
-                        else queryset.filter(methodology=methodology))
+            queryset = of_version(queryset, methodology_param(self.request))
         if self.action == "list":
             queryset = queryset.defer("points")
         return queryset

@@ -50,9 +50,17 @@ class Result:
     points: dict  # {code: {"raw", "points", "status"}}
 
     @classmethod
+    def read(cls, *, score, grade: str, population: str, flags, points: dict | None) -> Result:
+        """A result from a stored score's or the engine's columns: ``flags`` a sequence of
+        section 6 flags (``None`` for none; gated when it holds the termination review),
+        ``points`` ``None`` for none."""
+        return cls(score=score, grade=grade, population=population,
+                   gated=engine.FLAG_TERMINATION_REVIEW in (flags or []), points=points or {})
+
+    @classmethod
     def of(cls, score: QuarterlyScore) -> Result:
-        return cls(score=score.score, grade=score.grade, population=score.population,
-                   gated=engine.FLAG_TERMINATION_REVIEW in (score.flags or []), points=score.points or {})
+        return cls.read(score=score.score, grade=score.grade, population=score.population, flags=score.flags,
+                        points=score.points)
 
 
 @dataclass
@@ -190,8 +198,8 @@ def _computed_previous(quarter: Quarter, methodology: Methodology, supplier_id: 
         return None
     row = result.scores.iloc[0]
     points = json.loads(results.points_json_by_supplier(result.points).get(supplier_id, "{}"))
-    return Result(score=row["score"], grade=row["grade"], population=row["population"],
-                  gated=engine.FLAG_TERMINATION_REVIEW in row["flags"], points=points)
+    return Result.read(score=row["score"], grade=row["grade"], population=row["population"], flags=row["flags"],
+                       points=points)
 
 
 def _assemble(quarter: str, previous: str, new: Methodology, old: Methodology, current: Result,
@@ -245,8 +253,7 @@ def decompose(supplier_id: int, quarter: Quarter, *, previous: Quarter | None = 
 
 def _stored_results(scores) -> dict[int, Result]:
     """``{supplier_id: Result}`` of a queryset of stored scores, one query, no model objects."""
-    return {supplier_id: Result(score=score, grade=grade, population=population,
-                                gated=engine.FLAG_TERMINATION_REVIEW in (flags or []), points=points or {})
+    return {supplier_id: Result.read(score=score, grade=grade, population=population, flags=flags, points=points)
             for supplier_id, score, grade, population, flags, points in
             scores.order_by().values_list("supplier_id", "score", "grade", "population", "flags", "points")}
 
@@ -265,10 +272,9 @@ def _computed_quarter(quarter: Quarter, methodology: Methodology, supplier_ids: 
         return {}
     points = results.points_json_by_supplier(computed.points)
     wanted = computed.scores[computed.scores["supplier_id"].isin(supplier_ids)]
-    return {int(row.supplier_id): Result(score=row.score, grade=row.grade, population=row.population,
-                                         gated=engine.FLAG_TERMINATION_REVIEW in row.flags,
-                                         points=json.loads(points.get(int(row.supplier_id), "{}")))
-            for row in wanted.itertuples(index=False)}
+    return {int(row.supplier_id): Result.read(
+        score=row.score, grade=row.grade, population=row.population, flags=row.flags,
+        points=json.loads(points.get(int(row.supplier_id), "{}"))) for row in wanted.itertuples(index=False)}
 
 
 def decompose_quarter(quarter: Quarter, *, previous: Quarter | None = None, methodology: Methodology | None = None,

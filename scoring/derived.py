@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from core.quarter import months_before
-from disclosure.rmi import normalise_smelter_id
+from disclosure.rmi_constants import CMRT, EMRT, NOT_LISTED, NOT_YET_IDENTIFIED, normalise_smelter_id
 from scoring.inputs import INVENTORY_COLUMNS
 
 __all__ = ["INVENTORY_COLUMNS", "EmissionsRaw", "MineralsRaw", "emissions_raw", "inventory_years", "minerals_counted",
@@ -163,10 +163,9 @@ def training_raw(persons: pd.DataFrame, courses: pd.DataFrame, records: pd.DataF
 
 # --------------------------------------------------------------------------- minerals_reports
 
-MINERALS_METALS = {"cmrt": ("tin", "tantalum", "tungsten", "gold"), "emrt": ("cobalt",)}
-NOT_YET_IDENTIFIED = "smelter not yet identified"
-_LOOKUP_OPTIONS = ("smelter not listed", NOT_YET_IDENTIFIED)
-CONFORMANT = "conformant"
+MINERALS_METALS = {CMRT: ("tin", "tantalum", "tungsten", "gold"), EMRT: ("cobalt",)}  # the metals scored
+_LOOKUP_OPTIONS = (NOT_LISTED, NOT_YET_IDENTIFIED)
+CONFORMANT = "conformant"  # disclosure.models.RmapStatus.CONFORMANT (a Django choice: not imported here)
 
 
 def _key(series: pd.Series) -> pd.Series:
@@ -188,7 +187,7 @@ def minerals_rows(rows: pd.DataFrame, smelters: pd.DataFrame, metals) -> pd.Data
     the list had none yet); ``metals``: the metals read (rows of other metals are left out).
 
     Metal compared trimmed and case-insensitively. A row's id is its Smelter Identification,
-    else its typed id, both normalised by ``disclosure.rmi.normalise_smelter_id`` (trimmed,
+    else its typed id, both normalised by ``disclosure.rmi_constants.normalise_smelter_id`` (trimmed,
     upper-cased); a row with neither whose name (Smelter Name, else the look-up's name)
     matches exactly one list entry of the same metal (trimmed, case-insensitive) takes its id.
     Returns report_id, row, metal, smelter_id ("" without), name, country, kind ("id" |

@@ -210,17 +210,19 @@ def results_methodology(quarter: Quarter, version: str | None = None) -> Methodo
     return official.methodology if official is not None else None
 
 
-def official_scores() -> QuerySet[QuarterlyScore]:
-    """Stored scores of every quarter's official version (lazy)."""
-    return QuarterlyScore.objects.filter(official=True)
+def of_version(results: QuerySet, methodology: Methodology | int | None = None) -> QuerySet:
+    """``results`` (stored scores or coverage snapshots; lazy) narrowed to those computed with
+    ``methodology`` (a ``Methodology`` or its id) or, when ``None``, to each quarter's official
+    version's: what every reader shows unless a version is asked for (``?methodology=``)."""
+    if methodology is None:
+        return results.filter(official=True)
+    return results.filter(methodology=methodology)
 
 
 def version_scores(quarter: Quarter, methodology: Methodology | None = None) -> QuerySet[QuarterlyScore]:
     """The stored scores of ``quarter`` computed with ``methodology`` (``None``: the official
     ones). Lazy, unordered."""
-    if methodology is None:
-        return QuarterlyScore.objects.filter(quarter=str(quarter), official=True)
-    return QuarterlyScore.objects.filter(quarter=str(quarter), methodology=methodology)
+    return of_version(QuarterlyScore.objects.filter(quarter=str(quarter)), methodology)
 
 
 def stored_scores(quarter: Quarter, methodology: Methodology | None = None):
@@ -260,8 +262,7 @@ def coverage_snapshot(quarter: Quarter, methodology: Methodology | None = None) 
     One query; ``data`` (the coverage document with every gap list: megabytes at 100,000
     suppliers) is read by a second query when a caller reads it, not by callers that only need
     the run, the version or the flags."""
-    snapshots = CoverageSnapshot.objects.filter(quarter=str(quarter))
-    snapshots = snapshots.filter(official=True) if methodology is None else snapshots.filter(methodology=methodology)
+    snapshots = of_version(CoverageSnapshot.objects.filter(quarter=str(quarter)), methodology)
     return snapshots.select_related("run", "methodology").defer("data").first()
 
 

@@ -21,6 +21,7 @@ from audits import summaries as audit_summaries
 from core.models import StoredSummary
 from core.summaries import Computed, item_page, stored
 from scoring.models import CoverageSnapshot, QuarterlyScore
+from scoring.selectors import of_version
 from suppliers.models import Supplier
 
 METRICS = ("audit", "scorecard", "sbti", "ghg_disclosure", "foc")
@@ -188,8 +189,7 @@ def _digest(quarter: str, data: dict) -> dict:
 def grade_distribution(quarter: str, methodology_id: int | None = None) -> list[dict]:
     """Suppliers per grade and population in the quarter (A to X), of the official results
     or of ``methodology_id``'s: one aggregate query."""
-    scores = QuarterlyScore.objects.filter(quarter=quarter)
-    scores = scores.filter(official=True) if methodology_id is None else scores.filter(methodology_id=methodology_id)
+    scores = of_version(QuarterlyScore.objects.filter(quarter=quarter), methodology_id)
     rows = scores.order_by().values("grade", "population").annotate(n=Count("id"))
     grades: dict[str, dict] = {}
     for row in rows:

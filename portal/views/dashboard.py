@@ -15,8 +15,7 @@ from portal.emissions_panel import emissions_panel
 from portal.templatetags.portal_tags import METRIC_LABELS
 from portal.views.common import paginate, today
 from scoring import serving
-from scoring.models import Methodology
-from scoring.selectors import coverage_snapshot
+from scoring.selectors import UnknownMethodology, coverage_snapshot, results_methodology
 from suppliers.selectors import visible_suppliers
 
 DASHBOARD_ROWS = 10
@@ -41,11 +40,10 @@ def _quarter_context(request):
     quarters = selectors.scored_quarters()
     quarter = selectors.pick_quarter(request.GET.get("quarter"), quarters)
     version = request.GET.get("methodology") or None
-    methodology = None
-    if version:
-        methodology = Methodology.objects.filter(version=version).first()
-        if methodology is None:
-            raise Http404("no such methodology version")
+    try:
+        methodology = results_methodology(None, version) if version else None
+    except UnknownMethodology:
+        raise Http404("no such methodology version") from None
     snapshot = coverage_snapshot(Quarter.parse(quarter), methodology) if quarter else None
     if version and quarter and snapshot is None:
         raise Http404("no results of this methodology version for the quarter")

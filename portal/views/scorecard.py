@@ -9,7 +9,6 @@ from django.db import transaction
 from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
@@ -269,16 +268,27 @@ def run_status(request, pk: int):
 
 # --------------------------------------------------------------------------- value review
 
+VALUE_DECISIONS = {"accept": ValueState.ACCEPTED, "reject": ValueState.REJECTED}  # the review's words in URLs and forms
+
+
+def _queue_values(request):
+    """(values, supplier code): the values awaiting the user's review as the queue's filter in
+    the query string narrows them (``?supplier=``, "" when absent), lazy; the page, its export
+    and the bulk action's "every value matching the filter" read this one filter. Raises
+    ``BadQuery`` for a supplier code that is not one."""
+    supplier = identifier_param(request, "supplier")
+    values = selectors.values_awaiting_review(request.user)
+    if supplier:
+        values = values.filter(supplier__code=supplier)
+    return values, supplier
+
 
 @procurement_required
 def value_queue(request):
-    values = selectors.values_awaiting_review(request.user)
     try:
-        supplier = identifier_param(request, "supplier")
+        values, supplier = _queue_values(request)
     except BadQuery as exc:
         return bad_query_response(exc)
-    if supplier:
-        values = values.filter(supplier__code=supplier)
     if exports.wanted(request):
         return exports.export_response(request, "values-to-review", list_columns.VALUE_QUEUE_COLUMNS, values)
     return render(request, "portal/value_queue.html", {
@@ -294,7 +304,7 @@ def value_review_bulk(request):
     queue's filter (``scope=all``, the filter in the query string and the count the page
     showed in ``count``), in one step through ``scoring.services.values_review``:
     all or nothing."""
-    state = {"accept": ValueState.ACCEPTED, "reject": ValueState.REJECTED}.get(request.POST.get("decision"))
+    state = VALUE_DECISIONS.get(request.POST.get("decision"))
     comment = request.POST.get("comment", "").strip()
     try:
         ids = _bulk_value_ids(request)
@@ -321,10 +331,7 @@ def _bulk_value_ids(request) -> list[int]:
         if ids is None:
             raise BadQuery(_("The selection is not a list of values; reload the page."))
         return ids
-    values = selectors.values_awaiting_review(request.user)
-    supplier = identifier_param(request, "supplier")
-    if supplier:
-        values = values.filter(supplier__code=supplier)
+    values, _supplier = _queue_values(request)
     ids = list(values.values_list("pk", flat=True)[:services.BULK_REVIEW_LIMIT + 1])
     if len(ids) <= services.BULK_REVIEW_LIMIT and request.POST.get("count", "") != str(len(ids)):
         raise BadQuery(_("The queue changed since the page was loaded (%(count)d values match now); nothing was "
@@ -337,7 +344,7 @@ def _bulk_value_ids(request) -> list[int]:
 def value_review(request, pk: int, decision: str):
     value = get_object_or_404(scope_to_user(IndicatorValue.objects.select_related("supplier", "indicator"),
                                             request.user, "supplier"), pk=pk)
-    state = {"accept": ValueState.ACCEPTED, "reject": ValueState.REJECTED}.get(decision)
+    state = VALUE_DECISIONS.get(decision)
     form = ReviewForm(request.POST)
     if state is None or not form.is_valid():
         messages.error(request, _("Choose accept or reject."))
@@ -352,8 +359,4 @@ def value_review(request, pk: int, decision: str):
             messages.success(request, text % {"code": value.indicator.code,
                                               "value": display_value(value.value, value.indicator.code),
                                               "supplier": value.supplier.code})
-    next_url = request.POST.get("next", "")
-    if url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()},
-                                       require_https=request.is_secure()):
-        return redirect(next_url)
-    return redirect("portal:value-queue")
+    return back_to(request, "portal:value-queue")

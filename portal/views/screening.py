@@ -62,14 +62,16 @@ def _forms(supplier, screening, **bound):
 def screening_detail(request, code: str, status: int = 200, **bound):
     supplier = supplier_for(request.user, code)
     screening = services.latest_screening(supplier)
+    day = business_day()
     context = {
         "supplier": supplier, "screening": screening, "can_act": can_act_for_supplier(request.user, supplier),
         "is_writer": roles.can_write_master_data(request.user),
         "can_open": (roles.can_write_master_data(request.user) and supplier.status == SupplierStatus.CANDIDATE
                      and (screening is None or screening.status == ScreeningStatus.DECIDED)),
         "history": supplier.screenings.all()[:10],
-        "conditions": list(screening.condition_items.all()) if screening else [],
-        "today": business_day(),
+        # (condition, overdue today): the rule is the model's (ScreeningCondition.is_overdue)
+        "conditions": ([(condition, condition.is_overdue(day)) for condition in screening.condition_items.all()]
+                       if screening else []),
         "separation_error": (services.separation_error(screening, request.user)
                              if screening and screening.status == ScreeningStatus.SUBMITTED else None),
         "can_activate": (roles.can_write_master_data(request.user) and supplier.status == SupplierStatus.CANDIDATE

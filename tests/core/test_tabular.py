@@ -58,3 +58,24 @@ def test_an_xlsx_formula_without_a_computed_value_is_marked_not_read_as_empty():
     table = read_table(buffer.getvalue())
     assert table.rows == [(2, ["A-1", "=100+50"]), (3, ["A-2", "120"])]
     assert isinstance(table.rows[0][1][1], UncomputedFormula)
+
+
+@pytest.mark.parametrize("data", [
+    "code,name\nS-1,Müller GmbH\nS-2,深圳华强电子\n".encode(),
+    "\ufeffcode,name\nS-1,Müller GmbH\nS-2,深圳华强电子\n".encode(),
+    "code,name\nS-1,江苏精密制造有限公司\nS-2,深圳华强电子有限公司\n".encode("gb18030"),
+    "sep=;\ncode;name\nS-1;江苏精密制造有限公司\nS-2;深圳华强电子有限公司\n".encode("gb18030"),
+    b"code,name\nS-1,ACME\n",
+], ids=["utf8", "utf8-bom", "gb18030", "gb18030-sep", "ascii"])
+def test_read_columns_fast_path_reads_each_encoding_as_read_table(data):
+    from core.tabular import read_columns
+
+    columns = read_columns(data)
+    assert columns._fast is not None  # the pyarrow reader, handed UTF-8 bytes
+    table = read_table(data)
+    assert columns.header == table.header
+    rows = []
+    for batch in columns.batches():
+        cells = [column.to_pylist() for column in batch.cells]
+        rows += [(int(line), [column[index] for column in cells]) for index, line in enumerate(batch.lines)]
+    assert rows == table.rows

@@ -558,7 +558,7 @@ def test_one_suppliers_inputs_carry_its_minerals_reports_as_the_quarters_inputs_
 def test_report_ids_are_compared_with_the_list_normalised():
     import pandas as pd
 
-    from disclosure.rmi import normalise_smelter_id
+    from disclosure.rmi_constants import normalise_smelter_id
     from scoring.inputs import MINERALS_ROW_COLUMNS, SMELTER_COLUMNS
 
     assert normalise_smelter_id(" \uff43\uff49\uff44\uff10\uff10\uff10\uff10\uff10\uff11\u3000") == "CID000001"

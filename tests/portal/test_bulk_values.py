@@ -147,3 +147,22 @@ def test_query_count_does_not_grow_with_the_selection(role_users, make_values, o
     # 200 values in one request: SQLite splits the inserts by its 999 parameters; on
     # PostgreSQL it is the same count as above.
     assert _review_queries(client, make_values(120) + make_values(80, supplier=other_supplier)) <= small + 6
+
+
+def test_the_page_its_export_and_all_matching_read_one_filter(role_users, make_values, other_supplier):
+    own = make_values(3)
+    other = make_values(2, supplier=other_supplier)
+    client = _client(role_users["procurement_admin"])
+    query = "?supplier=%EF%BC%AF%EF%BC%B4%EF%BC%A8%EF%BC%A5%EF%BC%B2%EF%BC%8D%EF%BC%91"  # "ＯＴＨＥＲ－１", full-width
+    page = client.get("/scorecard/values/" + query)
+    assert page.status_code == 200 and page.context["page"].paginator.count == 2
+    export = client.get("/scorecard/values/" + query + "&format=csv")
+    assert b"".join(export.streaming_content).decode("utf-8-sig").count("OTHER-1") == 2
+    response = client.post(BULK_URL + query, {"scope": "all", "count": "2", "decision": "accept"}, follow=True)
+    assert "Accepted 2 values" in response.content.decode()
+    assert _states(other) == ["accepted"] * 2 and _states(own) == ["submitted"] * 3
+    # A supplier code that is not one: the page answers 400, the bulk action reviews nothing.
+    assert client.get("/scorecard/values/?supplier=OTHER%2A1").status_code == 400
+    response = client.post(BULK_URL + "?supplier=OTHER%2A1", {"scope": "all", "count": "3", "decision": "accept"},
+                           follow=True)
+    assert "supplier:" in response.content.decode() and _states(own) == ["submitted"] * 3

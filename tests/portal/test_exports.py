@@ -340,3 +340,40 @@ def test_findings_export_carries_the_working_due_date_and_the_date_as_given(worl
     assert row["Correction due"] == extended.isoformat()
     assert row["Correction due as given"] == finding.correction_due_on.isoformat()
     assert row["Extension reason"] == "Supplier moved the production line"
+
+
+@pytest.mark.parametrize(("value", "kind", "csv_text", "xlsx"), [
+    (None, "text", "", None),
+    ("", "number", "", None),
+    (float("nan"), "number", "", None),
+    ("12.50", "number", "12.50", Decimal("12.50")),
+    (" 3 ", "share", "3", Decimal("3")),
+    ("n/a", "number", "n/a", "n/a"),
+    ("=1+1", "number", "'=1+1", "'=1+1"),
+    (0.25, "share", "0.25", 0.25),
+    (7, "text", "7", "7"),
+    (True, "number", "True", "True"),
+    ("-5", "text", "-5", "-5"),
+    ("@SUM(A1)", "text", "'@SUM(A1)", "'@SUM(A1)"),
+    (dt.date(2026, 3, 31), "date", "2026-03-31", dt.date(2026, 3, 31)),
+    (dt.datetime(2026, 3, 31, 8, 5, 59), "datetime", "2026-03-31T08:05", dt.datetime(2026, 3, 31, 8, 5, 59)),
+    (dt.datetime(2026, 3, 31, 8, 5), "date", "2026-03-31", dt.date(2026, 3, 31)),
+])
+def test_csv_and_xlsx_cells_are_one_conversion(value, kind, csv_text, xlsx):
+    from portal.exports import cell_value, csv_cell
+
+    assert csv_cell(value, kind) == csv_text
+    assert cell_value(value, kind) == xlsx
+    assert type(cell_value(value, kind)) is type(xlsx)
+
+
+def test_aware_datetimes_are_written_in_the_server_time_zone():
+    from django.utils import timezone
+
+    from portal.exports import cell_value, csv_cell
+
+    moment = dt.datetime(2026, 3, 31, 23, 30, tzinfo=dt.UTC)
+    with timezone.override("Asia/Shanghai"):
+        assert cell_value(moment, "datetime") == dt.datetime(2026, 4, 1, 7, 30)
+        assert csv_cell(moment, "datetime") == "2026-04-01T07:30"
+        assert csv_cell(moment, "date") == "2026-03-31"  # a DATE column keeps the stored day

@@ -205,3 +205,14 @@ def test_the_methodology_history_reads_in_words(world, client_as, role_users):
 
 def _history_panel(body: str) -> str:
     return body.split('id="changes-h"', 1)[1].split("</section>", 1)[0]
+
+
+def test_a_reviewed_value_returns_to_the_page_it_came_from_on_this_site_only(world, client_as):
+    analyst = client_as("procurement_analyst")
+    response = analyst.post(f"/scorecard/values/{world.submitted.pk}/reject/",
+                            {"comment": "Evidence is for 2024", "next": "https://evil.example/"})
+    assert response.status_code == 302 and response["Location"] == "/scorecard/values/"
+    IndicatorValue.objects.filter(pk=world.submitted.pk).update(state="submitted")
+    response = analyst.post(f"/scorecard/values/{world.submitted.pk}/accept/",
+                            {"next": f"/suppliers/{world.own.code}/"})
+    assert response.status_code == 302 and response["Location"] == f"/suppliers/{world.own.code}/"

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
 from django.core.files.base import ContentFile
 
 from suppliers.models import Document, Screening, ScreeningCondition, ScreeningTopic, Supplier, SupplierMembership
@@ -230,3 +231,12 @@ def test_activation_is_offered_after_the_decision(world, client_as):
     assert supplier.status == "active"
     change = supplier.status_changes.get()
     assert change.reason == "Activated after the onboarding screening (Approved)."
+
+
+@pytest.mark.parametrize(("due_in_days", "met", "overdue"), [
+    (-1, False, True), (0, False, False), (5, False, False), (-1, True, False)])
+def test_a_condition_is_overdue_when_unmet_after_its_due_date(due_in_days, met, overdue):
+    day = dt.date(2026, 5, 20)
+    condition = ScreeningCondition(text="Send the accounts", due_on=day + dt.timedelta(days=due_in_days),
+                                   met_on=day - dt.timedelta(days=3) if met else None)
+    assert condition.is_overdue(day) is overdue

@@ -244,7 +244,7 @@ def test_workbook_is_byte_identical_to_the_row_by_row_one(generated, monkeypatch
     monkeypatch.setattr(report_selectors, "indicator_rows", legacy_indicator_rows)
     monkeypatch.setattr(report_selectors, "qbr_rows", legacy_qbr_rows)
     monkeypatch.setattr(report_selectors, "supplier_names",
-                        lambda: dict(Supplier.objects.values_list("code", "name")))
+                        lambda _directory=None: dict(Supplier.objects.values_list("code", "name")))
     monkeypatch.setattr(exporters, "_findings_sheet", legacy_findings_sheet)
     old = io.BytesIO()
     exporters.write_workbook(quarter, old, run=run)

@@ -259,3 +259,27 @@ def test_summary_money_cells_are_decimals_rounded_to_cents(workbook, workbook_pa
 
     numbers = re.findall(r'<c r="[BC](?:9|1[5-7])"[^>]*><v>([^<]*)</v>', sheet)
     assert numbers and all(len(text.partition(".")[2]) <= 2 for text in numbers)
+
+
+def test_the_workbook_reads_the_supplier_table_once(quarter_scored):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from core.spreadsheet import safe_cell
+
+    with CaptureQueriesContext(connection) as queries:
+        exporters.write_workbook(Q3, io.BytesIO())
+    # Codes and names of every supplier (Movers, Coverage gaps, Audits, Emissions): one read.
+    name_reads = [query["sql"] for query in queries.captured_queries
+                  if 'FROM "suppliers_supplier"' in query["sql"] and '"suppliers_supplier"."name"' in query["sql"]]
+    assert len(name_reads) == 1, name_reads
+    book = openpyxl.load_workbook(io.BytesIO(_written(Q3)))
+    movers = as_dicts(book["Movers"])
+    names = selectors.supplier_names()
+    assert movers and all(safe_cell(names[row["supplier code"]]) == row["supplier name"] for row in movers)
+
+
+def _written(quarter) -> bytes:
+    buffer = io.BytesIO()
+    exporters.write_workbook(quarter, buffer)
+    return buffer.getvalue()

@@ -193,3 +193,16 @@ def test_the_supplier_page_says_why_the_score_moved_largest_effect_first(two_qua
     assert page.index(f"<strong>{first}</strong>", page.index("change-h")) < page.index(
         f"<strong>{second}</strong>", page.index("change-h"))
     assert "ENV-03" not in page[page.index("change-h"):page.index("Subscores")]  # unchanged: not listed
+
+
+@pytest.mark.parametrize(("flags", "points", "gated", "expected_points"), [
+    (None, None, False, {}),
+    ([], {}, False, {}),
+    ([engine.FLAG_TERMINATION_REVIEW], {"ECO-01": {"status": "value"}}, True, {"ECO-01": {"status": "value"}}),
+    (("other", engine.FLAG_TERMINATION_REVIEW), None, True, {}),  # the engine's flags are tuples
+    (("other",), None, False, {}),
+])
+def test_a_result_reads_stored_and_engine_columns_alike(flags, points, gated, expected_points):
+    result = Result.read(score=Decimal("61.25"), grade="B", population=engine.FULL, flags=flags, points=points)
+    assert result == Result(score=Decimal("61.25"), grade="B", population=engine.FULL, gated=gated,
+                            points=expected_points)

@@ -205,3 +205,23 @@ def test_esg04_may_take_the_training_source(admin):
     assert {r["code"]: r["source"] for r in changed.json()["indicators"]}["ESG-04"] == "training"
     back = admin.post("/api/v1/methodologies/v2/weights/", [{"code": "ESG-04", "source": "reported"}], format="json")
     assert {r["code"]: r["source"] for r in back.json()["indicators"]}["ESG-04"] == "reported"
+
+
+def test_the_engine_and_the_derived_sources_import_without_django():
+    """``scoring.derived`` takes the RMI look-up words from ``disclosure.rmi_constants`` (plain
+    constants), not from the template reader that imports the models."""
+    import os
+    import subprocess
+    import sys
+
+    from django.conf import settings
+
+    from disclosure import rmi
+    from scoring import derived
+
+    env = {key: value for key, value in os.environ.items() if key != "DJANGO_SETTINGS_MODULE"}
+    result = subprocess.run([sys.executable, "-c", "import scoring.engine, scoring.derived; import sys; "
+                             "sys.exit('django.apps' in sys.modules and 'disclosure.models' in sys.modules)"],
+                            cwd=settings.BASE_DIR, env=env, capture_output=True, text=True, check=False)
+    assert result.returncode == 0, result.stderr
+    assert tuple(derived.MINERALS_METALS) == (rmi.CMRT, rmi.EMRT)

@@ -149,7 +149,7 @@ def test_the_comparison_shows_two_versions_side_by_side_and_publishes_from_there
 
 
 def test_the_dashboard_and_the_csv_command_select_a_version(spend, role_users, tmp_path):
-    from django.core.management import call_command
+    from django.core.management import CommandError, call_command
     from django.test import Client
 
     services.score_run_now(quarter=Q3, actor="test")
@@ -167,6 +167,9 @@ def test_the_dashboard_and_the_csv_command_select_a_version(spend, role_users, t
     output = tmp_path / "v2.csv"
     call_command("export_quarterly_report", quarter="2026-Q3", format="csv", output=str(output), methodology="v2")
     assert output.read_text(encoding="utf-8") == scores_csv_text(Q3, draft)
+    with pytest.raises(CommandError, match="unknown methodology version 'nope'"):
+        call_command("export_quarterly_report", quarter="2026-Q3", format="csv", output=str(output),
+                     methodology="nope")
 
 
 def test_the_stored_comparison_is_the_computed_one_and_follows_new_runs(spend, make_supplier):
@@ -279,3 +282,22 @@ def test_a_matrix_cell_lists_exactly_its_suppliers_with_both_scores(spend, make_
                 assert Decimal(row["change"]) == other.score - base.score
             listed += len(rows)
     assert listed == QuarterlyScore.objects.filter(quarter="2026-Q3", methodology=v1).count() > 2
+
+
+def test_every_reader_takes_the_official_version_unless_one_is_asked(spend):
+    from scoring.serving import grade_distribution
+
+    official = services.score_run_now(quarter=Q3, actor="test")
+    draft = _draft()
+    preview = services.score_run_create(quarter=Q3, methodology=draft, actor="test", preview=True)
+    services.score_run_execute(run_id=preview.pk)
+    scores = QuarterlyScore.objects.filter(quarter="2026-Q3")
+    assert {row.run_id for row in selectors.of_version(scores)} == {official.pk}
+    assert {row.run_id for row in selectors.of_version(scores, draft)} == {preview.pk}
+    assert {row.run_id for row in selectors.of_version(scores, draft.pk)} == {preview.pk}
+    assert {row.run_id for row in selectors.version_scores(Q3)} == {official.pk}
+    assert selectors.coverage_snapshot(Q3).run_id == official.pk
+    assert selectors.coverage_snapshot(Q3, draft).run_id == preview.pk
+    assert sum(row["total"] for row in grade_distribution("2026-Q3")) == 2
+    assert sum(row["total"] for row in grade_distribution("2026-Q3", draft.pk)) == 2
+    assert grade_distribution("2026-Q3", draft.pk + 1000) == []

@@ -4,7 +4,7 @@ from core.parsers import CellError, parse_quarter
 from reports import exporters, scores_csv
 from reports.fonts import FontMissing
 from reports.selectors import ScoresReplaced
-from scoring.models import Methodology
+from scoring.selectors import UnknownMethodology, results_methodology
 from suppliers.models import Supplier
 
 
@@ -37,9 +37,10 @@ class Command(BaseCommand):
         if methodology:
             if format != "csv":
                 raise CommandError("--methodology goes with --format csv")
-            version = Methodology.objects.filter(version=methodology).first()
-            if version is None:
-                raise CommandError(f"unknown methodology version '{methodology}'")
+            try:
+                version = results_methodology(quarter, methodology)
+            except UnknownMethodology:
+                raise CommandError(f"unknown methodology version '{methodology}'") from None
         try:
             if format == "csv":
                 count = scores_csv.write_scores_csv(quarter, output, version)
