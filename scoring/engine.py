@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import datetime as dt
 import decimal
+import functools
 from dataclasses import dataclass
 from decimal import Decimal
 from itertools import accumulate, compress
@@ -64,7 +65,9 @@ __all__ = [
     "POINT_COLUMNS",
     "SCORE_COLUMNS",
     "VALUE",
+    "STATUS_NAMES",
     "EngineResult",
+    "PointsTable",
     "compute_quarter",
     "score_from_points",
     "scores_from_points",
@@ -78,7 +81,7 @@ VALUE = "value"
 MISSING = "missing"
 NOT_APPLICABLE = "not_applicable"
 _S_VALUE, _S_MISSING, _S_NA = 0, 1, 2
-_STATUS_NAMES = np.array([VALUE, MISSING, NOT_APPLICABLE], dtype=object)
+STATUS_NAMES = np.array([VALUE, MISSING, NOT_APPLICABLE], dtype=object)  # by status code
 
 # Flags (section 6).
 FLAG_TERMINATION_REVIEW = "termination_review"
@@ -163,12 +166,48 @@ _COMPLETENESS_QUANTUM = Decimal("0.0001")
 
 
 @dataclass(frozen=True)
+class PointsTable:
+    """The per-indicator results of one computation, one row per scored supplier (in the
+    order of ``EngineResult.scores``) and one column per methodology indicator (in
+    methodology order): the wide form of ``EngineResult.points``, 17 bytes a cell where the
+    long frame takes six columns a row."""
+
+    supplier_ids: np.ndarray  # int64 (n,)
+    codes: tuple[str, ...]  # (k,)
+    sources: tuple[str, ...]  # (k,) where each indicator's raw value comes from (section 9)
+    raw: np.ndarray  # object (n, k): bool / float / str raw value, None when there is none
+    points: np.ndarray  # float64 (n, k): NaN unless the status is ``value``
+    status: np.ndarray  # int8 (n, k): index into ``STATUS_NAMES``
+
+    def frame(self) -> pd.DataFrame:
+        """The long ``points`` frame (``POINT_COLUMNS``): supplier-major, methodology order."""
+        n, k = self.raw.shape
+        return pd.DataFrame(
+            {
+                "supplier_id": pd.Series(np.repeat(self.supplier_ids, k), dtype=np.int64),
+                "indicator_code": pd.Series(np.tile(np.array(self.codes, dtype=object), n), dtype=object),
+                "raw": pd.Series(self.raw.ravel(), dtype=object),
+                "points": pd.Series(self.points.ravel(), dtype=float),
+                "status": pd.Series(STATUS_NAMES[self.status.ravel()], dtype=object),
+                "source": pd.Series(np.tile(np.array(self.sources, dtype=object), n), dtype=object),
+            },
+            columns=POINT_COLUMNS,
+        )
+
+
+@dataclass(frozen=True)
 class EngineResult:
     """What one quarter's computation produces (see the module docstring)."""
 
     scores: pd.DataFrame  # SCORE_COLUMNS, one row per scored supplier, basis desc / code asc
-    points: pd.DataFrame  # POINT_COLUMNS, one row per (scored supplier, methodology indicator)
+    table: PointsTable  # the points by supplier and indicator, rows in the order of ``scores``
     coverage: dict  # JSON-ready; the caller adds "base_currency"
+
+    @functools.cached_property
+    def points(self) -> pd.DataFrame:
+        """POINT_COLUMNS, one row per (scored supplier, methodology indicator), built from
+        ``table`` when first asked for (the recalculation writes from ``table``)."""
+        return self.table.frame()
 
 
 @dataclass
@@ -1062,10 +1101,9 @@ def _score_frame(pop: _Population, score_cents, grade, subscores, completeness, 
     )
 
 
-def _points_frame(pop: _Population, specs, columns: list[_Column]) -> pd.DataFrame:
-    """The long ``points`` output frame (``POINT_COLUMNS``): supplier-major, methodology order."""
+def _points_table(pop: _Population, specs, columns: list[_Column]) -> PointsTable:
+    """The wide points table: one row per supplier position, one column per indicator."""
     n, k = len(pop.ids), len(columns)
-    codes = [spec.code for spec in specs]
     raw_matrix = np.empty((n, k), dtype=object)
     points_matrix = np.empty((n, k))
     status_matrix = np.empty((n, k), dtype=np.int8)
@@ -1073,17 +1111,9 @@ def _points_frame(pop: _Population, specs, columns: list[_Column]) -> pd.DataFra
         raw_matrix[:, j] = column.raw
         points_matrix[:, j] = np.where(column.status == _S_VALUE, column.points, np.nan)
         status_matrix[:, j] = column.status
-    return pd.DataFrame(
-        {
-            "supplier_id": pd.Series(np.repeat(pop.ids, k), dtype=np.int64),
-            "indicator_code": pd.Series(np.tile(np.array(codes, dtype=object), n), dtype=object),
-            "raw": pd.Series(raw_matrix.ravel(), dtype=object),
-            "points": pd.Series(points_matrix.ravel(), dtype=float),
-            "status": pd.Series(_STATUS_NAMES[status_matrix.ravel()], dtype=object),
-            "source": pd.Series(np.tile(np.array([spec.source for spec in specs], dtype=object), n), dtype=object),
-        },
-        columns=POINT_COLUMNS,
-    )
+    return PointsTable(supplier_ids=np.asarray(pop.ids, dtype=np.int64), codes=tuple(spec.code for spec in specs),
+                       sources=tuple(spec.source for spec in specs), raw=raw_matrix, points=points_matrix,
+                       status=status_matrix)
 
 
 def _coverage_masks(by_code: dict, picks: dict, facts: _AuditFacts, pop: _Population,
@@ -1147,10 +1177,10 @@ def compute_quarter(inputs: ScoringInputs, methodology: MethodologyParams) -> En
 
     scores = _score_frame(pop, score_cents, grade, _subscores(totals, pop.full), _completeness(totals, pop.full),
                           flags, qbr)
-    points = _points_frame(pop, specs, columns)
+    table = _points_table(pop, specs, columns)
     masks = _coverage_masks(by_code, picks, facts, pop, _foc_recognised(inputs, sites, n))
     coverage = _coverage(str(inputs.quarter), methodology, pop, masks)
-    return EngineResult(scores=scores, points=points, coverage=coverage)
+    return EngineResult(scores=scores, table=table, coverage=coverage)
 
 
 @dataclass(frozen=True)

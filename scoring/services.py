@@ -353,10 +353,11 @@ def _recalculate(run: ScoreRun, lease: jobs.Lease, started: float) -> None:
     lease.checkpoint("compute")
     coverage = {**result.coverage, "base_currency": settings.BASE_CURRENCY}
     coverage = _with_run_metadata(coverage, run)
+    # Built a few thousand suppliers at a time while they are written (inside the transaction).
     scores = results.score_rows(run, result)
     lease.advance(RUN_STEPS - 1)  # what is left: the write, done when it commits
     counts = {
-        "scored": len(scores),
+        "scored": len(result.scores),
         "full": int((result.scores["population"] == "full").sum()),
         "ecovadis_only": int((result.scores["population"] == "ecovadis_only").sum()),
         "termination_review": int(sum("termination_review" in flags for flags in result.scores["flags"])),
