@@ -721,7 +721,9 @@ def _pick_values(inputs: ScoringInputs, pop: _Population) -> dict[str, tuple[np.
     """Per indicator code: (supplier positions, value strings) of the value used for Q.
 
     Among the values of Q-3 … Q, the greatest by ``scoring.inputs.VALUE_PRECEDENCE``
-    (latest quarter, then latest submission, then highest value_id).
+    (latest quarter, then latest submission, then highest value_id). When every (code,
+    supplier) has one value (as read on PostgreSQL, which picks already) there is nothing
+    to compare: the keys are not even converted.
     """
     values = inputs.values
     pos = pop.positions(_ints(_column(values, "supplier_id")))
@@ -729,31 +731,43 @@ def _pick_values(inputs: ScoringInputs, pop: _Population) -> dict[str, tuple[np.
     q = inputs.quarter.ordinal
     keep = (pos >= 0) & (quarter >= q - 3) & (quarter <= q)
     idx = np.flatnonzero(keep)
+    del keep
     if not len(idx):
         return {}
-    codes_series = _column(values, "indicator_code")
-    code_idx, code_names = pd.factorize(codes_series.iloc[idx].astype(object).to_numpy(dtype=object))
-    submitted = pd.to_datetime(_column(values, "submitted_at").iloc[idx], utc=True)
-    submitted = submitted.to_numpy(dtype="datetime64[ns]").view(np.int64)
-    value_id = _ints(_column(values, "value_id").iloc[idx])
-    v_pos = pos[idx]
+    whole = len(idx) == len(values)  # no copy of each column for the kept rows
+
+    def kept(series: pd.Series) -> pd.Series:
+        return series if whole else series.iloc[idx]
+
+    code_idx, code_names = pd.factorize(kept(_column(values, "indicator_code")).astype(object).to_numpy(dtype=object))
+    v_pos = pos if whole else pos[idx]
+    del pos
     group = code_idx.astype(np.int64) * (len(pop.ids) + 1) + v_pos  # (code, supplier), ordered by code
     # Sort by group only, then keep, key after key, the rows holding their group's maximum
     # (a per-group lexicographic argmax; much cheaper than a 4-key lexsort on millions of rows).
     order = np.argsort(group)
     sorted_group = group[order]
+    del group
     starts = np.flatnonzero(np.r_[True, sorted_group[1:] != sorted_group[:-1]])
-    lengths = np.diff(np.r_[starts, len(order)])
-    candidate = np.ones(len(order), dtype=bool)
-    keys = {"quarter_ordinal": quarter[idx], "submitted_at": submitted, "value_id": value_id}
-    for _, column in VALUE_PRECEDENCE:
-        key = keys[column][order]
-        masked = np.where(candidate, key, np.iinfo(np.int64).min)
-        candidate &= key == np.repeat(np.maximum.reduceat(masked, starts), lengths)
-    kept = np.flatnonzero(candidate)
-    kept = kept[_last_of_groups(sorted_group[kept])]  # one per group even with duplicate value_ids
-    chosen = order[kept]  # sorted by code, then position
-    raw_values = _column(values, "value").iloc[idx].to_numpy(dtype=object, na_value=None)
+    if len(starts) == len(order):
+        chosen = order  # one value per (code, supplier): sorted by code, then position
+    else:
+        lengths = np.diff(np.r_[starts, len(order)])
+        candidate = np.ones(len(order), dtype=bool)
+        submitted = pd.to_datetime(kept(_column(values, "submitted_at")), utc=True)
+        keys = {"quarter_ordinal": lambda: quarter if whole else quarter[idx],
+                "submitted_at": lambda: submitted.to_numpy(dtype="datetime64[ns]").view(np.int64),
+                "value_id": lambda: _ints(kept(_column(values, "value_id")))}
+        for _, column in VALUE_PRECEDENCE:
+            key = keys[column]()[order]
+            masked = np.where(candidate, key, np.iinfo(np.int64).min)
+            candidate &= key == np.repeat(np.maximum.reduceat(masked, starts), lengths)
+            del key, masked
+        kept_rows = np.flatnonzero(candidate)
+        kept_rows = kept_rows[_last_of_groups(sorted_group[kept_rows])]  # one per group even with duplicate ids
+        chosen = order[kept_rows]  # sorted by code, then position
+    del sorted_group, starts
+    raw_values = kept(_column(values, "value")).to_numpy(dtype=object, na_value=None)
     chosen_codes = code_idx[chosen]
     bounds = np.searchsorted(chosen_codes, np.arange(len(code_names) + 1))
     picks = {}
