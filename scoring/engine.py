@@ -236,8 +236,17 @@ def _half_up(values: np.ndarray) -> np.ndarray:
 
 
 def _cents_to_decimals(cents: np.ndarray) -> list:
-    """Integer cents (float array, NaN for none) to ``Decimal('12.34')`` / None."""
-    return [None if c != c else Decimal(int(c)).scaleb(-2) for c in cents.tolist()]
+    """Integer cents (float array, NaN for none) to ``Decimal('12.34')`` / None; equal
+    amounts share one (immutable) Decimal object, as a quarter's scores repeat."""
+    made: dict[float, Decimal] = {}
+
+    def decimal_of(value: float) -> Decimal:
+        amount = made.get(value)
+        if amount is None:
+            amount = made[value] = Decimal(int(value)).scaleb(-2)
+        return amount
+
+    return [None if c != c else decimal_of(c) for c in cents.tolist()]
 
 
 def _to_decimal(value) -> Decimal:
@@ -1069,12 +1078,19 @@ def _subscores(totals: _Totals, full: np.ndarray) -> dict[str, list]:
 
 def _completeness(totals: _Totals, full: np.ndarray) -> list:
     """Indicators with a value / applicable indicators, 4 decimals half up (full population only)."""
-    completeness = [
-        Decimal(int(v)) / Decimal(int(a)) if is_full and a else None
+    made: dict[tuple[int, int], Decimal] = {}  # one (immutable) Decimal per distinct ratio
+
+    def ratio(value: int, applicable: int) -> Decimal:
+        share = made.get((value, applicable))
+        if share is None:
+            share = made[value, applicable] = (Decimal(value) / Decimal(applicable)).quantize(
+                _COMPLETENESS_QUANTUM, rounding=decimal.ROUND_HALF_UP)
+        return share
+
+    return [
+        ratio(int(v), int(a)) if is_full and a else None
         for v, a, is_full in zip(totals.n_value.tolist(), totals.n_applicable.tolist(), full.tolist(), strict=True)
     ]
-    return [None if c is None else c.quantize(_COMPLETENESS_QUANTUM, rounding=decimal.ROUND_HALF_UP)
-            for c in completeness]
 
 
 def _flags(facts: _AuditFacts, totals: _Totals, full: np.ndarray, eco_missing: np.ndarray) -> list[tuple]:
