@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 from audits.selectors import recognitions_frame, scoring_frames
 from core import jobs, roles
 from core.errors import DomainError
+from core.frames import release_freed_memory
 from core.history import actor_fields, record_bulk_history, stamp
 from core.importing import ImportResult
 from core.parsers import CellError
@@ -350,6 +351,7 @@ def _recalculate(run: ScoreRun, lease: jobs.Lease, started: float) -> None:
     transaction (a run cancelled meanwhile writes nothing)."""
     lease.checkpoint("read")
     fingerprint, result = _compute(Quarter.parse(run.quarter), selectors.methodology_params(run.methodology), lease)
+    release_freed_memory()  # the input frames' pages, before the result rows are built
     lease.checkpoint("compute")
     coverage = {**result.coverage, "base_currency": settings.BASE_CURRENCY}
     coverage = _with_run_metadata(coverage, run)
@@ -392,6 +394,8 @@ def _recalculate(run: ScoreRun, lease: jobs.Lease, started: float) -> None:
     # The pages' and the API's summaries of the new snapshot, ready for the first request.
     serving.refresh_quarter(str(run.quarter))
     _store_comparison(run)
+    del result, scores
+    release_freed_memory()  # the next run in this worker starts from what it needs
 
 
 def _store_comparison(run: ScoreRun) -> None:
