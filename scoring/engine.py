@@ -29,6 +29,7 @@ with the target are exact.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import decimal
 import functools
@@ -1195,6 +1196,10 @@ def compute_quarter(inputs: ScoringInputs, methodology: MethodologyParams) -> En
     rba08_table = _mapping_table(audit_specs["RBA-08"]) if "RBA-08" in audit_specs else None
     facts = _audit_facts(inputs, methodology, pop, sites, rba08_table)
     picks = _pick_values(inputs, pop)
+    # Nothing below reads the audits, findings or values again: without them here, they are
+    # freed before the output is built when the caller holds them no longer (the recalculation).
+    inputs = dataclasses.replace(inputs, audits=inputs.audits.iloc[:0], findings=inputs.findings.iloc[:0],
+                                 values=inputs.values.iloc[:0])
     columns = _indicator_columns(specs, facts, picks, pop, _derived_raw(specs, inputs, pop))
     by_code = dict(zip(codes, columns, strict=True))
 

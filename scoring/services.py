@@ -339,8 +339,10 @@ def _compute(quarter: Quarter, params: MethodologyParams, lease: jobs.Lease | No
     step = (lambda: lease.advance(next(steps), RUN_STEPS)) if lease is not None else None
     if lease is not None:
         lease.advance(0, RUN_STEPS)
-    inputs = load_inputs(quarter, params, step)
-    result = inputs_fingerprint(inputs, params), engine.compute_quarter(inputs, params)
+    inputs = [load_inputs(quarter, params, step)]
+    fingerprint = inputs_fingerprint(inputs[0], params)
+    # Handed over, not kept: the engine lets go of the frames it has read (scoring.engine).
+    result = fingerprint, engine.compute_quarter(inputs.pop(), params)
     if step is not None:
         step()
     return result
