@@ -49,69 +49,13 @@ end
 """
 
 
-# The shapes of ``bench/recalc.py``'s generator (codes, spend curve, 1-3 sites, two full audits
-# and an SAQ per site, 0-4 findings per full audit), written by the database itself: the Python
-# generator needs half an hour on a busy shared machine. Indicator values and QBR components are
-# left out: no URL measured here reads them in bulk (the recalculation scores without them).
-SQL_DATA = [
-    """INSERT INTO suppliers_supplier (code, name, legal_name, country, category, commodity, status,
-        termination_review, publishable, created_at, updated_at, cdp_account, duns, ecovadis_id, lei)
-       SELECT 'R-' || lpad(i::text, 6, '0'), 'Bench supplier ' || i, '', 'CN',
-              CASE WHEN i %% 4 = 0 THEN 'non_production' ELSE 'production' END, '', 'active', false, true,
-              now(), now(), '', '', '', '' FROM generate_series(0, %(count)s - 1) i""",
-    """INSERT INTO suppliers_fxrate (quarter, currency, rate_to_base)
-       SELECT q, 'CNY', 0.14 FROM unnest(%(quarters)s::text[]) q""",
-    """INSERT INTO suppliers_spendrecord (supplier_id, quarter, currency, amount)
-       SELECT s.id, q, 'CNY', round((1e9 / power(s.r, 1.1) * (0.8 + 0.4 * random()))::numeric, 2)
-       FROM (SELECT id, row_number() OVER (ORDER BY id) r FROM suppliers_supplier) s,
-            unnest(%(quarters)s::text[]) q""",
-    """INSERT INTO suppliers_site (code, name, country, city, is_production, status, supplier_id, address, province)
-       SELECT 'R-' || s.id || '-' || k, 'plant', 'CN', '', random() < 0.9,
-              CASE WHEN random() < 0.95 THEN 'active' ELSE 'closed' END, s.id, '', ''
-       FROM (SELECT id, (ARRAY[1, 1, 2, 3])[1 + floor(random() * 4)::int] n FROM suppliers_supplier) s,
-            generate_series(0, s.n - 1) k""",
-    """INSERT INTO audits_audit (audit_ref, audit_type, category, protocol, audit_firm, rba_audit_id, section_scores,
-        report_file, status, created_at, updated_at, site_id, conducted_on, score, recognition, saq_risk)
-       SELECT 'RA-' || s.id || '-' || k, 'vap_full', '', '', '', '', '{}'::jsonb, '', 'closed', now(), now(), s.id,
-              date '2026-09-30' - floor(random() * 1001)::int, 100 + floor(random() * 101),
-              (ARRAY['platinum', 'gold', 'silver', 'none', NULL])[1 + floor(random() * 5)::int], NULL
-       FROM suppliers_site s, generate_series(0, 1) k
-       UNION ALL
-       SELECT 'RS-' || s.id, 'saq', '', '', '', '', '{}'::jsonb, '', 'closed', now(), now(), s.id,
-              date '2026-09-30' - floor(random() * 501)::int, NULL, NULL,
-              (ARRAY['low', 'medium', 'high'])[1 + floor(random() * 3)::int]
-       FROM suppliers_site s""",
-    """INSERT INTO audits_finding (finding_ref, severity, zero_tolerance, description, opened_on, closed_on, closed_via,
-        status, created_at, updated_at, audit_id, provision_id, due_on_given, withdrawal_reason, correction_due_on,
-        due_extension_reason)
-       SELECT 'RF-' || f.id || '-' || f.k, f.severity, random() < 0.002, '', f.conducted_on, f.closed_on, '',
-              CASE WHEN f.closed_on IS NULL THEN 'open' ELSE 'closed' END, now(), now(), f.id,
-              (SELECT min(id) FROM audits_provision), false, '', f.conducted_on + 180, ''
-       FROM (SELECT a.id, a.conducted_on, k,
-                    (ARRAY['priority', 'major', 'minor', 'minor', 'risk', 'ofi'])
-                        [1 + floor(random() * 6)::int] severity,
-                    CASE WHEN random() < 0.7 THEN a.conducted_on + 10 + floor(random() * 391)::int END closed_on
-             FROM (SELECT id, conducted_on, floor(random() * 5)::int n FROM audits_audit
-                   WHERE audit_type = 'vap_full') a, generate_series(0, a.n - 1) k) f""",
-]
-
-
-def generate_sql(count: int) -> None:
-    import recalc
-    from django.db import connection, transaction
-
-    with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute("SELECT setseed(0.7)")
-        for statement in SQL_DATA:
-            cursor.execute(statement, {"count": count, "quarters": recalc.QUARTERS})
-
-
 def prepare(count: int, reuse: bool, generator: str = "recalc") -> dict:
     """Data, scores, a procurement session; returns what the URLs need."""
     import django
 
     django.setup()
     import recalc
+    import sqldata
     from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY, get_user_model
     from django.contrib.auth.models import Group
     from django.contrib.sessions.backends.db import SessionStore
@@ -130,7 +74,11 @@ def prepare(count: int, reuse: bool, generator: str = "recalc") -> dict:
     if not (reuse and Supplier.objects.exists()):
         recalc._truncate(connection)
         started = time.perf_counter()
-        (generate_sql if generator == "sql" else recalc.generate)(count)
+        if generator == "sql":
+            # Indicator values and QBR components are left out: no URL measured here reads them in bulk.
+            sqldata.generate(count, values=False)
+        else:
+            recalc.generate(count)
         print(f"generated in {time.perf_counter() - started:.0f} s")
     quarter = recalc.QUARTER
     if not CoverageSnapshot.objects.filter(quarter=quarter).exists():

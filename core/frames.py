@@ -38,6 +38,8 @@ holds one batch at a time.
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
 import io
 import json
 import time
@@ -51,6 +53,8 @@ from django.db import connections
 from django.db.models import QuerySet
 
 CHUNK_ROWS = 100_000
+SHARED_TEXTS_MIN_ROWS = 1_000  # below, a text column is converted one string per row
+SHARED_TEXTS_SAMPLE_ROWS = 10_000  # the rows whose distinct texts tell whether a column repeats them
 COPY_BLOCK_BYTES = 16 << 20
 
 Kind = str | Callable[[pd.Series], pd.Series]
@@ -233,6 +237,33 @@ def read_arrow(queryset: QuerySet, spec: Spec):
     return table
 
 
+def release_freed_memory() -> None:
+    """Give the memory freed since (large frames, a quarter's result rows) back to the
+    system: the Arrow pool's unused blocks and, with glibc, the C heap's free pages
+    (``malloc_trim``; nothing on other C libraries). Without it a worker keeps the freed
+    pages of a recalculation, and the next run's peak starts from them."""
+    import pyarrow as pa
+
+    pa.default_memory_pool().release_unused()
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+
+
+def _shared_texts(column) -> np.ndarray:
+    """An Arrow text column as an object array of ``str`` (None for NULL) in which equal
+    texts are one Python object when the column repeats its texts (codes, statuses, raw
+    values: millions of rows, a few thousand distinct texts): 8 bytes a row instead of a
+    string object each. A column whose first rows are mostly distinct texts (references)
+    is converted one string per row, as encoding it would save nothing."""
+    column = column.combine_chunks() if hasattr(column, "combine_chunks") else column
+    sample = column.slice(0, SHARED_TEXTS_SAMPLE_ROWS)
+    if len(column) >= SHARED_TEXTS_MIN_ROWS and len(sample.dictionary_encode().dictionary) * 2 <= len(sample):
+        encoded = column.dictionary_encode()
+        texts = np.array([*encoded.dictionary.to_pylist(), None], dtype=object)
+        return texts[encoded.indices.fill_null(-1).to_numpy()]  # -1 (NULL) picks the last: None
+    return column.to_numpy(zero_copy_only=False)
+
+
 def _read_copy(queryset: QuerySet, spec: Spec) -> pd.DataFrame:
     import pyarrow as pa
 
@@ -246,13 +277,13 @@ def _read_copy(queryset: QuerySet, spec: Spec) -> pd.DataFrame:
     columns = {}
     for index, (name, kind) in enumerate(spec):
         column, arrow_columns[index] = arrow_columns[index], None
-        if callable(kind) or kind in ("object", "decimal"):
-            series = pd.Series(column.to_pandas(), dtype=object).reset_index(drop=True)
-            series = series.where(series.notna(), None)
+        if callable(kind) or kind == "object":
+            series = pd.Series(_shared_texts(column), dtype=object)
             if callable(kind):
                 series = kind(series).reset_index(drop=True)
-            elif kind == "decimal":
-                series = _to_decimal(series)
+        elif kind == "decimal":
+            series = pd.Series(column.to_pandas(), dtype=object).reset_index(drop=True)
+            series = _to_decimal(series.where(series.notna(), None))
         elif kind in ("date", "bool_or_none"):
             series = pd.Series(column.to_pylist(), dtype=object)
         elif kind == "json":
@@ -263,7 +294,7 @@ def _read_copy(queryset: QuerySet, spec: Spec) -> pd.DataFrame:
         elif kind == "datetime_utc":
             series = column.cast(pa.timestamp("ns", tz="UTC")).to_pandas()
         elif kind == "str":
-            series = pd.Series(column.to_pandas(), dtype=str)
+            series = pd.Series(_shared_texts(column), dtype=str)
         else:
             series = column.to_pandas()
         columns[name] = series

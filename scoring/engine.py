@@ -29,8 +29,10 @@ with the target are exact.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import decimal
+import functools
 from dataclasses import dataclass
 from decimal import Decimal
 from itertools import accumulate, compress
@@ -64,7 +66,9 @@ __all__ = [
     "POINT_COLUMNS",
     "SCORE_COLUMNS",
     "VALUE",
+    "STATUS_NAMES",
     "EngineResult",
+    "PointsTable",
     "compute_quarter",
     "score_from_points",
     "scores_from_points",
@@ -78,7 +82,7 @@ VALUE = "value"
 MISSING = "missing"
 NOT_APPLICABLE = "not_applicable"
 _S_VALUE, _S_MISSING, _S_NA = 0, 1, 2
-_STATUS_NAMES = np.array([VALUE, MISSING, NOT_APPLICABLE], dtype=object)
+STATUS_NAMES = np.array([VALUE, MISSING, NOT_APPLICABLE], dtype=object)  # by status code
 
 # Flags (section 6).
 FLAG_TERMINATION_REVIEW = "termination_review"
@@ -163,12 +167,48 @@ _COMPLETENESS_QUANTUM = Decimal("0.0001")
 
 
 @dataclass(frozen=True)
+class PointsTable:
+    """The per-indicator results of one computation, one row per scored supplier (in the
+    order of ``EngineResult.scores``) and one column per methodology indicator (in
+    methodology order): the wide form of ``EngineResult.points``, 17 bytes a cell where the
+    long frame takes six columns a row."""
+
+    supplier_ids: np.ndarray  # int64 (n,)
+    codes: tuple[str, ...]  # (k,)
+    sources: tuple[str, ...]  # (k,) where each indicator's raw value comes from (section 9)
+    raw: np.ndarray  # object (n, k): bool / float / str raw value, None when there is none
+    points: np.ndarray  # float64 (n, k): NaN unless the status is ``value``
+    status: np.ndarray  # int8 (n, k): index into ``STATUS_NAMES``
+
+    def frame(self) -> pd.DataFrame:
+        """The long ``points`` frame (``POINT_COLUMNS``): supplier-major, methodology order."""
+        n, k = self.raw.shape
+        return pd.DataFrame(
+            {
+                "supplier_id": pd.Series(np.repeat(self.supplier_ids, k), dtype=np.int64),
+                "indicator_code": pd.Series(np.tile(np.array(self.codes, dtype=object), n), dtype=object),
+                "raw": pd.Series(self.raw.ravel(), dtype=object),
+                "points": pd.Series(self.points.ravel(), dtype=float),
+                "status": pd.Series(STATUS_NAMES[self.status.ravel()], dtype=object),
+                "source": pd.Series(np.tile(np.array(self.sources, dtype=object), n), dtype=object),
+            },
+            columns=POINT_COLUMNS,
+        )
+
+
+@dataclass(frozen=True)
 class EngineResult:
     """What one quarter's computation produces (see the module docstring)."""
 
     scores: pd.DataFrame  # SCORE_COLUMNS, one row per scored supplier, basis desc / code asc
-    points: pd.DataFrame  # POINT_COLUMNS, one row per (scored supplier, methodology indicator)
+    table: PointsTable  # the points by supplier and indicator, rows in the order of ``scores``
     coverage: dict  # JSON-ready; the caller adds "base_currency"
+
+    @functools.cached_property
+    def points(self) -> pd.DataFrame:
+        """POINT_COLUMNS, one row per (scored supplier, methodology indicator), built from
+        ``table`` when first asked for (the recalculation writes from ``table``)."""
+        return self.table.frame()
 
 
 @dataclass
@@ -197,8 +237,17 @@ def _half_up(values: np.ndarray) -> np.ndarray:
 
 
 def _cents_to_decimals(cents: np.ndarray) -> list:
-    """Integer cents (float array, NaN for none) to ``Decimal('12.34')`` / None."""
-    return [None if c != c else Decimal(int(c)).scaleb(-2) for c in cents.tolist()]
+    """Integer cents (float array, NaN for none) to ``Decimal('12.34')`` / None; equal
+    amounts share one (immutable) Decimal object, as a quarter's scores repeat."""
+    made: dict[float, Decimal] = {}
+
+    def decimal_of(value: float) -> Decimal:
+        amount = made.get(value)
+        if amount is None:
+            amount = made[value] = Decimal(int(value)).scaleb(-2)
+        return amount
+
+    return [None if c != c else decimal_of(c) for c in cents.tolist()]
 
 
 def _to_decimal(value) -> Decimal:
@@ -682,7 +731,9 @@ def _pick_values(inputs: ScoringInputs, pop: _Population) -> dict[str, tuple[np.
     """Per indicator code: (supplier positions, value strings) of the value used for Q.
 
     Among the values of Q-3 … Q, the greatest by ``scoring.inputs.VALUE_PRECEDENCE``
-    (latest quarter, then latest submission, then highest value_id).
+    (latest quarter, then latest submission, then highest value_id). When every (code,
+    supplier) has one value (as read on PostgreSQL, which picks already) there is nothing
+    to compare: the keys are not even converted.
     """
     values = inputs.values
     pos = pop.positions(_ints(_column(values, "supplier_id")))
@@ -690,31 +741,43 @@ def _pick_values(inputs: ScoringInputs, pop: _Population) -> dict[str, tuple[np.
     q = inputs.quarter.ordinal
     keep = (pos >= 0) & (quarter >= q - 3) & (quarter <= q)
     idx = np.flatnonzero(keep)
+    del keep
     if not len(idx):
         return {}
-    codes_series = _column(values, "indicator_code")
-    code_idx, code_names = pd.factorize(codes_series.iloc[idx].astype(object).to_numpy(dtype=object))
-    submitted = pd.to_datetime(_column(values, "submitted_at").iloc[idx], utc=True)
-    submitted = submitted.to_numpy(dtype="datetime64[ns]").view(np.int64)
-    value_id = _ints(_column(values, "value_id").iloc[idx])
-    v_pos = pos[idx]
+    whole = len(idx) == len(values)  # no copy of each column for the kept rows
+
+    def kept(series: pd.Series) -> pd.Series:
+        return series if whole else series.iloc[idx]
+
+    code_idx, code_names = pd.factorize(kept(_column(values, "indicator_code")).astype(object).to_numpy(dtype=object))
+    v_pos = pos if whole else pos[idx]
+    del pos
     group = code_idx.astype(np.int64) * (len(pop.ids) + 1) + v_pos  # (code, supplier), ordered by code
     # Sort by group only, then keep, key after key, the rows holding their group's maximum
     # (a per-group lexicographic argmax; much cheaper than a 4-key lexsort on millions of rows).
     order = np.argsort(group)
     sorted_group = group[order]
+    del group
     starts = np.flatnonzero(np.r_[True, sorted_group[1:] != sorted_group[:-1]])
-    lengths = np.diff(np.r_[starts, len(order)])
-    candidate = np.ones(len(order), dtype=bool)
-    keys = {"quarter_ordinal": quarter[idx], "submitted_at": submitted, "value_id": value_id}
-    for _, column in VALUE_PRECEDENCE:
-        key = keys[column][order]
-        masked = np.where(candidate, key, np.iinfo(np.int64).min)
-        candidate &= key == np.repeat(np.maximum.reduceat(masked, starts), lengths)
-    kept = np.flatnonzero(candidate)
-    kept = kept[_last_of_groups(sorted_group[kept])]  # one per group even with duplicate value_ids
-    chosen = order[kept]  # sorted by code, then position
-    raw_values = _column(values, "value").iloc[idx].to_numpy(dtype=object, na_value=None)
+    if len(starts) == len(order):
+        chosen = order  # one value per (code, supplier): sorted by code, then position
+    else:
+        lengths = np.diff(np.r_[starts, len(order)])
+        candidate = np.ones(len(order), dtype=bool)
+        submitted = pd.to_datetime(kept(_column(values, "submitted_at")), utc=True)
+        keys = {"quarter_ordinal": lambda: quarter if whole else quarter[idx],
+                "submitted_at": lambda: submitted.to_numpy(dtype="datetime64[ns]").view(np.int64),
+                "value_id": lambda: _ints(kept(_column(values, "value_id")))}
+        for _, column in VALUE_PRECEDENCE:
+            key = keys[column]()[order]
+            masked = np.where(candidate, key, np.iinfo(np.int64).min)
+            candidate &= key == np.repeat(np.maximum.reduceat(masked, starts), lengths)
+            del key, masked
+        kept_rows = np.flatnonzero(candidate)
+        kept_rows = kept_rows[_last_of_groups(sorted_group[kept_rows])]  # one per group even with duplicate ids
+        chosen = order[kept_rows]  # sorted by code, then position
+    del sorted_group, starts
+    raw_values = kept(_column(values, "value")).to_numpy(dtype=object, na_value=None)
     chosen_codes = code_idx[chosen]
     bounds = np.searchsorted(chosen_codes, np.arange(len(code_names) + 1))
     picks = {}
@@ -1016,12 +1079,19 @@ def _subscores(totals: _Totals, full: np.ndarray) -> dict[str, list]:
 
 def _completeness(totals: _Totals, full: np.ndarray) -> list:
     """Indicators with a value / applicable indicators, 4 decimals half up (full population only)."""
-    completeness = [
-        Decimal(int(v)) / Decimal(int(a)) if is_full and a else None
+    made: dict[tuple[int, int], Decimal] = {}  # one (immutable) Decimal per distinct ratio
+
+    def ratio(value: int, applicable: int) -> Decimal:
+        share = made.get((value, applicable))
+        if share is None:
+            share = made[value, applicable] = (Decimal(value) / Decimal(applicable)).quantize(
+                _COMPLETENESS_QUANTUM, rounding=decimal.ROUND_HALF_UP)
+        return share
+
+    return [
+        ratio(int(v), int(a)) if is_full and a else None
         for v, a, is_full in zip(totals.n_value.tolist(), totals.n_applicable.tolist(), full.tolist(), strict=True)
     ]
-    return [None if c is None else c.quantize(_COMPLETENESS_QUANTUM, rounding=decimal.ROUND_HALF_UP)
-            for c in completeness]
 
 
 def _flags(facts: _AuditFacts, totals: _Totals, full: np.ndarray, eco_missing: np.ndarray) -> list[tuple]:
@@ -1062,10 +1132,9 @@ def _score_frame(pop: _Population, score_cents, grade, subscores, completeness, 
     )
 
 
-def _points_frame(pop: _Population, specs, columns: list[_Column]) -> pd.DataFrame:
-    """The long ``points`` output frame (``POINT_COLUMNS``): supplier-major, methodology order."""
+def _points_table(pop: _Population, specs, columns: list[_Column]) -> PointsTable:
+    """The wide points table: one row per supplier position, one column per indicator."""
     n, k = len(pop.ids), len(columns)
-    codes = [spec.code for spec in specs]
     raw_matrix = np.empty((n, k), dtype=object)
     points_matrix = np.empty((n, k))
     status_matrix = np.empty((n, k), dtype=np.int8)
@@ -1073,17 +1142,9 @@ def _points_frame(pop: _Population, specs, columns: list[_Column]) -> pd.DataFra
         raw_matrix[:, j] = column.raw
         points_matrix[:, j] = np.where(column.status == _S_VALUE, column.points, np.nan)
         status_matrix[:, j] = column.status
-    return pd.DataFrame(
-        {
-            "supplier_id": pd.Series(np.repeat(pop.ids, k), dtype=np.int64),
-            "indicator_code": pd.Series(np.tile(np.array(codes, dtype=object), n), dtype=object),
-            "raw": pd.Series(raw_matrix.ravel(), dtype=object),
-            "points": pd.Series(points_matrix.ravel(), dtype=float),
-            "status": pd.Series(_STATUS_NAMES[status_matrix.ravel()], dtype=object),
-            "source": pd.Series(np.tile(np.array([spec.source for spec in specs], dtype=object), n), dtype=object),
-        },
-        columns=POINT_COLUMNS,
-    )
+    return PointsTable(supplier_ids=np.asarray(pop.ids, dtype=np.int64), codes=tuple(spec.code for spec in specs),
+                       sources=tuple(spec.source for spec in specs), raw=raw_matrix, points=points_matrix,
+                       status=status_matrix)
 
 
 def _coverage_masks(by_code: dict, picks: dict, facts: _AuditFacts, pop: _Population,
@@ -1135,6 +1196,10 @@ def compute_quarter(inputs: ScoringInputs, methodology: MethodologyParams) -> En
     rba08_table = _mapping_table(audit_specs["RBA-08"]) if "RBA-08" in audit_specs else None
     facts = _audit_facts(inputs, methodology, pop, sites, rba08_table)
     picks = _pick_values(inputs, pop)
+    # Nothing below reads the audits, findings or values again: without them here, they are
+    # freed before the output is built when the caller holds them no longer (the recalculation).
+    inputs = dataclasses.replace(inputs, audits=inputs.audits.iloc[:0], findings=inputs.findings.iloc[:0],
+                                 values=inputs.values.iloc[:0])
     columns = _indicator_columns(specs, facts, picks, pop, _derived_raw(specs, inputs, pop))
     by_code = dict(zip(codes, columns, strict=True))
 
@@ -1147,10 +1212,10 @@ def compute_quarter(inputs: ScoringInputs, methodology: MethodologyParams) -> En
 
     scores = _score_frame(pop, score_cents, grade, _subscores(totals, pop.full), _completeness(totals, pop.full),
                           flags, qbr)
-    points = _points_frame(pop, specs, columns)
+    table = _points_table(pop, specs, columns)
     masks = _coverage_masks(by_code, picks, facts, pop, _foc_recognised(inputs, sites, n))
     coverage = _coverage(str(inputs.quarter), methodology, pop, masks)
-    return EngineResult(scores=scores, points=points, coverage=coverage)
+    return EngineResult(scores=scores, table=table, coverage=coverage)
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import itertools
 import json
+from collections.abc import Iterable, Iterator
 from decimal import ROUND_HALF_UP, Decimal
 
 import numpy as np
@@ -15,6 +16,7 @@ import pandas as pd
 from django.db import connection
 from django.utils import timezone
 
+from scoring import engine
 from scoring.models import QuarterlyScore, ScoreRun
 
 CENT = Decimal("0.01")
@@ -28,34 +30,75 @@ JSON_COLUMNS = {"flags", "qbr_components", "points"}
 
 # Entries turned into text at a time (whole suppliers): bounds the intermediate texts.
 POINTS_CHUNK_ROWS = 200_000
+# Suppliers whose stored rows are built and written at a time (``score_rows``): bounds the
+# points JSON texts held (about 3 KB a supplier).
+SCORE_CHUNK_SUPPLIERS = 5_000
+
+
+class _EntryTexts:
+    """The JSON texts of point entries, made once per distinct value over the whole quarter
+    and kept as small integer references per entry: ``entries(rows)`` builds the entry texts
+    of some rows only.
+
+    Per-entry arrays (one entry = one supplier and indicator): ``code_index`` (int, into
+    ``codes``), ``raw`` (object), ``points`` (float), ``status`` and ``source`` (object).
+    Within one indicator all raw values have one type, so a per-indicator table of texts
+    cannot confuse ``True`` with ``1.0``; equal values such as ``0.0`` and ``-0.0`` take the
+    text of the first one met in entry order (the same whatever rows are later asked for).
+    """
+
+    def __init__(self, codes, code_index: np.ndarray, raw: np.ndarray, points: np.ndarray, status: np.ndarray,
+                 source: np.ndarray):
+        self.code_index = code_index
+        self.prefix = np.array([f'{json.dumps(code)}: {{"raw": ' for code in codes] or [""], dtype=object)
+        self.raw_ref = np.empty(len(code_index), dtype=np.int32)
+        tables, offset = [], 0
+        for j in range(len(codes)):
+            mask = code_index == j
+            if not mask.any():
+                continue
+            positions, texts = _text_table(raw[mask], lambda value: _cached_raw_text(value, {}))
+            self.raw_ref[mask] = positions + offset
+            tables.append(texts)
+            offset += len(texts)
+        self.raw_texts = np.concatenate(tables) if tables else np.empty(0, dtype=object)
+        distinct, inverse = np.unique(np.round(np.asarray(points, dtype=float), 6), return_inverse=True)
+        self.points_ref = inverse.reshape(-1).astype(np.int32)
+        self.points_texts = np.array(["null" if v != v else repr(float(v)) for v in distinct] or [""], dtype=object)
+        self.status_ref, self.status_texts = _text_table(status, lambda s: f', "status": "{s}"')
+        self.source_ref, self.source_texts = _text_table(source, lambda s: f', "source": {json.dumps(s)}}}')
+
+    def entries(self, rows) -> list[str]:
+        """The entry texts of ``rows`` (positions or a slice), in that order."""
+        return (self.prefix[self.code_index[rows]] + self.raw_texts[self.raw_ref[rows]] + ', "points": '
+                + self.points_texts[self.points_ref[rows]] + self.status_texts[self.status_ref[rows]]
+                + self.source_texts[self.source_ref[rows]]).tolist()
+
+
+def _table_texts(table) -> _EntryTexts:
+    """The entry texts of an engine ``PointsTable`` (entries supplier-major, methodology order)."""
+    n, k = table.raw.shape
+    return _EntryTexts(table.codes, np.tile(np.arange(k, dtype=np.int16), n), table.raw.ravel(),
+                       table.points.ravel(), engine.STATUS_NAMES[table.status.ravel()],
+                       np.tile(np.array(table.sources, dtype=object), n))
 
 
 def points_json_by_supplier(points: pd.DataFrame, *, chunk_rows: int = POINTS_CHUNK_ROWS) -> dict[int, str]:
     """{supplier_id: JSON text of {code: {"raw", "points", "status", "source"}}} for every supplier
-    (``source``: where the raw value came from, scorecard.md section 9).
+    (``source``: where the raw value came from, scorecard.md section 9), from a long points
+    frame (``engine.POINT_COLUMNS``, any row order; a supplier's entries keep their order).
 
     Built with array operations: a 100,000-supplier quarter has 3.2 million entries. Texts
-    are made once per distinct value over the whole frame (within one indicator all raw
-    values have one type, so a value cache cannot confuse ``True`` with ``1.0``; equal
-    values such as ``0.0`` and ``-0.0`` take the text of the first one met) and spread as
-    references; the entries are then concatenated about ``chunk_rows`` at a time (whole
-    suppliers), so the entry texts of the whole quarter are never held at once.
+    are made once per distinct value over the whole frame (``_EntryTexts``) and the entries
+    are concatenated about ``chunk_rows`` at a time (whole suppliers), so the entry texts of
+    the whole quarter are never held at once.
     """
     if points.empty:
         return {}
-    codes = points["indicator_code"].to_numpy(dtype=object)
-    raw = points["raw"].to_numpy(dtype=object)
-    raw_text = np.empty(len(points), dtype=object)
-    entry_prefix = np.empty(len(points), dtype=object)
-    for code in pd.unique(codes):
-        mask = codes == code
-        raw_text[mask] = _texts_of(raw[mask], lambda value: _cached_raw_text(value, {}))
-        entry_prefix[mask] = f'{json.dumps(code)}: {{"raw": '
-    values = np.round(points["points"].to_numpy(dtype=float), 6)
-    distinct, inverse = np.unique(values, return_inverse=True)
-    points_text = np.array(["null" if v != v else repr(float(v)) for v in distinct], dtype=object)[inverse]
-    status_text = _texts_of(points["status"].to_numpy(dtype=object), lambda s: f', "status": "{s}"')
-    source_text = _texts_of(points["source"].to_numpy(dtype=object), lambda s: f', "source": {json.dumps(s)}}}')
+    code_index, codes = pd.factorize(points["indicator_code"].to_numpy(dtype=object))
+    texts_of = _EntryTexts(list(codes), code_index, points["raw"].to_numpy(dtype=object),
+                           points["points"].to_numpy(dtype=float), points["status"].to_numpy(dtype=object),
+                           points["source"].to_numpy(dtype=object))
     # One text per supplier: entries grouped by a stable sort (methodology order kept within
     # a supplier), then joined between group boundaries.
     ids = points["supplier_id"].to_numpy(dtype=np.int64)
@@ -68,22 +111,20 @@ def points_json_by_supplier(points: pd.DataFrame, *, chunk_rows: int = POINTS_CH
     while group < len(starts):
         last = max(int(np.searchsorted(starts, starts[group] + chunk_rows, side="left")), group + 1)
         low, high = int(starts[group]), int(ends[last - 1])
-        rows = order[low:high]
-        entries = (entry_prefix[rows] + raw_text[rows] + ', "points": ' + points_text[rows] + status_text[rows]
-                   + source_text[rows]).tolist()
+        entries = texts_of.entries(order[low:high])
         for start, end in zip((starts[group:last] - low).tolist(), (ends[group:last] - low).tolist(), strict=True):
             texts[int(ids[low + start])] = "{" + ", ".join(entries[start:end]) + "}"
         group = last
     return texts
 
 
-def _texts_of(values: np.ndarray, text_of) -> np.ndarray:
-    """``text_of`` applied once per distinct value (equal values, as a dict sees them, share
-    one text; None and NaN are one missing value, given ``text_of(None)``), spread back by
-    array indexing."""
+def _text_table(values: np.ndarray, text_of) -> tuple[np.ndarray, np.ndarray]:
+    """(reference per value, texts): ``text_of`` applied once per distinct value (equal
+    values, as a dict sees them, share one text; None and NaN are one missing value, given
+    ``text_of(None)``, the last text)."""
     positions, distinct = pd.factorize(values, use_na_sentinel=True)
     texts = np.array([text_of(value) for value in distinct] + [text_of(None)], dtype=object)
-    return texts[positions]  # the sentinel -1 picks the last text, the missing value's
+    return np.where(positions < 0, len(texts) - 1, positions).astype(np.int32), texts
 
 
 def _cached_raw_text(value, cache: dict) -> str:
@@ -107,20 +148,24 @@ def _json_raw(raw):
     return str(raw)
 
 
-def score_rows(run: ScoreRun, result) -> list[tuple]:
+def score_rows(run: ScoreRun, result, *, chunk_suppliers: int = SCORE_CHUNK_SUPPLIERS) -> Iterator[tuple]:
     """One tuple per scored supplier, in ``COLUMNS`` order, ranked as the engine sorted them;
-    official unless the run is a preview.
+    official unless the run is a preview. ``result``: an ``engine.EngineResult``.
 
-    Built column by column: texts that repeat (the flags, the points of a supplier) are made
-    once per distinct value and spread with array indexing; the columns are zipped once.
+    Built column by column: texts that repeat (the flags, the point entries) are made once
+    per distinct value and spread with array indexing. The rows are made ``chunk_suppliers``
+    at a time as they are iterated (the points JSON of the whole quarter is never held).
     """
     scores = result.scores
     count = len(scores)
     if not count:
-        return []
+        return iter(())
     supplier_ids = scores["supplier_id"].to_numpy(dtype=np.int64)
-    points = points_json_by_supplier(result.points)
-    points_text = pd.Series(supplier_ids).map(points).fillna("{}").to_numpy(dtype=object)
+    table = result.table
+    if not np.array_equal(table.supplier_ids, supplier_ids):
+        raise ValueError("the points table's rows are not the scores' rows")
+    entry_texts = _table_texts(table)
+    k = len(table.codes)
     flag_codes, flag_sets = pd.factorize(scores["flags"].map(tuple), sort=False)
     sorted_sets = [sorted(flags) for flags in flag_sets]
     flags_json = np.array([json.dumps(flags) for flags in sorted_sets] or [""], dtype=object)[flag_codes]
@@ -128,36 +173,53 @@ def score_rows(run: ScoreRun, result) -> list[tuple]:
     components = [json.dumps({k: (None if v is None else float(v)) for k, v in (value or {}).items()})
                   for value in scores["qbr_components"].tolist()]
     basis = [Decimal(value).quantize(CENT, rounding=ROUND_HALF_UP) for value in scores["basis"].tolist()]
+    computed_at = timezone.now()
     constant = itertools.repeat
-    columns = [
-        constant(run.pk, count), supplier_ids.tolist(), constant(run.quarter, count),
-        constant(run.methodology_id, count), scores["population"].tolist(), range(1, count + 1), basis,
-        *(scores[name].tolist() for name in ("score", "grade", "rba", "environment", "minerals", "ecovadis",
-                                              "esg_disclosure", "completeness")),
-        flags_json.tolist(), flags_text.tolist(), scores["qbr_total"].tolist(),
-        scores["qbr_incomplete"].to_numpy(dtype=bool).tolist(), components, points_text.tolist(),
-        constant(not run.preview, count), constant(timezone.now(), count),
-    ]
-    return list(zip(*columns, strict=True))
+
+    def chunk_rows(low: int, high: int) -> list[tuple]:
+        size = high - low
+        entries = entry_texts.entries(slice(low * k, high * k)) if k else []
+        points_text = ["{" + ", ".join(entries[i * k:(i + 1) * k]) + "}" if k else "{}" for i in range(size)]
+        part = scores.iloc[low:high]
+        columns = [
+            constant(run.pk, size), supplier_ids[low:high].tolist(), constant(run.quarter, size),
+            constant(run.methodology_id, size), part["population"].tolist(), range(low + 1, high + 1),
+            basis[low:high],
+            *(part[name].tolist() for name in ("score", "grade", "rba", "environment", "minerals", "ecovadis",
+                                                "esg_disclosure", "completeness")),
+            flags_json[low:high].tolist(), flags_text[low:high].tolist(), part["qbr_total"].tolist(),
+            part["qbr_incomplete"].to_numpy(dtype=bool).tolist(), components[low:high], points_text,
+            constant(not run.preview, size), constant(computed_at, size),
+        ]
+        return list(zip(*columns, strict=True))
+
+    def rows() -> Iterator[tuple]:
+        for low in range(0, count, chunk_suppliers):
+            yield from chunk_rows(low, min(count, low + chunk_suppliers))
+
+    return rows()
 
 
-def replace_quarter_scores(quarter: str, methodology_id: int, rows: list[tuple]) -> None:
+def replace_quarter_scores(quarter: str, methodology_id: int, rows: Iterable[tuple]) -> None:
     """Delete the (quarter, methodology) rows and write the new ones (call inside a
-    transaction). Other versions' results of the quarter stay."""
+    transaction), consuming ``rows`` (tuples in ``COLUMNS`` order) as they come. Other
+    versions' results of the quarter stay."""
     QuarterlyScore.objects.filter(quarter=quarter, methodology_id=methodology_id).delete()
     if connection.vendor == "postgresql":
         _copy(rows)
         return
-    instances = []
-    for values in rows:
-        fields = dict(zip(COLUMNS, values, strict=True))
-        for name in JSON_COLUMNS:
-            fields[name] = json.loads(fields[name])
-        instances.append(QuarterlyScore(**fields))
-    QuarterlyScore.objects.bulk_create(instances, batch_size=2000)
+    rows = iter(rows)
+    while batch := list(itertools.islice(rows, 2000)):
+        instances = []
+        for values in batch:
+            fields = dict(zip(COLUMNS, values, strict=True))
+            for name in JSON_COLUMNS:
+                fields[name] = json.loads(fields[name])
+            instances.append(QuarterlyScore(**fields))
+        QuarterlyScore.objects.bulk_create(instances, batch_size=2000)
 
 
-def _copy(rows: list[tuple]) -> None:
+def _copy(rows: Iterable[tuple]) -> None:
     table = QuarterlyScore._meta.db_table
     statement = f"COPY {table} ({', '.join(COLUMNS)}) FROM STDIN"
     with connection.cursor() as cursor, cursor.cursor.copy(statement) as copy:

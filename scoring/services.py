@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 from audits.selectors import recognitions_frame, scoring_frames
 from core import jobs, roles
 from core.errors import DomainError
+from core.frames import release_freed_memory
 from core.history import actor_fields, record_bulk_history, stamp
 from core.importing import ImportResult
 from core.parsers import CellError
@@ -338,8 +339,10 @@ def _compute(quarter: Quarter, params: MethodologyParams, lease: jobs.Lease | No
     step = (lambda: lease.advance(next(steps), RUN_STEPS)) if lease is not None else None
     if lease is not None:
         lease.advance(0, RUN_STEPS)
-    inputs = load_inputs(quarter, params, step)
-    result = inputs_fingerprint(inputs, params), engine.compute_quarter(inputs, params)
+    inputs = [load_inputs(quarter, params, step)]
+    fingerprint = inputs_fingerprint(inputs[0], params)
+    # Handed over, not kept: the engine lets go of the frames it has read (scoring.engine).
+    result = fingerprint, engine.compute_quarter(inputs.pop(), params)
     if step is not None:
         step()
     return result
@@ -350,13 +353,15 @@ def _recalculate(run: ScoreRun, lease: jobs.Lease, started: float) -> None:
     transaction (a run cancelled meanwhile writes nothing)."""
     lease.checkpoint("read")
     fingerprint, result = _compute(Quarter.parse(run.quarter), selectors.methodology_params(run.methodology), lease)
+    release_freed_memory()  # the input frames' pages, before the result rows are built
     lease.checkpoint("compute")
     coverage = {**result.coverage, "base_currency": settings.BASE_CURRENCY}
     coverage = _with_run_metadata(coverage, run)
+    # Built a few thousand suppliers at a time while they are written (inside the transaction).
     scores = results.score_rows(run, result)
     lease.advance(RUN_STEPS - 1)  # what is left: the write, done when it commits
     counts = {
-        "scored": len(scores),
+        "scored": len(result.scores),
         "full": int((result.scores["population"] == "full").sum()),
         "ecovadis_only": int((result.scores["population"] == "ecovadis_only").sum()),
         "termination_review": int(sum("termination_review" in flags for flags in result.scores["flags"])),
@@ -391,6 +396,8 @@ def _recalculate(run: ScoreRun, lease: jobs.Lease, started: float) -> None:
     # The pages' and the API's summaries of the new snapshot, ready for the first request.
     serving.refresh_quarter(str(run.quarter))
     _store_comparison(run)
+    del result, scores
+    release_freed_memory()  # the next run in this worker starts from what it needs
 
 
 def _store_comparison(run: ScoreRun) -> None:
