@@ -241,7 +241,8 @@ class QuarterlyScore(models.Model):
     unless another version is asked for."""
 
     run = models.ForeignKey(ScoreRun, on_delete=models.PROTECT, related_name="scores")
-    supplier = models.ForeignKey(Supplier, on_delete=models.PROTECT, related_name="scores")
+    # Indexed by (supplier, quarter) below: the key's own index would only slow the recalculation's write.
+    supplier = models.ForeignKey(Supplier, on_delete=models.PROTECT, related_name="scores", db_index=False)
     quarter = QuarterField()
     methodology = models.ForeignKey(Methodology, on_delete=models.PROTECT, related_name="+")
     population = models.CharField(max_length=15, choices=[("full", _("Full scorecard")),
@@ -257,7 +258,8 @@ class QuarterlyScore(models.Model):
     esg_disclosure = models.DecimalField(max_digits=5, decimal_places=2, null=True, blank=True)
     completeness = models.DecimalField(max_digits=5, decimal_places=4, null=True, blank=True)
     flags = models.JSONField(default=list, blank=True)
-    flags_text = models.CharField(max_length=200, blank=True, db_index=True)  # ";"-joined, for filtering
+    # ";"-joined, for filtering with ``contains`` (LIKE '%…%', which no b-tree index serves).
+    flags_text = models.CharField(max_length=200, blank=True)
     qbr_total = models.DecimalField(max_digits=5, decimal_places=2, null=True, blank=True)
     qbr_incomplete = models.BooleanField(default=False)
     qbr_components = models.JSONField(default=dict, blank=True)
