@@ -388,6 +388,7 @@ class ScoreViewSet(SupplierScopedMixin, viewsets.ReadOnlyModelViewSet):
     def get_serializer_class(self):
         return ScoreDetailSerializer if self.action == "retrieve" else ScoreSerializer
 
+    listed_quarter: str | None = None  # the default quarter ``list`` read when none was asked for
     # Query parameters that leave the list's count to the quarter's stored digest.
     COUNTED_PARAMS = frozenset({"quarter", "grade", "population", "ordering", "page", "page_size", "format"})
 
@@ -398,7 +399,7 @@ class ScoreViewSet(SupplierScopedMixin, viewsets.ReadOnlyModelViewSet):
         params = self.request.query_params
         if self.action != "list" or not roles.is_procurement(self.request.user) or set(params) - self.COUNTED_PARAMS:
             return None
-        quarter = params.get("quarter") or default_quarter()
+        quarter = params.get("quarter") or self.listed_quarter
         try:
             canonical = quarter is not None and str(parse_quarter(quarter)) == quarter
         except CellError:
@@ -424,8 +425,8 @@ class ScoreViewSet(SupplierScopedMixin, viewsets.ReadOnlyModelViewSet):
         the ``methodology`` asked for; 404 when no quarter has been recalculated."""
         if not request.query_params.get("quarter"):
             self.filter_queryset(self.get_queryset())  # an unreadable filter value is a 400 first
-            quarter = quarter_or_default(None)
-            self.queryset = self.queryset.filter(quarter=str(quarter))
+            self.listed_quarter = str(quarter_or_default(None))
+            self.queryset = self.queryset.filter(quarter=self.listed_quarter)
         return super().list(request, *args, **kwargs)
 
     @extend_schema(responses=OpenApiTypes.OBJECT, parameters=[METHODOLOGY_PARAMETER])
