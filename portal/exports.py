@@ -10,9 +10,10 @@ page's own queryset, already scoped to the user.
 Shapes of the file (docs/portal.md, "Exports"):
 
 - CSV: UTF-8 with a byte order mark (Excel opens Chinese text correctly), comma
-  separated, one header row in the user's language; dates ``YYYY-MM-DD``, times
-  ``YYYY-MM-DDTHH:MM`` in the server's time zone, numbers as plain decimals (shares as
-  fractions 0–1), empty cells for no value.
+  separated, one header row in the user's language; dates ``YYYY-MM-DD`` and times
+  ``YYYY-MM-DDTHH:MM`` in the server's time zone (a moment in a date column is its local
+  day, as on the pages), numbers as plain decimals (shares as fractions 0–1), empty cells
+  for no value.
 - XLSX: one sheet, the same header row; dates and times as Excel dates (formatted
   ``yyyy-mm-dd``), numbers as numbers (shares formatted as percentages).
 - Text that a spreadsheet would run as a formula (starting with ``=``, ``+``, ``-``, ``@``,
@@ -124,8 +125,9 @@ def _local(value: dt.datetime) -> dt.datetime:
 def cell_value(value, kind: str):
     """One cell as both formats start from it: ``None`` (empty), a number (``NUMBER`` and
     ``SHARE``, text parsed to ``Decimal``; a bool stays text), a date (a datetime in a
-    ``DATE`` column reduced to its day), a naive datetime in the server's time zone, or
-    formula-safe text (``core.spreadsheet.safe_cell``). The XLSX writes it as it is."""
+    ``DATE`` column reduced to its day in the server's time zone, the day the pages show:
+    ``TIME_ZONE``), a naive datetime in the server's time zone, or formula-safe text
+    (``core.spreadsheet.safe_cell``). The XLSX writes it as it is."""
     if _empty(value):
         return None
     if kind in (NUMBER, SHARE) and not isinstance(value, bool):
@@ -133,7 +135,7 @@ def cell_value(value, kind: str):
         if number is not None:
             return number
     if isinstance(value, dt.datetime) and kind == DATE:
-        return value.date()
+        return _local(value).date()
     if isinstance(value, dt.datetime):
         return _local(value)
     if isinstance(value, dt.date):

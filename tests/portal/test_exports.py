@@ -376,4 +376,22 @@ def test_aware_datetimes_are_written_in_the_server_time_zone():
     with timezone.override("Asia/Shanghai"):
         assert cell_value(moment, "datetime") == dt.datetime(2026, 4, 1, 7, 30)
         assert csv_cell(moment, "datetime") == "2026-04-01T07:30"
-        assert csv_cell(moment, "date") == "2026-03-31"  # a DATE column keeps the stored day
+
+
+def test_a_moment_in_a_date_column_is_its_local_day_as_the_pages_show_it():
+    from django.template import Context, Template
+    from django.utils import timezone
+
+    from portal.exports import cell_value, csv_cell
+
+    # Closed at 01:00 on 1 April in Shanghai: still 31 March in UTC.
+    closed = dt.datetime(2026, 3, 31, 17, 0, tzinfo=dt.UTC)
+    with timezone.override("Asia/Shanghai"):
+        page_day = Template('{{ closed|date:"Y-m-d" }}').render(Context({"closed": closed}))
+        assert page_day == "2026-04-01"
+        assert csv_cell(closed, "date") == page_day
+        assert cell_value(closed, "date") == dt.date(2026, 4, 1)
+        # One minute before local midnight stays on the local day before.
+        assert csv_cell(dt.datetime(2026, 3, 31, 15, 59, tzinfo=dt.UTC), "date") == "2026-03-31"
+    with timezone.override("UTC"):
+        assert csv_cell(closed, "date") == "2026-03-31"
