@@ -9,7 +9,6 @@ import itertools
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db import connection
 from django.db.models import (
     Case,
     Count,
@@ -41,6 +40,7 @@ from audits.models import (
 from audits.selectors import site_cycle_status
 from core import roles
 from core.history import describe, history_rows
+from core.loose_scan import distinct_values
 from core.parsers import CellError, parse_quarter
 from core.quarter import Quarter
 from portal.history_text import readable
@@ -372,13 +372,7 @@ def supplier_countries(user) -> list[str]:
     per country instead of reading every supplier."""
     if not roles.is_procurement(user):
         return list(visible_suppliers(user).order_by("country").values_list("country", flat=True).distinct())
-    table = connection.ops.quote_name(Supplier._meta.db_table)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"WITH RECURSIVE c(country) AS (SELECT MIN(country) FROM {table} "  # noqa: S608
-            f"UNION ALL SELECT (SELECT MIN(s.country) FROM {table} s WHERE s.country > c.country) "
-            "FROM c WHERE c.country IS NOT NULL) SELECT country FROM c WHERE country IS NOT NULL")
-        return [row[0] for row in cursor.fetchall()]
+    return distinct_values(Supplier, "country")
 
 
 @dataclass

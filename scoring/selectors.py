@@ -11,6 +11,7 @@ from django.db.models import QuerySet
 
 from audits.policy import AuditPolicy, default_policy
 from core.frames import read_frame
+from core.loose_scan import distinct_values
 from core.quarter import Quarter, current_quarter, months_before
 from disclosure.minerals import smelter_list_at
 from disclosure.models import (
@@ -238,16 +239,11 @@ def scored_quarters() -> list[str]:
     A run that scored nobody stores no scores, and a quarter after the current one cannot be
     recalculated; neither can become the default (docs/reliability.md, "The calendar"). A
     quarter that has only previews is not scored."""
-    current = str(current_quarter())
-    # A loose index scan: one index probe per quarter instead of reading every stored score;
-    # the quarters with official results only (previews are not a quarter's scores).
-    table = connection.ops.quote_name(QuarterlyScore._meta.db_table)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"WITH RECURSIVE q(quarter) AS (SELECT MAX(quarter) FROM {table} WHERE quarter <= %s AND official "  # noqa: S608
-            f"UNION ALL SELECT (SELECT MAX(s.quarter) FROM {table} s WHERE s.quarter < q.quarter AND s.official) "
-            "FROM q WHERE q.quarter IS NOT NULL) SELECT quarter FROM q WHERE quarter IS NOT NULL", [current])
-        return [row[0] for row in cursor.fetchall()]
+    # A loose index scan: one probe of an official partial index per quarter instead of
+    # reading every stored score; the quarters with official results only (previews are not
+    # a quarter's scores).
+    return distinct_values(QuarterlyScore, "quarter", descending=True, where="quarter <= %s AND official",
+                           params=[str(current_quarter())])
 
 
 def default_quarter() -> str | None:
