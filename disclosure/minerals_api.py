@@ -17,12 +17,11 @@ from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from core.api import IdentifierSlugRelatedField, ImportActionMixin
+from core.api import ImportActionMixin
 from disclosure.minerals import SmelterListImporter, minerals_report_import, minerals_report_review
 from disclosure.models import InventoryState, MineralsReport, MineralsReportSmelter, MineralsTemplate, Smelter
-from suppliers.models import Supplier
-from suppliers.scoping import SupplierScopedMixin
-from suppliers.selectors import can_act_for_supplier, visible_suppliers
+from suppliers.scoping import SupplierScopedMixin, VisibleSupplierField
+from suppliers.selectors import can_act_for_supplier
 
 
 class SmelterSerializer(serializers.ModelSerializer):
@@ -68,15 +67,8 @@ class MineralsReportDetailSerializer(MineralsReportSerializer):
 class MineralsUploadSerializer(serializers.Serializer):
     file = serializers.FileField()
     template = serializers.ChoiceField(choices=MineralsTemplate.choices)
-    supplier_code = IdentifierSlugRelatedField(slug_field="code", queryset=Supplier.objects.all())
+    supplier_code = VisibleSupplierField()
     dry_run = serializers.BooleanField(required=False, default=False)
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        request = self.context.get("request")
-        if request is not None:
-            # Another supplier's code is "not found", never "forbidden".
-            self.fields["supplier_code"].queryset = visible_suppliers(request.user)
 
 
 class ReviewSerializer(serializers.Serializer):

@@ -21,13 +21,13 @@ from core.api_parsers import FormParser, MultiPartParser
 from portal.downloads import file_response
 from suppliers.documents import document_upload
 from suppliers.models import CERTIFICATE_KINDS, Document, Supplier
-from suppliers.scoping import SupplierScopedMixin
-from suppliers.selectors import supplier_id_of, visible_suppliers
+from suppliers.scoping import SupplierScopedMixin, VisibleSupplierField
+from suppliers.selectors import supplier_id_of
 
 
 class DocumentSerializer(serializers.ModelSerializer):
-    supplier_code = serializers.SlugRelatedField(
-        source="supplier", slug_field="code", queryset=Supplier.objects.none(), required=False,
+    supplier_code = VisibleSupplierField(
+        source="supplier", required=False,
         error_messages={"does_not_exist": "no supplier '{value}' you may upload documents for"},
         help_text="Required for procurement; a supplier user's own supplier when omitted.")
     supplier_name = serializers.CharField(source="supplier.name", read_only=True)
@@ -44,13 +44,6 @@ class DocumentSerializer(serializers.ModelSerializer):
         extra_kwargs = {"title": {"required": False, "allow_blank": True,
                                   "help_text": "Empty: the file name."},
                         "expires_on": {"help_text": "Required for certificates."}}
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        # Another supplier's code and an unknown code get the same answer: no existence leak.
-        request = self.context.get("request")
-        self.fields["supplier_code"].queryset = (visible_suppliers(request.user) if request is not None
-                                                 else Supplier.objects.none())
 
     def get_download_url(self, document: Document) -> str:
         return reverse("document-download", kwargs={"pk": document.pk}, request=self.context.get("request"))

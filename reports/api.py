@@ -20,8 +20,8 @@ from core.parsers import CellError, parse_quarter
 from reports import services
 from reports.models import Report, ReportFormat
 from suppliers.models import Supplier
-from suppliers.scoping import SupplierScopedMixin
-from suppliers.selectors import supplier_id_of, visible_suppliers
+from suppliers.scoping import SupplierScopedMixin, VisibleSupplierField
+from suppliers.selectors import supplier_id_of
 
 
 class AnyRolePermission(BasePermission):
@@ -63,17 +63,10 @@ class ReportSerializer(serializers.ModelSerializer):
 class ReportRequestSerializer(serializers.Serializer):
     quarter = serializers.CharField(help_text="YYYY-Qn, e.g. 2026-Q3")
     format = serializers.ChoiceField(choices=ReportFormat.choices)
-    supplier_code = serializers.SlugRelatedField(
-        slug_field="code", queryset=Supplier.objects.all(), required=False, allow_null=True,
+    supplier_code = VisibleSupplierField(
+        required=False, allow_null=True,
         help_text="Only for format pdf: that supplier's report card. Omitted: the whole quarter "
                   "(a supplier user's own supplier).")
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        # An unknown code and another supplier's code get the same answer: no existence leak.
-        request = self.context.get("request")
-        self.fields["supplier_code"].queryset = (visible_suppliers(request.user) if request is not None
-                                                 else Supplier.objects.none())
 
     def validate_quarter(self, value):
         try:

@@ -50,8 +50,7 @@ from scoring.selectors import (
     score_history,
 )
 from scoring.values import canonical_value
-from suppliers.models import Supplier
-from suppliers.scoping import SupplierScopedMixin
+from suppliers.scoping import SupplierScopedMixin, VisibleSupplierField
 from suppliers.selectors import visible_suppliers
 
 ACCEPTS_GZIP = re.compile(r"\bgzip\b")
@@ -225,8 +224,7 @@ def _service(function, **kwargs):
 
 
 class IndicatorValueSerializer(serializers.ModelSerializer):
-    supplier_code = IdentifierSlugRelatedField(source="supplier", slug_field="code",
-                                               queryset=Supplier.objects.all())
+    supplier_code = VisibleSupplierField(source="supplier")
     indicator_code = IdentifierSlugRelatedField(source="indicator", slug_field="code",
                                                 queryset=Indicator.objects.all())
 
@@ -237,13 +235,6 @@ class IndicatorValueSerializer(serializers.ModelSerializer):
         read_only_fields = ["origin", "state", "submitted_at", "submitted_by_label", "reviewed_at", "review_comment"]
         # The unique constraint holds for imported rows only; submissions add rows.
         validators = []
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        request = self.context.get("request")
-        if request is not None:
-            # Another supplier's code reads exactly like an unknown one: no existence leak.
-            self.fields["supplier_code"].queryset = visible_suppliers(request.user)
 
     def validate_quarter(self, value):
         # Not after the current quarter (contract.md, "Dates are plausible"), as in imports.
