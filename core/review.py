@@ -21,6 +21,8 @@ SUBMITTED = "submitted"
 ACCEPTED = "accepted"
 REJECTED = "rejected"
 REVIEW_STATES = (ACCEPTED, REJECTED)
+# The decision words of review URLs and forms, to the state they decide.
+DECISIONS = {"accept": ACCEPTED, "reject": REJECTED}
 
 
 def ensure_reviewer(actor) -> None:

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpResponseBadRequest
+from django.utils.translation import gettext as _
 
 from core.paging import Counted
 from core.parsers import CellError, normalize_identifier
 from core.quarter import today as business_day
+from core.review import ACCEPTED, DECISIONS
+from portal.forms import ReviewForm
 
 PAGE_SIZE = 25
 
@@ -28,12 +32,12 @@ def error_text(error: Exception) -> str:
     """A service error as one line for a message banner."""
     if isinstance(error, ValidationError):
         if hasattr(error, "error_dict"):
-            return " ".join(f"{m}" for messages in error.message_dict.values() for m in messages)
+            return " ".join(f"{m}" for texts in error.message_dict.values() for m in texts)
         return " ".join(error.messages)
     detail = getattr(error, "detail", None)  # DRF ValidationError raised by scoring services
     if isinstance(detail, dict):
-        return " ".join(str(m) for messages in detail.values() for m in
-                        (messages if isinstance(messages, list) else [messages]))
+        return " ".join(str(m) for texts in detail.values() for m in
+                        (texts if isinstance(texts, list) else [texts]))
     if isinstance(detail, list):
         return " ".join(str(m) for m in detail)
     return str(error)
@@ -80,6 +84,29 @@ def selected_ids(request, name: str = "selected") -> list[int] | None:
             return None
         ids.append(int(text))
     return list(dict.fromkeys(ids))
+
+
+def review_and_return(request, decision: str, review, *, accepted: str, rejected: str, fallback: str):
+    """One submitted item's review posted from a page, and the redirect back.
+
+    ``decision``: a review word (``core.review.DECISIONS``, ``accept``/``reject``), with the
+    form's ``comment`` (``portal.forms.ReviewForm``); ``review(state=, actor=, comment=)``
+    calls the item's review service. An unknown word is the message "Choose accept or
+    reject."; a ``ValidationError`` of the service is an error message (``error_text``);
+    success is the message ``accepted`` or ``rejected`` (translated text, already filled in).
+    Returns ``back_to(request, fallback)``."""
+    state = DECISIONS.get(decision)
+    form = ReviewForm(request.POST)
+    if state is None or not form.is_valid():
+        messages.error(request, _("Choose accept or reject."))
+    else:
+        try:
+            review(state=state, actor=request.user, comment=form.cleaned_data["comment"])
+        except ValidationError as exc:
+            messages.error(request, error_text(exc))
+        else:
+            messages.success(request, accepted if state == ACCEPTED else rejected)
+    return back_to(request, fallback)
 
 
 def back_to(request, fallback: str, *args):

@@ -20,6 +20,7 @@ from django.views.decorators.http import require_POST
 
 from core import roles
 from core.quarter import Quarter
+from core.review import DECISIONS
 from disclosure.minerals import SmelterListImporter, minerals_report_import, minerals_report_review, smelter_list_at
 from disclosure.models import InventoryState, Metal, MineralsReport, MineralsTemplate, RmapStatus, Smelter
 from portal import selectors
@@ -76,7 +77,7 @@ def supplier_minerals(request, code: str):
 def minerals_review(request, code: str, pk: int, decision: str):
     supplier = supplier_for(request.user, code)
     report = get_object_or_404(supplier.minerals_reports, pk=pk)
-    state = {"accept": InventoryState.ACCEPTED, "reject": InventoryState.REJECTED}.get(decision)
+    state = DECISIONS.get(decision)
     form = MineralsReviewForm(request.POST)
     form.is_valid()
     try:

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 from rest_framework.exceptions import ValidationError as ApiValidationError
 
 from core import jobs, roles
+from core.review import DECISIONS
 from portal import exports, list_columns, selectors
 from portal.access import admin_required, procurement_required, writer_required
 from portal.forms import DraftForm, ReviewForm, RunForm, SettingsForm, WeightsForm, apply_errors, source_field_name
@@ -28,6 +29,7 @@ from portal.views.common import (
     error_text,
     identifier_param,
     paginate,
+    review_and_return,
     selected_ids,
 )
 from scoring import methodology_drafts, services
@@ -268,7 +270,6 @@ def run_status(request, pk: int):
 
 # --------------------------------------------------------------------------- value review
 
-VALUE_DECISIONS = {"accept": ValueState.ACCEPTED, "reject": ValueState.REJECTED}  # the review's words in URLs and forms
 
 
 def _queue_values(request):
@@ -304,7 +305,7 @@ def value_review_bulk(request):
     queue's filter (``scope=all``, the filter in the query string and the count the page
     showed in ``count``), in one step through ``scoring.services.values_review``:
     all or nothing."""
-    state = VALUE_DECISIONS.get(request.POST.get("decision"))
+    state = DECISIONS.get(request.POST.get("decision"))
     comment = request.POST.get("comment", "").strip()
     try:
         ids = _bulk_value_ids(request)
@@ -344,19 +345,9 @@ def _bulk_value_ids(request) -> list[int]:
 def value_review(request, pk: int, decision: str):
     value = get_object_or_404(scope_to_user(IndicatorValue.objects.select_related("supplier", "indicator"),
                                             request.user, "supplier"), pk=pk)
-    state = VALUE_DECISIONS.get(decision)
-    form = ReviewForm(request.POST)
-    if state is None or not form.is_valid():
-        messages.error(request, _("Choose accept or reject."))
-    else:
-        try:
-            services.value_review(value=value, state=state, actor=request.user, comment=form.cleaned_data["comment"])
-        except ValidationError as exc:
-            messages.error(request, error_text(exc))
-        else:
-            text = (_("Accepted %(code)s = %(value)s for %(supplier)s; it counts from the next recalculation.")
-                    if state == ValueState.ACCEPTED else _("Rejected %(code)s = %(value)s for %(supplier)s."))
-            messages.success(request, text % {"code": value.indicator.code,
-                                              "value": display_value(value.value, value.indicator.code),
-                                              "supplier": value.supplier.code})
-    return back_to(request, "portal:value-queue")
+    what = {"code": value.indicator.code, "value": display_value(value.value, value.indicator.code),
+            "supplier": value.supplier.code}
+    return review_and_return(
+        request, decision, lambda **kw: services.value_review(value=value, **kw),
+        accepted=_("Accepted %(code)s = %(value)s for %(supplier)s; it counts from the next recalculation.") % what,
+        rejected=_("Rejected %(code)s = %(value)s for %(supplier)s.") % what, fallback="portal:value-queue")

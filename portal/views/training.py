@@ -15,7 +15,6 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -24,10 +23,16 @@ from disclosure import selectors, services, sessions
 from disclosure.models import EmissionInventory, InventoryState, TrainingSession, TrainingSubmission
 from portal.access import can_act_for_supplier, procurement_required, role_required, supplier_for, writer_required
 from portal.forms import InventoryForm, ReviewForm, SessionForm, TrainingCompletionForm, apply_errors, course_title
-from portal.views.common import BadQuery, bad_query_response, error_text, identifier_param, paginate, today
+from portal.views.common import (
+    BadQuery,
+    bad_query_response,
+    error_text,
+    identifier_param,
+    paginate,
+    review_and_return,
+    today,
+)
 from suppliers.selectors import scope_to_user, visible_suppliers
-
-DECISIONS = {"accept": InventoryState.ACCEPTED, "reject": InventoryState.REJECTED}
 
 
 def _submitted_message(state: str) -> str:
@@ -146,23 +151,8 @@ def submission_queue(request):
 
 
 def _review(request, review, label: str, decision: str):
-    state = DECISIONS.get(decision)
-    form = ReviewForm(request.POST)
-    if state is None or not form.is_valid():
-        messages.error(request, _("Choose accept or reject."))
-    else:
-        try:
-            review(state=state, actor=request.user, comment=form.cleaned_data["comment"])
-        except ValidationError as exc:
-            messages.error(request, error_text(exc))
-        else:
-            text = _("Accepted %(item)s.") if state == InventoryState.ACCEPTED else _("Rejected %(item)s.")
-            messages.success(request, text % {"item": label})
-    next_url = request.POST.get("next", "")
-    if url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()},
-                                       require_https=request.is_secure()):
-        return redirect(next_url)
-    return redirect("portal:submission-queue")
+    return review_and_return(request, decision, review, accepted=_("Accepted %(item)s.") % {"item": label},
+                             rejected=_("Rejected %(item)s.") % {"item": label}, fallback="portal:submission-queue")
 
 
 @require_POST

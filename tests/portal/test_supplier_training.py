@@ -110,6 +110,29 @@ def test_supplier_completion_counts_only_once_accepted(role_users, own_supplier,
     assert status.persons[0].trained and status.raw == 100.0
 
 
+def test_a_review_from_a_page_says_how_it_ended_and_returns_to_the_pages_next(role_users, own_supplier, courses,
+                                                                              client_as):
+    from django.contrib.messages import get_messages
+
+    def said(response) -> str:  # the newest message (the others wait for a page to show them)
+        return [str(message) for message in get_messages(response.wsgi_request)][-1]
+
+    completion(client_as("supplier_user"))
+    submission = TrainingSubmission.objects.get()
+    analyst = client_as("procurement_analyst")
+    url = f"/disclosure/submissions/training/{submission.pk}"
+    unknown = analyst.post(f"{url}/maybe/", {"next": "https://evil.example/"})
+    assert (unknown.status_code, unknown["Location"]) == (302, "/disclosure/submissions/")
+    assert said(unknown) == "Choose accept or reject."
+    refused = analyst.post(f"{url}/reject/", {"comment": " "})
+    assert said(refused) == "Say why it is rejected so the supplier can correct it."
+    accepted = analyst.post(f"{url}/accept/", {"next": "/suppliers/OWN-1/training/"})
+    assert accepted["Location"] == "/suppliers/OWN-1/training/"
+    assert said(accepted) == "Accepted the completion of ESG-101 by li.wei@example.com."
+    submission.refresh_from_db()
+    assert submission.state == "accepted"
+
+
 def test_an_earlier_completion_never_replaces_a_later_one(role_users, own_supplier, courses):
     later = record(own_supplier, "p1", courses["ESG-101"], clock.days_ago(5))
     submission = services.training_completion_submit(
