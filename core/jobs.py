@@ -42,7 +42,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.db import close_old_connections, connection, models, transaction
+from django.db import IntegrityError, close_old_connections, connection, models, transaction
 from django.db.models import F, Q
 from django.db.models.functions import Coalesce, Now
 
@@ -196,6 +196,50 @@ def send(kind: JobKind, pk: int) -> bool:
 def send_on_commit(kind: JobKind, pk: int) -> None:
     """Publish the job's task once the surrounding transaction has committed."""
     transaction.on_commit(lambda: send(kind, pk))
+
+
+def create_or_reuse(create: Callable[[], models.Model], active: Callable[[], models.Model | None], *,
+                    attempts: int = 3) -> models.Model | None:
+    """A new job, or the identical one already queued or running: one job per request, the
+    second request answered with the first (docs/reliability.md, "One active run per
+    quarter"; identical reports).
+
+    ``create()`` inserts the job in its own savepoint; a partial unique constraint on the
+    model's active jobs makes it raise ``IntegrityError`` when an identical job is active
+    (a constraint, not a check-then-insert, so two requests at once cannot both create).
+    Then ``active()`` returns that job, marked ``reused = True``; a new job is marked
+    ``reused = False``. When the active job finished between the two (``active()`` is
+    ``None``), creating is tried again, ``attempts`` times in all; ``None`` when every
+    attempt lost that race (the caller refuses). Whether a reused job answers the request
+    is the caller's rule (a recalculation with another methodology is refused)."""
+    for _attempt in range(attempts):
+        try:
+            with transaction.atomic():
+                job = create()
+        except IntegrityError:
+            job = active()
+            if job is None:  # it finished in the meantime: try again
+                continue
+            job.reused = True
+            return job
+        job.reused = False
+        return job
+    return None
+
+
+def enqueue(kind: JobKind, create: Callable[[], models.Model]) -> models.Model:
+    """``create()`` (a service returning a job marked ``reused``, ``create_or_reuse``) in a
+    transaction, the new job's task sent once it has committed (a reused job is already
+    queued or running). A broker that cannot be reached does not fail the request: the job
+    stays queued and the sweep sends it. Returns the job reloaded, ``reused`` kept."""
+    with transaction.atomic():
+        job = create()
+        if not job.reused:
+            send_on_commit(kind, job.pk)
+    reused = job.reused
+    job.refresh_from_db()
+    job.reused = reused
+    return job
 
 
 # --------------------------------------------------------------------------- run

@@ -92,38 +92,25 @@ def report_create(*, quarter: Quarter, format: str, supplier: Supplier | None = 
         raise ReportRefused(_("%(code)s has no stored score for %(quarter)s.")
                             % {"code": supplier.code, "quarter": quarter})
     who = actor_fields(actor)
-    for _attempt in range(3):
-        try:
-            with transaction.atomic():
-                report = Report.objects.create(quarter=str(quarter), format=format, supplier=supplier,
-                                               requested_by=who["actor"], requested_by_label=who["actor_label"],
-                                               language=translation.get_language() or settings.LANGUAGE_CODE)
-        except IntegrityError:
-            # An identical request (same quarter, format and supplier, from anyone) is queued
-            # or running: that report is the answer (report_one_active_per_request).
-            active = Report.objects.filter(quarter=str(quarter), format=format, supplier=supplier,
-                                           status__in=ACTIVE_REPORT_STATUSES).first()
-            if active is not None:
-                active.reused = True
-                return active
-            continue
-        report.reused = False
-        return report
-    raise ReportRefused(f"identical exports of {quarter} are being requested concurrently; try again")
+    # An identical request (same quarter, format and supplier, from anyone) queued or running
+    # is the answer (report_one_active_per_request).
+    report = jobs.create_or_reuse(
+        lambda: Report.objects.create(quarter=str(quarter), format=format, supplier=supplier,
+                                      requested_by=who["actor"], requested_by_label=who["actor_label"],
+                                      language=translation.get_language() or settings.LANGUAGE_CODE),
+        lambda: Report.objects.filter(quarter=str(quarter), format=format, supplier=supplier,
+                                      status__in=ACTIVE_REPORT_STATUSES).first())
+    if report is None:
+        raise ReportRefused(f"identical exports of {quarter} are being requested concurrently; try again")
+    return report
 
 
 def report_enqueue(*, quarter: Quarter, format: str, supplier: Supplier | None = None, actor=None) -> Report:
     """Create a report (or return the identical queued/running one: ``report.reused``) and
     hand it to Celery once the transaction has committed. A broker that cannot be reached
     does not fail the request: the report stays queued and the job sweep sends it."""
-    with transaction.atomic():
-        report = report_create(quarter=quarter, format=format, supplier=supplier, actor=actor)
-        if not report.reused:
-            jobs.send_on_commit(REPORT_JOB, report.pk)
-    reused = report.reused
-    report.refresh_from_db()
-    report.reused = reused
-    return report
+    return jobs.enqueue(REPORT_JOB, lambda: report_create(quarter=quarter, format=format, supplier=supplier,
+                                                          actor=actor))
 
 
 def report_execute(*, report_id: int, task_id: str = "") -> Report | None:

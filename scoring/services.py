@@ -117,26 +117,17 @@ def score_run_create(*, quarter: Quarter, methodology: Methodology | None = None
     elif not methodology.is_published:
         raise RecalculationRefused(f"methodology {methodology.version} is a draft: publish it before using it")
     who = actor_fields(actor)
-    for _attempt in range(3):
-        try:
-            with transaction.atomic():
-                run = ScoreRun.objects.create(quarter=str(quarter), methodology=methodology, trigger=trigger,
-                                              preview=preview, started_by=who["actor"],
-                                              started_by_label=who["actor_label"])
-        except IntegrityError:
-            active = _active_run(quarter, methodology, preview)
-            if active is None:  # it finished in the meantime: try again
-                continue
-            if reuse_identical and active.methodology_id == methodology.pk:
-                active.reused = True
-                return active
-            what = f"a preview of {methodology.version} on" if preview else "a recalculation of"
-            raise RecalculationRefused(
-                f"{what} {quarter} is already {active.status} (run {active.pk}); wait for it to finish",
-                run_id=active.pk) from None
-        run.reused = False
-        return run
-    raise RecalculationRefused(f"recalculations of {quarter} are being started concurrently; try again")
+    run = jobs.create_or_reuse(
+        lambda: ScoreRun.objects.create(quarter=str(quarter), methodology=methodology, trigger=trigger,
+                                        preview=preview, started_by=who["actor"], started_by_label=who["actor_label"]),
+        lambda: _active_run(quarter, methodology, preview))
+    if run is None:
+        raise RecalculationRefused(f"recalculations of {quarter} are being started concurrently; try again")
+    if run.reused and not (reuse_identical and run.methodology_id == methodology.pk):
+        what = f"a preview of {methodology.version} on" if preview else "a recalculation of"
+        raise RecalculationRefused(
+            f"{what} {quarter} is already {run.status} (run {run.pk}); wait for it to finish", run_id=run.pk)
+    return run
 
 
 def _active_run(quarter: Quarter, methodology: Methodology, preview: bool) -> ScoreRun | None:
@@ -154,15 +145,8 @@ def score_run_enqueue(*, quarter: Quarter, methodology: Methodology | None = Non
     to Celery once the transaction has committed. A broker that cannot be reached does not
     fail the request: the run stays queued and the job sweep sends it (core.jobs).
     ``preview``: see ``score_run_create``."""
-    with transaction.atomic():
-        run = score_run_create(quarter=quarter, methodology=methodology, actor=actor, trigger=trigger,
-                               reuse_identical=True, preview=preview)
-        if not run.reused:
-            jobs.send_on_commit(RUN_JOB, run.pk)
-    reused = run.reused
-    run.refresh_from_db()
-    run.reused = reused
-    return run
+    return jobs.enqueue(RUN_JOB, lambda: score_run_create(quarter=quarter, methodology=methodology, actor=actor,
+                                                         trigger=trigger, reuse_identical=True, preview=preview))
 
 
 def score_run_execute(*, run_id: int, task_id: str = "") -> ScoreRun | None:
