@@ -1,7 +1,6 @@
-from django.contrib import admin, messages
-from django.core.exceptions import PermissionDenied
+from django.contrib import admin
 
-from core import roles
+from core.admin import job_actions
 from reports import services
 from reports.models import Report
 
@@ -25,28 +24,8 @@ class ReportAdmin(admin.ModelAdmin):
         return False
 
     actions = ["cancel_reports", "retry_reports"]
-
-    @admin.action(description="Cancel the selected queued or running reports")
-    def cancel_reports(self, request, queryset):
-        if not roles.is_admin(request.user):
-            raise PermissionDenied
-        for report in queryset:
-            if services.report_cancel(report=report, actor=request.user):
-                self.message_user(request, f"Report {report.pk} cancelled.")
-            else:
-                self.message_user(request, f"Report {report.pk} had already finished.", level=messages.WARNING)
-
-    @admin.action(description="Retry the selected failed or cancelled reports")
-    def retry_reports(self, request, queryset):
-        if not roles.is_admin(request.user):
-            raise PermissionDenied
-        for report in queryset:
-            try:
-                retried = services.report_retry(report=report, actor=request.user)
-            except services.ReportRefused as exc:
-                self.message_user(request, str(exc), level=messages.ERROR)
-            else:
-                level = messages.INFO if retried else messages.WARNING
-                self.message_user(request, f"Report {report.pk} queued again." if retried else
-                                  f"Report {report.pk} is {report.status}; only failed or cancelled reports are "
-                                  "retried.", level=level)
+    cancel_reports, retry_reports = job_actions(
+        plural="reports", name=lambda report: f"Report {report.pk}",
+        cancel=lambda report, actor: services.report_cancel(report=report, actor=actor),
+        retry=lambda report, actor: services.report_retry(report=report, actor=actor),
+        refused=services.ReportRefused)

@@ -10,7 +10,7 @@ from django.template.response import TemplateResponse
 from simple_history.admin import SimpleHistoryAdmin
 
 from core import roles
-from core.admin import ReadOnlyInline, ServiceOnlyAdmin
+from core.admin import ReadOnlyInline, ServiceOnlyAdmin, job_actions
 from scoring import methodology_drafts, services
 from scoring.models import (
     CoverageSnapshot,
@@ -149,29 +149,11 @@ class ScoreRunAdmin(ReadOnlyAdmin):
         if not roles.is_admin(request.user):
             raise PermissionDenied
 
-    @admin.action(description="Cancel the selected queued or running runs")
-    def cancel_runs(self, request, queryset):
-        self._require_admin(request)
-        for run in queryset:
-            if services.score_run_cancel(run=run, actor=request.user):
-                self.message_user(request, f"Run {run.pk} of {run.quarter} cancelled.")
-            else:
-                self.message_user(request, f"Run {run.pk} had already finished.", level=messages.WARNING)
-
-    @admin.action(description="Retry the selected failed or cancelled runs")
-    def retry_runs(self, request, queryset):
-        self._require_admin(request)
-        for run in queryset:
-            try:
-                retried = services.score_run_retry(run=run, actor=request.user)
-            except services.RecalculationRefused as exc:
-                self.message_user(request, str(exc), level=messages.ERROR)
-            else:
-                if retried:
-                    self.message_user(request, f"Run {run.pk} of {run.quarter} queued again.")
-                else:
-                    self.message_user(request, f"Run {run.pk} is {run.status}; only failed or cancelled runs "
-                                      "are retried.", level=messages.WARNING)
+    cancel_runs, retry_runs = job_actions(
+        plural="runs", name=lambda run: f"Run {run.pk} of {run.quarter}",
+        cancel=lambda run, actor: services.score_run_cancel(run=run, actor=actor),
+        retry=lambda run, actor: services.score_run_retry(run=run, actor=actor),
+        refused=services.RecalculationRefused)
 
     @admin.action(description="Delete the selected mistaken runs and their results")
     def delete_runs_with_results(self, request, queryset):
