@@ -34,6 +34,7 @@ import pytest
 import time_machine
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
+from django.test import Client
 from rest_framework.test import APIClient
 
 from core import roles
@@ -193,6 +194,22 @@ def role_users(db, own_supplier):
     SupplierMembership.objects.create(user=users[roles.SUPPLIER_USER], supplier=own_supplier)
     users["no_role"] = User.objects.create_user(username="nobody", password="pw-nobody")
     return users
+
+
+@pytest.fixture
+def staff_as(role_users):
+    """A browser logged in to the admin as the user of ``role`` (made staff; what it may
+    do there is its role's)."""
+
+    def client_for(role: str) -> Client:
+        user = role_users[role]
+        user.is_staff = True
+        user.save()
+        client = Client()
+        client.force_login(user)
+        return client
+
+    return client_for
 
 
 @pytest.fixture

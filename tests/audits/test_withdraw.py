@@ -30,14 +30,6 @@ def zero_tolerance(audit, provision, role_users):
                                    finding_ref="ZT-1")
 
 
-def staff_client(user) -> Client:
-    user.is_staff = True
-    user.save()
-    client = Client()
-    client.force_login(user)
-    return client
-
-
 def test_withdrawing_reconciles_the_review_and_scoring_ignores_the_finding(zero_tolerance, role_users,
                                                                            own_supplier):
     admin = role_users["procurement_admin"]
@@ -77,8 +69,8 @@ def test_reimporting_a_withdrawn_finding_is_refused(zero_tolerance, role_users, 
     assert Finding.objects.get().status == "withdrawn"
 
 
-def test_an_analyst_cannot_delete_a_finding_in_the_admin(zero_tolerance, role_users):
-    client = staff_client(role_users["procurement_analyst"])
+def test_an_analyst_cannot_delete_a_finding_in_the_admin(zero_tolerance, staff_as):
+    client = staff_as("procurement_analyst")
     url = f"/admin/audits/finding/{zero_tolerance.pk}/delete/"
     assert client.get(url).status_code == 403
     assert client.post(url, {"post": "yes"}).status_code == 403
@@ -92,8 +84,8 @@ def test_an_analyst_cannot_delete_a_finding_in_the_admin(zero_tolerance, role_us
     assert Supplier.objects.get(code="OWN-1").termination_review is True
 
 
-def test_an_admin_withdraws_through_the_admin_action_with_a_reason(zero_tolerance, role_users):
-    client = staff_client(role_users["procurement_admin"])
+def test_an_admin_withdraws_through_the_admin_action_with_a_reason(zero_tolerance, staff_as):
+    client = staff_as("procurement_admin")
     form = client.post("/admin/audits/finding/", {"action": "withdraw", "_selected_action": [zero_tolerance.pk]})
     assert form.status_code == 200 and b'name="reason"' in form.content
     assert Finding.objects.get(pk=zero_tolerance.pk).status == "open"

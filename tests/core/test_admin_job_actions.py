@@ -7,7 +7,7 @@ import pytest
 from django.contrib import admin
 from django.contrib.messages import get_messages
 from django.core.exceptions import PermissionDenied
-from django.test import Client, RequestFactory
+from django.test import RequestFactory
 
 from core import jobs
 from reports.models import Report
@@ -20,14 +20,6 @@ def sent(monkeypatch):
     published = []
     monkeypatch.setattr(jobs, "send", lambda kind, pk: published.append((kind.name, pk)) or True)
     return published
-
-
-def _admin_client(user) -> Client:
-    user.is_staff = True
-    user.save()
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 def _act(client, url: str, action: str, job) -> str:
@@ -48,9 +40,9 @@ def _report(**fields) -> Report:
     (_run, "/admin/scoring/scorerun/", "cancel_runs", "retry_runs", "Run {pk} of 2025-Q4", "runs"),
     (_report, "/admin/reports/report/", "cancel_reports", "retry_reports", "Report {pk}", "reports"),
 ])
-def test_an_admin_cancels_and_retries_a_job_through_its_service(role_users, sent, django_capture_on_commit_callbacks,
+def test_an_admin_cancels_and_retries_a_job_through_its_service(staff_as, sent, django_capture_on_commit_callbacks,
                                                                 make, url, cancel, retry, name, plural):
-    client = _admin_client(role_users["procurement_admin"])
+    client = staff_as("procurement_admin")
     job = make()
     name = name.format(pk=job.pk)
     assert _act(client, url, cancel, job) == f"{name} cancelled."
@@ -65,8 +57,8 @@ def test_an_admin_cancels_and_retries_a_job_through_its_service(role_users, sent
     assert len(sent) == 1
 
 
-def test_a_retry_refused_by_its_service_is_an_error_and_changes_nothing(role_users, sent):
-    client = _admin_client(role_users["procurement_admin"])
+def test_a_retry_refused_by_its_service_is_an_error_and_changes_nothing(staff_as, sent):
+    client = staff_as("procurement_admin")
     failed = _report(status="failed")
     _report()  # the identical report queued
     message = _act(client, "/admin/reports/report/", "retry_reports", failed)

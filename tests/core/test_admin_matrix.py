@@ -47,15 +47,6 @@ def objects(own_supplier, role_users):
     }
 
 
-def staff(role_users, role) -> Client:
-    user = role_users[role]
-    user.is_staff = True
-    user.save()
-    client = Client()
-    client.force_login(user)
-    return client
-
-
 @pytest.mark.parametrize("role", [None, roles.VIEWER, roles.SUPPLIER_USER])
 def test_non_staff_users_never_reach_the_admin(role_users, objects, role):
     client = Client()
@@ -69,8 +60,8 @@ def test_non_staff_users_never_reach_the_admin(role_users, objects, role):
 
 @pytest.mark.parametrize("role", [roles.PROCUREMENT_ADMIN, roles.PROCUREMENT_ANALYST, roles.VIEWER])
 @pytest.mark.parametrize("label", READ_ONLY)
-def test_procurement_reads_but_cannot_add_change_or_delete(role_users, objects, role, label):
-    client = staff(role_users, role)
+def test_procurement_reads_but_cannot_add_change_or_delete(role_users, objects, role, label, staff_as):
+    client = staff_as(role)
     app, model = label.split(".")
     obj = objects[label]
     before = {f.attname: getattr(obj, f.attname) for f in obj._meta.concrete_fields}
@@ -88,27 +79,27 @@ def test_procurement_reads_but_cannot_add_change_or_delete(role_users, objects, 
 
 
 @pytest.mark.parametrize("label", READ_ONLY)
-def test_a_staff_supplier_user_sees_nothing(role_users, objects, label):
-    client = staff(role_users, roles.SUPPLIER_USER)
+def test_a_staff_supplier_user_sees_nothing(role_users, objects, label, staff_as):
+    client = staff_as(roles.SUPPLIER_USER)
     app, model = label.split(".")
     assert client.get(f"/admin/{app}/{model}/").status_code == 403
     assert client.get(f"/admin/{app}/{model}/{objects[label].pk}/change/").status_code == 403
 
 
 @pytest.mark.parametrize("role", [roles.PROCUREMENT_ADMIN, roles.PROCUREMENT_ANALYST, roles.VIEWER])
-def test_no_role_adds_or_deletes_a_finding_in_the_admin(role_users, objects, role):
+def test_no_role_adds_or_deletes_a_finding_in_the_admin(role_users, objects, role, staff_as):
     """Texts and due dates of an open finding are edited through ``finding_update``; adding
     and deleting are not offered to anyone (an admin withdraws: tests/audits/test_withdraw.py)."""
-    client = staff(role_users, role)
+    client = staff_as(role)
     finding = objects["audits.finding"]
     assert client.get("/admin/audits/finding/add/").status_code == 403
     assert client.post(f"/admin/audits/finding/{finding.pk}/delete/", {"post": "yes"}).status_code == 403
     assert Finding.objects.get(pk=finding.pk).status == "open"
 
 
-def test_a_documents_supplier_cannot_change_in_the_admin(role_users, objects, other_supplier):
+def test_a_documents_supplier_cannot_change_in_the_admin(role_users, objects, other_supplier, staff_as):
     document = objects["suppliers.document"]
-    client = staff(role_users, roles.PROCUREMENT_ADMIN)
+    client = staff_as(roles.PROCUREMENT_ADMIN)
     response = client.post(f"/admin/suppliers/document/{document.pk}/change/", {
         "supplier": other_supplier.pk, "kind": "other", "title": "t", "original_name": "x.pdf",
         "content_type": "application/pdf", "size": "1"})
@@ -116,20 +107,20 @@ def test_a_documents_supplier_cannot_change_in_the_admin(role_users, objects, ot
     assert Document.objects.get(pk=document.pk).supplier_id == objects["suppliers.supplier"].pk
 
 
-def test_only_admins_manage_who_belongs_to_which_supplier(role_users, objects):
+def test_only_admins_manage_who_belongs_to_which_supplier(role_users, objects, staff_as):
     membership = SupplierMembership.objects.get()
-    analyst = staff(role_users, roles.PROCUREMENT_ANALYST)
+    analyst = staff_as(roles.PROCUREMENT_ANALYST)
     assert analyst.get("/admin/suppliers/suppliermembership/add/").status_code == 403
     assert analyst.post(f"/admin/suppliers/suppliermembership/{membership.pk}/delete/",
                         {"post": "yes"}).status_code == 403
-    admin = staff(role_users, roles.PROCUREMENT_ADMIN)
+    admin = staff_as(roles.PROCUREMENT_ADMIN)
     assert admin.get("/admin/suppliers/suppliermembership/add/").status_code == 200
     assert SupplierMembership.objects.filter(pk=membership.pk).exists()
 
 
-def test_an_audit_edit_in_the_admin_goes_through_the_service_and_keeps_the_status(role_users, objects):
+def test_an_audit_edit_in_the_admin_goes_through_the_service_and_keeps_the_status(role_users, objects, staff_as):
     audit = Audit.objects.get(audit_ref="M-A")
-    client = staff(role_users, roles.PROCUREMENT_ANALYST)
+    client = staff_as(roles.PROCUREMENT_ANALYST)
     assert client.get("/admin/audits/audit/add/").status_code == 403
     response = client.post(f"/admin/audits/audit/{audit.pk}/change/", {
         "audit_firm": "Firm Z", "conducted_on": "2025-03-10", "section_scores": "{}", "status": "closed",
