@@ -28,7 +28,7 @@ from disclosure.models import (
     normalise_person_ref,
 )
 from suppliers.models import Supplier
-from suppliers.scoping import SupplierScopedMixin
+from suppliers.scoping import SupplierScopedMixin, VisibleSupplierField
 
 
 class CourseSerializer(serializers.ModelSerializer):
@@ -153,8 +153,7 @@ def run_service(function, **kwargs):
 
 
 class TrainingSubmissionSerializer(serializers.ModelSerializer):
-    supplier_code = IdentifierSlugRelatedField(source="person.supplier", slug_field="code",
-                                               queryset=Supplier.objects.all())
+    supplier_code = VisibleSupplierField(source="person.supplier")
     person_ref = serializers.CharField(source="person.person_ref", max_length=254)
     course_code = IdentifierSlugRelatedField(source="course", slug_field="code", queryset=Course.objects.all())
     score = serializers.DecimalField(max_digits=5, decimal_places=2, required=False, allow_null=True)

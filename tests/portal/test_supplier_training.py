@@ -378,7 +378,13 @@ def test_training_submissions_api(role_users, own_supplier, other_supplier, cour
     assert body["state"] == "submitted" and "certificate" not in body and body["certificate_document"]
     refused = supplier.post("/api/v1/training-submissions/", {**data, "supplier_code": "OTHER-1",
                                                               "certificate": pdf()}, format="multipart")
-    assert refused.status_code == 403
+    unknown = supplier.post("/api/v1/training-submissions/", {**data, "supplier_code": "NOPE-9",
+                                                              "certificate": pdf()}, format="multipart")
+    # Another supplier's code is refused as an unknown one: a supplier user learns nothing of it.
+    assert refused.status_code == unknown.status_code == 400
+    assert refused.json()["supplier_code"] == [message.replace("NOPE-9", "OTHER-1")
+                                               for message in unknown.json()["supplier_code"]]
+    assert not TrainingSubmission.objects.filter(person__supplier__code="OTHER-1").exists()
     bad = supplier.post("/api/v1/training-submissions/", {**data, "person_ref": "P-2", "completed_on": "1999-01-01",
                                                           "certificate": pdf()}, format="multipart")
     assert bad.status_code == 400 and "completed_on" in bad.json()
