@@ -253,6 +253,41 @@ def test_coverage_api_serves_the_stored_snapshot_compressed(world, api_as):
 
 
 @pytest.mark.django_db
+def test_coverage_api_sends_the_stored_body_as_it_is_and_reads_it_once_per_run(role_users, api_as, make_supplier,
+                                                                               make_site):
+    analyst = role_users["procurement_analyst"]
+    _add_suppliers(make_supplier, make_site, analyst, 0, 3)
+    quarter = _recalculate(analyst)
+    api_client = api_as("procurement_analyst")
+    url = f"/api/v1/coverage/?quarter={quarter}"
+
+    def served() -> tuple[bytes, bytes]:
+        packed = api_client.get(url, HTTP_ACCEPT_ENCODING="gzip")
+        plain = api_client.get(url)
+        assert packed["Content-Encoding"] == "gzip" and "Content-Encoding" not in plain
+        return packed.content, plain.content
+
+    def expected() -> tuple[bytes, bytes]:
+        data = CoverageSnapshot.objects.get(quarter=quarter, official=True).data
+        text = json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode()
+        return gzip.compress(text, compresslevel=serving.GZIP_LEVEL, mtime=0), text
+
+    first = served()
+    assert first == expected()
+    assert served() == first  # kept: the same bytes
+    with CaptureQueriesContext(connection) as queries:
+        assert serving.coverage_body(quarter) == first[0]
+    assert len(queries) == 1  # the snapshot's fingerprint alone
+
+    # A new run with another supplier: its document is served, not the one kept.
+    _add_suppliers(make_supplier, make_site, analyst, 3, 2)
+    _recalculate(analyst)
+    second = served()
+    assert second == expected() and second != first
+    assert any(gap["supplier"] == "SV-004" for gap in json.loads(second[1])["metrics"]["audit"]["gaps"])
+
+
+@pytest.mark.django_db
 def test_gap_list_pages_cover_the_whole_list_exactly_once(role_users, api_as, make_supplier, make_site):
     analyst = role_users["procurement_analyst"]
     _add_suppliers(make_supplier, make_site, analyst, 0, 7)
