@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import functools
 import html
+from urllib.parse import quote
 
 from django import template
 from django.urls import reverse
 from django.utils.html import format_html
+from django.utils.http import RFC3986_SUBDELIMS
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language, gettext
 from django.utils.translation import gettext_lazy as _
@@ -388,6 +390,17 @@ def _supplier_row_words(language: str | None) -> dict:
             "select": gettext("Select %(code)s")}
 
 
+def _supplier_url(context, code: str) -> str:
+    """``reverse("portal:supplier-detail", args=[code])`` with the reversing done once per
+    rendered page: the path before the code, then the code quoted as ``reverse`` quotes it
+    (a code is one path segment: ``<str:code>`` never holds a slash)."""
+    prefix = context.render_context.get("supplier_url_prefix")
+    if prefix is None:
+        placeholder = reverse("portal:supplier-detail", args=["-"])
+        prefix = context.render_context["supplier_url_prefix"] = placeholder.removesuffix("-/")
+    return f"{prefix}{quote(code, safe=RFC3986_SUBDELIMS + '/~:@')}/"
+
+
 @register.simple_tag(takes_context=True)
 def supplier_row(context, supplier):
     """One ``<tr>`` of the supplier list (templates/portal/supplier_list.html) for a row of
@@ -406,7 +419,7 @@ def supplier_row(context, supplier):
         label = words["select"] % {"code": code}
         cells.append(f'<td><input type="checkbox" name="selected" value="{supplier.pk}" form="bulk-suppliers" '
                      f'aria-label="{label}"></td>')
-    href = escape(reverse("portal:supplier-detail", args=[supplier.code]))
+    href = escape(_supplier_url(context, supplier.code))
     quarter = context.get("quarter")
     if quarter:
         href += f"?quarter={escape(str(quarter))}"

@@ -38,6 +38,7 @@ def test_rows_are_the_markup_the_template_wrote(role, language, world, client_as
         score.save()
     QuarterlyScore.objects.filter(pk=other.pk).update(flags_text="termination_review;low_completeness")
     make_supplier("Q&A-1", name="<b>Suspended</b>", status="suspended", category="non_production")
+    make_supplier("Ü 1?#%", name="Quoted code")
     client = client_as(role)
     for url in (f"/suppliers/?quarter={world.quarter}&sort=-score", "/suppliers/", "/suppliers/?sort=name&status=",
                 f"/suppliers/?quarter={world.quarter}&flag=termination_review"):
