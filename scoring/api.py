@@ -530,7 +530,8 @@ class CoverageView(APIView):
     """The section 7 coverage metrics of a quarter, as stored by the latest run of its
     official methodology version (or of the ``methodology`` asked for): the contract's full
     shape (every gap list inline). The official version's is served as the JSON stored at
-    recalculation, gzip-compressed when the client accepts it (``scoring.serving``)."""
+    recalculation, gzip-compressed when the client accepts it, and kept by each process until a
+    new run or version (``scoring.serving.coverage_body``)."""
 
     procurement_only = True
 
@@ -546,10 +547,9 @@ class CoverageView(APIView):
                 raise NotFound(f"no coverage for {quarter}: recalculate the quarter first")
             if not snapshot.official:
                 return Response(snapshot.data)
-        summary = serving.coverage_summary(str(quarter), with_body=True)
-        if summary is None:
+        body = serving.coverage_body(str(quarter))
+        if body is None:
             raise NotFound(f"no coverage for {quarter}: recalculate the quarter first")
-        body = bytes(summary.body)
         if request.accepted_renderer.format != "json":  # the browsable API renders the document itself
             return Response(json.loads(gzip.decompress(body)))
         if ACCEPTS_GZIP.search(request.headers.get("Accept-Encoding", "")):

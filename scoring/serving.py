@@ -12,6 +12,7 @@ first request after a run finds them ready.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import gzip
 import json
 
@@ -28,6 +29,9 @@ METRICS = ("audit", "scorecard", "sbti", "ghg_disclosure", "foc")
 # Gaps of each metric kept in the digest (the dashboard shows the audit metric's first ones).
 DIGEST_GAPS = 10
 GZIP_LEVEL = 6
+# Compressed coverage documents kept per process (5.5 MB each at 100,000 suppliers): the
+# quarters being read, each under the fingerprint of the snapshot it was made from.
+BODY_CACHE = 4
 
 
 def _fingerprint(quarter: str) -> str | None:
@@ -41,16 +45,43 @@ def _snapshot_data(quarter: str) -> dict:
     return CoverageSnapshot.objects.filter(quarter=quarter, official=True).values_list("data", flat=True).get()
 
 
-def coverage_summary(quarter: str, *, with_body: bool = False) -> StoredSummary | None:
-    """The quarter's stored coverage summary: ``payload`` is the digest (``digest``),
-    ``body`` the snapshot's JSON compressed with gzip (the contract's full shape,
-    ``with_body`` to load it). ``None`` when the quarter has no snapshot. Two queries
-    when fresh."""
+def coverage_summary(quarter: str) -> StoredSummary | None:
+    """The quarter's stored coverage summary: ``payload`` is the digest (``digest``); its
+    ``body`` (the snapshot's JSON compressed with gzip, the contract's full shape) is left
+    unread: ``coverage_body``. ``None`` when the quarter has no snapshot. Two queries when
+    fresh."""
     fingerprint = _fingerprint(quarter)
-    if fingerprint is None:
-        return None
+    return None if fingerprint is None else _coverage_stored(quarter, fingerprint)
+
+
+def _coverage_stored(quarter: str, fingerprint: str, *, with_body: bool = False) -> StoredSummary:
     return stored(f"coverage:{quarter}", fingerprint, lambda: _coverage(quarter, _snapshot_data(quarter)),
                   with_body=with_body)
+
+
+def coverage_body(quarter: str) -> bytes | None:
+    """The quarter's full coverage document (the contract's shape) as the gzip-compressed JSON
+    ``coverage_summary`` stores, ``None`` when the quarter has no snapshot.
+
+    The body is kept in this process under the official snapshot's fingerprint (its id, run
+    and time written; up to ``BODY_CACHE`` of them, least recently read dropped first): a
+    request for a body already read costs the fingerprint query alone, instead of reading the
+    megabytes again. A new run of the quarter or a new official version changes the
+    fingerprint, so its document is read (or computed) afresh. One query when kept, two when
+    stored, more when stale (computed and stored)."""
+    fingerprint = _fingerprint(quarter)
+    return None if fingerprint is None else _body(quarter, fingerprint)
+
+
+@functools.lru_cache(maxsize=BODY_CACHE)
+def _body(quarter: str, fingerprint: str) -> bytes:
+    """The body of the coverage summary stored under ``fingerprint`` (computed when stale)."""
+    return bytes(_coverage_stored(quarter, fingerprint, with_body=True).body)
+
+
+def forget_bodies() -> None:
+    """Drop the coverage bodies kept in this process (tests whose rolled-back ids repeat)."""
+    _body.cache_clear()
 
 
 def score_count(quarter: str, *, grade: str = "", population: str = "") -> int | None:

@@ -113,6 +113,17 @@ def _test_clock(request):
 
 
 @pytest.fixture(autouse=True)
+def _process_caches():
+    """Every test starts without the coverage bodies a previous test's requests kept in this
+    process (``scoring.serving.coverage_body``): rolled-back ids and times can repeat."""
+    from scoring import serving
+
+    serving.forget_bodies()
+    yield
+    serving.forget_bodies()
+
+
+@pytest.fixture(autouse=True)
 def _default_language():
     """Every test starts in the default language and leaves it: a test that activates
     Chinese (a request with that language, ``translation.activate``) cannot change the

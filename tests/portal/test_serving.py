@@ -28,7 +28,7 @@ from tests import clock
 # Query budgets per page, the same at every data size (session, user and groups included).
 BUDGETS = {
     "dashboard": 20,
-    "supplier_list_score": 10,
+    "supplier_list_score": 11,  # the stored supplier total: two indexed reads instead of counting every supplier
     "supplier_list_grade": 10,
     "supplier_detail": 36,  # the page grew: training summary, minerals reports, Factory of Choice per site
     "scores_api": 5,
@@ -253,6 +253,41 @@ def test_coverage_api_serves_the_stored_snapshot_compressed(world, api_as):
 
 
 @pytest.mark.django_db
+def test_coverage_api_sends_the_stored_body_as_it_is_and_reads_it_once_per_run(role_users, api_as, make_supplier,
+                                                                               make_site):
+    analyst = role_users["procurement_analyst"]
+    _add_suppliers(make_supplier, make_site, analyst, 0, 3)
+    quarter = _recalculate(analyst)
+    api_client = api_as("procurement_analyst")
+    url = f"/api/v1/coverage/?quarter={quarter}"
+
+    def served() -> tuple[bytes, bytes]:
+        packed = api_client.get(url, HTTP_ACCEPT_ENCODING="gzip")
+        plain = api_client.get(url)
+        assert packed["Content-Encoding"] == "gzip" and "Content-Encoding" not in plain
+        return packed.content, plain.content
+
+    def expected() -> tuple[bytes, bytes]:
+        data = CoverageSnapshot.objects.get(quarter=quarter, official=True).data
+        text = json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode()
+        return gzip.compress(text, compresslevel=serving.GZIP_LEVEL, mtime=0), text
+
+    first = served()
+    assert first == expected()
+    assert served() == first  # kept: the same bytes
+    with CaptureQueriesContext(connection) as queries:
+        assert serving.coverage_body(quarter) == first[0]
+    assert len(queries) == 1  # the snapshot's fingerprint alone
+
+    # A new run with another supplier: its document is served, not the one kept.
+    _add_suppliers(make_supplier, make_site, analyst, 3, 2)
+    _recalculate(analyst)
+    second = served()
+    assert second == expected() and second != first
+    assert any(gap["supplier"] == "SV-004" for gap in json.loads(second[1])["metrics"]["audit"]["gaps"])
+
+
+@pytest.mark.django_db
 def test_gap_list_pages_cover_the_whole_list_exactly_once(role_users, api_as, make_supplier, make_site):
     analyst = role_users["procurement_analyst"]
     _add_suppliers(make_supplier, make_site, analyst, 0, 7)
@@ -408,6 +443,32 @@ def test_a_stored_count_equals_the_counted_list(filters, role_users, make_suppli
                    for query in queries.captured_queries)
     assert serving.score_count(quarter, **filters) == (
         rows.count() if filters else rows.filter(q_score__isnull=False).count())
+
+
+@pytest.mark.django_db
+def test_the_whole_list_count_follows_new_changed_and_deleted_suppliers(role_users, make_supplier, client_as):
+    from portal import selectors
+
+    analyst = role_users["procurement_analyst"]
+    client = client_as("procurement_analyst")
+
+    def listed() -> int:
+        return client.get("/suppliers/").context["page"].paginator.count
+
+    assert selectors.supplier_count(analyst, None) == Supplier.objects.count() == listed()
+    with CaptureQueriesContext(connection) as queries:
+        stored = selectors.supplier_count(analyst, None)
+    assert stored == Supplier.objects.count()
+    assert len(queries) == 2 and not any("COUNT(" in query["sql"] for query in queries.captured_queries)
+    added = make_supplier("NEW-1")
+    assert listed() == Supplier.objects.count()
+    added.name = "Renamed"
+    added.save()
+    assert listed() == Supplier.objects.count()
+    Supplier.objects.filter(pk=added.pk).delete()
+    assert listed() == Supplier.objects.count()
+    make_supplier("NEW-2").delete()
+    assert listed() == Supplier.objects.count() and selectors.supplier_count(analyst, None) == listed()
 
 
 @pytest.mark.django_db

@@ -70,6 +70,7 @@ def test_list_paginates_with_a_constant_number_of_queries(world, client_as, make
         client.get("/suppliers/")
     for n in range(60):
         make_supplier(f"BULK-{n:03d}")
+    client.get("/suppliers/")  # the first request after a change counts the suppliers again (the stored total)
     with CaptureQueriesContext(connection) as many:
         response = client.get("/suppliers/")
     assert len(many) == len(few)
