@@ -376,7 +376,6 @@ def job_state(job):
     return progress.job_state(job)
 
 
-
 @functools.lru_cache(maxsize=8)
 def _supplier_row_words(language: str | None) -> dict:
     """The words of a supplier list row in ``language``, translated once per process:
