@@ -15,11 +15,9 @@ from django.db.models import (
     F,
     FilteredRelation,
     IntegerField,
-    OuterRef,
     Prefetch,
     Q,
     QuerySet,
-    Subquery,
     Value,
     When,
 )
@@ -270,8 +268,8 @@ def supplier_rows(user, quarter: str | None, *, query: str = "", country: str = 
         q=FilteredRelation("scores", condition=Q(scores__quarter=quarter or "", scores__official=True)),
         q_score=F("q__score"), q_grade=F("q__grade"), q_population=F("q__population"),
         q_flags=F("q__flags_text"), q_rank=F("q__rank"), q_spend=F("q__spend_basis"),
-        q_change=F("q__score") - Subquery(QuarterlyScore.objects.filter(
-            supplier_id=OuterRef("pk"), quarter=previous, official=True).values("score")[:1]),
+        p=FilteredRelation("scores", condition=Q(scores__quarter=previous, scores__official=True)),
+        q_change=F("q__score") - F("p__score"),
     )
     if query:
         suppliers = suppliers.filter(Q(code__icontains=query) | Q(name__icontains=query)
