@@ -247,12 +247,12 @@ def site_cycle_status(as_of: dt.date, supplier_ids: SupplierIds = None, *, expir
         ("site_id", "int64"), ("last_full_audit_id", "int64"), ("last_full_audit_ref", "str"),
         ("last_full_audit_on", "date"), ("score", "decimal"), ("recognition", "object"),
         ("responsible_analyst_id", "float"), ("audit_type", "str")], supplier_ids)
+    audit_sites = audits["site_id"].to_numpy(dtype=np.int64)
     picked = rules.latest_full_audits(
-        audits["site_id"].to_numpy(dtype=np.int64), audits["audit_type"].to_numpy(dtype=object),
+        audit_sites, audits["audit_type"].to_numpy(dtype=object),
         pd.to_datetime(audits["last_full_audit_on"]).to_numpy(dtype="datetime64[ns]"),
         np.array([np.nan if s is None else float(s) for s in audits["score"]], dtype=float),
         audits["last_full_audit_ref"].to_numpy(dtype=object), as_of=as_of)
-    latest = audits.iloc[picked].drop(columns="audit_type")
 
     upcoming_rows = (
         _restrict(Audit.objects.filter(audit_type__in=FULL_AUDIT_TYPES, status__in=UPCOMING_STATUSES),
@@ -262,26 +262,69 @@ def site_cycle_status(as_of: dt.date, supplier_ids: SupplierIds = None, *, expir
     upcoming = _read(upcoming_rows, [
         ("site_id", "int64"), ("upcoming_audit_id", "int64"), ("upcoming_audit_ref", "str"),
         ("upcoming_audit_status", "str"), ("conducted_on", "date"), ("due_by", "date")], supplier_ids)
-    if len(upcoming):
-        upcoming["upcoming_audit_date"] = [e if e is not None else d
-                                           for e, d in zip(upcoming["conducted_on"], upcoming["due_by"], strict=True)]
-        upcoming["_order"] = [d or dt.date.max for d in upcoming["upcoming_audit_date"]]
-        upcoming = upcoming.sort_values(["site_id", "_order", "upcoming_audit_ref"]).drop_duplicates("site_id")
-    upcoming = upcoming.drop(columns=["conducted_on", "due_by", "_order"], errors="ignore")
-    if "upcoming_audit_date" not in upcoming:
-        upcoming["upcoming_audit_date"] = []
+    # Per site the earliest upcoming audit: by its date (end date, else due-by date; none last), then reference.
+    upcoming_sites = upcoming["site_id"].to_numpy(dtype=np.int64)
+    upcoming_dates = np.array([e if e is not None else d for e, d in zip(upcoming["conducted_on"], upcoming["due_by"],
+                                                                          strict=True)], dtype=object)
+    order = np.lexsort((
+        pd.factorize(upcoming["upcoming_audit_ref"].to_numpy(dtype=object), sort=True)[0],
+        np.fromiter(((d or dt.date.max).toordinal() for d in upcoming_dates), dtype=np.int64, count=len(upcoming)),
+        upcoming_sites,
+    ))
+    first = order[np.r_[True, upcoming_sites[order][1:] != upcoming_sites[order][:-1]][:len(order)]]
 
-    frame = sites.merge(latest, on="site_id", how="left").merge(upcoming, on="site_id", how="left")
-    frame = frame.astype(object).where(frame.notna(), None)
-    last_on = frame["last_full_audit_on"].tolist()
-    frame["valid_until"] = [dates.audit_valid_until(d, validity_months) if d is not None else None for d in last_on]
-    frame["status"] = [dates.cycle_status(d, as_of, expiring_days, validity_months) for d in last_on]
-    frame["next_due"] = [until if until is not None else as_of for until in frame["valid_until"]]
-    frame["relevant"] = [bool(p) and s == "active" for p, s in zip(frame["is_production"], frame["site_status"],
-                                                                    strict=True)]
-    for column in ("site_id", "supplier_id", "last_full_audit_id", "upcoming_audit_id", "responsible_analyst_id"):
-        frame[column] = [None if v is None else int(v) for v in frame[column]]
-    return frame[CYCLE_COLUMNS].reset_index(drop=True)
+    # Each site's latest and upcoming audit, looked up by site id (both picks are one row per site).
+    site_ids = sites["site_id"].to_numpy(dtype=np.int64)
+    latest = _lookup(audit_sites[picked], site_ids)
+    soon = _lookup(upcoming_sites[first], site_ids)
+    columns = {name: _objects(sites[name]) for name in ("site_code", "site_name", "supplier_code",
+                                                         "supplier_status", "is_production", "site_status")}
+    for name in ("last_full_audit_id", "last_full_audit_ref", "last_full_audit_on", "score", "recognition",
+                 "responsible_analyst_id"):
+        columns[name] = latest(_objects(audits[name])[picked])
+    for name, values in (("upcoming_audit_id", _objects(upcoming["upcoming_audit_id"])),
+                         ("upcoming_audit_ref", _objects(upcoming["upcoming_audit_ref"])),
+                         ("upcoming_audit_status", _objects(upcoming["upcoming_audit_status"])),
+                         ("upcoming_audit_date", _objects(pd.Series(upcoming_dates, dtype=object)))):
+        columns[name] = soon(values[first])
+    last_on = columns["last_full_audit_on"].tolist()
+    valid_until = [dates.audit_valid_until(d, validity_months) if d is not None else None for d in last_on]
+    # Built from lists, these columns take the dtype pandas infers (ids: int64, float64 with a gap, object
+    # when all are missing), as they always have.
+    columns.update({
+        "site_id": site_ids.tolist(), "supplier_id": sites["supplier_id"].tolist(),
+        "relevant": [bool(p) and s == "active" for p, s in zip(columns["is_production"], columns["site_status"],
+                                                                strict=True)],
+        "valid_until": valid_until,
+        "status": [dates.cycle_status(d, as_of, expiring_days, validity_months) for d in last_on],
+        "next_due": [until if until is not None else as_of for until in valid_until],
+    })
+    for column in ("last_full_audit_id", "upcoming_audit_id", "responsible_analyst_id"):
+        columns[column] = [None if v is None else int(v) for v in columns[column]]
+    return pd.DataFrame({name: pd.Series(values, dtype=object) if isinstance(values, np.ndarray) else values
+                         for name, values in ((name, columns[name]) for name in CYCLE_COLUMNS)})
+
+
+def _objects(column: pd.Series) -> np.ndarray:
+    """A column as an object array of Python values, ``None`` for a missing one (NaN, NaT, None)."""
+    values = column.to_numpy(dtype=object, copy=True)
+    values[pd.isna(values)] = None
+    return values
+
+
+def _lookup(keys: np.ndarray, wanted: np.ndarray):
+    """``take(values)``: ``values`` (one per sorted unique ``keys``) aligned to ``wanted``, ``None`` where
+    ``wanted`` has no key; the left join of one value per key, without a merge."""
+    position = np.searchsorted(keys, wanted)
+    found = position < len(keys)
+    found[found] = keys[position[found]] == wanted[found]
+
+    def take(values: np.ndarray) -> np.ndarray:
+        aligned = np.full(len(wanted), None, dtype=object)
+        aligned[found] = values[position[found]]
+        return aligned
+
+    return take
 
 
 def supplier_cycle_coverage(as_of: dt.date, supplier_ids: SupplierIds = None, *,
