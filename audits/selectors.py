@@ -221,8 +221,8 @@ def site_cycle_status(as_of: dt.date, supplier_ids: SupplierIds = None, *, expir
     earliest planned, scheduled or in-progress full audit. ``relevant``: a production
     site with status active (scorecard.md section 4). ``expiring_days`` and
     ``validity_months`` default to the methodology in force at ``as_of``
-    (``audits.policy``). Dates are ``datetime.date`` or ``None``. Three queries (plus the
-    policy's one or two when a parameter is left out).
+    (``audits.policy``). Dates are ``datetime.date`` or ``None``. Two queries, the sites and
+    their full audits (plus the policy's one or two when a parameter is left out).
     """
     if expiring_days is None or validity_months is None:
         policy = policy_at(as_of)
@@ -237,37 +237,37 @@ def site_cycle_status(as_of: dt.date, supplier_ids: SupplierIds = None, *, expir
         ("supplier_code", "str"), ("supplier_status", "str"), ("is_production", "bool"), ("site_status", "str")],
         supplier_ids), supplier_ids)
 
+    # The full audits that took place by ``as_of`` and those still to take place, in one read.
     audit_rows = (
-        _restrict(Audit.objects.filter(audit_type__in=FULL_AUDIT_TYPES, status__in=CONDUCTED_STATUSES,
-                                       conducted_on__lte=as_of), "site__supplier_id", supplier_ids)
-        .values_list("site_id", "id", "audit_ref", "conducted_on", "score", "recognition",
+        _restrict(Audit.objects.filter(Q(status__in=CONDUCTED_STATUSES, conducted_on__lte=as_of)
+                                       | Q(status__in=UPCOMING_STATUSES), audit_type__in=FULL_AUDIT_TYPES),
+                  "site__supplier_id", supplier_ids)
+        .values_list("site_id", "id", "audit_ref", "status", "conducted_on", "due_by", "score", "recognition",
                      "responsible_analyst_id", "audit_type")
     )
     audits = _read(audit_rows, [
-        ("site_id", "int64"), ("last_full_audit_id", "int64"), ("last_full_audit_ref", "str"),
-        ("last_full_audit_on", "date"), ("score", "decimal"), ("recognition", "object"),
+        ("site_id", "int64"), ("audit_id", "int64"), ("audit_ref", "str"), ("status", "str"),
+        ("conducted_on", "date"), ("due_by", "date"), ("score", "decimal"), ("recognition", "object"),
         ("responsible_analyst_id", "float"), ("audit_type", "str")], supplier_ids)
     audit_sites = audits["site_id"].to_numpy(dtype=np.int64)
-    picked = rules.latest_full_audits(
-        audit_sites, audits["audit_type"].to_numpy(dtype=object),
-        pd.to_datetime(audits["last_full_audit_on"]).to_numpy(dtype="datetime64[ns]"),
-        np.array([np.nan if s is None else float(s) for s in audits["score"]], dtype=float),
-        audits["last_full_audit_ref"].to_numpy(dtype=object), as_of=as_of)
+    statuses = audits["status"].to_numpy(dtype=object)
+    conducted = np.flatnonzero(np.isin(statuses, CONDUCTED_STATUSES))
+    conducted_on = audits["conducted_on"].to_numpy(dtype=object)[conducted]
+    picked = conducted[rules.latest_full_audits(
+        audit_sites[conducted], audits["audit_type"].to_numpy(dtype=object)[conducted],
+        pd.to_datetime(pd.Series(conducted_on, dtype=object)).to_numpy(dtype="datetime64[ns]"),
+        np.array([np.nan if s is None else float(s) for s in audits["score"].to_numpy(dtype=object)[conducted]],
+                 dtype=float),
+        audits["audit_ref"].to_numpy(dtype=object)[conducted], as_of=as_of)]
 
-    upcoming_rows = (
-        _restrict(Audit.objects.filter(audit_type__in=FULL_AUDIT_TYPES, status__in=UPCOMING_STATUSES),
-                  "site__supplier_id", supplier_ids)
-        .values_list("site_id", "id", "audit_ref", "status", "conducted_on", "due_by")
-    )
-    upcoming = _read(upcoming_rows, [
-        ("site_id", "int64"), ("upcoming_audit_id", "int64"), ("upcoming_audit_ref", "str"),
-        ("upcoming_audit_status", "str"), ("conducted_on", "date"), ("due_by", "date")], supplier_ids)
     # Per site the earliest upcoming audit: by its date (end date, else due-by date; none last), then reference.
-    upcoming_sites = upcoming["site_id"].to_numpy(dtype=np.int64)
-    upcoming_dates = np.array([e if e is not None else d for e, d in zip(upcoming["conducted_on"], upcoming["due_by"],
-                                                                          strict=True)], dtype=object)
+    upcoming = np.flatnonzero(np.isin(statuses, UPCOMING_STATUSES))
+    upcoming_sites = audit_sites[upcoming]
+    upcoming_dates = np.array([e if e is not None else d for e, d in zip(
+        audits["conducted_on"].to_numpy(dtype=object)[upcoming], audits["due_by"].to_numpy(dtype=object)[upcoming],
+        strict=True)], dtype=object)
     order = np.lexsort((
-        pd.factorize(upcoming["upcoming_audit_ref"].to_numpy(dtype=object), sort=True)[0],
+        pd.factorize(audits["audit_ref"].to_numpy(dtype=object)[upcoming], sort=True)[0],
         np.fromiter(((d or dt.date.max).toordinal() for d in upcoming_dates), dtype=np.int64, count=len(upcoming)),
         upcoming_sites,
     ))
@@ -279,12 +279,13 @@ def site_cycle_status(as_of: dt.date, supplier_ids: SupplierIds = None, *, expir
     soon = _lookup(upcoming_sites[first], site_ids)
     columns = {name: _objects(sites[name]) for name in ("site_code", "site_name", "supplier_code",
                                                          "supplier_status", "is_production", "site_status")}
-    for name in ("last_full_audit_id", "last_full_audit_ref", "last_full_audit_on", "score", "recognition",
-                 "responsible_analyst_id"):
-        columns[name] = latest(_objects(audits[name])[picked])
-    for name, values in (("upcoming_audit_id", _objects(upcoming["upcoming_audit_id"])),
-                         ("upcoming_audit_ref", _objects(upcoming["upcoming_audit_ref"])),
-                         ("upcoming_audit_status", _objects(upcoming["upcoming_audit_status"])),
+    for name, source in (("last_full_audit_id", "audit_id"), ("last_full_audit_ref", "audit_ref"),
+                         ("last_full_audit_on", "conducted_on"), ("score", "score"), ("recognition", "recognition"),
+                         ("responsible_analyst_id", "responsible_analyst_id")):
+        columns[name] = latest(_objects(audits[source])[picked])
+    for name, values in (("upcoming_audit_id", _objects(audits["audit_id"])[upcoming]),
+                         ("upcoming_audit_ref", _objects(audits["audit_ref"])[upcoming]),
+                         ("upcoming_audit_status", statuses[upcoming]),
                          ("upcoming_audit_date", _objects(pd.Series(upcoming_dates, dtype=object)))):
         columns[name] = soon(values[first])
     last_on = columns["last_full_audit_on"].tolist()

@@ -227,7 +227,8 @@ def cycle_rows(user, as_of: dt.date, *, status: str = "", query: str = "", relev
 
 
 def supplier_cycle(supplier: Supplier, as_of: dt.date) -> dict[int, dict]:
-    """Site id → the site's two-year cycle row, for one supplier (three queries)."""
+    """Site id → the site's two-year cycle row, for one supplier (``site_cycle_status``:
+    two queries, plus the policy's one or two)."""
     frame = site_cycle_status(as_of, [supplier.pk])
     return {row["site_id"]: row for row in frame.to_dict("records")}
 
