@@ -303,7 +303,7 @@ def site_cycle_status(as_of: dt.date, supplier_ids: SupplierIds = None, *, expir
     for column in ("last_full_audit_id", "upcoming_audit_id", "responsible_analyst_id"):
         columns[column] = [None if v is None else int(v) for v in columns[column]]
     return pd.DataFrame({name: pd.Series(values, dtype=object) if isinstance(values, np.ndarray) else values
-                         for name, values in ((name, columns[name]) for name in CYCLE_COLUMNS)})
+                         for name, values in ((name, columns[name]) for name in CYCLE_COLUMNS)}, copy=False)
 
 
 def _objects(column: pd.Series) -> np.ndarray:
