@@ -221,8 +221,8 @@ def site_cycle_status(as_of: dt.date, supplier_ids: SupplierIds = None, *, expir
     earliest planned, scheduled or in-progress full audit. ``relevant``: a production
     site with status active (scorecard.md section 4). ``expiring_days`` and
     ``validity_months`` default to the methodology in force at ``as_of``
-    (``audits.policy``). Dates are ``datetime.date`` or ``None``. Three queries (plus the
-    policy's one or two when a parameter is left out).
+    (``audits.policy``). Dates are ``datetime.date`` or ``None``. Two queries, the sites and
+    their full audits (plus the policy's one or two when a parameter is left out).
     """
     if expiring_days is None or validity_months is None:
         policy = policy_at(as_of)
@@ -237,51 +237,95 @@ def site_cycle_status(as_of: dt.date, supplier_ids: SupplierIds = None, *, expir
         ("supplier_code", "str"), ("supplier_status", "str"), ("is_production", "bool"), ("site_status", "str")],
         supplier_ids), supplier_ids)
 
+    # The full audits that took place by ``as_of`` and those still to take place, in one read.
     audit_rows = (
-        _restrict(Audit.objects.filter(audit_type__in=FULL_AUDIT_TYPES, status__in=CONDUCTED_STATUSES,
-                                       conducted_on__lte=as_of), "site__supplier_id", supplier_ids)
-        .values_list("site_id", "id", "audit_ref", "conducted_on", "score", "recognition",
+        _restrict(Audit.objects.filter(Q(status__in=CONDUCTED_STATUSES, conducted_on__lte=as_of)
+                                       | Q(status__in=UPCOMING_STATUSES), audit_type__in=FULL_AUDIT_TYPES),
+                  "site__supplier_id", supplier_ids)
+        .values_list("site_id", "id", "audit_ref", "status", "conducted_on", "due_by", "score", "recognition",
                      "responsible_analyst_id", "audit_type")
     )
     audits = _read(audit_rows, [
-        ("site_id", "int64"), ("last_full_audit_id", "int64"), ("last_full_audit_ref", "str"),
-        ("last_full_audit_on", "date"), ("score", "decimal"), ("recognition", "object"),
+        ("site_id", "int64"), ("audit_id", "int64"), ("audit_ref", "str"), ("status", "str"),
+        ("conducted_on", "date"), ("due_by", "date"), ("score", "decimal"), ("recognition", "object"),
         ("responsible_analyst_id", "float"), ("audit_type", "str")], supplier_ids)
-    picked = rules.latest_full_audits(
-        audits["site_id"].to_numpy(dtype=np.int64), audits["audit_type"].to_numpy(dtype=object),
-        pd.to_datetime(audits["last_full_audit_on"]).to_numpy(dtype="datetime64[ns]"),
-        np.array([np.nan if s is None else float(s) for s in audits["score"]], dtype=float),
-        audits["last_full_audit_ref"].to_numpy(dtype=object), as_of=as_of)
-    latest = audits.iloc[picked].drop(columns="audit_type")
+    audit_sites = audits["site_id"].to_numpy(dtype=np.int64)
+    statuses = audits["status"].to_numpy(dtype=object)
+    conducted = np.flatnonzero(np.isin(statuses, CONDUCTED_STATUSES))
+    conducted_on = audits["conducted_on"].to_numpy(dtype=object)[conducted]
+    picked = conducted[rules.latest_full_audits(
+        audit_sites[conducted], audits["audit_type"].to_numpy(dtype=object)[conducted],
+        pd.to_datetime(pd.Series(conducted_on, dtype=object)).to_numpy(dtype="datetime64[ns]"),
+        np.array([np.nan if s is None else float(s) for s in audits["score"].to_numpy(dtype=object)[conducted]],
+                 dtype=float),
+        audits["audit_ref"].to_numpy(dtype=object)[conducted], as_of=as_of)]
 
-    upcoming_rows = (
-        _restrict(Audit.objects.filter(audit_type__in=FULL_AUDIT_TYPES, status__in=UPCOMING_STATUSES),
-                  "site__supplier_id", supplier_ids)
-        .values_list("site_id", "id", "audit_ref", "status", "conducted_on", "due_by")
-    )
-    upcoming = _read(upcoming_rows, [
-        ("site_id", "int64"), ("upcoming_audit_id", "int64"), ("upcoming_audit_ref", "str"),
-        ("upcoming_audit_status", "str"), ("conducted_on", "date"), ("due_by", "date")], supplier_ids)
-    if len(upcoming):
-        upcoming["upcoming_audit_date"] = [e if e is not None else d
-                                           for e, d in zip(upcoming["conducted_on"], upcoming["due_by"], strict=True)]
-        upcoming["_order"] = [d or dt.date.max for d in upcoming["upcoming_audit_date"]]
-        upcoming = upcoming.sort_values(["site_id", "_order", "upcoming_audit_ref"]).drop_duplicates("site_id")
-    upcoming = upcoming.drop(columns=["conducted_on", "due_by", "_order"], errors="ignore")
-    if "upcoming_audit_date" not in upcoming:
-        upcoming["upcoming_audit_date"] = []
+    # Per site the earliest upcoming audit: by its date (end date, else due-by date; none last), then reference.
+    upcoming = np.flatnonzero(np.isin(statuses, UPCOMING_STATUSES))
+    upcoming_sites = audit_sites[upcoming]
+    upcoming_dates = np.array([e if e is not None else d for e, d in zip(
+        audits["conducted_on"].to_numpy(dtype=object)[upcoming], audits["due_by"].to_numpy(dtype=object)[upcoming],
+        strict=True)], dtype=object)
+    order = np.lexsort((
+        pd.factorize(audits["audit_ref"].to_numpy(dtype=object)[upcoming], sort=True)[0],
+        np.fromiter(((d or dt.date.max).toordinal() for d in upcoming_dates), dtype=np.int64, count=len(upcoming)),
+        upcoming_sites,
+    ))
+    first = order[np.r_[True, upcoming_sites[order][1:] != upcoming_sites[order][:-1]][:len(order)]]
 
-    frame = sites.merge(latest, on="site_id", how="left").merge(upcoming, on="site_id", how="left")
-    frame = frame.astype(object).where(frame.notna(), None)
-    last_on = frame["last_full_audit_on"].tolist()
-    frame["valid_until"] = [dates.audit_valid_until(d, validity_months) if d is not None else None for d in last_on]
-    frame["status"] = [dates.cycle_status(d, as_of, expiring_days, validity_months) for d in last_on]
-    frame["next_due"] = [until if until is not None else as_of for until in frame["valid_until"]]
-    frame["relevant"] = [bool(p) and s == "active" for p, s in zip(frame["is_production"], frame["site_status"],
-                                                                    strict=True)]
-    for column in ("site_id", "supplier_id", "last_full_audit_id", "upcoming_audit_id", "responsible_analyst_id"):
-        frame[column] = [None if v is None else int(v) for v in frame[column]]
-    return frame[CYCLE_COLUMNS].reset_index(drop=True)
+    # Each site's latest and upcoming audit, looked up by site id (both picks are one row per site).
+    site_ids = sites["site_id"].to_numpy(dtype=np.int64)
+    latest = _lookup(audit_sites[picked], site_ids)
+    soon = _lookup(upcoming_sites[first], site_ids)
+    columns = {name: _objects(sites[name]) for name in ("site_code", "site_name", "supplier_code",
+                                                         "supplier_status", "is_production", "site_status")}
+    for name, source in (("last_full_audit_id", "audit_id"), ("last_full_audit_ref", "audit_ref"),
+                         ("last_full_audit_on", "conducted_on"), ("score", "score"), ("recognition", "recognition"),
+                         ("responsible_analyst_id", "responsible_analyst_id")):
+        columns[name] = latest(_objects(audits[source])[picked])
+    for name, values in (("upcoming_audit_id", _objects(audits["audit_id"])[upcoming]),
+                         ("upcoming_audit_ref", _objects(audits["audit_ref"])[upcoming]),
+                         ("upcoming_audit_status", statuses[upcoming]),
+                         ("upcoming_audit_date", _objects(pd.Series(upcoming_dates, dtype=object)))):
+        columns[name] = soon(values[first])
+    last_on = columns["last_full_audit_on"].tolist()
+    valid_until = [dates.audit_valid_until(d, validity_months) if d is not None else None for d in last_on]
+    # Built from lists, these columns take the dtype pandas infers (ids: int64, float64 with a gap, object
+    # when all are missing), as they always have.
+    columns.update({
+        "site_id": site_ids.tolist(), "supplier_id": sites["supplier_id"].tolist(),
+        "relevant": [bool(p) and s == "active" for p, s in zip(columns["is_production"], columns["site_status"],
+                                                                strict=True)],
+        "valid_until": valid_until,
+        "status": [dates.cycle_status(d, as_of, expiring_days, validity_months) for d in last_on],
+        "next_due": [until if until is not None else as_of for until in valid_until],
+    })
+    for column in ("last_full_audit_id", "upcoming_audit_id", "responsible_analyst_id"):
+        columns[column] = [None if v is None else int(v) for v in columns[column]]
+    return pd.DataFrame({name: pd.Series(values, dtype=object) if isinstance(values, np.ndarray) else values
+                         for name, values in ((name, columns[name]) for name in CYCLE_COLUMNS)}, copy=False)
+
+
+def _objects(column: pd.Series) -> np.ndarray:
+    """A column as an object array of Python values, ``None`` for a missing one (NaN, NaT, None)."""
+    values = column.to_numpy(dtype=object, copy=True)
+    values[pd.isna(values)] = None
+    return values
+
+
+def _lookup(keys: np.ndarray, wanted: np.ndarray):
+    """``take(values)``: ``values`` (one per sorted unique ``keys``) aligned to ``wanted``, ``None`` where
+    ``wanted`` has no key; the left join of one value per key, without a merge."""
+    position = np.searchsorted(keys, wanted)
+    found = position < len(keys)
+    found[found] = keys[position[found]] == wanted[found]
+
+    def take(values: np.ndarray) -> np.ndarray:
+        aligned = np.full(len(wanted), None, dtype=object)
+        aligned[found] = values[position[found]]
+        return aligned
+
+    return take
 
 
 def supplier_cycle_coverage(as_of: dt.date, supplier_ids: SupplierIds = None, *,

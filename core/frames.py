@@ -92,7 +92,7 @@ def frame_from_rows(rows: list[tuple], spec: Spec) -> pd.DataFrame:
         name: (kind(pd.Series(list(values), dtype=object)).reset_index(drop=True) if callable(kind)
                else _CONVERTERS[kind](list(values)))
         for (name, kind), values in zip(spec, columns, strict=True)
-    })
+    }, copy=False)  # the columns are new: no copy of them
 
 
 def empty_from_spec(spec: Spec) -> pd.DataFrame:

@@ -45,7 +45,7 @@ from core.summaries import Computed, latest_changes, stored
 from portal.history_text import readable
 from scoring import breakdown, serving
 from scoring.breakdown import BreakdownRow
-from scoring.methodology import CATEGORIES
+from scoring.methodology import CATEGORIES, MethodologyParams
 from scoring.models import (
     IndicatorValue,
     QuarterlyScore,
@@ -226,7 +226,8 @@ def cycle_rows(user, as_of: dt.date, *, status: str = "", query: str = "", relev
 
 
 def supplier_cycle(supplier: Supplier, as_of: dt.date) -> dict[int, dict]:
-    """Site id → the site's two-year cycle row, for one supplier (three queries)."""
+    """Site id → the site's two-year cycle row, for one supplier (``site_cycle_status``:
+    two queries, plus the policy's one or two)."""
     frame = site_cycle_status(as_of, [supplier.pk])
     return {row["site_id"]: row for row in frame.to_dict("records")}
 
@@ -389,6 +390,7 @@ class Scorecard:
     rows: list[BreakdownRow]
     subscores: list[tuple[str, str, Decimal, Decimal | None]]  # (key, title, weight, value)
     gains: list = field(default_factory=list)
+    params: MethodologyParams | None = None  # the score's methodology (``methodology_params``)
 
 
 def scorecard(supplier: Supplier, quarter: str, scores: list[QuarterlyScore] | None = None) -> Scorecard | None:
@@ -411,7 +413,7 @@ def scorecard(supplier: Supplier, quarter: str, scores: list[QuarterlyScore] | N
     subscores = [(key, title, category_weights.get(key, Decimal(0)), getattr(score, key)) for key, title in CATEGORIES]
     return Scorecard(score=score, rows=rows, subscores=subscores,
                      gains=breakdown.points_to_gain(params, score.population, score.points,
-                                                     flags=score.flags))
+                                                     flags=score.flags), params=params)
 
 
 def stored_scores(supplier: Supplier) -> list[QuarterlyScore]:
@@ -420,12 +422,15 @@ def stored_scores(supplier: Supplier) -> list[QuarterlyScore]:
     return list(supplier.scores.filter(official=True).select_related("methodology", "run").order_by("quarter"))
 
 
-def score_change(supplier: Supplier, quarter: str):
+def score_change(supplier: Supplier, quarter: str, scores: list[QuarterlyScore] | None = None,
+                 params: MethodologyParams | None = None):
     """Why the supplier's official score of ``quarter`` moved since the quarter before
-    (``scoring.decomposition.decompose``), or ``None`` without both stored scores."""
+    (``scoring.decomposition.decompose``), or ``None`` without both stored scores.
+    ``scores``: the supplier's official stored scores already read (``stored_scores``);
+    ``params``: the current score's methodology's (``Scorecard.params``); neither is read again."""
     from scoring.decomposition import decompose
 
-    return decompose(supplier.pk, Quarter.parse(quarter))
+    return decompose(supplier.pk, Quarter.parse(quarter), official=scores, params=params)
 
 
 def history(supplier: Supplier, scores: list[QuarterlyScore] | None = None) -> list[dict]:
@@ -497,28 +502,21 @@ FINDING_SORTS = {
 SEVERITY_ORDER = ("priority", "major", "minor", "risk", "ofi")
 
 
-def findings_board(user, today: dt.date, *, severity: str = "", status: str = "open", overdue: str = "",
-                   cap_state: str = "", supplier: str = "", query: str = "", mine: str = "",
-                   sort: str = "due") -> QuerySet[Finding]:
-    """Findings the user may see, filtered; each carries ``cap_overdue``/``correction_overdue``
-    and ``overdue_since`` at ``today`` (``audits.selectors.with_overdue``); ``overdue`` is
-    ``any``, ``cap``, ``correction`` or empty. ``sort``: a key of ``FINDING_SORTS`` (``due``,
-    the earliest working correction due date first, by default; ``overdue``: the longest overdue
-    first), ``-`` before it reverses; empty dates last either way, then by reference.
-    ``mine``: only findings of suppliers the user owns."""
-    findings = scope_to_user(Finding.objects.all(), user, "audit__site__supplier").select_related(
-        "audit__site__supplier", "provision", "corrective_action")
-    findings = audit_selectors.with_overdue(findings, today)
+def board_findings(user, today: dt.date, *, severity: str = "", status: str = "open", overdue: str = "",
+                   cap_state: str = "", supplier: str = "", query: str = "", mine: str = "") -> QuerySet[Finding]:
+    """The findings of the board (``findings_board``, the same filters) without its
+    annotations and order: what the board counts (the supplier page's open findings).
+    ``overdue`` filters by ``audits.selectors.overdue_conditions`` at ``today``."""
+    findings = scope_to_user(Finding.objects.all(), user, "audit__site__supplier")
     if severity:
         findings = findings.filter(severity=severity)
     if status:
         findings = findings.filter(status=status)
-    if overdue == "cap":
-        findings = findings.filter(cap_overdue=True)
-    elif overdue == "correction":
-        findings = findings.filter(correction_overdue=True)
-    elif overdue == "any":
-        findings = findings.filter(Q(cap_overdue=True) | Q(correction_overdue=True))
+    if overdue in ("cap", "correction", "any"):
+        conditions = audit_selectors.overdue_conditions(today)
+        findings = findings.filter(conditions["cap_overdue"] if overdue == "cap" else
+                                   conditions["correction_overdue"] if overdue == "correction" else
+                                   conditions["cap_overdue"] | conditions["correction_overdue"])
     if cap_state:
         findings = findings.filter(corrective_action__state=cap_state)
     if supplier:
@@ -529,6 +527,23 @@ def findings_board(user, today: dt.date, *, severity: str = "", status: str = "o
         findings = findings.filter(Q(finding_ref__icontains=query) | Q(description__icontains=query)
                                    | Q(audit__audit_ref__icontains=query)
                                    | Q(audit__site__supplier__name__icontains=query))
+    return findings
+
+
+def findings_board(user, today: dt.date, *, severity: str = "", status: str = "open", overdue: str = "",
+                   cap_state: str = "", supplier: str = "", query: str = "", mine: str = "",
+                   sort: str = "due") -> QuerySet[Finding]:
+    """Findings the user may see, filtered (``board_findings``); each carries
+    ``cap_overdue``/``correction_overdue`` and ``overdue_since`` at ``today``
+    (``audits.selectors.with_overdue``); ``overdue`` is ``any``, ``cap``, ``correction`` or
+    empty. ``sort``: a key of ``FINDING_SORTS`` (``due``, the earliest working correction due
+    date first, by default; ``overdue``: the longest overdue first), ``-`` before it reverses;
+    empty dates last either way, then by reference. ``mine``: only findings of suppliers the
+    user owns."""
+    findings = board_findings(user, today, severity=severity, status=status, overdue=overdue, cap_state=cap_state,
+                              supplier=supplier, query=query, mine=mine)
+    findings = audit_selectors.with_overdue(
+        findings.select_related("audit__site__supplier", "provision", "corrective_action"), today)
     descending = sort.startswith("-")
     fields = FINDING_SORTS.get(sort.lstrip("-"), FINDING_SORTS["due"])
     if "severity_rank" in fields:

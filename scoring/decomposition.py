@@ -222,18 +222,35 @@ def _assemble(quarter: str, previous: str, new: Methodology, old: Methodology, c
 
 
 def decompose(supplier_id: int, quarter: Quarter, *, previous: Quarter | None = None,
-              methodology: Methodology | None = None, compute: bool = True) -> Decomposition | None:
+              methodology: Methodology | None = None, compute: bool = True,
+              official: list[QuarterlyScore] | None = None,
+              params: MethodologyParams | None = None) -> Decomposition | None:
     """The change of one supplier's score from ``previous`` (default: the quarter before)
     to ``quarter``: this quarter's result of ``methodology`` (default: the official one)
     against the previous quarter's official result. ``None`` when either is not stored.
     ``compute``: score the previous inputs with the engine when no stored result of the new
-    methodology exists (one read of the previous quarter's inputs for this supplier)."""
+    methodology exists (one read of the previous quarter's inputs for this supplier).
+    ``official``: the supplier's official stored scores (with their methodology) already
+    read, any quarters: the official results are picked from them instead of read again.
+    ``params``: ``scoring.selectors.methodology_params`` of the current result's methodology
+    when already read (used when its version is that methodology's). Two to four queries,
+    none for what is given."""
     from scoring.selectors import methodology_params, version_scores
 
     previous = previous or quarter.previous()
-    current = version_scores(quarter, methodology).filter(supplier_id=supplier_id).select_related(
-        "methodology").first()
-    before_old = version_scores(previous).filter(supplier_id=supplier_id).select_related("methodology").first()
+
+    def official_of(wanted: Quarter) -> QuarterlyScore | None:
+        return next((row for row in official if row.quarter == str(wanted)), None)
+
+    if official is not None and methodology is None:
+        current = official_of(quarter)
+    else:
+        current = version_scores(quarter, methodology).filter(supplier_id=supplier_id).select_related(
+            "methodology").first()
+    if official is not None:
+        before_old = official_of(previous)
+    else:
+        before_old = version_scores(previous).filter(supplier_id=supplier_id).select_related("methodology").first()
     if current is None or before_old is None:
         return None
     new, old = current.methodology, before_old.methodology
@@ -246,7 +263,9 @@ def decompose(supplier_id: int, quarter: Quarter, *, previous: Quarter | None = 
             before_new, source = Result.of(stored), STORED
         elif compute:
             before_new, source = _computed_previous(previous, new, supplier_id), COMPUTED
-    lines = data_lines(methodology_params(new), before_new, Result.of(current)) if before_new is not None else None
+    if before_new is not None and (params is None or params.version != new.version):
+        params = methodology_params(new)
+    lines = data_lines(params, before_new, Result.of(current)) if before_new is not None else None
     return _assemble(str(quarter), str(previous), new, old, Result.of(current), Result.of(before_old), before_new,
                      source, lines)
 

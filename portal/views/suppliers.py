@@ -86,7 +86,7 @@ def supplier_detail(request, code: str):
     quarter = selectors.pick_quarter(request.GET.get("quarter"), quarters)
     quarter = quarter if quarter in quarters else (quarters[0] if quarters else None)
     card = selectors.scorecard(supplier, quarter, scores) if quarter else None
-    change = selectors.score_change(supplier, quarter) if card else None
+    change = selectors.score_change(supplier, quarter, scores, card.params) if card else None
     history = selectors.history(supplier, scores)
     history_chart = charts.line_chart(
         _("Score by quarter"), [(entry["quarter"], float(entry["score"])) for entry in history], y_max=100,
@@ -116,7 +116,7 @@ def supplier_detail(request, code: str):
         "training": training if training.persons else None,
         "audits": paginate(request, selectors.supplier_audits(supplier), 10, "audits_page"),
         "documents": paginate(request, documents, 10, "documents_page"),
-        "open_findings": selectors.findings_board(request.user, day, supplier=supplier.code).count(),
+        "open_findings": selectors.board_findings(request.user, day, supplier=supplier.code).count(),
         "status_changes": status_changes_for(request.user, supplier, limit=10), "internal": internal,
         "changes": selectors.change_history(request.user, Supplier, id=supplier.pk),
         "status_form": StatusChangeForm(initial={"status": supplier.status}),

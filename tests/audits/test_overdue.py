@@ -89,6 +89,10 @@ def test_every_caller_agrees_with_the_one_definition(audit, make_finding, api_as
     # Portal board and dashboard counts
     user = role_users["procurement_analyst"]
     assert [f.finding_ref for f in portal_selectors.findings_board(user, AS_OF, overdue="any")] == ["F-NOCAP"]
+    for overdue in ("any", "cap", "correction", ""):  # what the board counts (the supplier page) is what it lists
+        assert sorted(portal_selectors.board_findings(user, AS_OF, overdue=overdue).values_list(
+            "finding_ref", flat=True)) == sorted(f.finding_ref for f in portal_selectors.findings_board(
+                user, AS_OF, overdue=overdue))
     summary = portal_selectors.open_findings_summary(user, AS_OF)
     assert (summary["cap_overdue"], summary["correction_overdue"]) == (1, 0)
     # Workbook and report cards (a past date)

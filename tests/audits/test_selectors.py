@@ -115,10 +115,10 @@ def test_site_cycle_status_picks_the_latest_full_audit_like_the_engine(own_suppl
     assert row["last_full_audit_ref"] == "A" and row["score"] == Decimal("190")
 
 
-def test_site_cycle_status_is_three_queries(data, django_assert_num_queries):
-    with django_assert_num_queries(3):
+def test_site_cycle_status_is_two_queries(data, django_assert_num_queries):
+    with django_assert_num_queries(2):  # the sites, their full audits (taken place and upcoming)
         selectors.site_cycle_status(D(2026, 1, 1), expiring_days=90, validity_months=24)
-    with django_assert_num_queries(5):  # plus the methodology in force (no stored quarter, the published one)
+    with django_assert_num_queries(4):  # plus the methodology in force (no stored quarter, the published one)
         selectors.site_cycle_status(D(2026, 1, 1))
 
 

@@ -30,7 +30,8 @@ BUDGETS = {
     "dashboard": 20,
     "supplier_list_score": 11,  # the stored supplier total: two indexed reads instead of counting every supplier
     "supplier_list_grade": 10,
-    "supplier_detail": 36,  # the page grew: training summary, minerals reports, Factory of Choice per site
+    "supplier_detail": 33,  # training summary, minerals reports, Factory of Choice per site; the score change
+    # from the scores and methodology the scorecard read, the site cycle in two reads (#13)
     "scores_api": 5,
     "suppliers_api": 5,
     "coverage_api": 5,

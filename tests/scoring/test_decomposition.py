@@ -176,6 +176,24 @@ def test_the_decomposition_of_stored_scores_across_a_methodology_change(two_quar
     assert api_as("supplier_user").get("/api/v1/scores/decomposition/OTHER/?quarter=2026-Q3").status_code == 404
 
 
+def test_the_decomposition_from_scores_already_read_is_the_same_without_reading_them(
+        two_quarters, own_supplier, django_assert_num_queries):
+    from core.quarter import Quarter
+    from portal import selectors as portal_selectors
+    from scoring import services
+
+    q3 = Quarter.parse("2026-Q3")
+    services.score_run_now(quarter=Quarter.parse("2026-Q2"), actor="test")
+    services.score_run_now(quarter=q3, actor="test")
+    scores = portal_selectors.stored_scores(own_supplier)
+    card = portal_selectors.scorecard(own_supplier, "2026-Q3", scores)
+    read = decomposition.decompose(own_supplier.pk, q3)
+    with django_assert_num_queries(0):  # the official scores and the methodology's parameters are given
+        given = decomposition.decompose(own_supplier.pk, q3, official=scores, params=card.params)
+    assert given == read and given.lines and given.total != 0
+    assert decomposition.decompose(own_supplier.pk, q3, official=scores[-1:]) is None  # no previous score given
+
+
 def test_the_supplier_page_says_why_the_score_moved_largest_effect_first(two_quarters, own_supplier, role_users):
     from django.test import Client
 
