@@ -38,8 +38,6 @@ holds one batch at a time.
 
 from __future__ import annotations
 
-import contextlib
-import ctypes
 import io
 import json
 import time
@@ -235,18 +233,6 @@ def read_arrow(queryset: QuerySet, spec: Spec):
         connection.queries_log.append({"sql": sql,
                                        "time": f"{time.monotonic() - started:.3f}"})
     return table
-
-
-def release_freed_memory() -> None:
-    """Give the memory freed since (large frames, a quarter's result rows) back to the
-    system: the Arrow pool's unused blocks and, with glibc, the C heap's free pages
-    (``malloc_trim``; nothing on other C libraries). Without it a worker keeps the freed
-    pages of a recalculation, and the next run's peak starts from them."""
-    import pyarrow as pa
-
-    pa.default_memory_pool().release_unused()
-    with contextlib.suppress(OSError, AttributeError):
-        ctypes.CDLL("libc.so.6").malloc_trim(0)
 
 
 def _shared_texts(column) -> np.ndarray:
