@@ -1223,8 +1223,9 @@ def compute_quarter(inputs: ScoringInputs, methodology: MethodologyParams) -> En
     picks = _pick_values(inputs, pop)
     # Nothing below reads the audits, findings or values again: without them here, they are
     # freed before the output is built when the caller holds them no longer (the recalculation).
-    inputs = dataclasses.replace(inputs, audits=inputs.audits.iloc[:0], findings=inputs.findings.iloc[:0],
-                                 values=inputs.values.iloc[:0])
+    # Empty copies, not ``iloc[:0]``: a slice is a view that keeps the whole frame's arrays.
+    inputs = dataclasses.replace(inputs, audits=inputs.audits.iloc[:0].copy(), findings=inputs.findings.iloc[:0].copy(),
+                                 values=inputs.values.iloc[:0].copy())
     release_freed_memory()  # their pages (and the steps' above), before the output is built
     columns = _indicator_columns(specs, facts, picks, pop, _derived_raw(specs, inputs, pop))
     by_code = dict(zip(codes, columns, strict=True))
