@@ -54,6 +54,7 @@ CHUNK_ROWS = 100_000
 SHARED_TEXTS_MIN_ROWS = 1_000  # below, a text column is converted one string per row
 SHARED_TEXTS_SAMPLE_ROWS = 10_000  # the rows whose distinct texts tell whether a column repeats them
 COPY_BLOCK_BYTES = 16 << 20
+RELEASE_PER_COLUMN_ROWS = 100_000  # from this many rows, Arrow memory is given back column by column
 
 Kind = str | Callable[[pd.Series], pd.Series]
 Spec = list[tuple[str, Kind]]
@@ -257,8 +258,10 @@ def _read_copy(queryset: QuerySet, spec: Spec) -> pd.DataFrame:
     if table is None:
         return empty_from_spec(spec)
     # Each Arrow column is let go once converted and the Arrow pool's freed memory given back
-    # at once (mimalloc keeps it otherwise: ~40 % of a large read's resident memory), so the
-    # pandas columns (numpy, on the C heap) do not add to Arrow pages that are no longer used.
+    # (mimalloc keeps it otherwise: ~40 % of a large read's resident memory): after each column
+    # in a large read, so its pandas columns (numpy, on the C heap) do not add to Arrow pages
+    # that are no longer used; once at the end of a small one.
+    per_column = table.num_rows >= RELEASE_PER_COLUMN_ROWS
     arrow_columns = table.columns
     del table
     columns = {}
@@ -286,5 +289,7 @@ def _read_copy(queryset: QuerySet, spec: Spec) -> pd.DataFrame:
             series = column.to_pandas()
         columns[name] = series
         del column
-        pa.default_memory_pool().release_unused()
+        if per_column:
+            pa.default_memory_pool().release_unused()
+    pa.default_memory_pool().release_unused()
     return pd.DataFrame(columns)

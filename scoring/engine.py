@@ -161,6 +161,11 @@ SCORE_COLUMNS = [
 ]
 POINT_COLUMNS = ["supplier_id", "indicator_code", "raw", "points", "status", "source"]
 
+# A computation that lets go of at least this many input rows gives their pages back to the
+# system (``core.memory.release_freed_memory``; a whole quarter: millions), not a small one (a
+# supplier's decomposition in a page request).
+RELEASE_AFTER_ROWS = 100_000
+
 # Decimal context for money: bases have up to ~14 fractional digits after FX
 # conversion; 60 significant digits keep sums and cross-multiplications exact.
 _MONEY = decimal.Context(prec=60, rounding=decimal.ROUND_HALF_UP)
@@ -1224,9 +1229,11 @@ def compute_quarter(inputs: ScoringInputs, methodology: MethodologyParams) -> En
     # Nothing below reads the audits, findings or values again: without them here, they are
     # freed before the output is built when the caller holds them no longer (the recalculation).
     # Empty copies, not ``iloc[:0]``: a slice is a view that keeps the whole frame's arrays.
-    inputs = dataclasses.replace(inputs, audits=inputs.audits.iloc[:0].copy(), findings=inputs.findings.iloc[:0].copy(),
-                                 values=inputs.values.iloc[:0].copy())
-    release_freed_memory()  # their pages (and the steps' above), before the output is built
+    dropped = len(inputs.audits) + len(inputs.findings) + len(inputs.values)
+    inputs = dataclasses.replace(inputs, audits=inputs.audits.iloc[:0].copy(),
+                                 findings=inputs.findings.iloc[:0].copy(), values=inputs.values.iloc[:0].copy())
+    if dropped >= RELEASE_AFTER_ROWS:
+        release_freed_memory()  # their pages (and the steps' above), before the output is built
     columns = _indicator_columns(specs, facts, picks, pop, _derived_raw(specs, inputs, pop))
     by_code = dict(zip(codes, columns, strict=True))
 
