@@ -38,8 +38,6 @@ holds one batch at a time.
 
 from __future__ import annotations
 
-import contextlib
-import ctypes
 import io
 import json
 import time
@@ -56,6 +54,7 @@ CHUNK_ROWS = 100_000
 SHARED_TEXTS_MIN_ROWS = 1_000  # below, a text column is converted one string per row
 SHARED_TEXTS_SAMPLE_ROWS = 10_000  # the rows whose distinct texts tell whether a column repeats them
 COPY_BLOCK_BYTES = 16 << 20
+RELEASE_PER_COLUMN_ROWS = 100_000  # from this many rows, Arrow memory is given back column by column
 
 Kind = str | Callable[[pd.Series], pd.Series]
 Spec = list[tuple[str, Kind]]
@@ -237,18 +236,6 @@ def read_arrow(queryset: QuerySet, spec: Spec):
     return table
 
 
-def release_freed_memory() -> None:
-    """Give the memory freed since (large frames, a quarter's result rows) back to the
-    system: the Arrow pool's unused blocks and, with glibc, the C heap's free pages
-    (``malloc_trim``; nothing on other C libraries). Without it a worker keeps the freed
-    pages of a recalculation, and the next run's peak starts from them."""
-    import pyarrow as pa
-
-    pa.default_memory_pool().release_unused()
-    with contextlib.suppress(OSError, AttributeError):
-        ctypes.CDLL("libc.so.6").malloc_trim(0)
-
-
 def _shared_texts(column) -> np.ndarray:
     """An Arrow text column as an object array of ``str`` (None for NULL) in which equal
     texts are one Python object when the column repeats its texts (codes, statuses, raw
@@ -270,8 +257,11 @@ def _read_copy(queryset: QuerySet, spec: Spec) -> pd.DataFrame:
     table = read_arrow(queryset, spec)
     if table is None:
         return empty_from_spec(spec)
-    # Each Arrow column is let go once converted, and the Arrow pool's freed memory is given
-    # back at the end (mimalloc keeps it otherwise: ~40 % of a large read's resident memory).
+    # Each Arrow column is let go once converted and the Arrow pool's freed memory given back
+    # (mimalloc keeps it otherwise: ~40 % of a large read's resident memory): after each column
+    # in a large read, so its pandas columns (numpy, on the C heap) do not add to Arrow pages
+    # that are no longer used; once at the end of a small one.
+    per_column = table.num_rows >= RELEASE_PER_COLUMN_ROWS
     arrow_columns = table.columns
     del table
     columns = {}
@@ -299,5 +289,7 @@ def _read_copy(queryset: QuerySet, spec: Spec) -> pd.DataFrame:
             series = column.to_pandas()
         columns[name] = series
         del column
+        if per_column:
+            pa.default_memory_pool().release_unused()
     pa.default_memory_pool().release_unused()
     return pd.DataFrame(columns)

@@ -3,7 +3,7 @@
 ``compute_quarter(inputs, methodology)`` turns the frames of ``scoring.inputs`` into the
 stored results of one quarter: a score row per scored supplier, the long table of
 indicator points and the coverage metrics. It knows nothing of Django: only pandas,
-numpy, the standard library and ``core.quarter`` / ``scoring.inputs`` /
+numpy, the standard library and ``core.quarter`` / ``core.memory`` / ``scoring.inputs`` /
 ``scoring.methodology`` / ``scoring.derived`` (the derived sources of section 9) /
 ``audits.rules`` (the pure audit rules it shares with the audit selectors).
 
@@ -33,6 +33,7 @@ import dataclasses
 import datetime as dt
 import decimal
 import functools
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 from itertools import accumulate, compress
@@ -41,6 +42,7 @@ import numpy as np
 import pandas as pd
 
 from audits.rules import latest_full_audits
+from core.memory import release_freed_memory
 from core.quarter import months_before
 from scoring import derived
 from scoring.inputs import VALUE_PRECEDENCE, ScoringInputs
@@ -159,6 +161,11 @@ SCORE_COLUMNS = [
 ]
 POINT_COLUMNS = ["supplier_id", "indicator_code", "raw", "points", "status", "source"]
 
+# A computation that lets go of at least this many input rows gives their pages back to the
+# system (``core.memory.release_freed_memory``; a whole quarter: millions), not a small one (a
+# supplier's decomposition in a page request).
+RELEASE_AFTER_ROWS = 100_000
+
 # Decimal context for money: bases have up to ~14 fractional digits after FX
 # conversion; 60 significant digits keep sums and cross-multiplications exact.
 _MONEY = decimal.Context(prec=60, rounding=decimal.ROUND_HALF_UP)
@@ -198,11 +205,27 @@ class PointsTable:
 
 @dataclass(frozen=True)
 class EngineResult:
-    """What one quarter's computation produces (see the module docstring)."""
+    """What one quarter's computation produces (see the module docstring).
 
-    scores: pd.DataFrame  # SCORE_COLUMNS, one row per scored supplier, basis desc / code asc
+    ``scores`` and ``coverage`` are built from the computed arrays when first asked for
+    (``make_scores`` / ``make_coverage``, each called once), that is after ``compute_quarter``
+    has returned and let go of its inputs and intermediate columns: the per-supplier Python
+    objects they hold (QBR component dictionaries, one gap dictionary per supplier and
+    metric) are never alive together with those (#13, peak memory at 100,000 suppliers)."""
+
     table: PointsTable  # the points by supplier and indicator, rows in the order of ``scores``
-    coverage: dict  # JSON-ready; the caller adds "base_currency"
+    make_scores: Callable[[], pd.DataFrame] = dataclasses.field(repr=False)
+    make_coverage: Callable[[], dict] = dataclasses.field(repr=False)
+
+    @functools.cached_property
+    def scores(self) -> pd.DataFrame:
+        """SCORE_COLUMNS, one row per scored supplier, basis desc / code asc."""
+        return self.make_scores()
+
+    @functools.cached_property
+    def coverage(self) -> dict:
+        """Section 7, JSON-ready; the caller adds "base_currency"."""
+        return self.make_coverage()
 
     @functools.cached_property
     def points(self) -> pd.DataFrame:
@@ -906,7 +929,8 @@ def _coverage(quarter: str, methodology: MethodologyParams, pop: _Population, me
 
 
 def _qbr(inputs: ScoringInputs, methodology: MethodologyParams, pop: _Population, esg_cents: np.ndarray):
-    """QBR total (cents), incomplete flags and the component dicts (section 8)."""
+    """QBR total (cents), incomplete flags and a function building the component dicts
+    (``_qbr_component_dicts``) (section 8)."""
     n = len(pop.ids)
     names = [str(name) for name in methodology.qbr_weights]
     weights = np.array([float(methodology.qbr_weights[name]) for name in names])
@@ -933,11 +957,16 @@ def _qbr(inputs: ScoringInputs, methodology: MethodologyParams, pop: _Population
     with np.errstate(invalid="ignore", divide="ignore"):
         total = np.where(denominator > 0, numerator / np.where(denominator > 0, denominator, 1.0), np.nan)
     incomplete = ~present.all(axis=1)
-    component_dicts = [
+    return _half_up(total), incomplete, functools.partial(_qbr_component_dicts, names, matrix, present)
+
+
+def _qbr_component_dicts(names: list[str], matrix: np.ndarray, present: np.ndarray) -> list[dict]:
+    """Per supplier, {component: score} of the components it has (section 8; ``esg`` = the
+    stored ESG score), from ``_qbr``'s (supplier, component) matrix."""
+    return [
         {name: value for name, value, has in zip(names, row, flags, strict=True) if has}
         for row, flags in zip(matrix.tolist(), present.tolist(), strict=True)
     ]
-    return _half_up(total), incomplete, component_dicts
 
 
 # ------------------------------------------------------------------------ the engine
@@ -1116,7 +1145,8 @@ def _flags(facts: _AuditFacts, totals: _Totals, full: np.ndarray, eco_missing: n
 
 def _score_frame(pop: _Population, score_cents, grade, subscores, completeness, flags, qbr) -> pd.DataFrame:
     """The ``scores`` output frame (``SCORE_COLUMNS``)."""
-    qbr_cents, qbr_incomplete, qbr_components = qbr
+    qbr_cents, qbr_incomplete, qbr_component_dicts = qbr
+    qbr_components = qbr_component_dicts()
     return pd.DataFrame(
         {
             "supplier_id": pd.Series(pop.ids, dtype=np.int64),
@@ -1202,8 +1232,12 @@ def compute_quarter(inputs: ScoringInputs, methodology: MethodologyParams) -> En
     picks = _pick_values(inputs, pop)
     # Nothing below reads the audits, findings or values again: without them here, they are
     # freed before the output is built when the caller holds them no longer (the recalculation).
-    inputs = dataclasses.replace(inputs, audits=inputs.audits.iloc[:0], findings=inputs.findings.iloc[:0],
-                                 values=inputs.values.iloc[:0])
+    # Empty copies, not ``iloc[:0]``: a slice is a view that keeps the whole frame's arrays.
+    dropped = len(inputs.audits) + len(inputs.findings) + len(inputs.values)
+    inputs = dataclasses.replace(inputs, audits=inputs.audits.iloc[:0].copy(),
+                                 findings=inputs.findings.iloc[:0].copy(), values=inputs.values.iloc[:0].copy())
+    if dropped >= RELEASE_AFTER_ROWS:
+        release_freed_memory()  # their pages (and the steps' above), before the output is built
     columns = _indicator_columns(specs, facts, picks, pop, _derived_raw(specs, inputs, pop))
     by_code = dict(zip(codes, columns, strict=True))
 
@@ -1214,12 +1248,12 @@ def compute_quarter(inputs: ScoringInputs, methodology: MethodologyParams) -> En
     flags = _flags(facts, totals, pop.full, eco_missing)
     qbr = _qbr(inputs, methodology, pop, score_cents)
 
-    scores = _score_frame(pop, score_cents, grade, _subscores(totals, pop.full), _completeness(totals, pop.full),
-                          flags, qbr)
+    scores = functools.partial(_score_frame, pop, score_cents, grade, _subscores(totals, pop.full),
+                               _completeness(totals, pop.full), flags, qbr)
     table = _points_table(pop, specs, columns)
     masks = _coverage_masks(by_code, picks, facts, pop, _foc_recognised(inputs, sites, n))
-    coverage = _coverage(str(inputs.quarter), methodology, pop, masks)
-    return EngineResult(scores=scores, table=table, coverage=coverage)
+    coverage = functools.partial(_coverage, str(inputs.quarter), methodology, pop, masks)
+    return EngineResult(table=table, make_scores=scores, make_coverage=coverage)
 
 
 @dataclass(frozen=True)

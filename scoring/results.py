@@ -41,14 +41,16 @@ class _EntryTexts:
     of some rows only.
 
     Per-entry arrays (one entry = one supplier and indicator): ``code_index`` (int, into
-    ``codes``), ``raw`` (object), ``points`` (float), ``status`` and ``source`` (object).
+    ``codes``), ``raw`` (object), ``points`` (float); ``status`` and ``source`` are each
+    given as (reference per entry, texts) (``_text_table``, or the engine's status codes and
+    the methodology's one source per indicator, which need no per-entry object).
     Within one indicator all raw values have one type, so a per-indicator table of texts
     cannot confuse ``True`` with ``1.0``; equal values such as ``0.0`` and ``-0.0`` take the
     text of the first one met in entry order (the same whatever rows are later asked for).
     """
 
-    def __init__(self, codes, code_index: np.ndarray, raw: np.ndarray, points: np.ndarray, status: np.ndarray,
-                 source: np.ndarray):
+    def __init__(self, codes, code_index: np.ndarray, raw: np.ndarray, points: np.ndarray,
+                 status: tuple[np.ndarray, np.ndarray], source: tuple[np.ndarray, np.ndarray]):
         self.code_index = code_index
         self.prefix = np.array([f'{json.dumps(code)}: {{"raw": ' for code in codes] or [""], dtype=object)
         self.raw_ref = np.empty(len(code_index), dtype=np.int32)
@@ -65,8 +67,8 @@ class _EntryTexts:
         distinct, inverse = np.unique(np.round(np.asarray(points, dtype=float), 6), return_inverse=True)
         self.points_ref = inverse.reshape(-1).astype(np.int32)
         self.points_texts = np.array(["null" if v != v else repr(float(v)) for v in distinct] or [""], dtype=object)
-        self.status_ref, self.status_texts = _text_table(status, lambda s: f', "status": "{s}"')
-        self.source_ref, self.source_texts = _text_table(source, lambda s: f', "source": {json.dumps(s)}}}')
+        self.status_ref, self.status_texts = status
+        self.source_ref, self.source_texts = source
 
     def entries(self, rows) -> list[str]:
         """The entry texts of ``rows`` (positions or a slice), in that order."""
@@ -75,12 +77,23 @@ class _EntryTexts:
                 + self.source_texts[self.source_ref[rows]]).tolist()
 
 
+def _status_text(status) -> str:
+    return f', "status": "{status}"'
+
+
+def _source_text(source) -> str:
+    return f', "source": {json.dumps(source)}}}'
+
+
 def _table_texts(table) -> _EntryTexts:
-    """The entry texts of an engine ``PointsTable`` (entries supplier-major, methodology order)."""
+    """The entry texts of an engine ``PointsTable`` (entries supplier-major, methodology order).
+    The status texts are indexed by the table's status codes and the source texts by the
+    indicator (one source each): no object per entry for either."""
     n, k = table.raw.shape
-    return _EntryTexts(table.codes, np.tile(np.arange(k, dtype=np.int16), n), table.raw.ravel(),
-                       table.points.ravel(), engine.STATUS_NAMES[table.status.ravel()],
-                       np.tile(np.array(table.sources, dtype=object), n))
+    code_index = np.tile(np.arange(k, dtype=np.int16), n)
+    status = (table.status.ravel(), np.array([_status_text(name) for name in engine.STATUS_NAMES], dtype=object))
+    source = (code_index, np.array([_source_text(source) for source in table.sources] or [""], dtype=object))
+    return _EntryTexts(table.codes, code_index, table.raw.ravel(), table.points.ravel(), status, source)
 
 
 def points_json_by_supplier(points: pd.DataFrame, *, chunk_rows: int = POINTS_CHUNK_ROWS) -> dict[int, str]:
@@ -97,8 +110,9 @@ def points_json_by_supplier(points: pd.DataFrame, *, chunk_rows: int = POINTS_CH
         return {}
     code_index, codes = pd.factorize(points["indicator_code"].to_numpy(dtype=object))
     texts_of = _EntryTexts(list(codes), code_index, points["raw"].to_numpy(dtype=object),
-                           points["points"].to_numpy(dtype=float), points["status"].to_numpy(dtype=object),
-                           points["source"].to_numpy(dtype=object))
+                           points["points"].to_numpy(dtype=float),
+                           _text_table(points["status"].to_numpy(dtype=object), _status_text),
+                           _text_table(points["source"].to_numpy(dtype=object), _source_text))
     # One text per supplier: entries grouped by a stable sort (methodology order kept within
     # a supplier), then joined between group boundaries.
     ids = points["supplier_id"].to_numpy(dtype=np.int64)
@@ -170,9 +184,6 @@ def score_rows(run: ScoreRun, result, *, chunk_suppliers: int = SCORE_CHUNK_SUPP
     sorted_sets = [sorted(flags) for flags in flag_sets]
     flags_json = np.array([json.dumps(flags) for flags in sorted_sets] or [""], dtype=object)[flag_codes]
     flags_text = np.array([";".join(flags) for flags in sorted_sets] or [""], dtype=object)[flag_codes]
-    components = [json.dumps({k: (None if v is None else float(v)) for k, v in (value or {}).items()})
-                  for value in scores["qbr_components"].tolist()]
-    basis = [Decimal(value).quantize(CENT, rounding=ROUND_HALF_UP) for value in scores["basis"].tolist()]
     computed_at = timezone.now()
     constant = itertools.repeat
 
@@ -181,14 +192,18 @@ def score_rows(run: ScoreRun, result, *, chunk_suppliers: int = SCORE_CHUNK_SUPP
         entries = entry_texts.entries(slice(low * k, high * k)) if k else []
         points_text = ["{" + ", ".join(entries[i * k:(i + 1) * k]) + "}" if k else "{}" for i in range(size)]
         part = scores.iloc[low:high]
+        components = [json.dumps({name: (None if score is None else float(score))
+                                  for name, score in (value or {}).items()})
+                      for value in part["qbr_components"].tolist()]
+        basis = [Decimal(value).quantize(CENT, rounding=ROUND_HALF_UP) for value in part["basis"].tolist()]
         columns = [
             constant(run.pk, size), supplier_ids[low:high].tolist(), constant(run.quarter, size),
             constant(run.methodology_id, size), part["population"].tolist(), range(low + 1, high + 1),
-            basis[low:high],
+            basis,
             *(part[name].tolist() for name in ("score", "grade", "rba", "environment", "minerals", "ecovadis",
                                                 "esg_disclosure", "completeness")),
             flags_json[low:high].tolist(), flags_text[low:high].tolist(), part["qbr_total"].tolist(),
-            part["qbr_incomplete"].to_numpy(dtype=bool).tolist(), components[low:high], points_text,
+            part["qbr_incomplete"].to_numpy(dtype=bool).tolist(), components, points_text,
             constant(not run.preview, size), constant(computed_at, size),
         ]
         return list(zip(*columns, strict=True))

@@ -24,9 +24,9 @@ from django.utils.translation import gettext as _
 from audits.selectors import recognitions_frame, scoring_frames
 from core import jobs, roles
 from core.errors import DomainError
-from core.frames import release_freed_memory
 from core.history import actor_fields, record_bulk_history, stamp
 from core.importing import ImportResult
+from core.memory import release_freed_memory
 from core.parsers import CellError
 from core.quarter import FutureQuarter, InvalidQuarter, Quarter, ensure_not_future, ensure_plausible_quarter
 from core.quarter import today as business_day
@@ -325,6 +325,7 @@ def _compute(quarter: Quarter, params: MethodologyParams, lease: jobs.Lease | No
         lease.advance(0, RUN_STEPS)
     inputs = [load_inputs(quarter, params, step)]
     fingerprint = inputs_fingerprint(inputs[0], params)
+    release_freed_memory()  # what the reads and the fingerprint freed, before the engine's arrays
     # Handed over, not kept: the engine lets go of the frames it has read (scoring.engine).
     result = fingerprint, engine.compute_quarter(inputs.pop(), params)
     if step is not None:
@@ -370,6 +371,10 @@ def _recalculate(run: ScoreRun, lease: jobs.Lease, started: float) -> None:
                       "audit_met": metrics["audit"]["met"],
                       "all_met": all(metric["met"] for metric in metrics.values())},
         )
+        # Written: what follows (the summaries, the estimate when Celery runs eagerly) reads the
+        # stored rows, not these, and starts from the memory they held.
+        del result, scores, coverage, metrics
+        release_freed_memory()
         if not run.preview:
             _make_official(run.quarter, run.methodology, run=run, actor=run.started_by or run.started_by_label)
         jobs.finish(ScoreRun, run.pk, RunStatus.SUCCEEDED, counts=counts, fingerprint=fingerprint,
@@ -380,7 +385,6 @@ def _recalculate(run: ScoreRun, lease: jobs.Lease, started: float) -> None:
     # The pages' and the API's summaries of the new snapshot, ready for the first request.
     serving.refresh_quarter(str(run.quarter))
     _store_comparison(run)
-    del result, scores
     release_freed_memory()  # the next run in this worker starts from what it needs
 
 
