@@ -271,7 +271,6 @@ def run_status(request, pk: int):
 # --------------------------------------------------------------------------- value review
 
 
-
 def _queue_values(request):
     """(values, supplier code): the values awaiting the user's review as the queue's filter in
     the query string narrows them (``?supplier=``, "" when absent), lazy; the page, its export
