@@ -224,6 +224,25 @@ def site_cycle_status(as_of: dt.date, supplier_ids: SupplierIds = None, *, expir
     (``audits.policy``). Dates are ``datetime.date`` or ``None``. Two queries, the sites and
     their full audits (plus the policy's one or two when a parameter is left out).
     """
+    columns = _cycle_columns(as_of, supplier_ids, expiring_days, validity_months)
+    return pd.DataFrame({name: pd.Series(values, dtype=object) if isinstance(values, np.ndarray) else values
+                         for name, values in ((name, columns[name]) for name in CYCLE_COLUMNS)}, copy=False)
+
+
+def site_cycle_rows(as_of: dt.date, supplier_ids: SupplierIds = None, *, expiring_days: int | None = None,
+                    validity_months: int | None = None) -> list[dict]:
+    """The rows of ``site_cycle_status`` as dictionaries of Python values (``None`` for a
+    missing one, ids as ``int``), in the same order, without building a frame: a supplier's
+    page reads its few sites' cycle this way (#13). Same queries."""
+    columns = _cycle_columns(as_of, supplier_ids, expiring_days, validity_months)
+    values = [columns[name].tolist() if isinstance(columns[name], np.ndarray) else columns[name]
+              for name in CYCLE_COLUMNS]
+    return [dict(zip(CYCLE_COLUMNS, row, strict=True)) for row in zip(*values, strict=True)]
+
+
+def _cycle_columns(as_of: dt.date, supplier_ids: SupplierIds, expiring_days: int | None,
+                   validity_months: int | None) -> dict[str, list | np.ndarray]:
+    """``CYCLE_COLUMNS`` → the column's values (a list, or an object array of Python values)."""
     if expiring_days is None or validity_months is None:
         policy = policy_at(as_of)
         expiring_days = policy.expiring_days if expiring_days is None else expiring_days
@@ -302,8 +321,7 @@ def site_cycle_status(as_of: dt.date, supplier_ids: SupplierIds = None, *, expir
     })
     for column in ("last_full_audit_id", "upcoming_audit_id", "responsible_analyst_id"):
         columns[column] = [None if v is None else int(v) for v in columns[column]]
-    return pd.DataFrame({name: pd.Series(values, dtype=object) if isinstance(values, np.ndarray) else values
-                         for name, values in ((name, columns[name]) for name in CYCLE_COLUMNS)}, copy=False)
+    return columns
 
 
 def _objects(column: pd.Series) -> np.ndarray:

@@ -264,10 +264,14 @@ def minerals_report_review(*, report: MineralsReport, state: str, actor, comment
 
 def latest_reports(supplier: Supplier) -> dict[str, MineralsReport | None]:
     """The supplier's latest accepted CMRT and EMRT (latest declaration date, then the later
-    import), by template. Two queries."""
-    return {template: MineralsReport.objects.filter(supplier=supplier, template=template,
-                                                    state=InventoryState.ACCEPTED)
-            .order_by("-declaration_date", "-id").first() for template in TEMPLATE_NAMES}
+    import), by template. One query (the supplier's accepted reports, a few a year)."""
+    latest: dict[str, MineralsReport | None] = dict.fromkeys(TEMPLATE_NAMES)
+    for report in (MineralsReport.objects.filter(supplier=supplier, state=InventoryState.ACCEPTED,
+                                                 template__in=list(TEMPLATE_NAMES))
+                   .order_by("template", "-declaration_date", "-id")):
+        if latest[report.template] is None:
+            latest[report.template] = report
+    return latest
 
 
 def smelter_list_at(day: dt.date):

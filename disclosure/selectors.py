@@ -146,9 +146,11 @@ class TrainingStatus:
 def training_status(supplier_id: int, day: dt.date) -> TrainingStatus:
     """Who of the supplier's persons is trained at ``day`` and who is missing which required
     course (personal data: for procurement roles and the supplier's own users only). Four
-    queries whatever the number of persons."""
+    queries whatever the number of persons; two for a supplier without persons."""
     required = list(Course.objects.filter(required=True).order_by("code"))
     persons = list(TrainingPerson.objects.filter(supplier_id=supplier_id).order_by("person_ref"))
+    if not persons:  # nobody's records to read
+        return TrainingStatus(day=day, required=required, persons=[])
     latest: dict[tuple[int, int], dt.date | None] = {}
     appears: set[int] = set()
     for person_id, course_id, completed_on in (

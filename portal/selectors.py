@@ -35,7 +35,7 @@ from audits.models import (
     Severity,
     TerminationReview,
 )
-from audits.selectors import site_cycle_status
+from audits.selectors import site_cycle_rows, site_cycle_status
 from core import roles
 from core.history import describe, history_rows
 from core.loose_scan import distinct_values
@@ -226,10 +226,9 @@ def cycle_rows(user, as_of: dt.date, *, status: str = "", query: str = "", relev
 
 
 def supplier_cycle(supplier: Supplier, as_of: dt.date) -> dict[int, dict]:
-    """Site id → the site's two-year cycle row, for one supplier (``site_cycle_status``:
+    """Site id → the site's two-year cycle row, for one supplier (``site_cycle_rows``:
     two queries, plus the policy's one or two)."""
-    frame = site_cycle_status(as_of, [supplier.pk])
-    return {row["site_id"]: row for row in frame.to_dict("records")}
+    return {row["site_id"]: row for row in site_cycle_rows(as_of, [supplier.pk])}
 
 
 def cycle_counts(rows: list[dict]) -> dict[str, int]:
@@ -406,7 +405,7 @@ def scorecard(supplier: Supplier, quarter: str, scores: list[QuarterlyScore] | N
         return None
     params = methodology_params(score.methodology)
     used = values_used(Quarter.parse(quarter), supplier.pk)
-    rows = breakdown.breakdown(score)
+    rows = breakdown.breakdown(score, params)
     for row in rows:
         row.value = used.get(row.code)
     category_weights = params.category_weights()
@@ -641,7 +640,7 @@ class MineralsSummary:
 def minerals_summary(supplier: Supplier, as_of: dt.date) -> list[MineralsSummary]:
     """Per template (CMRT, EMRT), the latest accepted report and its counted smelters
     (``scoring.derived.minerals_counted``, the rule of MIN-02/MIN-04) with the status in force
-    at ``as_of``. At most five queries."""
+    at ``as_of``. At most four queries."""
     import pandas as pd
 
     from disclosure.minerals import latest_reports, smelter_list_at

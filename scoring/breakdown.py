@@ -14,7 +14,7 @@ from decimal import Decimal
 
 from scoring.engine import FLAG_TERMINATION_REVIEW
 from scoring.methodology import MethodologyParams
-from scoring.models import MethodologyIndicator, QuarterlyScore
+from scoring.models import QuarterlyScore
 
 TOP_GAINS = 5
 ECOVADIS = "ECO-01"
@@ -46,27 +46,27 @@ def _counts(population: str, code: str) -> bool:
     return population == "full" or code == ECOVADIS
 
 
-def breakdown(score: QuarterlyScore) -> list[BreakdownRow]:
-    """One row per indicator of the score's methodology (its order), with the points and
-    the contribution to the score: weight × points / applicable weight, where the
+def breakdown(score: QuarterlyScore, params: MethodologyParams) -> list[BreakdownRow]:
+    """One row per indicator of ``params`` (the score's methodology as
+    ``scoring.selectors.methodology_params`` reads it: indicators in code order), with the
+    points and the contribution to the score: weight × points / applicable weight, where the
     applicable weight leaves out not-applicable indicators (EcoVadis-only: ECO-01 alone).
-    The contributions add up to the stored score. One query."""
-    weights = {row.indicator.code: row for row in
-               MethodologyIndicator.objects.filter(methodology_id=score.methodology_id).select_related("indicator")}
+    The contributions add up to the stored score. ``source`` is the version's (a derived
+    source of section 9 where the version takes one). No query."""
     points = score.points or {}
-    applicable = sum((row.weight for code, row in weights.items()
-                      if _counts(score.population, code)
-                      and (points.get(code) or {}).get("status") != "not_applicable"), Decimal(0))
+    applicable = sum((spec.weight for spec in params.indicators
+                      if _counts(score.population, spec.code)
+                      and (points.get(spec.code) or {}).get("status") != "not_applicable"), Decimal(0))
     rows = []
-    for code, row in weights.items():
-        entry = points.get(code) or {}
+    for spec in params.indicators:
+        entry = points.get(spec.code) or {}
         current = entry.get("points")
         contribution = None
-        if _counts(score.population, code) and entry.get("status") != "not_applicable" and applicable:
-            contribution = float(row.weight) * (current or 0.0) / float(applicable)
-        rows.append(BreakdownRow(code=code, title=row.indicator.title, category=row.indicator.category,
-                                 weight=row.weight, source=row.indicator.source, status=entry.get("status", "missing"),
-                                 raw=entry.get("raw"), points=current, contribution=contribution))
+        if _counts(score.population, spec.code) and entry.get("status") != "not_applicable" and applicable:
+            contribution = float(spec.weight) * (current or 0.0) / float(applicable)
+        rows.append(BreakdownRow(code=spec.code, title=spec.title, category=spec.category, weight=spec.weight,
+                                 source=spec.source, status=entry.get("status", "missing"), raw=entry.get("raw"),
+                                 points=current, contribution=contribution))
     return rows
 
 

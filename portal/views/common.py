@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.http import HttpResponseBadRequest
 from django.utils.translation import gettext as _
 
-from core.paging import Counted
+from core.paging import page_of
 from core.parsers import CellError, normalize_identifier
 from core.quarter import today as business_day
 from core.review import ACCEPTED, DECISIONS
@@ -21,7 +20,7 @@ def paginate(request, rows, per_page: int = PAGE_SIZE, param: str = "page", *, c
     """The page of ``rows`` the request asks for (``param``; out of range: the last page).
     ``count``: the number of rows when already known (``core.paging.Counted``), so the list is
     not counted."""
-    return Paginator(rows if count is None else Counted(rows, count), per_page).get_page(request.GET.get(param))
+    return page_of(rows, per_page, request.GET.get(param), count=count)
 
 
 def today():

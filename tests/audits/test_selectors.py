@@ -122,6 +122,24 @@ def test_site_cycle_status_is_two_queries(data, django_assert_num_queries):
         selectors.site_cycle_status(D(2026, 1, 1))
 
 
+def test_site_cycle_rows_are_the_frames_rows_as_python_values(data, own_supplier, django_assert_num_queries):
+    for day in (D(2024, 1, 1), D(2026, 1, 1), D(2026, 2, 28), D(2026, 3, 1)):
+        frame = selectors.site_cycle_status(day)
+        rows = selectors.site_cycle_rows(day)
+        assert [row["site_code"] for row in rows] == frame["site_code"].tolist()
+        for row, expected in zip(rows, frame.to_dict("records"), strict=True):
+            assert list(row) == selectors.CYCLE_COLUMNS
+            # The frame's id columns are float64 where a site has none; the rows keep int or None.
+            assert row == {name: (None if pd.isna(value) else int(value)) if name.endswith("_id") else value
+                           for name, value in expected.items()}
+            assert all(value is None or type(value) is int for name, value in row.items() if name.endswith("_id"))
+    own = selectors.site_cycle_rows(D(2026, 1, 1), [own_supplier.pk])
+    assert {row["site_code"] for row in own} == {"OWN-1-F1", "OWN-1-F2", "OWN-1-F3"}
+    assert {row["site_code"]: row["status"] for row in own}["OWN-1-F2"] == "expiring"
+    with django_assert_num_queries(2):
+        selectors.site_cycle_rows(D(2026, 1, 1), [own_supplier.pk], expiring_days=90, validity_months=24)
+
+
 def test_supplier_cycle_coverage(data, own_supplier, other_supplier):
     coverage = selectors.supplier_cycle_coverage(D(2026, 1, 1)).set_index("supplier_code")
     assert coverage.loc["OWN-1", "relevant_sites"] == 2

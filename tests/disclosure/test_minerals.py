@@ -440,7 +440,7 @@ def test_reads_do_not_grow_with_reports_or_rows(django_assert_num_queries, own_s
         reports, rows, smelters = selectors.minerals_frames(Q3)
     assert (len(reports), len(rows), len(smelters)) == (4, 2 * 14 + 2 * 30, 6)
     from portal.selectors import minerals_summary
-    with django_assert_num_queries(5):
+    with django_assert_num_queries(4):
         summaries = minerals_summary(own_supplier, dt.date(2026, 9, 30))
     assert [s.share for s in summaries] == [25.0, 100.0]
 

@@ -71,6 +71,17 @@ def test_status_at_the_validity_boundary(own_supplier, courses):
     assert status.raw == pytest.approx(100 / 3)
 
 
+def test_a_supplier_without_persons_reads_no_records(own_supplier, other_supplier, courses,
+                                                     django_assert_num_queries):
+    record(other_supplier, "x", courses["ESG-101"], clock.today())
+    with django_assert_num_queries(2):  # the required courses, the persons: none
+        status = selectors.training_status(own_supplier.pk, clock.today())
+    assert status.persons == [] and [course.code for course in status.required] == ["ESG-101", "ESG-201"]
+    assert status.raw is None
+    with django_assert_num_queries(4):
+        assert len(selectors.training_status(other_supplier.pk, clock.today()).persons) == 1
+
+
 def test_no_required_course_gives_no_value(own_supplier, db):
     optional = Course.objects.create(code="OPT", title="Optional", required=False)
     record(own_supplier, "a", optional, clock.today())

@@ -18,7 +18,7 @@ def test_contributions_add_up_to_the_stored_score(quarter_scored):
     assert {"full", "ecovadis_only"} <= populations
     checked = 0
     for score in scores:
-        rows = breakdown.breakdown(score)
+        rows = breakdown.breakdown(score, methodology_params(score.methodology))
         assert len(rows) == 32
         counted = [row for row in rows if row.contribution is not None]
         if score.population != "full":
