@@ -493,11 +493,14 @@ def supplier_row(context, supplier):
 
 @functools.lru_cache(maxsize=8)
 def _scorecard_words(language: str | None) -> dict:
-    """The words of the supplier page's indicator rows in ``language``, translated once per
-    process: category labels, point statuses, "audits" and "reported"."""
+    """The words of the supplier page's scorecard rows in ``language``, translated once per
+    process: category labels, point statuses, and the template's own words (written as
+    ``{% translate %}`` and ``{% blocktranslate %}`` write them: the translation unescaped,
+    the values put in escaped)."""
     return {"category": {key: str(label) for key, label in CATEGORY_LABELS.items()},
             "status": {key: str(label) for key, label in POINT_STATUS.items()},
-            "audits": gettext("audits"), "reported": gettext("reported")}
+            "audits": gettext("audits"), "reported": gettext("reported"), "no_value": gettext("no value yet"),
+            "points_now": gettext("%(p)s points now"), "gain": gettext("up to +%(gain)s score points")}
 
 
 @functools.lru_cache(maxsize=1024)
@@ -530,21 +533,47 @@ def indicator_row(row):
                  f"\n    <td>")
     value = row.value
     if row.source == "audit":
-        cells.append(_text(words["audits"]))
+        cells.append(words["audits"])
     elif value:
         cells.append(f"{_text(value.source or value.get_origin_display())} "
                      f'<span class="muted">({_text(value.quarter)})</span>')
     else:
-        cells.append(_text(words["reported"]))
+        cells.append(words["reported"])
     cells.append("</td>\n    <td>")
     if value:
         cells.append(conditional_escape(evidence_link(value.evidence_ref)))
     elif row.source == "audit":
-        cells.append(f'<a href="#audits-h">{_text(words["audits"])}</a>')
+        cells.append(f'<a href="#audits-h">{words["audits"]}</a>')
     else:
         cells.append("—")
     cells.append("</td></tr>")
     return mark_safe("".join(cells))  # noqa: S308 - every value above is escaped
+
+
+@register.simple_tag
+def subscore_row(subscore):
+    """One ``<tr>`` of the supplier page's subscores table (templates/portal/supplier_detail.html)
+    for a ``(category key, title, weight, subscore)`` of ``Scorecard.subscores``: category,
+    weight (whole number), subscore. No query."""
+    key, _title, weight, value = subscore
+    language = get_language()
+    category = _scorecard_words(language)["category"].get(key, key)
+    return mark_safe(  # noqa: S308 - every value is escaped
+        f'<tr><td>{_text(category)}</td><td class="num">{_number(weight, language, 0)}</td>'
+        f'<td class="num">{points(value)}</td></tr>')
+
+
+@register.simple_tag
+def gain_item(gain):
+    """One ``<li>`` of the supplier page's "What to improve" list (templates/portal/supplier_detail.html)
+    for a ``scoring.breakdown.Gain``: code and title, points now (or "no value yet"), the
+    score points full points would add. No query."""
+    language = get_language()
+    words = _scorecard_words(language)
+    now = words["no_value"] if gain.points is None else words["points_now"] % {"p": _text(points(gain.points))}
+    return mark_safe(  # noqa: S308 - every value is escaped, the translations are the template's
+        f"<li><strong>{_text(gain.code)}</strong> {_text(_indicator_title(gain.code, gain.title, language))} — "
+        f'{now}; {words["gain"] % {"gain": _text(points(gain.gain))}}</li>')
 
 
 @functools.lru_cache(maxsize=8)

@@ -1,9 +1,9 @@
-"""The supplier page's rows written by ``portal_tags.indicator_row`` and ``portal_tags.audit_row``
-are the markup templates/portal/supplier_detail.html wrote cell by cell before: the references
-(indicator_rows_reference.html, audit_rows_reference.html), rendered by the template engine on
-the same rows. Made-up rows walk every branch (each point status, source and kind of evidence,
-None values, text that needs escaping, numbers written in several ways) in both languages; the
-served page is checked for each role, whose rows are the same markup."""
+"""The supplier page's rows written by ``portal_tags`` (``indicator_row``, ``audit_row``,
+``subscore_row``, ``gain_item``) are the markup templates/portal/supplier_detail.html wrote cell
+by cell before: the references (*_reference.html next to this file), rendered by the template
+engine on the same rows. Made-up rows walk every branch (each point status, source and kind of
+evidence, None values, text that needs escaping, numbers written in several ways) in both
+languages; the served page is checked for each role, whose rows are the same markup."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ from django.utils import translation
 
 from audits.models import Audit, AuditStatus, AuditType
 from core.quarter import Quarter
-from scoring.breakdown import BreakdownRow
+from scoring.breakdown import BreakdownRow, Gain
 from scoring.models import IndicatorValue, ValueOrigin
 from suppliers.models import Site
 
@@ -26,8 +26,12 @@ HERE = Path(__file__).parent
 # The rows as templates/portal/supplier_detail.html wrote them before the two tags.
 INDICATOR_REFERENCE = (HERE / "indicator_rows_reference.html").read_text(encoding="utf-8")
 AUDIT_REFERENCE = (HERE / "audit_rows_reference.html").read_text(encoding="utf-8")
+SUBSCORE_REFERENCE = (HERE / "subscore_rows_reference.html").read_text(encoding="utf-8")
+GAIN_REFERENCE = (HERE / "gain_items_reference.html").read_text(encoding="utf-8")
 INDICATOR_ROWS = "{% load portal_tags %}  {% for r in card.rows %}{% indicator_row r %}{% endfor %}\n"
 AUDIT_ROWS = "{% load portal_tags %}  {% for a in audits.object_list %}{% audit_row a %}{% endfor %}\n"
+SUBSCORE_ROWS = "{% load portal_tags %}  {% for subscore in card.subscores %}{% subscore_row subscore %}{% endfor %}\n"
+GAIN_ITEMS = "{% load portal_tags %}{% for g in card.gains %}{% gain_item g %}{% endfor %}\n"
 LANGUAGES = ["en", "zh-hans"]
 
 
@@ -125,6 +129,35 @@ def test_audit_rows_are_the_markup_the_template_wrote(language):
         assert markup in reference
 
 
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_subscore_rows_are_the_markup_the_template_wrote(language):
+    subscores = [("rba", "RBA compliance", Decimal("40"), Decimal("71.25")), ("environment", "", Decimal("25.5"), None),
+                 ("minerals", "", Decimal("12.49"), Decimal("0")), ("ecovadis", "", Decimal("0"), Decimal("100.00")),
+                 ("esg_disclosure", "", Decimal("7.5"), 33.3333), ("<new & odd>", "", Decimal("1E+1"), 5)]
+    context = {"card": SimpleNamespace(subscores=subscores)}
+    with translation.override(language):
+        reference = _render(SUBSCORE_REFERENCE, context)
+        assert _render(SUBSCORE_ROWS, context) == reference
+    assert reference.count("<tr>") == len(subscores)
+    for markup in ('<td class="num">26</td>', '<td class="num">8</td>', '<td class="num">10</td>',
+                   "&lt;new &amp; odd&gt;"):
+        assert markup in reference
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_gain_items_are_the_markup_the_template_wrote(language):
+    gains = [Gain(code="ECO-01", title="EcoVadis overall score", points=None, gain=7.2857),
+             Gain(code="RBA-03", title="", points=0.0, gain=5.21),
+             Gain(code="ENV-05", title="", points=66.666, gain=0.004),
+             Gain(code="X-<1>", title='Tom & "Jerry"', points=12.5, gain=100.0)]
+    context = {"card": SimpleNamespace(gains=gains)}
+    with translation.override(language):
+        reference = _render(GAIN_REFERENCE, context)
+        assert _render(GAIN_ITEMS, context) == reference
+    assert reference.count("<li>") == len(gains)
+    assert "Tom &amp; &quot;Jerry&quot;" in reference and "7.29" in reference and "66.67" in reference
+
+
 @pytest.mark.django_db
 @pytest.mark.parametrize("language", LANGUAGES)
 @pytest.mark.parametrize("role", ["procurement_analyst", "procurement_admin", "viewer", "supplier_user"])
@@ -135,8 +168,10 @@ def test_served_rows_are_the_markup_the_template_wrote(role, language, world, cl
         assert response.status_code == 200
         page = response.content.decode()
         context = response.context[0].flatten()
-        assert context["card"].rows and context["audits"].object_list
+        card = context["card"]
+        assert card.rows and card.gains and card.score.population == "full" and context["audits"].object_list
         with translation.override(response.wsgi_request.LANGUAGE_CODE):
-            for reference in (INDICATOR_REFERENCE, AUDIT_REFERENCE):
+            for reference in (INDICATOR_REFERENCE, AUDIT_REFERENCE, SUBSCORE_REFERENCE):
                 rows = _render(reference, context)
                 assert f"<tbody>\n{rows}  </tbody>" in page
+            assert f"<ol>{_render(GAIN_REFERENCE, context).removesuffix(chr(10))}</ol>" in page
