@@ -10,7 +10,7 @@ from urllib.parse import quote
 
 from django import template
 from django.template.defaultfilters import date as date_filter
-from django.template.defaultfilters import floatformat
+from django.template.defaultfilters import floatformat, yesno
 from django.urls import reverse
 from django.utils.formats import localize
 from django.utils.html import conditional_escape, format_html
@@ -442,7 +442,7 @@ def _date(value) -> str:
     """``{{ value|date:"Y-m-d"|default:"—" }}`` for a date (a DateField's value) or None."""
     if type(value) is dt.date:  # the filter's Y-m-d is the ISO form, without its cost
         return value.isoformat()
-    return _text(date_filter(value, "Y-m-d") or "—")
+    return _text(date_filter(template_localtime(value), "Y-m-d") or "—")
 
 
 @register.simple_tag(takes_context=True)
@@ -603,3 +603,58 @@ def audit_row(context, audit):
         f'<td>{_text(audit_type)}</td><td>{_date(audit.conducted_on)}</td><td class="num">{score}</td>'
         f"<td>{_text(status)}</td>"
         f'<td class="num">{_number(audit.open_findings, language)} / {_number(audit.all_findings, language)}</td></tr>')
+
+
+@functools.lru_cache(maxsize=8)
+def _site_row_words(language: str | None) -> dict:
+    """The words of the supplier page's site rows in ``language``, translated once per process:
+    site status and audit cycle labels, and the yes/no of "Production"."""
+    from suppliers.models import Site
+
+    return {"status": {value: str(label) for value, label in Site._meta.get_field("status").flatchoices},
+            "cycle": {key: str(label) for key, label in CYCLE_LABELS.items()}, "yes_no": gettext("yes,no")}
+
+
+def _field(row, name: str):
+    """``{{ row.name }}`` as the template looks it up: a mapping's key or an attribute, "" when
+    there is neither."""
+    if isinstance(row, dict):
+        return row.get(name, "")
+    return getattr(row, name, "")
+
+
+@register.simple_tag(takes_context=True)
+def site_row(context, site, cycle):
+    """One ``<tr>`` of the supplier page's sites table (templates/portal/supplier_detail.html)
+    for a site and its two-year cycle row (``portal.selectors.supplier_cycle``, None without
+    one): code and name (and status unless active), city and country, production, cycle
+    status, valid until, and the page's ``foc`` recognition of the site written by
+    templates/portal/includes/foc_badge.html. No query."""
+    words = _site_row_words(get_language())
+    cells = [f"<tr><td>{_text(site.code)} {_text(site.name)}"]
+    if site.status != "active":
+        cells.append(f' <span class="badge">{_text(words["status"].get(site.status, site.status))}</span>')
+    city = f"{_text(site.city)}, " if site.city else ""
+    production = _text(yesno(site.is_production, words["yes_no"]))
+    cells.append(f"</td><td>{city}{_text(site.country)}</td><td>{production}</td>\n  <td>")
+    if cycle:
+        status = _field(cycle, "status")
+        kind = "ok" if status == "valid" else "warn" if status == "expiring" else "bad"
+        cells.append(f'<span class="badge {kind}">{_text(words["cycle"].get(status, status))}</span>')
+    valid_until = _date(_field(cycle, "valid_until") or None)
+    cells.append(f"</td><td>{valid_until}</td><td>{_foc_badge(context, site.pk)}</td></tr>")
+    return mark_safe("".join(cells))  # noqa: S308 - every value is escaped, the badge is a rendered template
+
+
+def _foc_badge(context, site_id: int) -> str:
+    """templates/portal/includes/foc_badge.html rendered for the site's recognition in the
+    page's ``foc`` (``audits.selectors.site_recognitions``); without one, rendered once per page."""
+    recognition = get_item(context.get("foc"), site_id)
+    if recognition is None and "foc_badge:none" in context.render_context:
+        return context.render_context["foc_badge:none"]
+    template = context.template.engine.get_template("portal/includes/foc_badge.html")
+    with context.push(f=recognition):
+        badge = template.render(context)
+    if recognition is None:
+        context.render_context["foc_badge:none"] = badge
+    return badge

@@ -1,5 +1,5 @@
 """The supplier page's rows written by ``portal_tags`` (``indicator_row``, ``audit_row``,
-``subscore_row``, ``gain_item``) are the markup templates/portal/supplier_detail.html wrote cell
+``subscore_row``, ``gain_item``, ``site_row``) are the markup templates/portal/supplier_detail.html wrote cell
 by cell before: the references (*_reference.html next to this file), rendered by the template
 engine on the same rows. Made-up rows walk every branch (each point status, source and kind of
 evidence, None values, text that needs escaping, numbers written in several ways) in both
@@ -16,6 +16,7 @@ import pytest
 from django.template import engines
 from django.utils import translation
 
+from audits import dates
 from audits.models import Audit, AuditStatus, AuditType
 from core.quarter import Quarter
 from scoring.breakdown import BreakdownRow, Gain
@@ -28,10 +29,12 @@ INDICATOR_REFERENCE = (HERE / "indicator_rows_reference.html").read_text(encodin
 AUDIT_REFERENCE = (HERE / "audit_rows_reference.html").read_text(encoding="utf-8")
 SUBSCORE_REFERENCE = (HERE / "subscore_rows_reference.html").read_text(encoding="utf-8")
 GAIN_REFERENCE = (HERE / "gain_items_reference.html").read_text(encoding="utf-8")
+SITE_REFERENCE = (HERE / "site_rows_reference.html").read_text(encoding="utf-8")
 INDICATOR_ROWS = "{% load portal_tags %}  {% for r in card.rows %}{% indicator_row r %}{% endfor %}\n"
 AUDIT_ROWS = "{% load portal_tags %}  {% for a in audits.object_list %}{% audit_row a %}{% endfor %}\n"
 SUBSCORE_ROWS = "{% load portal_tags %}  {% for subscore in card.subscores %}{% subscore_row subscore %}{% endfor %}\n"
 GAIN_ITEMS = "{% load portal_tags %}{% for g in card.gains %}{% gain_item g %}{% endfor %}\n"
+SITE_ROWS = "{% load portal_tags %}  {% for site, c in sites %}{% site_row site c %}{% endfor %}\n"
 LANGUAGES = ["en", "zh-hans"]
 
 
@@ -158,6 +161,38 @@ def test_gain_items_are_the_markup_the_template_wrote(language):
     assert "Tom &amp; &quot;Jerry&quot;" in reference and "7.29" in reference and "66.67" in reference
 
 
+def _sites() -> tuple[list, dict]:
+    day = dt.date(2026, 5, 18)
+    cycles = [None, {"status": dates.VALID, "valid_until": day}, {"status": dates.EXPIRING, "valid_until": day},
+              {"status": dates.EXPIRED, "valid_until": None}, {"status": dates.NEVER_AUDITED, "valid_until": day},
+              {}, SimpleNamespace(status="odd <status>", valid_until=dt.date(999, 1, 2)), {"status": dates.VALID},
+              {"valid_until": day}]
+    sites = []
+    for n, cycle in enumerate(cycles, start=1):
+        site = Site(pk=n, code=f"S-{n}" if n % 2 else f"S&<{n}>", name="深圳工厂" if n % 2 else 'Plant "A" & B',
+                    country="CN" if n % 3 else "DE", city="" if n % 2 else "Shen<zhen>", is_production=bool(n % 3),
+                    status="active" if n % 4 else "closed" if n % 8 else "<new>")
+        sites.append((site, cycle))
+    foc = {2: {"valid": True, "expires_on": day}, 3: {"valid": False, "expires_on": dt.date(2025, 1, 31)}}
+    return sites, foc
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_site_rows_are_the_markup_the_template_wrote(language):
+    sites, foc = _sites()
+    context = {"sites": sites, "foc": foc}
+    with translation.override(language):
+        reference = _render(SITE_REFERENCE, context)
+        assert _render(SITE_ROWS, context) == reference
+        assert _render(SITE_ROWS, {"sites": sites, "foc": None}) == _render(SITE_REFERENCE, {"sites": sites})
+    assert reference.count("<tr>") == len(sites)
+    if language == "en":
+        for markup in ('<span class="badge ok">valid</span>', '<span class="badge warn">expiring</span>',
+                       '<span class="badge bad">expired</span>', "odd &lt;status&gt;", "0999-01-02", "FOC until",
+                       "FOC expired", '<span class="badge">Closed</span>', "Shen&lt;zhen&gt;, DE", "<td>no</td>"):
+            assert markup in reference
+
+
 @pytest.mark.django_db
 @pytest.mark.parametrize("language", LANGUAGES)
 @pytest.mark.parametrize("role", ["procurement_analyst", "procurement_admin", "viewer", "supplier_user"])
@@ -169,9 +204,10 @@ def test_served_rows_are_the_markup_the_template_wrote(role, language, world, cl
         page = response.content.decode()
         context = response.context[0].flatten()
         card = context["card"]
-        assert card.rows and card.gains and card.score.population == "full" and context["audits"].object_list
+        assert card.rows and card.gains and card.score.population == "full"
+        assert context["audits"].object_list and context["sites"]
         with translation.override(response.wsgi_request.LANGUAGE_CODE):
-            for reference in (INDICATOR_REFERENCE, AUDIT_REFERENCE, SUBSCORE_REFERENCE):
+            for reference in (INDICATOR_REFERENCE, AUDIT_REFERENCE, SUBSCORE_REFERENCE, SITE_REFERENCE):
                 rows = _render(reference, context)
                 assert f"<tbody>\n{rows}  </tbody>" in page
             assert f"<ol>{_render(GAIN_REFERENCE, context).removesuffix(chr(10))}</ol>" in page
