@@ -406,11 +406,6 @@ def _code_url(context, name: str, code: str) -> str:
     return f"{prefix}{quote(code, safe=RFC3986_SUBDELIMS + '/~:@')}/"
 
 
-def _supplier_url(context, code: str) -> str:
-    """``reverse("portal:supplier-detail", args=[code])``, reversed once per rendered page."""
-    return _code_url(context, "portal:supplier-detail", code)
-
-
 def _text(value) -> str:
     """``value`` as ``{{ value }}`` writes it in an autoescaped template: dates and numbers
     localised, then escaped unless marked safe."""
@@ -420,7 +415,7 @@ def _text(value) -> str:
 
 
 @functools.lru_cache(maxsize=1024, typed=True)
-def _localized_number(value, text: str, language: str | None, places: str | None) -> str:
+def _localized_number(value, text: str, language: str | None, places: str | int | None) -> str:
     """A number (int, Decimal, float) as the template writes it in ``language``, escaped:
     ``{{ value }}`` (``places`` None) or ``{{ value|floatformat:places }}``. Worked out once
     per process for each number (formatting through ``django.utils.formats`` costs 10–20 µs
@@ -429,7 +424,7 @@ def _localized_number(value, text: str, language: str | None, places: str | None
     return conditional_escape(localize(value) if places is None else floatformat(value, places))
 
 
-def _number(value, language: str | None, places: str | None = None) -> str:
+def _number(value, language: str | None, places: str | int | None = None) -> str:
     """``value`` as ``{{ value }}`` (or ``{{ value|floatformat:places }}``) writes it in
     ``language``, the active language: numbers through ``_localized_number``, the rest
     (None, text) as ``_text`` writes it."""
@@ -463,7 +458,7 @@ def supplier_row(context, supplier):
         label = words["select"] % {"code": code}
         cells.append(f'<td><input type="checkbox" name="selected" value="{supplier.pk}" form="bulk-suppliers" '
                      f'aria-label="{label}"></td>')
-    href = escape(_supplier_url(context, supplier.code))
+    href = escape(_code_url(context, "portal:supplier-detail", supplier.code))
     quarter = context.get("quarter")
     if quarter:
         href += f"?quarter={escape(str(quarter))}"
