@@ -80,7 +80,8 @@ def stored(key: str, fingerprint: str, compute: Callable[[], Computed], *, with_
 
 def _store(key: str, fingerprint: str, computed: Computed) -> StoredSummary:
     with transaction.atomic():
-        summary, _ = StoredSummary.objects.update_or_create(key=key, defaults={
+        # The previous payload and body (megabytes for a coverage document) are replaced, not read.
+        summary, _ = StoredSummary.objects.defer("payload", "body").update_or_create(key=key, defaults={
             "fingerprint": fingerprint, "payload": computed.payload, "body": computed.body,
             "item_count": len(computed.items)})
         StoredSummaryItem.objects.filter(summary=summary).delete()

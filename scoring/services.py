@@ -365,7 +365,8 @@ def _recalculate(run: ScoreRun, lease: jobs.Lease, started: float) -> None:
         results.replace_quarter_scores(run.quarter, run.methodology_id, scores)
         lease.checkpoint("write")
         metrics = coverage["metrics"]
-        CoverageSnapshot.objects.update_or_create(
+        # The previous snapshot's data (megabytes) is replaced, not read.
+        CoverageSnapshot.objects.defer("data").update_or_create(
             quarter=run.quarter, methodology=run.methodology,
             defaults={"run": run, "data": coverage, "official": not run.preview,
                       "audit_met": metrics["audit"]["met"],
