@@ -20,6 +20,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from django.db import IntegrityError, connection, transaction
+from psycopg.copy import QueuedLibpqWriter
 
 from core.models import StoredSummary, StoredSummaryItem
 
@@ -79,7 +80,8 @@ def stored(key: str, fingerprint: str, compute: Callable[[], Computed], *, with_
 
 def _store(key: str, fingerprint: str, computed: Computed) -> StoredSummary:
     with transaction.atomic():
-        summary, _ = StoredSummary.objects.update_or_create(key=key, defaults={
+        # The previous payload and body (megabytes for a coverage document) are replaced, not read.
+        summary, _ = StoredSummary.objects.defer("payload", "body").update_or_create(key=key, defaults={
             "fingerprint": fingerprint, "payload": computed.payload, "body": computed.body,
             "item_count": len(computed.items)})
         StoredSummaryItem.objects.filter(summary=summary).delete()
@@ -94,10 +96,12 @@ def _store(key: str, fingerprint: str, computed: Computed) -> StoredSummary:
 
 def _copy_items(summary_id: int, items: list) -> None:
     """The items of a summary written with ``COPY`` (a coverage gap list holds up to one
-    row per supplier): the JSON text each row's ``data`` would be given by the ORM."""
+    row per supplier): the JSON text each row's ``data`` would be given by the ORM. A thread
+    sends the rows while the next ones are encoded."""
     table = StoredSummaryItem._meta.db_table
+    statement = f"COPY {table} (summary_id, position, data) FROM STDIN"  # noqa: S608 - model metadata
     with connection.cursor() as cursor, cursor.cursor.copy(
-            f"COPY {table} (summary_id, position, data) FROM STDIN") as copy:  # noqa: S608 - model metadata
+            statement, writer=QueuedLibpqWriter(cursor.cursor)) as copy:
         for position, data in enumerate(items):
             copy.write_row((summary_id, position, json.dumps(data)))
 

@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 from django.db import connection
 from django.utils import timezone
+from psycopg.copy import QueuedLibpqWriter
 
 from scoring import engine
 from scoring.models import QuarterlyScore, ScoreRun
@@ -235,8 +236,12 @@ def replace_quarter_scores(quarter: str, methodology_id: int, rows: Iterable[tup
 
 
 def _copy(rows: Iterable[tuple]) -> None:
+    """``COPY`` the rows, a thread sending them while the next ones are built: the rows are
+    made in chunks (``score_rows``) while the server parses and indexes the previous ones, so
+    neither waits for the other (up to psycopg's queue of about 32 MB of COPY text)."""
     table = QuarterlyScore._meta.db_table
     statement = f"COPY {table} ({', '.join(COLUMNS)}) FROM STDIN"
-    with connection.cursor() as cursor, cursor.cursor.copy(statement) as copy:
+    with connection.cursor() as cursor, cursor.cursor.copy(
+            statement, writer=QueuedLibpqWriter(cursor.cursor)) as copy:
         for row in rows:
             copy.write_row(row)

@@ -365,7 +365,8 @@ def _recalculate(run: ScoreRun, lease: jobs.Lease, started: float) -> None:
         results.replace_quarter_scores(run.quarter, run.methodology_id, scores)
         lease.checkpoint("write")
         metrics = coverage["metrics"]
-        CoverageSnapshot.objects.update_or_create(
+        # The previous snapshot's data (megabytes) is replaced, not read.
+        CoverageSnapshot.objects.defer("data").update_or_create(
             quarter=run.quarter, methodology=run.methodology,
             defaults={"run": run, "data": coverage, "official": not run.preview,
                       "audit_met": metrics["audit"]["met"],
@@ -376,7 +377,9 @@ def _recalculate(run: ScoreRun, lease: jobs.Lease, started: float) -> None:
         del result, scores, coverage, metrics
         release_freed_memory()
         if not run.preview:
-            _make_official(run.quarter, run.methodology, run=run, actor=run.started_by or run.started_by_label)
+            # The rows and the snapshot were just written official (``score_rows``).
+            _make_official(run.quarter, run.methodology, run=run, actor=run.started_by or run.started_by_label,
+                           written_official=True)
         jobs.finish(ScoreRun, run.pk, RunStatus.SUCCEEDED, counts=counts, fingerprint=fingerprint,
                     duration_seconds=round(time.perf_counter() - started, 3), **lease.finished_fields())
         # The dashboard's emissions panel reads the quarter's stored estimate (section 11),
@@ -415,16 +418,20 @@ def _store_comparison(run: ScoreRun) -> None:
                          other.version)
 
 
-def _make_official(quarter: str, methodology: Methodology, *, run: ScoreRun | None, actor, reason: str = "") -> None:
+def _make_official(quarter: str, methodology: Methodology, *, run: ScoreRun | None, actor, reason: str = "",
+                   written_official: bool = False) -> None:
     """Mark the (quarter, methodology) results official and every other version's results of
     the quarter not; record the choice in ``QuarterOfficial`` (history when the version
-    changes). Call inside a transaction."""
+    changes). ``written_official``: the caller has just written every (quarter, methodology)
+    row and the snapshot official in this transaction (an official run), so they are not
+    searched again (100,000 rows, #13). Call inside a transaction."""
     QuarterlyScore.objects.filter(quarter=quarter, official=True).exclude(methodology=methodology).update(
         official=False)
     CoverageSnapshot.objects.filter(quarter=quarter, official=True).exclude(methodology=methodology).update(
         official=False)
-    QuarterlyScore.objects.filter(quarter=quarter, methodology=methodology, official=False).update(official=True)
-    CoverageSnapshot.objects.filter(quarter=quarter, methodology=methodology, official=False).update(official=True)
+    if not written_official:
+        QuarterlyScore.objects.filter(quarter=quarter, methodology=methodology, official=False).update(official=True)
+        CoverageSnapshot.objects.filter(quarter=quarter, methodology=methodology, official=False).update(official=True)
     current = QuarterOfficial.objects.select_for_update().filter(quarter=quarter).first()
     if current is not None and current.methodology_id == methodology.pk:
         if run is not None and current.run_id != run.pk:
