@@ -15,7 +15,8 @@ only adds suppliers up to a larger size. ``--generator sql`` writes the same sha
 
 At each size, in a child process (so its peak memory is the recalculation's own):
   (b) a full recalculation through ``score_run_now`` (read, compute, write results), with
-      every query it sends recorded;
+      every query it sends recorded, after a warm-up run and a ``VACUUM ANALYZE`` of the
+      result tables (what autovacuum does between two runs in production);
   (a) the floor: the very ``SELECT``s the recalculation read its inputs with (taken from the
       recorded ``COPY (SELECT …) TO STDOUT``), run through the ADBC PostgreSQL driver into
       Arrow and pandas, plus a ``COPY … FROM STDIN`` of the rows the run wrote (the same
@@ -273,6 +274,19 @@ def _time_emissions_estimate() -> list[float]:
     return seconds
 
 
+def vacuum_results(connection) -> None:
+    """``VACUUM ANALYZE`` the tables a recalculation rewrites, as autovacuum does between two
+    runs in production: the warm-up's replaced rows would otherwise stay beside the measured
+    run's (a server may run with ``autovacuum = off``; each new row's unique key is then
+    checked against the 100,000 dead ones)."""
+    from core.models import StoredSummary, StoredSummaryItem
+    from scoring.models import CoverageSnapshot, QuarterlyScore
+
+    with connection.cursor() as cursor:
+        for model in (QuarterlyScore, CoverageSnapshot, StoredSummary, StoredSummaryItem):
+            cursor.execute(f"VACUUM ANALYZE {connection.ops.quote_name(model._meta.db_table)}")
+
+
 def measure(derived: bool) -> dict:
     """One size, in this (child) process: (b), the floor (a), and (c) with ``derived``."""
     import django
@@ -292,6 +306,7 @@ def measure(derived: bool) -> dict:
     estimate_seconds = _time_emissions_estimate()
     score_run_now(quarter=quarter, methodology=v1, actor="bench", trigger="command")  # warm the cache
     estimate_seconds.clear()
+    vacuum_results(connection)
     cpu = time.process_time()
     with CaptureQueriesContext(connection) as captured:
         started = time.perf_counter()
