@@ -63,11 +63,15 @@ def _restrict(queryset: QuerySet, path: str, supplier_ids: SupplierIds) -> Query
 FEW_SUPPLIERS = 20
 
 
+def _few(supplier_ids: SupplierIds) -> bool:
+    """True when the selection is a short list of suppliers (a supplier's page)."""
+    return supplier_ids is not None and not isinstance(supplier_ids, QuerySet) and len(supplier_ids) <= FEW_SUPPLIERS
+
+
 def _read(queryset: QuerySet, spec, supplier_ids: SupplierIds) -> pd.DataFrame:
     """``core.frames.read_frame`` of a selection restricted by ``_restrict``: a few suppliers'
     rows (a supplier's page) as tuples, more by the columnar reader."""
-    few = supplier_ids is not None and not isinstance(supplier_ids, QuerySet) and len(supplier_ids) <= FEW_SUPPLIERS
-    return read_frame(queryset, spec, few=few)
+    return read_frame(queryset, spec, few=_few(supplier_ids))
 
 
 def _keep(frame: pd.DataFrame, supplier_ids: SupplierIds, column: str = "supplier_id") -> pd.DataFrame:
@@ -247,14 +251,15 @@ def _cycle_columns(as_of: dt.date, supplier_ids: SupplierIds, expiring_days: int
         policy = policy_at(as_of)
         expiring_days = policy.expiring_days if expiring_days is None else expiring_days
         validity_months = policy.validity_months if validity_months is None else validity_months
-    # Read through the columnar reader (core.frames): the same values as the ORM's tuples
-    # (dates as datetime.date, scores as Decimal, None for NULL).
+    # The columnar reader (core.frames) for many suppliers, the ORM's tuples for a few: either
+    # way each column arrives as an object array of the ORM's Python values (dates as
+    # datetime.date, scores as Decimal, None for NULL).
     site_rows = (_restrict(Site.objects.all(), "supplier_id", supplier_ids).order_by("code").values_list(
         "id", "code", "name", "supplier_id", "supplier__code", "supplier__status", "is_production", "status"))
-    sites = _keep(_read(site_rows, [
+    sites = _value_columns(site_rows, [
         ("site_id", "int64"), ("site_code", "str"), ("site_name", "str"), ("supplier_id", "int64"),
         ("supplier_code", "str"), ("supplier_status", "str"), ("is_production", "bool"), ("site_status", "str")],
-        supplier_ids), supplier_ids)
+        supplier_ids, keep="supplier_id")
 
     # The full audits that took place by ``as_of`` and those still to take place, in one read.
     audit_rows = (
@@ -264,48 +269,45 @@ def _cycle_columns(as_of: dt.date, supplier_ids: SupplierIds, expiring_days: int
         .values_list("site_id", "id", "audit_ref", "status", "conducted_on", "due_by", "score", "recognition",
                      "responsible_analyst_id", "audit_type")
     )
-    audits = _read(audit_rows, [
+    audits = _value_columns(audit_rows, [
         ("site_id", "int64"), ("audit_id", "int64"), ("audit_ref", "str"), ("status", "str"),
         ("conducted_on", "date"), ("due_by", "date"), ("score", "decimal"), ("recognition", "object"),
         ("responsible_analyst_id", "float"), ("audit_type", "str")], supplier_ids)
-    audit_sites = audits["site_id"].to_numpy(dtype=np.int64)
-    statuses = audits["status"].to_numpy(dtype=object)
+    audit_sites = audits["site_id"].astype(np.int64)
+    statuses = audits["status"]
     conducted = np.flatnonzero(np.isin(statuses, CONDUCTED_STATUSES))
-    conducted_on = audits["conducted_on"].to_numpy(dtype=object)[conducted]
     picked = conducted[rules.latest_full_audits(
-        audit_sites[conducted], audits["audit_type"].to_numpy(dtype=object)[conducted],
-        pd.to_datetime(pd.Series(conducted_on, dtype=object)).to_numpy(dtype="datetime64[ns]"),
-        np.array([np.nan if s is None else float(s) for s in audits["score"].to_numpy(dtype=object)[conducted]],
-                 dtype=float),
-        audits["audit_ref"].to_numpy(dtype=object)[conducted], as_of=as_of)]
+        audit_sites[conducted], audits["audit_type"][conducted],
+        np.array(audits["conducted_on"][conducted], dtype="datetime64[D]").astype("datetime64[ns]"),
+        np.array([np.nan if s is None else float(s) for s in audits["score"][conducted]], dtype=float),
+        audits["audit_ref"][conducted], as_of=as_of)]
 
     # Per site the earliest upcoming audit: by its date (end date, else due-by date; none last), then reference.
     upcoming = np.flatnonzero(np.isin(statuses, UPCOMING_STATUSES))
     upcoming_sites = audit_sites[upcoming]
-    upcoming_dates = np.array([e if e is not None else d for e, d in zip(
-        audits["conducted_on"].to_numpy(dtype=object)[upcoming], audits["due_by"].to_numpy(dtype=object)[upcoming],
-        strict=True)], dtype=object)
+    upcoming_dates = _object_array([e if e is not None else d for e, d in zip(
+        audits["conducted_on"][upcoming], audits["due_by"][upcoming], strict=True)])
     order = np.lexsort((
-        pd.factorize(audits["audit_ref"].to_numpy(dtype=object)[upcoming], sort=True)[0],
+        pd.factorize(audits["audit_ref"][upcoming], sort=True)[0],
         np.fromiter(((d or dt.date.max).toordinal() for d in upcoming_dates), dtype=np.int64, count=len(upcoming)),
         upcoming_sites,
     ))
     first = order[np.r_[True, upcoming_sites[order][1:] != upcoming_sites[order][:-1]][:len(order)]]
 
     # Each site's latest and upcoming audit, looked up by site id (both picks are one row per site).
-    site_ids = sites["site_id"].to_numpy(dtype=np.int64)
+    site_ids = sites["site_id"].astype(np.int64)
     latest = _lookup(audit_sites[picked], site_ids)
     soon = _lookup(upcoming_sites[first], site_ids)
-    columns = {name: _objects(sites[name]) for name in ("site_code", "site_name", "supplier_code",
-                                                         "supplier_status", "is_production", "site_status")}
+    columns = {name: sites[name] for name in ("site_code", "site_name", "supplier_code", "supplier_status",
+                                              "is_production", "site_status")}
     for name, source in (("last_full_audit_id", "audit_id"), ("last_full_audit_ref", "audit_ref"),
                          ("last_full_audit_on", "conducted_on"), ("score", "score"), ("recognition", "recognition"),
                          ("responsible_analyst_id", "responsible_analyst_id")):
-        columns[name] = latest(_objects(audits[source])[picked])
-    for name, values in (("upcoming_audit_id", _objects(audits["audit_id"])[upcoming]),
-                         ("upcoming_audit_ref", _objects(audits["audit_ref"])[upcoming]),
+        columns[name] = latest(audits[source][picked])
+    for name, values in (("upcoming_audit_id", audits["audit_id"][upcoming]),
+                         ("upcoming_audit_ref", audits["audit_ref"][upcoming]),
                          ("upcoming_audit_status", statuses[upcoming]),
-                         ("upcoming_audit_date", _objects(pd.Series(upcoming_dates, dtype=object)))):
+                         ("upcoming_audit_date", upcoming_dates)):
         columns[name] = soon(values[first])
     last_on = columns["last_full_audit_on"].tolist()
     valid_until = [dates.audit_valid_until(d, validity_months) if d is not None else None for d in last_on]
@@ -322,6 +324,30 @@ def _cycle_columns(as_of: dt.date, supplier_ids: SupplierIds, expiring_days: int
     for column in ("last_full_audit_id", "upcoming_audit_id", "responsible_analyst_id"):
         columns[column] = [None if v is None else int(v) for v in columns[column]]
     return columns
+
+
+def _value_columns(queryset: QuerySet, spec, supplier_ids: SupplierIds, keep: str | None = None
+                   ) -> dict[str, np.ndarray]:
+    """The rows of a ``values_list`` queryset as column name → object array of Python values
+    (``None`` for a missing one). A few suppliers' rows are the ORM's tuples as they come (no
+    frame built: the supplier page, #13); more go through ``core.frames.read_frame`` and are
+    filtered by ``_keep`` on the column ``keep`` when given. One query."""
+    names = [name for name, _ in spec]
+    if _few(supplier_ids):
+        rows = list(queryset)
+        return {name: _object_array(values)
+                for name, values in zip(names, zip(*rows, strict=True) if rows else [()] * len(names), strict=True)}
+    frame = read_frame(queryset, spec)
+    if keep is not None:
+        frame = _keep(frame, supplier_ids, keep)
+    return {name: _objects(frame[name]) for name in names}
+
+
+def _object_array(values) -> np.ndarray:
+    """A sequence as a one-dimensional object array, each item as it is."""
+    array = np.empty(len(values), dtype=object)
+    array[:] = values
+    return array
 
 
 def _objects(column: pd.Series) -> np.ndarray:

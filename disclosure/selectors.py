@@ -4,6 +4,7 @@ estimate, one query per table whatever the number of suppliers, and the results.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -119,10 +120,12 @@ class PersonStatus:
 class TrainingStatus:
     """A supplier's training at ``day``: every person with the status of each required
     course; ``staff`` and ``trained`` count as ESG-04 does (section 9: staff = active ESG
-    staff appearing in accepted records), ``raw`` = 100 × trained / staff or None (missing)."""
+    staff appearing in accepted records), ``raw`` = 100 × trained / staff or None (missing).
+    ``required``: the required courses by code; without persons, a queryset read only when
+    used (the supplier page shows no training panel then)."""
 
     day: dt.date
-    required: list[Course]
+    required: Sequence[Course]
     persons: list[PersonStatus]
 
     @property
@@ -146,11 +149,13 @@ class TrainingStatus:
 def training_status(supplier_id: int, day: dt.date) -> TrainingStatus:
     """Who of the supplier's persons is trained at ``day`` and who is missing which required
     course (personal data: for procurement roles and the supplier's own users only). Four
-    queries whatever the number of persons; two for a supplier without persons."""
-    required = list(Course.objects.filter(required=True).order_by("code"))
+    queries whatever the number of persons; one for a supplier without persons (the required
+    courses are then read only if used)."""
     persons = list(TrainingPerson.objects.filter(supplier_id=supplier_id).order_by("person_ref"))
+    required = Course.objects.filter(required=True).order_by("code")
     if not persons:  # nobody's records to read
         return TrainingStatus(day=day, required=required, persons=[])
+    required = list(required)
     latest: dict[tuple[int, int], dt.date | None] = {}
     appears: set[int] = set()
     for person_id, course_id, completed_on in (

@@ -6,8 +6,8 @@ import pandas as pd
 import pytest
 
 from audits import selectors
-from audits.models import Audit
-from suppliers.models import Supplier
+from audits.models import Audit, AuditStatus, AuditType
+from suppliers.models import Site, Supplier
 
 D = dt.date
 
@@ -138,6 +138,23 @@ def test_site_cycle_rows_are_the_frames_rows_as_python_values(data, own_supplier
     assert {row["site_code"]: row["status"] for row in own}["OWN-1-F2"] == "expiring"
     with django_assert_num_queries(2):
         selectors.site_cycle_rows(D(2026, 1, 1), [own_supplier.pk], expiring_days=90, validity_months=24)
+
+
+def test_one_suppliers_cycle_rows_are_its_rows_of_the_whole_read(data, own_supplier, other_supplier):
+    """A few suppliers' rows come from the ORM's tuples, everyone's from the columnar reader:
+    the same rows, values and types either way."""
+    Audit.objects.create(audit_ref="UP-1", site=Site.objects.get(code="OWN-1-F1"), audit_type=AuditType.VAP_FULL,
+                         status=AuditStatus.SCHEDULED, due_by=D(2026, 3, 1))
+    for day in (D(2024, 1, 1), D(2026, 1, 1), D(2026, 3, 1)):
+        everyone = selectors.site_cycle_rows(day)
+        for supplier in (own_supplier, other_supplier):
+            own = selectors.site_cycle_rows(day, [supplier.pk])
+            assert own and own == [row for row in everyone if row["supplier_id"] == supplier.pk]
+            assert [[type(value) for value in row.values()] for row in own] == [
+                [type(value) for value in row.values()] for row in everyone if row["supplier_id"] == supplier.pk]
+    upcoming = {row["site_code"]: row for row in selectors.site_cycle_rows(D(2026, 1, 1), [own_supplier.pk])}
+    assert (upcoming["OWN-1-F1"]["upcoming_audit_ref"], upcoming["OWN-1-F1"]["upcoming_audit_date"]) == (
+        "UP-1", D(2026, 3, 1))
 
 
 def test_supplier_cycle_coverage(data, own_supplier, other_supplier):
