@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import decimal
 from decimal import ROUND_HALF_UP, Decimal
+from operator import itemgetter
 
 import pandas as pd
 
@@ -82,6 +83,7 @@ def estimate_emissions(*, quarter: Quarter, base_currency: str, population: pd.D
     rate_of = dict(zip(rates["currency"], rates["rate_to_base"], strict=True))
     rate_of[base_currency] = Decimal(1)
 
+    factor_for = {}  # a supplier's commodity → its factor, else the default factor, else None
     lines = []  # (code, method, unrounded tCO2e or None, basis)
     with decimal.localcontext(MONEY_CONTEXT):
         for supplier_id, code, basis in zip(population["supplier_id"].tolist(), population["supplier_code"].tolist(),
@@ -97,9 +99,12 @@ def estimate_emissions(*, quarter: Quarter, base_currency: str, population: pd.D
                 scope2 = Decimal(scope2) if _present(scope2) else Decimal(0)
                 method, tco2e = SUPPLIER_SPECIFIC, (Decimal(scope1) + scope2) * share
             else:
-                key = commodity_key(commodity_of.get(supplier_id))
-                factor = (factor_of.get(key) if key else None)
-                factor = default_factor if factor is None else factor
+                commodity = commodity_of.get(supplier_id)
+                if commodity not in factor_for:  # a few commodities for 100,000 suppliers
+                    key = commodity_key(commodity)
+                    factor = (factor_of.get(key) if key else None)
+                    factor_for[commodity] = default_factor if factor is None else factor
+                factor = factor_for[commodity]
                 if factor is not None:
                     method, tco2e = SPEND_BASED, basis * Decimal(factor)
             lines.append((str(code), method, tco2e, basis))
@@ -118,9 +123,9 @@ def estimate_emissions(*, quarter: Quarter, base_currency: str, population: pd.D
         estimated = [line for line in lines if line[2] is not None]
         total = round_tco2e(sum((line[2] for line in estimated), Decimal(0)))
 
-    estimated.sort(key=lambda line: line[0])
-    estimated.sort(key=lambda line: line[2], reverse=True)  # stable: code ascending within ties
-    not_estimated = sorted((line for line in lines if line[2] is None), key=lambda line: line[0])
+    estimated.sort(key=itemgetter(0))
+    estimated.sort(key=itemgetter(2), reverse=True)  # stable: code ascending within ties
+    not_estimated = sorted((line for line in lines if line[2] is None), key=itemgetter(0))
     return {
         "quarter": str(quarter),
         "base_currency": base_currency,
