@@ -65,6 +65,13 @@ def _to_decimal(values) -> pd.Series:
                       for v in values], dtype=object)
 
 
+def _texts_to_decimal(texts: list) -> pd.Series:
+    """NUMERIC texts of a COPY (None for NULL) as ``Decimal`` (exact), one per value."""
+    if None in texts:
+        return pd.Series([None if text is None else Decimal(text) for text in texts], dtype=object)
+    return pd.Series(list(map(Decimal, texts)), dtype=object)
+
+
 # kind → converter of a list of Python values (ORM path) into a typed Series
 _CONVERTERS: dict[str, Callable[[list], pd.Series]] = {
     "str": lambda values: pd.Series(values, dtype=str),
@@ -272,8 +279,7 @@ def _read_copy(queryset: QuerySet, spec: Spec) -> pd.DataFrame:
             if callable(kind):
                 series = kind(series).reset_index(drop=True)
         elif kind == "decimal":
-            series = pd.Series(column.to_pandas(), dtype=object).reset_index(drop=True)
-            series = _to_decimal(series.where(series.notna(), None))
+            series = _texts_to_decimal(column.to_pylist())
         elif kind in ("date", "bool_or_none"):
             series = pd.Series(column.to_pylist(), dtype=object)
         elif kind == "json":

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import decimal
 from decimal import ROUND_HALF_UP, Decimal
+from operator import itemgetter
 
 import pandas as pd
 
@@ -24,6 +25,7 @@ METHODS = (SUPPLIER_SPECIFIC, SPEND_BASED, NOT_ESTIMATED)
 
 INVENTORY_COLUMNS = ["supplier_id", "year", "scope1_tco2e", "scope2_market_tco2e", "scope2_location_tco2e",
                      "revenue", "revenue_currency"]
+NO_INVENTORY = (None,) * len(INVENTORY_COLUMNS)
 THOUSANDTH = Decimal("0.001")
 # The customer's ambition (domain.md, issue #14): 95% of spend with supplier-specific data.
 SUPPLIER_SPECIFIC_AMBITION = 0.95
@@ -71,31 +73,38 @@ def estimate_emissions(*, quarter: Quarter, base_currency: str, population: pd.D
     ``not_estimated``), spend shares unrounded (0 when no supplier is scored); suppliers
     ordered by unrounded tCO2e descending then code, not-estimated ones last by code.
     """
-    commodity_of = dict(zip(suppliers["supplier_id"], suppliers["commodity"], strict=True))
-    inventory_of = {row["supplier_id"]: row for row in latest_inventories(inventories, quarter).to_dict("records")}
+    commodity_of = dict(zip(suppliers["supplier_id"].tolist(), suppliers["commodity"].tolist(), strict=True))
+    latest = latest_inventories(inventories, quarter)
+    # Plain lists, not per-row pandas access (#13): one tuple per supplier's Y inventory.
+    inventory_of = {row[0]: row for row in zip(*(latest[column].tolist() for column in INVENTORY_COLUMNS),
+                                               strict=True)}
     factor_of = {commodity_key(c): f for c, f in zip(factors["commodity"], factors["tco2e_per_unit"], strict=True)}
     default_factor = factor_of.get(DEFAULT_FACTOR)
     rate_of = dict(zip(rates["currency"], rates["rate_to_base"], strict=True))
     rate_of[base_currency] = Decimal(1)
 
+    factor_for = {}  # a supplier's commodity → its factor, else the default factor, else None
     lines = []  # (code, method, unrounded tCO2e or None, basis)
     with decimal.localcontext(MONEY_CONTEXT):
-        for supplier_id, code, basis in zip(population["supplier_id"], population["supplier_code"],
-                                            population["basis"], strict=True):
+        for supplier_id, code, basis in zip(population["supplier_id"].tolist(), population["supplier_code"].tolist(),
+                                            population["basis"].tolist(), strict=True):
             basis = Decimal(basis)
             inventory = inventory_of.get(supplier_id)
             method, tco2e = NOT_ESTIMATED, None
-            rate = rate_of.get(inventory["revenue_currency"]) if inventory is not None else None
-            if inventory is not None and _present(inventory["revenue"]) and rate is not None:
-                share = min(Decimal(1), basis / (Decimal(inventory["revenue"]) * rate))
-                scope2 = (inventory["scope2_market_tco2e"] if _present(inventory["scope2_market_tco2e"])
-                          else inventory["scope2_location_tco2e"])
+            _, _, scope1, market, location, revenue, currency = inventory or NO_INVENTORY
+            rate = rate_of.get(currency) if inventory is not None else None
+            if inventory is not None and _present(revenue) and rate is not None:
+                share = min(Decimal(1), basis / (Decimal(revenue) * rate))
+                scope2 = market if _present(market) else location
                 scope2 = Decimal(scope2) if _present(scope2) else Decimal(0)
-                method, tco2e = SUPPLIER_SPECIFIC, (Decimal(inventory["scope1_tco2e"]) + scope2) * share
+                method, tco2e = SUPPLIER_SPECIFIC, (Decimal(scope1) + scope2) * share
             else:
-                key = commodity_key(commodity_of.get(supplier_id))
-                factor = (factor_of.get(key) if key else None)
-                factor = default_factor if factor is None else factor
+                commodity = commodity_of.get(supplier_id)
+                if commodity not in factor_for:  # a few commodities for 100,000 suppliers
+                    key = commodity_key(commodity)
+                    factor = (factor_of.get(key) if key else None)
+                    factor_for[commodity] = default_factor if factor is None else factor
+                factor = factor_for[commodity]
                 if factor is not None:
                     method, tco2e = SPEND_BASED, basis * Decimal(factor)
             lines.append((str(code), method, tco2e, basis))
@@ -114,9 +123,9 @@ def estimate_emissions(*, quarter: Quarter, base_currency: str, population: pd.D
         estimated = [line for line in lines if line[2] is not None]
         total = round_tco2e(sum((line[2] for line in estimated), Decimal(0)))
 
-    estimated.sort(key=lambda line: line[0])
-    estimated.sort(key=lambda line: line[2], reverse=True)  # stable: code ascending within ties
-    not_estimated = sorted((line for line in lines if line[2] is None), key=lambda line: line[0])
+    estimated.sort(key=itemgetter(0))
+    estimated.sort(key=itemgetter(2), reverse=True)  # stable: code ascending within ties
+    not_estimated = sorted((line for line in lines if line[2] is None), key=itemgetter(0))
     return {
         "quarter": str(quarter),
         "base_currency": base_currency,

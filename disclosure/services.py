@@ -273,5 +273,7 @@ def store_emissions_estimate(quarter) -> EmissionsEstimate | None:
     except MissingFxRates as exc:
         logger.warning("emissions estimate of %s not stored: %s", quarter, exc)
         return None
-    row, _created = EmissionsEstimate.objects.update_or_create(quarter=str(quarter), defaults={"data": report})
+    # The previous document (megabytes, a line per supplier) is replaced, not read.
+    row, _created = EmissionsEstimate.objects.defer("data", "head").update_or_create(quarter=str(quarter),
+                                                                                    defaults={"data": report})
     return row

@@ -35,46 +35,51 @@ class MissingFxRates(ValueError):
         super().__init__(f"missing FX rates for: {listed}")
 
 
-def _decimal_sum(values) -> Decimal:
-    with decimal.localcontext(MONEY_CONTEXT):
-        return sum(values, Decimal(0))
+def _lists(frame: pd.DataFrame, rows, columns: list[str]) -> list[list]:
+    """The ``columns`` of ``frame``'s ``rows`` (a boolean mask) as plain Python lists."""
+    return [frame[column].to_numpy()[rows].tolist() for column in columns]
 
 
 def spend_basis(spend: pd.DataFrame, fx: pd.DataFrame, quarter: Quarter, base_currency: str) -> pd.DataFrame:
     """Sum each supplier's spend in the four quarters ending with ``quarter`` in the base currency.
 
     ``spend``: supplier_id, supplier_code, quarter_ordinal, currency, amount (Decimal).
-    ``fx``: quarter_ordinal, currency, rate_to_base (Decimal).
-    Returns supplier_id, supplier_code, basis (Decimal) for every supplier with a row in
-    the window, including those whose basis is zero or negative.
+    ``fx``: quarter_ordinal, currency, rate_to_base (Decimal), one rate per (quarter, currency).
+    Returns supplier_id, supplier_code, basis (Decimal: the sum of amount × rate, rate 1 for
+    the base currency, exact in ``MONEY_CONTEXT``) for every supplier with a row in the
+    window, including those whose basis is zero or negative, in the order of their first row.
     Raises ``MissingFxRates`` naming every (quarter, currency) pair without a rate.
     """
     window = {q.ordinal for q in quarter.window(4)}
-    rows = spend.loc[spend["quarter_ordinal"].isin(window), ["supplier_id", "supplier_code", "quarter_ordinal",
-                                                             "currency", "amount"]]
-    if rows.empty:
+    in_window = spend["quarter_ordinal"].isin(window).to_numpy()
+    if not in_window.any():
         return pd.DataFrame({column: pd.Series(dtype="object") for column in BASIS_COLUMNS})
 
-    rates = fx.loc[fx["quarter_ordinal"].isin(window), ["quarter_ordinal", "currency", "rate_to_base"]]
-    rows = rows.merge(rates, on=["quarter_ordinal", "currency"], how="left")
-    is_base = rows["currency"] == base_currency
-    rows["rate_to_base"] = rows["rate_to_base"].astype(object).where(~is_base, Decimal(1))
+    # Plain lists, not per-row pandas access: 400,000 rows at 100,000 suppliers (#13).
+    fx_ordinals, fx_currencies, fx_rates = _lists(fx, fx["quarter_ordinal"].isin(window).to_numpy(),
+                                                  ["quarter_ordinal", "currency", "rate_to_base"])
+    rate_of = {(ordinal, currency): rate for ordinal, currency, rate in zip(fx_ordinals, fx_currencies, fx_rates,
+                                                                            strict=True) if rate is not None}
+    ids, codes, ordinals, currencies, amounts = _lists(
+        spend, in_window, ["supplier_id", "supplier_code", "quarter_ordinal", "currency", "amount"])
+    one = Decimal(1)
+    rates = [one if currency == base_currency else rate_of.get((ordinal, currency))
+             for ordinal, currency in zip(ordinals, currencies, strict=True)]
+    missing = {(ordinal, currency) for ordinal, currency, rate in zip(ordinals, currencies, rates, strict=True)
+               if rate is None}
+    if missing:
+        raise MissingFxRates([(str(Quarter.from_ordinal(int(o))), str(c)) for o, c in missing])
 
-    missing = rows.loc[rows["rate_to_base"].isna(), ["quarter_ordinal", "currency"]].drop_duplicates()
-    if not missing.empty:
-        raise MissingFxRates(
-            [(str(Quarter.from_ordinal(int(o))), str(c)) for o, c in missing.itertuples(index=False)]
-        )
-
+    basis: dict[tuple, Decimal] = {}  # (supplier_id, supplier_code) → basis, in the order of first rows
+    zero = Decimal(0)
     with decimal.localcontext(MONEY_CONTEXT):
-        rows["amount_base"] = [amount * rate for amount, rate in zip(rows["amount"], rows["rate_to_base"], strict=True)]
-    basis = (
-        rows.groupby(["supplier_id", "supplier_code"], sort=False)["amount_base"]
-        .agg(_decimal_sum)
-        .rename("basis")
-        .reset_index()
-    )
-    return basis[BASIS_COLUMNS]
+        for key, amount, rate in zip(zip(ids, codes, strict=True), amounts, rates, strict=True):
+            basis[key] = basis.get(key, zero) + amount * rate
+    return pd.DataFrame({
+        "supplier_id": np.fromiter((key[0] for key in basis), dtype=np.int64, count=len(basis)),
+        "supplier_code": pd.Series([key[1] for key in basis], dtype=spend["supplier_code"].dtype),
+        "basis": pd.Series(list(basis.values()), dtype=object),
+    })
 
 
 def assign_populations(basis: pd.DataFrame, target: Decimal) -> pd.DataFrame:

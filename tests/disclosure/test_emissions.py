@@ -232,3 +232,16 @@ def test_the_stored_head_is_the_document_with_its_largest_emitters_only(world):
     row.refresh_from_db()
     row.save()  # whoever writes the document, the head follows it
     assert EmissionsEstimate.objects.get(pk=row.pk).head == row.head_of(report)
+
+
+def test_storing_again_replaces_the_previous_document_and_its_head(world):
+    from disclosure import services
+    from disclosure.models import EmissionsEstimate
+
+    row = services.store_emissions_estimate(Q)
+    EmissionsEstimate.objects.filter(pk=row.pk).update(data={"stale": True}, head={"stale": True})
+    services.store_emissions_estimate(Q)
+    stored = EmissionsEstimate.objects.get()
+    assert stored.pk == row.pk
+    assert stored.data == emissions_estimate(Q)
+    assert stored.head == EmissionsEstimate.head_of(stored.data)
