@@ -11,11 +11,11 @@ through Django's own connection; SQLite: ``executemany``). Once the whole file i
   query per lookup, whatever the number of rows);
 - on PostgreSQL, when the target names a ``partition`` column (spend: the quarter), the rows
   are held in memory until the file is read; then the stored rows of the file's partitions
-  are read once (``COPY … TO STDOUT`` parsed by pyarrow, ``core.frames.read_arrow``) and
-  compared in memory (keys dictionary-encoded, amounts as exact decimals), and only the rows
-  that are new or differ are staged: a re-import of an unchanged file stages nothing. A row
-  is left out only when it certainly equals its stored row; every other row goes through the
-  statements below, which decide as before;
+  are read once, one partition value at a time (``COPY … TO STDOUT`` parsed by pyarrow,
+  ``core.frames.read_arrow``), and compared in memory (keys dictionary-encoded, amounts as
+  exact decimals); only the rows that are new or differ are staged (a re-import of an
+  unchanged file stages nothing). A row is left out only when it certainly equals its stored
+  row; every other row goes through the statements below, which decide as before;
 - ``upsert()`` writes: new rows are inserted, rows whose values differ are updated, identical
   rows write nothing; every created (``+``) and changed (``~``) row is recorded in the model's
   django-simple-history table, stamped like ``core.history.record_bulk_history`` (one date,
@@ -26,7 +26,8 @@ through Django's own connection; SQLite: ``executemany``). Once the whole file i
 
 Everything runs in the caller's transaction: an error leaves nothing written. Python memory
 holds one batch at a time and the file's keys (with a ``partition``: the file's rows, about 60
-bytes a row, and the stored rows of its partitions); the staged rows live in the temporary table.
+bytes a row, and the stored rows of one partition value); the staged rows live in the temporary
+table.
 
 Concurrency. ``core.jobs.hold_exclusive`` (taken by ``Importer.run``) makes imports of one kind
 wait for each other, but not the other writers of the table (the API's POST and PATCH, for
@@ -205,9 +206,7 @@ class Staging:
         stored_by.update({lookup.column: _field(meta, lookup.field).attname for lookup in target.lookups})
         values = [column for field, column in target.fields.items()
                   if _field(meta, field).attname not in target.conflict]
-        # The codes of each lookup column's model rows, read once: id → the file's code (or -1).
-        codes_of = {column: self._lookup_codes(lookups[column], dictionary)
-                    for column, dictionary in zip(target.key, dictionaries, strict=True) if column in lookups}
+        codes_of = None  # per lookup column: its model's ids and their codes in the file, read once
         names = [*target.key, *values]
         spec = [(name, "int64" if name in lookups else "object") for name in names]
         sizes = [len(dictionary) for dictionary in dictionaries]
@@ -219,6 +218,10 @@ class Staging:
                                 .values_list(*(stored_by[name] for name in names)), spec)
             if stored is None or not stored.num_rows:
                 continue
+            if codes_of is None:
+                codes_of = {column: self._lookup_codes(lookups[column], dictionary)
+                            for column, dictionary in zip(target.key, dictionaries, strict=True)
+                            if column in lookups}
             held, match = self._match(file_key[mine], stored, dictionaries, codes_of)
             held = mine[held]
             same = np.ones(len(held), dtype=bool)
