@@ -10,6 +10,7 @@ from django.db import connection, transaction
 from django.db.models.expressions import RawSQL
 from django.test.utils import CaptureQueriesContext
 
+import core.bulk_upsert
 import core.tabular
 from core.history import history_context
 from core.importing import ImportFailed
@@ -25,6 +26,13 @@ HEADER = "supplier_code,quarter,amount,currency\n"
 def spend_file(rows: int, *, amount=lambda index: f"{index}.5") -> bytes:
     return (HEADER + "".join(f"B-{index // 8:05d},{2025 + index % 8 // 4}-Q{index % 4 + 1},{amount(index)},USD\n"
                              for index in range(rows))).encode()
+
+
+@pytest.fixture(autouse=True)
+def _compare_in_memory(monkeypatch):
+    """Small files here go through the comparison with the stored rows (PostgreSQL) that large
+    files take; the other importer tests run the default (every row of a small file staged)."""
+    monkeypatch.setattr(core.bulk_upsert, "COMPARE_MIN_ROWS", 0)
 
 
 @pytest.fixture
