@@ -165,11 +165,12 @@ def copy_statement(queryset: QuerySet) -> tuple[str, tuple] | None:
 
 class _CopyReader(io.RawIOBase):
     """A readable file over a psycopg ``Copy`` (COPY TO STDOUT): the CopyData messages
-    (one per row) are packed straight into the reader's buffer."""
+    (one per row) are appended to one byte buffer until a read is filled, so each row costs
+    one append (no slicing per row)."""
 
     def __init__(self, copy):
         self._copy = copy
-        self._pending = copy.read()
+        self._pending = bytearray(copy.read())
 
     def is_empty(self) -> bool:
         """True when the COPY sent no row (pyarrow refuses an empty CSV stream)."""
@@ -180,19 +181,16 @@ class _CopyReader(io.RawIOBase):
 
     def readinto(self, buffer) -> int:
         view = memoryview(buffer).cast("B")
-        size, filled = len(view), 0
-        pending = self._pending
-        while filled < size:
-            if not pending:
-                pending = self._copy.read()
-                if not pending:
-                    break
-            take = min(size - filled, len(pending))
-            view[filled:filled + take] = pending[:take]
-            filled += take
-            pending = pending[take:]
-        self._pending = pending
-        return filled
+        size, pending, read = len(view), self._pending, self._copy.read
+        while len(pending) < size:
+            block = read()
+            if not block:
+                break
+            pending += block
+        take = min(size, len(pending))
+        view[:take] = pending[:take]
+        del pending[:take]
+        return take
 
 
 def _arrow_types():

@@ -171,6 +171,7 @@ class SpendImporter(ColumnarImporter):
         lookups=(Lookup("supplier_id", Supplier, "code", "supplier_code", "unknown supplier code '{}'"),),
         conflict=("supplier_id", "quarter", "currency"),
         key=("supplier_code", "quarter", "currency"),
+        partition="quarter",
     )
 
 
