@@ -11,8 +11,8 @@ through Django's own connection; SQLite: ``executemany``). Once the whole file i
   query per lookup, whatever the number of rows);
 - on PostgreSQL, when the target names a ``partition`` column (spend: the quarter), the rows
   are held in memory until the file is read; then, from ``COMPARE_MIN_ROWS`` rows, the
-  stored rows of the file's partitions are read once, one partition value at a time (``COPY …
-  TO STDOUT`` parsed by pyarrow, ``core.frames.read_arrow``), and compared in memory (keys
+  stored rows of the file's partitions are read once, one partition value at a time (each column's
+  texts joined by the server and split by pyarrow, ``_stored_columns``), and compared in memory (keys
   dictionary-encoded, amounts as exact decimals); only the rows that are new or differ are
   staged (a re-import of an unchanged file stages nothing). A row is left out only when it
   certainly equals its stored row; every other row goes through the statements below, which
@@ -54,6 +54,7 @@ COPY_ROWS = 100_000  # rows per COPY into the staging table when the rows were h
 # Fewer rows than this are staged without the comparison: reading the stored rows of a quarter
 # (125,000 at 1,000,000 rows in 8 quarters: about 140 ms) costs more than staging a small file.
 COMPARE_MIN_ROWS = 20_000
+UNIT_SEPARATOR = "\x1f"  # joins a column's stored texts in one value (_stored_columns)
 WORK_MEM = "256MB"  # hash tables over a million staged keys stay in memory
 
 
@@ -201,8 +202,6 @@ class Staging:
         import pyarrow as pa
         import pyarrow.compute as pc
 
-        from core.frames import read_arrow
-
         unchanged = np.zeros(rows.num_rows, dtype=bool)
         encoded = self._encoded_keys()
         if encoded is None:
@@ -225,8 +224,8 @@ class Staging:
         partition_code = (file_key // int(np.prod(sizes[at + 1:], dtype=np.int64))) % sizes[at]
         for code, value in enumerate(dictionaries[at].to_pylist()):
             mine = np.flatnonzero(partition_code == code)
-            stored = read_arrow(target.model.objects.filter(**{stored_by[target.partition]: value}).order_by()
-                                .values_list(*(stored_by[name] for name in names)), spec)
+            stored = _stored_columns(target.model.objects.filter(**{stored_by[target.partition]: value}).order_by(),
+                                     [stored_by[name] for name in names], spec)
             if stored is None or not stored.num_rows:
                 continue
             if codes_of is None:  # the first partition with stored rows: what every one needs
@@ -521,6 +520,44 @@ class Staging:
                 cursor.execute(head + f"ON x.{pk} = {STAGING_TABLE}._target WHERE {STAGING_TABLE}._changed = 1 "
                                f"ORDER BY {STAGING_TABLE}.line", [*stamp.values(), "~"])
         return created, updated
+
+
+def _stored_columns(queryset, attnames: list[str], spec: list[tuple[str, str]]):
+    """The stored rows of ``queryset`` (a partition of the target's table) as a pyarrow table of
+    ``spec`` (name, "int64" or "object": text), ``None`` when there are none.
+
+    When every column is NOT NULL, the server sends each column's texts joined by
+    ``UNIT_SEPARATOR`` in one row (``string_agg``; one aggregate node feeds every column the
+    rows in the same order) and pyarrow splits them: a ``COPY`` sends one message per row, whose
+    receipt in Python cost about twice the read (1,000,000 rows: 0.9–1.1 s against 0.4–0.5 s).
+    A text holding the separator makes its column split into more values than rows: the column
+    is then read again by ``COPY``, as is every read with a nullable column."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    from django.contrib.postgres.aggregates import StringAgg
+    from django.db.models import Count, TextField
+    from django.db.models.functions import Cast
+
+    from core.frames import read_arrow
+
+    meta = queryset.model._meta
+    if any(_field(meta, attname).null for attname in attnames):
+        return read_arrow(queryset.values_list(*attnames), spec)
+    joined = queryset.aggregate(
+        stored_rows=Count("pk"),
+        **{f"column_{index}": StringAgg(Cast(attname, TextField()), UNIT_SEPARATOR)
+           for index, attname in enumerate(attnames)})
+    count = joined["stored_rows"]
+    if not count:
+        return None
+    columns = {}
+    for index, (name, kind) in enumerate(spec):
+        texts = pc.split_pattern(pa.array([joined[f"column_{index}"]], type=pa.large_string()),
+                                 UNIT_SEPARATOR).flatten()
+        if len(texts) != count:  # a separator inside a value: this column is not aligned
+            return read_arrow(queryset.values_list(*attnames), spec)
+        columns[name] = pc.cast(texts, pa.int64()) if kind == "int64" else pc.cast(texts, pa.string())
+    return pa.table(columns)
 
 
 def _decimal_words(texts, kind):

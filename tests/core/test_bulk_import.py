@@ -219,3 +219,32 @@ def test_other_writers_of_the_table_wait_from_the_read_of_the_stored_rows_to_the
     result = SpendImporter(actor="test").run(spend_file(16, amount=lambda index: f"{index}.5" if index else "9"))
     assert refused == [True]
     assert (result.created, result.updated, result.unchanged) == (0, 1, 15)
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the stored rows are compared in memory on PostgreSQL")
+def test_the_stored_columns_joined_by_the_server_are_the_rows_a_copy_reads(suppliers):
+    from core.bulk_upsert import UNIT_SEPARATOR, _stored_columns
+    from core.frames import read_arrow
+
+    Supplier.objects.filter(code="B-00002").update(name=f"Split{UNIT_SEPARATOR}name")
+    spec = [("id", "int64"), ("code", "object"), ("name", "object")]
+
+    def both(queryset, attnames):  # each as rows ordered by id (the server joins in scan order)
+        with CaptureQueriesContext(connection) as queries:
+            joined = _stored_columns(queryset, attnames, spec)
+        sent.append([query["sql"].split()[0] for query in queries])
+        copied = read_arrow(queryset.values_list(*attnames), spec)
+        return [sorted(table.to_pylist(), key=lambda row: row["id"]) for table in (joined, copied)]
+
+    sent = []
+    joined, copied = both(Supplier.objects.filter(code__lt="B-00002").order_by("id"), ["id", "code", "name"])
+    assert len(joined) == 2 and joined == copied and sent == [["SELECT"]]  # one row of joined texts
+    # A separator inside a value: the column does not align, the rows are read by COPY.
+    joined, copied = both(Supplier.objects.filter(code__lte="B-00003").order_by("id"), ["id", "code", "name"])
+    assert joined[2]["name"] == f"Split{UNIT_SEPARATOR}name" and joined == copied and sent[-1] == ["SELECT", "COPY"]
+    # A nullable column (the tier): read by COPY, so NULL stays NULL.
+    spec[2] = ("tier", "object")
+    joined, copied = both(Supplier.objects.filter(code__lt="B-00002").order_by("id"), ["id", "code", "tier"])
+    assert [row["tier"] for row in joined] == [None, None] and joined == copied and sent[-1] == ["COPY"]
+    assert _stored_columns(Supplier.objects.filter(code="none"), ["id", "code", "name"],
+                           [*spec[:2], ("name", "object")]) is None
