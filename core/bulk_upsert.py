@@ -530,8 +530,8 @@ def _stored_columns(queryset, attnames: list[str], spec: list[tuple[str, str]]):
     ``UNIT_SEPARATOR`` in one row (``string_agg``; one aggregate node feeds every column the
     rows in the same order) and pyarrow splits them: a ``COPY`` sends one message per row, whose
     receipt in Python cost about twice the read (1,000,000 rows: 0.9–1.1 s against 0.4–0.5 s).
-    A text holding the separator makes its column split into more values than rows: the column
-    is then read again by ``COPY``, as is every read with a nullable column."""
+    A text holding the separator makes its column split into more values than rows: the rows
+    are then read again by ``COPY``, as are the rows of a read with a nullable column."""
     import pyarrow as pa
     import pyarrow.compute as pc
     from django.contrib.postgres.aggregates import StringAgg
