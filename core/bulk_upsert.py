@@ -10,7 +10,8 @@ through Django's own connection; SQLite: ``executemany``). Once the whole file i
   kept in memory: about 30 bytes a row) and ``unresolved()`` codes that name nothing (one
   query per lookup, whatever the number of rows);
 - on PostgreSQL, when the target names a ``partition`` column (spend: the quarter), the rows
-  are held in memory until the file is read; then, from ``COMPARE_MIN_ROWS`` rows, the
+  are held in memory until the file is read (a file of more than ``COMPARE_MAX_ROWS`` rows is
+  staged as it comes, without the comparison); then, from ``COMPARE_MIN_ROWS`` rows, the
   stored rows of the file's partitions are read once, one partition value at a time (each column's
   texts joined by the server and split by pyarrow, ``_stored_columns``), and compared in memory (keys
   dictionary-encoded, amounts as exact decimals); only the rows that are new or differ are
@@ -27,8 +28,8 @@ through Django's own connection; SQLite: ``executemany``). Once the whole file i
 
 Everything runs in the caller's transaction: an error leaves nothing written. Python memory
 holds one batch at a time and the file's keys (with a ``partition``: the file's rows, about 60
-bytes a row, and the stored rows of one partition value); the staged rows live in the temporary
-table.
+bytes a row, up to ``COMPARE_MAX_ROWS`` rows, and the stored rows of one partition value); the
+staged rows live in the temporary table.
 
 Concurrency. ``core.jobs.hold_exclusive`` (taken by ``Importer.run``) makes imports of one kind
 wait for each other, but not the other writers of the table (the API's POST and PATCH, for
@@ -54,6 +55,9 @@ COPY_ROWS = 100_000  # rows per COPY into the staging table when the rows were h
 # Fewer rows than this are staged without the comparison: reading the stored rows of a quarter
 # (125,000 at 1,000,000 rows in 8 quarters: about 140 ms) costs more than staging a small file.
 COMPARE_MIN_ROWS = 20_000
+# More rows than this are staged as they come, as without a partition: the file's rows held for
+# the comparison (about 60 bytes a row) would make memory grow with the file's size.
+COMPARE_MAX_ROWS = 2_000_000
 UNIT_SEPARATOR = "\x1f"  # joins a column's stored texts in one value (_stored_columns)
 WORK_MEM = "256MB"  # hash tables over a million staged keys stay in memory
 
@@ -106,6 +110,7 @@ class Staging:
         # With a partition (PostgreSQL): every column is held in ``_keys`` until the file is read,
         # then only the rows that are new or differ from their stored row are staged.
         self._compare = self.postgres and target.partition is not None
+        self._holding = self._compare  # False once more than COMPARE_MAX_ROWS rows came
         self._staged = not self._compare
         self._encoded = False  # (combined keys, dictionaries) once computed, None when too many
         meta = target.model._meta
@@ -125,6 +130,7 @@ class Staging:
         self.rows = 0
         self._keys = []
         self._prepared = False
+        self._holding = self._compare
         self._staged = not self._compare
         self._encoded = False
 
@@ -142,9 +148,11 @@ class Staging:
         self.rows += count
         import pyarrow as pa
 
-        held = self.columns if self._compare else self.target.key
+        held = self.columns if self._holding else self.target.key
         self._keys.append(pa.table({"line": pa.array(lines), **{column: values[column] for column in held}}))
-        if self._compare:
+        if self._holding:
+            if self.rows > COMPARE_MAX_ROWS:
+                self._stage_held()
             return
         if self.postgres:
             self._copy(pa.table({"line": pa.array(lines), **{column: values[column] for column in self.columns}}))
@@ -158,6 +166,14 @@ class Staging:
         with connection.cursor() as cursor:
             cursor.executemany(f"INSERT INTO {STAGING_TABLE} ({names}) VALUES ({placeholders})",
                                list(zip(lines.tolist(), *columns, strict=True)))
+
+    def _stage_held(self) -> None:
+        """A file longer than ``COMPARE_MAX_ROWS``: the rows held so far are staged, and so is every
+        later row as it comes; only the keys stay in memory (for ``duplicates()``)."""
+        for table in self._keys:
+            self._copy(table)
+        self._keys = [table.select(["line", *self.target.key]) for table in self._keys]
+        self._holding, self._staged = False, True
 
     def _copy(self, table) -> None:
         """``table`` (line and the import columns, in order) into the staging table by ``COPY``."""

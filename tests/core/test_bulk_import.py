@@ -248,3 +248,16 @@ def test_the_stored_columns_joined_by_the_server_are_the_rows_a_copy_reads(suppl
     assert [row["tier"] for row in joined] == [None, None] and joined == copied and sent[-1] == ["COPY"]
     assert _stored_columns(Supplier.objects.filter(code="none"), ["id", "code", "name"],
                            [*spec[:2], ("name", "object")]) is None
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the stored rows are compared in memory on PostgreSQL")
+def test_a_file_longer_than_the_comparison_holds_is_staged_as_it_comes(suppliers, monkeypatch):
+    SpendImporter(actor="test").run(spend_file(16))
+    changed = spend_file(16, amount=lambda index: f"{index}.5" if index else "9")
+    for limit, compared in ((16, True), (15, False)):
+        monkeypatch.setattr(core.bulk_upsert, "COMPARE_MAX_ROWS", limit)
+        with CaptureQueriesContext(connection) as queries:
+            result = SpendImporter(actor="test").run(changed, dry_run=True)
+        assert (result.created, result.updated, result.unchanged) == (0, 1, 15)
+        assert any("STRING_AGG" in query["sql"] for query in queries) is compared
+        assert any("LOCK TABLE" in query["sql"] for query in queries) is compared
