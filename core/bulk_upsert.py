@@ -300,14 +300,14 @@ class Staging:
     @staticmethod
     def _lookup_codes(lookup: Lookup, dictionary):
         """(ids sorted, the file's code of each: its index in ``dictionary``, -1 for a code the
-        file does not use) of every row of the lookup's model (one ``COPY``)."""
+        file does not use) of every row of the lookup's model, read as the stored rows are
+        (``_stored_columns``)."""
         import numpy as np
         import pyarrow.compute as pc
 
-        from core.frames import read_arrow
-
-        table = read_arrow(lookup.model.objects.order_by().values_list("pk", lookup.by),
-                           [("id", "int64"), ("code", "object")])
+        meta = lookup.model._meta
+        table = _stored_columns(lookup.model.objects.order_by(), [meta.pk.attname, _field(meta, lookup.by).attname],
+                                [("id", "int64"), ("code", "object")])
         if table is None or not table.num_rows:
             return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
         ids = table["id"].to_numpy()
