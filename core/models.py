@@ -59,10 +59,14 @@ class StoredSummary(models.Model):
 
 
 class StoredSummaryItem(models.Model):
-    """One row of a summary's list (a gap of a coverage metric), read a page at a time
-    through the (summary, position) index."""
+    """A block of a summary's list (a coverage metric's gaps): ``data`` holds the items at
+    positions ``position`` to ``position + len(data) - 1`` (a JSON list of up to
+    ``core.summaries.ITEM_BLOCK`` items; positions from 0). A page is read from the one or
+    few blocks it spans through the (summary, position) index (``core.summaries.item_page``):
+    a list of 250,000 gaps is about 1,000 rows to write, not 250,000 (#13)."""
 
-    summary = models.ForeignKey(StoredSummary, on_delete=models.CASCADE, related_name="items")
+    # The (summary, position) key's index serves the summary's lookups: no index of its own.
+    summary = models.ForeignKey(StoredSummary, on_delete=models.CASCADE, related_name="items", db_index=False)
     position = models.PositiveIntegerField()
     data = models.JSONField()
 

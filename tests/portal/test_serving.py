@@ -18,6 +18,7 @@ from audits import services as audit_services
 from audits import summaries as audit_summaries
 from audits.models import Finding, Provision
 from audits.selectors import site_cycle_status
+from core import summaries
 from core.models import StoredSummary
 from scoring import serving
 from scoring.models import CoverageSnapshot
@@ -289,7 +290,10 @@ def test_coverage_api_sends_the_stored_body_as_it_is_and_reads_it_once_per_run(r
 
 
 @pytest.mark.django_db
-def test_gap_list_pages_cover_the_whole_list_exactly_once(role_users, api_as, make_supplier, make_site):
+@pytest.mark.parametrize("block", [2, summaries.ITEM_BLOCK])  # pages of 3 across stored blocks of 2
+def test_gap_list_pages_cover_the_whole_list_exactly_once(block, role_users, api_as, make_supplier, make_site,
+                                                          monkeypatch):
+    monkeypatch.setattr(summaries, "ITEM_BLOCK", block)
     analyst = role_users["procurement_analyst"]
     _add_suppliers(make_supplier, make_site, analyst, 0, 7)
     quarter = _recalculate(analyst)
