@@ -212,8 +212,9 @@ class Staging:
         """A numpy bool per held row: True where the stored row of its key has the same values
         (certainly: amounts compared as exact decimals, other values as the same text); False
         for a new row and whenever the comparison cannot say, so the write statement decides.
-        The stored rows are read one partition value at a time (one ``COPY`` each), so memory
-        holds the stored rows of one partition (spend: one quarter)."""
+        The stored rows are read one partition value at a time (``_stored_columns``), so memory
+        holds the stored rows of one partition (spend: one quarter) and the next one's being read
+        (``_ReadAhead``: a thread reads it on this transaction's connection meanwhile)."""
         import numpy as np
         import pyarrow as pa
         import pyarrow.compute as pc
@@ -229,8 +230,7 @@ class Staging:
         stored_by.update({lookup.column: _field(meta, lookup.field).attname for lookup in target.lookups})
         values = [column for field, column in target.fields.items()
                   if _field(meta, field).attname not in target.conflict]
-        codes_of = exact = None  # per lookup column: its model's ids and their codes in the file;
-        # per decimal column: the file's values as integers (_decimal_words)
+        exact = None  # per decimal column: the file's values as integers (_decimal_words)
         names = [*target.key, *values]
         spec = [(name, "int64" if name in lookups else "object") for name in names]
         exact_type = {column: pa.decimal128(38, _field(meta, self._field_of(column)).decimal_places)
@@ -238,33 +238,40 @@ class Staging:
         sizes = [len(dictionary) for dictionary in dictionaries]
         at = target.key.index(target.partition)
         partition_code = (file_key // int(np.prod(sizes[at + 1:], dtype=np.int64))) % sizes[at]
-        for code, value in enumerate(dictionaries[at].to_pylist()):
-            mine = np.flatnonzero(partition_code == code)
-            stored = _stored_columns(target.model.objects.filter(**{stored_by[target.partition]: value}).order_by(),
-                                     [stored_by[name] for name in names], spec)
-            if stored is None or not stored.num_rows:
-                continue
-            if codes_of is None:  # the first partition with stored rows: what every one needs
-                codes_of = {column: self._lookup_codes(lookups[column], dictionary)
-                            for column, dictionary in zip(target.key, dictionaries, strict=True)
-                            if column in lookups}
-                exact = {column: _decimal_words(rows[column], kind) for column, kind in exact_type.items()}
-            held, match = self._match(file_key[mine], stored, dictionaries, codes_of)
-            held = mine[held]
-            same = np.ones(len(held), dtype=bool)
-            for column in values:
-                if column in self._decimal:  # as 128-bit integers of the field's scale: exact
-                    ours, theirs = exact[column], _decimal_words(stored[column], exact_type[column])
-                    if ours is None or theirs is None:
-                        same[:] = False  # a text pyarrow cannot read exactly: the database compares
-                        continue
-                    same &= (ours[held] == theirs[match]).all(axis=1)
-                else:
-                    same &= pc.equal(rows[column].take(pa.array(held)), stored[column].take(pa.array(match))) \
-                        .fill_null(False).to_numpy(zero_copy_only=False)
-            unchanged[held[same]] = True
-            del stored
-            pa.default_memory_pool().release_unused()
+        partitions = dictionaries[at].to_pylist()
+        looked_up = [(column, lookups[column], dictionary)
+                     for column, dictionary in zip(target.key, dictionaries, strict=True) if column in lookups]
+        # The lookups' ids and codes, then each partition's stored rows, each read ahead of its use.
+        reads = [_lookup_read(lookup) for _, lookup, _ in looked_up]
+        reads += [(target.model.objects.filter(**{stored_by[target.partition]: value}).order_by(),
+                   [stored_by[name] for name in names], spec) for value in partitions]
+        with _ReadAhead(reads) as stored_tables:
+            # per lookup column: its model's ids and their codes in the file
+            codes_of = {column: _lookup_codes(next(stored_tables), dictionary)
+                        for column, _, dictionary in looked_up}
+            for code in range(len(partitions)):
+                stored = next(stored_tables)
+                if stored is None or not stored.num_rows:
+                    continue
+                if exact is None:  # the first partition with stored rows
+                    exact = {column: _decimal_words(rows[column], kind) for column, kind in exact_type.items()}
+                mine = np.flatnonzero(partition_code == code)
+                held, match = self._match(file_key[mine], stored, dictionaries, codes_of)
+                held = mine[held]
+                same = np.ones(len(held), dtype=bool)
+                for column in values:
+                    if column in self._decimal:  # as 128-bit integers of the field's scale: exact
+                        ours, theirs = exact[column], _decimal_words(stored[column], exact_type[column])
+                        if ours is None or theirs is None:
+                            same[:] = False  # a text pyarrow cannot read exactly: the database compares
+                            continue
+                        same &= (ours[held] == theirs[match]).all(axis=1)
+                    else:
+                        same &= pc.equal(rows[column].take(pa.array(held)), stored[column].take(pa.array(match))) \
+                            .fill_null(False).to_numpy(zero_copy_only=False)
+                unchanged[held[same]] = True
+                del stored
+                pa.default_memory_pool().release_unused()
         return unchanged
 
     def _match(self, file_key, stored, dictionaries, codes_of):
@@ -296,25 +303,6 @@ class Staging:
         position = np.minimum(np.searchsorted(ordered, file_key), len(ordered) - 1)
         matched = ordered[position] == file_key
         return np.flatnonzero(matched), stored_rows[order[position[matched]]]
-
-    @staticmethod
-    def _lookup_codes(lookup: Lookup, dictionary):
-        """(ids sorted, the file's code of each: its index in ``dictionary``, -1 for a code the
-        file does not use) of every row of the lookup's model, read as the stored rows are
-        (``_stored_columns``)."""
-        import numpy as np
-        import pyarrow.compute as pc
-
-        meta = lookup.model._meta
-        table = _stored_columns(lookup.model.objects.order_by(), [meta.pk.attname, _field(meta, lookup.by).attname],
-                                [("id", "int64"), ("code", "object")])
-        if table is None or not table.num_rows:
-            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
-        ids = table["id"].to_numpy()
-        codes = pc.index_in(table["code"], value_set=dictionary).fill_null(-1).to_numpy(
-            zero_copy_only=False).astype(np.int64)
-        order = np.argsort(ids)
-        return ids[order], codes[order]
 
     def _encoded_keys(self):
         """(one int64 per held row: its key's codes combined, the dictionary of each key column)
@@ -538,42 +526,164 @@ class Staging:
         return created, updated
 
 
+def _lookup_read(lookup: Lookup) -> tuple:
+    """The read (``_ReadAhead``) of every row of the lookup's model: its id and code."""
+    meta = lookup.model._meta
+    return (lookup.model.objects.order_by(), [meta.pk.attname, _field(meta, lookup.by).attname],
+            [("id", "int64"), ("code", "object")])
+
+
+def _lookup_codes(table, dictionary):
+    """(ids sorted, the file's code of each: its index in ``dictionary``, -1 for a code the file
+    does not use) of the lookup model's rows in ``table`` (``_lookup_read``, ``None``: none)."""
+    import numpy as np
+    import pyarrow.compute as pc
+
+    if table is None or not table.num_rows:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    ids = table["id"].to_numpy()
+    codes = pc.index_in(table["code"], value_set=dictionary).fill_null(-1).to_numpy(
+        zero_copy_only=False).astype(np.int64)
+    order = np.argsort(ids)
+    return ids[order], codes[order]
+
+
+class _ReadAhead:
+    """The results of several ``_stored_columns`` reads — (queryset, attnames, spec) each — in
+    order, as an iterator over the ``with`` block: while the caller works on one, a thread reads
+    the next on the same database connection (the transaction's own: the same snapshot and
+    locks; psycopg's connection lock keeps one statement at a time on it), so the server's
+    work overlaps the caller's. A read the joined texts cannot give (a nullable column, a
+    separator inside a value) is made by this thread with ``COPY`` when it is taken. Leaving
+    the block waits for the read in flight; a read's error is raised where its result is taken."""
+
+    def __init__(self, reads: list[tuple]):
+        self._statements = [(queryset, attnames, spec, _joined_statement(queryset, attnames))
+                            for queryset, attnames, spec in reads]
+        self._pool = None
+        self._pending = None
+        self._next = 0
+
+    def __enter__(self):
+        from concurrent.futures import ThreadPoolExecutor
+
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="import-read")
+        self._send()
+        return self
+
+    def __exit__(self, *exc) -> bool:
+        self._pool.shutdown(wait=True)
+        return False
+
+    def __iter__(self):
+        return self
+
+    def __next__(self):
+        if self._pending is None:
+            raise StopIteration
+        queryset, attnames, spec, statement = self._statements[self._next - 1]
+        with connection.wrap_database_errors:  # psycopg's errors as Django's, as from a Django cursor
+            joined = self._pending.result()
+        self._send()
+        if statement is not None and connection.queries_logged:  # logged as Django logs its queries
+            connection.queries_log.append({"sql": connection.ops.compose_sql(*statement),
+                                           "time": f"{joined[1]:.3f}"})
+        table = joined[0] if statement is not None else _NOT_JOINED
+        if table is _NOT_JOINED:
+            from core.frames import read_arrow
+
+            return read_arrow(queryset.values_list(*attnames), spec)
+        return table
+
+    def _send(self) -> None:
+        """Start the next read with a joined statement in the thread (``None`` when none is left)."""
+        self._pending = None
+        if self._next >= len(self._statements):
+            return
+        _, _, spec, statement = self._statements[self._next]
+        self._next += 1
+        raw = connection.connection
+        self._pending = self._pool.submit(_joined_read, raw, statement, spec)
+
+
+_NOT_JOINED = object()  # a read whose columns the joined texts cannot give: read by COPY
+
+
+def _joined_statement(queryset, attnames: list[str]) -> tuple[str, tuple] | None:
+    """(SQL, params) of one row holding the number of ``queryset``'s rows and each column's
+    texts joined by ``UNIT_SEPARATOR``; ``None`` when a column is nullable (the joined texts
+    would lose its NULLs)."""
+    from django.contrib.postgres.aggregates import StringAgg
+    from django.db.models import Count, IntegerField, TextField, Value
+    from django.db.models.functions import Cast
+
+    meta = queryset.model._meta
+    if any(_field(meta, attname).null for attname in attnames):
+        return None
+    # A constant as the only value: one aggregate row over every row (no GROUP BY).
+    joined = queryset.order_by().values(_all=Value(1, output_field=IntegerField())).annotate(
+        stored_rows=Count("pk"),
+        **{f"column_{index}": StringAgg(Cast(attname, TextField()), UNIT_SEPARATOR)
+           for index, attname in enumerate(attnames)})
+    return joined.query.get_compiler(using=queryset.db).as_sql()
+
+
+def _joined_read(raw, statement, spec):
+    """(the table, seconds) of a ``_joined_statement`` run on the psycopg connection ``raw``
+    (``_NOT_JOINED`` for the table when the statement is ``None`` or a column does not
+    align)."""
+    import time
+
+    if statement is None:
+        return _NOT_JOINED, 0.0
+    started = time.monotonic()
+    with raw.cursor() as cursor:
+        cursor.execute(*statement)
+        row = cursor.fetchone()
+    return _split_joined(row[1], row[2:], spec), time.monotonic() - started
+
+
+def _split_joined(count: int, texts, spec):
+    """The table of ``spec`` from a joined row's count and texts; ``None`` for no row,
+    ``_NOT_JOINED`` when a column splits into more values than rows (a separator inside a
+    value)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if not count:
+        return None
+    columns = {}
+    for text, (name, kind) in zip(texts, spec, strict=True):
+        values = pc.split_pattern(pa.array([text], type=pa.large_string()), UNIT_SEPARATOR).flatten()
+        if len(values) != count:
+            return _NOT_JOINED
+        columns[name] = pc.cast(values, pa.int64()) if kind == "int64" else pc.cast(values, pa.string())
+    return pa.table(columns)
+
+
 def _stored_columns(queryset, attnames: list[str], spec: list[tuple[str, str]]):
     """The stored rows of ``queryset`` (a partition of the target's table) as a pyarrow table of
     ``spec`` (name, "int64" or "object": text), ``None`` when there are none.
 
     When every column is NOT NULL, the server sends each column's texts joined by
-    ``UNIT_SEPARATOR`` in one row (``string_agg``; one aggregate node feeds every column the
-    rows in the same order) and pyarrow splits them: a ``COPY`` sends one message per row, whose
-    receipt in Python cost about twice the read (1,000,000 rows: 0.9–1.1 s against 0.4–0.5 s).
-    A text holding the separator makes its column split into more values than rows: the rows
-    are then read again by ``COPY``, as are the rows of a read with a nullable column."""
-    import pyarrow as pa
-    import pyarrow.compute as pc
-    from django.contrib.postgres.aggregates import StringAgg
-    from django.db.models import Count, TextField
-    from django.db.models.functions import Cast
-
+    ``UNIT_SEPARATOR`` in one row (``_joined_statement``: ``string_agg``; one aggregate node
+    feeds every column the rows in the same order) and pyarrow splits them: a ``COPY`` sends
+    one message per row, whose receipt in Python cost about twice the read (1,000,000 rows:
+    0.9–1.1 s against 0.4–0.5 s). A text holding the separator makes its column split into
+    more values than rows: the rows are then read again by ``COPY``, as are the rows of a read
+    with a nullable column."""
     from core.frames import read_arrow
 
-    meta = queryset.model._meta
-    if any(_field(meta, attname).null for attname in attnames):
+    statement = _joined_statement(queryset, attnames)
+    table = _NOT_JOINED
+    if statement is not None:
+        with connection.cursor() as cursor:
+            cursor.execute(*statement)
+            row = cursor.fetchone()
+        table = _split_joined(row[1], row[2:], spec)
+    if table is _NOT_JOINED:
         return read_arrow(queryset.values_list(*attnames), spec)
-    joined = queryset.aggregate(
-        stored_rows=Count("pk"),
-        **{f"column_{index}": StringAgg(Cast(attname, TextField()), UNIT_SEPARATOR)
-           for index, attname in enumerate(attnames)})
-    count = joined["stored_rows"]
-    if not count:
-        return None
-    columns = {}
-    for index, (name, kind) in enumerate(spec):
-        texts = pc.split_pattern(pa.array([joined[f"column_{index}"]], type=pa.large_string()),
-                                 UNIT_SEPARATOR).flatten()
-        if len(texts) != count:  # a separator inside a value: this column is not aligned
-            return read_arrow(queryset.values_list(*attnames), spec)
-        columns[name] = pc.cast(texts, pa.int64()) if kind == "int64" else pc.cast(texts, pa.string())
-    return pa.table(columns)
+    return table
 
 
 def _decimal_words(texts, kind):

@@ -251,6 +251,55 @@ def test_the_stored_columns_joined_by_the_server_are_the_rows_a_copy_reads(suppl
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="the stored rows are compared in memory on PostgreSQL")
+def test_reads_ahead_see_the_transaction_and_give_each_read_in_order(suppliers):
+    from core.bulk_upsert import UNIT_SEPARATOR, _ReadAhead, _stored_columns
+
+    SpendImporter(actor="test").run(spend_file(16))
+    Supplier.objects.filter(code="B-00002").update(name=f"Split{UNIT_SEPARATOR}name")
+    spec = [("id", "int64"), ("code", "object"), ("name", "object")]
+    reads = [(SpendRecord.objects.filter(quarter=quarter).order_by(), ["supplier_id", "quarter", "amount"],
+              [("supplier_id", "int64"), ("quarter", "object"), ("amount", "object")])
+             for quarter in ("2025-Q1", "2019-Q1", "2026-Q4")]
+    reads.append((Supplier.objects.filter(code__lte="B-00003").order_by(), ["id", "code", "name"], spec))  # COPY
+    reads.append((Supplier.objects.filter(code__lt="B-00002").order_by(), ["id", "code", "tier"],  # nullable: COPY
+                  [*spec[:2], ("tier", "object")]))
+    with transaction.atomic():
+        # Not committed: a thread's read sees it, as it reads on this transaction's connection.
+        SpendRecord.objects.filter(quarter="2025-Q1").update(amount=Decimal("7.25"))
+        with CaptureQueriesContext(connection) as queries, _ReadAhead(reads) as ahead:
+            tables = list(ahead)
+        expected = [_stored_columns(*read) for read in reads]
+        transaction.set_rollback(True)
+    assert [None if table is None else table.num_rows for table in tables] == [2, None, 2, 4, 2]
+    for table, same in zip(tables, expected, strict=True):
+        assert table == same or (table is None and same is None)
+    assert set(tables[0]["amount"].to_pylist()) == {"7.2500"}
+    assert {row["code"]: row["name"] for row in tables[3].to_pylist()}["B-00002"] == f"Split{UNIT_SEPARATOR}name"
+    assert [query["sql"].split()[0] for query in queries] == ["SELECT"] * 4 + ["COPY", "COPY"]
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the stored rows are compared in memory on PostgreSQL")
+def test_an_error_of_a_read_ahead_is_raised_where_it_is_taken_and_nothing_is_left_running(suppliers):
+    from django.db import DatabaseError
+
+    from core.bulk_upsert import _ReadAhead
+
+    spec = [("supplier_id", "int64"), ("quarter", "object")]
+    failing = SpendRecord.objects.filter(quarter=RawSQL("CAST(%s AS integer)::text", ["not a number"])).order_by()
+    reads = [(SpendRecord.objects.order_by(), ["supplier_id", "quarter"], spec),
+             (failing, ["supplier_id", "quarter"], spec),
+             (SpendRecord.objects.order_by(), ["supplier_id", "quarter"], spec)]
+    with transaction.atomic():
+        ahead = _ReadAhead(reads)
+        with pytest.raises(DatabaseError, match="invalid input syntax"), ahead:
+            assert next(ahead) is None  # no spend stored yet
+            next(ahead)
+        assert ahead._pending is None or ahead._pending.done()
+        transaction.set_rollback(True)
+    assert SpendRecord.objects.count() == 0  # the connection is usable after the rollback
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the stored rows are compared in memory on PostgreSQL")
 def test_a_file_longer_than_the_comparison_holds_is_staged_as_it_comes(suppliers, monkeypatch):
     SpendImporter(actor="test").run(spend_file(16))
     changed = spend_file(16, amount=lambda index: f"{index}.5" if index else "9")
