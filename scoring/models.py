@@ -244,7 +244,10 @@ class QuarterlyScore(models.Model):
     # Indexed by (supplier, quarter) below: the key's own index would only slow the recalculation's write.
     supplier = models.ForeignKey(Supplier, on_delete=models.PROTECT, related_name="scores", db_index=False)
     quarter = QuarterField()
-    methodology = models.ForeignKey(Methodology, on_delete=models.PROTECT, related_name="+")
+    # Every read of a version's scores names the quarter too (the unique key's index serves it),
+    # and a methodology is never deleted (ServiceOnlyAdmin): an index of its own would only slow
+    # the recalculation's write of 100,000 rows (#13).
+    methodology = models.ForeignKey(Methodology, on_delete=models.PROTECT, related_name="+", db_index=False)
     population = models.CharField(max_length=15, choices=[("full", _("Full scorecard")),
                                                           ("ecovadis_only", _("EcoVadis only"))])
     rank = models.PositiveIntegerField()
