@@ -20,8 +20,12 @@ At each size, in a child process (so its peak memory is the recalculation's own)
   (a) the floor: the very ``SELECT``s the recalculation read its inputs with (taken from the
       recorded ``COPY (SELECT …) TO STDOUT``), run through the ADBC PostgreSQL driver into
       Arrow and pandas, plus a ``COPY … FROM STDIN`` of the rows the run wrote (the same
-      bytes, read back with COPY) into an empty table of the same shape
-      (``CREATE TEMP TABLE … AS SELECT <the written columns> … WITH NO DATA``: no index, no constraint).
+      bytes, read back with COPY) into an empty table of the same shape (``CREATE TABLE … (LIKE
+      scoring_quarterlyscore INCLUDING DEFAULTS INCLUDING IDENTITY INCLUDING COMPRESSION)``: the
+      same columns, the same generated id and TOAST compression, no index, no constraint
+      besides NOT NULL), committed then dropped, as the import bench's floor; a durable table
+      like the score table, so its rows are WAL-logged. The same COPY into a temporary table
+      (no WAL, the server's default compression) is printed beside it, the floor until 2026-12-02.
 Goal (#13): (b) <= 2 x (a), peak memory under 1 GB, growth linear with suppliers.
 
 ``--derived`` also measures (c) the same recalculation under a published copy of v1 taking
@@ -226,9 +230,10 @@ def read_floor(selects: list[str]) -> tuple[float, float, int]:
     return arrow_seconds, total, rows
 
 
-def write_floor(quarter: str) -> tuple[float, int, int]:
-    """(seconds, rows, bytes) of a ``COPY … FROM STDIN`` of the quarter's stored result rows
-    (read back as COPY text) into an empty table of the same shape."""
+def write_floor(quarter: str) -> tuple[float, float, int, int]:
+    """(seconds into a table, seconds into a temporary table, rows, bytes) of a ``COPY … FROM
+    STDIN`` of the quarter's stored result rows (read back as COPY text) into an empty table of
+    the score table's shape (module docstring), in autocommit: each COPY commits as it ends."""
     from django.db import connection
 
     table = "scoring_quarterlyscore"
@@ -240,18 +245,25 @@ def write_floor(quarter: str) -> tuple[float, int, int]:
             chunks = [bytes(chunk) for chunk in copy]
         data = b"".join(chunks)
         del chunks
-        cursor.execute(f"CREATE TEMP TABLE bench_floor_scores AS SELECT {', '.join(columns)} FROM {table} "  # noqa: S608
-                       "WITH NO DATA")
-        started = time.perf_counter()
-        with cursor.cursor.copy(f"COPY bench_floor_scores ({', '.join(columns)}) FROM STDIN") as copy:
-            step = 8 << 20
-            for offset in range(0, len(data), step):
-                copy.write(data[offset:offset + step])
-        seconds = time.perf_counter() - started
-        cursor.execute("SELECT count(*) FROM bench_floor_scores")
-        rows = cursor.fetchone()[0]
-        cursor.execute("DROP TABLE bench_floor_scores")
-    return seconds, rows, len(data)
+
+        def copy_into(create: str) -> tuple[float, int]:
+            cursor.execute(create)
+            started = time.perf_counter()
+            with cursor.cursor.copy(f"COPY bench_floor_scores ({', '.join(columns)}) FROM STDIN") as copy:
+                step = 8 << 20
+                for offset in range(0, len(data), step):
+                    copy.write(data[offset:offset + step])
+            seconds = time.perf_counter() - started
+            cursor.execute("SELECT count(*) FROM bench_floor_scores")
+            rows = cursor.fetchone()[0]
+            cursor.execute("DROP TABLE bench_floor_scores")
+            return seconds, rows
+
+        durable, rows = copy_into(f"CREATE TABLE bench_floor_scores (LIKE {table} INCLUDING DEFAULTS "
+                                  "INCLUDING IDENTITY INCLUDING COMPRESSION)")
+        temporary, _ = copy_into(f"CREATE TEMP TABLE bench_floor_scores AS SELECT {', '.join(columns)} "  # noqa: S608
+                                 f"FROM {table} WITH NO DATA")
+    return durable, temporary, rows, len(data)
 
 
 def _time_emissions_estimate() -> tuple[list[float], list[float]]:
@@ -327,7 +339,8 @@ def measure(derived: bool) -> dict:
     figures["read_arrow"] = min(arrow for arrow, _, _ in reads)
     figures["read_pandas"] = min(total for _, total, _ in reads)
     figures["input_rows"] = reads[0][2]
-    figures["write"], figures["written_rows"], figures["written_bytes"] = write_floor(QUARTER)
+    figures["write"], figures["write_temporary"], figures["written_rows"], figures["written_bytes"] = \
+        write_floor(QUARTER)
     if derived:
         methodology = derived_methodology()
         score_run_now(quarter=quarter, methodology=methodology, actor="bench", trigger="command")  # warm
@@ -347,7 +360,8 @@ def report(figures: dict) -> None:
           f"{figures['written_rows']:,} result rows ({figures['written_bytes'] / 2**20:.0f} MB of COPY text), "
           f"load average {os.getloadavg()[0]:.1f}")
     print(f"  (a) floor: ADBC read {figures['read_arrow']:.1f} s into Arrow, {figures['read_pandas']:.1f} s "
-          f"into pandas; COPY write {figures['write']:.1f} s; read+write {floor:.1f} s")
+          f"into pandas; COPY write {figures['write']:.1f} s (into a temporary table, no WAL: "
+          f"{figures['write_temporary']:.1f} s); read+write {floor:.1f} s")
     print(f"  (b) recalculation: {figures['recalc']:.1f} s wall, {figures['recalc_cpu']:.1f} s CPU, "
           f"{figures['queries']} queries, peak {figures['peak_mb']:.0f} MB; (b)/(a) = {figures['recalc'] / floor:.2f}")
     if figures.get("estimate"):
