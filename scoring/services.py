@@ -8,6 +8,7 @@ import hashlib
 import logging
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -221,11 +222,16 @@ INPUT_READS = 7
 RUN_STEPS = INPUT_READS + 3
 
 
-def load_inputs(quarter: Quarter, params: MethodologyParams, step: Callable[[], None] | None = None) -> ScoringInputs:
+def load_inputs(quarter: Quarter, params: MethodologyParams, step: Callable[[], None] | None = None,
+                ready: Callable[[str, pd.DataFrame], None] | None = None) -> ScoringInputs:
     """Every input of a quarter, one query per table. ``step`` (optional) is called after
-    each of the ``INPUT_READS`` reads (a run's progress)."""
+    each of the ``INPUT_READS`` reads (a run's progress); ``ready`` (optional) with (name, frame)
+    of each ``ScoringInputs`` frame known before the last read (population, sites, audits,
+    findings: the frame the inputs will hold)."""
     step = step or (lambda: None)
+    ready = ready or (lambda name, frame: None)
     population = population_for_quarter(quarter=quarter, target=params.coverage_target)
+    ready("population", population)
     step()
     sites, audits, findings = scoring_frames(None)
     supplier_ids = set(population["supplier_id"])
@@ -233,6 +239,8 @@ def load_inputs(quarter: Quarter, params: MethodologyParams, step: Callable[[], 
     site_ids = set(sites["site_id"])
     audits = _rows_with(audits, "site_id", site_ids)
     findings = _rows_with(findings, "site_id", site_ids)
+    for name, frame in (("sites", sites), ("audits", audits), ("findings", findings)):
+        ready(name, frame)
     step()
     values = selectors.values_frame(quarter)
     step()
@@ -293,27 +301,38 @@ def supplier_inputs(quarter: Quarter, params: MethodologyParams, supplier_id: in
     )
 
 
-def inputs_fingerprint(inputs: ScoringInputs, params: MethodologyParams) -> str:
+FINGERPRINT_FRAMES = ("population", "sites", "audits", "findings", "values", "qbr", "recognitions", "inventories",
+                      "training_persons", "training_courses", "training_records", "minerals_reports",
+                      "minerals_rows", "smelters")
+
+
+def inputs_fingerprint(inputs: ScoringInputs, params: MethodologyParams, parts: dict[str, bytes] | None = None) -> str:
     """A digest of everything a result depends on; identical inputs give identical results.
 
     Row hashes are sorted before digesting, so the order rows were read in does not matter.
+    ``parts``: frame name → ``fingerprint_part`` of that frame, computed beforehand (the
+    same digest either way).
     """
     digest = hashlib.sha256()
     digest.update(repr((str(inputs.quarter), params)).encode())
-    for name in ("population", "sites", "audits", "findings", "values", "qbr", "recognitions", "inventories",
-                 "training_persons", "training_courses", "training_records", "minerals_reports", "minerals_rows",
-                 "smelters"):
-        frame = getattr(inputs, name)
-        digest.update(f"{name}:{len(frame)}:{','.join(frame.columns)}".encode())
-        if frame.empty:
-            continue
-        hashable = frame.reset_index(drop=True)
-        for column in hashable.columns:
-            if hashable[column].dtype == object:
-                hashable[column] = hashable[column].astype(str)
-        row_hashes = pd.util.hash_pandas_object(hashable, index=False).to_numpy()
-        digest.update(np.sort(row_hashes).tobytes())
+    for name in FINGERPRINT_FRAMES:
+        part = (parts or {}).get(name)
+        digest.update(part if part is not None else fingerprint_part(name, getattr(inputs, name)))
     return digest.hexdigest()
+
+
+def fingerprint_part(name: str, frame: pd.DataFrame) -> bytes:
+    """What ``inputs_fingerprint`` digests of one frame: its name, length and columns, then its
+    rows' hashes sorted."""
+    header = f"{name}:{len(frame)}:{','.join(frame.columns)}".encode()
+    if frame.empty:
+        return header
+    hashable = frame.reset_index(drop=True)
+    for column in hashable.columns:
+        if hashable[column].dtype == object:
+            hashable[column] = hashable[column].astype(str)
+    row_hashes = pd.util.hash_pandas_object(hashable, index=False).to_numpy()
+    return header + np.sort(row_hashes).tobytes()
 
 
 def _compute(quarter: Quarter, params: MethodologyParams, lease: jobs.Lease | None = None):
@@ -323,8 +342,12 @@ def _compute(quarter: Quarter, params: MethodologyParams, lease: jobs.Lease | No
     step = (lambda: lease.advance(next(steps), RUN_STEPS)) if lease is not None else None
     if lease is not None:
         lease.advance(0, RUN_STEPS)
-    inputs = [load_inputs(quarter, params, step)]
-    fingerprint = inputs_fingerprint(inputs[0], params)
+    # The frames read first are digested by a thread while the later reads wait on the server.
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="fingerprint") as pool:
+        parts = {}
+        inputs = [load_inputs(quarter, params, step,
+                              lambda name, frame: parts.update({name: pool.submit(fingerprint_part, name, frame)}))]
+        fingerprint = inputs_fingerprint(inputs[0], params, {name: part.result() for name, part in parts.items()})
     release_freed_memory()  # what the reads and the fingerprint freed, before the engine's arrays
     # Handed over, not kept: the engine lets go of the frames it has read (scoring.engine).
     result = fingerprint, engine.compute_quarter(inputs.pop(), params)

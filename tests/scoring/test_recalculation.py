@@ -128,6 +128,26 @@ def test_same_inputs_give_the_same_fingerprint_and_results(scenario):
     assert QuarterlyScore.objects.count() == 4  # replaced, not appended
 
 
+def test_the_fingerprint_digested_while_reading_is_the_digest_of_the_inputs_read(scenario):
+    """A run digests the frames read first in a thread during the later reads: the same digest
+    as the inputs digested whole, which changes with any of those frames."""
+    from core.quarter import Quarter
+    from scoring import selectors, services
+
+    call_command("recalculate_scores", "--quarter", "2026-Q3", stdout=io.StringIO())
+    run = ScoreRun.objects.get()
+    params = selectors.methodology_params(run.methodology)
+    inputs = services.load_inputs(Quarter.parse("2026-Q3"), params)
+    assert services.inputs_fingerprint(inputs, params) == run.fingerprint
+    for name in ("population", "sites", "audits", "findings"):
+        frame = getattr(inputs, name)
+        assert len(frame) >= 2
+        part = services.fingerprint_part(name, frame)
+        assert services.inputs_fingerprint(inputs, params, {name: part}) == run.fingerprint
+        fewer = services.fingerprint_part(name, frame.iloc[1:])
+        assert services.inputs_fingerprint(inputs, params, {name: fewer}) != run.fingerprint
+
+
 def test_missing_fx_rates_refuse_the_run_and_name_the_pairs(scenario, tmp_path):
     path = tmp_path / "more_spend.csv"
     path.write_text("supplier_code,quarter,amount,currency\nB,2026-Q2,100,EUR\nA,2026-Q1,5,JPY\n")
