@@ -554,8 +554,9 @@ class _ReadAhead:
     the next on the same database connection (the transaction's own: the same snapshot and
     locks; psycopg's connection lock keeps one statement at a time on it), so the server's
     work overlaps the caller's. A read the joined texts cannot give (a nullable column, a
-    separator inside a value) is made by this thread with ``COPY`` when it is taken. Leaving
-    the block waits for the read in flight; a read's error is raised where its result is taken."""
+    separator inside a value) is made with ``COPY`` by the caller's thread when its turn comes.
+    Leaving the block waits for the read in flight; a read's error is raised where its result
+    is taken."""
 
     def __init__(self, reads: list[tuple]):
         self._statements = [(queryset, attnames, spec, _joined_statement(queryset, attnames))
