@@ -348,6 +348,7 @@ def _compute(quarter: Quarter, params: MethodologyParams, lease: jobs.Lease | No
         inputs = [load_inputs(quarter, params, step,
                               lambda name, frame: parts.update({name: pool.submit(fingerprint_part, name, frame)}))]
         fingerprint = inputs_fingerprint(inputs[0], params, {name: part.result() for name, part in parts.items()})
+        parts.clear()  # the digested rows' hashes (8 bytes a row), not held through the engine
     release_freed_memory()  # what the reads and the fingerprint freed, before the engine's arrays
     # Handed over, not kept: the engine lets go of the frames it has read (scoring.engine).
     result = fingerprint, engine.compute_quarter(inputs.pop(), params)
