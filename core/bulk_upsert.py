@@ -554,9 +554,9 @@ class _ReadAhead:
     the next on the same database connection (the transaction's own: the same snapshot and
     locks; psycopg's connection lock keeps one statement at a time on it), so the server's
     work overlaps the caller's. A read the joined texts cannot give (a nullable column, a
-    separator inside a value) is made with ``COPY`` by the caller's thread when its turn comes.
-    Leaving the block waits for the read in flight; a read's error is raised where its result
-    is taken."""
+    separator inside a value) is made with ``COPY`` by the caller's thread when its turn comes,
+    before the next read is sent. Leaving the block waits for the read in flight; a read's
+    error is raised where its result is taken."""
 
     def __init__(self, reads: list[tuple]):
         self._statements = [(queryset, attnames, spec, _joined_statement(queryset, attnames))
@@ -585,15 +585,15 @@ class _ReadAhead:
         queryset, attnames, spec, statement = self._statements[self._next - 1]
         with connection.wrap_database_errors:  # psycopg's errors as Django's, as from a Django cursor
             joined = self._pending.result()
-        self._send()
         if statement is not None and connection.queries_logged:  # logged as Django logs its queries
             connection.queries_log.append({"sql": connection.ops.compose_sql(*statement),
                                            "time": f"{joined[1]:.3f}"})
         table = joined[0] if statement is not None else _NOT_JOINED
-        if table is _NOT_JOINED:
+        if table is _NOT_JOINED:  # read before the next read starts: one statement at a time
             from core.frames import read_arrow
 
-            return read_arrow(queryset.values_list(*attnames), spec)
+            table = read_arrow(queryset.values_list(*attnames), spec)
+        self._send()
         return table
 
     def _send(self) -> None:

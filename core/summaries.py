@@ -27,8 +27,9 @@ from core.models import StoredSummary, StoredSummaryItem
 
 ITEM_BATCH = 2000
 # Items per stored row of a list (``StoredSummaryItem``): a page of up to 1,000 items reads at
-# most five rows, and a 250,000-item gap list is 1,000 rows to write. Lists stored with another
-# block size must be deleted when this changes (as core migration 0010 does).
+# most five rows, and a 250,000-item gap list is 1,000 rows to write. Every stored fingerprint
+# names the layout (``_layout``), so a summary stored with another block size, or one item per
+# row by a process of an earlier version, is recomputed instead of misread.
 ITEM_BLOCK = 250
 
 
@@ -70,6 +71,7 @@ def stored(key: str, fingerprint: str, compute: Callable[[], Computed], *, with_
     ``with_body``: also load ``body`` (left out by default: it may be megabytes). One
     query when fresh. Two requests computing at the same time both answer; the later
     write wins (both computed the same thing)."""
+    fingerprint = _layout(fingerprint)
     rows = StoredSummary.objects.filter(key=key)
     if not with_body:
         rows = rows.defer("body")
@@ -81,6 +83,11 @@ def stored(key: str, fingerprint: str, compute: Callable[[], Computed], *, with_
         return _store(key, fingerprint, computed)
     except IntegrityError:  # created meanwhile by a concurrent request: store over it
         return _store(key, fingerprint, computed)
+
+
+def _layout(fingerprint: str) -> str:
+    """``fingerprint`` with the stored list's layout (items per row) it was written with."""
+    return f"{fingerprint}|items/{ITEM_BLOCK}"
 
 
 def _store(key: str, fingerprint: str, computed: Computed) -> StoredSummary:
@@ -119,7 +126,10 @@ def _copy_items(summary_id: int, items: list) -> None:
 
 def item_page(summary: StoredSummary, offset: int, limit: int) -> list:
     """Items ``offset`` to ``offset + limit - 1`` of a stored summary (positions from 0),
-    in order; fewer past the end. One query: the blocks the page spans."""
+    in order; fewer past the end. One query: the blocks the page spans. A negative ``offset``
+    is a ``ValueError``."""
+    if offset < 0:
+        raise ValueError(f"offset {offset} is before the first item")
     if limit <= 0:
         return []
     first = offset - offset % ITEM_BLOCK

@@ -343,12 +343,15 @@ def _compute(quarter: Quarter, params: MethodologyParams, lease: jobs.Lease | No
     if lease is not None:
         lease.advance(0, RUN_STEPS)
     # The frames read first are digested by a thread while the later reads wait on the server.
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="fingerprint") as pool:
+    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="fingerprint")
+    try:
         parts = {}
         inputs = [load_inputs(quarter, params, step,
                               lambda name, frame: parts.update({name: pool.submit(fingerprint_part, name, frame)}))]
         fingerprint = inputs_fingerprint(inputs[0], params, {name: part.result() for name, part in parts.items()})
         parts.clear()  # the digested rows' hashes (8 bytes a row), not held through the engine
+    finally:  # a failed read does not wait for the digests still queued
+        pool.shutdown(wait=True, cancel_futures=True)
     release_freed_memory()  # what the reads and the fingerprint freed, before the engine's arrays
     # Handed over, not kept: the engine lets go of the frames it has read (scoring.engine).
     result = fingerprint, engine.compute_quarter(inputs.pop(), params)

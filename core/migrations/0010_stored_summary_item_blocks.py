@@ -1,7 +1,8 @@
 """Stored summaries' lists kept as blocks of items (core.summaries.ITEM_BLOCK per row) instead
 of one row per item (#13), and the summary key's own index dropped (the (summary, position)
-key serves it). Lists stored one item per row are deleted with their summaries: summaries are
-computed again on their next read (or by the next recalculation or nightly refresh)."""
+key serves it). Stored lists are deleted with their summaries, on the way forward and back
+(the other layout would be misread): summaries are computed again on their next read (or by
+the next recalculation or nightly refresh)."""
 
 import django.db.models.deletion
 from django.db import migrations, models
@@ -21,7 +22,7 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
-        migrations.RunPython(forget_item_lists, migrations.RunPython.noop),
+        migrations.RunPython(forget_item_lists, forget_item_lists),
         migrations.AlterField(
             model_name="storedsummaryitem",
             name="summary",

@@ -48,3 +48,27 @@ def test_a_new_computation_replaces_the_blocks_and_an_empty_list_stores_none(mon
     empty = _store("gaps", [], fingerprint="three")
     assert empty.item_count == 0 and not StoredSummaryItem.objects.filter(summary=empty).exists()
     assert item_page(empty, 0, 50) == []
+
+
+def test_a_list_stored_in_another_layout_is_computed_again_not_misread(monkeypatch):
+    """A summary written one item per row (an earlier version's process during a deploy) or
+    with another block size names another layout in its fingerprint: it is recomputed."""
+    from core.models import StoredSummary
+
+    old = StoredSummary.objects.create(key="gaps", fingerprint="one", item_count=2)
+    StoredSummaryItem.objects.bulk_create([StoredSummaryItem(summary=old, position=position, data=item)
+                                           for position, item in enumerate(ITEMS[:2])])
+    summary = _store("gaps", ITEMS)
+    assert summary.pk == old.pk and summary.item_count == 11 and item_page(summary, 0, 3) == ITEMS[:3]
+    computed = []
+    monkeypatch.setattr(summaries, "ITEM_BLOCK", 4)
+    again = stored("gaps", "one", lambda: computed.append(1) or Computed(payload={}, items=ITEMS))
+    assert computed == [1] and item_page(again, 3, 3) == ITEMS[3:6]
+    stored("gaps", "one", lambda: computed.append(2) or Computed(payload={}, items=ITEMS))
+    assert computed == [1]  # fresh in this layout: read, not computed
+
+
+def test_a_negative_offset_is_refused():
+    summary = _store("gaps", ITEMS)
+    with pytest.raises(ValueError, match="before the first item"):
+        item_page(summary, -1, 5)
