@@ -588,7 +588,7 @@ class _ReadAhead:
         if statement is not None and connection.queries_logged:  # logged as Django logs its queries
             connection.queries_log.append({"sql": connection.ops.compose_sql(*statement),
                                            "time": f"{joined[1]:.3f}"})
-        table = joined[0] if statement is not None else _NOT_JOINED
+        table = joined[0]
         if table is _NOT_JOINED:  # read before the next read starts: one statement at a time
             from core.frames import read_arrow
 
@@ -664,7 +664,8 @@ def _split_joined(count: int, texts, spec):
 
 def _stored_columns(queryset, attnames: list[str], spec: list[tuple[str, str]]):
     """The stored rows of ``queryset`` (a partition of the target's table) as a pyarrow table of
-    ``spec`` (name, "int64" or "object": text), ``None`` when there are none.
+    ``spec`` (name, "int64" or "object": text), ``None`` when there are none: one read of
+    ``_ReadAhead``.
 
     When every column is NOT NULL, the server sends each column's texts joined by
     ``UNIT_SEPARATOR`` in one row (``_joined_statement``: ``string_agg``; one aggregate node
@@ -673,18 +674,8 @@ def _stored_columns(queryset, attnames: list[str], spec: list[tuple[str, str]]):
     0.9–1.1 s against 0.4–0.5 s). A text holding the separator makes its column split into
     more values than rows: the rows are then read again by ``COPY``, as are the rows of a read
     with a nullable column."""
-    from core.frames import read_arrow
-
-    statement = _joined_statement(queryset, attnames)
-    table = _NOT_JOINED
-    if statement is not None:
-        with connection.cursor() as cursor:
-            cursor.execute(*statement)
-            row = cursor.fetchone()
-        table = _split_joined(row[1], row[2:], spec)
-    if table is _NOT_JOINED:
-        return read_arrow(queryset.values_list(*attnames), spec)
-    return table
+    with _ReadAhead([(queryset, attnames, spec)]) as reads:
+        return next(reads)
 
 
 def _decimal_words(texts, kind):

@@ -313,10 +313,11 @@ def inputs_fingerprint(inputs: ScoringInputs, params: MethodologyParams, parts: 
     ``parts``: frame name → ``fingerprint_part`` of that frame, computed beforehand (the
     same digest either way).
     """
+    parts = parts or {}
     digest = hashlib.sha256()
     digest.update(repr((str(inputs.quarter), params)).encode())
     for name in FINGERPRINT_FRAMES:
-        part = (parts or {}).get(name)
+        part = parts.get(name)
         digest.update(part if part is not None else fingerprint_part(name, getattr(inputs, name)))
     return digest.hexdigest()
 

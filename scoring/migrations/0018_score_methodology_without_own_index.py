@@ -30,10 +30,9 @@ def drop_index(apps, schema_editor):
 
 def create_index(apps, schema_editor):
     if not _plain_indexes(schema_editor):
-        model = apps.get_model("scoring", "QuarterlyScore")
-        name = schema_editor._create_index_name(TABLE, [COLUMN])
+        name = schema_editor._create_index_name(TABLE, [COLUMN])  # the name Django gave it
         schema_editor.execute(f"CREATE INDEX {schema_editor.quote_name(name)} ON {schema_editor.quote_name(TABLE)} "
-                              f"({schema_editor.quote_name(model._meta.get_field('methodology').column)})")
+                              f"({schema_editor.quote_name(COLUMN)})")
 
 
 class Migration(migrations.Migration):
