@@ -326,40 +326,31 @@ def measure(derived: bool, repeat: int = 1) -> dict:
     figures = {"suppliers": Supplier.objects.count()}
     estimate_seconds, estimate_cpu = _time_emissions_estimate()
     score_run_now(quarter=quarter, methodology=v1, actor="bench", trigger="command")  # warm the cache
-    estimate_seconds.clear()
-    estimate_cpu.clear()
-    vacuum_results(connection)
-    cpu = time.process_time()
-    with CaptureQueriesContext(connection) as captured:
-        started = time.perf_counter()
-        run = score_run_now(quarter=quarter, methodology=v1, actor="bench", trigger="command")
-        figures["recalc"] = time.perf_counter() - started
-    figures["recalc_cpu"] = time.process_time() - cpu
-    figures["estimate"] = sum(estimate_seconds)
-    figures["estimate_cpu"] = sum(estimate_cpu)
-    assert run.status == "succeeded", run.error
-    figures["scored"] = run.counts.get("scored")
-    figures["queries"] = len(captured.captured_queries)
-    figures["peak_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    selects = _copy_selects(captured.captured_queries)
-    reads = [read_floor(selects) for _ in range(2)]
-    figures["read_arrow"] = min(arrow for arrow, _, _ in reads)
-    figures["read_pandas"] = min(total for _, total, _ in reads)
-    figures["input_rows"] = reads[0][2]
-    figures["write"], figures["write_temporary"], figures["written_rows"], figures["written_bytes"] = \
-        write_floor(QUARTER)
-    figures["runs"] = [_pair(figures)]
-    for _ in range(repeat - 1):
+    figures["runs"] = []
+    for number in range(repeat):
         estimate_seconds.clear()
         estimate_cpu.clear()
         vacuum_results(connection)
-        started = time.perf_counter()
-        run = score_run_now(quarter=quarter, methodology=v1, actor="bench", trigger="command")
-        again = {"recalc": time.perf_counter() - started, "estimate": sum(estimate_seconds)}
+        cpu = time.process_time()
+        with CaptureQueriesContext(connection) as captured:
+            started = time.perf_counter()
+            run = score_run_now(quarter=quarter, methodology=v1, actor="bench", trigger="command")
+            recalc = time.perf_counter() - started
         assert run.status == "succeeded", run.error
-        again["read_pandas"] = min(read_floor(selects)[1] for _ in range(2))
-        again["write"] = write_floor(QUARTER)[0]
-        figures["runs"].append(_pair(again))
+        pair = {"recalc": recalc, "recalc_cpu": time.process_time() - cpu,
+                "estimate": sum(estimate_seconds), "estimate_cpu": sum(estimate_cpu)}
+        if number == 0:
+            pair.update(scored=run.counts.get("scored"), queries=len(captured.captured_queries),
+                        peak_mb=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+            selects = _copy_selects(captured.captured_queries)
+        reads = [read_floor(selects) for _ in range(2)]
+        pair["read_arrow"] = min(arrow for arrow, _, _ in reads)
+        pair["read_pandas"] = min(total for _, total, _ in reads)
+        pair["input_rows"] = reads[0][2]
+        pair["write"], pair["write_temporary"], pair["written_rows"], pair["written_bytes"] = write_floor(QUARTER)
+        if number == 0:
+            figures.update(pair)
+        figures["runs"].append(_pair(pair))
     if derived:
         methodology = derived_methodology()
         score_run_now(quarter=quarter, methodology=methodology, actor="bench", trigger="command")  # warm
@@ -381,7 +372,7 @@ def _pair(figures: dict) -> dict:
 
 
 def report(figures: dict) -> None:
-    floor = figures["read_pandas"] + figures["write"]
+    floor = figures["runs"][0]["floor"]
     print(f"suppliers {figures['suppliers']:,} ({figures['scored']:,} scored), {figures['input_rows']:,} input rows, "
           f"{figures['written_rows']:,} result rows ({figures['written_bytes'] / 2**20:.0f} MB of COPY text), "
           f"load average {os.getloadavg()[0]:.1f}")
