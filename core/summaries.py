@@ -16,13 +16,13 @@ from the blocks the page spans, through the (summary, position) index.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
 from django.db import IntegrityError, connection, transaction
 from psycopg.copy import QueuedLibpqWriter
 
+from core import jsontext
 from core.models import StoredSummary, StoredSummaryItem
 
 ITEM_BATCH = 2000
@@ -121,7 +121,7 @@ def _copy_items(summary_id: int, items: list) -> None:
     with connection.cursor() as cursor, cursor.cursor.copy(
             statement, writer=QueuedLibpqWriter(cursor.cursor)) as copy:
         for position, block in _blocks(items):
-            copy.write_row((summary_id, position, json.dumps(block)))
+            copy.write_row((summary_id, position, jsontext.dumps(block)))
 
 
 def item_page(summary: StoredSummary, offset: int, limit: int) -> list:

@@ -8,6 +8,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from core.history import tracked_history
+from core.jsontext import DocumentJSONField
 from suppliers.models import Document, QuarterField, Supplier
 
 DEFAULT_FACTOR = "*"
@@ -367,7 +368,7 @@ class EmissionsEstimate(models.Model):
     reads one row. ``data`` is the ``emissions_report --format json`` document."""
 
     quarter = QuarterField(unique=True)
-    data = models.JSONField()
+    data = DocumentJSONField()  # a line per scored supplier: encoded with orjson
     # ``data`` without its supplier lines beyond the first ``HEAD_LINES`` (the largest
     # emitters): what the dashboard shows, a few hundred bytes instead of a line per supplier.
     head = models.JSONField(default=dict, blank=True)

@@ -890,6 +890,8 @@ def _coverage(quarter: str, methodology: MethodologyParams, pop: _Population, me
             }
 
         out_metrics = {}
+        # A supplier is a gap of up to five metrics: its code and rounded spend are made once.
+        gap_heads: dict[int, tuple[str, float]] = {}
         for name in COVERAGE_METRICS:
             denominator_mask, numerator_mask = metrics[name]
             numerator_mask = numerator_mask & denominator_mask
@@ -902,13 +904,16 @@ def _coverage(quarter: str, methodology: MethodologyParams, pop: _Population, me
             gap_basis = [basis[i] for i in gap_idx]
             running = accumulate(gap_basis, initial=numerator)
             next(running)
+            for i in gap_idx:
+                if i not in gap_heads:
+                    gap_heads[i] = (str(pop.codes[i]), _money_float(basis[i]))
             gaps = [
                 {
-                    "supplier": str(pop.codes[i]),
-                    "spend": _money_float(amount),
+                    "supplier": gap_heads[i][0],
+                    "spend": gap_heads[i][1],
                     "cumulative_share": float(cumulative / denominator),
                 }
-                for i, amount, cumulative in zip(gap_idx, gap_basis, running, strict=True)
+                for i, cumulative in zip(gap_idx, running, strict=True)
             ]
             out_metrics[name] = {
                 "share": float(numerator / denominator),

@@ -8,6 +8,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from core.history import tracked_history
+from core.jsontext import DocumentJSONField
 from scoring.methodology import CATEGORIES, NORMALISATIONS
 from suppliers.models import QuarterField, Supplier
 
@@ -307,7 +308,7 @@ class CoverageSnapshot(models.Model):
     quarter = QuarterField()
     run = models.ForeignKey(ScoreRun, on_delete=models.PROTECT, related_name="+")
     methodology = models.ForeignKey(Methodology, on_delete=models.PROTECT, related_name="+")
-    data = models.JSONField()
+    data = DocumentJSONField()  # about 20 MB at 100,000 suppliers: encoded with orjson
     audit_met = models.BooleanField()
     all_met = models.BooleanField()
     official = models.BooleanField(default=True)

@@ -17,6 +17,7 @@ from django.db import connection
 from django.utils import timezone
 from psycopg.copy import QueuedLibpqWriter
 
+from core import jsontext
 from scoring import engine
 from scoring.models import QuarterlyScore, ScoreRun
 
@@ -193,8 +194,8 @@ def score_rows(run: ScoreRun, result, *, chunk_suppliers: int = SCORE_CHUNK_SUPP
         entries = entry_texts.entries(slice(low * k, high * k)) if k else []
         points_text = ["{" + ", ".join(entries[i * k:(i + 1) * k]) + "}" if k else "{}" for i in range(size)]
         part = scores.iloc[low:high]
-        components = [json.dumps({name: (None if score is None else float(score))
-                                  for name, score in (value or {}).items()})
+        components = [jsontext.dumps({name: (None if score is None else float(score))
+                                      for name, score in (value or {}).items()})
                       for value in part["qbr_components"].tolist()]
         basis = [Decimal(value).quantize(CENT, rounding=ROUND_HALF_UP) for value in part["basis"].tolist()]
         columns = [

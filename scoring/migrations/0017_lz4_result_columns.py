@@ -10,30 +10,13 @@ without LZ4 (the columns keep the default compression).
 
 from django.db import migrations
 
+from core.pgcompression import set_compression
+
 COLUMNS = [
     ("scoring_quarterlyscore", "points"),
     ("scoring_quarterlyscore", "qbr_components"),
     ("scoring_coveragesnapshot", "data"),
 ]
-
-
-def _lz4_available(schema_editor) -> bool:
-    if schema_editor.connection.vendor != "postgresql":
-        return False
-    with schema_editor.connection.cursor() as cursor:
-        cursor.execute("SELECT enumvals FROM pg_settings WHERE name = 'default_toast_compression'")
-        row = cursor.fetchone()
-    return row is not None and "lz4" in (row[0] or [])
-
-
-def _set_compression(method: str):
-    def apply(apps, schema_editor):
-        if not _lz4_available(schema_editor):
-            return
-        quote = schema_editor.quote_name
-        for table, column in COLUMNS:
-            schema_editor.execute(f"ALTER TABLE {quote(table)} ALTER COLUMN {quote(column)} SET COMPRESSION {method}")
-    return apply
 
 
 class Migration(migrations.Migration):
@@ -43,5 +26,5 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
-        migrations.RunPython(_set_compression("lz4"), _set_compression("default")),
+        migrations.RunPython(set_compression(COLUMNS, "lz4"), set_compression(COLUMNS, "default")),
     ]
