@@ -1,5 +1,4 @@
 from django.apps import AppConfig
-from django.db.backends.signals import connection_created
 from django.db.models.signals import post_migrate
 
 
@@ -18,10 +17,6 @@ class CoreConfig(AppConfig):
         from core.setup import ensure_role_groups
 
         post_migrate.connect(ensure_role_groups, dispatch_uid="core.ensure_role_groups")
-
-        from core.jsontext import json_as_text
-
-        connection_created.connect(json_as_text, dispatch_uid="core.json_as_text")
 
         from core import jobs
         from core.models import Job

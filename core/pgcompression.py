@@ -29,3 +29,12 @@ def set_compression(columns: list[tuple[str, str]], method: str):
         for table, column in columns:
             schema_editor.execute(f"ALTER TABLE {quote(table)} ALTER COLUMN {quote(column)} SET COMPRESSION {method}")
     return apply
+
+
+def lz4_for_rewrites(apps, schema_editor) -> None:
+    """A ``RunPython`` function: the rest of the migration's transaction compresses with LZ4
+    what it writes (``SET LOCAL default_toast_compression``), so the rows an ``ALTER COLUMN …
+    TYPE`` rewrites are LZ4 as the column will be (the rewrite uses the server's default: the
+    type change has just reset the column's own setting). Where LZ4 is available."""
+    if lz4_available(schema_editor):
+        schema_editor.execute("SET LOCAL default_toast_compression = 'lz4'")

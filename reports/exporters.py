@@ -42,7 +42,7 @@ from scoring.decomposition import INDICATOR, Decomposition, decompose_quarter
 from scoring.labels import effect_label, indicator_title
 from scoring.methodology import CATEGORIES, CATEGORY_KEYS, MethodologyParams
 from scoring.models import QuarterlyScore, ScoreRun
-from scoring.selectors import methodology_params
+from scoring.selectors import coverage_metrics, methodology_params
 
 Progress = Callable[[int, int], None] | None  # (done, total) units of the file
 
@@ -287,7 +287,7 @@ def _movers_sheet(ws, quarter: Quarter, run: ScoreRun, labels: dict[int, tuple[s
 def _gaps_sheet(ws, coverage: dict, names: dict[str, str]) -> None:
     sheet = _Sheet(ws, [("metric", None, 16), ("supplier_code", None, 16), ("supplier_name", None, 36),
                         ("spend", MONEY, 16), ("cumulative_share", "0.0000", 16)])
-    for metric, data in coverage.get("metrics", {}).items():
+    for metric, data in coverage_metrics(coverage):
         for gap in data.get("gaps", []):
             sheet.append([metric, gap["supplier"], names.get(gap["supplier"], ""), gap["spend"],
                           gap["cumulative_share"]])
@@ -378,7 +378,7 @@ def _summary_sheet(ws, quarter, run, params: MethodologyParams, totals, coverage
     add("total", totals.suppliers, _cents(totals.spend), 1.0, formats=(None, None, MONEY, SHARE))
     add()
     add("Coverage metric", "Share", "Target", "Status", bold=True)
-    for name, metric in coverage.get("metrics", {}).items():
+    for name, metric in coverage_metrics(coverage):
         add(name, metric["share"], metric["target"], "met" if metric["met"] else "missed",
             formats=(None, SHARE, SHARE))
     add()

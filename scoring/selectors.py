@@ -24,6 +24,7 @@ from disclosure.models import (
     TrainingRecord,
 )
 from scoring.derived import inventory_years
+from scoring.engine import COVERAGE_METRICS
 from scoring.inputs import INVENTORY_COLUMNS, QBR_COLUMNS, VALUE_COLUMNS, VALUE_PRECEDENCE
 from scoring.methodology import IndicatorSpec, MethodologyParams
 from scoring.models import (
@@ -260,6 +261,16 @@ def coverage_snapshot(quarter: Quarter, methodology: Methodology | None = None) 
     the run, the version or the flags."""
     snapshots = of_version(CoverageSnapshot.objects.filter(quarter=str(quarter)), methodology)
     return snapshots.select_related("run", "methodology").defer("data").first()
+
+
+def coverage_metrics(data: dict) -> list[tuple[str, dict]]:
+    """(name, metric) of a coverage document's section 7 metrics in the engine's order
+    (``engine.COVERAGE_METRICS``), then any other by name: one order for every document,
+    whatever order its keys were stored in (a document written as ``jsonb`` before migration
+    scoring 0019 holds them in ``jsonb``'s order). No query."""
+    metrics = data.get("metrics", {})
+    names = [name for name in COVERAGE_METRICS if name in metrics]
+    return [(name, metrics[name]) for name in names + sorted(set(metrics) - set(names))]
 
 
 def quarter_versions(quarter: Quarter) -> list[CoverageSnapshot]:

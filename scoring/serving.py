@@ -30,7 +30,7 @@ METRICS = ("audit", "scorecard", "sbti", "ghg_disclosure", "foc")
 DIGEST_GAPS = 10
 # Level 1: a third of level 6's time on a 21 MB document (0.13 against 0.39 s), 11% larger (4.2 MB).
 GZIP_LEVEL = 1
-# Compressed coverage documents kept per process (5.5 MB each at 100,000 suppliers): the
+# Compressed coverage documents kept per process (about 4 MB each at 100,000 suppliers): the
 # quarters being read, each under the fingerprint of the snapshot it was made from.
 BODY_CACHE = 4
 

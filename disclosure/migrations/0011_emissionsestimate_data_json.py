@@ -12,7 +12,7 @@ the new image starts and replaces the old containers).
 import core.jsontext
 from django.db import migrations
 
-from core.pgcompression import set_compression
+from core.pgcompression import lz4_for_rewrites, set_compression
 
 COLUMNS = [("disclosure_emissionsestimate", "data")]
 
@@ -24,6 +24,8 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
+        # The stored documents rewritten by the type change compressed with LZ4.
+        migrations.RunPython(lz4_for_rewrites, migrations.RunPython.noop),
         migrations.AlterField(
             model_name='emissionsestimate',
             name='data',

@@ -13,7 +13,7 @@ the new image starts and replaces the old containers).
 import core.jsontext
 from django.db import migrations
 
-from core.pgcompression import set_compression
+from core.pgcompression import lz4_for_rewrites, set_compression
 
 COLUMNS = [("scoring_coveragesnapshot", "data")]
 
@@ -25,12 +25,14 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
-        # Reversed, the type changes back after this step: LZ4 is set again after it.
-        migrations.RunPython(migrations.RunPython.noop, set_compression(COLUMNS, "lz4")),
+        # Forward: the stored documents rewritten by the type change compressed with LZ4.
+        # Reversed (this step runs last then): the column LZ4 again after changing back to jsonb.
+        migrations.RunPython(lz4_for_rewrites, set_compression(COLUMNS, "lz4")),
         migrations.AlterField(
             model_name='coveragesnapshot',
             name='data',
             field=core.jsontext.DocumentJSONField(),
         ),
-        migrations.RunPython(set_compression(COLUMNS, "lz4"), migrations.RunPython.noop),
+        # Reversed (this step runs first then): the documents rewritten back to jsonb in LZ4 too.
+        migrations.RunPython(set_compression(COLUMNS, "lz4"), lz4_for_rewrites),
     ]

@@ -3,7 +3,7 @@ import json
 from django.core.management.base import BaseCommand, CommandError
 
 from core.parsers import CellError, parse_quarter
-from scoring.selectors import coverage_snapshot
+from scoring.selectors import coverage_metrics, coverage_snapshot
 
 
 class Command(BaseCommand):
@@ -33,7 +33,7 @@ class Command(BaseCommand):
         for name, population in data["populations"].items():
             self.stdout.write(f"  population {name:<14} {population['suppliers']:>7} suppliers "
                               f"{population['spend_share']:8.2%} of spend")
-        for name, metric in data["metrics"].items():
+        for name, metric in coverage_metrics(data):
             state = "met" if metric["met"] else "MISSED"
             self.stdout.write(f"  {name:<15} {metric['share']:8.2%} target {metric['target']:.0%}  {state}"
                               f"  ({len(metric['gaps'])} gaps)")
